@@ -1,0 +1,1 @@
+"""The engine: runs assistant hooks for chat sessions, persists, then pushes HTML."""

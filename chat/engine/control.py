@@ -1,0 +1,98 @@
+"""Reaching the process that runs a thread's hooks, from any tab on any instance.
+
+Each process listens on one channel, added to a thread's control group while one of
+its chat sessions lives. Stop and catch-up requests go to that group, so they find the
+run even after the socket that started it has gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from channels.layers import get_channel_layer
+
+from .groups import control_group
+from .tasks import spawn
+
+if TYPE_CHECKING:
+    from .session import ChatSession
+
+logger = logging.getLogger(__name__)
+
+
+class RunControl:
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.sessions: dict[str, set[ChatSession]] = defaultdict(set)
+        self.channel: str | None = None
+        self._ready = asyncio.Lock()
+
+    async def _ensure_listening(self) -> str:
+        async with self._ready:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("control")
+                spawn(self._listen(self.channel), name="run-control")
+            return self.channel
+
+    async def attach(self, thread_id: UUID, session: ChatSession) -> None:
+        channel = await self._ensure_listening()
+        key = str(thread_id)
+        if not self.sessions[key]:
+            await self.layer.group_add(control_group(key), channel)
+        self.sessions[key].add(session)
+
+    async def detach(self, thread_id: UUID, session: ChatSession) -> None:
+        key = str(thread_id)
+        self.sessions[key].discard(session)
+        if not self.sessions[key]:
+            del self.sessions[key]
+            if self.channel is not None:
+                await self.layer.group_discard(control_group(key), self.channel)
+
+    async def _listen(self, channel: str) -> None:
+        while True:
+            event = await self.layer.receive(channel)
+            try:
+                await self._handle(event)
+            except Exception:
+                logger.exception("Run control event %s failed", event.get("type"))
+
+    async def _handle(self, event: dict[str, Any]) -> None:
+        for session in list(self.sessions.get(event.get("thread", ""), ())):
+            if event["type"] == "run.stop":
+                await session.stop()
+            elif event["type"] == "run.sync":
+                await session.resync()
+
+
+_controls: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RunControl] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def control() -> RunControl:
+    """This process's run control (one per event loop)."""
+    loop = asyncio.get_running_loop()
+    found = _controls.get(loop)
+    if found is None:
+        found = _controls[loop] = RunControl()
+    return found
+
+
+async def _send(thread_id: UUID, kind: str) -> None:
+    await get_channel_layer().group_send(
+        control_group(thread_id), {"type": kind, "thread": str(thread_id)}
+    )
+
+
+async def request_stop(thread_id: UUID) -> None:
+    await _send(thread_id, "run.stop")
+
+
+async def request_sync(thread_id: UUID) -> None:
+    await _send(thread_id, "run.sync")

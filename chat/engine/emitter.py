@@ -1,0 +1,105 @@
+"""What the public API calls: every change is written to the database, then pushed as HTML.
+
+The database is the source of truth; the push only saves tabs a reload.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from chat.models import Message, Thread
+from chat.rendering import fragments
+
+from .groups import thread_group
+from .streaming import StreamBuffer
+
+
+def _create_message(thread_id: UUID, fields: dict[str, Any]) -> Message | None:
+    client_id = fields.get("client_id", "")
+    with transaction.atomic():
+        if client_id and Message.objects.filter(thread_id=thread_id, client_id=client_id).exists():
+            return None
+        now = timezone.now()
+        # The UPDATE locks the row until commit, so the position read back is ours alone.
+        Thread.objects.filter(pk=thread_id).update(last_order=F("last_order") + 1, updated_at=now)
+        order = Thread.objects.values_list("last_order", flat=True).get(pk=thread_id)
+        return Message.objects.create(
+            thread_id=thread_id, order=order, created_at=now, updated_at=now, **fields
+        )
+
+
+class Emitter:
+    """Persists and pushes for one thread; owns the thread's live streams in this process."""
+
+    def __init__(self, thread_id: UUID) -> None:
+        self.thread_id = thread_id
+        self.group = thread_group(thread_id)
+        self.layer = get_channel_layer()
+        self.streams: dict[str, StreamBuffer] = {}
+
+    async def push(self, html: str) -> None:
+        await self.layer.group_send(self.group, {"type": "chat.fragment", "html": html})
+
+    async def create_message(self, **fields: Any) -> Message | None:
+        """Stores a new message and shows it; None if the client already sent it."""
+        message = await sync_to_async(_create_message)(self.thread_id, fields)
+        if message is not None:
+            await self.push(fragments.message_appended(message))
+        return message
+
+    async def update_message(self, message_id: str, **fields: Any) -> Message | None:
+        fields["updated_at"] = timezone.now()
+        await Message.objects.filter(pk=message_id, thread_id=self.thread_id).aupdate(**fields)
+        message = await Message.objects.filter(pk=message_id).afirst()
+        if message is not None:
+            await self.push(fragments.message(message, oob=True))
+        return message
+
+    async def remove_message(self, message_id: str) -> None:
+        stream = self.streams.pop(message_id, None)
+        if stream is not None:
+            await stream.close()
+        await Message.objects.filter(pk=message_id, thread_id=self.thread_id).adelete()
+        await self.push(fragments.message_removed(message_id))
+
+    def stream(self, message_id: str) -> StreamBuffer:
+        stream = self.streams.get(message_id)
+        if stream is None:
+            stream = self.streams[message_id] = StreamBuffer(self, message_id)
+        return stream
+
+    async def end_stream(self, message_id: str, status: str, content: str | None = None) -> None:
+        """Stores the final text and status, and re-renders the message from markdown."""
+        stream = self.streams.pop(message_id, None)
+        if stream is not None:
+            await stream.close()
+            if content is None:
+                content = stream.text
+        fields: dict[str, Any] = {"status": status}
+        if content is not None:
+            fields["content"] = content
+        await self.update_message(message_id, **fields)
+
+    async def end_all_streams(self, status: str) -> None:
+        for message_id in list(self.streams):
+            await self.end_stream(message_id, status)
+
+    async def resync(self, running: bool) -> None:
+        """Brings late tabs up to date with what only this process knows."""
+        html = fragments.run_state(running)
+        for message_id, stream in self.streams.items():
+            html += fragments.stream_text(message_id, stream.text)
+        await self.push(html)
+
+    async def set_running(self, running: bool) -> None:
+        await self.push(fragments.run_state(running))
+
+    async def notice(self, text: str, level: str = "error") -> None:
+        await self.push(fragments.notice(text, level=level))

@@ -1,0 +1,192 @@
+"""One chat session per open socket, as in Chainlit.
+
+The assistant's hooks run as asyncio tasks in this process, so the session may hold any
+Python object. Its JSON-serialisable values are saved with the thread, so a socket that
+reconnects, here or on another instance, gets them back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+
+from chat.models import Message, Thread
+
+from . import control, threads
+from .context import current_session
+from .emitter import Emitter
+from .registry import hooks
+from .tasks import spawn
+
+logger = logging.getLogger(__name__)
+
+RESERVED_KEYS = ("id", "user", "chat_profile", "chat_settings", "env", "client_type")
+
+
+async def call_hook(fn: Callable[..., Any], *args: Any) -> Any:
+    """Calls a hook with as many of the arguments as it declares, sync or async."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        parameters = ()
+    if not any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        args = args[: len(positional)]
+    result = fn(*args)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+class ChatSession:
+    def __init__(self, thread: Thread, user: Any, *, client_type: str = "webapp") -> None:
+        from chat.sdk.types import User
+
+        self.id = str(uuid.uuid4())
+        self.thread_id = thread.id
+        self.user = user
+        self.emitter = Emitter(thread.id)
+        self.started = bool(thread.metadata.get("started"))
+        saved = thread.metadata.get("user_session", {})
+        self.user_session: dict[str, Any] = {
+            **{k: v for k, v in saved.items() if k not in RESERVED_KEYS},
+            "id": self.id,
+            "user": User(identifier=user.email, display_name=user.shown_name,
+                         metadata={"id": str(user.pk)}),
+            "chat_profile": saved.get("chat_profile"),
+            "chat_settings": saved.get("chat_settings", {}),
+            "env": {},
+            "client_type": client_type,
+        }
+        # The thread's messages as the public API's Message objects (chat_context).
+        self.context_messages: list[Any] = []
+        self.current_run: asyncio.Task[Any] | None = None
+        self._run_lock = asyncio.Lock()
+        self._pending = 0
+        self.closed = False
+
+    # -- lifecycle -------------------------------------------------------------------
+    async def open(self) -> None:
+        await control.control().attach(self.thread_id, self)
+        # Whoever is still running this thread pushes what the database does not have yet.
+        await control.request_sync(self.thread_id)
+        if self.started:
+            self._spawn_run(self._resume(), "resume")
+        else:
+            self._spawn_run(self._start(), "start")
+
+    async def close(self) -> None:
+        """The socket went away. A running hook goes on; its output reaches the database."""
+        self.closed = True
+        if hooks.on_chat_end is not None:
+            self._spawn_run(self._invoke(hooks.on_chat_end), "end")
+        else:
+            await self._detach_when_idle()
+
+    async def _detach_when_idle(self) -> None:
+        if self.closed and self._pending == 0:
+            await control.control().detach(self.thread_id, self)
+
+    async def _start(self) -> None:
+        if hooks.on_chat_start is not None:
+            await self._invoke(hooks.on_chat_start)
+        self.started = True
+
+    async def _resume(self) -> None:
+        from chat.sdk.message import Message as SdkMessage
+
+        thread = await threads.load_thread(self.thread_id)
+        async for row in thread.messages.all():
+            self.context_messages.append(SdkMessage.from_record(row))
+        if hooks.on_chat_resume is not None:
+            await self._invoke(hooks.on_chat_resume, await threads.thread_dict(thread))
+
+    # -- what the user does ----------------------------------------------------------
+    def receive_message(self, content: str, client_id: str) -> None:
+        self._spawn_run(self._handle_message(content, client_id), "message")
+
+    async def _handle_message(self, content: str, client_id: str) -> None:
+        from chat.sdk.message import Message as SdkMessage
+
+        row = await self.emitter.create_message(
+            author_kind=Message.Author.USER,
+            author_name=self.user.shown_name,
+            content=content,
+            client_id=client_id,
+        )
+        if row is None:
+            return  # the same message again, after a reconnect
+        if await threads.set_title_if_empty(self.thread_id, content):
+            await self.emitter.push(await threads.asidebar_html(self.user, self.thread_id))
+        message = SdkMessage.from_record(row)
+        self.context_messages.append(message)
+        if hooks.on_message is not None:
+            await self._invoke(hooks.on_message, message)
+
+    async def stop(self) -> None:
+        run = self.current_run
+        if run is not None and not run.done():
+            run.cancel()
+
+    async def resync(self) -> None:
+        await self.emitter.resync(running=self.current_run is not None)
+
+    # -- running hooks ---------------------------------------------------------------
+    def _spawn_run(self, coro: Any, label: str) -> None:
+        """Runs one hook at a time, in the order asked, each as its own task."""
+        self._pending += 1
+        spawn(self._queued(coro), name=f"chat-{label}-{self.thread_id}")
+
+    async def _queued(self, coro: Any) -> None:
+        try:
+            async with self._run_lock:
+                context = contextvars.copy_context()
+                context.run(current_session.set, self)
+                run = spawn(coro, name=f"hook-{self.thread_id}", context=context)
+                self.current_run = run
+                await self.emitter.set_running(True)
+                try:
+                    await asyncio.shield(run)
+                except asyncio.CancelledError:
+                    if not run.done():
+                        raise
+                finally:
+                    self.current_run = None
+                    await self.emitter.set_running(False)
+                    await self.save_state()
+        finally:
+            self._pending -= 1
+            await self._detach_when_idle()
+
+    async def _invoke(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            await call_hook(fn, *args)
+        except asyncio.CancelledError:
+            await self.emitter.end_all_streams(Message.Status.STOPPED)
+            if hooks.on_stop is not None:
+                await call_hook(hooks.on_stop)
+            raise
+        except Exception as error:
+            logger.exception("Assistant hook %s failed", getattr(fn, "__name__", fn))
+            await self.emitter.end_all_streams(Message.Status.FAILED)
+            await self.send_error(f"{type(error).__name__}: {error}")
+        else:
+            await self.emitter.end_all_streams(Message.Status.DONE)
+
+    async def send_error(self, text: str) -> None:
+        await self.emitter.create_message(
+            author_kind=Message.Author.SYSTEM,
+            author_name=settings.CHAT_UI_NAME,
+            content=f"Something went wrong: {text}",
+            is_error=True,
+        )
+
+    async def save_state(self) -> None:
+        await threads.save_session_state(self.thread_id, self.user_session, started=self.started)

@@ -1,0 +1,103 @@
+"""Streamed tokens: coalesced into frames, saved in batches, kept alive while silent.
+
+Per token the cost is an append and a clock read, so a long answer streams at the
+same rate at its end as at its start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils import timezone
+
+from chat.models import Message
+from chat.rendering import fragments
+
+from .tasks import spawn
+
+if TYPE_CHECKING:
+    from .emitter import Emitter
+
+
+class StreamBuffer:
+    def __init__(self, emitter: Emitter, message_id: str) -> None:
+        self.emitter = emitter
+        self.message_id = message_id
+        self.parts: list[str] = []
+        self._text_cache: str | None = ""
+        self._pushed = 0  # parts[:_pushed] are already on the page
+        self._saved_at = time.monotonic()
+        self._pushed_at = 0.0
+        self._frame = settings.CHAT_STREAM_FRAME_MS / 1000
+        self._save_every = settings.CHAT_STREAM_SAVE_SECONDS
+        self._lock = asyncio.Lock()
+        self._timer: asyncio.TimerHandle | None = None
+        self._keepalive = spawn(self._keep_alive(), name=f"stream-keepalive-{message_id}")
+
+    @property
+    def text(self) -> str:
+        if self._text_cache is None:
+            self._text_cache = "".join(self.parts)
+        return self._text_cache
+
+    async def add(self, token: str) -> None:
+        if not token:
+            return
+        self.parts.append(token)
+        self._text_cache = None
+        wait = self._pushed_at + self._frame - time.monotonic()
+        if wait <= 0:
+            await self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(wait, self._flush_later)
+
+    async def replace(self, text: str) -> None:
+        async with self._lock:
+            self.parts = [text]
+            self._text_cache = text
+            self._pushed = 1
+            await self.emitter.push(fragments.stream_text(self.message_id, text))
+
+    def _flush_later(self) -> None:
+        self._timer = None
+        spawn(self.flush(), name=f"stream-flush-{self.message_id}")
+
+    async def flush(self) -> None:
+        async with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            end = len(self.parts)
+            if end > self._pushed:
+                chunk = "".join(self.parts[self._pushed : end])
+                self._pushed = end
+                self._pushed_at = time.monotonic()
+                await self.emitter.push(fragments.tokens(self.message_id, chunk))
+            if time.monotonic() - self._saved_at >= self._save_every:
+                await self.save()
+
+    async def save(self) -> None:
+        self._saved_at = time.monotonic()
+        await Message.objects.filter(pk=self.message_id).aupdate(
+            content=self.text, updated_at=timezone.now()
+        )
+
+    async def _keep_alive(self) -> None:
+        # A silent stream (a model thinking) must not look like one whose server died.
+        interval = max(0.5, min(settings.CHAT_STREAM_STALE_SECONDS / 4, 5.0))
+        while True:
+            await asyncio.sleep(interval)
+            if time.monotonic() - self._saved_at >= interval:
+                await self.save()
+
+    async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._keepalive.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._keepalive

@@ -1,0 +1,160 @@
+"""Thread services shared by every edge: lookup with permission, listing, snapshots."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from chat import permissions
+from chat.models import Message, Thread
+from chat.rendering import fragments
+
+TITLE_LENGTH = 80
+SIDEBAR_SIZE = 50
+
+
+def _as_uuid(value: Any) -> UUID | None:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def visible_thread(user: Any, thread_id: Any) -> Thread | None:
+    """The thread if this user may see it; None for a missing or foreign one alike."""
+    pk = _as_uuid(thread_id)
+    if pk is None:
+        return None
+    thread = Thread.objects.filter(pk=pk).first()
+    if thread is None or not permissions.can_view_thread(user, thread):
+        return None
+    return thread
+
+
+avisible_thread = sync_to_async(visible_thread)
+
+
+def draft_thread(user: Any) -> Thread:
+    """The user's newest thread that has no message from them yet, or a new one."""
+    user_messages = Message.objects.filter(thread=OuterRef("pk"), author_kind=Message.Author.USER)
+    draft = (
+        Thread.objects.filter(owner=user)
+        .exclude(Exists(user_messages))
+        .order_by("-created_at")
+        .first()
+    )
+    return draft or Thread.objects.create(owner=user)
+
+
+def sidebar_threads(user: Any) -> list[Thread]:
+    """Threads the user has written in, newest first."""
+    return list(Thread.objects.filter(owner=user).exclude(title="")[:SIDEBAR_SIZE])
+
+
+def sidebar_html(user: Any, current_id: UUID) -> str:
+    """The sidebar list and the page title, for tabs of a thread that just got its title."""
+    thread = Thread.objects.get(pk=current_id)
+    return fragments.thread_list(sidebar_threads(user), str(current_id), oob=True) + (
+        fragments.thread_title(thread)
+    )
+
+
+asidebar_html = sync_to_async(sidebar_html)
+
+
+def mark_stale_streams(thread: Thread) -> None:
+    """A stream whose server stopped writing is interrupted: say so in the database too."""
+    stale_before = timezone.now() - timedelta(seconds=settings.CHAT_STREAM_STALE_SECONDS)
+    Message.objects.filter(
+        thread=thread, status=Message.Status.STREAMING, updated_at__lt=stale_before
+    ).update(status=Message.Status.INTERRUPTED)
+
+
+def thread_messages(thread: Thread) -> list[Message]:
+    mark_stale_streams(thread)
+    return list(thread.messages.all())
+
+
+def snapshot_html(thread: Thread) -> str:
+    """Everything a tab needs to show the thread as stored, as out-of-band swaps."""
+    return (
+        fragments.messages(thread_messages(thread), oob=True)
+        + fragments.run_state(False)
+        + fragments.notice("")
+    )
+
+
+asnapshot_html = sync_to_async(snapshot_html)
+
+
+def title_from(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+async def set_title_if_empty(thread_id: UUID, text: str) -> bool:
+    updated = await Thread.objects.filter(pk=thread_id, title="").aupdate(title=title_from(text))
+    return bool(updated)
+
+
+def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in values.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        kept[key] = value
+    return kept
+
+
+async def save_session_state(thread_id: UUID, values: dict[str, Any], *, started: bool) -> None:
+    thread = await Thread.objects.aget(pk=thread_id)
+    thread.metadata["user_session"] = _json_safe(values)
+    thread.metadata["started"] = started or thread.metadata.get("started", False)
+    await thread.asave(update_fields=["metadata"])
+
+
+async def load_thread(thread_id: UUID) -> Thread:
+    return await Thread.objects.select_related("owner").aget(pk=thread_id)
+
+
+async def thread_dict(thread: Thread) -> dict[str, Any]:
+    """The thread in Chainlit's ThreadDict shape, for on_chat_resume."""
+    messages = [m async for m in thread.messages.all()]
+    steps = [
+        {
+            "id": str(m.id),
+            "threadId": str(thread.id),
+            "parentId": None,
+            "name": m.author_name,
+            "type": "user_message" if m.author_kind == Message.Author.USER else "assistant_message",
+            "output": m.content,
+            "input": "",
+            "isError": m.is_error,
+            "streaming": False,
+            "createdAt": m.created_at.isoformat(),
+            "start": m.created_at.isoformat(),
+            "end": m.updated_at.isoformat(),
+            "metadata": m.metadata,
+        }
+        for m in messages
+    ]
+    return {
+        "id": str(thread.id),
+        "createdAt": thread.created_at.isoformat(),
+        "name": thread.title or None,
+        "userId": str(thread.owner_id),
+        "userIdentifier": thread.owner.email,
+        "tags": thread.metadata.get("tags", []),
+        "metadata": {k: v for k, v in thread.metadata.items() if k != "user_session"},
+        "steps": steps,
+        "elements": [],
+    }

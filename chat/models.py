@@ -1,0 +1,157 @@
+"""What a conversation is made of. Models know nothing of the engine above them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Thread(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="threads"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # The next message's position; bumped atomically so concurrent writers never collide.
+    last_order = models.PositiveIntegerField(default=0)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["owner", "-updated_at"], name="thread_owner_recent")]
+
+    def __str__(self) -> str:
+        return self.title or "New chat"
+
+
+class Message(models.Model):
+    class Author(models.TextChoices):
+        USER = "user", "User"
+        ASSISTANT = "assistant", "Assistant"
+        SYSTEM = "system", "System"
+
+    class Status(models.TextChoices):
+        STREAMING = "streaming", "Streaming"
+        DONE = "done", "Done"
+        STOPPED = "stopped", "Stopped"
+        INTERRUPTED = "interrupted", "Interrupted"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    order = models.PositiveIntegerField()
+    author_kind = models.CharField(max_length=16, choices=Author.choices)
+    author_name = models.CharField(max_length=150, blank=True)
+    content = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DONE)
+    is_error = models.BooleanField(default=False)
+    # Set by the browser so that a message re-sent after a reconnect is stored once.
+    client_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["thread", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "order"], name="message_order_unique"),
+            models.UniqueConstraint(
+                fields=["thread", "client_id"],
+                condition=~Q(client_id=""),
+                name="message_client_id_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="message_status_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_kind}: {self.content[:60]}"
+
+
+class Step(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="steps")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="steps"
+    )
+    type = models.CharField(max_length=32, default="undefined")
+    name = models.CharField(max_length=200)
+    input = models.TextField(blank=True)
+    output = models.TextField(blank=True)
+    language = models.CharField(max_length=32, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    is_error = models.BooleanField(default=False)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["thread", "started_at"]
+        indexes = [models.Index(fields=["thread", "started_at"], name="step_thread_started")]
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.name}"
+
+
+class Element(models.Model):
+    class Display(models.TextChoices):
+        INLINE = "inline", "Inline"
+        SIDE = "side", "Side"
+        PAGE = "page", "Page"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="elements")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="elements"
+    )
+    step = models.ForeignKey(
+        Step, null=True, blank=True, on_delete=models.CASCADE, related_name="elements"
+    )
+    kind = models.CharField(max_length=32)
+    name = models.CharField(max_length=255)
+    display = models.CharField(max_length=16, choices=Display.choices, default=Display.INLINE)
+    file = models.FileField(upload_to="elements/%Y/%m/", blank=True)
+    content = models.TextField(blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    mime = models.CharField(max_length=127, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["thread", "created_at"]
+        indexes = [models.Index(fields=["thread", "created_at"], name="element_thread_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name}"
+
+
+class Feedback(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback"
+    )
+    # 1 is a thumbs up, -1 a thumbs down.
+    value = models.SmallIntegerField(choices=[(1, "Up"), (-1, "Down")])
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="feedback_one_per_user"),
+        ]
+        indexes = [models.Index(fields=["value", "-created_at"], name="feedback_value_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.value:+d} on {self.message_id}"

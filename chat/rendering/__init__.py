@@ -1,0 +1,1 @@
+"""Turning stored conversations into HTML: pure functions of data."""

@@ -1,0 +1,70 @@
+"""Decorators that register the assistant's hooks, as in Chainlit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chat.engine.registry import hooks
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def on_chat_start(func: F) -> F:
+    """Runs when a new chat session starts.
+
+    Example:
+        @cl.on_chat_start
+        async def start():
+            await cl.Message(content="Hello!").send()
+    """
+    hooks.on_chat_start = func
+    return func
+
+
+def on_message(func: F) -> F:
+    """Runs for each message the user sends; receives it as a `cl.Message`.
+
+    Example:
+        @cl.on_message
+        async def main(message: cl.Message):
+            await cl.Message(content=f"You said {message.content}").send()
+    """
+    hooks.on_message = func
+    return func
+
+
+def on_chat_end(func: F) -> F:
+    """Runs when the user's socket closes (tab closed, reload, network loss).
+
+    Example:
+        @cl.on_chat_end
+        def end():
+            print("goodbye", cl.user_session.get("id"))
+    """
+    hooks.on_chat_end = func
+    return func
+
+
+def on_chat_resume(func: F) -> F:
+    """Runs when an existing thread is opened again or its socket reconnects.
+
+    Example:
+        @cl.on_chat_resume
+        async def resume(thread: ThreadDict):
+            history = [s["output"] for s in thread["steps"]]
+    """
+    hooks.on_chat_resume = func
+    return func
+
+
+def on_stop(func: F) -> F:
+    """Runs when the user presses Stop while a hook is running.
+
+    Example:
+        @cl.on_stop
+        def stopped():
+            print("the user stopped the run")
+    """
+    hooks.on_stop = func
+    return func

@@ -1,0 +1,177 @@
+"""`cl.Message`: send, stream, update and remove a message, as in Chainlit."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+
+from chat.engine.context import require_session
+from chat.engine.streaming import StreamBuffer
+
+from .chat_context import chat_context
+
+_ROLES = {"user_message": "user", "assistant_message": "assistant", "system_message": "system"}
+
+
+class Message:
+    def __init__(
+        self,
+        content: Any = "",
+        author: str | None = None,
+        language: str | None = None,
+        actions: list[Any] | None = None,
+        elements: list[Any] | None = None,
+        type: str = "assistant_message",  # noqa: A002 - Chainlit's name
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        id: str | None = None,  # noqa: A002 - Chainlit's name
+        parent_id: str | None = None,
+        created_at: str | None = None,
+    ) -> None:
+        if not isinstance(content, str):
+            # As in Chainlit: structured content is shown as pretty JSON.
+            content = json.dumps(content, indent=4, ensure_ascii=False, default=str)
+            language = language or "json"
+        self.id = id or str(uuid.uuid4())
+        self._content = content
+        self.author = author or settings.CHAT_UI_NAME
+        self.language = language
+        self.actions = actions or []
+        self.elements = elements or []
+        self.type = type
+        self.metadata = metadata or {}
+        self.tags = tags
+        self.parent_id = parent_id
+        self.created_at = created_at
+        self.is_error = False
+        self._sent = False
+        self._stream: StreamBuffer | None = None
+
+    @classmethod
+    def from_record(cls, record: Any) -> Message:
+        """A stored message, as hooks receive it."""
+        kind = {"user": "user_message", "system": "system_message"}.get(
+            record.author_kind, "assistant_message"
+        )
+        created: datetime = record.created_at
+        message = cls(
+            content=record.content,
+            author=record.author_name,
+            type=kind,
+            id=str(record.id),
+            metadata=dict(record.metadata),
+            created_at=created.isoformat(),
+        )
+        message._sent = True
+        return message
+
+    # -- content -----------------------------------------------------------------------
+    @property
+    def content(self) -> str:
+        return self._stream.text if self._stream is not None else self._content
+
+    @content.setter
+    def content(self, value: str) -> None:
+        self._content = value
+        if self._stream is not None:
+            self._stream.parts = [value]
+            self._stream._text_cache = value
+
+    @property
+    def role(self) -> str:
+        return _ROLES.get(self.type, "assistant")
+
+    @property
+    def _author_kind(self) -> str:
+        return {"user": "user", "system": "system"}.get(self.role, "assistant")
+
+    async def _create(self, status: str) -> None:
+        await require_session().emitter.create_message(
+            id=self.id,
+            author_kind=self._author_kind,
+            author_name=self.author,
+            content=self._content,
+            status=status,
+            is_error=self.is_error,
+            metadata=self.metadata,
+        )
+        self._sent = True
+        chat_context.add(self)
+
+    # -- the API -----------------------------------------------------------------------
+    async def send(self) -> Message:
+        """Shows the message; after streaming, ends the stream with the full text."""
+        if self._stream is not None:
+            await self._end_stream()
+        elif not self._sent:
+            await self._create(status="done")
+        else:
+            await self.update()
+        return self
+
+    async def stream_token(self, token: str, is_sequence: bool = False) -> None:
+        """Appends a token (or, with is_sequence, replaces the text). Shown at once."""
+        stream = self._stream
+        if stream is None:
+            emitter = require_session().emitter
+            if not self._sent:
+                await self._create(status="streaming")
+            else:
+                await emitter.update_message(self.id, status="streaming")
+            stream = self._stream = emitter.stream(self.id)
+            if self._content:
+                stream.parts.append(self._content)
+                stream._text_cache = None
+                stream._pushed = 1
+        if is_sequence:
+            await stream.replace(token)
+        else:
+            await stream.add(token)
+
+    async def _end_stream(self) -> None:
+        text = self.content
+        self._content = text
+        self._stream = None
+        await require_session().emitter.end_stream(self.id, "done", content=text)
+
+    async def update(self) -> bool:
+        """Shows the message's current content (and ends its stream, if any)."""
+        if self._stream is not None:
+            await self._end_stream()
+            return True
+        if not self._sent:
+            await self._create(status="done")
+            return True
+        await require_session().emitter.update_message(
+            self.id, content=self._content, author_name=self.author, status="done"
+        )
+        return True
+
+    async def remove(self) -> bool:
+        self._stream = None
+        await require_session().emitter.remove_message(self.id)
+        chat_context.remove(self)
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "name": self.author,
+            "output": self.content,
+            "createdAt": self.created_at,
+            "metadata": self.metadata,
+            "isError": self.is_error,
+        }
+
+
+class ErrorMessage(Message):
+    """A message shown as an error."""
+
+    def __init__(self, content: str, author: str | None = None, **kwargs: Any) -> None:
+        super().__init__(content=content, author=author, type="system_message", **kwargs)
+        self.is_error = True

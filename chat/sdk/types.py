@@ -1,0 +1,51 @@
+"""Plain data types of the public API, shaped as Chainlit's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypedDict
+
+
+@dataclass
+class User:
+    identifier: str
+    display_name: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class StepDict(TypedDict, total=False):
+    id: str
+    threadId: str
+    parentId: str | None
+    name: str
+    type: str
+    input: str
+    output: str
+    isError: bool
+    streaming: bool
+    createdAt: str
+    start: str
+    end: str
+    metadata: dict[str, Any]
+
+
+class ElementDict(TypedDict, total=False):
+    id: str
+    threadId: str
+    type: str
+    name: str
+    display: Literal["inline", "side", "page"]
+    url: str
+    mime: str
+
+
+class ThreadDict(TypedDict):
+    id: str
+    createdAt: str
+    name: str | None
+    userId: str | None
+    userIdentifier: str | None
+    tags: list[str]
+    metadata: dict[str, Any]
+    steps: list[StepDict]
+    elements: list[ElementDict]

@@ -1,0 +1,47 @@
+"""Chat pages. Thin: authorise, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from chat.engine import threads
+from chat.models import Thread
+from chat.rendering import fragments
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("chat:thread", thread_id=threads.draft_thread(request.user).id)
+
+
+@login_required
+@require_POST
+def new_thread(request: HttpRequest) -> HttpResponse:
+    return redirect("chat:thread", thread_id=threads.draft_thread(request.user).id)
+
+
+def _thread_or_404(request: HttpRequest, thread_id: str) -> Thread:
+    thread = threads.visible_thread(request.user, thread_id)
+    if thread is None:
+        raise Http404("No such conversation.")
+    return thread
+
+
+@login_required
+@require_GET
+def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
+    thread = _thread_or_404(request, thread_id)
+    return TemplateResponse(
+        request,
+        "chat/page.html",
+        {
+            "thread": thread,
+            **fragments.messages_context(threads.thread_messages(thread)),
+            "threads": threads.sidebar_threads(request.user),
+        },
+    )

@@ -1,0 +1,106 @@
+/* The chat page's behaviour beyond htmx: keyboard, reconnection, scrolling. No framework. */
+(function () {
+  "use strict";
+
+  var RECONNECTING_BY_ITSELF = [1006, 1011, 1012, 1013]; // htmx's ws extension retries these
+  var CLOSE_UNAUTHENTICATED = 4401;
+  var CLOSE_FORBIDDEN = 4403;
+  var leaving = false;
+  var retries = 0;
+
+  function chat() { return document.querySelector(".chat"); }
+  function input() { return document.getElementById("message-input"); }
+
+  function setConnection(state, text) {
+    var el = document.getElementById("connection");
+    if (!el) return;
+    el.dataset.state = state;
+    el.textContent = text;
+  }
+
+  function nearBottom(el) {
+    return el.scrollHeight - el.scrollTop - el.clientHeight < 120;
+  }
+
+  function scrollToEnd(force) {
+    var list = document.getElementById("messages");
+    if (list && (force || list.dataset.follow !== "false")) list.scrollTop = list.scrollHeight;
+  }
+
+  function autosize() {
+    var box = input();
+    if (!box) return;
+    box.style.height = "auto";
+    box.style.height = Math.min(box.scrollHeight, 240) + "px";
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var box = input();
+    if (event.target !== box || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    if (box.value.trim() && !document.querySelector('#run-state[data-running="true"]')) {
+      box.form.requestSubmit();
+    }
+  });
+
+  document.addEventListener("input", function (event) {
+    if (event.target === input()) autosize();
+  });
+
+  document.addEventListener("htmx:wsConfigSend", function (event) {
+    var form = event.target;
+    if (form.id !== "composer") return;
+    var text = (event.detail.parameters.content || "").trim();
+    if (!text) { event.preventDefault(); return; }
+    // The server stores a message once per id, even if a reconnect sends it again.
+    event.detail.parameters.client_id = newId();
+    input().value = "";
+    autosize();
+    scrollToEnd(true);
+  });
+
+  document.addEventListener("htmx:wsOpen", function () {
+    retries = 0;
+    setConnection("open", "");
+  });
+
+  document.addEventListener("htmx:wsClose", function (event) {
+    var code = event.detail.event.code;
+    if (leaving) return;
+    if (code === CLOSE_UNAUTHENTICATED) {
+      window.location.href = chat().dataset.loginUrl;
+      return;
+    }
+    if (code === CLOSE_FORBIDDEN) {
+      setConnection("closed", "You do not have access to this conversation.");
+      return;
+    }
+    setConnection("reconnecting", "Reconnecting…");
+    if (RECONNECTING_BY_ITSELF.indexOf(code) >= 0) return;
+    // Any other close (a proxy, a deploy, a network change) reconnects too, with backoff.
+    var wrapper = event.detail.socketWrapper;
+    var delay = Math.min(30000, 500 * Math.pow(2, retries)) * (0.5 + Math.random() / 2);
+    retries += 1;
+    setTimeout(function () { wrapper.reconnect(); }, delay);
+  });
+
+  document.addEventListener("htmx:wsAfterMessage", function () { scrollToEnd(false); });
+
+  document.addEventListener("scroll", function (event) {
+    var list = event.target;
+    if (list && list.id === "messages") list.dataset.follow = nearBottom(list) ? "true" : "false";
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-dismiss-notice]");
+    if (button) button.parentElement.replaceChildren();
+  });
+
+  window.addEventListener("pagehide", function () { leaving = true; });
+  window.addEventListener("DOMContentLoaded", function () { scrollToEnd(true); autosize(); });
+})();
