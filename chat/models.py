@@ -84,6 +84,8 @@ class Step(models.Model):
     message = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.CASCADE, related_name="steps"
     )
+    # Position among the thread's messages and steps, from the same counter.
+    order = models.PositiveIntegerField(default=0)
     type = models.CharField(max_length=32, default="undefined")
     name = models.CharField(max_length=200)
     input = models.TextField(blank=True)
@@ -95,8 +97,8 @@ class Step(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["thread", "started_at"]
-        indexes = [models.Index(fields=["thread", "started_at"], name="step_thread_started")]
+        ordering = ["thread", "order"]
+        indexes = [models.Index(fields=["thread", "order"], name="step_thread_order")]
 
     def __str__(self) -> str:
         return f"{self.type}: {self.name}"

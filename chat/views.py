@@ -41,7 +41,9 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
         "chat/page.html",
         {
             "thread": thread,
-            **fragments.messages_context(threads.thread_messages(thread)),
+            **fragments.messages_context(
+                threads.thread_messages(thread), threads.thread_steps(thread)
+            ),
             "threads": threads.sidebar_threads(request.user),
         },
     )

@@ -44,8 +44,8 @@ def _local_secret_key() -> str:
 
 
 # A production secret has no default: without DEBUG a missing SECRET_KEY fails loudly.
-SECRET_KEY = os.environ["SECRET_KEY"] if not DEBUG else os.environ.get("SECRET_KEY") or (
-    _local_secret_key()
+SECRET_KEY = (
+    os.environ["SECRET_KEY"] if not DEBUG else os.environ.get("SECRET_KEY") or (_local_secret_key())
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -173,9 +173,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "chat:home"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 60 * 60 * 24 * 14))
 
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "assistant@localhost")
 
 # --------------------------------------------------------------- CHANNELS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .session import ChatSession
@@ -23,3 +23,7 @@ def require_session() -> ChatSession:
             "(on_chat_start, on_message, ...)."
         )
     return session
+
+
+# The step being run: nesting follows the call stack, and tasks copy it when created.
+current_step: ContextVar[Any] = ContextVar("current_step", default=None)

@@ -14,11 +14,20 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from chat.models import Message, Thread
+from chat.models import Message, Step, Thread
 from chat.rendering import fragments
 
 from .groups import thread_group
 from .streaming import StreamBuffer
+
+
+def _next_order(thread_id: UUID) -> int:
+    """The next position in the thread; call inside a transaction."""
+    # The UPDATE locks the row until commit, so the position read back is ours alone.
+    Thread.objects.filter(pk=thread_id).update(
+        last_order=F("last_order") + 1, updated_at=timezone.now()
+    )
+    return Thread.objects.values_list("last_order", flat=True).get(pk=thread_id)
 
 
 def _create_message(thread_id: UUID, fields: dict[str, Any]) -> Message | None:
@@ -27,12 +36,18 @@ def _create_message(thread_id: UUID, fields: dict[str, Any]) -> Message | None:
         if client_id and Message.objects.filter(thread_id=thread_id, client_id=client_id).exists():
             return None
         now = timezone.now()
-        # The UPDATE locks the row until commit, so the position read back is ours alone.
-        Thread.objects.filter(pk=thread_id).update(last_order=F("last_order") + 1, updated_at=now)
-        order = Thread.objects.values_list("last_order", flat=True).get(pk=thread_id)
         return Message.objects.create(
-            thread_id=thread_id, order=order, created_at=now, updated_at=now, **fields
+            thread_id=thread_id,
+            order=_next_order(thread_id),
+            created_at=now,
+            updated_at=now,
+            **fields,
         )
+
+
+def _create_step(thread_id: UUID, fields: dict[str, Any]) -> Step:
+    with transaction.atomic():
+        return Step.objects.create(thread_id=thread_id, order=_next_order(thread_id), **fields)
 
 
 class Emitter:
@@ -43,6 +58,7 @@ class Emitter:
         self.group = thread_group(thread_id)
         self.layer = get_channel_layer()
         self.streams: dict[str, StreamBuffer] = {}
+        self.step_streams: dict[str, StreamBuffer] = {}
 
     async def push(self, html: str) -> None:
         await self.layer.group_send(self.group, {"type": "chat.fragment", "html": html})
@@ -72,7 +88,9 @@ class Emitter:
     def stream(self, message_id: str) -> StreamBuffer:
         stream = self.streams.get(message_id)
         if stream is None:
-            stream = self.streams[message_id] = StreamBuffer(self, message_id)
+            stream = self.streams[message_id] = StreamBuffer(
+                self, message_id, Message, "content", fragments.message_text_id(message_id)
+            )
         return stream
 
     async def end_stream(self, message_id: str, status: str, content: str | None = None) -> None:
@@ -94,9 +112,40 @@ class Emitter:
     async def resync(self, running: bool) -> None:
         """Brings late tabs up to date with what only this process knows."""
         html = fragments.run_state(running)
-        for message_id, stream in self.streams.items():
-            html += fragments.stream_text(message_id, stream.text)
+        for stream in [*self.streams.values(), *self.step_streams.values()]:
+            html += fragments.stream_text(stream.dom_id, stream.text)
         await self.push(html)
+
+    # -- steps ---------------------------------------------------------------------------
+    async def create_step(self, **fields: Any) -> Step:
+        step = await sync_to_async(_create_step)(self.thread_id, fields)
+        await self.push(fragments.step_appended(step))
+        return step
+
+    async def update_step(self, step_id: str, **fields: Any) -> None:
+        stream = self.step_streams.pop(step_id, None)
+        if stream is not None:
+            await stream.close()
+            fields.setdefault("output", stream.text)
+        await Step.objects.filter(pk=step_id, thread_id=self.thread_id).aupdate(**fields)
+        step = await Step.objects.filter(pk=step_id).afirst()
+        if step is not None:
+            await self.push(fragments.step_updated(step))
+
+    async def remove_step(self, step_id: str) -> None:
+        stream = self.step_streams.pop(step_id, None)
+        if stream is not None:
+            await stream.close()
+        await Step.objects.filter(pk=step_id, thread_id=self.thread_id).adelete()
+        await self.push(fragments.step_removed(step_id))
+
+    def step_stream(self, step_id: str) -> StreamBuffer:
+        stream = self.step_streams.get(step_id)
+        if stream is None:
+            stream = self.step_streams[step_id] = StreamBuffer(
+                self, step_id, Step, "output", fragments.step_output_id(step_id)
+            )
+        return stream
 
     async def set_running(self, running: bool) -> None:
         await self.push(fragments.run_state(running))

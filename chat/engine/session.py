@@ -37,7 +37,9 @@ async def call_hook(fn: Callable[..., Any], *args: Any) -> Any:
     except (TypeError, ValueError):
         parameters = ()
     if not any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        positional = [
+            p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
         args = args[: len(positional)]
     result = fn(*args)
     if inspect.isawaitable(result):
@@ -58,8 +60,9 @@ class ChatSession:
         self.user_session: dict[str, Any] = {
             **{k: v for k, v in saved.items() if k not in RESERVED_KEYS},
             "id": self.id,
-            "user": User(identifier=user.email, display_name=user.shown_name,
-                         metadata={"id": str(user.pk)}),
+            "user": User(
+                identifier=user.email, display_name=user.shown_name, metadata={"id": str(user.pk)}
+            ),
             "chat_profile": saved.get("chat_profile"),
             "chat_settings": saved.get("chat_settings", {}),
             "env": {},

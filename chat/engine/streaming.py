@@ -12,9 +12,9 @@ import time
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
-from chat.models import Message
 from chat.rendering import fragments
 
 from .tasks import spawn
@@ -24,9 +24,16 @@ if TYPE_CHECKING:
 
 
 class StreamBuffer:
-    def __init__(self, emitter: Emitter, message_id: str) -> None:
+    """The live text of one message (or step output) while it streams."""
+
+    def __init__(
+        self, emitter: Emitter, target_id: str, model: type[models.Model], field: str, dom_id: str
+    ) -> None:
         self.emitter = emitter
-        self.message_id = message_id
+        self.message_id = target_id
+        self.model = model
+        self.field = field
+        self.dom_id = dom_id
         self.parts: list[str] = []
         self._text_cache: str | None = ""
         self._pushed = 0  # parts[:_pushed] are already on the page
@@ -36,7 +43,7 @@ class StreamBuffer:
         self._save_every = settings.CHAT_STREAM_SAVE_SECONDS
         self._lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
-        self._keepalive = spawn(self._keep_alive(), name=f"stream-keepalive-{message_id}")
+        self._keepalive = spawn(self._keep_alive(), name=f"stream-keepalive-{target_id}")
 
     @property
     def text(self) -> str:
@@ -60,7 +67,7 @@ class StreamBuffer:
             self.parts = [text]
             self._text_cache = text
             self._pushed = 1
-            await self.emitter.push(fragments.stream_text(self.message_id, text))
+            await self.emitter.push(fragments.stream_text(self.dom_id, text))
 
     def _flush_later(self) -> None:
         self._timer = None
@@ -76,15 +83,16 @@ class StreamBuffer:
                 chunk = "".join(self.parts[self._pushed : end])
                 self._pushed = end
                 self._pushed_at = time.monotonic()
-                await self.emitter.push(fragments.tokens(self.message_id, chunk))
+                await self.emitter.push(fragments.tokens(self.dom_id, chunk))
             if time.monotonic() - self._saved_at >= self._save_every:
                 await self.save()
 
     async def save(self) -> None:
         self._saved_at = time.monotonic()
-        await Message.objects.filter(pk=self.message_id).aupdate(
-            content=self.text, updated_at=timezone.now()
-        )
+        fields = {self.field: self.text}
+        if self.field == "content":
+            fields["updated_at"] = timezone.now()
+        await self.model.objects.filter(pk=self.message_id).aupdate(**fields)
 
     async def _keep_alive(self) -> None:
         # A silent stream (a model thinking) must not look like one whose server died.

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from chat import permissions
-from chat.models import Message, Thread
+from chat.models import Message, Step, Thread
 from chat.rendering import fragments
 
 TITLE_LENGTH = 80
@@ -82,10 +82,14 @@ def thread_messages(thread: Thread) -> list[Message]:
     return list(thread.messages.all())
 
 
+def thread_steps(thread: Thread) -> list[Step]:
+    return list(thread.steps.all())
+
+
 def snapshot_html(thread: Thread) -> str:
     """Everything a tab needs to show the thread as stored, as out-of-band swaps."""
     return (
-        fragments.messages(thread_messages(thread), oob=True)
+        fragments.messages(thread_messages(thread), thread_steps(thread), oob=True)
         + fragments.run_state(False)
         + fragments.notice("")
     )
@@ -129,24 +133,52 @@ async def load_thread(thread_id: UUID) -> Thread:
 async def thread_dict(thread: Thread) -> dict[str, Any]:
     """The thread in Chainlit's ThreadDict shape, for on_chat_resume."""
     messages = [m async for m in thread.messages.all()]
-    steps = [
-        {
-            "id": str(m.id),
-            "threadId": str(thread.id),
-            "parentId": None,
-            "name": m.author_name,
-            "type": "user_message" if m.author_kind == Message.Author.USER else "assistant_message",
-            "output": m.content,
-            "input": "",
-            "isError": m.is_error,
-            "streaming": False,
-            "createdAt": m.created_at.isoformat(),
-            "start": m.created_at.isoformat(),
-            "end": m.updated_at.isoformat(),
-            "metadata": m.metadata,
-        }
+    step_rows = [s async for s in thread.steps.all()]
+    entries = [
+        (
+            m.order,
+            {
+                "id": str(m.id),
+                "threadId": str(thread.id),
+                "parentId": None,
+                "name": m.author_name,
+                "type": "user_message"
+                if m.author_kind == Message.Author.USER
+                else "assistant_message",
+                "output": m.content,
+                "input": "",
+                "isError": m.is_error,
+                "streaming": False,
+                "createdAt": m.created_at.isoformat(),
+                "start": m.created_at.isoformat(),
+                "end": m.updated_at.isoformat(),
+                "metadata": m.metadata,
+            },
+        )
         for m in messages
     ]
+    entries += [
+        (
+            s.order,
+            {
+                "id": str(s.id),
+                "threadId": str(thread.id),
+                "parentId": str(s.parent_id) if s.parent_id else None,
+                "name": s.name,
+                "type": s.type,
+                "output": s.output,
+                "input": s.input,
+                "isError": s.is_error,
+                "streaming": False,
+                "createdAt": s.started_at.isoformat(),
+                "start": s.started_at.isoformat(),
+                "end": s.ended_at.isoformat() if s.ended_at else None,
+                "metadata": s.metadata,
+            },
+        )
+        for s in step_rows
+    ]
+    steps = [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]
     return {
         "id": str(thread.id),
         "createdAt": thread.created_at.isoformat(),

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from chat.models import Message, Thread
+from chat.models import Message, Step, Thread
 
 from .markdown import render_markdown
 
@@ -33,6 +34,7 @@ def message_context(message: Message) -> dict:
     streaming = status == Message.Status.STREAMING
     is_user = message.author_kind == Message.Author.USER
     return {
+        "kind": "message",
         "message": message,
         "status": status,
         "streaming": streaming,
@@ -56,23 +58,23 @@ def message_removed(message_id: str) -> str:
     return render_to_string(FRAGMENTS + "message_removed.html", {"message_id": message_id})
 
 
-def tokens(message_id: str, text: str) -> str:
-    return render_to_string(FRAGMENTS + "tokens.html", {"message_id": message_id, "text": text})
+def tokens(dom_id: str, text: str) -> str:
+    return render_to_string(FRAGMENTS + "tokens.html", {"dom_id": dom_id, "text": text})
 
 
-def stream_text(message_id: str, text: str) -> str:
-    """Replaces a streaming message's whole text: used to catch a late tab up."""
-    return render_to_string(
-        FRAGMENTS + "stream_text.html", {"message_id": message_id, "text": text}
-    )
+def stream_text(dom_id: str, text: str) -> str:
+    """Replaces a stream's whole text: used to catch a late tab up."""
+    return render_to_string(FRAGMENTS + "stream_text.html", {"dom_id": dom_id, "text": text})
 
 
-def messages_context(items: Iterable[Message], *, oob: bool = False) -> dict:
-    return {"message_contexts": [message_context(m) for m in items], "oob": oob}
+def messages_context(
+    items: Iterable[Message], steps: Iterable[Step] = (), *, oob: bool = False
+) -> dict:
+    return {"items": thread_items(items, steps), "oob": oob}
 
 
-def messages(items: Iterable[Message], *, oob: bool = False) -> str:
-    return render_to_string(FRAGMENTS + "messages.html", messages_context(items, oob=oob))
+def messages(items: Iterable[Message], steps: Iterable[Step] = (), *, oob: bool = False) -> str:
+    return render_to_string(FRAGMENTS + "messages.html", messages_context(items, steps, oob=oob))
 
 
 def run_state(running: bool) -> str:
@@ -80,9 +82,7 @@ def run_state(running: bool) -> str:
 
 
 def notice(text: str, *, level: str = "error") -> str:
-    return render_to_string(
-        FRAGMENTS + "notice.html", {"text": text, "level": level, "oob": True}
-    )
+    return render_to_string(FRAGMENTS + "notice.html", {"text": text, "level": level, "oob": True})
 
 
 def thread_list(threads: Iterable[Thread], current_id: str | None, *, oob: bool = False) -> str:
@@ -94,3 +94,75 @@ def thread_list(threads: Iterable[Thread], current_id: str | None, *, oob: bool 
 
 def thread_title(thread: Thread, *, oob: bool = True) -> str:
     return render_to_string(FRAGMENTS + "thread_title.html", {"thread": thread, "oob": oob})
+
+
+# -- steps ---------------------------------------------------------------------------------
+def message_text_id(message_id: Any) -> str:
+    return f"m-{message_id}-text"
+
+
+def step_output_id(step_id: Any) -> str:
+    return f"s-{step_id}-output-text"
+
+
+def _duration(step: Step) -> str:
+    if step.ended_at is None:
+        return ""
+    seconds = max(0.0, (step.ended_at - step.started_at).total_seconds())
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def step_visible(step: Step) -> bool:
+    """Whether the `cot` setting shows this step's own box (its children decide for themselves)."""
+    mode = settings.CHAT_COT
+    if mode == "hidden":
+        return False
+    if mode == "tool_call":
+        return step.type == "tool"
+    return True
+
+
+def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> dict:
+    children = children or {}
+    running = step.ended_at is None
+    language = step.language
+    show_input = step.metadata.get("show_input", "json")
+    return {
+        "kind": "step",
+        "step": step,
+        "visible": step_visible(step),
+        "running": running,
+        "duration": _duration(step),
+        "show_input": bool(show_input) and bool(step.input),
+        "input_language": show_input if isinstance(show_input, str) else "json",
+        "output_html": "" if language else render_markdown(step.output),
+        "language": language,
+        "default_open": bool(step.metadata.get("default_open")),
+        "children": [step_context(child, children) for child in children.get(step.id, [])],
+    }
+
+
+def step_appended(step: Step) -> str:
+    target = f"#s-{step.parent_id}-children" if step.parent_id else "#messages"
+    return render_to_string(
+        FRAGMENTS + "step_append.html", {"target": target, "item": step_context(step)}
+    )
+
+
+def step_updated(step: Step) -> str:
+    return render_to_string(FRAGMENTS + "step_parts.html", {"item": step_context(step)})
+
+
+def step_removed(step_id: Any) -> str:
+    return render_to_string(FRAGMENTS + "step_removed.html", {"step_id": step_id})
+
+
+def thread_items(messages: Iterable[Message], steps: Iterable[Step]) -> list[dict]:
+    """Messages and top-level steps in conversation order, each step with its children."""
+    children: dict[Any, list[Step]] = {}
+    roots: list[Step] = []
+    for step in steps:
+        (children.setdefault(step.parent_id, []) if step.parent_id else roots).append(step)
+    items = [(m.order, message_context(m)) for m in messages]
+    items += [(s.order, step_context(s, children)) for s in roots]
+    return [context for _, context in sorted(items, key=lambda pair: pair[0])]

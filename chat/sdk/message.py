@@ -25,10 +25,10 @@ class Message:
         language: str | None = None,
         actions: list[Any] | None = None,
         elements: list[Any] | None = None,
-        type: str = "assistant_message",  # noqa: A002 - Chainlit's name
+        type: str = "assistant_message",
         metadata: dict[str, Any] | None = None,
         tags: list[str] | None = None,
-        id: str | None = None,  # noqa: A002 - Chainlit's name
+        id: str | None = None,
         parent_id: str | None = None,
         created_at: str | None = None,
     ) -> None:

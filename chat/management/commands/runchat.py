@@ -53,7 +53,7 @@ class Command(BaseCommand):
         call_command("runserver", addrport, use_reloader=options["reload"])
 
     def _demo_user(self) -> None:
-        User = get_user_model()  # noqa: N806
+        User = get_user_model()
         email, password = settings.CHAT_DEMO_USER, settings.CHAT_DEMO_PASSWORD
         user, created = User.objects.get_or_create(email=email)
         if created:

@@ -1,0 +1,277 @@
+"""`cl.Step` and `@cl.step`: the assistant's visible reasoning, nested as the calls are."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import uuid
+from collections.abc import Callable
+from contextvars import Token
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.utils import timezone
+
+from chat.engine.context import current_step, require_session
+from chat.engine.tasks import spawn
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _as_text(value: Any) -> tuple[str, str | None]:
+    """A step's input or output as text, and the language to show it in."""
+    if value is None:
+        return "", None
+    if isinstance(value, str):
+        return value, None
+    return json.dumps(value, indent=4, ensure_ascii=False, default=str), "json"
+
+
+class Step:
+    def __init__(
+        self,
+        name: str | None = None,
+        type: str = "undefined",
+        id: str | None = None,
+        parent_id: str | None = None,
+        elements: list[Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        language: str | None = None,
+        default_open: bool = False,
+        show_input: bool | str = "json",
+    ) -> None:
+        self.id = id or str(uuid.uuid4())
+        self.name = name or "Step"
+        self.type = type
+        self.parent_id = parent_id
+        self.elements = elements or []
+        self.metadata = metadata or {}
+        self.tags = tags
+        self.language = language
+        self.default_open = default_open
+        self.show_input = show_input
+        self.is_error = False
+        self.start: datetime | None = None
+        self.end: datetime | None = None
+        self._input = ""
+        self._output = ""
+        self._sent = False
+        self._streaming = False
+        self._token: Token[Any] | None = None
+        self._last: asyncio.Task[Any] | None = None  # for sync use: writes stay in order
+
+    # -- input and output --------------------------------------------------------------
+    @property
+    def input(self) -> str:
+        return self._input
+
+    @input.setter
+    def input(self, value: Any) -> None:
+        self._input, _ = _as_text(value)
+
+    @property
+    def output(self) -> str:
+        if self._streaming:
+            return require_session().emitter.step_stream(self.id).text
+        return self._output
+
+    @output.setter
+    def output(self, value: Any) -> None:
+        self._output, language = _as_text(value)
+        if language and not self.language:
+            self.language = language
+        if self._streaming:
+            require_session().emitter.step_stream(self.id).parts[:] = [self._output]
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "input": self._input,
+            "language": self.language or "",
+            "is_error": self.is_error,
+            "ended_at": self.end,
+            "metadata": {
+                **self.metadata,
+                "show_input": self.show_input,
+                "default_open": self.default_open,
+            },
+        }
+
+    # -- the API -----------------------------------------------------------------------
+    async def send(self) -> Step:
+        if self._sent:
+            await self.update()
+            return self
+        emitter = require_session().emitter
+        self.start = self.start or timezone.now()
+        self._sent = True
+        await emitter.create_step(
+            id=self.id,
+            parent_id=self.parent_id,
+            started_at=self.start,
+            output=self._output,
+            **self._fields(),
+        )
+        return self
+
+    async def update(self) -> bool:
+        if not self._sent:
+            await self.send()
+            return True
+        emitter = require_session().emitter
+        fields = self._fields()
+        if self._streaming:
+            self._output = emitter.step_stream(self.id).text
+            self._streaming = False
+        fields["output"] = self._output
+        await emitter.update_step(self.id, **fields)
+        return True
+
+    async def remove(self) -> bool:
+        self._streaming = False
+        await require_session().emitter.remove_step(self.id)
+        return True
+
+    async def stream_token(self, token: str, is_sequence: bool = False) -> None:
+        if not self._sent:
+            await self.send()
+        stream = require_session().emitter.step_stream(self.id)
+        if not self._streaming:
+            self._streaming = True
+            if self._output and not stream.parts:
+                stream.parts.append(self._output)
+                stream._text_cache = None
+                stream._pushed = 1
+        if is_sequence:
+            await stream.replace(token)
+        else:
+            await stream.add(token)
+
+    # -- as a context manager ----------------------------------------------------------
+    def _enter(self) -> None:
+        parent = current_step.get()
+        if parent is not None and self.parent_id is None:
+            self.parent_id = parent.id
+        self._token = current_step.set(self)
+        self.start = timezone.now()
+
+    def _exit(self, error: BaseException | None) -> None:
+        self.end = timezone.now()
+        if error is not None:
+            self.is_error = True
+            if isinstance(error, asyncio.CancelledError):
+                self.output = self.output or "Stopped"
+            else:
+                self.output = f"{type(error).__name__}: {error}"
+        if self._token is not None:
+            current_step.reset(self._token)
+            self._token = None
+
+    async def __aenter__(self) -> Step:
+        self._enter()
+        await self.send()
+        return self
+
+    async def __aexit__(self, exc_type: Any, error: BaseException | None, tb: Any) -> None:
+        self._exit(error)
+        await self.update()
+
+    def _later(self, make: Callable[[], Any]) -> None:
+        """From sync code inside a hook: queue the write after the previous one."""
+        previous = self._last
+
+        async def write() -> None:
+            if previous is not None:
+                await asyncio.gather(previous, return_exceptions=True)
+            await make()
+
+        self._last = spawn(write(), name=f"step-{self.id}")
+
+    def __enter__(self) -> Step:
+        self._enter()
+        self._later(self.send)
+        return self
+
+    def __exit__(self, exc_type: Any, error: BaseException | None, tb: Any) -> None:
+        self._exit(error)
+        self._later(self.update)
+
+
+def _arguments(func: Callable[..., Any], args: tuple, kwargs: dict) -> dict[str, Any]:
+    try:
+        bound = inspect.signature(func).bind_partial(*args, **kwargs)
+    except TypeError:
+        return {"args": list(args), **kwargs}
+    return {k: v for k, v in bound.arguments.items() if k not in ("self", "cls")}
+
+
+def step(
+    original_function: Callable[..., Any] | None = None,
+    *,
+    name: str | None = "",
+    type: str = "undefined",
+    id: str | None = None,
+    parent_id: str | None = None,
+    tags: list[str] | None = None,
+    metadata: dict[str, Any] | None = None,
+    language: str | None = None,
+    show_input: bool | str = "json",
+    default_open: bool = False,
+) -> Any:
+    """Shows each call of the decorated function as a step; its return value is the output.
+
+    Example:
+        @cl.step(type="tool")
+        async def search(query: str) -> str:
+            return "found it"
+    """
+
+    def decorate(func: F) -> F:
+        def make() -> Step:
+            return Step(
+                name=name or func.__name__,
+                type=type,
+                id=id,
+                parent_id=parent_id,
+                tags=tags,
+                metadata=metadata,
+                language=language,
+                show_input=show_input,
+                default_open=default_open,
+            )
+
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                current = make()
+                if show_input:
+                    current.input = _arguments(func, args, kwargs)
+                async with current:
+                    result = await func(*args, **kwargs)
+                    if result is not None and not current.output:
+                        current.output = result
+                    return result
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+            current = make()
+            if show_input:
+                current.input = _arguments(func, args, kwargs)
+            with current:
+                result = func(*args, **kwargs)
+                if result is not None and not current.output:
+                    current.output = result
+                return result
+
+        return sync_wrapper  # type: ignore[return-value]
+
+    if original_function is not None:
+        return decorate(original_function)
+    return decorate
