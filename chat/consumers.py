@@ -9,9 +9,18 @@ from typing import Any
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chat.engine import control, threads
+from chat.engine.errors import UserFacingError
 from chat.engine.groups import thread_group
 from chat.engine.session import ChatSession
-from chat.events import MalformedFrame, StopRequest, UserMessage, parse_frame
+from chat.events import (
+    ActionClick,
+    AskActionReply,
+    AskFilesReply,
+    MalformedFrame,
+    StopRequest,
+    UserMessage,
+    parse_frame,
+)
 from chat.rendering import fragments
 
 # Close codes the page understands: sign in again, or give up on this thread.
@@ -19,6 +28,9 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 # "Service restart": the browser reconnects, to this instance or another.
 CLOSE_SERVICE_RESTART = 1012
+# Daphne (autobahn) lets an application close only with 1000 or 3000-4999 and raises on
+# 1012; then this private-use code says the same, and the page reconnects on it too.
+CLOSE_SERVICE_RESTART_APP = 4012
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -30,7 +42,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except asyncio.CancelledError:
             # The server is shutting down: tell the page to reconnect, elsewhere or later.
             with contextlib.suppress(Exception):
-                await send({"type": "websocket.close", "code": CLOSE_SERVICE_RESTART})
+                try:
+                    await send({"type": "websocket.close", "code": CLOSE_SERVICE_RESTART})
+                except Exception:
+                    await send({"type": "websocket.close", "code": CLOSE_SERVICE_RESTART_APP})
             raise
 
     async def connect(self) -> None:
@@ -57,15 +72,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is None:
             return
+        session = self.session
         try:
             event = parse_frame(text_data)
-        except MalformedFrame as error:
+            if isinstance(event, UserMessage):
+                await session.receive_message(event.content, event.client_id)
+            elif isinstance(event, StopRequest):
+                await control.request_stop(session.thread_id)
+            elif isinstance(event, ActionClick):
+                await session.click_action(event.message_id, event.action_id)
+            elif isinstance(event, AskActionReply):
+                await session.answer_with_action(event.ask_id, event.action_id)
+            elif isinstance(event, AskFilesReply):
+                await session.answer_with_files(event.ask_id, event.file_ids)
+        except (MalformedFrame, UserFacingError) as error:
             await self.send(text_data=fragments.notice(str(error)))
-            return
-        if isinstance(event, UserMessage):
-            self.session.receive_message(event.content, event.client_id)
-        elif isinstance(event, StopRequest):
-            await control.request_stop(self.session.thread_id)
 
     async def chat_fragment(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])

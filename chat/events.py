@@ -29,7 +29,25 @@ class StopRequest:
     pass
 
 
-Event = UserMessage | StopRequest
+@dataclass(frozen=True)
+class ActionClick:
+    message_id: str
+    action_id: str
+
+
+@dataclass(frozen=True)
+class AskActionReply:
+    ask_id: str
+    action_id: str
+
+
+@dataclass(frozen=True)
+class AskFilesReply:
+    ask_id: str
+    file_ids: tuple[str, ...]
+
+
+Event = UserMessage | StopRequest | ActionClick | AskActionReply | AskFilesReply
 
 
 def _text_field(data: dict, name: str, *, limit: int) -> str:
@@ -39,6 +57,19 @@ def _text_field(data: dict, name: str, *, limit: int) -> str:
     if len(value) > limit:
         raise MalformedFrame(f"The field {name!r} is too long (at most {limit} characters).")
     return value
+
+
+def _id_list(value: object) -> tuple[str, ...]:
+    """Ids as htmx sends them: one string (maybe comma-separated) or a list of strings."""
+    if value is None or value == "":
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise MalformedFrame("The file ids must be text.")
+    ids = tuple(i.strip() for i in items if i.strip())
+    if len(ids) > 100 or any(len(i) > MAX_CLIENT_ID for i in ids):
+        raise MalformedFrame("Too many or too long file ids.")
+    return ids
 
 
 def parse_frame(text: str | None) -> Event:
@@ -61,4 +92,19 @@ def parse_frame(text: str | None) -> Event:
         return UserMessage(content=content, client_id=client_id)
     if kind == "stop":
         return StopRequest()
+    if kind == "action":
+        return ActionClick(
+            message_id=_text_field(data, "message_id", limit=MAX_CLIENT_ID),
+            action_id=_text_field(data, "action_id", limit=MAX_CLIENT_ID),
+        )
+    if kind == "ask_action":
+        return AskActionReply(
+            ask_id=_text_field(data, "ask_id", limit=MAX_CLIENT_ID),
+            action_id=_text_field(data, "action_id", limit=MAX_CLIENT_ID),
+        )
+    if kind == "ask_files":
+        return AskFilesReply(
+            ask_id=_text_field(data, "ask_id", limit=MAX_CLIENT_ID),
+            file_ids=_id_list(data.get("file_ids")),
+        )
     raise MalformedFrame(f"Unknown frame type: {kind!r}.")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat.engine import threads
+from chat.engine import threads, uploads
 from chat.models import Thread
 from chat.rendering import fragments
 
@@ -47,3 +47,18 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
             "threads": threads.sidebar_threads(request.user),
         },
     )
+
+
+@login_required
+@require_POST
+def upload_files(request: HttpRequest, thread_id: str) -> HttpResponse:
+    """Stores files for the next message or an open question; answers with their ids."""
+    thread = _thread_or_404(request, thread_id)
+    try:
+        stored = uploads.store(
+            thread, request.user, request.FILES.getlist("files"), uploads.Limits.from_settings()
+        )
+    except uploads.UploadRefused as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    files = [{"id": str(e.pk), "name": e.name, "size": e.size, "type": e.mime} for e in stored]
+    return JsonResponse({"files": files})

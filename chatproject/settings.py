@@ -234,6 +234,17 @@ CHAT_STREAM_SAVE_SECONDS = float(os.environ.get("CHAT_STREAM_SAVE_SECONDS", 1.0)
 # A message still marked streaming with no write for this long lost its server.
 CHAT_STREAM_STALE_SECONDS = float(os.environ.get("CHAT_STREAM_STALE_SECONDS", 20))
 CHAT_MAX_MESSAGE_CHARS = int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", 20_000))
+# Uploads: the type is sniffed from the content and must match one of these patterns.
+CHAT_UPLOAD_ACCEPT = env_list(
+    "CHAT_UPLOAD_ACCEPT",
+    "text/*,application/pdf,image/png,image/jpeg,image/gif,image/webp,application/json,"
+    "application/vnd.openxmlformats-officedocument.*,audio/*,video/*",
+)
+CHAT_UPLOAD_MAX_MB = float(os.environ.get("CHAT_UPLOAD_MAX_MB", 20))
+CHAT_UPLOAD_MAX_FILES = int(os.environ.get("CHAT_UPLOAD_MAX_FILES", 10))
+# Django refuses larger request bodies before our checks see them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CHAT_DEMO_USER = os.environ.get("CHAT_DEMO_USER", "demo@example.com")
 CHAT_DEMO_PASSWORD = os.environ.get("CHAT_DEMO_PASSWORD", "demo-password-123")
 

@@ -68,6 +68,8 @@ class RunControl:
                 await session.stop()
             elif event["type"] == "run.sync":
                 await session.resync()
+            elif event["type"] == "ask.answer":
+                session.answer(event["ask"], event["answer"])
 
 
 _controls: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RunControl] = (
@@ -87,6 +89,13 @@ def control() -> RunControl:
 async def _send(thread_id: UUID, kind: str) -> None:
     await get_channel_layer().group_send(
         control_group(thread_id), {"type": kind, "thread": str(thread_id)}
+    )
+
+
+async def send_answer(thread_id: UUID, ask_id: str, answer: Any) -> None:
+    await get_channel_layer().group_send(
+        control_group(thread_id),
+        {"type": "ask.answer", "thread": str(thread_id), "ask": ask_id, "answer": answer},
     )
 
 

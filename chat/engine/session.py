@@ -15,11 +15,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from chat.models import Message, Thread
 
-from . import control, threads
+from . import actions, asks, control, threads, uploads
 from .context import current_session
 from .emitter import Emitter
 from .registry import hooks
@@ -71,6 +72,7 @@ class ChatSession:
         # The thread's messages as the public API's Message objects (chat_context).
         self.context_messages: list[Any] = []
         self.current_run: asyncio.Task[Any] | None = None
+        self.pending_asks: dict[str, asyncio.Future[Any]] = {}
         self._run_lock = asyncio.Lock()
         self._pending = 0
         self.closed = False
@@ -112,12 +114,13 @@ class ChatSession:
             await self._invoke(hooks.on_chat_resume, await threads.thread_dict(thread))
 
     # -- what the user does ----------------------------------------------------------
-    def receive_message(self, content: str, client_id: str) -> None:
-        self._spawn_run(self._handle_message(content, client_id), "message")
-
-    async def _handle_message(self, content: str, client_id: str) -> None:
+    async def receive_message(self, content: str, client_id: str) -> None:
+        """Stores the user's message at once; it answers an open question or runs on_message."""
         from chat.sdk.message import Message as SdkMessage
 
+        kind = await asks.pending_kind(self.thread_id)
+        if kind in ("file", "action"):
+            raise asks.AskPending("Please answer the question above first.")
         row = await self.emitter.create_message(
             author_kind=Message.Author.USER,
             author_name=self.user.shown_name,
@@ -130,8 +133,56 @@ class ChatSession:
             await self.emitter.push(await threads.asidebar_html(self.user, self.thread_id))
         message = SdkMessage.from_record(row)
         self.context_messages.append(message)
-        if hooks.on_message is not None:
-            await self._invoke(hooks.on_message, message)
+        if kind == "text":
+            question = await asks.claim(self.thread_id, "text", None)
+            await asks.deliver(self.emitter, question, message.to_dict(), summary=content)
+        elif hooks.on_message is not None:
+            self._spawn_run(self._invoke(hooks.on_message, message), "message")
+
+    async def click_action(self, message_id: str, action_id: str) -> None:
+        from chat.sdk.action import Action
+
+        found = await actions.find(self.thread_id, message_id, action_id)
+        callback = hooks.action_callbacks.get(found["name"])
+        if callback is None:
+            raise actions.ActionUnavailable(f"Nothing handles the action {found['name']!r}.")
+        self._spawn_run(self._invoke(callback, Action.from_dict(found)), "action")
+
+    async def answer_with_action(self, ask_id: str, action_id: str) -> None:
+        question = await asks.claim(self.thread_id, "action", ask_id)
+        chosen = [a for a in question.metadata["ask"].get("actions", []) if a["id"] == action_id]
+        if not chosen:
+            question.metadata["ask"]["status"] = "pending"
+            await Message.objects.filter(pk=question.pk).aupdate(metadata=question.metadata)
+            raise asks.AskUnavailable("That is not one of the offered answers.")
+        answer = {**chosen[0], "forId": ask_id}
+        await asks.deliver(self.emitter, question, answer, summary=answer.get("label") or "")
+
+    async def answer_with_files(self, ask_id: str, file_ids: tuple[str, ...]) -> None:
+        question = await asks.claim(self.thread_id, "file", ask_id)
+        spec = question.metadata["ask"]
+        limits = uploads.Limits(
+            accept=tuple(spec.get("accept") or ("*/*",)),
+            max_bytes=int(float(spec.get("max_size_mb", 2)) * 1024 * 1024),
+            max_files=int(spec.get("max_files", 1)),
+        )
+        try:
+            files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
+            if not files:
+                raise uploads.UploadRefused("Choose a file to send.")
+        except uploads.UploadRefused:
+            question.metadata["ask"]["status"] = "pending"
+            await Message.objects.filter(pk=question.pk).aupdate(metadata=question.metadata)
+            raise
+        await sync_to_async(uploads.attach)(files, question.pk)
+        answer = [await sync_to_async(uploads.as_file_response)(f) for f in files]
+        names = ", ".join(f.name for f in files)
+        await asks.deliver(self.emitter, question, answer, summary=names)
+
+    def answer(self, ask_id: str, answer: Any) -> None:
+        waiting = self.pending_asks.get(ask_id)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(answer)
 
     async def stop(self) -> None:
         run = self.current_run

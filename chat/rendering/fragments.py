@@ -41,17 +41,37 @@ def message_context(message: Message) -> dict:
         "is_user": is_user,
         # User text is shown as typed; assistant text as markdown once it is complete.
         "html": "" if streaming or is_user else render_markdown(message.content),
+        "actions": message.metadata.get("actions", []),
+        "ask": ask_context(message),
     }
 
 
+def ask_context(message: Message) -> dict | None:
+    """A question the assistant is waiting on, while it can still be answered."""
+    ask = message.metadata.get("ask")
+    if not ask:
+        return None
+    status = ask.get("status", "pending")
+    if status == "pending" and ask.get("expires_at", "") < timezone.now().isoformat():
+        status = "expired"
+    return {**ask, "status": status, "pending": status == "pending"}
+
+
+def actions(message: Message, *, oob: bool = False) -> str:
+    return render_to_string(
+        FRAGMENTS + "actions.html",
+        {"message": message, "actions": message.metadata.get("actions", []), "oob": oob},
+    )
+
+
 def message(message: Message, *, oob: bool = False) -> str:
-    context = message_context(message)
-    context["oob"] = oob
-    return render_to_string(FRAGMENTS + "message.html", context)
+    return render_to_string(
+        FRAGMENTS + "message.html", {"item": message_context(message), "oob": oob}
+    )
 
 
 def message_appended(message: Message) -> str:
-    return render_to_string(FRAGMENTS + "message_append.html", message_context(message))
+    return render_to_string(FRAGMENTS + "message_append.html", {"item": message_context(message)})
 
 
 def message_removed(message_id: str) -> str:

@@ -7,21 +7,29 @@ from __future__ import annotations
 
 import asyncio
 
+from .action import Action
+from .ask import AskActionMessage, AskFileMessage, AskUserMessage
 from .chat_context import chat_context
 from .context import context
-from .hooks import on_chat_end, on_chat_resume, on_chat_start, on_message, on_stop
+from .hooks import action_callback, on_chat_end, on_chat_resume, on_chat_start, on_message, on_stop
 from .message import ErrorMessage, Message
 from .step import Step, step
-from .types import User
+from .types import AskFileResponse, User
 from .user_session import user_session
 
 sleep = asyncio.sleep
 
 __all__ = [
+    "Action",
+    "AskActionMessage",
+    "AskFileMessage",
+    "AskFileResponse",
+    "AskUserMessage",
     "ErrorMessage",
     "Message",
     "Step",
     "User",
+    "action_callback",
     "chat_context",
     "context",
     "on_chat_end",

@@ -68,3 +68,20 @@ def on_stop(func: F) -> F:
     """
     hooks.on_stop = func
     return func
+
+
+def action_callback(name: str) -> Callable[[F], F]:
+    """Runs when a button of the action `name` is clicked; receives the `cl.Action`.
+
+    Example:
+        @cl.action_callback("approve")
+        async def approve(action: cl.Action):
+            await cl.Message(content=f"Approved {action.payload}").send()
+            await action.remove()
+    """
+
+    def register(func: F) -> F:
+        hooks.action_callbacks[name] = func
+        return func
+
+    return register

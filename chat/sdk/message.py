@@ -90,6 +90,11 @@ class Message:
         return {"user": "user", "system": "system"}.get(self.role, "assistant")
 
     async def _create(self, status: str) -> None:
+        metadata = dict(self.metadata)
+        if self.actions:
+            for action in self.actions:
+                action.forId = self.id
+            metadata["actions"] = [action.to_dict() for action in self.actions]
         await require_session().emitter.create_message(
             id=self.id,
             author_kind=self._author_kind,
@@ -97,7 +102,7 @@ class Message:
             content=self._content,
             status=status,
             is_error=self.is_error,
-            metadata=self.metadata,
+            metadata=metadata,
         )
         self._sent = True
         chat_context.add(self)

@@ -49,3 +49,12 @@ class ThreadDict(TypedDict):
     metadata: dict[str, Any]
     steps: list[StepDict]
     elements: list[ElementDict]
+
+
+@dataclass
+class AskFileResponse:
+    id: str
+    name: str
+    path: str
+    size: int
+    type: str

@@ -43,7 +43,9 @@
     var box = input();
     if (event.target !== box || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
     event.preventDefault();
-    if (box.value.trim() && !document.querySelector('#run-state[data-running="true"]')) {
+    var busy = document.querySelector('#run-state[data-running="true"]') &&
+      !document.querySelector('article[data-ask="text"]');
+    if (box.value.trim() && !busy) {
       box.form.requestSubmit();
     }
   });
@@ -100,6 +102,45 @@
     var button = event.target.closest && event.target.closest("[data-dismiss-notice]");
     if (button) button.parentElement.replaceChildren();
   });
+
+  // A question that wants files: upload them over HTTP with progress, then answer by socket.
+  document.addEventListener("change", function (event) {
+    var picker = event.target;
+    if (!picker.matches || !picker.matches("input[data-ask-files]")) return;
+    var form = picker.form;
+    var bar = form.querySelector(".upload-progress");
+    var body = new FormData();
+    Array.prototype.forEach.call(picker.files, function (file) { body.append("files", file); });
+    var request = new XMLHttpRequest();
+    request.open("POST", form.dataset.uploadUrl);
+    request.setRequestHeader("X-CSRFToken", csrfToken());
+    request.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) { bar.hidden = false; bar.value = (100 * e.loaded) / e.total; }
+    });
+    request.addEventListener("load", function () {
+      bar.hidden = true;
+      var reply = {};
+      try { reply = JSON.parse(request.responseText); } catch (ignored) { reply = {}; }
+      if (request.status !== 200) { showNotice(reply.error || "The upload failed."); return; }
+      form.querySelector('input[name="file_ids"]').value =
+        reply.files.map(function (f) { return f.id; }).join(",");
+      form.requestSubmit();
+    });
+    request.addEventListener("error", function () { bar.hidden = true; showNotice("The upload failed."); });
+    request.send(body);
+  });
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; }
+    catch (ignored) { return ""; }
+  }
+
+  function showNotice(text) {
+    var notice = document.getElementById("chat-notice");
+    if (!notice) return;
+    notice.className = "notice notice--error";
+    notice.textContent = text;
+  }
 
   window.addEventListener("pagehide", function () { leaving = true; });
   window.addEventListener("DOMContentLoaded", function () { scrollToEnd(true); autosize(); });

@@ -1,0 +1,127 @@
+"""Questions the assistant asks the user and waits on (text, files, or a button).
+
+The question is stored with its message, so after a reload or a reconnect it is shown
+again and can still be answered until it expires. The answer reaches the waiting hook
+through the thread's control group, whichever instance holds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import sync_to_async
+from django.db import transaction
+from django.utils import timezone
+
+from chat.models import Message
+from chat.rendering import fragments
+
+from . import control
+from .errors import UserFacingError
+
+if TYPE_CHECKING:
+    from .session import ChatSession
+
+
+class AskUnavailable(UserFacingError):
+    """There is no open question with this id in the thread (answered, expired, foreign)."""
+
+
+class AskPending(UserFacingError):
+    """The assistant waits for files or a button; a typed message cannot answer it."""
+
+
+async def ask(
+    session: ChatSession,
+    *,
+    kind: str,
+    content: str,
+    author: str,
+    wait_seconds: float,
+    spec: dict[str, Any],
+) -> Any:
+    """Shows the question and waits for its answer; None when it times out."""
+    expires = timezone.now() + timedelta(seconds=wait_seconds)
+    ask_data = {"kind": kind, "status": "pending", "expires_at": expires.isoformat(), **spec}
+    row = await session.emitter.create_message(
+        author_kind=Message.Author.ASSISTANT,
+        author_name=author,
+        content=content,
+        metadata={"ask": ask_data},
+    )
+    ask_id = str(row.id)
+    waiting = asyncio.get_running_loop().create_future()
+    session.pending_asks[ask_id] = waiting
+    try:
+        return await asyncio.wait_for(waiting, wait_seconds)
+    except TimeoutError:
+        await _close(session.emitter, ask_id, status="expired")
+        return None
+    finally:
+        session.pending_asks.pop(ask_id, None)
+
+
+def _claim(thread_id: Any, kind: str | None, ask_id: str | None) -> Message:
+    """Marks the open question answered, once: a second answer finds it closed."""
+    with transaction.atomic():
+        rows = Message.objects.select_for_update().filter(
+            thread_id=thread_id, author_kind=Message.Author.ASSISTANT
+        )
+        if ask_id:
+            try:
+                rows = rows.filter(pk=ask_id)
+            except (ValueError, TypeError):
+                raise AskUnavailable("This question is no longer open.") from None
+        else:
+            rows = rows.order_by("-order")[:5]
+        now = timezone.now().isoformat()
+        for message in rows:
+            ask = message.metadata.get("ask")
+            if not ask or ask.get("status") != "pending" or ask.get("expires_at", "") < now:
+                continue
+            if kind is not None and ask.get("kind") != kind:
+                continue
+            ask["status"] = "answered"
+            message.save(update_fields=["metadata"])
+            return message
+    raise AskUnavailable("This question is no longer open.")
+
+
+claim = sync_to_async(_claim)
+
+
+def _pending_kind(thread_id: Any) -> str | None:
+    """The kind of the thread's open question, if there is one."""
+    now = timezone.now().isoformat()
+    recent = Message.objects.filter(
+        thread_id=thread_id, author_kind=Message.Author.ASSISTANT
+    ).order_by("-order")[:5]
+    for message in recent:
+        ask = message.metadata.get("ask")
+        if ask and ask.get("status") == "pending" and ask.get("expires_at", "") >= now:
+            return ask["kind"]
+    return None
+
+
+pending_kind = sync_to_async(_pending_kind)
+
+
+async def deliver(emitter: Any, message: Message, answer: Any, summary: str) -> None:
+    """Shows the question as answered and hands the answer to the waiting hook."""
+    message.metadata["ask"]["answer"] = summary
+    await Message.objects.filter(pk=message.pk).aupdate(metadata=message.metadata)
+    await emitter.push(fragments.message(message, oob=True))
+    await control.send_answer(message.thread_id, str(message.pk), answer)
+
+
+async def _close(emitter: Any, ask_id: str, *, status: str) -> None:
+    message = await Message.objects.filter(pk=ask_id).afirst()
+    if message is None:
+        return
+    ask = message.metadata.get("ask", {})
+    if ask.get("status") == "pending":
+        ask["status"] = status
+        await Message.objects.filter(pk=ask_id).aupdate(metadata=message.metadata)
+        await emitter.push(fragments.message(message, oob=True))

@@ -1,0 +1,185 @@
+"""Files users upload: checked (size, count, type sniffed from the content), then stored.
+
+An upload is kept as a pending Element of its thread until a message or an answer takes
+it; a refused file leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import uuid
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import get_valid_filename
+
+from chat.models import Element, Thread
+
+from .errors import UserFacingError
+
+SNIFF_BYTES = 8192
+TEXT_TYPES = {
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".py": "text/x-python",
+}
+PENDING = "pending"
+ATTACHED = "attached"
+
+
+class UploadRefused(UserFacingError):
+    pass
+
+
+@dataclass(frozen=True)
+class Limits:
+    accept: tuple[str, ...]
+    max_bytes: int
+    max_files: int
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        return cls(
+            accept=tuple(settings.CHAT_UPLOAD_ACCEPT),
+            max_bytes=int(settings.CHAT_UPLOAD_MAX_MB * 1024 * 1024),
+            max_files=settings.CHAT_UPLOAD_MAX_FILES,
+        )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut by the sniff window is still text.
+        return error.start >= len(head) - 3
+    return True
+
+
+def sniff(head: bytes, name: str) -> str:
+    """The type the content really has; the name only refines plain text."""
+    guessed = filetype.guess(head)
+    if guessed is not None:
+        return guessed.mime
+    if not _looks_like_text(head):
+        return "application/octet-stream"
+    start = head.lstrip()[:200].lower()
+    if start.startswith((b"<!doctype html", b"<html")) or b"<script" in start:
+        return "text/html"
+    if start.startswith(b"<?xml") or start.startswith(b"<svg"):
+        return "image/svg+xml" if b"<svg" in start else "application/xml"
+    return TEXT_TYPES.get(PurePosixPath(name.lower()).suffix, "text/plain")
+
+
+def accepted(mime: str, accept: tuple[str, ...] | list[str]) -> bool:
+    return any(fnmatch.fnmatch(mime, pattern) for pattern in accept)
+
+
+def clean_name(name: str) -> str:
+    """A file name without any path: `../../etc/passwd` becomes `passwd`."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    base = "".join(ch for ch in base if ch.isprintable()).strip()[:200]
+    return base or "file"
+
+
+def kind_for(mime: str) -> str:
+    if mime == "application/pdf":
+        return "pdf"
+    major = mime.split("/")[0]
+    if mime != "image/svg+xml" and major in ("image", "audio", "video"):
+        return major
+    return "file"
+
+
+def store(thread: Thread, user: Any, files: list[UploadedFile], limits: Limits) -> list[Element]:
+    """Checks every file first, then stores them all, or none."""
+    if not files:
+        raise UploadRefused("No file was sent.")
+    pending = Element.objects.filter(thread=thread, message=None, metadata__upload=PENDING)
+    if len(files) + pending.count() > limits.max_files:
+        raise UploadRefused(f"At most {limits.max_files} files can be sent at once.")
+    checked: list[tuple[UploadedFile, str, str]] = []
+    for upload in files:
+        name = clean_name(upload.name or "file")
+        if upload.size > limits.max_bytes:
+            mb = limits.max_bytes / 1024 / 1024
+            raise UploadRefused(f"{name} is too large (at most {mb:g} MB).")
+        if upload.size == 0:
+            raise UploadRefused(f"{name} is empty.")
+        upload.seek(0)
+        mime = sniff(upload.read(SNIFF_BYTES), name)
+        upload.seek(0)
+        if not accepted(mime, limits.accept):
+            raise UploadRefused(f"{name}: files of type {mime} are not accepted here.")
+        checked.append((upload, name, mime))
+    stored: list[Element] = []
+    try:
+        for upload, name, mime in checked:
+            path = default_storage.save(
+                f"uploads/{thread.pk}/{uuid.uuid4().hex}/{get_valid_filename(name)}", upload
+            )
+            stored.append(
+                Element.objects.create(
+                    thread=thread,
+                    kind=kind_for(mime),
+                    name=name,
+                    display="inline",
+                    file=path,
+                    mime=mime,
+                    size=upload.size,
+                    metadata={"upload": PENDING, "uploader": user.pk},
+                )
+            )
+    except Exception:
+        for element in stored:
+            default_storage.delete(element.file.name)
+            element.delete()
+        raise
+    return stored
+
+
+def take(thread_id: Any, ids: tuple[str, ...], limits: Limits) -> list[Element]:
+    """The pending uploads with these ids in this thread, checked against these limits."""
+    try:
+        wanted = [uuid.UUID(i) for i in ids]
+    except ValueError:
+        raise UploadRefused("Unknown file.") from None
+    found = list(
+        Element.objects.filter(
+            thread_id=thread_id, pk__in=wanted, message=None, metadata__upload=PENDING
+        )
+    )
+    if len(found) != len(set(wanted)):
+        raise UploadRefused("A file is missing: upload it again.")
+    if len(found) > limits.max_files:
+        raise UploadRefused(f"At most {limits.max_files} files are accepted here.")
+    for element in found:
+        if element.size > limits.max_bytes or not accepted(element.mime, limits.accept):
+            raise UploadRefused(f"{element.name} is not accepted here.")
+    return found
+
+
+def attach(elements: list[Element], message_id: Any) -> None:
+    for element in elements:
+        element.message_id = message_id
+        element.metadata["upload"] = ATTACHED
+        element.save(update_fields=["message", "metadata"])
+
+
+def as_file_response(element: Element) -> dict[str, Any]:
+    """Chainlit's AskFileResponse fields."""
+    return {
+        "id": str(element.pk),
+        "name": element.name,
+        "path": default_storage.path(element.file.name),
+        "size": element.size,
+        "type": element.mime,
+    }

@@ -1,0 +1,127 @@
+"""Asking the user and waiting for the answer: text, files, or a choice of buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from chat.engine import asks
+from chat.engine.context import require_session
+
+from .action import Action
+from .types import AskFileResponse
+
+
+class _Ask:
+    kind = ""
+
+    def __init__(
+        self, content: str, author: str | None, timeout: float, raise_on_timeout: bool
+    ) -> None:
+        self.content = content
+        self.author = author or settings.CHAT_UI_NAME
+        self.timeout = timeout
+        self.raise_on_timeout = raise_on_timeout
+
+    def _spec(self) -> dict[str, Any]:
+        return {}
+
+    async def _ask(self) -> Any:
+        answer = await asks.ask(
+            require_session(),
+            kind=self.kind,
+            content=self.content,
+            author=self.author,
+            wait_seconds=self.timeout,
+            spec=self._spec(),
+        )
+        if answer is None and self.raise_on_timeout:
+            raise TimeoutError("The user did not answer in time.")
+        return answer
+
+
+class AskUserMessage(_Ask):
+    """Waits for a typed answer: `{"output": text, ...}`, or None on timeout.
+
+    Example:
+        answer = await cl.AskUserMessage(content="What is your name?", timeout=30).send()
+        if answer:
+            await cl.Message(content=f"Hello {answer['output']}").send()
+    """
+
+    kind = "text"
+
+    def __init__(
+        self,
+        content: str,
+        author: str | None = None,
+        timeout: float = 60,
+        raise_on_timeout: bool = False,
+    ) -> None:
+        super().__init__(content, author, timeout, raise_on_timeout)
+
+    async def send(self) -> dict[str, Any] | None:
+        return await self._ask()
+
+
+class AskFileMessage(_Ask):
+    """Waits for uploaded files: a list of AskFileResponse, or None on timeout.
+
+    Example:
+        files = await cl.AskFileMessage(content="Upload a text file", accept=["text/plain"]).send()
+    """
+
+    kind = "file"
+
+    def __init__(
+        self,
+        content: str,
+        accept: list[str] | dict[str, list[str]],
+        max_size_mb: float = 2,
+        max_files: int = 1,
+        author: str | None = None,
+        timeout: float = 90,
+        raise_on_timeout: bool = False,
+    ) -> None:
+        super().__init__(content, author, timeout, raise_on_timeout)
+        self.accept = list(accept.keys()) if isinstance(accept, dict) else list(accept)
+        self.max_size_mb = max_size_mb
+        self.max_files = max_files
+
+    def _spec(self) -> dict[str, Any]:
+        return {"accept": self.accept, "max_size_mb": self.max_size_mb, "max_files": self.max_files}
+
+    async def send(self) -> list[AskFileResponse] | None:
+        answer = await self._ask()
+        return None if answer is None else [AskFileResponse(**item) for item in answer]
+
+
+class AskActionMessage(_Ask):
+    """Waits for a click on one of the buttons: the chosen action as a dict, or None.
+
+    Example:
+        res = await cl.AskActionMessage(
+            content="Continue?",
+            actions=[cl.Action(name="yes", payload={"ok": True}, label="Yes")],
+        ).send()
+    """
+
+    kind = "action"
+
+    def __init__(
+        self,
+        content: str,
+        actions: list[Action],
+        author: str | None = None,
+        timeout: float = 90,
+        raise_on_timeout: bool = False,
+    ) -> None:
+        super().__init__(content, author, timeout, raise_on_timeout)
+        self.actions = actions
+
+    def _spec(self) -> dict[str, Any]:
+        return {"actions": [action.to_dict() for action in self.actions]}
+
+    async def send(self) -> dict[str, Any] | None:
+        return await self._ask()
