@@ -76,7 +76,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             event = parse_frame(text_data)
             if isinstance(event, UserMessage):
-                await session.receive_message(event.content, event.client_id)
+                await session.receive_message(event.content, event.client_id, event.file_ids)
             elif isinstance(event, StopRequest):
                 await control.request_stop(session.thread_id)
             elif isinstance(event, ActionClick):

@@ -22,6 +22,7 @@ class MalformedFrame(ValueError):
 class UserMessage:
     content: str
     client_id: str
+    file_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,11 @@ def parse_frame(text: str | None) -> Event:
     kind = data.get("type")
     if kind == "message":
         content = _text_field(data, "content", limit=settings.CHAT_MAX_MESSAGE_CHARS).strip()
-        if not content:
+        file_ids = _id_list(data.get("file_ids"))
+        if not content and not file_ids:
             raise MalformedFrame("The message is empty.")
         client_id = _text_field(data, "client_id", limit=MAX_CLIENT_ID)
-        return UserMessage(content=content, client_id=client_id)
+        return UserMessage(content=content, client_id=client_id, file_ids=file_ids)
     if kind == "stop":
         return StopRequest()
     if kind == "action":

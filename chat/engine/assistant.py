@@ -52,6 +52,8 @@ def load(target: str, *, force: bool = False) -> None:
     if _loaded == target and not force:
         return
     hooks.clear()
+    # Until the import succeeds no assistant is loaded: a failed load must not pass for one.
+    _loaded = None
     is_file = target.endswith(".py") or "/" in target
     origin = str(Path(target).resolve()) if is_file else target
     try:
@@ -60,7 +62,8 @@ def load(target: str, *, force: bool = False) -> None:
             if not path.is_file():
                 raise AssistantLoadError(f"Assistant file not found: {path}")
             _import_file(path)
-        elif target in sys.modules and force:
+        elif target in sys.modules:
+            # The hooks were just cleared: the module body must run again to register them.
             importlib.reload(sys.modules[target])
         else:
             importlib.import_module(target)

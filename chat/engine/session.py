@@ -19,6 +19,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from chat.models import Message, Thread
+from chat.rendering import fragments
 
 from . import actions, asks, control, threads, uploads
 from .context import current_session
@@ -53,6 +54,7 @@ class ChatSession:
         from chat.sdk.types import User
 
         self.id = str(uuid.uuid4())
+        self.loop = asyncio.get_running_loop()
         self.thread_id = thread.id
         self.user = user
         self.emitter = Emitter(thread.id)
@@ -114,13 +116,19 @@ class ChatSession:
             await self._invoke(hooks.on_chat_resume, await threads.thread_dict(thread))
 
     # -- what the user does ----------------------------------------------------------
-    async def receive_message(self, content: str, client_id: str) -> None:
+    async def receive_message(
+        self, content: str, client_id: str, file_ids: tuple[str, ...] = ()
+    ) -> None:
         """Stores the user's message at once; it answers an open question or runs on_message."""
         from chat.sdk.message import Message as SdkMessage
 
         kind = await asks.pending_kind(self.thread_id)
         if kind in ("file", "action"):
             raise asks.AskPending("Please answer the question above first.")
+        files = []
+        if file_ids:
+            limits = uploads.Limits.from_settings()
+            files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
         row = await self.emitter.create_message(
             author_kind=Message.Author.USER,
             author_name=self.user.shown_name,
@@ -129,9 +137,12 @@ class ChatSession:
         )
         if row is None:
             return  # the same message again, after a reconnect
-        if await threads.set_title_if_empty(self.thread_id, content):
+        if files:
+            await sync_to_async(uploads.attach)(files, row.pk)
+            await self.emitter.push(await sync_to_async(fragments.message)(row, oob=True))
+        if content and await threads.set_title_if_empty(self.thread_id, content):
             await self.emitter.push(await threads.asidebar_html(self.user, self.thread_id))
-        message = SdkMessage.from_record(row)
+        message = SdkMessage.from_record(row, elements=files)
         self.context_messages.append(message)
         if kind == "text":
             question = await asks.claim(self.thread_id, "text", None)

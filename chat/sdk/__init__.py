@@ -14,6 +14,7 @@ from .context import context
 from .hooks import action_callback, on_chat_end, on_chat_resume, on_chat_start, on_message, on_stop
 from .message import ErrorMessage, Message
 from .step import Step, step
+from .sync import make_async, run_sync
 from .types import AskFileResponse, User
 from .user_session import user_session
 
@@ -32,11 +33,13 @@ __all__ = [
     "action_callback",
     "chat_context",
     "context",
+    "make_async",
     "on_chat_end",
     "on_chat_resume",
     "on_chat_start",
     "on_message",
     "on_stop",
+    "run_sync",
     "sleep",
     "step",
     "user_session",

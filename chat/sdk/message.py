@@ -52,8 +52,8 @@ class Message:
         self._stream: StreamBuffer | None = None
 
     @classmethod
-    def from_record(cls, record: Any) -> Message:
-        """A stored message, as hooks receive it."""
+    def from_record(cls, record: Any, elements: list[Any] = ()) -> Message:
+        """A stored message (with the files that came with it), as hooks receive it."""
         kind = {"user": "user_message", "system": "system_message"}.get(
             record.author_kind, "assistant_message"
         )
@@ -66,6 +66,10 @@ class Message:
             metadata=dict(record.metadata),
             created_at=created.isoformat(),
         )
+        if elements:
+            from .elements import element_from_record
+
+            message.elements = [element_from_record(e) for e in elements]
         message._sent = True
         return message
 

@@ -45,7 +45,8 @@
     event.preventDefault();
     var busy = document.querySelector('#run-state[data-running="true"]') &&
       !document.querySelector('article[data-ask="text"]');
-    if (box.value.trim() && !busy) {
+    var files = box.form.querySelector('input[name="file_ids"]').value;
+    if ((box.value.trim() || files) && !busy) {
       box.form.requestSubmit();
     }
   });
@@ -58,10 +59,12 @@
     var form = event.target;
     if (form.id !== "composer") return;
     var text = (event.detail.parameters.content || "").trim();
-    if (!text) { event.preventDefault(); return; }
+    if (!text && !event.detail.parameters.file_ids) { event.preventDefault(); return; }
     // The server stores a message once per id, even if a reconnect sends it again.
     event.detail.parameters.client_id = newId();
     input().value = "";
+    form.querySelector('input[name="file_ids"]').value = "";
+    document.getElementById("attachments").replaceChildren();
     autosize();
     scrollToEnd(true);
   });
@@ -103,16 +106,12 @@
     if (button) button.parentElement.replaceChildren();
   });
 
-  // A question that wants files: upload them over HTTP with progress, then answer by socket.
-  document.addEventListener("change", function (event) {
-    var picker = event.target;
-    if (!picker.matches || !picker.matches("input[data-ask-files]")) return;
-    var form = picker.form;
-    var bar = form.querySelector(".upload-progress");
+  // Files go over HTTP, with a progress bar; the socket then only carries their ids.
+  function upload(url, files, bar, done) {
     var body = new FormData();
-    Array.prototype.forEach.call(picker.files, function (file) { body.append("files", file); });
+    Array.prototype.forEach.call(files, function (file) { body.append("files", file); });
     var request = new XMLHttpRequest();
-    request.open("POST", form.dataset.uploadUrl);
+    request.open("POST", url);
     request.setRequestHeader("X-CSRFToken", csrfToken());
     request.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) { bar.hidden = false; bar.value = (100 * e.loaded) / e.total; }
@@ -122,12 +121,72 @@
       var reply = {};
       try { reply = JSON.parse(request.responseText); } catch (ignored) { reply = {}; }
       if (request.status !== 200) { showNotice(reply.error || "The upload failed."); return; }
-      form.querySelector('input[name="file_ids"]').value =
-        reply.files.map(function (f) { return f.id; }).join(",");
-      form.requestSubmit();
+      done(reply.files);
     });
     request.addEventListener("error", function () { bar.hidden = true; showNotice("The upload failed."); });
     request.send(body);
+  }
+
+  function attachToComposer(files) {
+    var form = document.getElementById("composer");
+    upload(form.dataset.uploadUrl, files, document.getElementById("composer-progress"), function (stored) {
+      var ids = form.querySelector('input[name="file_ids"]');
+      var list = document.getElementById("attachments");
+      stored.forEach(function (file) {
+        ids.value = ids.value ? ids.value + "," + file.id : file.id;
+        var chip = document.createElement("span");
+        chip.className = "attachment";
+        chip.dataset.fileId = file.id;
+        chip.textContent = file.name + " ";
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "attachment__remove";
+        remove.setAttribute("aria-label", "Remove " + file.name);
+        remove.textContent = "×";
+        chip.appendChild(remove);
+        list.appendChild(chip);
+      });
+      input().focus();
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var picker = event.target;
+    if (!picker.matches) return;
+    if (picker.matches("input[data-composer-files]")) {
+      attachToComposer(picker.files);
+      picker.value = "";
+    } else if (picker.matches("input[data-ask-files]")) {
+      // A question that wants files: once uploaded, the form answers it by socket.
+      var form = picker.form;
+      upload(form.dataset.uploadUrl, picker.files, form.querySelector(".upload-progress"), function (stored) {
+        form.querySelector('input[name="file_ids"]').value =
+          stored.map(function (f) { return f.id; }).join(",");
+        form.requestSubmit();
+      });
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var remove = event.target.closest && event.target.closest(".attachment__remove");
+    if (!remove) return;
+    var chip = remove.parentElement;
+    var ids = document.querySelector('#composer input[name="file_ids"]');
+    ids.value = ids.value.split(",").filter(function (id) { return id && id !== chip.dataset.fileId; }).join(",");
+    chip.remove();
+  });
+
+  document.addEventListener("dragover", function (event) {
+    if (document.getElementById("composer")) { event.preventDefault(); document.body.classList.add("dragging"); }
+  });
+  document.addEventListener("dragleave", function (event) {
+    if (!event.relatedTarget) document.body.classList.remove("dragging");
+  });
+  document.addEventListener("drop", function (event) {
+    document.body.classList.remove("dragging");
+    if (!document.getElementById("composer") || !event.dataTransfer.files.length) return;
+    event.preventDefault();
+    attachToComposer(event.dataTransfer.files);
   });
 
   function csrfToken() {
