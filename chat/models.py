@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 
@@ -21,13 +21,32 @@ class Thread(models.Model):
     # The next message's position; bumped atomically so concurrent writers never collide.
     last_order = models.PositiveIntegerField(default=0)
     metadata = models.JSONField(default=dict, blank=True)
+    # Set while the owner shares the thread as a read-only link; cleared to revoke it.
+    share_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["owner", "-updated_at"], name="thread_owner_recent")]
+        indexes = [
+            models.Index(fields=["owner", "-updated_at"], name="thread_owner_recent"),
+            # The admin's list and the retention purge go by last activity over all users.
+            models.Index(fields=["-updated_at"], name="thread_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.title or "New chat"
+
+
+class MessageQuerySet(models.QuerySet):
+    def with_feedback(self) -> MessageQuerySet:
+        """Adds the thread owner's rating (`feedback_value`, `feedback_comment`), if any.
+
+        Only the owner may rate a thread's messages, so that rating is the one to show.
+        """
+        own = Feedback.objects.filter(message=OuterRef("pk"), user=OuterRef("thread__owner"))
+        return self.annotate(
+            feedback_value=Subquery(own.values("value")[:1]),
+            feedback_comment=Subquery(own.values("comment")[:1]),
+        )
 
 
 class Message(models.Model):
@@ -56,6 +75,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     metadata = models.JSONField(default=dict, blank=True)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["thread", "order"]

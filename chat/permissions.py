@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import Thread
+from .models import Element, Message, Thread
 
 
 def can_view_thread(user: Any, thread: Thread) -> bool:
@@ -13,3 +13,43 @@ def can_view_thread(user: Any, thread: Thread) -> bool:
 
 def can_write_thread(user: Any, thread: Thread) -> bool:
     return can_view_thread(user, thread)
+
+
+def can_rate_message(user: Any, message: Message) -> bool:
+    """Only who may write in the thread rates its answers (the thread must be loaded)."""
+    return can_write_thread(user, message.thread)
+
+
+def can_share_thread(user: Any, thread: Thread) -> bool:
+    return can_write_thread(user, thread)
+
+
+def can_view_shared_thread(user: Any, thread: Thread) -> bool:
+    """A shared link opens for anyone signed in to this site, while it is not revoked."""
+    return bool(user and user.is_authenticated and user.is_active and thread.share_token)
+
+
+def can_view_element(user: Any, element: Element) -> bool:
+    """Who may see the element's thread: its owner, anyone while it is shared, reviewers.
+
+    An upload not yet sent with a message is its owner's alone.
+    """
+    thread = element.thread
+    if can_view_thread(user, thread):
+        return True
+    if element.metadata.get("upload") == "pending":
+        return False
+    return can_view_shared_thread(user, thread) or can_review_threads(user)
+
+
+def can_review_threads(user: Any) -> bool:
+    """Staff with the view permission read every conversation in the admin."""
+    return bool(
+        user and user.is_active and user.is_staff and user.has_perm("chat.view_thread")
+    )
+
+
+def can_delete_threads_in_admin(user: Any) -> bool:
+    return bool(
+        user and user.is_active and user.is_staff and user.has_perm("chat.delete_thread")
+    )

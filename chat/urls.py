@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import files, history_views, views
 
 app_name = "chat"
 
@@ -9,4 +9,16 @@ urlpatterns = [
     path("threads/new/", views.new_thread, name="new"),
     path("threads/<str:thread_id>/", views.thread_page, name="thread"),
     path("threads/<str:thread_id>/uploads/", views.upload_files, name="upload"),
+    # History: the sidebar's list and search, rename, delete, share; ratings of answers.
+    path("history/", history_views.thread_list, name="history"),
+    path("threads/<str:thread_id>/item/", history_views.thread_item, name="thread_item"),
+    path("threads/<str:thread_id>/rename/", history_views.rename_thread, name="rename"),
+    path("threads/<str:thread_id>/delete/", history_views.delete_thread, name="delete"),
+    path("threads/<str:thread_id>/share/", history_views.share_thread, name="share"),
+    path("threads/<str:thread_id>/share/revoke/", history_views.revoke_share, name="share_revoke"),
+    path("share/<str:token>/", history_views.shared_thread, name="shared"),
+    path("messages/<str:message_id>/feedback/", history_views.rate_message, name="feedback"),
+    path("elements/<str:element_id>/", files.element_page, name="element"),
+    path("elements/<str:element_id>/rows/", files.element_rows, name="element_rows"),
+    path("elements/<str:element_id>/file/", files.element_file, name="element_file"),
 ]

@@ -8,9 +8,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat.engine import threads, uploads
+from chat.engine import elements, history, threads, uploads
 from chat.models import Thread
-from chat.rendering import fragments
+from chat.rendering import elements as element_rendering
+from chat.rendering import fragments, sidebar
 
 
 @login_required
@@ -32,6 +33,11 @@ def _thread_or_404(request: HttpRequest, thread_id: str) -> Thread:
     return thread
 
 
+def _sidebar_context(user: object, thread: Thread) -> dict:
+    listing = history.list_threads(user)
+    return sidebar.list_context(listing.threads, str(thread.id), next_cursor=listing.next_cursor)
+
+
 @login_required
 @require_GET
 def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
@@ -44,7 +50,8 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
             **fragments.messages_context(
                 threads.thread_messages(thread), threads.thread_steps(thread)
             ),
-            "threads": threads.sidebar_threads(request.user),
+            **_sidebar_context(request.user, thread),
+            **element_rendering.task_lists_context(elements.thread_task_lists(thread)),
         },
     )
 

@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through Channels."""
 
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -18,6 +19,37 @@ from chat.engine.assistant import ensure_loaded  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 
 ensure_loaded()
+
+
+def _fix_daphne_shutdown() -> None:
+    """On SIGTERM daphne 4.2 cancels every application instance, so that sockets can say
+    "service restart"; but it reads details["application_instance"] for every connection,
+    and a finished HTTP request keeps an entry without one for up to a second. The
+    KeyError ended the shutdown before any socket was closed properly (the pages saw
+    1006). Same method, skipping such entries. Only when running under daphne."""
+    server_module = sys.modules.get("daphne.server")
+    if server_module is None or getattr(server_module.Server, "_chat_fixed", False):
+        return
+    import asyncio
+
+    from twisted.internet import defer
+
+    def kill_all_applications(self):  # type: ignore[no-untyped-def]
+        wait_for = []
+        for details in list(self.connections.values()):
+            instance = details.get("application_instance")
+            if instance is not None and not instance.done():
+                instance.cancel()
+                wait_for.append(instance)
+        wait_deferred = defer.Deferred.fromFuture(asyncio.gather(*wait_for))
+        wait_deferred.addErrback(lambda _: None)
+        return wait_deferred
+
+    server_module.Server.kill_all_applications = kill_all_applications
+    server_module.Server._chat_fixed = True
+
+
+_fix_daphne_shutdown()
 
 http_app = django_asgi_app
 if settings.DEBUG:

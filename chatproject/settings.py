@@ -31,7 +31,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 VAR_DIR = Path(os.environ.get("CHAT_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", default="SECRET_KEY" not in os.environ)
+DEBUG = env_bool("DEBUG", default=not os.environ.get("SECRET_KEY"))
 
 
 def _local_secret_key() -> str:
@@ -247,6 +247,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CHAT_DEMO_USER = os.environ.get("CHAT_DEMO_USER", "demo@example.com")
 CHAT_DEMO_PASSWORD = os.environ.get("CHAT_DEMO_PASSWORD", "demo-password-123")
+# `manage.py purge_threads` (run it from cron) deletes threads with no activity for this
+# many days, with their files. Empty or 0 keeps every thread.
+CHAT_RETENTION_DAYS = int(os.environ.get("CHAT_RETENTION_DAYS") or 0)
 
 # ------------------------------------------------------------- PRODUCTION
 if not DEBUG:

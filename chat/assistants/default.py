@@ -1,8 +1,9 @@
 """The default assistant: works offline and shows what the chat can do.
 
-Commands: "long" streams a long markdown answer, "echo TEXT" repeats TEXT,
-"stream N" streams N tokens as fast as it can, "count" counts in the user session.
-Anything else is echoed back, streamed word by word.
+Commands: "demo" walks through steps, elements, actions and questions; "long" streams a
+long markdown answer; "echo TEXT" repeats TEXT; "stream N" streams N tokens as fast as it
+can; "count" counts in the user session. Anything else is echoed back, word by word.
+Files sent with a message are described.
 """
 
 import os
@@ -49,9 +50,119 @@ That is the end of the tour. Type **long** again to watch it stream once more.
 """
 
 GREETING = (
-    "Hello! I am the offline demo assistant. Type **long** to watch a long answer stream "
-    "(press **Stop** to cut it short), or write anything and I will echo it back."
+    "Hello! I am the offline demo assistant. Type **demo** for a tour of what I can show "
+    "(steps, charts, tables, files, buttons, questions), **long** to watch a long answer "
+    "stream (press **Stop** to cut it short), or write anything and I will echo it back."
 )
+
+SQL = "SELECT team, count(*) AS tickets\nFROM support\nGROUP BY team\nORDER BY tickets DESC;"
+
+
+@cl.step(type="tool", name="search_documents")
+async def search_documents(query: str) -> list[str]:
+    await cl.sleep(0.4)
+    return [f"Handbook, section 3: {query}", f"FAQ: {query}"]
+
+
+@cl.step(type="tool", name="run_sql")
+async def run_sql(sql: str) -> dict:
+    await cl.sleep(0.3)
+    return {"rows": [["Support", 42], ["Sales", 17]]}
+
+
+@cl.step(type="run", name="plan_answer")
+async def plan_answer(question: str) -> str:
+    found = await search_documents(question)
+    await run_sql(SQL)
+    async with cl.Step(name="reasoning", type="llm") as thinking:
+        for token in tokens_of("Two sources agree, and the numbers back them up."):
+            await thinking.stream_token(token)
+            await cl.sleep(0.04)
+    return f"{len(found)} sources found"
+
+
+def rich_elements() -> list:
+    elements = [
+        cl.Text(name="notes", content="Shown **aside**, in a side panel.", display="side"),
+        cl.Text(name="query.sql", content=SQL, language="sql"),
+        cl.File(name="report.csv", content="team,tickets\nSupport,42\nSales,17\n"),
+    ]
+    try:
+        import plotly.graph_objects as go
+
+        figure = go.Figure(data=[go.Bar(x=["Support", "Sales"], y=[42, 17])])
+        elements.append(cl.Plotly(name="tickets chart", figure=figure))
+    except ImportError:
+        pass
+    try:
+        import pandas as pd
+
+        frame = pd.DataFrame({"team": ["Support", "Sales"], "tickets": [42, 17]})
+        elements.append(cl.Dataframe(name="tickets table", data=frame))
+    except ImportError:
+        pass
+    return elements
+
+
+@cl.action_callback("thumbs")
+async def on_thumbs(action: cl.Action) -> None:
+    await cl.Message(content=f"You clicked **{action.label}** (payload {action.payload}).").send()
+    await action.remove()
+
+
+async def tour() -> None:
+    tasks = cl.TaskList(status="Touring…")
+    steps_task = cl.Task(title="Show steps", status=cl.TaskStatus.RUNNING)
+    elements_task = cl.Task(title="Show elements")
+    questions_task = cl.Task(title="Ask questions")
+    for task in (steps_task, elements_task, questions_task):
+        await tasks.add_task(task)
+    await tasks.send()
+
+    summary = await plan_answer("How many tickets per team?")
+    await cl.Message(content=f"Steps above show how I worked it out ({summary}).").send()
+    steps_task.status = cl.TaskStatus.DONE
+    elements_task.status = cl.TaskStatus.RUNNING
+    await tasks.send()
+
+    await cl.Message(
+        content="Here is what elements look like. Open the notes from their name.",
+        elements=rich_elements(),
+    ).send()
+    await cl.Message(
+        content="Buttons run Python callbacks:",
+        actions=[
+            cl.Action(name="thumbs", payload={"liked": True}, label="Looks good"),
+            cl.Action(name="thumbs", payload={"liked": False}, label="Not yet"),
+        ],
+    ).send()
+    elements_task.status = cl.TaskStatus.DONE
+    questions_task.status = cl.TaskStatus.RUNNING
+    await tasks.send()
+
+    name = await cl.AskUserMessage(content="What should I call you?", timeout=300).send()
+    who = name["output"] if name else "friend"
+    choice = await cl.AskActionMessage(
+        content=f"Nice to meet you, {who}. Shall I ask for a file too?",
+        actions=[
+            cl.Action(name="yes", payload={"file": True}, label="Yes, ask for a file"),
+            cl.Action(name="no", payload={"file": False}, label="No, thanks"),
+        ],
+        timeout=300,
+    ).send()
+    if choice and choice["payload"].get("file"):
+        files = await cl.AskFileMessage(
+            content="Upload a text or PDF file (up to 5 MB).",
+            accept=["text/plain", "text/markdown", "application/pdf"],
+            max_size_mb=5,
+            timeout=300,
+        ).send()
+        if files:
+            await cl.Message(content=f"Got **{files[0].name}**: {files[0].size} bytes.").send()
+    questions_task.status = cl.TaskStatus.DONE
+    tasks.status = "Done"
+    await tasks.send()
+    await cl.Message(content="That was the tour. Type **long** for a long streamed answer.").send()
 
 
 def tokens_of(text: str) -> list[str]:
@@ -89,7 +200,15 @@ async def on_message(message: cl.Message) -> None:
         cl.user_session.set("history", history)
     history.append(text)
 
-    if text.lower() in {"long", "markdown", "demo"}:
+    if message.elements:
+        names = ", ".join(f"**{e.name}**" for e in message.elements)
+        await cl.Message(content=f"You sent {len(message.elements)} file(s): {names}.").send()
+        if not text:
+            return
+    if text.lower() in {"demo", "/demo", "tour"}:
+        await tour()
+        return
+    if text.lower() in {"long", "markdown"}:
         await stream_text(LONG_ANSWER, delay=0.03)
         return
     if text.startswith("echo "):

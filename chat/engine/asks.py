@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat.models import Message
-from chat.rendering import fragments
 
 from . import control
 from .errors import UserFacingError
@@ -111,8 +110,7 @@ pending_kind = sync_to_async(_pending_kind)
 async def deliver(emitter: Any, message: Message, answer: Any, summary: str) -> None:
     """Shows the question as answered and hands the answer to the waiting hook."""
     message.metadata["ask"]["answer"] = summary
-    await Message.objects.filter(pk=message.pk).aupdate(metadata=message.metadata)
-    await emitter.push(fragments.message(message, oob=True))
+    await emitter.update_message(str(message.pk), metadata=message.metadata)
     await control.send_answer(message.thread_id, str(message.pk), answer)
 
 
@@ -123,5 +121,4 @@ async def _close(emitter: Any, ask_id: str, *, status: str) -> None:
     ask = message.metadata.get("ask", {})
     if ask.get("status") == "pending":
         ask["status"] = status
-        await Message.objects.filter(pk=ask_id).aupdate(metadata=message.metadata)
-        await emitter.push(fragments.message(message, oob=True))
+        await emitter.update_message(ask_id, metadata=message.metadata)

@@ -29,13 +29,17 @@ class RunControl:
     def __init__(self) -> None:
         self.layer = get_channel_layer()
         self.sessions: dict[str, set[ChatSession]] = defaultdict(set)
+        self._state_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.channel: str | None = None
         self._ready = asyncio.Lock()
 
     async def _ensure_listening(self) -> str:
         async with self._ready:
             if self.channel is None:
-                self.channel = await self.layer.new_channel("control")
+                # The default prefix, as consumers use: channels_redis serves every "!"
+                # channel of a process from one key named by its prefix, so a channel with
+                # another prefix would starve the consumers' sockets (or be starved).
+                self.channel = await self.layer.new_channel()
                 spawn(self._listen(self.channel), name="run-control")
             return self.channel
 
@@ -51,8 +55,27 @@ class RunControl:
         self.sessions[key].discard(session)
         if not self.sessions[key]:
             del self.sessions[key]
+            self._state_locks.pop(key, None)
             if self.channel is not None:
                 await self.layer.group_discard(control_group(key), self.channel)
+
+    def running(self, thread_id: UUID) -> bool:
+        """Whether a chat session of this process is running a hook on the thread."""
+        return any(s.current_run is not None for s in self.sessions.get(str(thread_id), ()))
+
+    async def push_run_state(self, session: ChatSession, *, only_if_running: bool = False) -> bool:
+        """Tells the thread's tabs whether a hook runs on it here, and returns that.
+
+        Pushes for a thread are serialised and the state is read under the lock, so the
+        last push always says how things are now: a catch-up that saw a hook running can
+        no longer land after the push that said it ended (leaving Stop up for good).
+        """
+        key = str(session.thread_id)
+        async with self._state_locks[key]:
+            running = self.running(session.thread_id) or session.current_run is not None
+            if running or not only_if_running:
+                await session.emitter.set_running(running)
+        return running
 
     async def _listen(self, channel: str) -> None:
         while True:

@@ -73,7 +73,12 @@ class Emitter:
     async def update_message(self, message_id: str, **fields: Any) -> Message | None:
         fields["updated_at"] = timezone.now()
         await Message.objects.filter(pk=message_id, thread_id=self.thread_id).aupdate(**fields)
-        message = await Message.objects.filter(pk=message_id).afirst()
+        message = await (
+            Message.objects.with_feedback()
+            .filter(pk=message_id)
+            .prefetch_related("elements")
+            .afirst()
+        )
         if message is not None:
             await self.push(fragments.message(message, oob=True))
         return message
@@ -109,12 +114,10 @@ class Emitter:
         for message_id in list(self.streams):
             await self.end_stream(message_id, status)
 
-    async def resync(self, running: bool) -> None:
-        """Brings late tabs up to date with what only this process knows."""
-        html = fragments.run_state(running)
+    async def resync(self) -> None:
+        """Brings late tabs up to date with the streams only this process knows."""
         for stream in [*self.streams.values(), *self.step_streams.values()]:
-            html += fragments.stream_text(stream.dom_id, stream.text)
-        await self.push(html)
+            await stream.catch_up()
 
     # -- steps ---------------------------------------------------------------------------
     async def create_step(self, **fields: Any) -> Step:
@@ -128,7 +131,7 @@ class Emitter:
             await stream.close()
             fields.setdefault("output", stream.text)
         await Step.objects.filter(pk=step_id, thread_id=self.thread_id).aupdate(**fields)
-        step = await Step.objects.filter(pk=step_id).afirst()
+        step = await Step.objects.filter(pk=step_id).prefetch_related("elements").afirst()
         if step is not None:
             await self.push(fragments.step_updated(step))
 

@@ -19,7 +19,6 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from chat.models import Message, Thread
-from chat.rendering import fragments
 
 from . import actions, asks, control, threads, uploads
 from .context import current_session
@@ -139,7 +138,7 @@ class ChatSession:
             return  # the same message again, after a reconnect
         if files:
             await sync_to_async(uploads.attach)(files, row.pk)
-            await self.emitter.push(await sync_to_async(fragments.message)(row, oob=True))
+            await self.emitter.update_message(str(row.pk))
         if content and await threads.set_title_if_empty(self.thread_id, content):
             await self.emitter.push(await threads.asidebar_html(self.user, self.thread_id))
         message = SdkMessage.from_record(row, elements=files)
@@ -201,7 +200,10 @@ class ChatSession:
             run.cancel()
 
     async def resync(self) -> None:
-        await self.emitter.resync(running=self.current_run is not None)
+        # Only a running session speaks about the run state: an idle one must not tell the
+        # tabs that nothing runs while another session streams an answer into the thread.
+        await control.control().push_run_state(self, only_if_running=True)
+        await self.emitter.resync()
 
     # -- running hooks ---------------------------------------------------------------
     def _spawn_run(self, coro: Any, label: str) -> None:
@@ -216,7 +218,7 @@ class ChatSession:
                 context.run(current_session.set, self)
                 run = spawn(coro, name=f"hook-{self.thread_id}", context=context)
                 self.current_run = run
-                await self.emitter.set_running(True)
+                await control.control().push_run_state(self)
                 try:
                     await asyncio.shield(run)
                 except asyncio.CancelledError:
@@ -224,7 +226,12 @@ class ChatSession:
                         raise
                 finally:
                     self.current_run = None
-                    await self.emitter.set_running(False)
+                    # Another tab's session may still be running this thread (a second tab
+                    # opened mid-answer): then the thread is still running for every tab.
+                    still_running = await control.control().push_run_state(self)
+                    if not still_running:
+                        # A session on another instance says so again, if there is one.
+                        await control.request_sync(self.thread_id)
                     await self.save_state()
         finally:
             self._pending -= 1

@@ -69,6 +69,15 @@ class StreamBuffer:
             self._pushed = 1
             await self.emitter.push(fragments.stream_text(self.dom_id, text))
 
+    async def catch_up(self) -> None:
+        """Shows the whole text so far on every tab (a late tab has only what the database
+        had). Under the lock, and with the pending tokens counted as pushed, so that the
+        next frame does not append them a second time."""
+        async with self._lock:
+            self._pushed = len(self.parts)
+            self._pushed_at = time.monotonic()
+            await self.emitter.push(fragments.stream_text(self.dom_id, self.text))
+
     def _flush_later(self) -> None:
         self._timer = None
         spawn(self.flush(), name=f"stream-flush-{self.message_id}")

@@ -16,6 +16,8 @@ from chat import permissions
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments
 
+from . import elements
+
 TITLE_LENGTH = 80
 SIDEBAR_SIZE = 50
 
@@ -60,10 +62,13 @@ def sidebar_threads(user: Any) -> list[Thread]:
 
 def sidebar_html(user: Any, current_id: UUID) -> str:
     """The sidebar list and the page title, for tabs of a thread that just got its title."""
+    from .history import list_threads  # history builds on this module
+
     thread = Thread.objects.get(pk=current_id)
-    return fragments.thread_list(sidebar_threads(user), str(current_id), oob=True) + (
-        fragments.thread_title(thread)
-    )
+    listing = list_threads(user)
+    return fragments.thread_list(
+        listing.threads, str(current_id), oob=True, next_cursor=listing.next_cursor
+    ) + fragments.thread_title(thread)
 
 
 asidebar_html = sync_to_async(sidebar_html)
@@ -79,17 +84,18 @@ def mark_stale_streams(thread: Thread) -> None:
 
 def thread_messages(thread: Thread) -> list[Message]:
     mark_stale_streams(thread)
-    return list(thread.messages.all())
+    return list(thread.messages.with_feedback().prefetch_related("elements"))
 
 
 def thread_steps(thread: Thread) -> list[Step]:
-    return list(thread.steps.all())
+    return list(thread.steps.prefetch_related("elements"))
 
 
 def snapshot_html(thread: Thread) -> str:
     """Everything a tab needs to show the thread as stored, as out-of-band swaps."""
     return (
         fragments.messages(thread_messages(thread), thread_steps(thread), oob=True)
+        + elements.task_lists_html(thread)
         + fragments.run_state(False)
         + fragments.notice("")
     )
@@ -188,5 +194,5 @@ async def thread_dict(thread: Thread) -> dict[str, Any]:
         "tags": thread.metadata.get("tags", []),
         "metadata": {k: v for k, v in thread.metadata.items() if k != "user_session"},
         "steps": steps,
-        "elements": [],
+        "elements": await sync_to_async(elements.element_dicts)(thread),
     }

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from chat.models import Message, Step, Thread
 
+from . import elements, sidebar
+from .feedback import CHAT, tools_context
 from .markdown import render_markdown
 
 FRAGMENTS = "chat/fragments/"
@@ -29,21 +31,31 @@ def shown_status(message: Message) -> str:
     return message.status
 
 
-def message_context(message: Message) -> dict:
+def message_context(message: Message, mode: str = CHAT) -> dict:
+    """`mode` CHAT is the live chat; REVIEW and SHARED are transcripts to read only."""
     status = shown_status(message)
     streaming = status == Message.Status.STREAMING
     is_user = message.author_kind == Message.Author.USER
-    return {
+    shown = elements.message_elements(message)
+    context = {
         "kind": "message",
         "message": message,
         "status": status,
         "streaming": streaming,
         "is_user": is_user,
         # User text is shown as typed; assistant text as markdown once it is complete.
-        "html": "" if streaming or is_user else render_markdown(message.content),
+        "html": "" if streaming or is_user else render_markdown(message.content, shown["links"]),
+        "elements": shown,
         "actions": message.metadata.get("actions", []),
         "ask": ask_context(message),
+        "tools": tools_context(message, status, mode),
     }
+    if mode != CHAT:
+        # Nothing in a transcript can be clicked: no buttons, no open question.
+        context["actions"] = []
+        if context["ask"] and context["ask"]["pending"]:
+            context["ask"] = None
+    return context
 
 
 def ask_context(message: Message) -> dict | None:
@@ -88,9 +100,9 @@ def stream_text(dom_id: str, text: str) -> str:
 
 
 def messages_context(
-    items: Iterable[Message], steps: Iterable[Step] = (), *, oob: bool = False
+    items: Iterable[Message], steps: Iterable[Step] = (), *, oob: bool = False, mode: str = CHAT
 ) -> dict:
-    return {"items": thread_items(items, steps), "oob": oob}
+    return {"items": thread_items(items, steps, mode), "oob": oob}
 
 
 def messages(items: Iterable[Message], steps: Iterable[Step] = (), *, oob: bool = False) -> str:
@@ -105,10 +117,18 @@ def notice(text: str, *, level: str = "error") -> str:
     return render_to_string(FRAGMENTS + "notice.html", {"text": text, "level": level, "oob": True})
 
 
-def thread_list(threads: Iterable[Thread], current_id: str | None, *, oob: bool = False) -> str:
+def thread_list(
+    threads: Iterable[Thread],
+    current_id: str | None,
+    *,
+    oob: bool = False,
+    next_cursor: str | None = None,
+    query: str = "",
+) -> str:
+    """The sidebar's list, grouped by day; `next_cursor` makes it load more on scroll."""
     return render_to_string(
         FRAGMENTS + "thread_list.html",
-        {"threads": list(threads), "current_id": current_id, "oob": oob},
+        sidebar.list_context(threads, current_id, next_cursor=next_cursor, query=query, oob=oob),
     )
 
 
@@ -147,6 +167,7 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
     running = step.ended_at is None
     language = step.language
     show_input = step.metadata.get("show_input", "json")
+    shown = elements.step_elements(step)
     return {
         "kind": "step",
         "step": step,
@@ -155,7 +176,8 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
         "duration": _duration(step),
         "show_input": bool(show_input) and bool(step.input),
         "input_language": show_input if isinstance(show_input, str) else "json",
-        "output_html": "" if language else render_markdown(step.output),
+        "output_html": "" if language else render_markdown(step.output, shown["links"]),
+        "elements": shown,
         "language": language,
         "default_open": bool(step.metadata.get("default_open")),
         "children": [step_context(child, children) for child in children.get(step.id, [])],
@@ -177,12 +199,14 @@ def step_removed(step_id: Any) -> str:
     return render_to_string(FRAGMENTS + "step_removed.html", {"step_id": step_id})
 
 
-def thread_items(messages: Iterable[Message], steps: Iterable[Step]) -> list[dict]:
+def thread_items(
+    messages: Iterable[Message], steps: Iterable[Step], mode: str = CHAT
+) -> list[dict]:
     """Messages and top-level steps in conversation order, each step with its children."""
     children: dict[Any, list[Step]] = {}
     roots: list[Step] = []
     for step in steps:
         (children.setdefault(step.parent_id, []) if step.parent_id else roots).append(step)
-    items = [(m.order, message_context(m)) for m in messages]
+    items = [(m.order, message_context(m, mode)) for m in messages]
     items += [(s.order, step_context(s, children)) for s in roots]
     return [context for _, context in sorted(items, key=lambda pair: pair[0])]

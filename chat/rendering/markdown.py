@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -25,9 +29,53 @@ URL_SCHEMES = {"http", "https", "mailto"}
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     # Raw HTML in markdown is shown as text, never interpreted.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
         ["table", "strikethrough"]
     )
+    parser.core.ruler.push("name_links", _link_names)
+    return parser
+
+
+def _link_names(state: StateCore) -> None:
+    """Turns each mention of a name in `env["links"]` into a link (elements shown aside).
+
+    Works on text tokens only, so names inside code, or already inside a link, stay as
+    they are.
+    """
+    links: Mapping[str, str] = state.env.get("links") or {}
+    if not links:
+        return
+    names = sorted(links, key=len, reverse=True)
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in names))
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        in_link = 0
+        for token in block.children:
+            in_link += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+            if token.type != "text" or in_link:
+                children.append(token)
+                continue
+            start = 0
+            for match in pattern.finditer(token.content):
+                if match.start() > start:
+                    children.append(_text(token.content[start : match.start()]))
+                link = Token("link_open", "a", 1)
+                link.attrSet("href", links[match.group()])
+                children += [link, _text(match.group()), Token("link_close", "a", -1)]
+                start = match.end()
+            if start == 0:
+                children.append(token)
+            elif start < len(token.content):
+                children.append(_text(token.content[start:]))
+        block.children = children
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
 
 
 def sanitize(html: str) -> str:
@@ -42,6 +90,9 @@ def sanitize(html: str) -> str:
     )
 
 
-def render_markdown(text: str) -> str:
-    """Markdown (code blocks, lists, tables, links) as HTML in which nothing can run."""
-    return sanitize(_parser().render(text or ""))
+def render_markdown(text: str, links: Mapping[str, str] | None = None) -> str:
+    """Markdown (code blocks, lists, tables, links) as HTML in which nothing can run.
+
+    `links` maps names to URLs: each mention of a name becomes a link to its URL.
+    """
+    return sanitize(_parser().render(text or "", {"links": links} if links else None))

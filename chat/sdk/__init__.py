@@ -11,10 +11,13 @@ from .action import Action
 from .ask import AskActionMessage, AskFileMessage, AskUserMessage
 from .chat_context import chat_context
 from .context import context
+from .data_elements import Dataframe, Plotly
+from .elements import Audio, Element, File, Image, Pdf, Text, Video
 from .hooks import action_callback, on_chat_end, on_chat_resume, on_chat_start, on_message, on_stop
 from .message import ErrorMessage, Message
 from .step import Step, step
 from .sync import make_async, run_sync
+from .task_list import Task, TaskList, TaskStatus
 from .types import AskFileResponse, User
 from .user_session import user_session
 
@@ -26,10 +29,22 @@ __all__ = [
     "AskFileMessage",
     "AskFileResponse",
     "AskUserMessage",
+    "Audio",
+    "Dataframe",
+    "Element",
     "ErrorMessage",
+    "File",
+    "Image",
     "Message",
+    "Pdf",
+    "Plotly",
     "Step",
+    "Task",
+    "TaskList",
+    "TaskStatus",
+    "Text",
     "User",
+    "Video",
     "action_callback",
     "chat_context",
     "context",

@@ -13,6 +13,7 @@ from chat.engine.context import require_session
 from chat.engine.streaming import StreamBuffer
 
 from .chat_context import chat_context
+from .elements import send_elements
 
 _ROLES = {"user_message": "user", "assistant_message": "assistant", "system_message": "system"}
 
@@ -120,6 +121,7 @@ class Message:
             await self._create(status="done")
         else:
             await self.update()
+        await self._send_elements()
         return self
 
     async def stream_token(self, token: str, is_sequence: bool = False) -> None:
@@ -151,14 +153,19 @@ class Message:
         """Shows the message's current content (and ends its stream, if any)."""
         if self._stream is not None:
             await self._end_stream()
-            return True
-        if not self._sent:
+        elif not self._sent:
             await self._create(status="done")
-            return True
-        await require_session().emitter.update_message(
-            self.id, content=self._content, author_name=self.author, status="done"
-        )
+        else:
+            await require_session().emitter.update_message(
+                self.id, content=self._content, author_name=self.author, status="done"
+            )
+        await self._send_elements()
         return True
+
+    async def _send_elements(self) -> None:
+        """Shows the elements not shown yet under this message (as Chainlit, on send/update)."""
+        if self.elements:
+            await send_elements(self.elements, self.id)
 
     async def remove(self) -> bool:
         self._stream = None

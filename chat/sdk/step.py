@@ -17,6 +17,8 @@ from django.utils import timezone
 from chat.engine.context import current_step, require_session
 from chat.engine.tasks import spawn
 
+from .elements import send_elements
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -116,6 +118,7 @@ class Step:
             output=self._output,
             **self._fields(),
         )
+        await self._send_elements()
         return self
 
     async def update(self) -> bool:
@@ -129,7 +132,13 @@ class Step:
             self._streaming = False
         fields["output"] = self._output
         await emitter.update_step(self.id, **fields)
+        await self._send_elements()
         return True
+
+    async def _send_elements(self) -> None:
+        """Shows the elements not shown yet under this step (as Chainlit, on send/update)."""
+        if self.elements:
+            await send_elements(self.elements, self.id)
 
     async def remove(self) -> bool:
         self._streaming = False

@@ -204,3 +204,121 @@
   window.addEventListener("pagehide", function () { leaving = true; });
   window.addEventListener("DOMContentLoaded", function () { scrollToEnd(true); autosize(); });
 })();
+
+/* History and feedback: copy buttons (answers, code blocks, links), the thread menu, the
+   share dialog, the rename form. Self-contained; works on the chat and transcript pages. */
+(function () {
+  "use strict";
+
+  var COPIED_FOR = 1500;
+
+  function copyWithSelection(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); } catch (ignored) { /* nothing more to try */ }
+    area.remove();
+  }
+
+  function showCopied(button) {
+    if (!button) return;
+    button.dataset.copied = "true";
+    var label = button.querySelector("[data-copy-label]") || (button.hasAttribute("data-label") ? null : button);
+    var before = label ? label.textContent : button.dataset.label;
+    var copied = button.dataset.copiedLabel || "Copied";
+    if (label) label.textContent = copied; else button.dataset.label = copied;
+    setTimeout(function () {
+      delete button.dataset.copied;
+      if (label) label.textContent = before; else button.dataset.label = before;
+    }, COPIED_FOR);
+  }
+
+  function copyText(text, button) {
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(
+        function () { showCopied(button); },
+        function () { copyWithSelection(text); showCopied(button); }
+      );
+    } else {
+      copyWithSelection(text);
+      showCopied(button);
+    }
+  }
+
+  // Code blocks in answers get their own button. Its text comes from CSS (data-label), so
+  // that copying a whole answer does not copy the buttons' words with it.
+  function decorateCode() {
+    document.querySelectorAll(".markdown pre:not([data-copy-ready])").forEach(function (pre) {
+      pre.dataset.copyReady = "true";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "code-copy";
+      button.dataset.copyCode = "";
+      button.dataset.label = "Copy";
+      button.setAttribute("aria-label", "Copy code");
+      pre.appendChild(button);
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target : null;
+    if (!target) return;
+    var button = target.closest("[data-copy-message]");
+    if (button) {
+      var body = button.closest(".message").querySelector(".message__body");
+      if (body) copyText(body.innerText.trim(), button);
+      return;
+    }
+    button = target.closest("[data-copy-code]");
+    if (button) {
+      var pre = button.closest("pre");
+      var code = pre.querySelector("code") || pre;
+      copyText(code.textContent, button);
+      return;
+    }
+    button = target.closest("[data-copy-target]");
+    if (button) {
+      var field = document.querySelector(button.dataset.copyTarget);
+      if (field) { field.select(); copyText(field.value, button); }
+      return;
+    }
+    // A thread's menu closes when something in it is chosen, or on a click elsewhere.
+    document.querySelectorAll("details.thread-item__menu[open]").forEach(function (menu) {
+      if (!menu.contains(target) || target.closest(".menu__item")) menu.open = false;
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.matches) return;
+    if (event.target.matches("[data-rename-input]")) {
+      var cancel = event.target.form.querySelector("[data-rename-cancel]");
+      if (cancel) { event.preventDefault(); cancel.click(); }
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "share-dialog" && !target.open && target.showModal) {
+      target.showModal();
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    decorateCode();
+    // Fired on each element that settled: the new one, after an outerHTML swap.
+    var root = event.target;
+    if (!root || !root.querySelector) return;
+    var rename = root.querySelector("[data-rename-input]");
+    if (rename) { rename.focus(); rename.select(); }
+    var comment = root.querySelector(".feedback__comment[open] textarea");
+    if (comment) comment.focus();
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", decorateCode);
+  document.addEventListener("htmx:wsAfterMessage", decorateCode);
+  window.addEventListener("DOMContentLoaded", decorateCode);
+})();

@@ -1,0 +1,339 @@
+"""Conversations for review: find them by user, date, feedback or text, read each one as
+its user saw it, export them. Nothing here edits a conversation.
+
+Staff in the "Reviewers" group (made by a data migration) hold the view permissions only:
+they read everything and change nothing. Whoever may delete threads deletes them through
+the same service as users do, so the stored files go too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from chat import permissions
+from chat.engine import export, history, retention, threads
+from chat.models import Element, Feedback, Message, Step, Thread
+from chat.rendering import fragments
+from chat.rendering.feedback import REVIEW
+
+
+def _count(rows: QuerySet, group: str) -> Coalesce:
+    """A correlated COUNT, computed only for the rows on the page (no join, no GROUP BY)."""
+    counted = rows.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown to who may view it; added, changed and deleted by nobody."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class FeedbackFilter(admin.SimpleListFilter):
+    title = _("feedback")
+    parameter_name = "feedback"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("negative", _("Has negative feedback")),
+            ("positive", _("Has positive feedback")),
+            ("none", _("No feedback")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        rated = Feedback.objects.filter(message__thread=OuterRef("pk"))
+        if self.value() == "negative":
+            return queryset.filter(Exists(rated.filter(value=-1)))
+        if self.value() == "positive":
+            return queryset.filter(Exists(rated.filter(value=1)))
+        if self.value() == "none":
+            return queryset.exclude(Exists(rated))
+        return queryset
+
+
+class UserFilter(admin.SimpleListFilter):
+    """By user's email: a text box, since a site can have more users than a list can show."""
+
+    title = _("user")
+    parameter_name = "user"
+    template = "admin/chat/user_filter.html"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        value = self.value()
+        return [(value, value)] if value else []
+
+    def has_output(self) -> bool:
+        return True
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = (self.value() or "").strip()
+        return queryset.filter(owner__email__iexact=value) if value else queryset
+
+    def choices(self, changelist: Any) -> Any:
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All"),
+            # The box's form keeps the other filters, the search and the ordering.
+            "kept": [(k, v) for k, v in changelist.params.items() if k != self.parameter_name],
+            "value": self.value() or "",
+            "parameter": self.parameter_name,
+        }
+
+
+@admin.register(Thread)
+class ThreadAdmin(admin.ModelAdmin):
+    list_display = (
+        "title_shown",
+        "user_shown",
+        "message_count",
+        "feedback_summary",
+        "created",
+        "last_active",
+    )
+    list_display_links = ("title_shown",)
+    list_filter = (
+        FeedbackFilter,
+        UserFilter,
+        ("updated_at", admin.DateFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    )
+    # The search box looks in titles, users' emails and the text of every message.
+    search_fields = ("title", "owner__email")
+    search_help_text = _("Titles, users' emails and message text.")
+    list_select_related = ("owner",)
+    list_per_page = 50
+    show_full_result_count = False
+    ordering = ("-updated_at",)
+    actions = ("export_json", "export_csv")
+    fields = (
+        "title",
+        "owner",
+        "created",
+        "last_active",
+        "message_count",
+        "feedback_summary",
+        "shared",
+    )
+    readonly_fields = fields
+    change_form_template = "admin/chat/thread/change_form.html"
+
+    # -- who may do what (chat.permissions decides) ------------------------------------------
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_review_threads(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_delete_threads_in_admin(request.user)
+
+    # -- rows --------------------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        feedback = Feedback.objects.filter(message__thread=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                messages_n=_count(Message.objects.filter(thread=OuterRef("pk")), "thread"),
+                up_n=_count(feedback.filter(value=1), "message__thread"),
+                down_n=_count(feedback.filter(value=-1), "message__thread"),
+            )
+        )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(history.matching(term) | Q(owner__email__icontains=term)), False
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_shown(self, thread: Thread) -> str:
+        return thread.title or _("(untitled)")
+
+    @admin.display(description=_("user"), ordering="owner__email")
+    def user_shown(self, thread: Thread) -> str:
+        url = reverse("admin:chat_thread_changelist") + "?user=" + thread.owner.email
+        return format_html('<a href="{}" title="{}">{}</a>', url, _("Only this user"), thread.owner)
+
+    @admin.display(description=_("messages"))
+    def message_count(self, thread: Thread) -> int:
+        return thread.messages_n
+
+    @admin.display(description=_("feedback"))
+    def feedback_summary(self, thread: Thread) -> str:
+        if not thread.up_n and not thread.down_n:
+            return "-"
+        return format_html(
+            '<span class="feedback-up">{} {}</span> · <span class="feedback-down"{}>{} {}</span>',
+            thread.up_n,
+            _("up"),
+            format_html(' style="color:{}"', "#ba2121") if thread.down_n else "",
+            thread.down_n,
+            _("down"),
+        )
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, thread: Thread) -> Any:
+        return thread.created_at
+
+    @admin.display(description=_("last active"), ordering="updated_at")
+    def last_active(self, thread: Thread) -> Any:
+        return thread.updated_at
+
+    @admin.display(description=_("shared as a link"), boolean=True)
+    def shared(self, thread: Thread) -> bool:
+        return bool(thread.share_token)
+
+    # -- the transcript, as the user saw it ----------------------------------------------------
+    def get_urls(self) -> list:
+        transcript = self.admin_site.admin_view(self.transcript_view)
+        return [
+            path("<path:object_id>/transcript/", transcript, name="chat_thread_transcript"),
+            *super().get_urls(),
+        ]
+
+    @xframe_options_sameorigin
+    def transcript_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            thread = history.thread_for_review(request.user, object_id)
+        except history.NotFound:
+            raise Http404 from None
+        context = fragments.messages_context(
+            threads.thread_messages(thread),
+            threads.thread_steps(thread),
+            mode=REVIEW,
+        )
+        return TemplateResponse(
+            request, "chat/transcript.html", {"thread": thread, "mode": REVIEW, **context}
+        )
+
+    # -- deleting, with the files ----------------------------------------------------------
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        """What goes with the threads, counted rather than listed (a thread can be long).
+
+        Deleting a thread takes its content along: no permission on the (read-only)
+        messages, steps, elements and feedback is needed for it.
+        """
+        chosen = list(objs)
+        ids = [t.pk for t in chosen]
+        counts = {
+            Thread._meta.verbose_name_plural: len(chosen),
+            Message._meta.verbose_name_plural: Message.objects.filter(thread_id__in=ids).count(),
+            Step._meta.verbose_name_plural: Step.objects.filter(thread_id__in=ids).count(),
+            Element._meta.verbose_name_plural: Element.objects.filter(thread_id__in=ids).count(),
+            Feedback._meta.verbose_name_plural: Feedback.objects.filter(
+                message__thread_id__in=ids
+            ).count(),
+        }
+        return [str(t) for t in chosen], counts, set(), []
+
+    def delete_model(self, request: HttpRequest, obj: Thread) -> None:
+        retention.remove_threads([obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        retention.remove_threads(queryset.values_list("pk", flat=True))
+
+    # -- export ------------------------------------------------------------------------------
+    def _download(self, chunks: Any, kind: str, content_type: str) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(chunks, content_type=content_type)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = f'attachment; filename="threads-{stamp}.{kind}"'
+        return response
+
+    @admin.action(description=_("Export selected threads as JSON"), permissions=["view"])
+    def export_json(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        return self._download(export.json_chunks(queryset), "json", "application/json")
+
+    @admin.action(description=_("Export selected threads as CSV"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        return self._download(export.csv_chunks(queryset), "csv", "text/csv; charset=utf-8")
+
+
+def _short(text: str, length: int = 80) -> str:
+    return Truncator(" ".join(text.split())).chars(length)
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ("shown_content", "author_kind", "status", "thread", "created_at")
+    list_filter = ("author_kind", "status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("content",)
+    search_help_text = _("Words of the message.")
+    list_select_related = ("thread",)
+    exclude = ("metadata",)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return history.matching_messages(queryset, term), False
+
+    @admin.display(description=_("content"))
+    def shown_content(self, message: Message) -> str:
+        return _short(message.content) or "-"
+
+
+@admin.register(Step)
+class StepAdmin(ReadOnlyAdmin):
+    list_display = ("name", "type", "thread", "started_at", "ended_at", "is_error")
+    list_filter = ("type", "is_error")
+    search_fields = ("name",)
+    list_select_related = ("thread",)
+    exclude = ("metadata",)
+
+
+@admin.register(Element)
+class ElementAdmin(ReadOnlyAdmin):
+    list_display = ("name", "kind", "display", "mime", "size", "thread", "created_at")
+    list_filter = ("kind", "display")
+    search_fields = ("name",)
+    list_select_related = ("thread",)
+    exclude = ("metadata", "content")
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdmin):
+    list_display = ("shown_value", "shown_comment", "user", "message", "created_at")
+    list_filter = ("value", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("comment", "user__email")
+    list_select_related = ("user", "message")
+
+    @admin.display(description=_("rating"), ordering="value")
+    def shown_value(self, feedback: Feedback) -> str:
+        return _("up") if feedback.value > 0 else _("down")
+
+    @admin.display(description=_("comment"))
+    def shown_comment(self, feedback: Feedback) -> str:
+        return _short(feedback.comment) or "-"

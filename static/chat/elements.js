@@ -1,0 +1,137 @@
+/* Elements beyond htmx: the side panel, charts and highlighted code. plotly.js (4.8 MB)
+   and highlight.js are loaded only when a chart or code is on the page, from the URLs
+   the elements name. No framework. */
+(function () {
+  "use strict";
+
+  var ELEMENT_PAGE = /\/elements\/[0-9a-f-]{36}\/$/;
+  var plotly = null;  // the promise of the library, once asked for
+  var opener = null;  // what had the focus before the panel opened
+
+  // -- charts ------------------------------------------------------------------------------
+  function loadPlotly(src) {
+    if (!plotly) {
+      plotly = loadScript(src, "Plotly");
+      plotly.catch(function () { plotly = null; });
+    }
+    return plotly;
+  }
+
+  function say(chart, text) {
+    var p = document.createElement("p");
+    p.className = "element__loading";
+    p.textContent = text;
+    chart.replaceChildren(p);
+  }
+
+  function drawCharts() {
+    var charts = document.querySelectorAll("[data-plotly]:not([data-drawn])");
+    if (!charts.length) return;
+    charts.forEach(function (chart) { chart.dataset.drawn = "pending"; });
+    loadPlotly(charts[0].dataset.plotlySrc).then(function (Plotly) {
+      charts.forEach(function (chart) {
+        if (!chart.isConnected) return;
+        var source = document.getElementById(chart.dataset.plotly);
+        var figure;
+        try { figure = JSON.parse(source.textContent); } catch (error) {
+          say(chart, "This chart could not be read.");
+          return;
+        }
+        chart.dataset.drawn = "true";
+        chart.replaceChildren();
+        var layout = figure.layout || {};
+        layout.autosize = true;
+        var config = Object.assign({ responsive: true, displaylogo: false }, figure.config);
+        Plotly.newPlot(chart, figure.data || [], layout, config);
+      });
+    }, function () {
+      charts.forEach(function (chart) {
+        delete chart.dataset.drawn;
+        say(chart, "The chart library could not be loaded.");
+      });
+    });
+  }
+
+  // -- code in text elements -------------------------------------------------------------------
+  var highlighter = null;
+
+  function highlightCode() {
+    var blocks = document.querySelectorAll(".element__code code[class*='language-']:not([data-highlighted])");
+    if (!blocks.length) return;
+    var src = document.querySelector("[data-highlight-src]");
+    if (!src) return;
+    if (!highlighter) highlighter = loadScript(src.dataset.highlightSrc, "hljs");
+    highlighter.then(function (hljs) {
+      blocks.forEach(function (block) {
+        var language = (block.className.match(/language-([\w+#.-]+)/) || [])[1];
+        if (block.dataset.highlighted || !language || !hljs.getLanguage(language)) return;
+        hljs.highlightElement(block);
+      });
+    }, function () { highlighter = null; });
+  }
+
+  function loadScript(src, global) {
+    return new Promise(function (resolve, reject) {
+      if (window[global]) { resolve(window[global]); return; }
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = true;
+      script.onload = function () { resolve(window[global]); };
+      script.onerror = function () { reject(new Error(src + " did not load")); };
+      document.head.appendChild(script);
+    });
+  }
+
+  function enhance() { drawCharts(); highlightCode(); }
+
+  // -- the side panel ---------------------------------------------------------------------
+  function panel() { return document.getElementById("element-panel"); }
+
+  function openPanel(url, link) {
+    var aside = panel();
+    opener = link;
+    htmx.ajax("GET", url, { target: aside, swap: "innerHTML" }).then(function () {
+      aside.hidden = false;
+      document.body.classList.add("element-panel-open");
+      var title = document.getElementById("element-panel-title");
+      if (title) title.focus();
+      enhance();
+    });
+  }
+
+  function closePanel() {
+    var aside = panel();
+    if (!aside || aside.hidden) return;
+    aside.hidden = true;
+    aside.replaceChildren();
+    document.body.classList.remove("element-panel-open");
+    if (opener && opener.isConnected) opener.focus();
+    opener = null;
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-element-panel]")) { closePanel(); return; }
+    if (event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    var link = event.target.closest("a[href]");
+    if (!link) return;
+    var url = new URL(link.href, window.location.href);
+    if (url.origin !== window.location.origin || !ELEMENT_PAGE.test(url.pathname)) return;
+    if (url.searchParams.get("display") === "side" && panel()) {
+      event.preventDefault();
+      openPanel(url.pathname, link);
+    } else if (link.target === "_blank") {
+      // Names in an answer link to their element's page: open it here, as Chainlit does.
+      event.preventDefault();
+      window.location.assign(url.href);
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && panel() && !panel().hidden) closePanel();
+  });
+
+  ["htmx:wsAfterMessage", "htmx:afterSwap", "DOMContentLoaded"].forEach(function (name) {
+    document.addEventListener(name, enhance);
+  });
+})();

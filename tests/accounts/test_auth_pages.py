@@ -1,0 +1,105 @@
+"""Sign-up, sign-in, sign-out and password reset, as allauth serves them with our settings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", ["account_login", "account_signup", "account_reset_password"])
+def test_auth_pages_answer(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert b'name="email"' in response.content or b'name="login"' in response.content
+
+
+def test_the_login_form_asks_for_an_email_not_a_username(client):
+    page = client.get(reverse("account_login")).content.decode()
+    assert 'type="email"' in page
+    assert 'name="username"' not in page
+
+
+def test_signing_up_creates_a_user_by_email_and_signs_them_in(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "New.Person@Example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    user = get_user_model().objects.get(email__iexact="new.person@example.com")
+    assert user.check_password(PASSWORD)
+    assert client.get("/").status_code == 302
+    assert client.get("/")["Location"].startswith("/threads/")
+
+
+def test_signing_up_twice_with_one_email_is_refused(client, user):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": user.email, "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert get_user_model().objects.filter(email=user.email).count() == 1
+
+
+def test_signing_in_with_email_and_password_goes_to_the_chat(client, user):
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("chat:home")
+    assert client.get("/")["Location"].startswith("/threads/")
+
+
+def test_signing_in_returns_to_the_page_asked_for(client, user, thread):
+    target = reverse("chat:thread", args=[thread.id])
+    response = client.post(
+        f"{reverse('account_login')}?next={target}", {"login": user.email, "password": PASSWORD}
+    )
+    assert response["Location"] == target
+
+
+def test_a_wrong_password_does_not_sign_in(client, user):
+    response = client.post(reverse("account_login"), {"login": user.email, "password": "nope"})
+    assert response.status_code == 200
+    assert client.get("/").status_code == 302
+    assert client.get("/")["Location"].startswith(reverse("account_login"))
+
+
+def test_signing_out_takes_a_post(client, user):
+    client.force_login(user)
+    assert client.get(reverse("account_logout")).status_code == 200  # a confirmation page
+    assert client.get("/")["Location"].startswith("/threads/")  # still signed in
+
+    client.post(reverse("account_logout"))
+    assert client.get("/")["Location"].startswith(reverse("account_login"))
+
+
+def test_password_reset_mails_a_link_that_sets_a_new_password(client):
+    make_user("gina@example.com")
+    response = client.post(reverse("account_reset_password"), {"email": "gina@example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["gina@example.com"]
+    link = re.search(
+        r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[0].body
+    ).group(1)
+
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    new_password = "another-long-password-77"
+    done = client.post(
+        form.redirect_chain[-1][0] if form.redirect_chain else link,
+        {"password1": new_password, "password2": new_password},
+    )
+    assert done.status_code == 302
+    assert get_user_model().objects.get(email="gina@example.com").check_password(new_password)
+
+
+def test_password_reset_for_an_unknown_email_sends_no_reset_link(client):
+    client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
+    assert all("/password/reset/key/" not in m.body for m in mail.outbox)

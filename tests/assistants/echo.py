@@ -1,0 +1,39 @@
+"""Echoes each message back, streamed word by word as an LLM streams.
+
+"long" streams a long answer slowly (something to Stop); "burst N" streams N tokens
+in a tight loop, as a fast model does.
+"""
+
+import re
+
+import chat.sdk as cl
+
+LONG_WORDS = 400
+
+
+def echo_of(text: str) -> str:
+    return f"echo: {text}"
+
+
+def long_answer() -> str:
+    return "".join(f"word{i} " for i in range(LONG_WORDS))
+
+
+@cl.on_message
+async def on_message(message: cl.Message):
+    text = message.content
+    reply = cl.Message(content="")
+    if text == "long":
+        for token in re.findall(r"\S+\s*", long_answer()):
+            await reply.stream_token(token)
+            await cl.sleep(0.01)
+    elif text.startswith("burst "):
+        for i in range(int(text.split()[1])):
+            await reply.stream_token(f"t{i} ")
+        # A model pauses before its last chunk; the last frame goes out meanwhile.
+        await cl.sleep(0.2)
+    else:
+        for token in re.findall(r"\S+\s*", echo_of(text)):
+            await reply.stream_token(token)
+            await cl.sleep(0.005)
+    await reply.send()

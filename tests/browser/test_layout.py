@@ -1,0 +1,118 @@
+"""The page looks finished on a desktop and on a phone; screenshots are kept for a look."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import ChatServer
+from .helpers import assistant_messages, composer, send, sign_up, user_messages, wait_idle
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+MARKDOWN = """echo ## Release notes
+
+Answers are **rendered** as markdown once complete:
+
+1. a numbered list
+2. with `inline code`
+
+| Feature | Where |
+|---|---|
+| Streaming | websocket |
+
+```python
+print("hello")
+```"""
+
+
+def in_viewport(page: Page, selector: str) -> bool:
+    return page.eval_on_selector(
+        selector,
+        """el => { const r = el.getBoundingClientRect();
+                   return r.width > 0 && r.left >= 0 && r.right <= innerWidth + 1
+                          && r.top >= 0 && r.bottom <= innerHeight + 1; }""",
+    )
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+
+
+def test_desktop_layout(page: Page, shots_dir: Path) -> None:
+    sign_up(page)
+    wait_idle(page)
+    send(page, "hello")
+    expect(assistant_messages(page).last.locator(".message__body")).to_have_text("You said: hello")
+    wait_idle(page)
+    composer(page).fill(MARKDOWN)
+    composer(page).press("Enter")
+    rendered = assistant_messages(page).last.locator(".message__body")
+    expect(rendered.locator("h2")).to_have_text("Release notes")
+    expect(rendered.locator("table")).to_be_visible()
+    expect(rendered.locator("pre code")).to_contain_text('print("hello")')
+    wait_idle(page)
+
+    assert in_viewport(page, ".sidebar")
+    assert in_viewport(page, ".composer")
+    assert no_horizontal_scroll(page)
+    expect(page.get_by_role("button", name="Show conversations")).to_be_hidden()
+    page.screenshot(path=str(shots_dir / "desktop-chat.png"))
+
+
+def test_phone_layout(browser: Browser, chat_server: ChatServer, shots_dir: Path) -> None:
+    context = browser.new_context(
+        base_url=chat_server.base_url,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_up(page)
+        wait_idle(page)
+        page.screenshot(path=str(shots_dir / "phone-empty.png"))
+
+        # The chat fills the screen; the sidebar waits off-screen.
+        assert not in_viewport(page, ".sidebar")
+        assert in_viewport(page, ".composer")
+        assert in_viewport(page, ".chat__header")
+        assert no_horizontal_scroll(page)
+
+        # The composer works by touch.
+        composer(page).tap()
+        composer(page).fill("hello from a phone")
+        page.get_by_role("button", name="Send").tap()
+        expect(user_messages(page)).to_have_count(1)
+        expect(assistant_messages(page).last.locator(".message__body")).to_have_text(
+            "You said: hello from a phone"
+        )
+        wait_idle(page)
+        assert in_viewport(page, ".composer")
+        assert no_horizontal_scroll(page)
+        page.screenshot(path=str(shots_dir / "phone-chat.png"))
+
+        # ☰ opens the conversations over the chat.
+        menu = page.get_by_role("button", name="Show conversations")
+        expect(menu).to_be_visible()
+        menu.tap()
+        sidebar = page.locator(".sidebar")
+        page.wait_for_function(
+            "() => document.querySelector('.sidebar').getBoundingClientRect().left >= 0"
+        )
+        expect(sidebar.get_by_role("link", name="hello from a phone")).to_be_visible()
+        expect(sidebar.get_by_role("button", name="Sign out")).to_be_visible()
+        page.screenshot(path=str(shots_dir / "phone-sidebar.png"))
+
+        # A tap beside it closes it again.
+        page.mouse.click(PHONE["width"] - 20, PHONE["height"] // 2)
+        page.wait_for_function(
+            "() => document.querySelector('.sidebar').getBoundingClientRect().right <= 0"
+        )
+    finally:
+        context.close()

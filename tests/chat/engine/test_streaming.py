@@ -1,0 +1,156 @@
+"""Streamed tokens: coalesced into few frames, saved in batches, interrupted when abandoned."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from chat.engine import threads
+from chat.models import Message
+from chat.rendering import fragments
+from tests.drivers import wait_for
+from tests.factories import make_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TOKENS = 2000
+
+
+def token_frames(frames: list[str], message_id) -> list[str]:
+    """The text of each token frame for one message, in arrival order."""
+    pattern = re.compile(
+        rf'<span hx-swap-oob="beforeend:#m-{message_id}-text">(.*)</span>\s*', re.S
+    )
+    return [html.unescape(m.group(1)) for f in frames if (m := pattern.fullmatch(f))]
+
+
+async def test_tokens_from_a_tight_loop_arrive_coalesced_into_far_fewer_frames(
+    use_assistant, open_chat, thread, user
+):
+    use_assistant("echo")
+    chat = await open_chat(thread, user)
+    await chat.send(f"burst {TOKENS}")
+
+    row = await chat.last_reply()
+    expected = "".join(f"t{i} " for i in range(TOKENS))
+    assert row.content == expected
+    await chat.tab.until(lambda f: f'id="m-{row.id}"' in f and 'data-status="done"' in f)
+    chunks = token_frames(chat.tab.frames, row.id)
+    assert 1 <= len(chunks) <= TOKENS // 10
+    assert "".join(chunks) == expected
+
+
+async def test_streamed_text_is_saved_in_batches_while_it_streams(
+    settings, use_assistant, open_chat, thread, user
+):
+    settings.CHAT_STREAM_SAVE_SECONDS = 0.05
+    use_assistant("features")
+    chat = await open_chat(thread, user)
+    gate = chat.session.user_session["gate"] = asyncio.Event()
+    await chat.send("slow 20", wait=False)
+
+    full = "".join(f"s{i} " for i in range(20))
+    rows: list[Message] = []
+
+    async def saved_partially() -> bool:
+        rows[:] = [await chat.last_reply()] if len(await chat.messages()) > 1 else []
+        return bool(rows and rows[0].content)
+
+    await wait_for(saved_partially, what="partial text in the database")
+    assert rows[0].status == Message.Status.STREAMING
+    assert full.startswith(rows[0].content)
+
+    gate.set()
+    await chat.idle()
+    row = await chat.last_reply()
+    assert (row.content, row.status) == (full, Message.Status.DONE)
+
+
+async def test_streamed_text_is_not_written_per_token(
+    settings, use_assistant, open_chat, thread, user
+):
+    settings.CHAT_STREAM_SAVE_SECONDS = 60
+    use_assistant("features")
+    chat = await open_chat(thread, user)
+    gate = chat.session.user_session["gate"] = asyncio.Event()
+    await chat.send("quick 200", wait=False)
+
+    full = "".join(f"q{i} " for i in range(200))
+    appended = await chat.tab.until(
+        lambda f: "beforeend:#messages" in f and 'data-status="streaming"' in f
+    )
+    message_id = re.search(r'id="m-([0-9a-f-]+)"', appended).group(1)
+    await wait_for(
+        lambda: "".join(token_frames(chat.tab.frames, message_id)) == full,
+        what="every token on the page",
+    )
+    # All 200 tokens are on the page, none in the database yet: it is written in batches.
+    row = await Message.objects.aget(pk=message_id)
+    assert (row.content, row.status) == ("", Message.Status.STREAMING)
+
+    gate.set()
+    await chat.idle()
+    assert (await Message.objects.aget(pk=message_id)).content == full
+
+
+# Synchronous from here on: plain rolled-back transactions, cheaper than a flush.
+def _stale(seconds_ago: float, thread, **fields) -> Message:
+    message = make_message(
+        thread,
+        "half an ans",
+        author_kind=Message.Author.ASSISTANT,
+        status=Message.Status.STREAMING,
+        **fields,
+    )
+    Message.objects.filter(pk=message.pk).update(
+        updated_at=timezone.now() - timedelta(seconds=seconds_ago)
+    )
+    message.refresh_from_db()
+    return message
+
+
+@pytest.mark.django_db
+def test_a_stream_silent_for_longer_than_the_stale_limit_is_listed_as_interrupted(settings, thread):
+    settings.CHAT_STREAM_STALE_SECONDS = 20
+    stale = _stale(25, thread)
+    live = _stale(5, thread)
+
+    listed = {m.pk: m.status for m in threads.thread_messages(thread)}
+
+    assert listed == {stale.pk: Message.Status.INTERRUPTED, live.pk: Message.Status.STREAMING}
+    stale.refresh_from_db()
+    live.refresh_from_db()
+    assert (stale.status, stale.content) == (Message.Status.INTERRUPTED, "half an ans")
+    assert live.status == Message.Status.STREAMING
+
+
+@pytest.mark.django_db
+def test_a_stale_stream_renders_as_interrupted_even_before_it_is_marked(settings, thread):
+    settings.CHAT_STREAM_STALE_SECONDS = 20
+    stale = _stale(25, thread)
+    html = fragments.message(stale)
+    assert 'data-status="interrupted"' in html
+    assert "Interrupted" in html
+    assert "half an ans" in html
+
+
+@pytest.mark.django_db
+def test_a_live_stream_renders_as_streaming_with_a_target_for_tokens(settings, thread):
+    settings.CHAT_STREAM_STALE_SECONDS = 20
+    live = _stale(1, thread)
+    html = fragments.message(live)
+    assert 'data-status="streaming"' in html
+    assert f'id="m-{live.pk}-text"' in html
+
+
+@pytest.mark.django_db
+def test_finished_messages_are_never_marked_interrupted(settings, thread):
+    settings.CHAT_STREAM_STALE_SECONDS = 20
+    done = make_message(thread, "old answer", author_kind=Message.Author.ASSISTANT)
+    Message.objects.filter(pk=done.pk).update(updated_at=timezone.now() - timedelta(days=3))
+    assert [m.status for m in threads.thread_messages(thread)] == [Message.Status.DONE]

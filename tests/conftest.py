@@ -1,0 +1,165 @@
+"""Fixtures shared by the non-browser tests: real database, real channel layer, real sessions.
+
+Both backends run the same suite: SQLite and the in-memory layer with no environment,
+PostgreSQL and Redis with DATABASE_URL and REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from asgiref.sync import SyncToAsync
+from channels.layers import channel_layers
+from django.conf import settings
+from django.db import connections
+from django.test.utils import override_settings
+
+from chat.models import Thread
+from tests.drivers import ChatDriver, drain_background
+from tests.factories import make_thread, make_user
+
+TESTS_DIR = Path(__file__).resolve().parent
+ASSISTANTS_DIR = TESTS_DIR / "assistants"
+BROWSER_DIR = TESTS_DIR / "browser"
+
+
+# -- process-wide ---------------------------------------------------------------------
+def pytest_configure(config):
+    # WhiteNoise warns that collectstatic has not run; tests serve no static files.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Two runs at once (a developer and CI, say) must not share one SQLite test file."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        test = database.setdefault("TEST", {})
+        name = Path(test.get("NAME") or Path(database["NAME"]).with_name("test.sqlite3"))
+        test["NAME"] = str(name.with_name(f"{name.stem}-{os.getpid()}{name.suffix}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_postgresql_by_delete():
+    """Each transactional test ends with a flush. On PostgreSQL that is a TRUNCATE of every
+    table, ~0.5 s each time; a DELETE of the few rows a test leaves takes ~10 ms. The end
+    state is the same: every table empty. Django's foreign keys there are deferrable, so
+    the order of the DELETEs does not matter inside the flush's transaction."""
+    if connections["default"].vendor != "postgresql":
+        yield
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or not tables:
+            return original(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return ["SET CONSTRAINTS ALL DEFERRED"] + [
+            f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};"
+            for table in tables
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(request):
+    """Hashing with the production hasher costs ~0.3 s per user; tests need not pay it.
+
+    Browser tests are left alone: their server process must verify the hashes they make.
+    """
+    if BROWSER_DIR in Path(str(request.node.path)).parents:
+        yield
+        return
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets its own layer: layers hold queues and pools bound to one event loop."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(scope="session")
+def _executor_connections_closed(django_db_setup):
+    """The async ORM keeps a connection open in asgiref's executor thread; PostgreSQL will
+    not drop the test database while it is open. Close it before the database goes."""
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
+@pytest.fixture(autouse=True)
+def _close_executor_connections_at_the_end(request):
+    # Only for a run that uses the database: requesting it sets the database up.
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    ):
+        request.getfixturevalue("_executor_connections_closed")
+
+
+# -- people and threads ------------------------------------------------------------------
+@pytest.fixture
+def user(db):
+    return make_user(email="alice@example.com", display_name="Alice")
+
+
+@pytest.fixture
+def other_user(db):
+    return make_user(email="mallory@example.com")
+
+
+@pytest.fixture
+def thread(user) -> Thread:
+    return make_thread(user)
+
+
+# -- assistants ------------------------------------------------------------------------------
+@pytest.fixture
+def use_assistant() -> Callable[[str], str]:
+    """Loads a test assistant (a name under tests/assistants/, or a path) for one test.
+
+    The configured assistant is loaded back afterwards, so the next test sees it again.
+    """
+    from chat.engine.assistant import load
+
+    def use(name: str) -> str:
+        target = name if name.endswith(".py") or "/" in name else str(ASSISTANTS_DIR / f"{name}.py")
+        load(target, force=True)
+        return target
+
+    yield use
+    load(settings.CHAT_ASSISTANT, force=True)
+
+
+# -- chat sessions -------------------------------------------------------------------------
+@pytest.fixture
+async def background():
+    """Depend on this from async tests that start chat sessions or sockets."""
+    yield
+    await drain_background()
+
+
+@pytest.fixture
+async def open_chat(background):
+    """Opens chat sessions on threads; closes them (and waits for their hooks) afterwards."""
+    drivers: list[ChatDriver] = []
+
+    async def open_(thread: Thread, user) -> ChatDriver:
+        driver = ChatDriver(thread, user)
+        drivers.append(driver)
+        return await driver.open()
+
+    yield open_
+    for driver in drivers:
+        await driver.close()

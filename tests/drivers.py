@@ -1,0 +1,140 @@
+"""Driving the engine from tests: real chat sessions, a tab on a thread, waiting with deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+
+import pytest
+from channels.layers import get_channel_layer
+
+from chat.engine import tasks
+from chat.engine.groups import thread_group
+from chat.models import Message, Thread
+
+
+# -- waiting, always with a deadline ----------------------------------------------------------
+async def wait_for(
+    predicate: Callable[[], object], *, within: float = 10.0, what: str = ""
+) -> None:
+    """Polls a (sync or async) predicate until it holds; fails the test after `within` s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            pytest.fail(f"Timed out after {within} s waiting for {what or predicate}")
+        await asyncio.sleep(0.01)
+
+
+async def drain_background(within: float = 5.0) -> None:
+    """Lets the engine's background tasks of this loop finish, then cancels what is left.
+
+    Hooks go on after a socket closes; they must not write into the next test's database.
+    """
+    loop = asyncio.get_running_loop()
+
+    def pending() -> list[asyncio.Task]:
+        return [
+            t
+            for t in list(tasks._running)
+            if t.get_loop() is loop and not t.done() and t.get_name() != "run-control"
+        ]
+
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if not pending():
+            break
+        await asyncio.sleep(0.02)
+    leftovers = [t for t in list(tasks._running) if t.get_loop() is loop and not t.done()]
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
+
+
+# -- a chat session, as a socket holds it ---------------------------------------------------
+class GroupListener:
+    """A tab on the thread: collects every fragment pushed to the thread's group."""
+
+    def __init__(self, thread_id: uuid.UUID) -> None:
+        self.thread_id = thread_id
+        self.frames: list[str] = []
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        layer = get_channel_layer()
+        # The default prefix: channels_redis serves all of a process's channels from one key.
+        self.channel = await layer.new_channel()
+        await layer.group_add(thread_group(self.thread_id), self.channel)
+        self._task = asyncio.get_running_loop().create_task(self._collect(layer))
+
+    async def _collect(self, layer) -> None:
+        while True:
+            event = await layer.receive(self.channel)
+            self.frames.append(event["html"])
+
+    async def until(self, predicate: Callable[[str], bool], *, within: float = 10.0) -> str:
+        """The first collected frame for which predicate holds (waiting for it if needed)."""
+        found: list[str] = []
+
+        def check() -> bool:
+            found[:] = [f for f in self.frames if predicate(f)][:1]
+            return bool(found)
+
+        await wait_for(check, within=within, what="a pushed fragment")
+        return found[0]
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+class ChatDriver:
+    """Drives a real ChatSession the way the consumer does, and watches its thread's group."""
+
+    def __init__(self, thread: Thread, user) -> None:
+        self.thread = thread
+        self.user = user
+        self.tab = GroupListener(thread.id)
+
+    async def open(self) -> ChatDriver:
+        from chat.engine.session import ChatSession
+
+        await self.tab.start()
+        thread = await Thread.objects.aget(pk=self.thread.pk)
+        self.session = ChatSession(thread, self.user)
+        await self.session.open()
+        await self.idle()
+        return self
+
+    async def idle(self, within: float = 10.0) -> None:
+        """Waits until no hook of this session is queued or running."""
+        await wait_for(lambda: self.session._pending == 0, within=within, what="an idle session")
+
+    async def send(self, text: str, *, client_id: str | None = None, wait: bool = True) -> None:
+        await self.session.receive_message(text, client_id or uuid.uuid4().hex)
+        if wait:
+            await self.idle()
+
+    async def messages(self) -> list[Message]:
+        return [m async for m in Message.objects.filter(thread_id=self.thread.pk).order_by("order")]
+
+    async def last_reply(self) -> Message:
+        rows = [m for m in await self.messages() if m.author_kind != Message.Author.USER]
+        assert rows, "the assistant wrote nothing"
+        return rows[-1]
+
+    async def saved_session(self) -> dict:
+        thread = await Thread.objects.aget(pk=self.thread.pk)
+        return thread.metadata.get("user_session", {})
+
+    async def close(self) -> None:
+        if not self.session.closed:
+            await self.session.close()
+        await self.tab.stop()
