@@ -212,6 +212,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 60 * 30))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 60 * 25))
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Without a broker, jobs run as tasks in the web process instead of on workers.
+CHAT_JOBS_IN_PROCESS = not REDIS_URL
+# A running job that has not written its heartbeat for this long lost its worker.
+CHAT_JOB_STALE_SECONDS = float(os.environ.get("CHAT_JOB_STALE_SECONDS", 30))
 
 # ---------------------------------------------------------------- ALLAUTH
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -110,6 +110,27 @@ async def on_thumbs(action: cl.Action) -> None:
     await action.remove()
 
 
+@cl.job
+async def slow_report(sections: int) -> None:
+    """Long work on a worker: it goes on when the tab closes, and shows its progress."""
+    tasks = cl.TaskList(status="Writing the report…")
+    items = [cl.Task(title=f"Section {n}") for n in range(1, sections + 1)]
+    for item in items:
+        await tasks.add_task(item)
+    await tasks.send()
+    for number, item in enumerate(items, start=1):
+        item.status = cl.TaskStatus.RUNNING
+        await tasks.send()
+        msg = cl.Message(content="")
+        for token in tokens_of(f"Section {number}: everything in order, nothing to report. "):
+            await msg.stream_token(token)
+            await cl.sleep(0.05)
+        await msg.send()
+        item.status = cl.TaskStatus.DONE
+    tasks.status = "Report done"
+    await tasks.send()
+
+
 async def tour() -> None:
     tasks = cl.TaskList(status="Touring…")
     steps_task = cl.Task(title="Show steps", status=cl.TaskStatus.RUNNING)
@@ -207,6 +228,10 @@ async def on_message(message: cl.Message) -> None:
             return
     if text.lower() in {"demo", "/demo", "tour"}:
         await tour()
+        return
+    if text.lower() == "job":
+        await slow_report.enqueue(None, 3)
+        await cl.Message(content="A job is writing a report; it goes on if you leave.").send()
         return
     if text.lower() in {"long", "markdown"}:
         await stream_text(LONG_ANSWER, delay=0.03)

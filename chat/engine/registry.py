@@ -17,6 +17,7 @@ class HookRegistry:
     on_chat_resume: Hook | None = None
     on_stop: Hook | None = None
     action_callbacks: dict[str, Hook] = field(default_factory=dict)
+    jobs: dict[str, Hook] = field(default_factory=dict)
 
     def clear(self) -> None:
         fresh = HookRegistry()

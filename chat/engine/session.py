@@ -20,7 +20,7 @@ from django.conf import settings
 
 from chat.models import Message, Thread
 
-from . import actions, asks, control, threads, uploads
+from . import actions, asks, control, jobs, threads, uploads
 from .context import current_session
 from .emitter import Emitter
 from .registry import hooks
@@ -80,6 +80,7 @@ class ChatSession:
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
+        jobs.watch_stale_jobs()
         await control.control().attach(self.thread_id, self)
         # Whoever is still running this thread pushes what the database does not have yet.
         await control.request_sync(self.thread_id)
@@ -153,6 +154,10 @@ class ChatSession:
         from chat.sdk.action import Action
 
         found = await actions.find(self.thread_id, message_id, action_id)
+        if found["name"] == jobs.RETRY_ACTION:
+            await jobs.retry(self.thread_id, found["payload"].get("job", ""))
+            await actions.remove(self.emitter, message_id, action_id)
+            return
         callback = hooks.action_callbacks.get(found["name"])
         if callback is None:
             raise actions.ActionUnavailable(f"Nothing handles the action {found['name']!r}.")

@@ -14,6 +14,7 @@ from .context import context
 from .data_elements import Dataframe, Plotly
 from .elements import Audio, Element, File, Image, Pdf, Text, Video
 from .hooks import action_callback, on_chat_end, on_chat_resume, on_chat_start, on_message, on_stop
+from .jobs import Job, job
 from .message import ErrorMessage, Message
 from .step import Step, step
 from .sync import make_async, run_sync
@@ -35,6 +36,7 @@ __all__ = [
     "ErrorMessage",
     "File",
     "Image",
+    "Job",
     "Message",
     "Pdf",
     "Plotly",
@@ -48,6 +50,7 @@ __all__ = [
     "action_callback",
     "chat_context",
     "context",
+    "job",
     "make_async",
     "on_chat_end",
     "on_chat_resume",
