@@ -62,6 +62,19 @@ class StreamBuffer:
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(wait, self._flush_later)
 
+    def seed(self, text: str) -> None:
+        """Starts the stream from text the page already shows (streaming into a sent item)."""
+        if text and not self.parts:
+            self.parts.append(text)
+            self._text_cache = text
+            self._pushed = 1
+
+    def set_text(self, text: str) -> None:
+        """Replaces the text without a push: the final render shows it."""
+        self.parts = [text]
+        self._text_cache = text
+        self._pushed = 1
+
     async def replace(self, text: str) -> None:
         async with self._lock:
             self.parts = [text]

@@ -83,8 +83,7 @@ class Message:
     def content(self, value: str) -> None:
         self._content = value
         if self._stream is not None:
-            self._stream.parts = [value]
-            self._stream._text_cache = value
+            self._stream.set_text(value)
 
     @property
     def role(self) -> str:
@@ -134,10 +133,7 @@ class Message:
             else:
                 await emitter.update_message(self.id, status="streaming")
             stream = self._stream = emitter.stream(self.id)
-            if self._content:
-                stream.parts.append(self._content)
-                stream._text_cache = None
-                stream._pushed = 1
+            stream.seed(self._content)
         if is_sequence:
             await stream.replace(token)
         else:

@@ -86,7 +86,7 @@ class Step:
         if language and not self.language:
             self.language = language
         if self._streaming:
-            require_session().emitter.step_stream(self.id).parts[:] = [self._output]
+            require_session().emitter.step_stream(self.id).set_text(self._output)
 
     def _fields(self) -> dict[str, Any]:
         return {
@@ -151,10 +151,7 @@ class Step:
         stream = require_session().emitter.step_stream(self.id)
         if not self._streaming:
             self._streaming = True
-            if self._output and not stream.parts:
-                stream.parts.append(self._output)
-                stream._text_cache = None
-                stream._pushed = 1
+            stream.seed(self._output)
         if is_sequence:
             await stream.replace(token)
         else:
