@@ -213,8 +213,12 @@ class Product:
             self.redis_prefix = "chatbench" + secrets.token_hex(4)
             self.env["REDIS_URL"] = args.redis_url
             self.env["CHANNEL_PREFIX"] = self.redis_prefix
-        else:
+        elif args.sqlite_url:
+            # As asked in the brief. Note: settings.py gives a DATABASE_URL database none of
+            # the embedded default's SQLite OPTIONS (WAL, synchronous=NORMAL, IMMEDIATE,
+            # timeout), so this is slower than what a user gets with no DATABASE_URL.
             self.env["DATABASE_URL"] = f"sqlite:///{self.tmp}/db.sqlite3"
+        # else: the embedded default itself, CHAT_VAR_DIR/db.sqlite3 (fresh: VAR_DIR is new)
         for kv in args.env:
             k, _, v = kv.partition("=")
             self.env[k] = v
@@ -262,8 +266,9 @@ class Product:
 
 
 class Server:
-    def __init__(self, product: Product, args, label: str):
+    def __init__(self, product: Product, args, label: str, env: dict | None = None):
         self.product = product
+        self.env = {**product.env, **(env or {})}
         self.args = args
         self.port = args.port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -279,7 +284,7 @@ class Server:
             else [PY, "-m", "daphne"]
         cmd = [*head, "-b", "127.0.0.1", "-p", str(self.port), "chatproject.asgi:application"]
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, cwd=SRC, env=self.product.env, stdout=self.log,
+        self.proc = subprocess.Popen(cmd, cwd=SRC, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         STARTED.append(self.proc)
         deadline = t0 + self.args.start_timeout
@@ -608,16 +613,19 @@ async def phase_echo_steps(args, server: Server, seed: dict) -> None:
             await tab.ask("echo warm", 10)
         reply, done = [], []
         prof = Profiler(args, server.pid, "b")
+        c0 = tree_cpu(server.pid)
         for _ in range(args.echo_n):
             r = await tab.ask("echo hi", 10)
             if r.t_final is None or r.final_text != "hi":
                 raise RuntimeError(f"echo reply missing or wrong: {r.final_text!r}")
             reply.append((r.t_final - r.t_emit) * 1000)
             done.append((r.t_end - r.t_emit) * 1000)
+        c1 = tree_cpu(server.pid)
         prof.stop()
         emit_figure("echo_rtt_median", med(reply), "ms")
         emit_figure("echo_rtt_p95", pct(reply, 95), "ms")
         emit_figure("echo_to_run_end_median", med(done), "ms")
+        emit_figure("echo_server_cpu_per_message", (c1 - c0) * 1000 / args.echo_n, "ms")
         if args.steps_n and args.has_step:
             steps = []
             prof = Profiler(args, server.pid, "steps")
@@ -739,14 +747,15 @@ def window_rates(samples: list[tuple[float, int]], t_full: float, n: int, w: int
     return r_first, r_last
 
 
-async def phase_long_stream(args, server: Server, pair: dict) -> None:
+async def phase_long_stream(args, server: Server, pair: dict, command: str | None = None,
+                            prefix: str = "long") -> None:
     tab = Tab(args, server, pair["thread"], f"sessionid={pair['sessionid']}")
     await tab.open()
     try:
         n, w = args.long_tokens, args.long_window
         prof = Profiler(args, server.pid, "h")
         c0 = tree_cpu(server.pid)
-        r = await tab.ask(f"stream {n}", args.long_timeout, track=True)
+        r = await tab.ask(command or f"stream {n}", args.long_timeout, track=True)
         c1 = tree_cpu(server.pid)
         prof.stop()
         problem = check_stream(r, n)
@@ -754,12 +763,14 @@ async def phase_long_stream(args, server: Server, pair: dict) -> None:
             raise RuntimeError(f"stream {n}: {problem}")
         t_full = r.t_last_token if not problem else r.t_final
         r_first, r_last = window_rates(r.samples, t_full, n, w)
-        emit_figure("long_client_tokens_per_s", n / (r.t_final - r.t_emit), "tok/s")
-        emit_figure("long_client_first_window_rate", r_first, "tok/s")
-        emit_figure("long_client_last_window_rate", r_last, "tok/s")
-        emit_figure("long_client_last_over_first", r_last / r_first, "")
-        emit_figure("long_client_ttft", ((r.t_first_token or r.t_final) - r.t_emit) * 1000, "ms")
-        emit_figure("long_server_cpu", c1 - c0, "s")
+        emit_figure(f"{prefix}_client_tokens_per_s", n / (r.t_final - r.t_emit), "tok/s")
+        emit_figure(f"{prefix}_client_first_window_rate", r_first, "tok/s")
+        emit_figure(f"{prefix}_client_last_window_rate", r_last, "tok/s")
+        emit_figure(f"{prefix}_client_last_over_first", r_last / r_first, "")
+        emit_figure(f"{prefix}_client_ttft",
+                    ((r.t_first_token or r.t_final) - r.t_emit) * 1000, "ms")
+        emit_figure(f"{prefix}_client_frames", r.span_frames, "frames")
+        emit_figure(f"{prefix}_server_cpu", c1 - c0, "s")
     finally:
         await tab.close()
 
@@ -811,7 +822,8 @@ async def _browser_sign_in(page, server: Server, email: str, password: str) -> N
                                  timeout=30000)
 
 
-async def phase_browser(args, server: Server, seed: dict, which: str) -> None:
+async def phase_browser(args, server: Server, seed: dict, which: str,
+                        command: str | None = None, prefix: str = "long") -> None:
     """which='f': page weight of the chat page after sign-in; 'h': 40k tokens in the DOM."""
     from playwright.async_api import async_playwright
 
@@ -872,7 +884,7 @@ async def phase_browser(args, server: Server, seed: dict, which: str) -> None:
                                              timeout=30000)
                 await asyncio.sleep(0.5)
                 await page.evaluate(OBSERVER_JS)
-                await page.evaluate(SEND_JS, f"stream {n}")
+                await page.evaluate(SEND_JS, command or f"stream {n}")
                 await page.wait_for_function("() => window.__bench.final !== null",
                                              timeout=args.long_timeout * 1000, polling=250)
                 h = await page.evaluate("() => window.__bench")
@@ -883,15 +895,15 @@ async def phase_browser(args, server: Server, seed: dict, which: str) -> None:
                 t_full = next(t for t, c in samples if tokens_in(ends, c) >= n) \
                     if full_by_spans else final["t"] / 1000
                 r_first, r_last = window_rates(samples, t_full, n, w)
-                emit_figure("long_browser_final_text_chars", final["len"], "chars")
-                emit_figure("long_browser_total", final["t"] / 1000 - t0 / 1000, "s")
-                emit_figure("long_browser_tokens_per_s", n / (t_full - t0 / 1000), "tok/s")
-                emit_figure("long_browser_ttft",
+                emit_figure(f"{prefix}_browser_final_text_chars", final["len"], "chars")
+                emit_figure(f"{prefix}_browser_total", final["t"] / 1000 - t0 / 1000, "s")
+                emit_figure(f"{prefix}_browser_tokens_per_s", n / (t_full - t0 / 1000), "tok/s")
+                emit_figure(f"{prefix}_browser_ttft",
                             (samples[0][0] - t0 / 1000) * 1000 if samples else float("nan"), "ms")
-                emit_figure("long_browser_first_window_rate", r_first, "tok/s")
-                emit_figure("long_browser_last_window_rate", r_last, "tok/s")
-                emit_figure("long_browser_last_over_first", r_last / r_first, "")
-                emit_figure("long_browser_dom_appends", len(samples), "mutations")
+                emit_figure(f"{prefix}_browser_first_window_rate", r_first, "tok/s")
+                emit_figure(f"{prefix}_browser_last_window_rate", r_last, "tok/s")
+                emit_figure(f"{prefix}_browser_last_over_first", r_last / r_first, "")
+                emit_figure(f"{prefix}_browser_dom_appends", len(samples), "mutations")
         finally:
             await browser.close()
 
@@ -934,6 +946,17 @@ async def phase_memory(args, server: Server, pairs: list[dict]) -> None:
 
 
 # ----------------------------------------------------------------------------------- driver
+async def guarded(name: str, coro) -> None:
+    """Runs one phase; a failure is reported as a figure and the next phase goes on."""
+    try:
+        await coro
+    except asyncio.CancelledError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        note(f"phase {name} FAILED: {e!r}")
+        emit_figure(f"phase_failed_{name}", 1, "")
+
+
 def want(args, phase: str) -> bool:
     return phase in args.phases
 
@@ -945,7 +968,7 @@ async def one_rep(args) -> list[tuple[str, float, str]]:
     servers: list[Server] = []
     try:
         product.manage("migrate", "--noinput", "-v", "0")
-        groups = {"c": 1, "h": 1, "d": args.conc_sessions,
+        groups = {"c": 1, "h": 1, "p": 1, "d": args.conc_sessions,
                   "g": args.big_sessions if want(args, "g") else 0,
                   "e": args.idle_sessions}
         seed = await asyncio.to_thread(product.seed, max(groups.values()), groups)
@@ -954,23 +977,37 @@ async def one_rep(args) -> list[tuple[str, float, str]]:
         emit_figure("cold_start", await asyncio.to_thread(srv.start), "s")
         note(f"server A pid {srv.pid} port {srv.port}")
         if want(args, "f"):
-            await phase_browser(args, srv, seed, "f")
+            await guarded("f", phase_browser(args, srv, seed, "f"))
         if want(args, "b"):
-            await phase_echo_steps(args, srv, seed)
+            await guarded("b", phase_echo_steps(args, srv, seed))
         if want(args, "c"):
-            await phase_stream(args, srv, seed["threads"]["c"][0])
+            await guarded("c", phase_stream(args, srv, seed["threads"]["c"][0]))
         if want(args, "d"):
             emit_figure("loadavg_1m_before_d", os.getloadavg()[0], "")
-            await phase_concurrency(args, srv, seed["threads"]["d"], args.conc_tokens,
-                                    "conc", "d")
-        if want(args, "g"):
-            emit_figure("loadavg_1m_before_g", os.getloadavg()[0], "")
-            await phase_concurrency(args, srv, seed["threads"]["g"], args.big_tokens,
-                                    "big", "g")
+            await guarded("d", phase_concurrency(args, srv, seed["threads"]["d"],
+                                                 args.conc_tokens, "conc", "d"))
         if want(args, "h"):
-            await phase_long_stream(args, srv, seed["threads"]["h"][0])
+            await guarded("h", phase_long_stream(args, srv, seed["threads"]["h"][0]))
             if args.chromium:
-                await phase_browser(args, srv, seed, "h")
+                await guarded("h_browser", phase_browser(args, srv, seed, "h"))
+        if want(args, "h") and args.paced_rate:
+            # (extra) the same long answer at a fixed rate, from a bench-only assistant
+            # on its own server: it spans hundreds of frames, so the windows can be timed.
+            paced = Server(product, args, "P", env={"CHAT_ASSISTANT": str(args.paced_app)})
+            servers.append(paced)
+            await asyncio.to_thread(paced.start)
+            cmd = f"paced {args.long_tokens} {args.paced_rate}"
+            await guarded("h_paced", phase_long_stream(args, paced, seed["threads"]["p"][0],
+                                                       cmd, "paced"))
+            if args.chromium:
+                await guarded("h_paced_browser",
+                              phase_browser(args, paced, seed, "h", cmd, "paced"))
+            paced.stop()
+        if want(args, "g"):
+            # Last on server A: it is the phase most likely to leave a backlog behind.
+            emit_figure("loadavg_1m_before_g", os.getloadavg()[0], "")
+            await guarded("g", phase_concurrency(args, srv, seed["threads"]["g"],
+                                                 args.big_tokens, "big", "g"))
         emit_figure("server_rss_after_load", tree_rss(srv.pid) / 1024 / 1024, "MiB")
         srv.stop()
         if want(args, "e"):
@@ -978,7 +1015,7 @@ async def one_rep(args) -> list[tuple[str, float, str]]:
             servers.append(srv)
             emit_figure("cold_start_2", await asyncio.to_thread(srv.start), "s")
             note(f"server B pid {srv.pid} port {srv.port}")
-            await phase_memory(args, srv, seed["threads"]["e"])
+            await guarded("e", phase_memory(args, srv, seed["threads"]["e"]))
             srv.stop()
     finally:
         for s in servers:
@@ -1040,6 +1077,9 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--services", action="store_true",
                     help="PostgreSQL (fresh database) + Redis channel layer")
+    ap.add_argument("--sqlite-url", action="store_true",
+                    help="give the SQLite file through DATABASE_URL=sqlite:///... instead of "
+                         "the embedded default (CHAT_VAR_DIR/db.sqlite3); see README")
     ap.add_argument("--pg-admin-url", default="postgresql://root@127.0.0.1:5432/postgres")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     ap.add_argument("--app", default=str(HERE / "app.py"))
@@ -1061,6 +1101,8 @@ def main() -> int:
     ap.add_argument("--long-tokens", type=int, default=40000)
     ap.add_argument("--long-window", type=int, default=5000)
     ap.add_argument("--long-timeout", type=float, default=300)
+    ap.add_argument("--paced-rate", type=int, default=2000,
+                    help="(extra, h) tokens/s of the paced long answer; 0 skips it")
     ap.add_argument("--idle-sessions", type=int, default=500)
     ap.add_argument("--connect-batch", type=int, default=20)
     ap.add_argument("--start-timeout", type=float, default=60)
@@ -1075,6 +1117,9 @@ def main() -> int:
     ap.add_argument("--profile", default="", help="phases to sample with py-spy: b,steps,c,d,g,h")
     ap.add_argument("--profile-dir", default="/tmp")
     ap.add_argument("--keep-logs", default=None, help="copy server logs to this folder")
+    ap.add_argument("--src", default=None,
+                    help="run the server from this copy of the project (e.g. one made by "
+                         "bench/snapshot.sh), instead of a fresh snapshot of the tree")
     ap.add_argument("--no-snapshot", action="store_true",
                     help="run the server from the working tree itself, not a copy")
     ap.add_argument("--deadline", type=float, default=2400,
@@ -1090,7 +1135,10 @@ def main() -> int:
     raise_nofile()
     global SRC
     snap_root = None
-    if not args.no_snapshot:
+    if args.src:
+        SRC = Path(args.src).resolve()
+        note(f"server runs from the given tree {SRC}")
+    elif not args.no_snapshot:
         SRC, desc = make_snapshot()
         snap_root = SRC.parent
         note(f"server runs from a snapshot of {ROOT} taken "
@@ -1122,6 +1170,7 @@ def _main(args) -> int:
         note("chat.sdk has no cl.step: running a copy of bench/app.py with a no-op shim; "
              "the steps workload is skipped")
     args.app_path = app
+    args.paced_app = in_src(HERE / "app_paced.py")
 
     from importlib.metadata import version
 
@@ -1130,7 +1179,10 @@ def _main(args) -> int:
                      "websockets", "playwright"))
     note(f"date {_dt.datetime.now().isoformat(timespec='seconds')}  cpus {os.cpu_count()}  "
          f"python {platform.python_version()}  {vers}")
-    note(f"mode={'services (PostgreSQL + Redis)' if args.services else 'embedded (SQLite, in-memory layer)'} "
+    mode = ("services (PostgreSQL + Redis)" if args.services else
+            "SQLite through DATABASE_URL, in-memory layer" if args.sqlite_url else
+            "embedded default (CHAT_VAR_DIR/db.sqlite3, WAL; in-memory layer)")
+    note(f"mode={mode} "
          f"app={args.app_path} cl.step={args.has_step} phases={','.join(sorted(args.phases))} "
          f"client offers permessage-deflate={not args.no_ws_compress}")
     if args.launcher or args.env:

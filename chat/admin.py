@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -63,7 +63,7 @@ class FeedbackFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        rated = Feedback.objects.filter(message__thread=OuterRef("pk"))
+        rated = Feedback.objects.filter(thread=OuterRef("pk"))
         if self.value() == "negative":
             return queryset.filter(Exists(rated.filter(value=-1)))
         if self.value() == "positive":
@@ -155,14 +155,14 @@ class ThreadAdmin(admin.ModelAdmin):
 
     # -- rows --------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        feedback = Feedback.objects.filter(message__thread=OuterRef("pk"))
+        feedback = Feedback.objects.filter(thread=OuterRef("pk"))
         return (
             super()
             .get_queryset(request)
             .annotate(
                 messages_n=_count(Message.objects.filter(thread=OuterRef("pk")), "thread"),
-                up_n=_count(feedback.filter(value=1), "message__thread"),
-                down_n=_count(feedback.filter(value=-1), "message__thread"),
+                up_n=_count(feedback.filter(value=1), "thread"),
+                down_n=_count(feedback.filter(value=-1), "thread"),
             )
         )
 
@@ -172,7 +172,7 @@ class ThreadAdmin(admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(history.matching(term) | Q(owner__email__icontains=term)), False
+        return queryset.filter(history.matching_anyone(term)), False
 
     @admin.display(description=_("title"), ordering="title")
     def title_shown(self, thread: Thread) -> str:
@@ -251,9 +251,7 @@ class ThreadAdmin(admin.ModelAdmin):
             Message._meta.verbose_name_plural: Message.objects.filter(thread_id__in=ids).count(),
             Step._meta.verbose_name_plural: Step.objects.filter(thread_id__in=ids).count(),
             Element._meta.verbose_name_plural: Element.objects.filter(thread_id__in=ids).count(),
-            Feedback._meta.verbose_name_plural: Feedback.objects.filter(
-                message__thread_id__in=ids
-            ).count(),
+            Feedback._meta.verbose_name_plural: Feedback.objects.filter(thread_id__in=ids).count(),
         }
         return [str(t) for t in chosen], counts, set(), []
 

@@ -160,6 +160,11 @@ class Element(models.Model):
 
 class Feedback(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="feedback")
+    # The message's thread, kept here so that reviewers' queries ("threads with negative
+    # feedback", counts per thread) need no join through a million messages.
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="feedback", editable=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback"
     )
@@ -174,10 +179,18 @@ class Feedback(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["message", "user"], name="feedback_one_per_user"),
         ]
-        indexes = [models.Index(fields=["value", "-created_at"], name="feedback_value_recent")]
+        indexes = [
+            models.Index(fields=["value", "-created_at"], name="feedback_value_recent"),
+            models.Index(fields=["thread", "value"], name="feedback_thread_value"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.value:+d} on {self.message_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.thread_id is None and self.message_id is not None:
+            self.thread_id = self.message.thread_id
+        super().save(*args, **kwargs)
 
 
 class Job(models.Model):

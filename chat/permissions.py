@@ -44,12 +44,8 @@ def can_view_element(user: Any, element: Element) -> bool:
 
 def can_review_threads(user: Any) -> bool:
     """Staff with the view permission read every conversation in the admin."""
-    return bool(
-        user and user.is_active and user.is_staff and user.has_perm("chat.view_thread")
-    )
+    return bool(user and user.is_active and user.is_staff and user.has_perm("chat.view_thread"))
 
 
 def can_delete_threads_in_admin(user: Any) -> bool:
-    return bool(
-        user and user.is_active and user.is_staff and user.has_perm("chat.delete_thread")
-    )
+    return bool(user and user.is_active and user.is_staff and user.has_perm("chat.delete_thread"))

@@ -23,10 +23,12 @@ ensure_loaded()
 
 def _fix_daphne_shutdown() -> None:
     """On SIGTERM daphne 4.2 cancels every application instance, so that sockets can say
-    "service restart"; but it reads details["application_instance"] for every connection,
-    and a finished HTTP request keeps an entry without one for up to a second. The
-    KeyError ended the shutdown before any socket was closed properly (the pages saw
-    1006). Same method, skipping such entries. Only when running under daphne."""
+    "service restart" (see ChatConsumer.__call__), and waits for them. Two bugs undo it:
+    it reads details["application_instance"] for every connection, but a finished HTTP
+    request keeps an entry without one for up to a second (KeyError: nothing is
+    cancelled); and it waits with a plain gather(), which is done as soon as the first
+    instance ends cancelled, so the others are cut off mid-close. Either way the pages
+    saw 1006. Same method without both, waiting at most 10 s. Only under daphne."""
     server_module = sys.modules.get("daphne.server")
     if server_module is None or getattr(server_module.Server, "_chat_fixed", False):
         return
@@ -41,9 +43,9 @@ def _fix_daphne_shutdown() -> None:
             if instance is not None and not instance.done():
                 instance.cancel()
                 wait_for.append(instance)
-        wait_deferred = defer.Deferred.fromFuture(asyncio.gather(*wait_for))
-        wait_deferred.addErrback(lambda _: None)
-        return wait_deferred
+        if not wait_for:
+            return None
+        return defer.Deferred.fromFuture(asyncio.ensure_future(asyncio.wait(wait_for, timeout=10)))
 
     server_module.Server.kill_all_applications = kill_all_applications
     server_module.Server._chat_fixed = True

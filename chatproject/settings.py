@@ -124,6 +124,7 @@ THIRD_PARTY_APPS = [
 LOCAL_APPS = [
     "accounts",
     "chat",
+    "chat.rag",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 SITE_ID = 1
@@ -213,6 +214,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 60 * 30))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 60 * 25))
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The queue jobs go to: web processes and workers of one deployment must agree on it.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 # Without a broker, jobs run as tasks in the web process instead of on workers.
 CHAT_JOBS_IN_PROCESS = not REDIS_URL
 # A running job that has not written its heartbeat for this long lost its worker.
@@ -255,6 +258,11 @@ CHAT_DEMO_PASSWORD = os.environ.get("CHAT_DEMO_PASSWORD", "demo-password-123")
 # `manage.py purge_threads` (run it from cron) deletes threads with no activity for this
 # many days, with their files. Empty or 0 keeps every thread.
 CHAT_RETENTION_DAYS = int(os.environ.get("CHAT_RETENTION_DAYS") or 0)
+# Document Q&A: a document's text beyond this many characters is not indexed (the
+# ingestion says so), which bounds the work and memory one upload can take.
+CHAT_RAG_MAX_CHARS = int(os.environ.get("CHAT_RAG_MAX_CHARS", 5_000_000))
+# Target size in characters of the passages documents are split into.
+CHAT_RAG_CHUNK_CHARS = int(os.environ.get("CHAT_RAG_CHUNK_CHARS", 1000))
 
 # ------------------------------------------------------------- PRODUCTION
 if not DEBUG:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from channels.layers import get_channel_layer
 
-from chat.engine import tasks
+from chat.engine import control, tasks
 from chat.engine.groups import thread_group
 from chat.models import Message, Thread
 
@@ -32,25 +32,36 @@ async def wait_for(
         await asyncio.sleep(0.01)
 
 
-async def drain_background(within: float = 5.0) -> None:
-    """Lets the engine's background tasks of this loop finish, then cancels what is left.
+async def drain_background() -> None:
+    """Lets every chat session of this loop finish its hooks and let go of its thread, then
+    cancels the engine's long-lived tasks (listeners, watchdogs, keep-alives).
 
     Hooks go on after a socket closes; they must not write into the next test's database.
+    A hook still busy after a moment (one waiting for an answer, say) is stopped, as the
+    Stop button would.
     """
     loop = asyncio.get_running_loop()
 
-    def pending() -> list[asyncio.Task]:
+    def attached() -> list:
+        run_control = control._controls.get(loop)
         return [
-            t
-            for t in list(tasks._running)
-            if t.get_loop() is loop and not t.done() and t.get_name() != "run-control"
+            s
+            for sessions in (run_control.sessions if run_control else {}).values()
+            for s in sessions
         ]
 
-    deadline = loop.time() + within
-    while loop.time() < deadline:
-        if not pending():
-            break
-        await asyncio.sleep(0.02)
+    async def settled(within: float) -> bool:
+        deadline = loop.time() + within
+        while attached():
+            if loop.time() > deadline:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
+    if not await settled(0.5):
+        for session in attached():
+            await session.stop()
+        await settled(5.0)
     leftovers = [t for t in list(tasks._running) if t.get_loop() is loop and not t.done()]
     for task in leftovers:
         task.cancel()

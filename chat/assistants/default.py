@@ -3,7 +3,9 @@
 Commands: "demo" walks through steps, elements, actions and questions; "long" streams a
 long markdown answer; "echo TEXT" repeats TEXT; "stream N" streams N tokens as fast as it
 can; "count" counts in the user session. Anything else is echoed back, word by word.
-Files sent with a message are described.
+Files sent with a message are described; documents among them (txt, md, html, pdf, docx)
+are read in the background, and from then on questions are answered from them, quoting
+the best passages and citing each as a source in the side panel.
 """
 
 import os
@@ -131,6 +133,50 @@ async def slow_report(sections: int) -> None:
     await tasks.send()
 
 
+def excerpt(text: str, words: list[str], width: int = 320) -> str:
+    """The part of a passage around its first match, cut at words, as a quote."""
+    lowered = text.lower()
+    hits = [lowered.find(w) for w in words if lowered.find(w) != -1]
+    at = min(hits) if hits else 0
+    start = max(0, at - width // 3)
+    end = min(len(text), start + width)
+    start = text.rfind(" ", 0, start) + 1 if start else 0
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    quoted = " ".join(text[start:end].split())
+    return ("…" if start else "") + quoted + ("…" if end < len(text) else "")
+
+
+async def answer_from_documents(question: str) -> bool:
+    """Answers from the user's documents, if they have any here; False if they have none."""
+    documents = await cl.rag.documents()
+    if not documents:
+        return False
+    if not any(d.status == "ready" for d in documents):
+        if any(d.status in ("queued", "processing") for d in documents):
+            await cl.Message(
+                content="Your documents are still being read; ask me again soon."
+            ).send()
+            return True
+        return False
+    async with cl.Step(name="search_documents", type="retrieval") as step:
+        step.input = question
+        passages = await cl.rag.search(question, k=3)
+        step.output = "\n".join(f"{p.name}: {p.score:.3f}" for p in passages) or "nothing found"
+    if not passages:
+        names = ", ".join(f"**{d.name}**" for d in documents if d.status == "ready")
+        await cl.Message(content=f"I found nothing about that in {names}.").send()
+        return True
+    words = [w for w in re.findall(r"\w+", question.lower()) if len(w) > 3]
+    parts = ["Here is what your documents say:"]
+    for passage in passages:
+        parts.append(f"> {excerpt(passage.text, words)}\n\nSource: {passage.name}")
+    await cl.Message(
+        content="\n\n".join(parts), elements=[p.to_element("side") for p in passages]
+    ).send()
+    return True
+
+
 async def tour() -> None:
     tasks = cl.TaskList(status="Touring…")
     steps_task = cl.Task(title="Show steps", status=cl.TaskStatus.RUNNING)
@@ -224,6 +270,7 @@ async def on_message(message: cl.Message) -> None:
     if message.elements:
         names = ", ".join(f"**{e.name}**" for e in message.elements)
         await cl.Message(content=f"You sent {len(message.elements)} file(s): {names}.").send()
+        await cl.rag.ingest(message.elements)
         if not text:
             return
     if text.lower() in {"demo", "/demo", "tour"}:
@@ -251,5 +298,7 @@ async def on_message(message: cl.Message) -> None:
         return
     if text == "pid":
         await cl.Message(content=str(os.getpid())).send()
+        return
+    if await answer_from_documents(text):
         return
     await stream_text(f"You said: {text}", delay=0.02)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from chat.models import Message
@@ -55,7 +56,7 @@ async def find(thread_id: Any, message_id: str, action_id: str) -> dict[str, Any
     """The stored action a click names, if it is still under a message of this thread."""
     try:
         message = await Message.objects.filter(pk=message_id, thread_id=thread_id).afirst()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, ValidationError):
         message = None
     if message is not None:
         for action in message.metadata.get("actions", []):

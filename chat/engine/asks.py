@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -71,7 +72,7 @@ def _claim(thread_id: Any, kind: str | None, ask_id: str | None) -> Message:
         if ask_id:
             try:
                 rows = rows.filter(pk=ask_id)
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, ValidationError):
                 raise AskUnavailable("This question is no longer open.") from None
         else:
             rows = rows.order_by("-order")[:5]

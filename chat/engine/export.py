@@ -122,7 +122,7 @@ def thread_records(threads: QuerySet[Thread], batch_size: int = BATCH_SIZE) -> I
             Element.objects.filter(thread_id__in=chunk).order_by("created_at"), "thread_id"
         )
         feedback = _grouped(
-            Feedback.objects.filter(message__thread_id__in=chunk)
+            Feedback.objects.filter(thread_id__in=chunk)
             .select_related("user")
             .order_by("created_at"),
             "message_id",

@@ -43,9 +43,7 @@ def rate(user: Any, message_id: Any, value: int | None, comment: str | None = No
     keeps the current comment. A value of 0 removes the rating and its comment.
     """
     pk = _as_uuid(message_id)
-    message = (
-        Message.objects.select_related("thread").filter(pk=pk).first() if pk else None
-    )
+    message = Message.objects.select_related("thread").filter(pk=pk).first() if pk else None
     if message is None or not permissions.can_rate_message(user, message):
         raise NotFound
     if not rateable(message):
@@ -74,7 +72,7 @@ def rate(user: Any, message_id: Any, value: int | None, comment: str | None = No
                 message=message,
                 user=user,
                 defaults=changes,
-                create_defaults={**changes, "comment": comment or ""},
+                create_defaults={**changes, "comment": comment or "", "thread": message.thread},
             )
     message.feedback_value = current.value if current else None
     message.feedback_comment = current.comment if current else None

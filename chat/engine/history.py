@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import Exists, Func, OuterRef, Q, QuerySet
@@ -72,14 +73,24 @@ def matching_messages(messages: QuerySet[Message], text: str) -> QuerySet[Messag
     return messages
 
 
-def matching(text: str) -> Q:
-    """Threads whose title, or one of whose messages, has every word of the text."""
-    words = _words(text[:QUERY_MAX]) or [text.strip()[:QUERY_MAX]]
-    in_title = Q()
+def _in_title(words: list[str]) -> Q:
+    found = Q()
     for word in words:
-        in_title &= Q(title__icontains=word)
-    in_messages = matching_messages(Message.objects.filter(thread=OuterRef("pk")), text)
-    return in_title | Q(Exists(in_messages))
+        found &= Q(title__icontains=word)
+    return found
+
+
+def matching_anyone(text: str) -> Q:
+    """Any user's threads with the text in their title, their user's email or a message.
+
+    Each part is a subquery asked once (the full-text index answers the messages'), not
+    per thread: a reviewer's search goes over every thread, and a join or a per-thread
+    check would make PostgreSQL walk them all.
+    """
+    text = text.strip()[:QUERY_MAX]
+    messages = matching_messages(Message.objects.all(), text).values("thread_id")
+    users = get_user_model().objects.filter(email__icontains=text).values("pk")
+    return _in_title(_words(text) or [text]) | Q(pk__in=messages) | Q(owner__in=users)
 
 
 # -- listing ------------------------------------------------------------------------------
@@ -108,18 +119,35 @@ def _after_cursor(rows: QuerySet[Thread], cursor: str) -> QuerySet[Thread]:
     return rows.filter(Q(updated_at__lt=moment) | Q(updated_at=moment, pk__lt=uuid))
 
 
+def _page(rows: QuerySet[Thread], size: int) -> list[Thread]:
+    return list(rows.order_by("-updated_at", "-pk").only(*LISTED_FIELDS)[: size + 1])
+
+
 def list_threads(
     user: Any, *, query: str = "", cursor: str | None = None, size: int | None = None
 ) -> Listing:
-    """One page of the user's titled threads, newest activity first; one query."""
+    """One page of the user's titled threads, newest activity first.
+
+    One query; two for a search: threads whose title matches, and threads with a
+    matching message, each newest first, merged here. Asked as one query with an OR,
+    PostgreSQL would look up every matching message of every user before the first page
+    (seconds for a common word); asked apart, each stops at the page's end.
+    """
     size = size or PAGE_SIZE
     query = query.strip()[:QUERY_MAX]
     rows = Thread.objects.filter(owner=user).exclude(title="")
-    if query:
-        rows = rows.filter(matching(query))
     if cursor:
         rows = _after_cursor(rows, cursor)
-    page = list(rows.order_by("-updated_at", "-pk").only(*LISTED_FIELDS)[: size + 1])
+    if not query:
+        page = _page(rows, size)
+    else:
+        by_title = rows.filter(_in_title(_words(query) or [query]))
+        in_messages = matching_messages(Message.objects.filter(thread=OuterRef("pk")), query)
+        found = {
+            t.pk: t for t in _page(by_title, size) + _page(rows.filter(Exists(in_messages)), size)
+        }
+        page = sorted(found.values(), key=lambda t: (t.updated_at, t.pk), reverse=True)
+        page = page[: size + 1]
     more = len(page) > size
     page = page[:size]
     return Listing(threads=page, next_cursor=_cursor_of(page[-1]) if more else None, query=query)

@@ -33,6 +33,12 @@ logger = logging.getLogger(__name__)
 
 RETRY_ACTION = "__retry_job__"
 HEARTBEAT_SECONDS = 2.0
+# Jobs of the product itself (document ingestion): kept when an assistant is (re)loaded.
+builtin_jobs: dict[str, Any] = {}
+
+
+def job_function(name: str) -> Any:
+    return hooks.jobs.get(name) or builtin_jobs.get(name)
 
 
 class JobError(UserFacingError):
@@ -82,7 +88,7 @@ def _check_json(args: Any, kwargs: Any) -> None:
 
 
 async def enqueue(thread_id: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> Job:
-    if name not in hooks.jobs:
+    if job_function(name) is None:
         raise JobError(f"There is no job named {name!r}.")
     _check_json(args, kwargs)
     job = await Job.objects.acreate(thread_id=thread_id, name=name, args=args, kwargs=kwargs)
@@ -114,7 +120,7 @@ async def run(job_id: UUID | str) -> None:
     if not claimed:
         return
     job = await Job.objects.select_related("thread__owner").aget(pk=job_id)
-    function = hooks.jobs.get(job.name)
+    function = job_function(job.name)
     session = JobSession(job.thread)
     context = contextvars.copy_context()
     context.run(current_session.set, session)

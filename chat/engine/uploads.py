@@ -14,6 +14,7 @@ from typing import Any
 
 import filetype
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
@@ -87,7 +88,15 @@ def clean_name(name: str) -> str:
     """A file name without any path: `../../etc/passwd` becomes `passwd`."""
     base = PurePosixPath(name.replace("\\", "/")).name
     base = "".join(ch for ch in base if ch.isprintable()).strip()[:200]
-    return base or "file"
+    return base if base not in ("", ".", "..") else "file"
+
+
+def storage_name(name: str) -> str:
+    """The name on disk, of safe characters only; with none left (say "+++"), "file"."""
+    try:
+        return get_valid_filename(name)
+    except SuspiciousFileOperation:
+        return "file"
 
 
 def kind_for(mime: str) -> str:
@@ -124,7 +133,7 @@ def store(thread: Thread, user: Any, files: list[UploadedFile], limits: Limits) 
     try:
         for upload, name, mime in checked:
             path = default_storage.save(
-                f"uploads/{thread.pk}/{uuid.uuid4().hex}/{get_valid_filename(name)}", upload
+                f"uploads/{thread.pk}/{uuid.uuid4().hex}/{storage_name(name)}", upload
             )
             stored.append(
                 Element.objects.create(

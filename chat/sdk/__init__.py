@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from . import rag
 from .action import Action
 from .ask import AskActionMessage, AskFileMessage, AskUserMessage
 from .chat_context import chat_context
@@ -57,6 +58,7 @@ __all__ = [
     "on_chat_start",
     "on_message",
     "on_stop",
+    "rag",
     "run_sync",
     "sleep",
     "step",

@@ -61,6 +61,8 @@ def test_desktop_layout(page: Page, shots_dir: Path) -> None:
     assert no_horizontal_scroll(page)
     expect(page.get_by_role("button", name="Show conversations")).to_be_hidden()
     page.screenshot(path=str(shots_dir / "desktop-chat.png"))
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path=str(shots_dir / "desktop-chat-dark.png"))
 
 
 def test_phone_layout(browser: Browser, chat_server: ChatServer, shots_dir: Path) -> None:

@@ -81,8 +81,16 @@ def rows(html: str) -> list[str]:
 
 # -- the group ------------------------------------------------------------------------------
 def test_the_reviewers_group_can_view_conversations_and_nothing_more():
-    codenames = set(Group.objects.get(name="Reviewers").permissions.values_list("codename", flat=True))
-    assert codenames == {"view_thread", "view_message", "view_step", "view_element", "view_feedback"}
+    codenames = set(
+        Group.objects.get(name="Reviewers").permissions.values_list("codename", flat=True)
+    )
+    assert codenames == {
+        "view_thread",
+        "view_message",
+        "view_step",
+        "view_element",
+        "view_feedback",
+    }
 
 
 # -- finding conversations --------------------------------------------------------------------
@@ -103,9 +111,7 @@ def test_the_negative_feedback_filter_finds_the_rated_down_threads(review, data)
     assert rows(review.get(CHANGELIST, {"feedback": "positive"}).content.decode()) == [
         "Holiday policy"
     ]
-    assert rows(review.get(CHANGELIST, {"feedback": "none"}).content.decode()) == [
-        "Printer setup"
-    ]
+    assert rows(review.get(CHANGELIST, {"feedback": "none"}).content.decode()) == ["Printer setup"]
 
 
 def test_filters_by_user_and_by_date(review, data, other_user):
@@ -138,7 +144,8 @@ def test_the_thread_page_embeds_the_transcript_read_only(review, data):
     assert 'id="messages"' in html  # the chat's own partials
     assert "question about Expense report" in html
     assert "answer about Expense report" in html
-    assert 'class="step step--tool"' in html and "lookup" in html
+    assert 'class="step step--tool"' in html
+    assert "lookup" in html
     assert "Rated not helpful" in html
     assert "Wrong limit" in html
     assert "hx-post" not in html  # nothing to click
@@ -232,8 +239,12 @@ def export(client: Client, action: str, threads) -> bytes:
 def test_the_json_export_holds_messages_steps_elements_and_feedback(review, data, user):
     thread = data["bad"]
     element = Element.objects.create(
-        thread=thread, message=thread.messages.last(), kind="file", name="report.pdf",
-        mime="application/pdf", size=1234,
+        thread=thread,
+        message=thread.messages.last(),
+        kind="file",
+        name="report.pdf",
+        mime="application/pdf",
+        size=1234,
     )
     exported = json.loads(export(review, "export_json", [thread, data["none"]]))
     assert [t["id"] for t in exported] == [str(thread.pk), str(data["none"].pk)]

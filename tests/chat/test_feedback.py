@@ -53,7 +53,7 @@ def test_thumbs_down_is_stored_and_the_partial_comes_back_pressed(user, alice, a
     assert f'id="m-{answer.id}-feedback"' in html
     assert pressed(html) == {"up": "false", "down": "true"}
     assert "Add a comment" in html
-    assert "<details class=\"feedback__comment\" open>" in html  # invites a comment
+    assert '<details class="feedback__comment" open>' in html  # invites a comment
     row = Feedback.objects.get(message=answer, user=user)
     assert (row.value, row.comment) == (-1, "")
 
@@ -122,13 +122,17 @@ def test_an_answer_in_someone_elses_thread_is_a_404(other_user, alice):
     answer = make_message(theirs, "secret", author_kind=Message.Author.ASSISTANT)
     assert rate(alice, answer, value="1").status_code == 404
     assert rate(alice, answer, comment="x").status_code == 404
-    assert Client().post(reverse("chat:feedback", args=[answer.id]), {"value": "1"}).status_code == 302
+    assert (
+        Client().post(reverse("chat:feedback", args=[answer.id]), {"value": "1"}).status_code == 302
+    )
     assert not Feedback.objects.exists()
 
 
 def test_nonsense_is_refused(alice, answer):
     assert rate(alice, answer, value="5").status_code == 400
-    assert alice.post(reverse("chat:feedback", args=["not-a-uuid"]), {"value": "1"}).status_code == 404
+    assert (
+        alice.post(reverse("chat:feedback", args=["not-a-uuid"]), {"value": "1"}).status_code == 404
+    )
     assert rate(alice, answer, value="1", comment="x" * 2001).status_code == 400
     assert not Feedback.objects.exists()
 

@@ -116,8 +116,18 @@ def test_a_thread_active_since_it_was_picked_is_kept(user):
 def test_the_seed_makes_the_threads_and_messages_asked_for():
     out = StringIO()
     call_command(
-        "seed_chat", "--threads", "30", "--messages", "400", "--users", "4",
-        "--long-thread", "40", "--feedback-rate", "0.5", stdout=out,
+        "seed_chat",
+        "--threads",
+        "30",
+        "--messages",
+        "400",
+        "--users",
+        "4",
+        "--long-thread",
+        "40",
+        "--feedback-rate",
+        "0.5",
+        stdout=out,
     )
     assert Thread.objects.count() == 30
     assert Message.objects.count() == 400

@@ -24,8 +24,20 @@ from django.utils import timezone
 from chat.engine.threads import title_from
 from chat.models import Feedback, Message, Step, Thread
 
-WORDS = ["account", "access", "address", "agenda", "answer", "approval", "audit", "backup", "budget", "build", "calendar", "change", "client", "code", "company", "contract", "cost", "customer", "dashboard", "data", "deadline", "deploy", "design", "document", "draft", "email", "error", "estimate", "expense", "feature", "file", "finance", "forecast", "holiday", "incident", "invoice", "issue", "laptop", "launch", "license", "meeting", "metric", "migration", "network", "office", "onboarding", "order", "password", "payment", "plan", "policy", "price", "printer", "project", "proposal", "quarter", "query", "release", "report", "request", "review", "risk", "roadmap", "salary", "schedule", "security", "server", "service", "setup", "sprint", "summary", "support", "survey", "team", "template", "test", "ticket", "timeline", "training", "travel", "update", "upgrade", "vendor", "version", "vpn", "warehouse", "workflow"]
-GLUE = ["the", "a", "for", "with", "about", "our", "this", "next", "please", "can", "you", "how", "what", "when", "why", "and", "to", "of", "in"]
+VOCABULARY = (
+    "account access address agenda answer approval audit backup budget build calendar "
+    "change client code company contract cost customer dashboard data deadline deploy "
+    "design document draft email error estimate expense feature file finance forecast "
+    "holiday incident invoice issue laptop launch license meeting metric migration "
+    "network office onboarding order password payment plan policy price printer project "
+    "proposal quarter query release report request review risk roadmap salary schedule "
+    "security server service setup sprint summary support survey team template test "
+    "ticket timeline training travel update upgrade vendor version vpn warehouse "
+    "workflow "
+)
+WORDS = tuple(VOCABULARY.split())
+GLUE_WORDS = "the a for with about our this next please can you how what when why and to of in "
+GLUE = tuple(GLUE_WORDS.split())
 RARE = "kumquat"
 USER_STARTS = (
     "How do I",
@@ -110,7 +122,7 @@ class Command(BaseCommand):
             )
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in (Thread, Message, Step, Feedback):
+                for model in (get_user_model(), Thread, Message, Step, Feedback):
                     cursor.execute(f"ANALYZE {model._meta.db_table}")
         self.stdout.write(
             self.style.SUCCESS(
@@ -137,9 +149,7 @@ class Command(BaseCommand):
         long = min(long, messages - 2 * (threads - 1)) if threads > 1 else messages
         rest = messages - long
         base = rest / max(1, threads - 1)
-        counts = [long] + [
-            max(2, round(base * rng.uniform(0.4, 1.6))) for _ in range(threads - 1)
-        ]
+        counts = [long] + [max(2, round(base * rng.uniform(0.4, 1.6))) for _ in range(threads - 1)]
         index = 1
         while sum(counts) != messages and threads > 1:
             step = 1 if sum(counts) < messages else -1
@@ -198,6 +208,7 @@ class Command(BaseCommand):
                     feedback.append(
                         Feedback(
                             message=message,
+                            thread=thread,
                             user=owner,
                             value=-1 if down else 1,
                             comment=(seeder.words(5, 15) if rng.random() < 0.5 else ""),

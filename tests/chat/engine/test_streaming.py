@@ -24,7 +24,7 @@ TOKENS = 2000
 def token_frames(frames: list[str], message_id) -> list[str]:
     """The text of each token frame for one message, in arrival order."""
     pattern = re.compile(
-        rf'<span hx-swap-oob="beforeend:#m-{message_id}-text">(.*)</span>\s*', re.S
+        rf'<span [^>]*hx-swap-oob="beforeend:#m-{message_id}-text"[^>]*>(.*)</span>\s*', re.S
     )
     return [html.unescape(m.group(1)) for f in frames if (m := pattern.fullmatch(f))]
 
@@ -52,9 +52,9 @@ async def test_streamed_text_is_saved_in_batches_while_it_streams(
     use_assistant("features")
     chat = await open_chat(thread, user)
     gate = chat.session.user_session["gate"] = asyncio.Event()
-    await chat.send("slow 20", wait=False)
+    await chat.send("slow 50", wait=False)  # 50 tokens, 20 ms apart
 
-    full = "".join(f"s{i} " for i in range(20))
+    full = "".join(f"s{i} " for i in range(50))
     rows: list[Message] = []
 
     async def saved_partially() -> bool:
@@ -62,8 +62,10 @@ async def test_streamed_text_is_saved_in_batches_while_it_streams(
         return bool(rows and rows[0].content)
 
     await wait_for(saved_partially, what="partial text in the database")
+    # Saved while tokens still came: a part of the text, not all of it at the end.
     assert rows[0].status == Message.Status.STREAMING
     assert full.startswith(rows[0].content)
+    assert rows[0].content != full
 
     gate.set()
     await chat.idle()

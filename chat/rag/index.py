@@ -1,0 +1,73 @@
+"""Passages into the database, where the full-text index picks them up.
+
+PostgreSQL computes each passage's tsvector itself (a generated column) and SQLite's
+FTS5 table follows rag_chunk through triggers, so storing a passage indexes it.
+Reading and splitting run in a thread, a batch at a time: the event loop stays free, and
+memory stays bounded by a batch, whatever the document's size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from .chunking import Budget, Piece, chunks
+from .extract import ExtractionError, extract
+from .models import Chunk, Document
+
+BATCH = 200
+
+
+@dataclass
+class Indexed:
+    chunks: int
+    chars: int
+    truncated: bool
+
+
+def _open(document: Document):
+    element = document.element
+    if element is None or not element.file:
+        raise ExtractionError("the file is no longer there")
+    try:
+        return default_storage.open(element.file.name, "rb")
+    except FileNotFoundError:
+        raise ExtractionError("the file is no longer there") from None
+
+
+async def index_document(
+    document: Document, progress: Callable[[int], Awaitable[None]] | None = None
+) -> Indexed:
+    """Reads, splits and stores the document's passages (its old ones are replaced).
+
+    Raises ExtractionError for a file that cannot be read, or that holds no text."""
+    await Chunk.objects.filter(document=document).adelete()
+    budget = Budget(max_chars=settings.CHAT_RAG_MAX_CHARS)
+    stream = await asyncio.to_thread(_open, document)
+    try:
+        pieces: Iterator[Piece] = chunks(
+            extract(stream, document.mime, document.name),
+            size=settings.CHAT_RAG_CHUNK_CHARS,
+            budget=budget,
+        )
+        count = 0
+        while True:
+            batch = await asyncio.to_thread(lambda: list(islice(pieces, BATCH)))
+            if not batch:
+                break
+            await Chunk.objects.abulk_create(
+                [Chunk(document=document, index=p.index, text=p.text, page=p.page) for p in batch]
+            )
+            count += len(batch)
+            if progress is not None:
+                await progress(count)
+    finally:
+        await asyncio.to_thread(stream.close)
+    if count == 0:
+        raise ExtractionError("no text was found in it (a scan, or an empty file?)")
+    return Indexed(chunks=count, chars=budget.taken, truncated=budget.truncated)

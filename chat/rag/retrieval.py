@@ -1,0 +1,138 @@
+"""The passages that best answer a question, from one user's documents only.
+
+PostgreSQL: websearch_to_tsquery over the words of the question joined with `or`,
+ranked by ts_rank. SQLite: FTS5 MATCH over the same words, ranked by bm25. A question
+is natural language, so any of its words may match, and passages matching more of them,
+and rarer ones, come first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q
+
+from .models import Chunk, Document
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 32
+STOPWORDS = frozenset(
+    _WORD.findall(
+        """a about above after again against all am an and any are as at be because been before
+        being below between both but by can could did do does doing down during each few for from
+        further had has have having he her here hers herself him himself his how i if in into is it
+        its itself just me more most my myself no nor not now of off on once only or other our ours
+        ourselves out over own same she should so some such than that the their theirs them
+        themselves then there these they this those through to too under until up very was we were
+        what when where which while who whom why will with would you your yours yourself
+        yourselves tell please know"""
+    )
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+
+
+def terms(question: str) -> list[str]:
+    """The words of a question worth searching for, in order, once each."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(question.lower()):
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            seen.setdefault(word, None)
+    return list(seen)[:MAX_TERMS]
+
+
+def scope(owner_id: Any, thread_id: Any = None, *, library: bool = True):
+    """The ready documents a search may read: the owner's, in this thread (and their
+    personal library); with no thread, all of the owner's documents."""
+    documents = Document.objects.filter(owner_id=owner_id, status=Document.Status.READY)
+    if thread_id is not None:
+        where = Q(thread_id=thread_id)
+        if library:
+            where |= Q(thread__isnull=True)
+        documents = documents.filter(where)
+    return documents
+
+
+def _sql_in(documents) -> tuple[str, tuple[Any, ...]]:
+    sql, params = documents.order_by().values("pk").query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _postgresql(words: list[str], documents, k: int) -> list[tuple[int, float]]:
+    in_sql, in_params = _sql_in(documents)
+    query = " or ".join(words)
+    sql = (
+        "SELECT c.id, ts_rank(c.search, q) AS rank "  # noqa: S608
+        "FROM rag_chunk c, websearch_to_tsquery('english', %s) q "
+        # in_sql is Django's own SQL for the document query; every value is a parameter.
+        f"WHERE c.search @@ q AND c.document_id IN ({in_sql}) "
+        "ORDER BY rank DESC, c.id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (query, *in_params, k))
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
+def _sqlite(words: list[str], documents, k: int) -> list[tuple[int, float]]:
+    in_sql, in_params = _sql_in(documents)
+    query = " OR ".join(f'"{word}"' for word in words)
+    sql = (
+        "SELECT c.id, bm25(rag_chunk_fts) AS score "  # noqa: S608
+        "FROM rag_chunk_fts JOIN rag_chunk c ON c.id = rag_chunk_fts.rowid "
+        f"WHERE rag_chunk_fts MATCH %s AND c.document_id IN ({in_sql}) "
+        "ORDER BY score, c.id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (query, *in_params, k))
+        # bm25 is lower for a better match; turn it into higher-is-better.
+        return [(row[0], -float(row[1])) for row in cursor.fetchall()]
+
+
+def _anywhere(words: list[str], documents, k: int) -> list[tuple[int, float]]:
+    """Other databases: passages containing any of the words, the most words first."""
+    where = Q()
+    for word in words:
+        where |= Q(text__icontains=word)
+    scored = []
+    for chunk in Chunk.objects.filter(where, document__in=documents).only("id", "text")[:1000]:
+        lowered = chunk.text.lower()
+        scored.append((chunk.id, float(sum(lowered.count(w) for w in words))))
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    return scored[:k]
+
+
+def search(
+    question: str, *, owner_id: Any, thread_id: Any = None, k: int = 5, library: bool = True
+) -> list[Hit]:
+    """The k passages of the owner's documents that best match the question, best first."""
+    words = terms(question)
+    if not words or k <= 0:
+        return []
+    documents = scope(owner_id, thread_id, library=library)
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        ranked = _postgresql(words, documents, k)
+    elif vendor == "sqlite":
+        ranked = _sqlite(words, documents, k)
+    else:
+        ranked = _anywhere(words, documents, k)
+    found = Chunk.objects.select_related("document").in_bulk([pk for pk, _ in ranked])
+    return [Hit(found[pk], score) for pk, score in ranked if pk in found]
+
+
+def documents(owner_id: Any, thread_id: Any = None, *, library: bool = True) -> list[Document]:
+    """The owner's documents a search in this thread reads, whatever their status."""
+    found = Document.objects.filter(owner_id=owner_id)
+    if thread_id is not None:
+        where = Q(thread_id=thread_id)
+        if library:
+            where |= Q(thread__isnull=True)
+        found = found.filter(where)
+    return list(found.order_by("created_at"))

@@ -1,0 +1,114 @@
+"""Document Q&A as a user meets it: attach a PDF in the composer, watch it being read,
+ask a question, get an answer that cites its source, open the source in the side panel.
+
+On the services backend the reading runs on a Celery worker started here (with a queue
+of its own); on the embedded default it runs in the web process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.chat.rag.files import pdf_bytes
+from tests.services import Worker
+
+from .conftest import ChatServer, Product
+from .helpers import assistant_messages, composer, send, sign_up, wait_idle
+
+pytestmark = pytest.mark.browser
+
+# The answer is on the second page: the citation says so.
+SOURCE = re.compile(r"handbook\.pdf \(page 2, passage \d+\)")
+
+COVER = ["This handbook describes the yearly maintenance of the office building."] * 20
+FACTS = [
+    "The boiler is serviced every October by Heatwell.",
+    "The lifts are inspected twice a year.",
+    *["Nothing else happens on this page."] * 10,
+]
+
+
+@pytest.fixture(scope="module")
+def rag_server(product: Product) -> Iterator[ChatServer]:
+    """The chat with the default assistant and, with a broker, a worker for its jobs."""
+    services = bool(os.environ.get("REDIS_URL"))
+    env = {"CELERY_QUEUE": f"chat-test-{uuid.uuid4().hex[:12]}"} if services else {}
+    server = product.server("rag", **env)
+    server.start()
+    worker = None
+    if services:
+        worker = Worker({**server.env, "LOG_LEVEL": "INFO"}, product.tmp)
+        worker.start()
+    try:
+        yield server
+    finally:
+        if worker is not None:
+            worker.stop()
+        server.stop()
+
+
+@pytest.fixture
+def rag_page(browser, rag_server: ChatServer) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=rag_server.base_url, viewport={"width": 1280, "height": 800}
+    )
+    context.set_default_timeout(20_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def test_ask_a_question_about_an_uploaded_pdf_and_open_its_source(
+    rag_page: Page, shots_dir: Path
+) -> None:
+    page = rag_page
+    sign_up(page)
+
+    # Attach the PDF in the composer, and send it without a word.
+    page.locator("input[data-composer-files]").set_input_files(
+        {
+            "name": "handbook.pdf",
+            "mimeType": "application/pdf",
+            "buffer": pdf_bytes([COVER, FACTS]),
+        }
+    )
+    expect(page.locator("#attachments .attachment")).to_contain_text("handbook.pdf")
+    wait_idle(page)
+    composer(page).press("Enter")
+    expect(page.locator("#attachments .attachment")).to_have_count(0)
+
+    # The reading shows its progress as a task list under its message, to the end.
+    reading = assistant_messages(page).filter(has_text="handbook.pdf").last
+    tasks = page.locator(".element--tasklist").last
+    expect(tasks).to_be_visible(timeout=30_000)
+    expect(tasks.locator(".tasklist__status")).to_have_text("Ready", timeout=60_000)
+    expect(tasks.locator(".tasklist__count")).to_have_text("2 of 2 done")
+    expect(reading).to_contain_text("handbook.pdf is ready", timeout=20_000)
+    wait_idle(page)
+
+    # A question is answered from the document, quoting it and citing the passage.
+    send(page, "When is the boiler serviced?")
+    answer = assistant_messages(page).filter(has_text="Here is what your documents say").last
+    expect(answer).to_contain_text("serviced every October by Heatwell", timeout=30_000)
+    expect(answer).to_contain_text(SOURCE)
+    wait_idle(page)
+    source = SOURCE.search(answer.inner_text()).group(0)
+
+    # The source opens in the side panel, with the passage.
+    panel = page.locator("#element-panel")
+    expect(panel).to_be_hidden()
+    answer.locator("a", has_text=source).first.click()
+    expect(panel).to_be_visible()
+    expect(panel.locator("#element-panel-title")).to_have_text(source)
+    expect(panel).to_contain_text("The lifts are inspected twice a year.")
+    page.screenshot(path=str(shots_dir / "rag-answer-and-source.png"))
+    panel.get_by_role("button", name="Close the panel").click()
+    expect(panel).to_be_hidden()

@@ -1,0 +1,200 @@
+"""Two web instances and one worker on the same PostgreSQL and Redis, as a load balancer
+without sticky sessions would use them (the commands docker-compose.yml runs).
+
+Services backend only: REDIS_URL set and DATABASE_URL on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+import uuid
+from collections.abc import Callable
+
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.test import Client
+
+from chat.models import Thread
+from tests.conftest import ASSISTANTS_DIR
+from tests.drivers import wait_for
+from tests.services import Daphne, Worker, service_env, use_queue
+
+pytestmark = [
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL")
+        or not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+        reason="needs the services backend: REDIS_URL and DATABASE_URL on PostgreSQL",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+ASSISTANT = str(ASSISTANTS_DIR / "worker_jobs.py")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def instances(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Two daphne processes and one Celery worker, sharing the test database and Redis."""
+    queue = f"chat-test-{uuid.uuid4().hex[:12]}"
+    tmp = tmp_path_factory.mktemp("instances")
+    with django_db_blocker.unblock():
+        env = service_env(tmp, queue, CHAT_ASSISTANT=ASSISTANT, MEDIA_ROOT=str(tmp / "media"))
+    # A channel prefix of their own: nothing else on this Redis reaches their groups.
+    env["CHANNEL_PREFIX"] = f"chat-two-{uuid.uuid4().hex[:8]}"
+    processes = [
+        Daphne("web-1", env, tmp, free_port()),
+        Daphne("web-2", env, tmp, free_port()),
+        Worker(env, tmp),
+    ]
+    previous = use_queue(queue)
+    try:
+        for process in processes:
+            process.start()
+        yield processes
+    finally:
+        for process in processes:
+            process.stop()
+        use_queue(previous)
+
+
+@database_sync_to_async
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
+
+
+class Tab:
+    """A browser tab's websocket to one instance, through the network as a browser's."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.frames: list[str] = []
+
+    async def until(self, predicate: Callable[[str], bool], *, within: float = 30.0) -> str:
+        for frame in self.frames:
+            if predicate(frame):
+                return frame
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            try:
+                frame = await asyncio.wait_for(
+                    self.connection.recv(), timeout=max(0.01, deadline - loop.time())
+                )
+            except TimeoutError:
+                last = "\n".join(f[:300] for f in self.frames[-5:])
+                pytest.fail(f"No matching frame within {within} s; the last ones:\n{last}")
+            self.frames.append(frame)
+            if predicate(frame):
+                return frame
+
+    async def say(self, content: str) -> None:
+        await self.connection.send(
+            json.dumps(
+                {
+                    "type": "message",
+                    "content": content,
+                    "client_id": uuid.uuid4().hex,
+                    "HEADERS": {"HX-Request": "true"},
+                }
+            )
+        )
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+@pytest.fixture
+async def tab(user):
+    from websockets.asyncio.client import connect
+
+    cookie = await session_cookie(user)
+    opened: list[Tab] = []
+
+    async def open_(instance: Daphne, thread: Thread) -> Tab:
+        base = f"127.0.0.1:{instance.port}"
+        connection = await connect(
+            f"ws://{base}/ws/threads/{thread.pk}/",
+            origin=f"http://{base}",
+            additional_headers={"Cookie": cookie},
+            proxy=None,
+            open_timeout=20,
+        )
+        tab = Tab(connection)
+        opened.append(tab)
+        await tab.until(lambda f: "run-state" in f)  # the snapshot
+        return tab
+
+    yield open_
+    for tab in opened:
+        await tab.close()
+
+
+async def idle(thread: Thread) -> None:
+    """The chat sessions' start hooks ran and saved their state."""
+
+    async def started() -> bool:
+        fresh = await Thread.objects.aget(pk=thread.pk)
+        return bool(fresh.metadata.get("started"))
+
+    await wait_for(started, within=20, what="the session started")
+
+
+async def test_two_tabs_on_two_instances_see_the_same_answers_and_jobs(instances, tab, thread):
+    web1, web2, _ = instances
+    first = await tab(web1, thread)
+    second = await tab(web2, thread)
+    await idle(thread)
+    await asyncio.sleep(0.5)  # the second session's start hook too
+
+    # An answer streamed by instance 1 reaches the tab on instance 2, token by token.
+    await first.say("stream 40")
+    await second.until(lambda f: "tok5 " in f)
+    await first.until(lambda f: "tok39" in f)
+    await second.until(lambda f: "tok39" in f)
+
+    # A job's output (from the worker) reaches both.
+    await second.say("report 10 0.02")
+    for each in (first, second):
+        await each.until(lambda f: "report done" in f)
+
+
+async def test_a_tab_reconnecting_to_the_other_instance_gets_its_session_back(
+    instances, tab, thread
+):
+    web1, web2, _ = instances
+    first = await tab(web1, thread)
+    await idle(thread)
+    await first.say("count")
+    await first.until(lambda f: "count=1 " in f)
+    await first.say("count")
+    await first.until(lambda f: "count=2 " in f)
+
+    async def saved() -> bool:
+        fresh = await Thread.objects.aget(pk=thread.pk)
+        return fresh.metadata.get("user_session", {}).get("count") == 2
+
+    await wait_for(saved, within=10, what="the session saved")
+    await first.close()
+
+    # The same tab reconnects, this time to the other instance: on_chat_resume runs
+    # there, and the counter goes on from the saved session.
+    again = await tab(web2, thread)
+    await again.say("count")
+    frame = await again.until(lambda f: "count=3 " in f)
+    found = re.search(r"count=3 resumes=(\d+) pid=(\d+)", frame)
+    assert found, frame
+    assert int(found.group(1)) >= 1
+    assert int(found.group(2)) == web2.pid
