@@ -13,10 +13,12 @@ import inspect
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.utils import timezone
 
 from chat.models import Message, Thread
 
@@ -77,6 +79,7 @@ class ChatSession:
         self._run_lock = asyncio.Lock()
         self._pending = 0
         self.closed = False
+        self._orphans: asyncio.Task[Any] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
@@ -84,14 +87,39 @@ class ChatSession:
         await control.control().attach(self.thread_id, self)
         # Whoever is still running this thread pushes what the database does not have yet.
         await control.request_sync(self.thread_id)
+        if await Message.objects.filter(
+            thread_id=self.thread_id, status=Message.Status.STREAMING
+        ).aexists():
+            self._orphans = spawn(self._watch_orphan_streams(), name="orphan-streams")
         if self.started:
             self._spawn_run(self._resume(), "resume")
         else:
             self._spawn_run(self._start(), "start")
 
+    async def _watch_orphan_streams(self) -> None:
+        """A stream shown as live whose server died turns into "interrupted" on the page too.
+
+        Live streams keep writing (keep-alive), so only orphans ever go stale.
+        """
+        interval = max(0.5, settings.CHAT_STREAM_STALE_SECONDS / 2)
+        streaming = Message.objects.filter(
+            thread_id=self.thread_id, status=Message.Status.STREAMING
+        )
+        while await streaming.aexists():
+            await asyncio.sleep(interval)
+            stale_before = timezone.now() - timedelta(seconds=settings.CHAT_STREAM_STALE_SECONDS)
+            async for message_id in streaming.filter(updated_at__lt=stale_before).values_list(
+                "pk", flat=True
+            ):
+                await self.emitter.update_message(
+                    str(message_id), status=Message.Status.INTERRUPTED
+                )
+
     async def close(self) -> None:
         """The socket went away. A running hook goes on; its output reaches the database."""
         self.closed = True
+        if self._orphans is not None:
+            self._orphans.cancel()
         if hooks.on_chat_end is not None:
             self._spawn_run(self._invoke(hooks.on_chat_end), "end")
         else:

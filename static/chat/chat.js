@@ -46,7 +46,9 @@
     var busy = document.querySelector('#run-state[data-running="true"]') &&
       !document.querySelector('article[data-ask="text"]');
     var files = box.form.querySelector('input[name="file_ids"]').value;
-    if ((box.value.trim() || files) && !busy) {
+    if (busy) {
+      showNotice("The assistant is still answering: wait for it, or press Stop.", "info");
+    } else if (box.value.trim() || files) {
       box.form.requestSubmit();
     }
   });
@@ -194,10 +196,11 @@
     catch (ignored) { return ""; }
   }
 
-  function showNotice(text) {
+  function showNotice(text, level) {
     var notice = document.getElementById("chat-notice");
     if (!notice) return;
-    notice.className = "notice notice--error";
+    notice.className = "notice notice--" + (level || "error");
+    notice.setAttribute("role", level === "info" ? "status" : "alert");
     notice.textContent = text;
   }
 

@@ -156,3 +156,26 @@ def test_finished_messages_are_never_marked_interrupted(settings, thread):
     done = make_message(thread, "old answer", author_kind=Message.Author.ASSISTANT)
     Message.objects.filter(pk=done.pk).update(updated_at=timezone.now() - timedelta(days=3))
     assert [m.status for m in threads.thread_messages(thread)] == [Message.Status.DONE]
+
+
+async def test_an_open_page_sees_an_orphaned_stream_turn_interrupted_without_a_reload(
+    settings, thread, user, open_chat, use_assistant
+):
+    # The server streaming this answer died just now: the page reconnects while the text
+    # is still fresh, and must not show a blinking cursor for ever.
+    settings.CHAT_STREAM_STALE_SECONDS = 1
+    use_assistant("echo")
+    orphan = await asyncio.to_thread(
+        make_message,
+        thread,
+        "half an ans",
+        author_kind=Message.Author.ASSISTANT,
+        status=Message.Status.STREAMING,
+    )
+    chat = await open_chat(thread, user)
+    frame = await chat.tab.until(
+        lambda f: f'id="m-{orphan.pk}"' in f and 'data-status="interrupted"' in f, within=10
+    )
+    assert "half an ans" in frame
+    stored = await Message.objects.aget(pk=orphan.pk)
+    assert stored.status == Message.Status.INTERRUPTED
