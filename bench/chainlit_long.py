@@ -29,6 +29,9 @@ def main() -> int:
     ap.add_argument("--base", default="http://127.0.0.1:8001")
     ap.add_argument("--tokens", type=int, default=40000)
     ap.add_argument("--window", type=int, default=5000)
+    ap.add_argument("--command", default=None,
+                    help='message to send (default "stream N"; e.g. "paced N R")')
+    ap.add_argument("--prefix", default="long", help="figure name prefix")
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--no-ws-compress", dest="ws_compress", action="store_false")
     a = ap.parse_args()
@@ -74,7 +77,7 @@ def main() -> int:
         try:
             await s.ask("echo warm", 10)
             n, w = a.tokens, a.window
-            r = await s.ask(f"stream {n}", a.timeout)
+            r = await s.ask(a.command or f"stream {n}", a.timeout)
             if r.tokens != n:
                 raise RuntimeError(f"got {r.tokens} of {n} tokens")
             pts = s.samples
@@ -84,11 +87,12 @@ def main() -> int:
             tn = next(t for t, k in pts if k >= n)
             first = (k5 - k0) / (t5 - t0)
             last = (n - ka) / (tn - ta)
-            print(f"long_client_tokens_per_s: {n / (r.t_final - r.t_emit):.0f} tok/s")
-            print(f"long_client_first_window_rate: {first:.0f} tok/s")
-            print(f"long_client_last_window_rate: {last:.0f} tok/s")
-            print(f"long_client_last_over_first: {last / first:.3f} ")
-            print(f"long_client_ttft: {(r.t_stream_start - r.t_emit) * 1000:.2f} ms")
+            p = a.prefix
+            print(f"{p}_client_tokens_per_s: {n / (r.t_final - r.t_emit):.0f} tok/s")
+            print(f"{p}_client_first_window_rate: {first:.0f} tok/s")
+            print(f"{p}_client_last_window_rate: {last:.0f} tok/s")
+            print(f"{p}_client_last_over_first: {last / first:.3f} ")
+            print(f"{p}_client_ttft: {(r.t_stream_start - r.t_emit) * 1000:.2f} ms")
         finally:
             await s.close()
 

@@ -43,14 +43,18 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
 ANCHOR = Path("/work/shared/anchors/chainlit")
-CL_VENV = Path("/tmp/anchors/chainlit-venv")
+CL_VENV = Path("/tmp/anchors/chainlit-venv")  # noqa: S108 - the anchor README's path
 CL_PY = CL_VENV / "bin" / "python"
-CL_WORKDIR = Path("/tmp/anchors/chainlit-run")
+CL_WORKDIR = Path("/tmp/anchors/chainlit-run")  # noqa: S108 - the anchor README's path
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 LINE = re.compile(r"^([a-z0-9_]+): (-?[0-9.e+]+|nan|inf) ?(.*)$")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-gpu"]
 DEADLINE = [0.0]
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
 def note(msg: str) -> None:
@@ -110,8 +114,9 @@ def port_free(port: int) -> bool:
 class ChainlitServer:
     """`chainlit run <anchor app.py> --headless` as the anchor README starts it."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, app: Path = ANCHOR / "app.py"):
         self.port = port
+        self.app = app
         self.base = f"http://127.0.0.1:{port}"
         self.proc = None
         self.log = None
@@ -122,7 +127,7 @@ class ChainlitServer:
         env = dict(os.environ)
         env.pop("CHAINLIT_AUTH_SECRET", None)
         self.proc = subprocess.Popen(
-            [str(CL_VENV / "bin" / "chainlit"), "run", str(ANCHOR / "app.py"), "--headless",
+            [str(CL_VENV / "bin" / "chainlit"), "run", str(self.app), "--headless",
              "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=CL_WORKDIR, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -130,10 +135,9 @@ class ChainlitServer:
         while time.monotonic() < end:
             if self.proc.poll() is not None:
                 raise RuntimeError("chainlit exited early")
-            with contextlib.suppress(OSError):
-                with OPENER.open(self.base + "/", timeout=2) as r:
-                    if r.status == 200:
-                        return self
+            with contextlib.suppress(OSError), OPENER.open(self.base + "/", timeout=2) as r:
+                if r.status == 200:
+                    return self
             time.sleep(0.05)
         raise RuntimeError("chainlit did not start")
 
@@ -171,8 +175,9 @@ CL_POLL_JS = """
 """
 
 
-async def chainlit_browser_long(base: str, n: int, w: int, timeout: float,
-                                chromium: str) -> dict[str, tuple[float, str]]:
+async def chainlit_browser_long(base: str, n: int, w: int, limit: float, chromium: str,
+                                command: str | None = None,
+                                prefix: str = "long") -> dict[str, tuple[float, str]]:
     """(h) in Chromium on Chainlit's own UI: tokens in the DOM over time (polled, 50 ms)."""
     from playwright.async_api import async_playwright
 
@@ -187,14 +192,14 @@ async def chainlit_browser_long(base: str, n: int, w: int, timeout: float,
             await asyncio.sleep(2.0)  # socket.io connects after the first render
             await page.evaluate(CL_POLL_JS)
             await page.click("#chat-input")
-            await page.keyboard.type(f"stream {n}")
+            await page.keyboard.type(command or f"stream {n}")
             await page.keyboard.press("Enter")
             reached = True
             try:
                 await page.wait_for_function(
                     f"() => {{ const s = window.__cl.samples; "
                     f"return s.length && s[s.length - 1][1] >= {n}; }}",
-                    timeout=timeout * 1000, polling=500)
+                    timeout=limit * 1000, polling=500)
             except Exception:
                 reached = False
             h = await page.evaluate("() => window.__cl")
@@ -224,11 +229,12 @@ async def chainlit_browser_long(base: str, n: int, w: int, timeout: float,
         a = next((p for p in pts if p[1] >= last_k - w), pts[0])
         out["long_browser_last_window_rate"] = ((last_k - a[1]) / max(1e-9, pts[-1][0] - a[0]),
                                                 "tok/s")
-        out["long_browser_timed_out_after"] = (timeout, "s")
+        out["long_browser_timed_out_after"] = (limit, "s")
     if "long_browser_first_window_rate" in out:
         out["long_browser_last_over_first"] = (
             out["long_browser_last_window_rate"][0] / out["long_browser_first_window_rate"][0], "")
     out["long_browser_ttft"] = ((pts[0][0] - t0) * 1000, "ms")
+    out = {k.replace("long_", f"{prefix}_", 1): v for k, v in out.items()}
     for k, (v, u) in out.items():
         print(f"[chainlit-h-browser] {k}: {v:.4g} {u}", flush=True)
     return out
@@ -237,7 +243,7 @@ async def chainlit_browser_long(base: str, n: int, w: int, timeout: float,
 # ----------------------------------------------------------------------------------------
 def ours(args, rnd: int, tmp: Path) -> dict:
     cmd = [PY, HERE / "run.py", "--reps", "1", "--deadline", str(args.side_deadline),
-           "--json-out", tmp / f"ours-{rnd}.json"]
+           "--json-out", tmp / f"ours-{rnd}.json", "--paced-rate", str(args.paced_rate)]
     if args.services:
         cmd.append("--services")
     cmd += args.ours_args
@@ -249,17 +255,17 @@ def chainlit(args, rnd: int, tmp: Path) -> dict:
     if not port_free(8001):
         raise RuntimeError("port 8001 (the anchor's Chainlit port) is busy")
     bench = [CL_PY, ANCHOR / "bench.py", "--reps", "1", "--deadline", str(args.side_deadline)]
-    figs.update(run_lines(bench + ["--json-out", tmp / f"chainlit-{rnd}.json"],
+    figs.update(run_lines([*bench, "--json-out", tmp / f"chainlit-{rnd}.json"],
                           f"chainlit r{rnd}", args.side_deadline + 60, cwd=ANCHOR))
     if "g" in args.parts:
-        g = run_lines(bench + ["--conc-sessions", str(args.big_sessions), "--conc-tokens", "200",
+        g = run_lines([*bench, "--conc-sessions", str(args.big_sessions), "--conc-tokens", "200",
                                "--warmup", "1", "--echo-n", "5", "--steps-n", "2",
                                "--stream-tokens", "100", "--idle-sessions", "10"],
                       f"chainlit-g r{rnd}", args.side_deadline + 60, cwd=ANCHOR)
         figs.update({k.replace("conc_", "big_"): v for k, v in g.items()
                      if k.startswith("conc_")})
     if "e" in args.parts:
-        e = run_lines(bench + ["--no-ws-compress", "--warmup", "1", "--echo-n", "5",
+        e = run_lines([*bench, "--no-ws-compress", "--warmup", "1", "--echo-n", "5",
                                "--steps-n", "2", "--stream-tokens", "100",
                                "--conc-sessions", "2"],
                       f"chainlit-nodeflate r{rnd}", args.side_deadline + 60, cwd=ANCHOR)
@@ -275,6 +281,23 @@ def chainlit(args, rnd: int, tmp: Path) -> dict:
                         args.browser_timeout + 120)))
                 except Exception as e:
                     note(f"Chainlit browser (h) failed: {e!r}")
+    if "p" in args.parts and args.paced_rate:
+        # the bench-only paced assistant, with Chainlit's import
+        app = tmp / "chainlit_app_paced.py"
+        app.write_text((HERE / "app_paced.py").read_text().replace(
+            "import chat.sdk as cl\n", "import chainlit as cl\n"))
+        cmd = f"paced 40000 {args.paced_rate}"
+        with ChainlitServer(8001, app) as srv:
+            figs.update(run_lines([CL_PY, HERE / "chainlit_long.py", "--base", srv.base,
+                                   "--tokens", "40000", "--command", cmd, "--prefix", "paced"],
+                                  f"chainlit-paced r{rnd}", 400))
+            if args.chromium:
+                try:
+                    figs.update(asyncio.run(asyncio.wait_for(chainlit_browser_long(
+                        srv.base, 40000, 5000, args.browser_timeout, args.chromium, cmd,
+                        "paced"), args.browser_timeout + 120)))
+                except Exception as e:
+                    note(f"Chainlit browser (paced) failed: {e!r}")
     if "f" in args.parts and rnd == 0 and args.chromium:
         figs.update(run_lines([CL_PY, ANCHOR / "page_weight_browser.py", "--chromium",
                                args.chromium, "--shot", ""], f"chainlit-f r{rnd}", 300,
@@ -320,6 +343,12 @@ MARGINS = [
      "long_client_last_over_first", "own>=", 0.9),
     ("h Chromium last/first 5000 (ours >= 0.9)", "long_browser_last_over_first",
      "long_browser_last_over_first", "own>=", 0.9),
+    ("h paced: client last/first 5000", "paced_client_last_over_first",
+     "paced_client_last_over_first", "own>=", 0.9),
+    ("h paced: Chromium last/first 5000", "paced_browser_last_over_first",
+     "paced_browser_last_over_first", "own>=", 0.9),
+    ("h paced: Chromium tokens/s (context)", "paced_browser_tokens_per_s",
+     "paced_browser_tokens_per_s", "ctx", None),
     ("h client tokens/s (context)", "long_client_tokens_per_s", "long_client_tokens_per_s",
      "ctx", None),
     ("h Chromium tokens/s (context)", "long_browser_tokens_per_s", "long_browser_tokens_per_s",
@@ -393,8 +422,10 @@ def main() -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=2, help="A B pairs (A B A B for 2)")
     ap.add_argument("--services", action="store_true", help="ours on PostgreSQL + Redis")
-    ap.add_argument("--parts", default="e,f,g,h",
-                    help="Chainlit extras to run besides its default bench: e,f,g,h")
+    ap.add_argument("--parts", default="e,f,g,h,p",
+                    help="Chainlit extras to run besides its default bench: e,f,g,h,p "
+                         "(p: the paced long answer)")
+    ap.add_argument("--paced-rate", type=int, default=2000)
     ap.add_argument("--big-sessions", type=int, default=1000)
     ap.add_argument("--browser-timeout", type=float, default=240,
                     help="limit for Chainlit's UI to show 40,000 tokens")
@@ -412,7 +443,7 @@ def main() -> int:
     DEADLINE[0] = time.monotonic() + args.deadline
     ensure_chainlit(args.install)
     tmp = Path(tempfile.mkdtemp(prefix="chat-compare-"))
-    note(f"date {_dt.datetime.now().isoformat(timespec='seconds')}  cpus {os.cpu_count()}  "
+    note(f"date {now_iso()}  cpus {os.cpu_count()}  "
          f"rounds {args.rounds}  services {args.services}")
     A: list[dict] = []
     B: list[dict] = []
@@ -437,7 +468,7 @@ def main() -> int:
             for b in B:
                 b.setdefault(k, v)
     rows = report(A, B)
-    meta = {"date": _dt.datetime.now().isoformat(timespec="seconds"), "rounds": len(A),
+    meta = {"date": now_iso(), "rounds": len(A),
             "order": " ".join(order), "loads": ", ".join(loads)}
     print(f"\n# load average (1 min) at the start of each side: {meta['loads']}")
     if args.md_out:

@@ -86,6 +86,10 @@ def emit_figure(name: str, value: float, unit: str) -> None:
     print(f"{name}: {txt} {unit}", flush=True)
 
 
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.UTC).astimezone().isoformat(timespec="seconds")
+
+
 def note(msg: str) -> None:
     print(f"# {msg}", flush=True)
 
@@ -239,8 +243,8 @@ class Product:
     def seed(self, users: int, groups: dict[str, int]) -> dict:
         spec = ",".join(f"{k}={v}" for k, v in groups.items())
         r = subprocess.run([PY, str(SRC / "bench" / "seed.py"), "--users", str(users),
-                            "--groups", spec], cwd=SRC, env=self.env, capture_output=True, text=True,
-                           timeout=300, check=False)
+                            "--groups", spec], cwd=SRC, env=self.env, capture_output=True,
+                           text=True, timeout=300, check=False)
         if r.returncode != 0:
             raise RuntimeError(f"seed failed: {r.stderr[-2000:]}")
         return json.loads(r.stdout)
@@ -334,8 +338,10 @@ class Profiler:
             note("py-spy not installed; --profile ignored")
             return
         self.out = Path(args.profile_dir) / f"pyspy-{phase}-{int(time.time())}.txt"
+        extra = ["--gil"] if args.profile_gil else []
         self.proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw",
-                                      "--rate", "250", "--nonblocking", "-o", str(self.out)],
+                                      "--rate", "250", "--nonblocking", *extra,
+                                      "-o", str(self.out)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
         time.sleep(0.5)
@@ -425,16 +431,16 @@ class Tab:
         self.closed = False
         self.extensions = None
 
-    async def open(self, timeout: float = 30.0) -> None:
+    async def open(self, limit: float = 30.0) -> None:
         self.ws = await asyncio.wait_for(ws_connect(
             f"{self.server.ws_base}/ws/threads/{self.thread_id}/",
             origin=self.server.base, additional_headers={"Cookie": self.cookies},
             compression=None if self.args.no_ws_compress else "deflate",
-            proxy=None, max_size=None, ping_interval=None, open_timeout=timeout,
-            close_timeout=5, user_agent_header="chat-bench"), timeout)
+            proxy=None, max_size=None, ping_interval=None, open_timeout=limit,
+            close_timeout=5, user_agent_header="chat-bench"), limit)
         self.extensions = self.ws.response.headers.get("Sec-WebSocket-Extensions")
         self.reader = asyncio.create_task(self._read())
-        await asyncio.wait_for(self.snapshot.wait(), timeout)
+        await asyncio.wait_for(self.snapshot.wait(), limit)
         # The session's start run (on_chat_start) shows running true, then false.
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self.ready.wait(), 5)
@@ -510,9 +516,9 @@ class Tab:
         await self.ws.send(frame)
         return run
 
-    async def ask(self, text: str, timeout: float, track: bool = False) -> Run:
+    async def ask(self, text: str, limit: float, track: bool = False) -> Run:
         run = await self.send(text, track)
-        await asyncio.wait_for(run.done.wait(), timeout)
+        await asyncio.wait_for(run.done.wait(), limit)
         return run
 
     async def close(self) -> None:
@@ -542,7 +548,7 @@ def check_stream(run: Run, n: int) -> str:
     return "spans-mismatch"
 
 
-async def open_many(args, server: Server, pairs: list[dict], batch: int, timeout: float):
+async def open_many(args, server: Server, pairs: list[dict], batch: int, limit: float):
     tabs: list[Tab] = []
     failures = 0
     sem = asyncio.Semaphore(batch)
@@ -552,7 +558,7 @@ async def open_many(args, server: Server, pairs: list[dict], batch: int, timeout
         t = Tab(args, server, p["thread"], f"sessionid={p['sessionid']}")
         async with sem:
             try:
-                await t.open(timeout)
+                await t.open(limit)
                 tabs.append(t)
             except Exception as e:
                 failures += 1
@@ -718,6 +724,9 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
         emit_figure(f"{prefix}_tail_unstreamed", kinds.get("tail-unstreamed", 0), "sessions")
         if kinds:
             note(f"{prefix} problems: {kinds}")
+        frames = [r.span_frames for r in runs]
+        emit_figure(f"{prefix}_token_frames_total", sum(frames), "frames")
+        emit_figure(f"{prefix}_token_frames_per_session_max", max(frames, default=0), "frames")
         emit_figure(f"{prefix}_ttft_p50", med(ttft) * 1000, "ms")
         emit_figure(f"{prefix}_ttft_p95", pct(ttft, 95) * 1000, "ms")
         emit_figure(f"{prefix}_tokens_per_s_aggregate", len(ok) * tok / wall, "tok/s")
@@ -873,7 +882,7 @@ async def phase_browser(args, server: Server, seed: dict, which: str,
                 emit_figure("page_bytes_body", body / 1024, "KiB")
                 emit_figure("page_bytes_wire", wire / 1024, "KiB")
                 emit_figure("page_bytes_decoded", decoded / 1024, "KiB")
-                _, lbody, lwire, _ = await total(login_reqs)
+                _, _lbody, lwire, _ = await total(login_reqs)
                 emit_figure("page_login_flow_bytes_wire", lwire / 1024, "KiB")
                 if args.shot:
                     await page.screenshot(path=args.shot)
@@ -952,7 +961,7 @@ async def guarded(name: str, coro) -> None:
         await coro
     except asyncio.CancelledError:
         raise
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         note(f"phase {name} FAILED: {e!r}")
         emit_figure(f"phase_failed_{name}", 1, "")
 
@@ -1115,7 +1124,9 @@ def main() -> int:
                     help="diagnostics: start the server with this script instead of "
                          "`-m daphne` (e.g. bench/launch_patched.py with BENCH_PATCHES=...)")
     ap.add_argument("--profile", default="", help="phases to sample with py-spy: b,steps,c,d,g,h")
-    ap.add_argument("--profile-dir", default="/tmp")
+    ap.add_argument("--profile-dir", default="/tmp")  # noqa: S108
+    ap.add_argument("--profile-gil", action="store_true",
+                    help="py-spy --gil: sample only the thread holding the GIL (Python CPU)")
     ap.add_argument("--keep-logs", default=None, help="copy server logs to this folder")
     ap.add_argument("--src", default=None,
                     help="run the server from this copy of the project (e.g. one made by "
@@ -1142,7 +1153,7 @@ def main() -> int:
         SRC, desc = make_snapshot()
         snap_root = SRC.parent
         note(f"server runs from a snapshot of {ROOT} taken "
-             f"{_dt.datetime.now().isoformat(timespec='seconds')} ({desc}): {SRC}")
+             f"{now_iso()} ({desc}): {SRC}")
     try:
         return _main(args)
     finally:
@@ -1177,7 +1188,7 @@ def _main(args) -> int:
     vers = " ".join(f"{m} {version(m)}" for m in
                     ("django", "channels", "daphne", "autobahn", "twisted", "channels-redis",
                      "websockets", "playwright"))
-    note(f"date {_dt.datetime.now().isoformat(timespec='seconds')}  cpus {os.cpu_count()}  "
+    note(f"date {now_iso()}  cpus {os.cpu_count()}  "
          f"python {platform.python_version()}  {vers}")
     mode = ("services (PostgreSQL + Redis)" if args.services else
             "SQLite through DATABASE_URL, in-memory layer" if args.sqlite_url else
@@ -1210,7 +1221,7 @@ def _main(args) -> int:
     note(f"bench wall time {time.perf_counter() - t_all:.1f} s")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps({
-            "date": _dt.datetime.now().isoformat(timespec="seconds"),
+            "date": now_iso(),
             "args": {k: (sorted(v) if isinstance(v, set) else str(v))
                      for k, v in vars(args).items()},
             "reps": [[list(x) for x in r] for r in reps], "summary": summary}, indent=1))

@@ -130,7 +130,7 @@ class ThreadAdmin(admin.ModelAdmin):
     actions = ("export_json", "export_csv")
     fields = (
         "title",
-        "owner",
+        "user_shown",
         "created",
         "last_active",
         "message_count",

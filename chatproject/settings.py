@@ -263,6 +263,12 @@ CHAT_RETENTION_DAYS = int(os.environ.get("CHAT_RETENTION_DAYS") or 0)
 CHAT_RAG_MAX_CHARS = int(os.environ.get("CHAT_RAG_MAX_CHARS", 5_000_000))
 # Target size in characters of the passages documents are split into.
 CHAT_RAG_CHUNK_CHARS = int(os.environ.get("CHAT_RAG_CHUNK_CHARS", 1000))
+# Optional vectors: an OpenAI-compatible embeddings endpoint (its base URL, ending in /v1).
+# With it, on PostgreSQL with pgvector, retrieval is hybrid: full-text and nearest vectors.
+CHAT_RAG_EMBEDDINGS_URL = os.environ.get("CHAT_RAG_EMBEDDINGS_URL", "")
+CHAT_RAG_EMBEDDINGS_KEY = os.environ.get("CHAT_RAG_EMBEDDINGS_KEY", "")
+CHAT_RAG_EMBEDDINGS_MODEL = os.environ.get("CHAT_RAG_EMBEDDINGS_MODEL", "text-embedding-3-small")
+CHAT_RAG_EMBEDDINGS_DIMENSIONS = int(os.environ.get("CHAT_RAG_EMBEDDINGS_DIMENSIONS", 1536))
 
 # ------------------------------------------------------------- PRODUCTION
 if not DEBUG:

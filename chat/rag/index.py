@@ -9,17 +9,21 @@ memory stays bounded by a batch, whatever the document's size.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.files.storage import default_storage
 
+from . import embeddings, vectors
 from .chunking import Budget, Piece, chunks
 from .extract import ExtractionError, extract
 from .models import Chunk, Document
 
+logger = logging.getLogger(__name__)
 BATCH = 200
 
 
@@ -28,6 +32,8 @@ class Indexed:
     chunks: int
     chars: int
     truncated: bool
+    # None: no embeddings configured; False: the endpoint failed, full-text only.
+    vectors: bool | None = None
 
 
 def _open(document: Document):
@@ -48,6 +54,7 @@ async def index_document(
     Raises ExtractionError for a file that cannot be read, or that holds no text."""
     await Chunk.objects.filter(document=document).adelete()
     budget = Budget(max_chars=settings.CHAT_RAG_MAX_CHARS)
+    with_vectors: bool | None = await sync_to_async(vectors.enabled)() or None
     stream = await asyncio.to_thread(_open, document)
     try:
         pieces: Iterator[Piece] = chunks(
@@ -60,9 +67,11 @@ async def index_document(
             batch = await asyncio.to_thread(lambda: list(islice(pieces, BATCH)))
             if not batch:
                 break
-            await Chunk.objects.abulk_create(
+            stored = await Chunk.objects.abulk_create(
                 [Chunk(document=document, index=p.index, text=p.text, page=p.page) for p in batch]
             )
+            if with_vectors:
+                with_vectors = await _add_vectors(document, stored)
             count += len(batch)
             if progress is not None:
                 await progress(count)
@@ -70,4 +79,17 @@ async def index_document(
         await asyncio.to_thread(stream.close)
     if count == 0:
         raise ExtractionError("no text was found in it (a scan, or an empty file?)")
-    return Indexed(chunks=count, chars=budget.taken, truncated=budget.truncated)
+    return Indexed(
+        chunks=count, chars=budget.taken, truncated=budget.truncated, vectors=with_vectors
+    )
+
+
+async def _add_vectors(document: Document, stored: list[Chunk]) -> bool:
+    """Vectors for these passages; False (full-text search only) if the endpoint fails."""
+    try:
+        found = await asyncio.to_thread(embeddings.embed, [c.text for c in stored])
+    except embeddings.EmbeddingError as error:
+        logger.warning("No vectors for document %s: %s", document.pk, error)
+        return False
+    await sync_to_async(vectors.store)([c.pk for c in stored], found)
+    return True

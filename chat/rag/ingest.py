@@ -8,6 +8,7 @@ thread; an unexpected failure is a failed job, with a Retry button.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -103,6 +104,17 @@ async def ingest_job(document_id: str) -> None:
         stopped = isinstance(error, asyncio.CancelledError)
         reason = "stopped" if stopped else f"{type(error).__name__}: {error}"
         await asyncio.shield(_set(document, status=Document.Status.FAILED, error=reason))
+        # The task list must not look as if the reading went on.
+        with contextlib.suppress(Exception):
+            for task in (read, index):
+                if task.status is not cl.TaskStatus.DONE:
+                    task.status = cl.TaskStatus.FAILED
+            tasks.status = "Stopped" if stopped else "Failed"
+            await tasks.send(for_id=message.id)
+            message.content = (
+                f"I stopped reading **{name}**." if stopped else f"Reading **{name}** failed."
+            )
+            await message.update()
         raise
 
     await _set(
@@ -122,5 +134,7 @@ async def ingest_job(document_id: str) -> None:
             f" It is long, so only its first {result.chars:,} characters were indexed;"
             " the rest was left out."
         )
+    if result.vectors is False:
+        text += " The embeddings service did not answer, so it is searched by its words only."
     message.content = text
     await message.update()

@@ -4,10 +4,14 @@ PostgreSQL: websearch_to_tsquery over the words of the question joined with `or`
 ranked by ts_rank. SQLite: FTS5 MATCH over the same words, ranked by bm25. A question
 is natural language, so any of its words may match, and passages matching more of them,
 and rarer ones, come first.
+
+With an embeddings endpoint on PostgreSQL with pgvector, retrieval is hybrid: the
+full-text ranking and the nearest vectors are fused by reciprocal rank.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +19,16 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
+from . import embeddings, vectors
 from .models import Chunk, Document
+
+logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 32
+# Each ranking fused in a hybrid search contributes this many candidates.
+CANDIDATES = 20
+RRF_K = 60
 STOPWORDS = frozenset(
     _WORD.findall(
         """a about above after again against all am an and any are as at be because been before
@@ -108,6 +118,33 @@ def _anywhere(words: list[str], documents, k: int) -> list[tuple[int, float]]:
     return scored[:k]
 
 
+def _full_text(words: list[str], documents, k: int) -> list[tuple[int, float]]:
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        return _postgresql(words, documents, k)
+    if vendor == "sqlite":
+        return _sqlite(words, documents, k)
+    return _anywhere(words, documents, k)
+
+
+def _hybrid(question: str, words: list[str], documents, k: int) -> list[tuple[int, float]]:
+    """Full-text and vector rankings fused by reciprocal rank (RRF); full-text alone if
+    the embeddings endpoint fails."""
+    lexical = _full_text(words, documents, CANDIDATES)
+    try:
+        [query] = embeddings.embed([question])
+    except embeddings.EmbeddingError as error:
+        logger.warning("Searching by full text only: %s", error)
+        return lexical[:k]
+    in_sql, in_params = _sql_in(documents)
+    semantic = vectors.nearest(query, in_sql, in_params, CANDIDATES)
+    fused: dict[int, float] = {}
+    for ranking in (lexical, semantic):
+        for rank, (pk, _) in enumerate(ranking):
+            fused[pk] = fused.get(pk, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))[:k]
+
+
 def search(
     question: str, *, owner_id: Any, thread_id: Any = None, k: int = 5, library: bool = True
 ) -> list[Hit]:
@@ -116,13 +153,10 @@ def search(
     if not words or k <= 0:
         return []
     documents = scope(owner_id, thread_id, library=library)
-    vendor = connection.vendor
-    if vendor == "postgresql":
-        ranked = _postgresql(words, documents, k)
-    elif vendor == "sqlite":
-        ranked = _sqlite(words, documents, k)
+    if vectors.enabled():
+        ranked = _hybrid(question, words, documents, k)
     else:
-        ranked = _anywhere(words, documents, k)
+        ranked = _full_text(words, documents, k)
     found = Chunk.objects.select_related("document").in_bulk([pk for pk, _ in ranked])
     return [Hit(found[pk], score) for pk, score in ranked if pk in found]
 

@@ -226,8 +226,17 @@ class Product:
 _session: dict[str, object] = {}
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
 def product() -> Iterator[Product]:
+    # `timeout` and CI runners stop pytest with SIGTERM, which would end it without its
+    # teardown: servers left running, a database left behind. Stop as on Ctrl+C instead.
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
     tmp = Path(tempfile.mkdtemp(prefix="chat-browser-"))
     try:
         with fresh_database(tmp) as database_url:
@@ -243,6 +252,8 @@ def product() -> Iterator[Product]:
             print(f"\nbrowser test files kept in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+        if previous is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(scope="session")

@@ -151,3 +151,31 @@ def test_rate_search_rename_resume_then_review(page: Page, product: Product, bro
         admin.screenshot(path=str(screenshot_dir / "history-review.png"), full_page=True)
     finally:
         reviewer.close()
+
+
+def test_the_sidebar_loads_more_threads_as_it_scrolls(page: Page, product: Product):
+    email = new_email("many")
+    product.manage(
+        "shell",
+        "-c",
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from django.contrib.auth import get_user_model; from chat.models import Thread; "
+        f"u = get_user_model().objects.create_user(email={email!r}, password={PASSWORD!r}); "
+        "now = timezone.now(); "
+        "Thread.objects.bulk_create([Thread(owner=u, title=f'Old thread {n:03d}', "
+        "updated_at=now - timedelta(days=n), metadata={'started': True}) for n in range(70)])",
+    )
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    expect(page).to_have_url(THREAD_URL)
+    items = page.locator("#thread-list .thread-item")
+    expect(items).to_have_count(50)
+    for label in ("Today", "Yesterday", "Previous 7 days", "Older"):
+        expect(page.locator("#thread-list .thread-list__group", has_text=label)).to_have_count(1)
+    page.locator("#thread-list").evaluate("el => el.scrollTop = el.scrollHeight")
+    expect(items).to_have_count(70)
+    expect(items.last).to_contain_text("Old thread 069")
+    # The next page went on under the heading it continued: no second "Older".
+    expect(page.locator("#thread-list .thread-list__group", has_text="Older")).to_have_count(1)

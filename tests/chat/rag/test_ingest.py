@@ -7,6 +7,7 @@ tests/test_celery_jobs.py).
 
 from __future__ import annotations
 
+import time
 import tracemalloc
 import uuid
 from pathlib import Path
@@ -15,8 +16,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import UploadedFile
 
-from chat.engine import uploads
+from chat.engine import control, uploads
 from chat.models import Element, Job, Message
+from chat.rag import index, ingest
+from chat.rag.extract import Segment
 from chat.rag.models import Chunk, Document
 from tests.drivers import wait_for
 
@@ -214,8 +217,6 @@ async def test_a_document_is_read_once_and_retry_reads_it_again(
     default_assistant, open_chat, user, thread, monkeypatch
 ):
     """An unexpected failure is a failed job with Retry; the retry reads the document."""
-    from chat.rag import index, ingest
-
     element = await sync_to_async(upload)(thread, user, "notes.txt", b"Fish swim in the sea.")
     real = index.extract
     calls = []
@@ -249,3 +250,29 @@ async def test_a_document_is_read_once_and_retry_reads_it_again(
     )
     await chat.send("Where do fish swim?")
     assert "sea" in (await chat.last_reply()).content
+
+
+async def test_stop_stops_a_reading_and_says_so(
+    default_assistant, open_chat, user, thread, monkeypatch
+):
+    def slow(*args, **kwargs):
+        for i in range(400):
+            time.sleep(0.01)
+            yield Segment(f"Paragraph {i} about slow reading. " * 20 + "\n\n")
+
+    monkeypatch.setattr(index, "extract", slow)
+    monkeypatch.setattr(index, "BATCH", 2)
+    element = await sync_to_async(upload)(thread, user, "slow.txt", b"Anything.")
+    chat = await open_chat(thread, user)
+    await send_files(chat, element)
+    document = await Document.objects.aget(element=element)
+    await wait_for(
+        lambda: Chunk.objects.filter(document=document).aexists(), what="a first passage"
+    )
+    await control.request_stop(thread.pk)
+    [document] = await settled(thread.pk)
+    assert (document.status, document.error) == (Document.Status.FAILED, "stopped")
+    assert await Job.objects.filter(thread=thread, status=Job.Status.STOPPED).aexists()
+    assert any(t == "I stopped reading **slow.txt**." for t in await texts(thread.pk))
+    task_list = await Element.objects.aget(thread=thread, kind="tasklist")
+    assert '"status": "Stopped"' in task_list.content

@@ -147,3 +147,11 @@ async def test_documents_not_ready_and_deleted_ones_are_not_searched():
     await thread.adelete()
     assert await Chunk.objects.acount() == 0
     assert await top(question, owner_id=user.pk) == []
+
+
+def test_the_admin_lists_documents(admin_client, user, thread):
+    document_for(upload(thread, user, "notes.txt", b"Some notes."))
+    response = admin_client.get("/admin/rag/document/")
+    assert response.status_code == 200
+    assert b"notes.txt" in response.content
+    assert admin_client.get("/admin/rag/document/add/").status_code == 403
