@@ -176,3 +176,10 @@ async def open_chat(background):
     yield open_
     for driver in drivers:
         await driver.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last: Playwright's sync API keeps an event loop marked as running in
+    the main thread while its browser is open, and async tests after it could not start."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
