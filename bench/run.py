@@ -821,6 +821,30 @@ SEND_JS = """
 """
 
 
+def browser_partial(h: dict, n: int, w: int, prefix: str, limit: float) -> None:
+    """The page did not show the whole answer in time: rates over what it did show."""
+    ends = token_ends(n)
+    pts = [(t / 1000, tokens_in(ends, c)) for t, c in h["samples"]]
+    emit_figure(f"{prefix}_browser_timed_out_after", limit, "s")
+    if not pts:
+        return
+    reached = pts[-1][1]
+    emit_figure(f"{prefix}_browser_tokens_reached", reached, "tokens")
+    if reached < 2 * w:
+        w = max(1, reached // 2)
+        emit_figure(f"{prefix}_browser_window_used", w, "tokens")
+    t0, k0 = pts[0]
+    first = next(p for p in pts if p[1] >= w)
+    last_from = next(p for p in pts if p[1] >= reached - w)
+    r_first = (first[1] - k0) / (first[0] - t0) if first[0] > t0 else float("nan")
+    r_last = ((reached - last_from[1]) / (pts[-1][0] - last_from[0])
+              if pts[-1][0] > last_from[0] else float("nan"))
+    emit_figure(f"{prefix}_browser_first_window_rate", r_first, "tok/s")
+    emit_figure(f"{prefix}_browser_last_window_rate", r_last, "tok/s")
+    emit_figure(f"{prefix}_browser_last_over_first", r_last / r_first, "")
+    emit_figure(f"{prefix}_browser_ttft", (t0 - h["t0"] / 1000) * 1000, "ms")
+
+
 async def _browser_sign_in(page, server: Server, email: str, password: str) -> None:
     await page.goto(server.base + "/accounts/login/", timeout=30000)
     await page.fill("input[name=login]", email)
@@ -894,8 +918,13 @@ async def phase_browser(args, server: Server, seed: dict, which: str,
                 await asyncio.sleep(0.5)
                 await page.evaluate(OBSERVER_JS)
                 await page.evaluate(SEND_JS, command or f"stream {n}")
-                await page.wait_for_function("() => window.__bench.final !== null",
-                                             timeout=args.long_timeout * 1000, polling=250)
+                try:
+                    await page.wait_for_function("() => window.__bench.final !== null",
+                                                 timeout=args.long_timeout * 1000, polling=250)
+                except Exception:  # report how far the page got
+                    h = await page.evaluate("() => window.__bench")
+                    browser_partial(h, n, w, prefix, args.long_timeout)
+                    return
                 h = await page.evaluate("() => window.__bench")
                 final, t0 = h["final"], h["t0"]
                 samples = [(t / 1000, c) for t, c in h["samples"]]

@@ -12,19 +12,21 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from chat import permissions
-from chat.engine import export, history, retention, threads
+from chat.engine import export, history, retention, search, threads
 from chat.models import Element, Feedback, Message, Step, Thread
 from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
@@ -34,6 +36,18 @@ def _count(rows: QuerySet, group: str) -> Coalesce:
     """A correlated COUNT, computed only for the rows on the page (no join, no GROUP BY)."""
     counted = rows.order_by().values(group).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class CappedPaginator(Paginator):
+    """Counts no further than CAP rows: for a broad search over every conversation, the
+    exact number costs a walk through all of them and tells a reviewer little."""
+
+    CAP = 1000
+
+    @cached_property
+    def count(self) -> int:
+        # Only the ids: the per-row counts shown in the list need not be computed to count.
+        return self.object_list.values("pk")[: self.CAP + 1].count()
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -122,7 +136,9 @@ class ThreadAdmin(admin.ModelAdmin):
     )
     # The search box looks in titles, users' emails and the text of every message.
     search_fields = ("title", "owner__email")
-    search_help_text = _("Titles, users' emails and message text.")
+    search_help_text = _(
+        "Titles, users' emails and message text. A search counts up to 1000 threads."
+    )
     list_select_related = ("owner",)
     list_per_page = 50
     show_full_result_count = False
@@ -166,13 +182,18 @@ class ThreadAdmin(admin.ModelAdmin):
             )
         )
 
+    def get_paginator(self, request: HttpRequest, queryset: QuerySet, per_page: int, **kw: Any):
+        if request.GET.get("q", "").strip():
+            return CappedPaginator(queryset, per_page, **kw)
+        return super().get_paginator(request, queryset, per_page, **kw)
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(history.matching_anyone(term)), False
+        return search.any_thread_matching(queryset, term), False
 
     @admin.display(description=_("title"), ordering="title")
     def title_shown(self, thread: Thread) -> str:
@@ -296,7 +317,7 @@ class MessageAdmin(ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return history.matching_messages(queryset, term), False
+        return search.matching_messages(queryset, term), False
 
     @admin.display(description=_("content"))
     def shown_content(self, message: Message) -> str:

@@ -6,31 +6,25 @@ user may not see is reported as missing (NotFound), the same as one that does no
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
-from django.db import connection
-from django.db.models import Exists, Func, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from chat import permissions
-from chat.models import Message, Thread
+from chat.models import Thread
 
-from . import retention, threads
+from . import retention, search, threads
 from .errors import UserFacingError
 
 PAGE_SIZE = 50
 TITLE_MAX = Thread._meta.get_field("title").max_length
-QUERY_MAX = 200
+QUERY_MAX = search.QUERY_MAX
 # What the sidebar shows of a thread; the rest (metadata can be large) stays in the database.
 LISTED_FIELDS = ("id", "owner_id", "title", "updated_at", "share_token")
-# PostgreSQL indexes this much of each message for search (a tsvector has a size limit).
-INDEXED_CHARS = 100_000
 
 
 class NotFound(Exception):
@@ -39,58 +33,6 @@ class NotFound(Exception):
 
 class InvalidTitle(UserFacingError):
     pass
-
-
-class MessageDocument(Func):
-    """A message's words for full-text search; the same expression as the index made by
-    migration 0002 (message_content_fts), so PostgreSQL answers from the index."""
-
-    template = f"to_tsvector('simple'::regconfig, left(%(expressions)s, {INDEXED_CHARS}))"
-    output_field = SearchVectorField()
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())[:12]
-
-
-def matching_messages(messages: QuerySet[Message], text: str) -> QuerySet[Message]:
-    """The messages that contain every word of the text, whatever the case.
-
-    PostgreSQL looks the words up in the full-text index, each as the start of a word so
-    that a search finds as the user types ("reimb" finds "reimbursed"); SQLite scans with
-    LIKE, where a word may also sit inside another.
-    """
-    words = _words(text[:QUERY_MAX])
-    if not words:
-        return messages.filter(content__icontains=text.strip()[:QUERY_MAX])
-    if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"{word}:*" for word in words)
-        return messages.annotate(document=MessageDocument("content")).filter(
-            document=SearchQuery(tsquery, search_type="raw", config="simple")
-        )
-    for word in words:
-        messages = messages.filter(content__icontains=word)
-    return messages
-
-
-def _in_title(words: list[str]) -> Q:
-    found = Q()
-    for word in words:
-        found &= Q(title__icontains=word)
-    return found
-
-
-def matching_anyone(text: str) -> Q:
-    """Any user's threads with the text in their title, their user's email or a message.
-
-    Each part is a subquery asked once (the full-text index answers the messages'), not
-    per thread: a reviewer's search goes over every thread, and a join or a per-thread
-    check would make PostgreSQL walk them all.
-    """
-    text = text.strip()[:QUERY_MAX]
-    messages = matching_messages(Message.objects.all(), text).values("thread_id")
-    users = get_user_model().objects.filter(email__icontains=text).values("pk")
-    return _in_title(_words(text) or [text]) | Q(pk__in=messages) | Q(owner__in=users)
 
 
 # -- listing ------------------------------------------------------------------------------
@@ -128,10 +70,9 @@ def list_threads(
 ) -> Listing:
     """One page of the user's titled threads, newest activity first.
 
-    One query; two for a search: threads whose title matches, and threads with a
-    matching message, each newest first, merged here. Asked as one query with an OR,
-    PostgreSQL would look up every matching message of every user before the first page
-    (seconds for a common word); asked apart, each stops at the page's end.
+    One query; a search asks for threads whose title matches and for threads with a
+    matching message apart (each newest first, merged here), so that each can stop at the
+    page's end, and on PostgreSQL first how rare the words are (see chat.engine.search).
     """
     size = size or PAGE_SIZE
     query = query.strip()[:QUERY_MAX]
@@ -141,11 +82,9 @@ def list_threads(
     if not query:
         page = _page(rows, size)
     else:
-        by_title = rows.filter(_in_title(_words(query) or [query]))
-        in_messages = matching_messages(Message.objects.filter(thread=OuterRef("pk")), query)
-        found = {
-            t.pk: t for t in _page(by_title, size) + _page(rows.filter(Exists(in_messages)), size)
-        }
+        by_title = _page(rows.filter(search.in_title(query)), size)
+        by_message = _page(search.threads_with_message(rows, query), size)
+        found = {t.pk: t for t in by_title + by_message}
         page = sorted(found.values(), key=lambda t: (t.updated_at, t.pk), reverse=True)
         page = page[: size + 1]
     more = len(page) > size

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from chat.engine import search
 from chat.models import Element, Feedback, Message, Step, Thread
 from tests.factories import make_message, make_thread, make_user
 
@@ -123,10 +124,18 @@ def test_filters_by_user_and_by_date(review, data, other_user):
     assert rows(html) == ["Holiday policy", "Expense report"]
 
 
-def test_search_looks_in_titles_and_in_message_text(review, data):
+@pytest.mark.parametrize("rare_below", [1, 2000], ids=["common words", "rare words"])
+def test_search_looks_in_titles_and_in_message_text(review, data, monkeypatch, rare_below):
+    monkeypatch.setattr(search, "RARE_BELOW", rare_below)
     assert rows(review.get(CHANGELIST, {"q": "printer"}).content.decode()) == ["Printer setup"]
     make_message(data["good"], "Can I carry over vacation days?")
     assert rows(review.get(CHANGELIST, {"q": "vacation"}).content.decode()) == ["Holiday policy"]
+    assert rows(review.get(CHANGELIST, {"q": "mallory"}).content.decode()) == ["Printer setup"]
+    assert rows(review.get(CHANGELIST, {"q": "answer about"}).content.decode()) == [
+        "Holiday policy",
+        "Expense report",
+        "Printer setup",
+    ]
 
 
 # -- reading one ------------------------------------------------------------------------------
