@@ -38,22 +38,28 @@ def _count(rows: QuerySet, group: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def _short(text: str, length: int = 80) -> str:
+    return Truncator(" ".join(text.split())).chars(length)
+
+
 class CappedPaginator(Paginator):
-    """Counts no further than CAP rows: for a broad search over every conversation, the
-    exact number costs a walk through all of them and tells a reviewer little."""
+    """Counts no further than CAP rows (the pages stop there too): for a broad search over
+    every conversation, the exact number costs a walk through all of them and tells a
+    reviewer little. The search box's help says so."""
 
     CAP = 1000
 
     @cached_property
     def count(self) -> int:
         # Only the ids: the per-row counts shown in the list need not be computed to count.
-        return self.object_list.values("pk")[: self.CAP + 1].count()
+        return self.object_list.values("pk")[: self.CAP].count()
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Shown to who may view it; added, changed and deleted by nobody."""
 
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -117,6 +123,12 @@ class UserFilter(admin.SimpleListFilter):
         }
 
 
+class LastActiveFilter(admin.DateFieldListFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("last active")
+
+
 @admin.register(Thread)
 class ThreadAdmin(admin.ModelAdmin):
     list_display = (
@@ -131,9 +143,11 @@ class ThreadAdmin(admin.ModelAdmin):
     list_filter = (
         FeedbackFilter,
         UserFilter,
-        ("updated_at", admin.DateFieldListFilter),
+        ("updated_at", LastActiveFilter),
         ("created_at", admin.DateFieldListFilter),
     )
+    # Counting every choice of every filter is a walk through all threads: never.
+    show_facets = admin.ShowFacets.NEVER
     # The search box looks in titles, users' emails and the text of every message.
     search_fields = ("title", "owner__email")
     search_help_text = _(
@@ -197,7 +211,7 @@ class ThreadAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("title"), ordering="title")
     def title_shown(self, thread: Thread) -> str:
-        return thread.title or _("(untitled)")
+        return _short(thread.title, 60) or _("(untitled)")
 
     @admin.display(description=_("user"), ordering="owner__email")
     def user_shown(self, thread: Thread) -> str:
@@ -296,10 +310,6 @@ class ThreadAdmin(admin.ModelAdmin):
     @admin.action(description=_("Export selected threads as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         return self._download(export.csv_chunks(queryset), "csv", "text/csv; charset=utf-8")
-
-
-def _short(text: str, length: int = 80) -> str:
-    return Truncator(" ".join(text.split())).chars(length)
 
 
 @admin.register(Message)

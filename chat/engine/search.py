@@ -6,11 +6,12 @@ the search is looked up as the start of a word, so that results come as the user
 
 No single query plan is fast for every word on PostgreSQL: for a rare word, start from
 the index (few messages, whoever wrote them); for a common one, walk the threads newest
-first and check each one's messages, stopping at the end of the page (the index would
-name a good part of a million messages first). Which one a word is, a first query asks
-the index, reading no further than RARE_BELOW messages; the planner cannot tell them apart
-reliably from its statistics, and it chose seconds-long plans for both kinds. That
-first query returns the threads of a rare word's messages, so it is not asked twice.
+first and check each one's messages, stopping at the end of the page (from the index, a
+common word names a good part of a million messages first). The planner picks between
+them on a selectivity estimate that for prefix queries is mostly a guess, and a wrong
+guess costs seconds (to_tsvector over every message of a heavy user). So a first query
+asks the index itself, reading no further than RARE_BELOW messages; for a rare word it
+also returns the threads, so nothing is asked twice.
 """
 
 from __future__ import annotations
@@ -85,9 +86,9 @@ def _checked_one_by_one(text: str) -> QuerySet[Message]:
 def _from_the_index() -> Iterator[None]:
     """Has PostgreSQL read the full-text index (bitmap scans only) for the queries inside.
 
-    With a LIMIT, the planner may prefer to scan the table and compute to_tsvector row by
-    row until it has enough, which for a rare word means every message: a minute, at a
-    million messages. Its statistics cannot tell rare words from common ones in time.
+    With a LIMIT, the planner prefers to scan the table and compute to_tsvector row by row
+    until it has enough: at a million messages, 0.7 s for a common word (0.08 s from the
+    index), and half a minute for a word it wrongly thinks common (every message).
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(

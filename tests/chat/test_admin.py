@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from chat.admin import CappedPaginator, ThreadAdmin
 from chat.engine import search
 from chat.models import Element, Feedback, Message, Step, Thread
 from tests.factories import make_message, make_thread, make_user
@@ -136,6 +137,16 @@ def test_search_looks_in_titles_and_in_message_text(review, data, monkeypatch, r
         "Expense report",
         "Printer setup",
     ]
+
+
+def test_a_broad_search_counts_no_further_than_the_cap(review, data, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "CAP", 2)
+    monkeypatch.setattr(ThreadAdmin, "list_per_page", 1)
+    html = review.get(CHANGELIST, {"q": "about"}).content.decode()
+    assert "2 results" in html  # of 3
+    assert len(rows(html)) == 1
+    assert review.get(CHANGELIST, {"q": "about", "p": "3"}).status_code == 302  # no page 3
+    assert "3 threads" in review.get(CHANGELIST).content.decode()  # no search: all counted
 
 
 # -- reading one ------------------------------------------------------------------------------

@@ -177,6 +177,13 @@ def test_search_finds_the_same_threads_for_common_and_rare_words(user, monkeypat
     assert history.list_threads(user, query="number 2").threads == [hits[2]]
 
 
+def test_search_text_with_operators_is_taken_as_words(user):
+    thread = titled(user, "Plans", text="the budget's report: ready")
+    assert history.list_threads(user, query="budget's & (report) | !x:*").threads == []
+    assert history.list_threads(user, query="(budget) & report").threads == [thread]
+    assert history.list_threads(user, query="%_").threads == []
+
+
 def test_search_never_finds_another_users_thread(user, other_user):
     titled(other_user, "Secret budget", text="budget secrets")
     assert history.list_threads(user, query="budget").threads == []
