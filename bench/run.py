@@ -704,8 +704,21 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
         kinds: dict[str, int] = {}
         strict_fail = open_fail
         final_fail = open_fail
+        examples: dict[str, int] = {}
         for t, r in zip(tabs, runs, strict=True):
             problem = check_stream(r, tok) or ("; ".join(t.errors) if t.errors else "")
+            kind = problem.split("(")[0].strip()
+            if problem and problem != "tail-unstreamed" and examples.get(kind, 0) < 3:
+                examples[kind] = examples.get(kind, 0) + 1
+                exp = expected_text(tok)
+                got = r.streamed
+                pairs = zip(got, exp, strict=False)
+                cut = next((i for i, (a, b) in enumerate(pairs) if a != b), None)
+                note(f"{prefix} example [{problem}] thread {t.thread_id}: "
+                     f"final {len((r.final_text or '').split())} tokens status {r.final_status}; "
+                     f"spans {len(got.split())} tokens in {r.span_frames} frames, first "
+                     f"difference at char {cut}: {got[max(0, (cut or 0) - 20):(cut or 0) + 20]!r}"
+                     f"; errors {t.errors[:2]}")
             if problem:
                 strict_fail += 1
                 kinds[problem.split("(")[0].strip()] = kinds.get(problem.split("(")[0].strip(),
