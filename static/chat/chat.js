@@ -96,7 +96,13 @@
     setTimeout(function () { wrapper.reconnect(); }, delay);
   });
 
-  document.addEventListener("htmx:wsAfterMessage", function () { scrollToEnd(false); });
+  // Reading scrollHeight lays the page out: once per painted frame, not once per fragment.
+  var scrollPending = false;
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    if (scrollPending) return;
+    scrollPending = true;
+    requestAnimationFrame(function () { scrollPending = false; scrollToEnd(false); });
+  });
 
   document.addEventListener("scroll", function (event) {
     var list = event.target;
