@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import files, history_views, views
+from . import files, history_views, library_views, views
 
 app_name = "chat"
 
@@ -18,6 +18,12 @@ urlpatterns = [
     path("threads/<str:thread_id>/share/revoke/", history_views.revoke_share, name="share_revoke"),
     path("share/<str:token>/", history_views.shared_thread, name="shared"),
     path("messages/<str:message_id>/feedback/", history_views.rate_message, name="feedback"),
+    # The personal library: documents searched from every conversation of their owner.
+    path("library/", library_views.library_page, name="library"),
+    path("library/list/", library_views.library_list, name="library_list"),
+    path("library/upload/", library_views.library_upload, name="library_upload"),
+    path("library/<str:document_id>/delete/", library_views.library_delete, name="library_delete"),
+    path("library/<str:document_id>/retry/", library_views.library_retry, name="library_retry"),
     path("elements/<str:element_id>/", files.element_page, name="element"),
     path("elements/<str:element_id>/rows/", files.element_rows, name="element_rows"),
     path("elements/<str:element_id>/file/", files.element_file, name="element_file"),

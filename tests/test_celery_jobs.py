@@ -20,11 +20,12 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from chat.engine import jobs
+from chat.engine import jobs, uploads
 from chat.models import Job, Message
-from chat.rag import ingest
+from chat.rag import ingest, library
 from chat.rag.models import Document
 from chatproject.asgi import application
 from tests.chat.rag.conftest import upload
@@ -277,3 +278,18 @@ async def test_documents_are_read_on_the_worker_and_a_bad_one_leaves_it_healthy(
     ).aexists()
     # The same worker process goes on serving.
     assert worker.pool_children() == children
+
+
+async def test_library_documents_are_read_on_the_worker(user, worker):
+    files = [SimpleUploadedFile("travel.txt", LIBRARY["travel.txt"].encode())]
+    limits = uploads.Limits.from_settings()
+    [document] = await sync_to_async(library.store)(user, files, limits)
+    await library.start(document)
+
+    async def read() -> bool:
+        await document.arefresh_from_db()
+        return document.status not in library.IN_PROGRESS
+
+    await wait_for(read, within=40, what="the library document read by the worker")
+    assert (document.status, document.thread_id) == (Document.Status.READY, None)
+    assert document.chunk_count >= 1

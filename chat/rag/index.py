@@ -38,10 +38,11 @@ class Indexed:
 
 def _open(document: Document):
     element = document.element
-    if element is None or not element.file:
+    file = document.file or (element.file if element is not None else None)
+    if not file:
         raise ExtractionError("the file is no longer there")
     try:
-        return default_storage.open(element.file.name, "rb")
+        return default_storage.open(file.name, "rb")
     except FileNotFoundError:
         raise ExtractionError("the file is no longer there") from None
 

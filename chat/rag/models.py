@@ -32,6 +32,9 @@ class Document(models.Model):
     element = models.ForeignKey(
         "chat.Element", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
     )
+    # The file of a library document; a thread's document reads its element's file.
+    file = models.FileField(upload_to="library/", blank=True)
+    size = models.PositiveBigIntegerField(default=0)
     name = models.CharField(max_length=255)
     mime = models.CharField(max_length=127, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)

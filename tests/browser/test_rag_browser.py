@@ -112,3 +112,36 @@ def test_ask_a_question_about_an_uploaded_pdf_and_open_its_source(
     page.screenshot(path=str(shots_dir / "rag-answer-and-source.png"))
     panel.get_by_role("button", name="Close the panel").click()
     expect(panel).to_be_hidden()
+
+
+def test_a_document_in_the_library_answers_in_a_new_chat(rag_page: Page, shots_dir: Path) -> None:
+    page = rag_page
+    sign_up(page)
+    page.get_by_role("link", name="My documents").click()
+    expect(page.get_by_role("heading", name="My documents")).to_be_visible()
+    expect(page.locator(".library__empty")).to_be_visible()
+
+    page.locator("#library-files").set_input_files(
+        {"name": "handbook.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes([COVER, FACTS])}
+    )
+    page.get_by_role("button", name="Upload").click()
+    document = page.locator(".library-document", has_text="handbook.pdf")
+    # Read in the background; the list follows it to the end without a reload.
+    expect(document.locator(".library-document__meta")).to_contain_text("Ready", timeout=60_000)
+    expect(page.locator(".library-document__progress")).to_have_count(0)
+    page.screenshot(path=str(shots_dir / "library.png"))
+
+    # A wrong kind of file is refused with the reason, and the list is kept.
+    page.locator("#library-files").set_input_files(
+        {"name": "photo.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + bytes(64)}
+    )
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("alert")).to_contain_text("cannot be read")
+    expect(document).to_be_visible()
+
+    # Any chat finds it.
+    page.get_by_role("link", name="Back to chat").click()
+    send(page, "When is the boiler serviced?")
+    answer = assistant_messages(page).filter(has_text="Here is what your documents say").last
+    expect(answer).to_contain_text("serviced every October by Heatwell", timeout=30_000)
+    expect(answer).to_contain_text(SOURCE)

@@ -1,0 +1,188 @@
+"""The personal library: documents a user keeps for every conversation of theirs.
+
+A library document belongs to no thread, so its reading cannot report into a chat: its
+progress is the document's own status and passage count, which the library page shows
+as it changes. Reading runs on a Celery worker when REDIS_URL is set, in the web process
+otherwise; reading again is safe (the old passages are replaced), so a worker lost half
+way hands the task to another, and a document nobody is reading any more is failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
+from django.utils import timezone
+
+from chat.engine import uploads
+from chat.engine.errors import UserFacingError
+from chat.engine.tasks import spawn
+
+from .extract import ExtractionError, supported
+from .index import index_document
+from .models import Document
+
+logger = logging.getLogger(__name__)
+
+IN_PROGRESS = (Document.Status.QUEUED, Document.Status.PROCESSING)
+
+
+class LibraryRefused(UserFacingError):
+    pass
+
+
+def owned(owner: Any) -> Any:
+    return Document.objects.filter(owner=owner, thread__isnull=True)
+
+
+def listing(owner: Any) -> list[Document]:
+    fail_abandoned(owner)
+    return list(owned(owner).order_by("-created_at"))
+
+
+def store(owner: Any, files: list[UploadedFile], limits: uploads.Limits) -> list[Document]:
+    """Checks every file first (size, content type, readable kind), then keeps them all,
+    or none."""
+    if not files:
+        raise LibraryRefused("No file was sent.")
+    if len(files) > limits.max_files:
+        raise LibraryRefused(f"At most {limits.max_files} files can be sent at once.")
+    checked: list[tuple[UploadedFile, str, str]] = []
+    for upload in files:
+        name = uploads.clean_name(upload.name or "file")
+        if upload.size > limits.max_bytes:
+            mb = limits.max_bytes / 1024 / 1024
+            raise LibraryRefused(f"{name} is too large (at most {mb:g} MB).")
+        if upload.size == 0:
+            raise LibraryRefused(f"{name} is empty.")
+        upload.seek(0)
+        mime = uploads.sniff(upload.read(uploads.SNIFF_BYTES), name)
+        upload.seek(0)
+        if not supported(mime, name):
+            raise LibraryRefused(
+                f"{name}: files of type {mime} cannot be read; "
+                "send text, Markdown, HTML, PDF or Word (.docx) documents."
+            )
+        checked.append((upload, name, mime))
+    stored: list[Document] = []
+    try:
+        for upload, name, mime in checked:
+            path = default_storage.save(
+                f"library/{owner.pk}/{uuid.uuid4().hex}/{uploads.storage_name(name)}", upload
+            )
+            stored.append(
+                Document.objects.create(
+                    owner=owner, name=name, mime=mime, file=path, size=upload.size
+                )
+            )
+    except Exception:
+        for document in stored:
+            forget(document)
+        raise
+    return stored
+
+
+def forget(document: Document) -> None:
+    """Deletes the document, its passages and its file."""
+    if document.file:
+        default_storage.delete(document.file.name)
+    document.delete()
+
+
+def remove(owner: Any, document_id: Any) -> bool:
+    document = owned(owner).filter(pk=document_id).first()
+    if document is None:
+        return False
+    forget(document)
+    return True
+
+
+def fail_abandoned(owner: Any = None) -> int:
+    """Documents whose reading stopped reporting (its worker died) are failed, so the
+    owner sees it and can try again."""
+    before = timezone.now() - timedelta(seconds=settings.CHAT_JOB_STALE_SECONDS)
+    abandoned = Document.objects.filter(
+        thread__isnull=True, status__in=IN_PROGRESS, updated_at__lt=before
+    )
+    if owner is not None:
+        abandoned = abandoned.filter(owner=owner)
+    return abandoned.update(
+        status=Document.Status.FAILED,
+        error="Reading it stopped half way. Try again.",
+        updated_at=timezone.now(),
+    )
+
+
+async def start(document: Document) -> None:
+    """Hands the document to a worker (or reads it in this process, embedded)."""
+    if settings.CHAT_JOBS_IN_PROCESS:
+        # A context of its own: the request that started it (and its thread, which
+        # database calls would otherwise go back to) ends long before the reading does.
+        spawn(read(document.pk), name=f"library-{document.pk}", context=contextvars.Context())
+    else:
+        from chat.tasks import read_library_document
+
+        await sync_to_async(read_library_document.delay)(str(document.pk))
+
+
+async def retry(owner: Any, document_id: Any) -> Document | None:
+    document = await owned(owner).filter(pk=document_id).afirst()
+    if document is None:
+        return None
+    await _set(document, status=Document.Status.QUEUED, error="", chunk_count=0)
+    await start(document)
+    return document
+
+
+async def _set(document: Document, **fields: Any) -> None:
+    fields["updated_at"] = timezone.now()
+    for name, value in fields.items():
+        setattr(document, name, value)
+    await Document.objects.filter(pk=document.pk).aupdate(**fields)
+
+
+async def read(document_id: Any) -> None:
+    """Reads, splits and indexes one library document, reporting as it goes."""
+    claimed = await Document.objects.filter(
+        Q(pk=document_id) & Q(thread__isnull=True) & Q(status__in=IN_PROGRESS)
+    ).aupdate(status=Document.Status.PROCESSING, error="", updated_at=timezone.now())
+    if not claimed:
+        return
+    document = await Document.objects.aget(pk=document_id)
+
+    async def progress(count: int) -> None:
+        # Also the heartbeat: a document that stops moving is taken for abandoned.
+        await _set(document, chunk_count=count)
+
+    try:
+        result = await index_document(document, progress)
+    except ExtractionError as error:
+        await _set(document, status=Document.Status.FAILED, error=str(error).capitalize() + ".")
+        return
+    except asyncio.CancelledError:
+        await asyncio.shield(_set(document, status=Document.Status.FAILED, error="Stopped."))
+        raise
+    except Exception as error:
+        logger.exception("Reading library document %s failed", document_id)
+        await _set(
+            document,
+            status=Document.Status.FAILED,
+            error=f"Reading it failed ({type(error).__name__}). Try again.",
+        )
+        return
+    await _set(
+        document,
+        status=Document.Status.READY,
+        chunk_count=result.chunks,
+        char_count=result.chars,
+        truncated=result.truncated,
+    )
