@@ -1,0 +1,104 @@
+"""Sign-in from an authenticating proxy's header, and two-factor sign-in for staff."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from chat.engine.registry import hooks
+
+from . import sign_in
+
+logger = logging.getLogger(__name__)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+SESSION_FLAG = "chat_sso_header"
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Only the proxy itself may vouch for a user: anyone else could send the header."""
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(
+        address in network for network in _networks(tuple(settings.CHAT_SSO_TRUSTED_PROXIES))
+    )
+
+
+class SsoHeaderMiddleware:
+    """Signs in whoever the trusted proxy's header (CHAT_SSO_HEADER) names, through
+    `@cl.header_auth_callback` when there is one. From any other address the header is
+    ignored. Needs no trusted proxies configured to do nothing at all."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.CHAT_SSO_TRUSTED_PROXIES
+            and (settings.CHAT_SSO_HEADER or hooks.header_auth_callback is not None)
+            and from_trusted_proxy(request)
+        ):
+            self.sign_in(request)
+        return self.get_response(request)
+
+    def sign_in(self, request: HttpRequest) -> None:
+        header = settings.CHAT_SSO_HEADER
+        email = request.headers.get(header, "").strip().lower() if header else ""
+        current = request.user if request.user.is_authenticated else None
+        if current is not None and (not header or current.email == email or not email):
+            return  # already this person: the hook is asked once per sign-in
+        try:
+            chat_user = sign_in.header_user(request.headers, email)
+            user = sign_in.account_for(chat_user, check_domain=True) if chat_user else None
+        except sign_in.SignInRefused as refused:
+            logger.warning("SSO header sign-in refused: %s", refused)
+            user = None
+        if current is not None and (user is None or user.pk != current.pk):
+            logout(request)  # the proxy now speaks for someone else, or for nobody
+        if user is not None and (current is None or user.pk != current.pk):
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SESSION_FLAG] = True
+
+
+# Pages a staff member without an authenticator may still open: setting one up, signing
+# out, and what those pages need.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/favicon")
+
+
+class StaffMfaMiddleware:
+    """With CHAT_MFA_REQUIRED_FOR_STAFF, staff set up an authenticator app before anything
+    else. A session the SSO proxy signed in is left alone: the proxy does its own MFA."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.CHAT_MFA_REQUIRED_FOR_STAFF and self.must_enroll(request):
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+    @staticmethod
+    def must_enroll(request: HttpRequest) -> bool:
+        from allauth.mfa.models import Authenticator
+
+        user = request.user
+        if not (user.is_authenticated and user.is_staff):
+            return False
+        if request.path.startswith(MFA_EXEMPT_PREFIXES) or request.session.get(SESSION_FLAG):
+            return False
+        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

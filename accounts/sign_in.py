@@ -1,0 +1,120 @@
+"""Company sign-in rules, shared by every way in: the password form, OAuth providers and
+the SSO proxy's header.
+
+The assistant's hooks (`@cl.password_auth_callback`, `@cl.oauth_callback`,
+`@cl.header_auth_callback`) accept a person by returning a `cl.User`, reject them by
+returning None, or enrich them through the returned user's display name and metadata,
+which are kept on the account and reach `cl.user_session.get("user")`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+
+from chat.engine.registry import hooks
+from chat.sdk.types import User as ChatUser
+
+
+class SignInRefused(PermissionDenied):
+    """A company rule or an auth hook turned the person away."""
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
+
+
+def email_allowed(email: str) -> bool:
+    """Whether the company's allow-list of email domains (if any) admits this address."""
+    allowed = settings.CHAT_ALLOWED_EMAIL_DOMAINS
+    return not allowed or email_domain(email) in allowed
+
+
+def email_for(identifier: str) -> str:
+    """The account's email for a hook's identifier: itself when it is an address, else
+    `<identifier>@localhost` (Chainlit apps often name users "admin")."""
+    identifier = identifier.strip()
+    return identifier.lower() if "@" in identifier else f"{identifier.lower()}@localhost"
+
+
+def call(fn: Callable[..., Any], *args: Any) -> Any:
+    """Calls a hook, sync or async, with as many of the arguments as it declares (Chainlit
+    added `id_token` to oauth_callback later; older hooks take four)."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    if parameters and not any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        args = args[
+            : len([p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+        ]
+    result = fn(*args)
+    if inspect.isawaitable(result):
+
+        async def wait() -> Any:
+            return await result
+
+        result = async_to_sync(wait)()
+    if result is not None and not isinstance(result, ChatUser):
+        raise TypeError(f"{getattr(fn, '__name__', fn)} must return a cl.User or None.")
+    return result
+
+
+def apply_profile(user: Any, chat_user: ChatUser, *, save: bool = True) -> Any:
+    """Keeps what a hook said about the person on their account."""
+    if chat_user.display_name:
+        user.display_name = chat_user.display_name[:150]
+    user.metadata = {**(user.metadata or {}), **(chat_user.metadata or {})}
+    if save and user.pk:
+        user.save(update_fields=["display_name", "metadata"])
+    return user
+
+
+def account_for(chat_user: ChatUser, *, check_domain: bool) -> Any:
+    """The account a hook's user stands for, made on first sign-in."""
+    email = email_for(chat_user.identifier)
+    model = get_user_model()
+    user = model.objects.filter(email__iexact=email).first()
+    if user is None:
+        if check_domain and not email_allowed(email):
+            raise SignInRefused("This email domain may not sign in here.")
+        user = model.objects.create_user(email=email, password=None)
+    if not user.is_active:
+        raise SignInRefused("This account is disabled.")
+    return apply_profile(user, chat_user)
+
+
+def password_sign_in(login: str, password: str) -> Any:
+    """Asks `@cl.password_auth_callback`; its cl.User signs in, None refuses."""
+    chat_user = call(hooks.password_auth_callback, login, password)
+    if chat_user is None:
+        raise SignInRefused("The sign-in hook refused these credentials.")
+    return account_for(chat_user, check_domain=False)
+
+
+def oauth_user(
+    provider_id: str, token: str, raw_user_data: dict, email: str, id_token: str | None
+) -> ChatUser | None:
+    """What `@cl.oauth_callback` makes of a provider's sign-in (None: refused)."""
+    default_user = ChatUser(
+        identifier=email,
+        display_name=raw_user_data.get("name") or None,
+        metadata={"provider": provider_id},
+    )
+    if hooks.oauth_callback is None:
+        return default_user
+    return call(hooks.oauth_callback, provider_id, token, raw_user_data, default_user, id_token)
+
+
+def header_user(headers: Mapping[str, str], email: str) -> ChatUser | None:
+    """Who the SSO proxy's headers say is signing in (None: nobody)."""
+    default_user = ChatUser(identifier=email, metadata={"provider": "header"}) if email else None
+    if hooks.header_auth_callback is None:
+        return default_user
+    return call(hooks.header_auth_callback, headers)

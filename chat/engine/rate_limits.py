@@ -1,0 +1,62 @@
+"""How fast one user may send chat messages (CHAT_MESSAGE_RATE_LIMIT, "<count>/<seconds>").
+
+Counted in Django's cache (Redis with REDIS_URL, so every web instance shares the count;
+this process's memory otherwise), in fixed windows. A refused message is not stored and
+the page puts it back in the composer, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from .errors import UserFacingError
+
+
+class MessageRateLimited(UserFacingError):
+    keeps_draft = True
+
+
+def parse_rate(rate: str) -> tuple[int, int] | None:
+    """(count, seconds) from "20/60"; None for no limit. A bad value fails loudly at use."""
+    rate = (rate or "").strip()
+    if not rate or rate == "0":
+        return None
+    count, _slash, seconds = rate.partition("/")
+    parsed = int(count), int(seconds or 60)
+    if parsed[0] < 1 or parsed[1] < 1:
+        raise ValueError(f"CHAT_MESSAGE_RATE_LIMIT must be <count>/<seconds>, not {rate!r}")
+    return parsed
+
+
+async def check_message_rate(user: Any) -> None:
+    """Counts one message of this user; refuses it when over the limit."""
+    rate = parse_rate(settings.CHAT_MESSAGE_RATE_LIMIT)
+    if rate is None:
+        return
+    count, seconds = rate
+    now = time.time()
+    window = int(now // seconds)
+    key = f"chat:message-rate:{user.pk}:{seconds}:{window}"
+    if await cache.aadd(key, 1, timeout=seconds + 1):
+        sent = 1
+    else:
+        try:
+            sent = await cache.aincr(key)
+        except ValueError:  # the window's key expired between the two calls
+            await cache.aset(key, 1, timeout=seconds + 1)
+            sent = 1
+    if sent > count:
+        wait = max(1, math.ceil((window + 1) * seconds - now))
+        raise MessageRateLimited(
+            _(
+                "You are sending messages faster than %(count)s in %(seconds)s seconds. "
+                "Your message was not sent: send it again in %(wait)s seconds."
+            )
+            % {"count": count, "seconds": seconds, "wait": wait}
+        )
