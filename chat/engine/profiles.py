@@ -1,0 +1,213 @@
+"""Chat profiles and starters: what the assistant offers when a chat starts.
+
+The assistant declares them with `@cl.set_chat_profiles` and `@cl.set_starters`; they
+may depend on the user (and the language), so they are asked for each time a new chat
+is shown. The chosen profile is stored on the thread, where reviewers can filter by it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from chat.models import Message, Thread
+
+from .errors import UserFacingError
+from .registry import hooks
+
+logger = logging.getLogger(__name__)
+
+MAX_PROFILE_NAME = 100
+
+
+class ProfileRefused(UserFacingError):
+    pass
+
+
+@dataclass(frozen=True)
+class Starter:
+    label: str
+    message: str
+    icon: str = ""
+    command: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str = ""
+    icon: str = ""
+    default: bool = False
+    display_name: str = ""
+    starters: tuple[Starter, ...] | None = None
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.name
+
+
+@dataclass(frozen=True)
+class StartOptions:
+    """What a new chat offers: the profiles (with the current one) and the starters."""
+
+    profiles: tuple[Profile, ...] = ()
+    current: Profile | None = None
+    starters: tuple[Starter, ...] = field(default_factory=tuple)
+
+
+def sdk_user(user: Any) -> Any:
+    """The signed-in user as the public API's `cl.User`, as hooks receive it."""
+    from chat.sdk.types import User  # a plain data type; the SDK builds on the engine
+
+    return User(identifier=user.email, display_name=user.shown_name, metadata={"id": str(user.pk)})
+
+
+def _field(item: Any, name: str, default: Any = None) -> Any:
+    return item.get(name, default) if isinstance(item, dict) else getattr(item, name, default)
+
+
+def _starter(item: Any) -> Starter | None:
+    label, message = _field(item, "label"), _field(item, "message")
+    if not isinstance(label, str) or not isinstance(message, str) or not label or not message:
+        logger.warning("A starter needs a label and a message; left out: %r", item)
+        return None
+    return Starter(
+        label=label,
+        message=message,
+        icon=_field(item, "icon") or "",
+        command=_field(item, "command") or "",
+    )
+
+
+def _starters(items: Any) -> tuple[Starter, ...]:
+    return tuple(s for s in (_starter(i) for i in items or ()) if s is not None)
+
+
+def _profile(item: Any) -> Profile | None:
+    name = _field(item, "name")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_PROFILE_NAME:
+        logger.warning("A chat profile needs a name of 1 to 100 characters; left out: %r", item)
+        return None
+    starters = _field(item, "starters")
+    return Profile(
+        name=name,
+        description=_field(item, "markdown_description") or "",
+        icon=_field(item, "icon") or "",
+        default=bool(_field(item, "default", False)),
+        display_name=_field(item, "display_name") or "",
+        starters=None if starters is None else _starters(starters),
+    )
+
+
+async def _ask(hook: Any, user: Any) -> Any:
+    from .session import call_hook
+
+    return await call_hook(hook, sdk_user(user), translation.get_language())
+
+
+async def available(user: Any) -> tuple[Profile, ...]:
+    """The profiles this user may choose from; none when the assistant declares none."""
+    if hooks.set_chat_profiles is None:
+        return ()
+    profiles: list[Profile] = []
+    for item in await _ask(hooks.set_chat_profiles, user) or ():
+        profile = _profile(item)
+        if profile is not None and all(p.name != profile.name for p in profiles):
+            profiles.append(profile)
+    return tuple(profiles)
+
+
+def default_of(profiles: tuple[Profile, ...]) -> Profile | None:
+    """The profile marked default, else the first one, as Chainlit picks it."""
+    return next((p for p in profiles if p.default), profiles[0] if profiles else None)
+
+
+def find(profiles: tuple[Profile, ...], name: str) -> Profile | None:
+    return next((p for p in profiles if p.name == name), None)
+
+
+async def starters_for(user: Any, profile: Profile | None) -> tuple[Starter, ...]:
+    """A profile's own starters replace the assistant's general ones."""
+    if profile is not None and profile.starters is not None:
+        return profile.starters
+    if hooks.set_starters is None:
+        return ()
+    return _starters(await _ask(hooks.set_starters, user))
+
+
+async def has_user_messages(thread_id: UUID) -> bool:
+    return await Message.objects.filter(
+        thread_id=thread_id, author_kind=Message.Author.USER
+    ).aexists()
+
+
+async def ensure_profile(thread: Thread, user: Any) -> tuple[Profile, ...]:
+    """Gives a thread without a profile the default one (when the assistant has profiles).
+
+    The picker never blocks: a new chat is already in the default profile, and the user
+    may type at once or pick another.
+    """
+    profiles = await available(user)
+    chosen = default_of(profiles)
+    if (
+        chosen is not None
+        and find(profiles, thread.chat_profile) is None
+        and (not thread.chat_profile or not await has_user_messages(thread.id))
+    ):
+        thread.chat_profile = chosen.name
+        await Thread.objects.filter(pk=thread.pk).aupdate(chat_profile=chosen.name)
+    return profiles
+
+
+async def start_options(thread: Thread, user: Any) -> StartOptions:
+    """The picker and the starters for a chat the user has not written in yet."""
+    profiles = await ensure_profile(thread, user)
+    current = find(profiles, thread.chat_profile)
+    return StartOptions(
+        profiles=profiles, current=current, starters=await starters_for(user, current)
+    )
+
+
+async def check_choice(thread_id: UUID, user: Any, name: Any) -> Profile:
+    """The profile the user picked, if it is one of theirs and the chat has not begun."""
+    if not isinstance(name, str):
+        raise ProfileRefused(_("Choose one of the offered profiles."))
+    profile = find(await available(user), name)
+    if profile is None:
+        raise ProfileRefused(_("There is no profile named “%(name)s”.") % {"name": name[:100]})
+    if await has_user_messages(thread_id):
+        raise ProfileRefused(
+            _("A chat keeps the profile it started with: start a new chat to use another.")
+        )
+    return profile
+
+
+def page_options(thread: Thread, user: Any) -> dict[str, Any]:
+    """What the chat page draws around the conversation, from the thread as stored.
+
+    Called from a (sync) view: the assistant's hooks may be async.
+    """
+    from asgiref.sync import async_to_sync
+
+    from . import chat_settings, commands
+
+    try:
+        options = async_to_sync(start_options)(thread, user)
+    except Exception:
+        # A failing hook must not take the page down: the chat says so when it starts.
+        logger.exception("set_chat_profiles or set_starters failed")
+        options = StartOptions()
+    inputs = chat_settings.inputs_of(thread)
+    saved = thread.metadata.get("user_session", {}).get("chat_settings") or {}
+    return {
+        "options": options,
+        "written": Message.objects.filter(thread=thread, author_kind=Message.Author.USER).exists(),
+        "settings_inputs": inputs,
+        "settings_values": chat_settings.current_values(inputs, saved),
+        "commands": commands.commands_of(thread),
+    }

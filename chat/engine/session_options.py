@@ -1,0 +1,125 @@
+"""What a chat session offers beside the conversation: its profile, its settings panel and
+its composer commands. Mixed into ChatSession; each change is stored, then pushed."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from asgiref.sync import sync_to_async
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from chat.models import Element, Message, Step, Thread
+from chat.rendering import chat_start, fragments
+
+from . import chat_settings, commands, control, elements, profiles
+from .registry import hooks
+
+if TYPE_CHECKING:
+    from .session import ChatSession
+
+logger = logging.getLogger(__name__)
+
+# What a chat keeps of its start; a new profile starts it afresh without them.
+STARTED_KEYS = ("user_session", "started", chat_settings.INPUTS_KEY, commands.COMMANDS_KEY)
+
+
+@sync_to_async
+def _restart(thread_id: UUID, profile: str) -> Thread:
+    """Empties a chat the user has not written in, for a start with another profile."""
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().get(pk=thread_id)
+        Step.objects.filter(thread=thread).delete()
+        Message.objects.filter(thread=thread).delete()
+        Element.objects.filter(thread=thread, kind="tasklist").delete()
+        for key in STARTED_KEYS:
+            thread.metadata.pop(key, None)
+        thread.chat_profile = profile
+        thread.save(update_fields=["chat_profile", "metadata"])
+    return thread
+
+
+class SessionOptions:
+    """The part of ChatSession that handles profiles, settings and commands."""
+
+    def _load_options(self: ChatSession, thread: Thread) -> None:
+        self.settings_inputs = chat_settings.inputs_of(thread)
+        self.commands = commands.commands_of(thread)
+        self._start_hidden = False
+
+    # -- profiles -----------------------------------------------------------------------
+    async def _settle_profile(self: ChatSession) -> None:
+        """A new chat runs in the default profile until the user picks another."""
+        if hooks.set_chat_profiles is None:
+            return
+        try:
+            thread = await Thread.objects.aget(pk=self.thread_id)
+            await profiles.ensure_profile(thread, self.user)
+        except Exception as error:
+            logger.exception("set_chat_profiles failed")
+            await self.send_error(f"{type(error).__name__}: {error}")
+            return
+        self.user_session["chat_profile"] = thread.chat_profile or None
+
+    async def choose_profile(self: ChatSession, name: Any) -> None:
+        profile = await profiles.check_choice(self.thread_id, self.user, name)
+        if profile.name != self.user_session.get("chat_profile"):
+            self._spawn_run(self._switch_profile(profile), "profile")
+
+    async def _switch_profile(self: ChatSession, profile: profiles.Profile) -> None:
+        """As in Chainlit, another profile is another chat: it starts over, empty."""
+        thread = await _restart(self.thread_id, profile.name)
+        kept = {k: self.user_session[k] for k in ("id", "user", "env", "client_type")}
+        self.user_session.clear()
+        self.user_session.update(kept, chat_profile=profile.name, chat_settings={})
+        self.settings_inputs, self.commands, self.context_messages = [], [], []
+        self.started = False
+        options = await profiles.start_options(thread, self.user)
+        await self.emitter.push(
+            fragments.messages([], oob=True)
+            + await sync_to_async(elements.task_lists_html)(thread)
+            + chat_start.chat_start(options, show=True)
+            + chat_start.profile_badge(profile.name, profile)
+            + chat_start.settings_panel([], {})
+            + chat_start.commands([])
+        )
+        await self._start()
+
+    async def _hide_start(self: ChatSession) -> None:
+        """The picker and the starters are for a chat the user has not written in yet."""
+        if not self._start_hidden:
+            self._start_hidden = True
+            await self.emitter.push(chat_start.chat_start(None, show=False))
+
+    # -- settings -------------------------------------------------------------------------
+    async def publish_settings(self: ChatSession, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        """Draws the settings panel; returns the values in force (saved ones kept on resume)."""
+        inputs = chat_settings.check_inputs(inputs)
+        values = chat_settings.current_values(inputs, self.user_session.get("chat_settings") or {})
+        self.settings_inputs = inputs
+        self.user_session["chat_settings"] = values
+        await chat_settings.save_inputs(self.thread_id, inputs)
+        await self.emitter.push(chat_start.settings_panel(inputs, values))
+        return dict(values)
+
+    async def update_settings(self: ChatSession, submitted: dict[str, Any]) -> None:
+        """Checks every value against its widget; only then saves and tells the assistant."""
+        current = self.user_session.get("chat_settings") or {}
+        values = chat_settings.apply(self.settings_inputs, current, submitted)
+        self.user_session["chat_settings"] = values
+        await self.save_state()
+        await control.share_settings(self.thread_id, values)
+        await self.emitter.push(
+            chat_start.settings_panel(self.settings_inputs, values)
+            + fragments.notice(_("Settings saved."), level="info")
+        )
+        if hooks.on_settings_update is not None:
+            self._spawn_run(self._invoke(hooks.on_settings_update, dict(values)), "settings")
+
+    # -- commands -------------------------------------------------------------------------
+    async def publish_commands(self: ChatSession, offered: list[dict[str, Any]]) -> None:
+        self.commands = commands.check_commands(offered)
+        await commands.save(self.thread_id, self.commands)
+        await self.emitter.push(chat_start.commands(self.commands))

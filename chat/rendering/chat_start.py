@@ -1,0 +1,130 @@
+"""What a chat shows around the conversation: its profile, the starters, the settings
+panel and the composer's commands. Each is one partial with a stable id, used by the page
+and pushed as an out-of-band swap when the assistant changes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from .markdown import render_markdown
+
+FRAGMENTS = "chat/fragments/"
+
+
+def icon_kind(icon: str) -> str:
+    """How an icon can be shown: a picture (a URL or path), a short glyph, or not at all.
+
+    Chainlit also takes icon names of its icon set; those have no picture here.
+    """
+    if not icon:
+        return ""
+    if icon.startswith(("/", "http://", "https://")):
+        return "image"
+    if len(icon) <= 4 and not icon.isascii():
+        return "glyph"
+    return ""
+
+
+def _profile_context(profile: Any) -> dict[str, Any]:
+    return {
+        "name": profile.name,
+        "shown_name": profile.shown_name,
+        "icon": profile.icon,
+        "icon_kind": icon_kind(profile.icon),
+        "description_html": render_markdown(profile.description) if profile.description else "",
+    }
+
+
+def _starter_context(starter: Any) -> dict[str, Any]:
+    return {
+        "label": starter.label,
+        "message": starter.message,
+        "command": starter.command,
+        "icon": starter.icon,
+        "icon_kind": icon_kind(starter.icon),
+    }
+
+
+def start_context(options: Any | None, *, show: bool) -> dict[str, Any]:
+    """`options` are the engine's StartOptions; `show` is false once the user has written."""
+    if options is None or not show:
+        return {"start_profiles": [], "start_starters": [], "current_profile": ""}
+    return {
+        "start_profiles": [_profile_context(p) for p in options.profiles]
+        if len(options.profiles) > 1
+        else [],
+        "start_starters": [_starter_context(s) for s in options.starters],
+        "current_profile": options.current.name if options.current else "",
+    }
+
+
+def chat_start(options: Any | None, *, show: bool, oob: bool = True) -> str:
+    return render_to_string(
+        FRAGMENTS + "chat_start.html", {**start_context(options, show=show), "oob": oob}
+    )
+
+
+def profile_badge_context(name: str, profile: Any | None) -> dict[str, Any]:
+    """The thread's profile as its header shows it, even one the assistant no longer offers."""
+    if profile is not None:
+        return {"badge": _profile_context(profile)}
+    return {"badge": {"name": name, "shown_name": name, "icon_kind": ""} if name else None}
+
+
+def profile_badge(name: str, profile: Any | None, *, oob: bool = True) -> str:
+    return render_to_string(
+        FRAGMENTS + "thread_profile.html", {**profile_badge_context(name, profile), "oob": oob}
+    )
+
+
+# -- chat settings ---------------------------------------------------------------------
+def _widget_context(index: int, widget: dict[str, Any], value: Any) -> dict[str, Any]:
+    kind = widget["type"]
+    context = {
+        **widget,
+        "dom_id": f"setting-{index}",
+        "name": f"setting:{widget['id']}",
+        "value": value,
+        "help_id": f"setting-{index}-help" if widget.get("description") else "",
+    }
+    if kind in ("select", "radio", "multiselect"):
+        chosen = value if isinstance(value, list) else [value]
+        context["choices"] = [
+            {**item, "chosen": item["value"] in chosen, "dom_id": f"setting-{index}-{n}"}
+            for n, item in enumerate(widget.get("items", []))
+        ]
+    elif kind == "tags":
+        context["text"] = ", ".join(value or [])
+    elif kind == "numberinput":
+        context["text"] = "" if value is None else value
+    return context
+
+
+def settings_context(inputs: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "settings_widgets": [
+            _widget_context(n, w, values.get(w["id"], w.get("initial")))
+            for n, w in enumerate(inputs)
+        ]
+    }
+
+
+def settings_panel(inputs: list[dict[str, Any]], values: dict[str, Any]) -> str:
+    """The panel and its header button, both swapped out of band."""
+    context = {**settings_context(inputs, values), "oob": True}
+    return render_to_string(FRAGMENTS + "settings_button.html", context) + render_to_string(
+        FRAGMENTS + "settings_panel.html", context
+    )
+
+
+# -- commands --------------------------------------------------------------------------
+def commands_context(commands: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"commands": [{**c, "icon_kind": icon_kind(c["icon"])} for c in commands]}
+
+
+def commands(commands: list[dict[str, Any]]) -> str:
+    return render_to_string(
+        FRAGMENTS + "commands.html", {**commands_context(commands), "oob": True}
+    )

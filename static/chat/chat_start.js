@@ -1,0 +1,239 @@
+/* Around the conversation: starters, the chat settings dialog, and the composer's commands
+   (the "/" menu, with keyboard navigation, and the command buttons). No framework. */
+(function () {
+  "use strict";
+
+  function composerForm() { return document.getElementById("composer"); }
+  function box() { return document.getElementById("message-input"); }
+  function menu() { return document.getElementById("command-menu"); }
+  function commandField() {
+    var form = composerForm();
+    return form && form.querySelector('input[name="command"]');
+  }
+
+  // -- commands ---------------------------------------------------------------------------
+  function options() {
+    var list = menu();
+    return list ? Array.prototype.slice.call(list.querySelectorAll('[role="option"]')) : [];
+  }
+
+  function optionFor(id) {
+    return options().filter(function (o) { return o.dataset.command === id; })[0] || null;
+  }
+
+  function visibleOptions() {
+    return options().filter(function (o) { return !o.hidden; });
+  }
+
+  function menuOpen() { var list = menu(); return !!list && !list.hidden; }
+
+  function setActive(option) {
+    options().forEach(function (o) { o.setAttribute("aria-selected", o === option ? "true" : "false"); });
+    var input = box();
+    if (option) {
+      input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function activeOption() {
+    return visibleOptions().filter(function (o) { return o.getAttribute("aria-selected") === "true"; })[0] || null;
+  }
+
+  function closeMenu() {
+    var list = menu();
+    if (list) list.hidden = true;
+    var input = box();
+    if (input) { input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
+  }
+
+  // Typing "/" and then letters at the start of the box lists the matching commands.
+  function filterMenu() {
+    var input = box();
+    var list = menu();
+    if (!input || !list || !options().length) return closeMenu();
+    var typed = /^\/(\S*)$/.exec(input.value);
+    if (!typed) return closeMenu();
+    var query = typed[1].toLowerCase();
+    var shown = [];
+    options().forEach(function (o) {
+      var id = o.dataset.command.toLowerCase();
+      o.hidden = id.indexOf(query) === -1;
+      if (!o.hidden) shown.push(o);
+    });
+    // Those that start with what was typed come first.
+    shown.sort(function (a, b) {
+      return (a.dataset.command.toLowerCase().indexOf(query) === 0 ? 0 : 1) -
+        (b.dataset.command.toLowerCase().indexOf(query) === 0 ? 0 : 1);
+    });
+    shown.forEach(function (o) { list.appendChild(o); });
+    if (!shown.length) return closeMenu();
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    if (shown.indexOf(activeOption()) === -1) setActive(shown[0]);
+  }
+
+  function selectedCommand() { var field = commandField(); return field ? field.value : ""; }
+
+  function showSelection() {
+    var id = selectedCommand();
+    var chip = document.getElementById("command-chip");
+    if (chip) {
+      chip.hidden = !id;
+      chip.querySelector(".command-chip__name").textContent = id ? "/" + id : "";
+    }
+    document.querySelectorAll("[data-command-button]").forEach(function (button) {
+      button.setAttribute("aria-pressed", button.dataset.commandButton === id ? "true" : "false");
+    });
+  }
+
+  function selectCommand(id) {
+    var field = commandField();
+    if (!field) return;
+    field.value = id || "";
+    showSelection();
+  }
+
+  function chooseFromMenu(option) {
+    selectCommand(option.dataset.command);
+    var input = box();
+    input.value = "";
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    closeMenu();
+    input.focus();
+  }
+
+  // After the assistant changes its commands: keep a choice that still exists, else take
+  // the one it preselects.
+  function syncCommands() {
+    var id = selectedCommand();
+    if (id && !optionFor(id)) id = "";
+    if (!id) {
+      var preselected = options().filter(function (o) { return o.hasAttribute("data-preselected"); })[0];
+      if (preselected) id = preselected.dataset.command;
+    }
+    selectCommand(id);
+    var input = box();
+    if (input) {
+      input.setAttribute("aria-autocomplete", "list");
+      input.setAttribute("aria-controls", "command-menu");
+    }
+    if (menuOpen()) filterMenu();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var input = box();
+    if (event.target !== input) return;
+    if (event.key === "Backspace" && !input.value && selectedCommand()) {
+      selectCommand("");
+      return;
+    }
+    if (!menuOpen()) return;
+    var shown = visibleOptions();
+    var at = shown.indexOf(activeOption());
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      setActive(shown[(at + step + shown.length) % shown.length]);
+    } else if ((event.key === "Enter" && !event.shiftKey) || event.key === "Tab") {
+      if (at === -1) return;
+      chooseFromMenu(shown[at]);
+    } else if (event.key === "Escape") {
+      closeMenu();
+    } else {
+      return;
+    }
+    // Handled here: the composer must not also send on this Enter.
+    event.preventDefault();
+    event.stopPropagation();
+  }, true);
+
+  document.addEventListener("input", function (event) {
+    if (event.target === box()) filterMenu();
+  });
+
+  document.addEventListener("focusout", function (event) {
+    if (event.target === box()) setTimeout(function () { if (document.activeElement !== box()) closeMenu(); }, 150);
+  });
+
+  document.addEventListener("mousedown", function (event) {
+    // Keeps the focus in the box while an option is clicked.
+    if (event.target.closest && event.target.closest("#command-menu [role=option]")) event.preventDefault();
+  });
+
+  document.addEventListener("htmx:wsConfigSend", function (event) {
+    if (event.target.id !== "composer" || event.defaultPrevented) return;
+    var id = event.detail.parameters.command;
+    var option = id && optionFor(id);
+    // A persistent command stays chosen for the next message; any other is used once.
+    if (!option || !option.hasAttribute("data-persistent")) selectCommand("");
+    closeMenu();
+  });
+
+  // -- starters and settings -------------------------------------------------------------
+  function openSettings() {
+    var dialog = document.getElementById("settings-dialog");
+    if (!dialog || dialog.open) return;
+    dialog.showModal();
+    var first = dialog.querySelector("input:not([type=hidden]), select, textarea");
+    if (first) first.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target : null;
+    if (!target) return;
+    var option = target.closest("#command-menu [role=option]");
+    if (option) { chooseFromMenu(option); return; }
+    var button = target.closest("[data-command-button]");
+    if (button) {
+      var id = button.dataset.commandButton;
+      selectCommand(selectedCommand() === id ? "" : id);
+      box().focus();
+      return;
+    }
+    if (target.closest("[data-command-clear]")) { selectCommand(""); box().focus(); return; }
+    var starter = target.closest("[data-starter-message]");
+    if (starter) {
+      // Sent exactly as if typed: the same form, the same id against double sending.
+      if (starter.dataset.starterCommand && optionFor(starter.dataset.starterCommand)) {
+        selectCommand(starter.dataset.starterCommand);
+      }
+      box().value = starter.dataset.starterMessage;
+      composerForm().requestSubmit();
+      return;
+    }
+    if (target.closest("[data-settings-open]")) { openSettings(); return; }
+    if (target.closest("[data-settings-close]")) {
+      var dialog = document.getElementById("settings-dialog");
+      if (dialog && dialog.open) dialog.close();
+    }
+  });
+
+  document.addEventListener("input", function (event) {
+    var range = event.target;
+    if (range.matches && range.matches("input[data-range-output]")) {
+      var output = document.getElementById(range.dataset.rangeOutput);
+      if (output) output.textContent = range.value;
+    }
+  });
+
+  document.addEventListener("htmx:wsConfigSend", function (event) {
+    if (event.target.id !== "settings-form") return;
+    var dialog = document.getElementById("settings-dialog");
+    if (dialog && dialog.open) dialog.close();
+    var opener = document.getElementById("settings-open");
+    if (opener) opener.focus();
+  });
+
+  // A pushed command list is a new element: sync once per new list, not once per frame.
+  var syncedList = null;
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var list = document.getElementById("composer-commands");
+    if (list && list !== syncedList) { syncedList = list; syncCommands(); }
+  });
+  window.addEventListener("DOMContentLoaded", function () {
+    syncedList = document.getElementById("composer-commands");
+    syncCommands();
+  });
+})();

@@ -1,0 +1,124 @@
+"""Profiles and starters as the assistant declares them, and commands as it offers them."""
+
+from __future__ import annotations
+
+import pytest
+
+import chat.sdk as cl
+from chat.engine import commands, profiles
+from chat.engine.registry import hooks
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def assistant(use_assistant):
+    """An assistant with no hooks, whose profile and starter hooks each test sets."""
+    use_assistant("echo")
+    return hooks
+
+
+async def test_profiles_may_take_the_user_the_language_or_nothing(assistant, user):
+    seen = []
+
+    def only_user(current_user):
+        seen.append(current_user.identifier)
+        return [cl.ChatProfile(name="A", markdown_description="")]
+
+    assistant.set_chat_profiles = only_user
+    assert [p.name for p in await profiles.available(user)] == ["A"]
+    assert seen == [user.email]
+
+    async def nothing():
+        return [cl.ChatProfile(name="B", markdown_description="")]
+
+    assistant.set_chat_profiles = nothing
+    assert [p.name for p in await profiles.available(user)] == ["B"]
+
+
+async def test_the_default_is_the_one_marked_so_else_the_first(assistant, user):
+    assistant.set_chat_profiles = lambda u: [
+        cl.ChatProfile(name="A", markdown_description=""),
+        cl.ChatProfile(name="B", markdown_description="", default=True),
+    ]
+    assert profiles.default_of(await profiles.available(user)).name == "B"
+    assistant.set_chat_profiles = lambda u: [
+        cl.ChatProfile(name="A", markdown_description=""),
+        cl.ChatProfile(name="B", markdown_description=""),
+    ]
+    assert profiles.default_of(await profiles.available(user)).name == "A"
+
+
+async def test_profiles_without_a_usable_name_or_twice_the_same_are_left_out(assistant, user):
+    assistant.set_chat_profiles = lambda u: [
+        cl.ChatProfile(name="", markdown_description=""),
+        cl.ChatProfile(name="x" * 101, markdown_description=""),
+        cl.ChatProfile(name="A", markdown_description="first"),
+        cl.ChatProfile(name="A", markdown_description="second"),
+    ]
+    found = await profiles.available(user)
+    assert [(p.name, p.description) for p in found] == [("A", "first")]
+
+
+async def test_no_profiles_hook_or_none_returned_means_no_picker(assistant, user, thread):
+    assert await profiles.available(user) == ()
+    assistant.set_chat_profiles = lambda u: None
+    options = await profiles.start_options(thread, user)
+    assert options.profiles == ()
+    assert options.current is None
+    assert thread.chat_profile == ""
+
+
+async def test_a_profiles_starters_replace_the_general_ones(assistant, user, thread):
+    assistant.set_starters = lambda u: [cl.Starter(label="General", message="g")]
+    assistant.set_chat_profiles = lambda u: [
+        cl.ChatProfile(name="Plain", markdown_description=""),
+        cl.ChatProfile(
+            name="Own",
+            markdown_description="",
+            starters=[cl.Starter(label="Own", message="o", command="search")],
+        ),
+        cl.ChatProfile(name="Quiet", markdown_description="", starters=[]),
+    ]
+    found = await profiles.available(user)
+    assert [s.label for s in await profiles.starters_for(user, found[0])] == ["General"]
+    [own] = await profiles.starters_for(user, found[1])
+    assert (own.label, own.message, own.command) == ("Own", "o", "search")
+    assert await profiles.starters_for(user, found[2]) == ()
+
+
+async def test_starters_without_a_label_or_message_are_left_out(assistant, user):
+    assistant.set_starters = lambda u: [
+        cl.Starter(label="", message="m"),
+        cl.Starter(label="l", message=""),
+        {"label": "From a dict", "message": "works too"},
+    ]
+    assert [s.label for s in await profiles.starters_for(user, None)] == ["From a dict"]
+
+
+@pytest.mark.parametrize(
+    "offered",
+    [
+        "search",
+        ["search"],
+        [{"description": "no id"}],
+        [{"id": "two words!"}],
+        [{"id": "same"}, {"id": "same"}],
+        [{"id": f"c{n}"} for n in range(51)],
+    ],
+)
+def test_malformed_commands_are_the_developers_mistake(offered):
+    with pytest.raises(ValueError):  # noqa: PT011 - the message says what is wrong
+        commands.check_commands(offered)
+
+
+def test_commands_are_kept_in_one_shape():
+    [command] = commands.check_commands([{"id": "search", "button": 1}])
+    assert command == {
+        "id": "search",
+        "description": "",
+        "icon": "",
+        "button": True,
+        "persistent": False,
+        "selected": False,
+    }
