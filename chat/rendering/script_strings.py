@@ -1,0 +1,21 @@
+"""Words the page's scripts show, translated here and handed over as JSON (json_script)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def script_strings() -> dict[str, str]:
+    return {
+        "stillAnswering": _("The assistant is still answering: wait for it, or press Stop."),
+        "noAccess": _("You do not have access to this conversation."),
+        "reconnecting": _("Reconnecting…"),
+        "uploadFailed": _("The upload failed."),
+        "remove": _("Remove %(name)s"),
+        "copy": _("Copy"),
+        "copyCode": _("Copy code"),
+        "copied": _("Copied"),
+        "chartUnreadable": _("This chart could not be read."),
+        "chartMissing": _("The chart library could not be loaded."),
+        "waitToEdit": _("Wait for the answer to finish, or press Stop, then edit."),
+    }

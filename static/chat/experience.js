@@ -1,0 +1,154 @@
+/* Editing a sent message, toasts, the theme switch, the language picker, and the question
+   asked before leaving a running answer for a new chat. No framework, no inline script. */
+(function () {
+  "use strict";
+
+  var TOAST_FOR = 5000;
+  var THEME_COOKIE = "chat_theme";
+  var YEAR = 60 * 60 * 24 * 365;
+
+  // Translated words come from the page (json_script), so the scripts speak its language.
+  var strings = {};
+  try {
+    var holder = document.getElementById("chat-strings");
+    if (holder) strings = JSON.parse(holder.textContent);
+  } catch (ignored) { strings = {}; }
+  function t(key, fallback) { return strings[key] || fallback; }
+  window.chatStrings = t;
+
+  function running() { return !!document.querySelector('#run-state[data-running="true"]'); }
+
+  function notice(text) {
+    var box = document.getElementById("chat-notice");
+    if (!box) return;
+    box.className = "notice notice--info";
+    box.setAttribute("role", "status");
+    box.textContent = text;
+  }
+
+  // Editing a sent message.
+  function closeEdit(article) {
+    var form = article.querySelector(".message-edit");
+    if (form) form.hidden = true;
+    article.classList.remove("message--editing");
+  }
+
+  function openEdit(article) {
+    var form = article.querySelector(".message-edit");
+    var body = article.querySelector(".message__body");
+    if (!form || !body) return;
+    if (running()) { notice(t("waitToEdit", "Wait for the answer to finish, or press Stop, then edit.")); return; }
+    var box = form.querySelector("textarea");
+    box.value = body.textContent;
+    form.hidden = false;
+    article.classList.add("message--editing");
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target : null;
+    if (!target) return;
+    var button = target.closest("[data-edit-message]");
+    if (button) { openEdit(button.closest("article.message")); return; }
+    button = target.closest("[data-edit-cancel]");
+    if (button) { closeEdit(button.closest("article.message")); }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches(".message-edit textarea")) return;
+    if (event.key === "Escape") { event.preventDefault(); closeEdit(box.closest("article.message")); }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); box.form.requestSubmit(); }
+  });
+
+  document.addEventListener("htmx:wsConfigSend", function (event) {
+    var form = event.target;
+    if (!form.classList) return;
+    if (form.classList.contains("message-edit")) {
+      if (!(event.detail.parameters.content || "").trim()) { event.preventDefault(); return; }
+      closeEdit(form.closest("article.message"));
+    }
+  });
+
+  // Toasts go by themselves; errors stay longer.
+  function dismiss(toast) { if (toast && toast.parentNode) toast.remove(); }
+
+  function armToasts() {
+    document.querySelectorAll("#toasts .toast:not([data-armed])").forEach(function (toast) {
+      toast.dataset.armed = "true";
+      var wait = toast.classList.contains("toast--error") ? TOAST_FOR * 2 : TOAST_FOR;
+      setTimeout(function () { dismiss(toast); }, wait);
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-dismiss-toast]");
+    if (button) dismiss(button.closest(".toast"));
+  });
+  document.addEventListener("htmx:wsAfterMessage", armToasts);
+
+  // Light or dark: follows the device until the user picks one.
+  function systemTheme() {
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  function shownTheme() { return document.documentElement.dataset.theme || systemTheme(); }
+
+  function labelThemeButtons() {
+    var dark = shownTheme() === "dark";
+    document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
+      button.setAttribute("aria-pressed", dark ? "true" : "false");
+    });
+  }
+
+  function setTheme(theme) {
+    document.documentElement.dataset.theme = theme;
+    try { localStorage.setItem(THEME_COOKIE, theme); } catch (ignored) { /* private mode */ }
+    // The cookie lets the server render the next page in this theme, with no flash.
+    document.cookie = THEME_COOKIE + "=" + theme + ";path=/;max-age=" + YEAR + ";samesite=lax";
+    labelThemeButtons();
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-theme-toggle]");
+    if (button) setTheme(shownTheme() === "dark" ? "light" : "dark");
+  });
+
+  // A new chat while the assistant answers: ask first.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-confirm-when-running]") || form.dataset.confirmed) return;
+    var dialog = document.getElementById(form.dataset.confirmWhenRunning);
+    if (!running() || !dialog || !dialog.showModal) return;
+    event.preventDefault();
+    dialog.returnValue = "";
+    dialog.showModal();
+    dialog.addEventListener("close", function onClose() {
+      dialog.removeEventListener("close", onClose);
+      if (dialog.returnValue === "confirm") {
+        form.dataset.confirmed = "true";
+        form.requestSubmit();
+      }
+    });
+  });
+
+  // The language picker applies a choice at once.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("[data-language-picker]")) select.form.requestSubmit();
+  });
+
+  window.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".language-picker").forEach(function (picker) { picker.dataset.auto = "true"; });
+    // A choice kept in this browser whose cookie has gone (cleared, expired): apply it.
+    var kept = null;
+    try { kept = localStorage.getItem(THEME_COOKIE); } catch (ignored) { kept = null; }
+    if (!document.documentElement.dataset.theme && (kept === "light" || kept === "dark")) setTheme(kept);
+    labelThemeButtons();
+    armToasts();
+    if (window.matchMedia) {
+      window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", labelThemeButtons);
+    }
+  });
+})();
