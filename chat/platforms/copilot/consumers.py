@@ -1,0 +1,28 @@
+"""The panel's socket: the chat's own consumer, signed in by the page's ticket.
+
+A frame of another site gets no session cookie, so the page carries a signed ticket for
+its user and thread; with no valid ticket the socket falls back to the session (a panel
+on the same site).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+
+from chat.consumers import ChatConsumer
+
+from .tokens import socket_user
+
+
+class CopilotConsumer(ChatConsumer):
+    async def connect(self) -> None:
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        ticket = (query.get("ticket") or [""])[0]
+        if ticket:
+            thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
+            user = await sync_to_async(socket_user)(ticket, thread_id)
+            if user is not None:
+                self.scope["user"] = user
+        await super().connect()

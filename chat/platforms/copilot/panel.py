@@ -1,0 +1,24 @@
+"""Services of the copilot panel: which host pages may frame it, which thread it shows."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from chat.models import Thread
+
+
+def allowed_host(host: str, own_url: str) -> str | None:
+    """The host page's origin if it may frame the panel: our own, or one allowed."""
+    own = urlsplit(own_url)
+    if host == f"{own.scheme}://{own.netloc}" or host in settings.CHAT_COPILOT_ALLOWED_ORIGINS:
+        return host
+    return None
+
+
+def copilot_thread(user: Any) -> Thread:
+    """The person's latest copilot conversation (the panel carries on with it), or a new one."""
+    latest = Thread.objects.filter(owner=user, source=Thread.Source.COPILOT).order_by("-updated_at")
+    return latest.first() or Thread.objects.create(owner=user, source=Thread.Source.COPILOT)

@@ -1,0 +1,58 @@
+"""Signed tokens of the copilot widget: a sign-in token the host page's backend issues,
+and the ticket with which the panel's socket signs in.
+
+A host page's backend (on this project, or sharing its SECRET_KEY) issues a token for the
+person it has signed in, and puts it in the script tag's data-token:
+
+    from chat.platforms.copilot.tokens import issue
+    token = issue("alice@example.com")
+
+or from a shell: `python manage.py copilot_token alice@example.com`. A token is valid
+for CHAT_COPILOT_TOKEN_SECONDS, for an active account only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+
+SIGN_IN_SALT = "chat.copilot.sign-in"
+SOCKET_SALT = "chat.copilot.socket"
+# The panel's page may stay open (and its socket reconnect) for a working day.
+SOCKET_SECONDS = 12 * 3600
+
+
+def issue(email: str) -> str:
+    """A sign-in token for the widget, for the account with this email address."""
+    return signing.dumps({"email": email.strip().lower()}, salt=SIGN_IN_SALT, compress=True)
+
+
+def _active(**lookup: Any) -> Any:
+    return get_user_model().objects.filter(is_active=True, **lookup).first()
+
+
+def user_for(token: str) -> Any:
+    """The account a sign-in token names; None if forged, expired or unknown."""
+    try:
+        data = signing.loads(token, salt=SIGN_IN_SALT, max_age=settings.CHAT_COPILOT_TOKEN_SECONDS)
+        return _active(email__iexact=str(data["email"]))
+    except (signing.BadSignature, KeyError, TypeError):
+        return None
+
+
+def socket_ticket(user: Any, thread_id: Any) -> str:
+    return signing.dumps({"user": user.pk, "thread": str(thread_id)}, salt=SOCKET_SALT)
+
+
+def socket_user(ticket: str, thread_id: str) -> Any:
+    """The account a socket ticket names, if it was issued for this very thread."""
+    try:
+        data = signing.loads(ticket, salt=SOCKET_SALT, max_age=SOCKET_SECONDS)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("thread") != thread_id:
+        return None
+    return _active(pk=data.get("user"))

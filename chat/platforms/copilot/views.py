@@ -1,0 +1,59 @@
+"""The copilot widget's script and the page it frames. Thin: check, call, render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.templatetags.static import static
+from django.urls import reverse
+
+from chat.engine import threads
+from chat.rendering import fragments
+
+from . import panel as service
+from .tokens import socket_ticket, user_for
+
+
+def script(request: HttpRequest) -> HttpResponse:
+    """The script host pages include (a stable address for the versioned static file)."""
+    return redirect(static("chat/copilot.js"))
+
+
+def _framed_by(response: HttpResponse, host: str | None) -> HttpResponse:
+    """Only this page may be framed, and only by our own pages and the host's."""
+    response.xframe_options_exempt = True
+    ancestors = f"'self' {host}" if host else "'none'"
+    policy = [
+        part.strip()
+        for part in getattr(settings, "CHAT_CSP", "").split(";")
+        if part.strip() and not part.strip().startswith("frame-ancestors")
+    ]
+    response["Content-Security-Policy"] = "; ".join([*policy, f"frame-ancestors {ancestors}"])
+    return response
+
+
+def panel(request: HttpRequest) -> HttpResponse:
+    host = service.allowed_host(request.GET.get("host", ""), request.build_absolute_uri("/"))
+    if host is None:
+        response = TemplateResponse(request, "chat/copilot/refused.html", status=403)
+        return _framed_by(response, None)
+    token = request.GET.get("token", "")
+    user = user_for(token) if token else None
+    if user is None and request.user.is_authenticated and not token:
+        user = request.user
+    if user is None:
+        login = request.build_absolute_uri(reverse("account_login"))
+        response = TemplateResponse(
+            request, "chat/copilot/sign_in.html", {"login_url": login, "expired": bool(token)}
+        )
+        return _framed_by(response, host)
+    thread = service.copilot_thread(user)
+    context = {
+        "thread": thread,
+        "host_origin": host,
+        "socket_url": f"/ws/copilot/{thread.id}/?ticket={socket_ticket(user, thread.id)}",
+        **fragments.messages_context(threads.thread_messages(thread), threads.thread_steps(thread)),
+    }
+    return _framed_by(TemplateResponse(request, "chat/copilot/panel.html", context), host)

@@ -1,0 +1,93 @@
+"""What a Discord interaction means: who, in which conversation, asking or clicking.
+
+Discord tells a bot no email address, so people are mapped through links made in the
+admin (Platform accounts: platform Discord, the person's Discord user id); unknown
+people are refused, or given a new account (with a placeholder address) when
+CHAT_PLATFORM_UNKNOWN_USERS is "create". A person's conversation with the assistant in a
+channel (or a Discord thread) is one thread of ours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from chat.platforms import headless, people
+
+from .sink import DiscordSink
+
+COMMAND, COMPONENT = 2, 3
+COMMAND_NAME = "ask"
+
+
+@dataclasses.dataclass(frozen=True)
+class Interaction:
+    id: str
+    type: int
+    token: str
+    channel: str
+    user: str
+    name: str
+    text: str = ""
+    value: str = ""
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Interaction:
+        person = (data.get("member") or {}).get("user") or data["user"]
+        kind = data["type"]
+        fields: dict[str, Any] = {}
+        if kind == COMMAND:
+            if data["data"]["name"] != COMMAND_NAME:
+                raise ValueError("unknown command")
+            options = {o["name"]: o.get("value") for o in data["data"].get("options", [])}
+            fields["text"] = str(options.get("question") or "")
+        elif kind == COMPONENT:
+            fields["value"] = str(data["data"]["custom_id"])
+        else:
+            raise ValueError("unknown interaction type")
+        return cls(
+            id=str(data["id"]),
+            type=kind,
+            token=str(data["token"]),
+            channel=str(data["channel_id"]),
+            user=str(person["id"]),
+            name=str(person.get("global_name") or person.get("username") or person["id"]),
+            **fields,
+        )
+
+    @property
+    def conversation(self) -> str:
+        return f"{self.channel}:{self.user}"
+
+    def event(self) -> dict[str, Any]:
+        return {"type": self.type, "token": self.token}
+
+
+async def handle(interaction: Interaction) -> None:
+    async def profile() -> tuple[str, str | None]:
+        return interaction.name, None  # no email from Discord
+
+    who = await people.person("discord", interaction.user, profile)
+    if who is None:
+        sink = DiscordSink()
+        sink.begin(interaction.event())
+        await sink.notice(people.refusal("discord"))
+        return
+    if interaction.type == COMMAND:
+        await headless.deliver_message(
+            source="discord",
+            external_id=interaction.conversation,
+            person=who,
+            text=interaction.text,
+            client_id=f"discord:{interaction.id}"[:64],
+            make_sink=DiscordSink,
+            event=interaction.event(),
+        )
+    else:
+        await headless.deliver_click(
+            source="discord",
+            external_id=interaction.conversation,
+            value=interaction.value,
+            make_sink=DiscordSink,
+            event=interaction.event(),
+        )

@@ -1,0 +1,94 @@
+"""Answering a Discord interaction: its deferred reply, edited, then follow-up messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+from chat.platforms.sink import OutMessage, PlatformSink
+
+CONTENT_CHARS = 2000
+EPHEMERAL = 64
+STREAMING_MARK = " …"
+
+
+def render(message: OutMessage) -> dict[str, Any]:
+    """A Discord message body: markdown text (Discord's own), element links, buttons."""
+    text = message.content
+    if message.streaming:
+        text += STREAMING_MARK
+    if message.is_error:
+        text = f"⚠️ {text}"
+    lines = [text.strip() or "…"]
+    for element in message.elements:
+        lines.append(f"[{element.name}]({element.url})" if element.url else element.name)
+        if element.text:
+            lines.extend(f"> {row}" for row in element.text.splitlines()[:10])
+    body: dict[str, Any] = {"content": "\n".join(lines)[:CONTENT_CHARS]}
+    buttons = [
+        {"type": 2, "style": 1, "label": (b.label or "…")[:80], "custom_id": b.value}
+        for b in message.buttons[:25]
+    ]
+    body["components"] = [
+        {"type": 1, "components": buttons[i : i + 5]} for i in range(0, len(buttons), 5)
+    ]
+    return body
+
+
+class DiscordSink(PlatformSink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.token = ""
+        self.original_free = False  # the deferred reply of this interaction, not used yet
+
+    def begin(self, event: dict[str, Any]) -> None:
+        self.token = event.get("token", self.token)
+        # A slash command's deferred reply is ours to fill; a button's "original" is the
+        # message the button is on, so its answers are follow-ups.
+        self.original_free = event.get("type") == 2
+
+    def _webhook(self, token: str) -> str:
+        base = settings.CHAT_DISCORD_API_URL.rstrip("/")
+        return f"{base}/webhooks/{settings.CHAT_DISCORD_APPLICATION_ID}/{token}"
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async with httpx.AsyncClient(timeout=15) as client:
+            response = await client.request(method, url, **kwargs)
+        response.raise_for_status()
+        return response
+
+    async def post(self, message: OutMessage) -> Any:
+        if self.original_free:
+            self.original_free = False
+            await self._request(
+                "PATCH", f"{self._webhook(self.token)}/messages/@original", json=render(message)
+            )
+            return (self.token, "@original")
+        response = await self._request(
+            "POST", self._webhook(self.token), params={"wait": "true"}, json=render(message)
+        )
+        return (self.token, str(response.json()["id"]))
+
+    async def edit(self, ref: Any, message: OutMessage) -> None:
+        token, message_id = ref
+        await self._request(
+            "PATCH", f"{self._webhook(token)}/messages/{message_id}", json=render(message)
+        )
+
+    async def delete(self, ref: Any) -> None:
+        token, message_id = ref
+        await self._request("DELETE", f"{self._webhook(token)}/messages/{message_id}")
+
+    async def notice(self, text: str) -> None:
+        if self.original_free:
+            self.original_free = False
+            call = self._request(
+                "PATCH", f"{self._webhook(self.token)}/messages/@original", json={"content": text}
+            )
+        else:
+            call = self._request(
+                "POST", self._webhook(self.token), json={"content": text, "flags": EPHEMERAL}
+            )
+        await self._call(call)

@@ -1,0 +1,266 @@
+"""A chat session with no browser: the assistant's hooks answering on a chat platform.
+
+It is the web's ChatSession (the same hooks, one run at a time, user_session kept with the
+thread, Stop and catch-up through the run control) with an emitter that also hands every
+message to the platform's sink. Everything is still stored and pushed to the thread's
+group, so the admin shows the conversation and an open tab of the thread sees it live.
+
+A conversation's session lives in the process that received its last event while events
+keep coming; after CHAT_PLATFORM_IDLE_SECONDS without one it closes (on_chat_end runs),
+and the next event rebuilds it from the database (on_chat_resume runs), as a reconnecting
+socket does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import weakref
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError
+from django.utils.translation import gettext as _
+
+from chat.engine.emitter import Emitter
+from chat.engine.errors import UserFacingError
+from chat.engine.session import ChatSession
+from chat.engine.streaming import StreamBuffer
+from chat.engine.tasks import spawn
+from chat.models import Message, Thread
+
+from .sink import ASK, PlatformSink, out_message, parse_button
+
+logger = logging.getLogger(__name__)
+
+
+class _SinkStream(StreamBuffer):
+    """A message's stream that also tells the sink, which edits at its own pace."""
+
+    def __init__(self, emitter: PlatformEmitter, *args: Any) -> None:
+        super().__init__(emitter, *args)
+        self._sink = emitter.sink
+
+    async def add(self, token: str) -> None:
+        await super().add(token)
+        if token:
+            self._sink.streamed(self.message_id, self)
+
+    async def replace(self, text: str) -> None:
+        await super().replace(text)
+        self._sink.streamed(self.message_id, self)
+
+
+class PlatformEmitter(Emitter):
+    """Stores and pushes as the web's emitter does, then hands the message to the sink.
+
+    The person's own messages came from the platform and are not posted back.
+    """
+
+    stream_class = _SinkStream
+
+    def __init__(self, thread_id: Any, sink: PlatformSink) -> None:
+        super().__init__(thread_id)
+        self.sink = sink
+
+    async def create_message(self, **fields: Any) -> Message | None:
+        row = await super().create_message(**fields)
+        if row is not None and row.author_kind != Message.Author.USER:
+            await self.sink.created(out_message(row))
+        return row
+
+    async def update_message(self, message_id: str, **fields: Any) -> Message | None:
+        row = await super().update_message(message_id, **fields)
+        if row is not None and row.author_kind != Message.Author.USER:
+            await self.sink.updated(out_message(row, list(row.elements.all())))
+        return row
+
+    async def remove_message(self, message_id: str) -> None:
+        await super().remove_message(message_id)
+        await self.sink.removed(message_id)
+
+    async def attachments_changed(self, owner_id: str | None) -> None:
+        if not owner_id:
+            return
+        try:
+            row = await (
+                Message.objects.filter(pk=owner_id, thread_id=self.thread_id)
+                .prefetch_related("elements")
+                .afirst()
+            )
+        except (ValueError, TypeError):
+            row = None
+        # A step's elements stay in the web view: platforms show no steps.
+        if row is not None and row.author_kind != Message.Author.USER:
+            await self.sink.updated(out_message(row, list(row.elements.all())))
+
+    async def notice(self, text: str, level: str = "error") -> None:
+        await super().notice(text, level)
+        await self.sink.notice(text)
+
+
+class HeadlessSession(ChatSession):
+    def __init__(self, thread: Thread, user: Any, sink: PlatformSink) -> None:
+        super().__init__(thread, user)
+        self.emitter = PlatformEmitter(thread.id, sink)
+        self.sink = sink
+        self.idle_timer: asyncio.TimerHandle | None = None
+
+    async def close(self) -> None:
+        await super().close()
+        await self.sink.close()
+
+
+class Conversations:
+    """The live headless sessions of this process (one per event loop), by thread."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, HeadlessSession] = {}
+        self._opening = asyncio.Lock()
+
+    async def session(
+        self, thread: Thread, owner: Any, make_sink: Callable[[], PlatformSink]
+    ) -> HeadlessSession:
+        async with self._opening:
+            live = self.sessions.get(str(thread.id))
+            if live is None or live.closed:
+                live = HeadlessSession(thread, owner, make_sink())
+                self.sessions[str(thread.id)] = live
+                await live.open()
+        self._touch(live)
+        return live
+
+    def _touch(self, session: HeadlessSession) -> None:
+        if session.idle_timer is not None:
+            session.idle_timer.cancel()
+        session.idle_timer = asyncio.get_running_loop().call_later(
+            settings.CHAT_PLATFORM_IDLE_SECONDS, self._expire, session
+        )
+
+    def _expire(self, session: HeadlessSession) -> None:
+        session.idle_timer = None
+        if session._pending:
+            self._touch(session)  # still answering: not idle
+            return
+        spawn(self._close(session), name=f"platform-idle-{session.thread_id}")
+
+    async def _close(self, session: HeadlessSession) -> None:
+        if self.sessions.get(str(session.thread_id)) is session:
+            del self.sessions[str(session.thread_id)]
+        if session.idle_timer is not None:
+            session.idle_timer.cancel()
+        if not session.closed:
+            await session.close()
+
+    async def close_all(self) -> None:
+        for session in list(self.sessions.values()):
+            await self._close(session)
+
+
+_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Conversations] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def conversations() -> Conversations:
+    loop = asyncio.get_running_loop()
+    found = _registries.get(loop)
+    if found is None:
+        found = _registries[loop] = Conversations()
+    return found
+
+
+def in_background(coro: Coroutine[Any, Any, Any], name: str) -> None:
+    """Runs the work after the platform's request is answered (platforms give ~3 s).
+
+    In a fresh context: a request's context carries its thread-sensitive executor, which
+    Django shuts down when the response is sent; the work must outlive it.
+    """
+    spawn(coro, name=name, context=contextvars.Context())
+
+
+# -- threads of platform conversations ---------------------------------------------------------
+def _thread_for(source: str, external_id: str, owner: Any) -> Thread:
+    found = Thread.objects.filter(source=source, external_id=external_id).first()
+    if found is not None:
+        return found
+    try:
+        return Thread.objects.create(owner=owner, source=source, external_id=external_id)
+    except IntegrityError:  # another event of the same conversation made it meanwhile
+        return Thread.objects.get(source=source, external_id=external_id)
+
+
+def _existing_thread(source: str, external_id: str) -> Thread | None:
+    return Thread.objects.filter(source=source, external_id=external_id).first()
+
+
+thread_for = sync_to_async(_thread_for)
+existing_thread = sync_to_async(_existing_thread)
+
+
+# -- what the platforms' edges call ---------------------------------------------------------------
+async def deliver_message(
+    *,
+    source: str,
+    external_id: str,
+    person: Any,
+    text: str,
+    client_id: str,
+    make_sink: Callable[[], PlatformSink],
+    event: dict[str, Any] | None = None,
+) -> HeadlessSession:
+    """A person wrote in a platform conversation: store it and let the hooks answer.
+
+    The conversation's thread belongs to whoever spoke first in it; the platform decides
+    who else sees the conversation, and each message keeps its own author.
+    """
+    thread = await thread_for(source, external_id, person)
+    session = await conversations().session(thread, await _owner(thread), make_sink)
+    session.sink.begin(event or {})
+    text = text[: settings.CHAT_MAX_MESSAGE_CHARS].strip()
+    if not text:
+        await session.sink.notice(_("Write a question after the command or mention."))
+        return session
+    try:
+        await session.receive_message(text, client_id, author=person.shown_name)
+    except UserFacingError as error:
+        await session.sink.notice(str(error))
+    return session
+
+
+async def deliver_click(
+    *,
+    source: str,
+    external_id: str,
+    value: str,
+    make_sink: Callable[[], PlatformSink],
+    event: dict[str, Any] | None = None,
+) -> HeadlessSession | None:
+    """A button of ours was clicked in a platform conversation: run its callback (or
+    answer the question it belongs to). The button must be under a message of that very
+    conversation's thread."""
+    thread = await existing_thread(source, external_id)
+    if thread is None:
+        return None
+    try:
+        kind, message_id, action_id = parse_button(value)
+    except ValueError:
+        return None
+    session = await conversations().session(thread, await _owner(thread), make_sink)
+    session.sink.begin(event or {})
+    try:
+        if kind == ASK:
+            await session.answer_with_action(message_id, action_id)
+        else:
+            await session.click_action(message_id, action_id)
+    except UserFacingError as error:
+        await session.sink.notice(str(error))
+    return session
+
+
+async def _owner(thread: Thread) -> Any:
+    return await get_user_model().objects.aget(pk=thread.owner_id)

@@ -1,0 +1,222 @@
+"""Where a headless session's output goes: a chat platform's messages, posted and edited.
+
+A sink receives the assistant's messages as plain data (OutMessage: text, buttons,
+element links) when they are created, streamed, updated and removed. Streamed text is
+not sent per token: the platform message is edited at most once per
+CHAT_PLATFORM_EDIT_SECONDS while the answer streams, then once more with the final text,
+which keeps well inside the platforms' rate limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.urls import reverse
+
+from chat.engine.tasks import spawn
+from chat.models import Message
+
+logger = logging.getLogger(__name__)
+
+ACTION = "a"
+ASK = "q"
+
+
+@dataclasses.dataclass(frozen=True)
+class OutButton:
+    label: str
+    # What a click sends back, through the platform: kind, message id and action id.
+    value: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OutElement:
+    name: str
+    kind: str
+    url: str  # absolute, or empty when the site's public URL is not configured
+    text: str = ""  # a Text element's content, shown as a quote
+
+
+@dataclasses.dataclass(frozen=True)
+class OutMessage:
+    id: str
+    author: str
+    content: str
+    status: str
+    is_error: bool = False
+    buttons: tuple[OutButton, ...] = ()
+    elements: tuple[OutElement, ...] = ()
+
+    @property
+    def streaming(self) -> bool:
+        return self.status == Message.Status.STREAMING
+
+
+def button_value(kind: str, message_id: str, action_id: str) -> str:
+    return f"{kind}:{message_id}:{action_id}"
+
+
+def parse_button(value: Any) -> tuple[str, str, str]:
+    """(kind, message id, action id) of a clicked button's value; ValueError if not ours."""
+    if not isinstance(value, str) or len(value) > 200:
+        raise ValueError("not a button value")
+    kind, _, rest = value.partition(":")
+    message_id, _, action_id = rest.partition(":")
+    if kind not in (ACTION, ASK) or not message_id or not action_id:
+        raise ValueError("not a button value")
+    return kind, message_id, action_id
+
+
+def _element_url(element: Any) -> str:
+    if element.url:
+        return element.url
+    base = settings.CHAT_PUBLIC_URL.rstrip("/")
+    if not base:
+        return ""
+    return base + reverse("chat:element", args=[element.pk])
+
+
+def out_message(row: Message, elements: list[Any] | None = None) -> OutMessage:
+    """The stored message as a platform shows it (elements must be fetched already)."""
+    buttons = [
+        OutButton(a.get("label") or a.get("name") or "", button_value(ACTION, str(row.pk), a["id"]))
+        for a in row.metadata.get("actions", [])
+    ]
+    ask = row.metadata.get("ask") or {}
+    if ask.get("kind") == "action" and ask.get("status") == "pending":
+        buttons += [
+            OutButton(
+                a.get("label") or a.get("name") or "", button_value(ASK, str(row.pk), a["id"])
+            )
+            for a in ask.get("actions", [])
+        ]
+    shown = [
+        OutElement(
+            name=e.name,
+            kind=e.kind,
+            url=_element_url(e),
+            text=e.content[:1500] if e.kind == "text" and not e.file else "",
+        )
+        for e in (elements or [])
+    ]
+    return OutMessage(
+        id=str(row.pk),
+        author=row.author_name,
+        content=row.content,
+        status=row.status,
+        is_error=row.is_error,
+        buttons=tuple(buttons),
+        elements=tuple(shown),
+    )
+
+
+class StreamText(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+class PlatformSink:
+    """Posts, edits and deletes a platform's messages; subclasses say how."""
+
+    def __init__(self) -> None:
+        self.edit_seconds = settings.CHAT_PLATFORM_EDIT_SECONDS
+        self.refs: dict[str, Any] = {}  # our message id -> the platform's message
+        self.shown: dict[str, OutMessage] = {}
+        self._lock = asyncio.Lock()  # one platform call at a time, in order
+        self._edited_at: dict[str, float] = {}
+        self._waiting: dict[str, asyncio.Task[Any]] = {}
+
+    # -- what a platform implements ---------------------------------------------------------
+    async def post(self, message: OutMessage) -> Any:
+        """Posts a new message; returns what edit() and delete() need to find it."""
+        raise NotImplementedError
+
+    async def edit(self, ref: Any, message: OutMessage) -> None:
+        raise NotImplementedError
+
+    async def delete(self, ref: Any) -> None:
+        raise NotImplementedError
+
+    async def notice(self, text: str) -> None:
+        """A short note to the person who wrote (an error, a refusal)."""
+        raise NotImplementedError
+
+    def begin(self, event: dict[str, Any]) -> None:
+        """A new event from the platform arrived in this conversation (a new interaction
+        token to answer with, say). Nothing by default."""
+
+    # -- what the headless session calls -------------------------------------------------------
+    async def created(self, message: OutMessage) -> None:
+        async with self._lock:
+            await self._show(message)
+
+    async def updated(self, message: OutMessage) -> None:
+        waiting = self._waiting.pop(message.id, None)
+        if waiting is not None:
+            waiting.cancel()
+        async with self._lock:
+            await self._show(message)
+
+    async def removed(self, message_id: str) -> None:
+        waiting = self._waiting.pop(message_id, None)
+        if waiting is not None:
+            waiting.cancel()
+        async with self._lock:
+            self.shown.pop(message_id, None)
+            ref = self.refs.pop(message_id, None)
+            if ref is not None:
+                await self._call(self.delete(ref))
+
+    def streamed(self, message_id: str, stream: StreamText) -> None:
+        """A token arrived: an edit is due within edit_seconds (one pending at a time)."""
+        if message_id in self._waiting or message_id not in self.shown:
+            return
+        due = self._edited_at.get(message_id, time.monotonic()) + self.edit_seconds
+        self._waiting[message_id] = spawn(
+            self._edit_later(message_id, stream, max(0.0, due - time.monotonic())),
+            name=f"platform-edit-{message_id}",
+        )
+
+    async def _edit_later(self, message_id: str, stream: StreamText, wait: float) -> None:
+        await asyncio.sleep(wait)
+        async with self._lock:
+            if self._waiting.get(message_id) is not asyncio.current_task():
+                return  # the final text went out meanwhile
+            del self._waiting[message_id]
+            base = self.shown.get(message_id)
+            ref = self.refs.get(message_id)
+            if base is None or ref is None:
+                return
+            self._edited_at[message_id] = time.monotonic()
+            await self._call(self.edit(ref, dataclasses.replace(base, content=stream.text)))
+
+    async def _show(self, message: OutMessage) -> None:
+        self.shown[message.id] = message
+        self._edited_at[message.id] = time.monotonic()
+        ref = self.refs.get(message.id)
+        if ref is None:
+            ref = await self._call(self.post(message))
+            if ref is not None:
+                self.refs[message.id] = ref
+        else:
+            await self._call(self.edit(ref, message))
+
+    async def _call(self, call: Any) -> Any:
+        """A platform call that fails is logged; the conversation is stored regardless."""
+        try:
+            return await call
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("%s: a call to the platform failed", type(self).__name__)
+            return None
+
+    async def close(self) -> None:
+        for task in self._waiting.values():
+            task.cancel()
+        self._waiting.clear()

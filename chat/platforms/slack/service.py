@@ -1,0 +1,96 @@
+"""What a Slack event means: who wrote, in which thread, and what to do about it."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from chat.platforms import headless, people
+
+from .sink import SlackSink, call
+
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+
+
+def clean(text: str) -> str:
+    """The question without the bot's mention."""
+    return _MENTION.sub("", text or "").strip()
+
+
+async def _profile(user_id: str) -> tuple[str, str | None]:
+    reply = await call("users_info", user=user_id)
+    user = reply["user"]
+    profile = user.get("profile") or {}
+    name = profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+    return name, profile.get("email") or None
+
+
+async def _person(user_id: str, sink: SlackSink) -> Any:
+    who = await people.person("slack", user_id, lambda: _profile(user_id))
+    if who is None:
+        await sink.notice(people.refusal("slack"))
+    return who
+
+
+async def on_event(event: dict[str, Any], event_id: str) -> None:
+    channel = event["channel"]
+    root = event.get("thread_ts") or event["ts"]
+
+    def make_sink() -> SlackSink:
+        return SlackSink(channel, root)
+
+    refusals = make_sink()
+    refusals.begin(event)
+    who = await _person(event["user"], refusals)
+    if who is None:
+        return
+    await headless.deliver_message(
+        source="slack",
+        external_id=f"{channel}:{root}",
+        person=who,
+        text=clean(str(event.get("text", ""))),
+        client_id=f"slack:{event_id}"[:64],
+        make_sink=make_sink,
+        event=event,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Click:
+    user: str
+    channel: str
+    root: str
+    value: str
+    key: str
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Click:
+        if payload["type"] != "block_actions":
+            raise ValueError("not a block action")
+        action = payload["actions"][0]
+        message = payload["message"]
+        return cls(
+            user=str(payload["user"]["id"]),
+            channel=str(payload["channel"]["id"]),
+            root=str(message.get("thread_ts") or message["ts"]),
+            value=str(action["value"]),
+            key=str(payload.get("trigger_id") or action["action_ts"]),
+        )
+
+
+async def on_click(click: Click) -> None:
+    def make_sink() -> SlackSink:
+        return SlackSink(click.channel, click.root)
+
+    refusals = make_sink()
+    refusals.begin({"user": click.user})
+    if await _person(click.user, refusals) is None:
+        return
+    await headless.deliver_click(
+        source="slack",
+        external_id=f"{click.channel}:{click.root}",
+        value=click.value,
+        make_sink=make_sink,
+        event={"user": click.user},
+    )

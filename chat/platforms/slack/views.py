@@ -1,0 +1,81 @@
+"""Slack's requests: verify the signature, acknowledge at once, answer in the background."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from slack_sdk.signature import SignatureVerifier
+
+from chat.platforms import guard
+from chat.platforms.headless import in_background
+
+from . import service
+
+
+def _verified(request: HttpRequest) -> bool:
+    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+    signature = request.headers.get("X-Slack-Signature", "")
+    if not timestamp or not signature or not guard.fresh(timestamp):
+        return False
+    verifier = SignatureVerifier(settings.CHAT_SLACK_SIGNING_SECRET)
+    return verifier.is_valid(request.body, timestamp, signature)
+
+
+def _refused() -> HttpResponse:
+    return HttpResponse("Invalid or stale signature.", status=401)
+
+
+def _wanted(event: dict[str, Any]) -> bool:
+    """A person's mention of the bot, or a person's direct message; never a bot's own."""
+    if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+        return False
+    if not isinstance(event.get("channel"), str) or not isinstance(event.get("ts"), str):
+        return False
+    return event.get("type") == "app_mention" or (
+        event.get("type") == "message" and event.get("channel_type") == "im"
+    )
+
+
+async def events(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    if not _verified(request):
+        return _refused()
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        return HttpResponse("Not JSON.", status=400)
+    if not isinstance(data, dict):
+        return HttpResponse("Not a JSON object.", status=400)
+    if data.get("type") == "url_verification":
+        return JsonResponse({"challenge": str(data.get("challenge", ""))})
+    event = data.get("event")
+    event_id = data.get("event_id")
+    if (
+        data.get("type") == "event_callback"
+        and isinstance(event, dict)
+        and isinstance(event_id, str)
+        and _wanted(event)
+        # Slack retries an event it thinks went unanswered; a replay is the same event.
+        and await guard.first_time("slack", event_id)
+    ):
+        in_background(service.on_event(event, event_id), name=f"slack-event-{event_id}")
+    return HttpResponse(status=200)
+
+
+async def interactivity(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    if not _verified(request):
+        return _refused()
+    try:
+        payload = json.loads(request.POST.get("payload", ""))
+        click = service.Click.from_payload(payload)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return HttpResponse("Not a block action Slack sends.", status=400)
+    if await guard.first_time("slack", f"click:{click.key}"):
+        in_background(service.on_click(click), name=f"slack-click-{click.key}")
+    return HttpResponse(status=200)

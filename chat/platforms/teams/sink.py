@@ -1,0 +1,86 @@
+"""Replying in a Teams conversation through the Bot Framework connector API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from chat.platforms.sink import OutMessage, PlatformSink
+
+from .auth import connector_token
+
+STREAMING_MARK = " …"
+BUTTON_KEY = "chat_button"  # the Action.Submit data key a click comes back with
+
+
+def render(message: OutMessage) -> dict[str, Any]:
+    """A message activity: markdown text, element links, an Adaptive Card of buttons."""
+    text = message.content
+    if message.streaming:
+        text += STREAMING_MARK
+    if message.is_error:
+        text = f"⚠️ {text}"
+    lines = [text.strip() or "…"]
+    for element in message.elements:
+        lines.append(f"[{element.name}]({element.url})" if element.url else element.name)
+        if element.text:
+            lines.extend(f"> {row}" for row in element.text.splitlines()[:10])
+    activity: dict[str, Any] = {
+        "type": "message",
+        "textFormat": "markdown",
+        "text": "\n\n".join(lines),
+    }
+    if message.buttons:
+        activity["attachments"] = [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "content": {
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [],
+                    "actions": [
+                        {
+                            "type": "Action.Submit",
+                            "title": b.label or "…",
+                            "data": {BUTTON_KEY: b.value},
+                        }
+                        for b in message.buttons
+                    ],
+                },
+            }
+        ]
+    return activity
+
+
+class TeamsSink(PlatformSink):
+    def __init__(self, service_url: str, conversation: str) -> None:
+        super().__init__()
+        self.base = f"{service_url.rstrip('/')}/v3/conversations/{conversation}/activities"
+        self.reply_to = ""
+
+    def begin(self, event: dict[str, Any]) -> None:
+        self.reply_to = event.get("id", self.reply_to)
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {await connector_token()}"}
+        async with httpx.AsyncClient(timeout=15) as client:
+            response = await client.request(method, url, headers=headers, **kwargs)
+        response.raise_for_status()
+        return response
+
+    async def post(self, message: OutMessage) -> Any:
+        activity = render(message)
+        if self.reply_to:
+            activity["replyToId"] = self.reply_to
+        response = await self._request("POST", self.base, json=activity)
+        return response.json()["id"]
+
+    async def edit(self, ref: Any, message: OutMessage) -> None:
+        await self._request("PUT", f"{self.base}/{ref}", json={**render(message), "id": ref})
+
+    async def delete(self, ref: Any) -> None:
+        await self._request("DELETE", f"{self.base}/{ref}")
+
+    async def notice(self, text: str) -> None:
+        await self._call(self._request("POST", self.base, json={"type": "message", "text": text}))

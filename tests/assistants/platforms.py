@@ -1,0 +1,44 @@
+"""An assistant for the platform tests: echoes with the client type, streams, has buttons."""
+
+import chat.sdk as cl
+
+
+@cl.on_chat_start
+async def start():
+    cl.user_session.set("client_type_at_start", cl.user_session.get("client_type"))
+
+
+@cl.on_message
+async def on_message(message: cl.Message):
+    text = message.content
+    if text == "buttons":
+        await cl.Message(
+            content="Choose one:",
+            actions=[
+                cl.Action(name="pick", payload={"n": 1}, label="One"),
+                cl.Action(name="pick", payload={"n": 2}, label="Two"),
+            ],
+        ).send()
+        return
+    if text.startswith("stream "):
+        reply = cl.Message(content="")
+        for i in range(int(text.split()[1])):
+            await reply.stream_token(f"t{i} ")
+            await cl.sleep(0.05)
+        await reply.update()
+        return
+    if text == "file":
+        await cl.Message(
+            content="Here is a note.",
+            elements=[cl.Text(name="note.txt", content="a line of the note")],
+        ).send()
+        return
+    reply = cl.Message(content="")
+    for word in f"echo from {cl.context.session.client_type}: {text}".split():
+        await reply.stream_token(word + " ")
+    await reply.update()
+
+
+@cl.action_callback("pick")
+async def on_pick(action: cl.Action):
+    await cl.Message(content=f"picked {action.payload['n']}").send()

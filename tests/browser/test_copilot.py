@@ -1,0 +1,177 @@
+"""The copilot widget in a page of another site: one script tag opens the assistant in a
+panel, signed in with a token from the page's backend; the assistant calls a function of
+the page and the two exchange window messages. A page not on the allow-list is refused."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import ROOT, ChatServer, Product, free_port, new_email
+from .helpers import wait_connected
+
+pytestmark = pytest.mark.browser
+
+ASSISTANT = ROOT / "tests" / "assistants" / "copilot.py"
+HOST_SCRIPT = """
+window.addEventListener("load", function () {
+  ChatCopilot.onFunction("page_title", function (args) { return document.title + args.suffix; });
+  ChatCopilot.onWindowMessage(function (data) {
+    var item = document.createElement("li");
+    item.textContent = data.text;
+    document.getElementById("received").appendChild(item);
+  });
+  document.getElementById("say-hi").addEventListener("click", function () {
+    ChatCopilot.sendWindowMessage({ text: "hi from host" });
+  });
+});
+"""
+
+
+class HostSite:
+    """A company page on another origin (http://localhost:<port>), serving fixed files."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.origin = f"http://localhost:{self.port}"
+        self.files: dict[str, tuple[str, str]] = {"/host.js": ("text/javascript", HOST_SCRIPT)}
+        files = self.files
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                kind, body = files.get(self.path, ("text/plain", "not found"))
+                data = body.encode()
+                self.send_response(200 if self.path in files else 404)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self, path: str, body: str) -> str:
+        html = (
+            f"<!doctype html><html><head><title>Host Page</title></head><body>{body}</body></html>"
+        )
+        self.files[path] = ("text/html", html)
+        return self.origin + path
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[tuple[HostSite, HostSite]]:
+    allowed, other = HostSite(), HostSite()
+    yield allowed, other
+    allowed.stop()
+    other.stop()
+
+
+@pytest.fixture(scope="module")
+def copilot_server(product: Product, sites) -> Iterator[ChatServer]:
+    allowed, _ = sites
+    server = product.server(
+        "copilot",
+        CHAT_ASSISTANT=str(ASSISTANT),
+        CHAT_COPILOT="1",
+        CHAT_COPILOT_ALLOWED_ORIGINS=allowed.origin,
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def token(product: Product, copilot_server) -> str:
+    """What the host page's backend would issue for the person it has signed in."""
+    email = new_email("copilot")
+    product.manage(
+        "shell",
+        "-c",
+        f"from accounts.models import User; User.objects.create_user({email!r}, 'pw-12345678')",
+    )
+    return product.manage("copilot_token", email).strip()
+
+
+def embedding(server: ChatServer, token: str) -> str:
+    return (
+        "<h1>Intranet</h1>"
+        '<button id="say-hi" type="button">Say hi to the assistant</button>'
+        '<ul id="received"></ul>'
+        '<script src="/host.js"></script>'
+        f'<script src="{server.base_url}/copilot.js" data-token="{token}" data-open="true">'
+        "</script>"
+    )
+
+
+@pytest.fixture
+def host_page(browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_a_page_of_another_site_embeds_the_assistant_which_calls_its_functions(
+    host_page: Page, sites, copilot_server: ChatServer, token: str, shots_dir: Path
+):
+    allowed, _ = sites
+    host_page.goto(allowed.page("/embeds.html", embedding(copilot_server, token)))
+    panel = host_page.frame_locator("#chat-copilot-frame")
+    wait_connected(panel)  # type: ignore[arg-type]
+
+    box = panel.get_by_label("Message", exact=True)
+    box.fill("what is the title of this page?")
+    box.press("Enter")
+    answers = panel.locator("#messages article.message--assistant")
+    expect(answers.last).to_contain_text("The host page is titled: Host Page!")
+
+    box.fill("ping host")
+    box.press("Enter")
+    expect(host_page.locator("#received li")).to_have_text(["hello host"])
+
+    host_page.locator("#say-hi").click()
+    expect(answers.last).to_contain_text("The host says: hi from host")
+    host_page.screenshot(path=str(shots_dir / "copilot-widget.png"))
+
+
+def test_a_page_not_on_the_allow_list_gets_no_assistant(
+    host_page: Page, sites, copilot_server: ChatServer, token: str
+):
+    allowed, other = sites
+    statuses: list[int] = []
+    host_page.on("response", lambda r: statuses.append(r.status) if "/copilot/?" in r.url else None)
+    # The script says where it is; the panel refuses that origin.
+    host_page.goto(other.page("/embeds.html", embedding(copilot_server, token)))
+    expect(host_page.locator("#chat-copilot-button")).to_be_visible()
+    _wait(lambda: statuses, host_page)
+    assert statuses == [403]
+
+    # A page that lies about its origin is stopped by the browser (CSP frame-ancestors).
+    forged = (
+        f'<iframe id="forged" src="{copilot_server.base_url}/copilot/?host={allowed.origin}'
+        f'&token={token}"></iframe>'
+    )
+    host_page.goto(other.page("/forged.html", forged))
+    _wait(lambda: [f for f in host_page.frames if f.url.startswith("chrome-error://")], host_page)
+    expect(host_page.frame_locator("#forged").locator("#message-input")).to_have_count(0)
+
+
+def _wait(condition, page: Page, within_ms: int = 15_000) -> None:
+    """Waits (with the page's clock, so its events are handled) until condition holds."""
+    for _ in range(within_ms // 100):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("timed out")

@@ -1,0 +1,206 @@
+"""Discord: signed interactions in, the deferred reply edited through a fake Discord API."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+from django.test import override_settings
+from nacl.signing import SigningKey
+
+from chat.models import Message, PlatformAccount, Thread
+from tests.chat.platforms.fakes import FakeApi
+from tests.drivers import wait_for
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+KEY = SigningKey.generate()
+APP = "1234567890"
+URL = "/platforms/discord/interactions/"
+
+
+class FakeDiscord(FakeApi):
+    def __init__(self) -> None:
+        self.ids = 0
+        super().__init__(self.answer)
+
+    def answer(self, call):
+        if call.method == "POST" and "/webhooks/" in call.path:
+            self.ids += 1
+            return 200, {"id": f"90{self.ids}", **(call.body or {})}
+        if call.method == "DELETE":
+            return 204, None
+        return 200, {"id": "original", **(call.body or {})}
+
+    def shown(self) -> list:
+        """Every body posted or patched to a webhook, in order."""
+        return [c for c in list(self.calls) if "/webhooks/" in c.path and c.method != "DELETE"]
+
+
+@pytest.fixture
+def discord(conversations):
+    with (
+        FakeDiscord() as fake,
+        override_settings(
+            CHAT_DISCORD_PUBLIC_KEY=KEY.verify_key.encode().hex(),
+            CHAT_DISCORD_APPLICATION_ID=APP,
+            CHAT_DISCORD_API_URL=fake.url + "/api/v10",
+            CHAT_PLATFORM_EDIT_SECONDS=0.2,
+        ),
+    ):
+        yield fake
+
+
+@pytest.fixture
+def alice(db):
+    user = make_user(email="alice@example.com", display_name="Alice")
+    PlatformAccount.objects.create(platform="discord", external_id="D-ALICE", user=user)
+    return user
+
+
+def signed(body: bytes, *, key: SigningKey = KEY, at: float | None = None) -> dict[str, str]:
+    timestamp = str(int(at if at is not None else time.time()))
+    signature = key.sign(timestamp.encode() + body).signature.hex()
+    return {"X-Signature-Ed25519": signature, "X-Signature-Timestamp": timestamp}
+
+
+def ask(question: str, *, user: str = "D-ALICE") -> bytes:
+    data = {
+        "id": uuid.uuid4().hex,
+        "type": 2,
+        "token": f"tok-{uuid.uuid4().hex[:8]}",
+        "channel_id": "CH1",
+        "member": {"user": {"id": user, "username": user.lower()}},
+        "data": {"name": "ask", "options": [{"name": "question", "value": question}]},
+    }
+    return json.dumps(data).encode()
+
+
+def click(custom_id: str, *, user: str = "D-ALICE") -> bytes:
+    data = {
+        "id": uuid.uuid4().hex,
+        "type": 3,
+        "token": f"tok-{uuid.uuid4().hex[:8]}",
+        "channel_id": "CH1",
+        "member": {"user": {"id": user, "username": user.lower()}},
+        "data": {"custom_id": custom_id, "component_type": 2},
+    }
+    return json.dumps(data).encode()
+
+
+async def send(async_client, body: bytes, headers: dict[str, str] | None = None):
+    headers = signed(body) if headers is None else headers
+    return await async_client.post(URL, body, content_type="application/json", headers=headers)
+
+
+async def final(discord: FakeDiscord, containing: str):
+    found: list = []
+
+    def done() -> bool:
+        found[:] = [
+            c
+            for c in discord.shown()
+            if containing in (c.body or {}).get("content", "") and "…" not in c.body["content"]
+        ]
+        return bool(found)
+
+    await wait_for(done, what=f"a final Discord message with {containing!r}")
+    return found[-1]
+
+
+async def test_ping_is_answered_with_pong(async_client, discord):
+    body = json.dumps({"id": "1", "type": 1}).encode()
+    response = await send(async_client, body)
+    assert response.json() == {"type": 1}
+
+
+async def test_ask_is_deferred_then_the_original_reply_is_filled(async_client, discord, alice):
+    body = ask("hello discord")
+    token = json.loads(body)["token"]
+    response = await send(async_client, body)
+    assert response.json() == {"type": 5}
+
+    answer = await final(discord, "hello discord")
+    assert answer.method == "PATCH"
+    assert answer.path == f"/api/v10/webhooks/{APP}/{token}/messages/@original"
+    assert answer.body["content"] == "echo from discord: hello discord"
+    thread = await Thread.objects.aget(source="discord")
+    assert thread.owner_id == alice.pk
+    assert await Message.objects.filter(thread=thread, content="hello discord").aexists()
+
+
+async def test_a_bad_or_missing_signature_is_refused(async_client, discord, alice):
+    body = ask("sneaky")
+    assert (
+        await send(async_client, body, signed(body, key=SigningKey.generate()))
+    ).status_code == 401
+    assert (await send(async_client, body, {})).status_code == 401
+    garbage = {"X-Signature-Ed25519": "zz", "X-Signature-Timestamp": str(int(time.time()))}
+    assert (await send(async_client, body, garbage)).status_code == 401
+    assert await Thread.objects.acount() == 0
+
+
+async def test_a_stale_or_replayed_interaction_is_refused(async_client, discord, alice):
+    old = ask("old")
+    assert (await send(async_client, old, signed(old, at=time.time() - 3600))).status_code == 401
+    body = ask("once")
+    headers = signed(body)
+    assert (await send(async_client, body, headers)).status_code == 200
+    assert (await send(async_client, body, headers)).status_code == 409
+    await final(discord, "once")
+    assert await Message.objects.filter(author_kind="user").acount() == 1
+
+
+async def test_a_streamed_answer_edits_the_reply_as_it_grows(async_client, discord, alice):
+    await send(async_client, ask("stream 20"))
+    await final(discord, "t19")
+    edits = [c for c in discord.shown() if c.path.endswith("/@original")]
+    growing = [c.body["content"] for c in edits if "…" in c.body["content"]]
+    assert growing, "no edit while the answer streamed"
+    assert [len(t) for t in growing] == sorted(len(t) for t in growing)
+    assert len(edits) < 20
+
+
+async def test_buttons_round_trip_as_components(async_client, discord, alice):
+    await send(async_client, ask("buttons"))
+    choose = await final(discord, "Choose one")
+    buttons = choose.body["components"][0]["components"]
+    assert [b["label"] for b in buttons] == ["One", "Two"]
+
+    response = await send(async_client, click(buttons[0]["custom_id"]))
+    assert response.json() == {"type": 6}
+    picked = await final(discord, "picked 1")
+    assert picked.method == "POST"  # a follow-up with the click's token
+
+
+async def test_an_unknown_discord_user_is_refused_by_default(async_client, discord, alice):
+    await send(async_client, ask("let me in", user="D-STRANGER"))
+    await wait_for(lambda: discord.shown(), what="a refusal")
+    assert "not linked" in discord.shown()[0].body["content"]
+    assert await Thread.objects.acount() == 0
+
+
+async def test_an_unknown_discord_user_gets_a_placeholder_account_when_set_to_create(
+    async_client, discord, alice
+):
+    with override_settings(CHAT_PLATFORM_UNKNOWN_USERS="create"):
+        await send(async_client, ask("hi", user="D-NEW"))
+        await final(discord, "echo from discord: hi")
+    link = await PlatformAccount.objects.select_related("user").aget(external_id="D-NEW")
+    assert link.user.email == "discord-d-new@discord.invalid"
+    assert link.user.display_name == "d-new"
+
+
+async def test_an_unknown_command_is_refused(async_client, discord, alice):
+    data = json.loads(ask("x"))
+    data["data"]["name"] = "other"
+    body = json.dumps(data).encode()
+    assert (await send(async_client, body)).status_code == 400
+
+
+async def test_discord_is_off_without_its_settings(async_client):
+    body = ask("anyone?")
+    assert (await send(async_client, body)).status_code == 404

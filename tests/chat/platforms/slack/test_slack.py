@@ -1,0 +1,280 @@
+"""Slack: signed events in, answers out through slack_sdk's WebClient to a fake Slack API."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from urllib.parse import urlencode
+
+import pytest
+from django.test import override_settings
+
+from chat.models import Message, PlatformAccount, Thread
+from tests.chat.platforms.fakes import FakeApi
+from tests.drivers import wait_for
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SECRET = "slack-signing-secret"
+EVENTS = "/platforms/slack/events/"
+CLICKS = "/platforms/slack/interactivity/"
+PEOPLE = {
+    "UALICE": {"name": "alice", "profile": {"real_name": "Alice A", "email": "alice@example.com"}},
+    "USTRANGER": {"name": "stranger", "profile": {"real_name": "Stranger", "email": "who@x.org"}},
+}
+
+
+class FakeSlack(FakeApi):
+    def __init__(self) -> None:
+        self.ts = 1000
+        super().__init__(self.answer)
+
+    def answer(self, call):
+        body = call.body if isinstance(call.body, dict) else {}
+        if call.path.endswith("users.info"):
+            user_id = call.query.get("user") or body.get("user")
+            return 200, {"ok": True, "user": {"id": user_id, **PEOPLE[user_id]}}
+        if call.path.endswith("chat.postMessage"):
+            self.ts += 1
+            return 200, {"ok": True, "channel": body["channel"], "ts": f"{self.ts}.000100"}
+        return 200, {"ok": True}
+
+    def posts(self) -> list[dict]:
+        return [c.body for c in self.named("chat.postMessage")]
+
+    def updates(self) -> list[dict]:
+        return [c.body for c in self.named("chat.update")]
+
+
+@pytest.fixture
+def slack(conversations):
+    with (
+        FakeSlack() as fake,
+        override_settings(
+            CHAT_SLACK_SIGNING_SECRET=SECRET,
+            CHAT_SLACK_BOT_TOKEN="xoxb-test",
+            CHAT_SLACK_API_URL=fake.url + "/api/",
+            CHAT_PLATFORM_EDIT_SECONDS=0.2,
+        ),
+    ):
+        yield fake
+
+
+@pytest.fixture
+def alice(db):
+    return make_user(email="alice@example.com", display_name="Alice")
+
+
+def signed(body: bytes, *, secret: str = SECRET, at: float | None = None) -> dict[str, str]:
+    timestamp = str(int(at if at is not None else time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": "v0=" + digest.hexdigest()}
+
+
+def mention(text: str, *, user: str = "UALICE", ts: str = "500.000001", thread_ts=None) -> bytes:
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@UBOT> {text}",
+        "channel": "C1",
+        "ts": ts,
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    data = {"type": "event_callback", "event_id": f"Ev{uuid.uuid4().hex[:10]}", "event": event}
+    return json.dumps(data).encode()
+
+
+async def post_event(async_client, body: bytes, headers: dict[str, str] | None = None):
+    return await async_client.post(
+        EVENTS,
+        body,
+        content_type="application/json",
+        headers=signed(body) if headers is None else headers,
+    )
+
+
+async def final_text(slack: FakeSlack, containing: str) -> dict:
+    """The last edit (or post) of the answer that contains `containing`, once final."""
+    found: list[dict] = []
+
+    def done() -> bool:
+        shown = [*slack.posts(), *slack.updates()]
+        found[:] = [
+            b
+            for b in shown
+            if containing in b.get("text", "")
+            and "…" not in json.dumps(b["blocks"], ensure_ascii=False)
+        ]
+        return bool(found)
+
+    await wait_for(done, what=f"a final Slack message containing {containing!r}")
+    return found[-1]
+
+
+async def test_a_mention_is_answered_in_its_slack_thread_and_stored(async_client, slack, alice):
+    response = await post_event(async_client, mention("hello there"))
+    assert response.status_code == 200
+
+    answer = await final_text(slack, "hello there")
+    assert answer["text"].startswith("echo from slack: hello there")
+    assert answer["channel"] == "C1"
+    post = slack.posts()[0]
+    assert post["thread_ts"] == "500.000001"  # replies in the mention's thread
+
+    thread = await Thread.objects.aget(source="slack", external_id="C1:500.000001")
+    assert thread.owner_id == alice.pk
+    rows = [m async for m in Message.objects.filter(thread=thread).order_by("order")]
+    assert next((m.author_kind, m.content) for m in rows) == ("user", "hello there")
+    await wait_for(
+        lambda: Message.objects.filter(
+            thread=thread, status="done", author_kind="assistant"
+        ).aexists()
+    )
+    assert (await thread.messages.alast()).content.startswith("echo from slack: hello there")
+
+
+async def test_a_reply_in_the_same_slack_thread_continues_the_same_thread(
+    async_client, slack, alice
+):
+    await post_event(async_client, mention("first"))
+    await final_text(slack, "first")
+    await post_event(async_client, mention("second", ts="501.000001", thread_ts="500.000001"))
+    await final_text(slack, "second")
+    assert await Thread.objects.filter(source="slack").acount() == 1
+    assert await Message.objects.filter(author_kind="user").acount() == 2
+
+
+async def test_the_url_verification_challenge_is_echoed(async_client, slack):
+    body = json.dumps({"type": "url_verification", "challenge": "abc123"}).encode()
+    response = await post_event(async_client, body)
+    assert response.json() == {"challenge": "abc123"}
+
+
+async def test_a_bad_or_missing_signature_is_refused(async_client, slack, alice):
+    body = mention("sneaky")
+    assert (await post_event(async_client, body, signed(body, secret="wrong"))).status_code == 401
+    assert (await post_event(async_client, body, {})).status_code == 401
+    tampered = signed(body)
+    assert (
+        await post_event(async_client, body.replace(b"sneaky", b"evil!!"), tampered)
+    ).status_code == 401
+    assert await Thread.objects.acount() == 0
+    assert slack.calls == []
+
+
+async def test_a_stale_request_is_refused(async_client, slack, alice):
+    body = mention("from the past")
+    response = await post_event(async_client, body, signed(body, at=time.time() - 600))
+    assert response.status_code == 401
+    assert await Thread.objects.acount() == 0
+
+
+async def test_a_replayed_event_is_answered_once(async_client, slack, alice):
+    body = mention("only once")
+    headers = signed(body)
+    assert (await post_event(async_client, body, headers)).status_code == 200
+    assert (await post_event(async_client, body, headers)).status_code == 200  # Slack's retry, say
+    await final_text(slack, "only once")
+    assert await Message.objects.filter(author_kind="user").acount() == 1
+    assert len(slack.posts()) == 1
+
+
+async def test_a_streamed_answer_edits_the_slack_message_as_it_grows(async_client, slack, alice):
+    await post_event(async_client, mention("stream 20"))
+    final = await final_text(slack, "t19")
+    assert final["text"].strip() == " ".join(f"t{i}" for i in range(20))
+    updates = slack.updates()
+    growing = [u for u in updates if "…" in json.dumps(u["blocks"], ensure_ascii=False)]
+    # Edited while streaming, each time with more text, and far less often than per token.
+    assert growing, "no edit while the answer streamed"
+    lengths = [len(u["text"]) for u in growing]
+    assert lengths == sorted(lengths)
+    assert len(updates) < 20
+    assert all(u["ts"] == updates[0]["ts"] for u in updates)  # one Slack message, edited
+
+
+async def test_buttons_are_block_kit_buttons_and_a_click_runs_the_callback(
+    async_client, slack, alice
+):
+    await post_event(async_client, mention("buttons"))
+    choose = await final_text(slack, "Choose one")
+    buttons = next(b for b in choose["blocks"] if b["type"] == "actions")["elements"]
+    assert [b["text"]["text"] for b in buttons] == ["One", "Two"]
+
+    payload = {
+        "type": "block_actions",
+        "trigger_id": uuid.uuid4().hex,
+        "user": {"id": "UALICE"},
+        "channel": {"id": "C1"},
+        "message": {"ts": "1002.000100", "thread_ts": "500.000001"},
+        "actions": [{"value": buttons[1]["value"], "action_ts": "1.2"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    response = await async_client.post(
+        CLICKS, body, content_type="application/x-www-form-urlencoded", headers=signed(body)
+    )
+    assert response.status_code == 200
+    await final_text(slack, "picked 2")
+
+
+async def test_a_click_with_a_bad_signature_runs_nothing(async_client, slack, alice):
+    body = urlencode({"payload": json.dumps({"type": "block_actions"})}).encode()
+    response = await async_client.post(
+        CLICKS,
+        body,
+        content_type="application/x-www-form-urlencoded",
+        headers=signed(body, secret="nope"),
+    )
+    assert response.status_code == 401
+
+
+async def test_a_button_of_another_conversation_does_nothing(async_client, slack, alice):
+    await post_event(async_client, mention("buttons"))
+    choose = await final_text(slack, "Choose one")
+    value = next(b for b in choose["blocks"] if b["type"] == "actions")["elements"][0]["value"]
+    payload = {
+        "type": "block_actions",
+        "trigger_id": uuid.uuid4().hex,
+        "user": {"id": "UALICE"},
+        "channel": {"id": "C2"},
+        "message": {"ts": "9.1", "thread_ts": "9.0"},
+        "actions": [{"value": value, "action_ts": "1.3"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    await async_client.post(
+        CLICKS, body, content_type="application/x-www-form-urlencoded", headers=signed(body)
+    )
+    await post_event(async_client, mention("after", ts="502.1", thread_ts="500.000001"))
+    await final_text(slack, "after")
+    assert not [p for p in slack.posts() if "picked" in p["text"]]
+
+
+async def test_an_unknown_slack_user_is_refused_by_default(async_client, slack, alice):
+    await post_event(async_client, mention("let me in", user="USTRANGER"))
+    await wait_for(lambda: slack.named("chat.postEphemeral"), what="a refusal")
+    refusal = slack.named("chat.postEphemeral")[0].body
+    assert refusal["user"] == "USTRANGER"
+    assert "not linked" in refusal["text"]
+    assert await Thread.objects.acount() == 0
+
+
+async def test_an_unknown_slack_user_gets_an_account_when_the_setting_says_create(
+    async_client, slack, alice
+):
+    with override_settings(CHAT_PLATFORM_UNKNOWN_USERS="create"):
+        await post_event(async_client, mention("hello", user="USTRANGER"))
+        await final_text(slack, "hello")
+    link = await PlatformAccount.objects.select_related("user").aget(external_id="USTRANGER")
+    assert link.user.email == "who@x.org"
+    assert link.user.display_name == "Stranger"
+    assert not link.user.has_usable_password()
+
+
+async def test_slack_is_off_without_its_secrets(async_client):
+    body = mention("anyone?")
+    assert (await post_event(async_client, body)).status_code == 404
