@@ -1,3 +1,4 @@
+from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -19,3 +20,10 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+# OAuth providers come from environment variables alone (SOCIALACCOUNT_PROVIDERS in
+# settings); provider rows in the database would be a second, conflicting source. Tokens
+# are not stored, so their page would always be empty.
+admin.site.unregister(SocialApp)
+admin.site.unregister(SocialToken)

@@ -12,6 +12,10 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=150, blank=True)
+    # The interface language the person chose (a code from LANGUAGES); empty: the browser's.
+    language = models.CharField(max_length=16, blank=True)
+    # What the sign-in hooks said about the person (cl.User.metadata): role, groups, ...
+    metadata = models.JSONField(default=dict, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

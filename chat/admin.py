@@ -27,7 +27,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from chat import permissions
 from chat.engine import export, history, retention, search, threads
-from chat.models import Element, Feedback, Message, Step, Thread
+from chat.models import Element, Feedback, Message, PlatformAccount, Step, Thread
 from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
 
@@ -129,12 +129,34 @@ class LastActiveFilter(admin.DateFieldListFilter):
         self.title = _("last active")
 
 
+class ChatProfileFilter(admin.SimpleListFilter):
+    """Threads by the chat profile they run with (an indexed column)."""
+
+    title = _("chat profile")
+    parameter_name = "chat_profile"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        names = (
+            Thread.objects.exclude(chat_profile="")
+            .order_by("chat_profile")
+            .values_list("chat_profile", flat=True)
+            .distinct()
+        )
+        return [(name, name) for name in names[:100]]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(chat_profile=self.value())
+        return queryset
+
+
 @admin.register(Thread)
 class ThreadAdmin(admin.ModelAdmin):
     list_display = (
         "title_shown",
         "user_shown",
         "message_count",
+        "tokens",
         "feedback_summary",
         "created",
         "last_active",
@@ -145,6 +167,9 @@ class ThreadAdmin(admin.ModelAdmin):
         UserFilter,
         ("updated_at", LastActiveFilter),
         ("created_at", admin.DateFieldListFilter),
+        ChatProfileFilter,
+        # Where the conversation happened: web, Slack, Discord, Teams or the copilot.
+        "source",
     )
     # Counting every choice of every filter is a walk through all threads: never.
     show_facets = admin.ShowFacets.NEVER
@@ -160,10 +185,12 @@ class ThreadAdmin(admin.ModelAdmin):
     actions = ("export_json", "export_csv")
     fields = (
         "title",
+        "chat_profile",
         "user_shown",
         "created",
         "last_active",
         "message_count",
+        "tokens",
         "feedback_summary",
         "shared",
     )
@@ -222,6 +249,11 @@ class ThreadAdmin(admin.ModelAdmin):
     def message_count(self, thread: Thread) -> int:
         return thread.messages_n
 
+    @admin.display(description=_("LLM tokens"), ordering="total_tokens")
+    def tokens(self, thread: Thread) -> int:
+        # A column of the thread, added to as each LLM step ends: no query per row.
+        return thread.total_tokens
+
     @admin.display(description=_("feedback"))
     def feedback_summary(self, thread: Thread) -> str:
         if not thread.up_n and not thread.down_n:
@@ -264,8 +296,8 @@ class ThreadAdmin(admin.ModelAdmin):
         except history.NotFound:
             raise Http404 from None
         context = fragments.messages_context(
-            threads.thread_messages(thread),
-            threads.thread_steps(thread),
+            threads.thread_messages(thread, include_superseded=True),
+            threads.thread_steps(thread, include_superseded=True),
             mode=REVIEW,
         )
         return TemplateResponse(
@@ -366,3 +398,16 @@ class FeedbackAdmin(ReadOnlyAdmin):
     @admin.display(description=_("comment"))
     def shown_comment(self, feedback: Feedback) -> str:
         return _short(feedback.comment) or "-"
+
+
+@admin.register(PlatformAccount)
+class PlatformAccountAdmin(admin.ModelAdmin):
+    """Links of Slack, Discord and Teams people to accounts. Slack's and Teams' are made
+    by email on first contact; Discord's are made here (its user id: Developer Mode, then
+    "Copy User ID" on the person)."""
+
+    list_display = ("name", "platform", "external_id", "user", "created_at")
+    list_filter = ("platform",)
+    search_fields = ("name", "external_id", "user__email")
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at",)

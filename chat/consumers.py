@@ -7,8 +7,11 @@ import contextlib
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
 
-from chat.engine import control, threads
+from accounts import languages
+from chat.engine import control, threads, window
 from chat.engine.errors import UserFacingError
 from chat.engine.groups import thread_group
 from chat.engine.session import ChatSession
@@ -16,9 +19,15 @@ from chat.events import (
     ActionClick,
     AskActionReply,
     AskFilesReply,
+    CopilotResult,
+    EditMessage,
     MalformedFrame,
+    ProfileChoice,
+    RegenerateRequest,
+    SettingsUpdate,
     StopRequest,
     UserMessage,
+    WindowMessage,
     parse_frame,
 )
 from chat.rendering import fragments
@@ -58,11 +67,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if thread is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        # What this socket renders (and the hooks it starts) speaks the page's language.
+        translation.activate(languages.choose(user, *self._language_hints()))
         self.group = thread_group(thread.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send(text_data=await threads.asnapshot_html(thread))
         self.session = ChatSession(thread, user)
         await self.session.open()
+
+    def _language_hints(self) -> tuple[str | None, str]:
+        """The language cookie and the Accept-Language header the browser sent."""
+        cookie = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+        headers = dict(self.scope.get("headers", []))
+        return cookie, headers.get(b"accept-language", b"").decode("latin-1")
 
     async def disconnect(self, code: int) -> None:
         if self.session is not None:
@@ -76,7 +93,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             event = parse_frame(text_data)
             if isinstance(event, UserMessage):
-                await session.receive_message(event.content, event.client_id, event.file_ids)
+                await session.receive_message(
+                    event.content, event.client_id, event.file_ids, command=event.command
+                )
             elif isinstance(event, StopRequest):
                 await control.request_stop(session.thread_id)
             elif isinstance(event, ActionClick):
@@ -85,8 +104,30 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await session.answer_with_action(event.ask_id, event.action_id)
             elif isinstance(event, AskFilesReply):
                 await session.answer_with_files(event.ask_id, event.file_ids)
+            elif isinstance(event, EditMessage):
+                await session.edit_message(event.message_id, event.content)
+            elif isinstance(event, RegenerateRequest):
+                await session.regenerate()
+            elif isinstance(event, ProfileChoice):
+                await session.choose_profile(event.name)
+            elif isinstance(event, SettingsUpdate):
+                await session.update_settings(event.values)
+            elif isinstance(event, WindowMessage):
+                await window.receive_window_message(session, event.data)
+            elif isinstance(event, CopilotResult):
+                await window.deliver_result(session, event.call_id, event.result)
         except (MalformedFrame, UserFacingError) as error:
-            await self.send(text_data=fragments.notice(str(error)))
+            keep_draft = getattr(error, "keeps_draft", False)
+            await self.send(text_data=fragments.notice(str(error), keep_draft=keep_draft))
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # A pushed fragment is already rendered and touches no database; Channels would
+        # first tidy this socket's database connections, a hop to the database thread
+        # for every frame of a streamed answer.
+        if message["type"] == "chat.fragment":
+            await self.chat_fragment(message)
+        else:
+            await super().dispatch(message)
 
     async def chat_fragment(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])

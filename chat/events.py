@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 MAX_FRAME_BYTES = 256 * 1024
 MAX_CLIENT_ID = 64
+MAX_PROFILE_NAME = 100
+SETTING_PREFIX = "setting:"
+MAX_SETTING_CHARS = 8000
+MAX_SETTING_ITEMS = 200
 
 
 class MalformedFrame(ValueError):
@@ -23,6 +29,8 @@ class UserMessage:
     content: str
     client_id: str
     file_ids: tuple[str, ...] = ()
+    # The composer command chosen with the message ("" for none).
+    command: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,65 @@ class AskFilesReply:
     file_ids: tuple[str, ...]
 
 
-Event = UserMessage | StopRequest | ActionClick | AskActionReply | AskFilesReply
+@dataclass(frozen=True)
+class ProfileChoice:
+    name: str
+
+
+@dataclass(frozen=True)
+class SettingsUpdate:
+    """Chat settings as the panel's form sends them: {widget id: raw value}."""
+
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EditMessage:
+    message_id: str
+    content: str
+
+
+@dataclass(frozen=True)
+class RegenerateRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class WindowMessage:
+    """The page that embeds the copilot widget posted the assistant a message."""
+
+    data: object
+
+
+@dataclass(frozen=True)
+class CopilotResult:
+    """The host page's result of a CopilotFunction call."""
+
+    call_id: str
+    result: object
+
+
+Event = (
+    UserMessage
+    | StopRequest
+    | ActionClick
+    | AskActionReply
+    | AskFilesReply
+    | EditMessage
+    | RegenerateRequest
+    | ProfileChoice
+    | SettingsUpdate
+    | WindowMessage
+    | CopilotResult
+)
+
+
+def _json_field(data: dict, name: str) -> object:
+    """A field the copilot page sends as JSON text (any JSON value)."""
+    try:
+        return json.loads(_text_field(data, name, limit=MAX_FRAME_BYTES))
+    except ValueError:
+        raise MalformedFrame(f"The field {name!r} must be JSON.") from None
 
 
 def _text_field(data: dict, name: str, *, limit: int) -> str:
@@ -56,7 +122,9 @@ def _text_field(data: dict, name: str, *, limit: int) -> str:
     if not isinstance(value, str):
         raise MalformedFrame(f"The field {name!r} must be text.")
     if len(value) > limit:
-        raise MalformedFrame(f"The field {name!r} is too long (at most {limit} characters).")
+        raise MalformedFrame(
+            _("The text is too long (at most %(count)d characters).") % {"count": limit}
+        )
     return value
 
 
@@ -71,6 +139,33 @@ def _id_list(value: object) -> tuple[str, ...]:
     if len(ids) > 100 or any(len(i) > MAX_CLIENT_ID for i in ids):
         raise MalformedFrame("Too many or too long file ids.")
     return ids
+
+
+def _setting_value(value: object) -> Any:
+    """A value as a form sends it: text, a list of texts, or JSON's plain scalars."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str) and len(value) <= MAX_SETTING_CHARS:
+        return value
+    if (
+        isinstance(value, list)
+        and len(value) <= MAX_SETTING_ITEMS
+        and all(isinstance(v, str) and len(v) <= MAX_SETTING_CHARS for v in value)
+    ):
+        return value
+    raise MalformedFrame("A setting's value must be text, a number or a list of texts.")
+
+
+def _settings_values(data: dict) -> dict[str, Any]:
+    """The panel's fields are named "setting:<id>"; any other field is refused."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("type", "HEADERS"):
+            continue
+        if not key.startswith(SETTING_PREFIX):
+            raise MalformedFrame(f"Unknown field in the settings: {key[:64]!r}.")
+        values[key[len(SETTING_PREFIX) :]] = _setting_value(value)
+    return values
 
 
 def parse_frame(text: str | None) -> Event:
@@ -89,9 +184,10 @@ def parse_frame(text: str | None) -> Event:
         content = _text_field(data, "content", limit=settings.CHAT_MAX_MESSAGE_CHARS).strip()
         file_ids = _id_list(data.get("file_ids"))
         if not content and not file_ids:
-            raise MalformedFrame("The message is empty.")
+            raise MalformedFrame(_("The message is empty."))
         client_id = _text_field(data, "client_id", limit=MAX_CLIENT_ID)
-        return UserMessage(content=content, client_id=client_id, file_ids=file_ids)
+        command = _text_field(data, "command", limit=MAX_CLIENT_ID).strip()
+        return UserMessage(content=content, client_id=client_id, file_ids=file_ids, command=command)
     if kind == "stop":
         return StopRequest()
     if kind == "action":
@@ -108,5 +204,25 @@ def parse_frame(text: str | None) -> Event:
         return AskFilesReply(
             ask_id=_text_field(data, "ask_id", limit=MAX_CLIENT_ID),
             file_ids=_id_list(data.get("file_ids")),
+        )
+    if kind == "edit":
+        content = _text_field(data, "content", limit=settings.CHAT_MAX_MESSAGE_CHARS).strip()
+        if not content:
+            raise MalformedFrame(_("The message is empty."))
+        return EditMessage(
+            message_id=_text_field(data, "message_id", limit=MAX_CLIENT_ID), content=content
+        )
+    if kind == "regenerate":
+        return RegenerateRequest()
+    if kind == "profile":
+        return ProfileChoice(name=_text_field(data, "profile", limit=MAX_PROFILE_NAME))
+    if kind == "settings":
+        return SettingsUpdate(values=_settings_values(data))
+    if kind == "window_message":
+        return WindowMessage(data=_json_field(data, "data"))
+    if kind == "copilot_result":
+        return CopilotResult(
+            call_id=_text_field(data, "call", limit=MAX_CLIENT_ID),
+            result=_json_field(data, "result"),
         )
     raise MalformedFrame(f"Unknown frame type: {kind!r}.")

@@ -55,7 +55,7 @@ def library_upload(request: HttpRequest) -> HttpResponse:
         stored = library.store(
             request.user, request.FILES.getlist("files"), uploads.Limits.from_settings()
         )
-    except library.LibraryRefused as error:
+    except uploads.UploadRefused as error:
         if request.htmx:
             # The list with the reason, as a form shows its errors (htmx swaps 2xx only).
             return _list(request, error=str(error))

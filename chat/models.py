@@ -23,6 +23,26 @@ class Thread(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     # Set while the owner shares the thread as a read-only link; cleared to revoke it.
     share_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Tokens of every LLM call in the thread, added when each `llm` step ends: a column, so
+    # the admin list shows it without a query per row, and bumped atomically (F()).
+    total_tokens = models.PositiveBigIntegerField(default=0)
+
+    class Source(models.TextChoices):
+        WEB = "web", "Web"
+        SLACK = "slack", "Slack"
+        DISCORD = "discord", "Discord"
+        TEAMS = "teams", "Teams"
+        COPILOT = "copilot", "Copilot"
+
+    # Where the conversation happens; a column (indexed) so reviewers filter by it.
+    source = models.CharField(
+        max_length=16, choices=Source.choices, default=Source.WEB, db_index=True
+    )
+    # The platform's own name for the conversation (a Slack thread, a Teams conversation),
+    # so each one maps to exactly one thread; empty for web and copilot threads.
+    external_id = models.CharField(max_length=255, blank=True)
+    # The chat profile the conversation runs with; a column (indexed) so reviewers filter by it.
+    chat_profile = models.CharField(max_length=100, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -30,6 +50,13 @@ class Thread(models.Model):
             models.Index(fields=["owner", "-updated_at"], name="thread_owner_recent"),
             # The admin's list and the retention purge go by last activity over all users.
             models.Index(fields=["-updated_at"], name="thread_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="thread_external_id_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -226,3 +253,31 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
+
+
+class PlatformAccount(models.Model):
+    """Who a person is on a chat platform (Slack, Discord, Teams), linked to their account.
+
+    Slack and Teams links are made from the person's email address on first contact;
+    Discord tells no email to a bot, so its links are made in the admin (or created with
+    a new account, per CHAT_PLATFORM_UNKNOWN_USERS).
+    """
+
+    platform = models.CharField(max_length=16, choices=Thread.Source.choices)
+    external_id = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="platform_accounts"
+    )
+    name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["platform", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"], name="platform_account_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}: {self.name or self.external_id}"

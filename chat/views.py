@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat.engine import elements, history, threads, uploads
+from chat.engine import elements, history, profiles, threads, uploads
 from chat.models import Thread
+from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
-from chat.rendering import fragments, sidebar
+
+
+def _prompt(request: HttpRequest) -> str:
+    """`?prompt=` fills the composer (not sent), as in Chainlit: links can suggest a question."""
+    return request.GET.get("prompt", "")[: settings.CHAT_MAX_MESSAGE_CHARS]
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("chat:thread", thread_id=threads.draft_thread(request.user).id)
+    url = reverse("chat:thread", kwargs={"thread_id": threads.draft_thread(request.user).id})
+    prompt = _prompt(request)
+    return redirect(f"{url}?{urlencode({'prompt': prompt})}" if prompt else url)
 
 
 @login_required
@@ -52,8 +63,22 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
             ),
             **_sidebar_context(request.user, thread),
             **element_rendering.task_lists_context(elements.thread_task_lists(thread)),
+            **_chat_start_context(request.user, thread),
+            "prompt": _prompt(request),
         },
     )
+
+
+def _chat_start_context(user: object, thread: Thread) -> dict:
+    """The profile, starters, settings panel and commands, as the thread has them."""
+    found = profiles.page_options(thread, user)
+    options = found["options"]
+    return {
+        **chat_start.start_context(options, show=not found["written"]),
+        **chat_start.profile_badge_context(thread.chat_profile, options.current),
+        **chat_start.settings_context(found["settings_inputs"], found["settings_values"]),
+        **chat_start.commands_context(found["commands"]),
+    }
 
 
 @login_required

@@ -13,8 +13,8 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 
+from chat.engine.app_hooks import LifecycleApp, lifecycle  # noqa: E402
 from chat.engine.assistant import ensure_loaded  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 
@@ -43,9 +43,14 @@ def _fix_daphne_shutdown() -> None:
             if instance is not None and not instance.done():
                 instance.cancel()
                 wait_for.append(instance)
-        if not wait_for:
-            return None
-        return defer.Deferred.fromFuture(asyncio.ensure_future(asyncio.wait(wait_for, timeout=10)))
+
+        async def shut_down() -> None:
+            if wait_for:
+                await asyncio.wait(wait_for, timeout=10)
+            # Then the assistant's @cl.on_app_shutdown, once the sockets have closed.
+            await lifecycle.stopping()
+
+        return defer.Deferred.fromFuture(asyncio.ensure_future(shut_down()))
 
     server_module.Server.kill_all_applications = kill_all_applications
     server_module.Server._chat_fixed = True
@@ -53,17 +58,17 @@ def _fix_daphne_shutdown() -> None:
 
 _fix_daphne_shutdown()
 
+# Static files: whitenoise, in development too (see settings), compressed.
 http_app = django_asgi_app
-if settings.DEBUG:
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-    http_app = ASGIStaticFilesHandler(django_asgi_app)
-
-application = ProtocolTypeRouter(
-    {
-        "http": http_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+# The assistant's @cl.on_app_startup runs before the first request or socket is served.
+application = LifecycleApp(
+    ProtocolTypeRouter(
+        {
+            "http": http_app,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,7 +55,14 @@ ROOT_URLCONF = "chatproject.urls"
 ASGI_APPLICATION = "chatproject.asgi.application"
 WSGI_APPLICATION = None
 
-LANGUAGE_CODE = "en"
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
+# Languages users may choose (the browser's Accept-Language picks one at first); each needs
+# its translations under locale/. Arabic shows the right-to-left layout.
+_KNOWN_LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "ar": "العربية"}
+LANGUAGES = [
+    (code, _KNOWN_LANGUAGES.get(code, code)) for code in env_list("CHAT_LANGUAGES", "en,de,fr,ar")
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -64,6 +72,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Static files are served by whitenoise in development too (from the apps' folders, as
+# they change), so that they are compressed like every other response.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -84,8 +96,28 @@ LOGGING = {
 
 # -------------------------------------------------------------- DATABASES
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Connections are kept and checked before reuse: opening one per request, or per pushed
+# frame of a streamed answer, costs more than the work itself. Seconds; 0 closes each
+# one after use (behind a pooler such as PgBouncer in transaction mode).
+_conn_max_age = os.environ.get("DB_CONN_MAX_AGE", "")
+CONN_MAX_AGE = int(_conn_max_age) if _conn_max_age else None
+SQLITE_OPTIONS = {
+    # Writers queue instead of failing with "database is locked"; readers never wait.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+        )
+    }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = {
+            **SQLITE_OPTIONS,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
 else:
     DATABASES = {
         "default": {
@@ -94,11 +126,9 @@ else:
             # Browser tests run the server in another process, so the test database
             # must be a file both processes can open.
             "TEST": {"NAME": VAR_DIR / "test.sqlite3"},
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": SQLITE_OPTIONS,
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 
@@ -120,6 +150,15 @@ THIRD_PARTY_APPS = [
     "template_partials",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    # Every supported provider is installed; only those configured below show a button.
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.gitlab",
+    "allauth.socialaccount.providers.okta",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -130,16 +169,26 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 SITE_ID = 1
 
 MIDDLEWARE = [
+    # Outermost, so that it compresses what whitenoise serves in development too.
+    "chatproject.compression.TextGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the user's saved choice (below), else the cookie, else Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.language_middleware.UserLanguageMiddleware",
+    # Signs in from the SSO proxy's header, only for requests from the trusted proxies.
+    "accounts.middleware.SsoHeaderMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chat.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "chat.middleware.LogoutCookiesMiddleware",
+    "accounts.middleware.StaffMfaMiddleware",
 ]
 
 TEMPLATES = [
@@ -153,6 +202,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chat.context_processors.branding",
+                "accounts.context_processors.sign_in",
             ],
         },
     }
@@ -161,6 +211,8 @@ TEMPLATES = [
 # ------------------------------------------------------------------- AUTH
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # @cl.password_auth_callback and SSO-only mode decide before the usual backends.
+    "accounts.backends.CompanyPasswordBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -188,7 +240,9 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 times sockets out after 5 s, which kills idle websockets.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                # redis-py's pool refuses a 101st connection at once ("Too many
+                # connections"): a thousand sockets sending at once need more.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 2000}],
                 "capacity": CHANNEL_CAPACITY,
                 "prefix": os.environ.get("CHANNEL_PREFIX", "chat"),
             },
@@ -200,7 +254,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "chat.channel_layers.SweepingInMemoryChannelLayer",
             "CONFIG": {"capacity": CHANNEL_CAPACITY},
         }
     }
@@ -229,11 +283,110 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optio
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# A provider's verified email signs in the account that has it (the company's IdP vouches
+# for it), so people who first signed up with a password can move to company sign-in.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the provider button posts, with a CSRF token
+
+# Company rules. Email domains that may sign up (password, provider or SSO header);
+# empty allows any.
+CHAT_ALLOWED_EMAIL_DOMAINS = [
+    domain.lower().lstrip("@") for domain in env_list("CHAT_ALLOWED_EMAIL_DOMAINS")
+]
+# Company sign-in only: no password sign-up or sign-in; the page shows provider buttons.
+CHAT_SSO_ONLY = env_bool("CHAT_SSO_ONLY", False)
+# Behind an authenticating proxy: the header carrying the signed-in email (e.g.
+# X-Forwarded-Email), believed only from these proxy addresses or networks.
+CHAT_SSO_HEADER = os.environ.get("CHAT_SSO_HEADER", "")
+CHAT_SSO_TRUSTED_PROXIES = env_list("CHAT_SSO_TRUSTED_PROXIES")
+
+
+def _oauth_app(prefix: str, *, needs: tuple[str, ...] = (), **app_settings: str) -> dict | None:
+    """One provider app from OAUTH_<PREFIX>_CLIENT_ID, _CLIENT_SECRET and what it needs
+    (Chainlit's variable names); None while any of them is unset."""
+    values = {
+        name: os.environ.get(f"OAUTH_{prefix}_{name}", "")
+        for name in ("CLIENT_ID", "CLIENT_SECRET", *needs)
+    }
+    if not all(values.values()):
+        return None
+    app = {"client_id": values["CLIENT_ID"], "secret": values["CLIENT_SECRET"], "key": ""}
+    settings_ = {key: value.format(**values) for key, value in app_settings.items()}
+    return {**app, "settings": settings_} if settings_ else app
+
+
+def _oauth_providers() -> dict[str, dict]:
+    """allauth providers turned on by environment variables alone: no database rows."""
+    providers: dict[str, dict] = {}
+    simple = {
+        "github": _oauth_app("GITHUB"),
+        "google": _oauth_app("GOOGLE"),
+        "microsoft": _oauth_app("AZURE_AD", needs=("TENANT_ID",), tenant="{TENANT_ID}"),
+        "gitlab": _oauth_app("GITLAB", needs=("DOMAIN",), gitlab_url="https://{DOMAIN}"),
+    }
+    for provider, app in simple.items():
+        if app:
+            providers[provider] = {"APPS": [app]}
+    okta = _oauth_app("OKTA", needs=("DOMAIN",))
+    if okta:
+        providers["okta"] = {"OKTA_BASE_URL": os.environ["OAUTH_OKTA_DOMAIN"], "APPS": [okta]}
+    oidc_apps = []
+    keycloak = _oauth_app(
+        "KEYCLOAK",
+        needs=("BASE_URL", "REALM"),
+        server_url="{BASE_URL}/realms/{REALM}",
+    )
+    if keycloak:
+        name = os.environ.get("OAUTH_KEYCLOAK_NAME") or "Keycloak"
+        oidc_apps.append({**keycloak, "provider_id": "keycloak", "name": name})
+    generic = _oauth_app("OIDC", needs=("SERVER_URL",), server_url="{SERVER_URL}")
+    if generic:
+        name = os.environ.get("OAUTH_OIDC_NAME") or "Company sign-in"
+        oidc_apps.append({**generic, "provider_id": "oidc", "name": name})
+    if oidc_apps:
+        providers["openid_connect"] = {"APPS": oidc_apps}
+    return providers
+
+
+SOCIALACCOUNT_PROVIDERS = _oauth_providers()
+
+# Rate limits (allauth's syntax: "<count>/<period>/<per: ip, key or user>"; empty: off).
+ACCOUNT_RATE_LIMITS = {
+    "login": os.environ.get("RATE_LIMIT_LOGIN", "30/m/ip"),
+    "login_failed": os.environ.get("RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    "signup": os.environ.get("RATE_LIMIT_SIGNUP", "20/m/ip"),
+    "reset_password": os.environ.get("RATE_LIMIT_RESET_PASSWORD", "20/m/ip,5/m/key"),
+}
+ACCOUNT_RATE_LIMITS = {action: rate or None for action, rate in ACCOUNT_RATE_LIMITS.items()}
+# Behind proxies every request comes from the proxy's address, and the per-address limits
+# would count the whole company as one: the number of proxies of yours that append to
+# X-Forwarded-For, so that the client's own address is counted (0: the header is ignored).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", 0))
+
+# Two-factor sign-in: authenticator apps (TOTP) and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("CHAT_UI_NAME", "Assistant")
+# Staff must set up an authenticator app before they reach anything else.
+CHAT_MFA_REQUIRED_FOR_STAFF = env_bool("CHAT_MFA_REQUIRED_FOR_STAFF", False)
 
 # ------------------------------------------------------------------- CHAT
 # The assistant: a dotted module path or a path to a .py file.
 CHAT_ASSISTANT = os.environ.get("CHAT_ASSISTANT", "chat.assistants.default")
 CHAT_UI_NAME = os.environ.get("CHAT_UI_NAME", "Assistant")
+# Branding ("Make it yours" in the README). Logo, favicon and custom CSS: a path under
+# static/ (e.g. "brand/logo.svg") or a full URL. The logo replaces the accent square.
+CHAT_UI_LOGO = os.environ.get("CHAT_UI_LOGO", "")
+CHAT_UI_FAVICON = os.environ.get("CHAT_UI_FAVICON", "chat/favicon.svg")
+# Accent colours (buttons, links, focus) of the light and the dark theme: CSS colours.
+CHAT_UI_ACCENT = os.environ.get("CHAT_UI_ACCENT", "#4f46e5")
+CHAT_UI_ACCENT_DARK = os.environ.get("CHAT_UI_ACCENT_DARK", "#818cf8")
+# The theme before a user picks one: "system" (follow the device), "light" or "dark".
+CHAT_UI_THEME = os.environ.get("CHAT_UI_THEME", "system")
+# A stylesheet loaded after the product's own, to restyle anything.
+CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
 CHAT_COT = os.environ.get("CHAT_COT", "full")
 # Streamed tokens are pushed at most once per this many milliseconds per message.
 CHAT_STREAM_FRAME_MS = int(os.environ.get("CHAT_STREAM_FRAME_MS", 30))
@@ -242,6 +395,17 @@ CHAT_STREAM_SAVE_SECONDS = float(os.environ.get("CHAT_STREAM_SAVE_SECONDS", 1.0)
 # A message still marked streaming with no write for this long lost its server.
 CHAT_STREAM_STALE_SECONDS = float(os.environ.get("CHAT_STREAM_STALE_SECONDS", 20))
 CHAT_MAX_MESSAGE_CHARS = int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", 20_000))
+# Messages one user may send, "<count>/<seconds>" (e.g. 20/60); over it a message is
+# refused with a notice and stays in the composer. Empty: no limit.
+CHAT_MESSAGE_RATE_LIMIT = os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "20/60")
+# The Content-Security-Policy of every page; empty sends none.
+CHAT_CSP = os.environ.get(
+    "CHAT_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; object-src 'none'; "
+    "base-uri 'self'",
+)
 # Uploads: the type is sniffed from the content and must match one of these patterns.
 CHAT_UPLOAD_ACCEPT = env_list(
     "CHAT_UPLOAD_ACCEPT",
@@ -269,6 +433,60 @@ CHAT_RAG_EMBEDDINGS_URL = os.environ.get("CHAT_RAG_EMBEDDINGS_URL", "")
 CHAT_RAG_EMBEDDINGS_KEY = os.environ.get("CHAT_RAG_EMBEDDINGS_KEY", "")
 CHAT_RAG_EMBEDDINGS_MODEL = os.environ.get("CHAT_RAG_EMBEDDINGS_MODEL", "text-embedding-3-small")
 CHAT_RAG_EMBEDDINGS_DIMENSIONS = int(os.environ.get("CHAT_RAG_EMBEDDINGS_DIMENSIONS", 1536))
+# The model behind the default assistant; with no CHAT_LLM_MODEL it is the offline demo.
+# Provider: openai (also Azure OpenAI and any OpenAI-compatible server), anthropic, mistral.
+CHAT_LLM_PROVIDER = os.environ.get("CHAT_LLM_PROVIDER", "openai").strip().lower()
+CHAT_LLM_BASE_URL = os.environ.get("CHAT_LLM_BASE_URL", "")
+CHAT_LLM_API_KEY = os.environ.get("CHAT_LLM_API_KEY", "")
+CHAT_LLM_MODEL = os.environ.get("CHAT_LLM_MODEL", "")
+CHAT_LLM_TIMEOUT = float(os.environ.get("CHAT_LLM_TIMEOUT", 60))
+CHAT_LLM_MAX_RETRIES = int(os.environ.get("CHAT_LLM_MAX_RETRIES", 2))
+CHAT_LLM_MAX_TOKENS = int(os.environ.get("CHAT_LLM_MAX_TOKENS", 1024))
+CHAT_LLM_TEMPERATURE = (
+    float(os.environ["CHAT_LLM_TEMPERATURE"]) if os.environ.get("CHAT_LLM_TEMPERATURE") else None
+)
+# Azure OpenAI: its API version; CHAT_LLM_BASE_URL is then the resource's endpoint and
+# CHAT_LLM_MODEL the deployment's name.
+CHAT_LLM_API_VERSION = os.environ.get("CHAT_LLM_API_VERSION", "")
+if CHAT_LLM_PROVIDER not in ("openai", "anthropic", "mistral"):
+    raise ImproperlyConfigured(
+        f"CHAT_LLM_PROVIDER must be openai, anthropic or mistral, not {CHAT_LLM_PROVIDER!r}"
+    )
+
+# -------------------------------------------------------------- PLATFORMS
+# The assistant in Slack, Discord and Teams, each on when its secrets are set.
+# The site's public address, for links to files in platform messages (and the copilot).
+CHAT_PUBLIC_URL = os.environ.get("CHAT_PUBLIC_URL", "")
+# A platform user with no account of ours: "refuse" them, or "create" an account.
+CHAT_PLATFORM_UNKNOWN_USERS = os.environ.get("CHAT_PLATFORM_UNKNOWN_USERS", "refuse")
+# A streamed answer edits its platform message at most once per this many seconds.
+CHAT_PLATFORM_EDIT_SECONDS = float(os.environ.get("CHAT_PLATFORM_EDIT_SECONDS", 1.0))
+# A platform conversation's session closes after this many seconds without an event.
+CHAT_PLATFORM_IDLE_SECONDS = float(os.environ.get("CHAT_PLATFORM_IDLE_SECONDS", 600))
+# Signed requests older (or newer) than this many seconds are refused as replays.
+CHAT_PLATFORM_MAX_AGE_SECONDS = float(os.environ.get("CHAT_PLATFORM_MAX_AGE_SECONDS", 300))
+CHAT_SLACK_SIGNING_SECRET = os.environ.get("CHAT_SLACK_SIGNING_SECRET", "")
+CHAT_SLACK_BOT_TOKEN = os.environ.get("CHAT_SLACK_BOT_TOKEN", "")
+CHAT_SLACK_API_URL = os.environ.get("CHAT_SLACK_API_URL", "https://slack.com/api/")
+CHAT_DISCORD_PUBLIC_KEY = os.environ.get("CHAT_DISCORD_PUBLIC_KEY", "")
+CHAT_DISCORD_APPLICATION_ID = os.environ.get("CHAT_DISCORD_APPLICATION_ID", "")
+CHAT_DISCORD_API_URL = os.environ.get("CHAT_DISCORD_API_URL", "https://discord.com/api/v10")
+CHAT_TEAMS_APP_ID = os.environ.get("CHAT_TEAMS_APP_ID", "")
+CHAT_TEAMS_APP_PASSWORD = os.environ.get("CHAT_TEAMS_APP_PASSWORD", "")
+CHAT_TEAMS_TOKEN_URL = os.environ.get(
+    "CHAT_TEAMS_TOKEN_URL",
+    "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token",
+)
+CHAT_TEAMS_OPENID_URL = os.environ.get(
+    "CHAT_TEAMS_OPENID_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"
+)
+CHAT_TEAMS_ISSUER = os.environ.get("CHAT_TEAMS_ISSUER", "https://api.botframework.com")
+# The copilot widget: a script tag that opens the assistant in a panel of any page.
+CHAT_COPILOT = env_bool("CHAT_COPILOT", False)
+# Origins (scheme://host[:port]) of other sites' pages that may embed it.
+CHAT_COPILOT_ALLOWED_ORIGINS = env_list("CHAT_COPILOT_ALLOWED_ORIGINS")
+# How long a sign-in token issued for the widget by a host page's backend is valid.
+CHAT_COPILOT_TOKEN_SECONDS = int(os.environ.get("CHAT_COPILOT_TOKEN_SECONDS", 3600))
 
 # ------------------------------------------------------------- PRODUCTION
 if not DEBUG:

@@ -7,6 +7,7 @@ PostgreSQL and Redis with DATABASE_URL and REDIS_URL.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -97,6 +98,16 @@ def _fast_password_hasher(request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test counts rate limits (sign-ins, messages) from zero: its own key prefix in
+    the cache, so nothing is flushed from a Redis that Celery and the channel layer share."""
+    caches = {name: dict(config) for name, config in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    with override_settings(CACHES=caches):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """Each test gets its own layer: layers hold queues and pools bound to one event loop."""
     channel_layers.backends.clear()
@@ -153,6 +164,17 @@ def use_assistant() -> Callable[[str], str]:
 
     yield use
     load(settings.CHAT_ASSISTANT, force=True)
+
+
+# -- language models -------------------------------------------------------------------------
+@pytest.fixture
+def fake_llm():
+    """A local model server speaking OpenAI's, Mistral's and Anthropic's APIs (tests/fake_llm)."""
+    from tests.fake_llm import FakeLLMServer
+
+    server = FakeLLMServer(slow_seconds=2.0).start()
+    yield server
+    server.stop()
 
 
 # -- chat sessions -------------------------------------------------------------------------

@@ -3,15 +3,22 @@
 Commands: "demo" walks through steps, elements, actions and questions; "long" streams a
 long markdown answer; "echo TEXT" repeats TEXT; "stream N" streams N tokens as fast as it
 can; "count" counts in the user session. Anything else is echoed back, word by word.
+It also shows chat profiles ("Standard", "Brief"), starters, a settings panel (tone,
+typing speed, streaming) and the composer's commands ("/shout", "/reverse").
 Files sent with a message are described; documents among them (txt, md, html, pdf, docx)
 are read in the background, and from then on questions are answered from them, quoting
 the best passages and citing each as a source in the side panel.
+
+With a model configured (CHAT_LLM_MODEL and the other CHAT_LLM_* settings), the model
+answers every message instead, with tools and cited sources: see `model.py` beside this.
 """
 
 import os
 import re
 
 import chat.sdk as cl
+from chat import llm
+from chat.assistants import model
 
 LONG_ANSWER = """# A tour of what streams
 
@@ -55,6 +62,11 @@ GREETING = (
     "Hello! I am the offline demo assistant. Type **demo** for a tour of what I can show "
     "(steps, charts, tables, files, buttons, questions), **long** to watch a long answer "
     "stream (press **Stop** to cut it short), or write anything and I will echo it back."
+)
+
+MODEL_GREETING = (
+    "Hello! Ask me anything. I can tell the time, and answer from documents you attach "
+    "with the paperclip, citing the passages I use."
 )
 
 SQL = "SELECT team, count(*) AS tickets\nFROM support\nGROUP BY team\nORDER BY tickets DESC;"
@@ -245,10 +257,87 @@ async def stream_text(text: str, delay: float) -> None:
     await msg.update()
 
 
+PROFILES = [
+    cl.ChatProfile(
+        name="Standard",
+        markdown_description="The full demo: streamed answers, steps, elements, questions.",
+        default=True,
+    ),
+    cl.ChatProfile(
+        name="Brief",
+        markdown_description="Short answers, sent **in one piece** instead of streamed.",
+        starters=[
+            cl.Starter(label="Echo a line", message="echo Brief and to the point."),
+            cl.Starter(label="Count my messages", message="count"),
+        ],
+    ),
+]
+
+STARTERS = [
+    cl.Starter(label="Take the tour", message="demo"),
+    cl.Starter(label="Stream a long answer", message="long"),
+    cl.Starter(label="Say it loudly", message="hello there", command="shout"),
+]
+
+COMMANDS = [
+    {
+        "id": "shout",
+        "description": "Answer in capital letters",
+        "button": True,
+        "persistent": False,
+    },
+    {
+        "id": "reverse",
+        "description": "Answer with the words in reverse order (stays on)",
+        "button": False,
+        "persistent": True,
+    },
+]
+
+
+def settings_widgets() -> list:
+    from chat.sdk.input_widget import Select, Slider, Switch, Tags
+
+    return [
+        Select(
+            id="tone",
+            label="Tone",
+            values=["plain", "friendly", "formal"],
+            initial_index=0,
+            description="How the echo is introduced.",
+        ),
+        Slider(id="speed", label="Typing speed", initial=5, min=1, max=10, step=1),
+        Switch(id="stream", label="Stream answers", initial=True),
+        Tags(id="topics", label="Topics", initial=[], values=["support", "sales"]),
+    ]
+
+
+@cl.set_chat_profiles
+async def chat_profiles(user: cl.User, language: str | None = None) -> list:
+    return PROFILES
+
+
+@cl.set_starters
+async def starters(user: cl.User, language: str | None = None) -> list:
+    return STARTERS
+
+
+@cl.on_settings_update
+async def settings_changed(settings: dict) -> None:
+    shown = ", ".join(f"{key} = {value}" for key, value in settings.items())
+    await cl.Message(content=f"Settings updated: {shown}.").send()
+
+
+async def offer_settings_and_commands() -> None:
+    await cl.ChatSettings(settings_widgets()).send()
+    await cl.context.emitter.set_commands(COMMANDS)
+
+
 @cl.on_chat_start
 async def start() -> None:
     cl.user_session.set("history", [])
-    await cl.Message(content=GREETING).send()
+    await offer_settings_and_commands()
+    await cl.Message(content=MODEL_GREETING if llm.configured() else GREETING).send()
 
 
 @cl.on_chat_resume
@@ -256,6 +345,9 @@ async def resume(thread: dict) -> None:
     # Rebuild what on_chat_start would have prepared, from the stored thread.
     history = [step["output"] for step in thread["steps"] if step["type"] == "user_message"]
     cl.user_session.set("history", history)
+    # The panel and the commands are kept with the thread; offering them again is harmless
+    # and brings back the saved settings.
+    await offer_settings_and_commands()
 
 
 @cl.on_message
@@ -273,6 +365,10 @@ async def on_message(message: cl.Message) -> None:
         await cl.rag.ingest(message.elements)
         if not text:
             return
+    if llm.configured():
+        # With a model configured (CHAT_LLM_*), it answers everything.
+        await model.answer()
+        return
     if text.lower() in {"demo", "/demo", "tour"}:
         await tour()
         return
@@ -301,4 +397,26 @@ async def on_message(message: cl.Message) -> None:
         return
     if await answer_from_documents(text):
         return
-    await stream_text(f"You said: {text}", delay=0.02)
+    await answer(f"You said: {styled(text, message.command)}")
+
+
+def styled(text: str, command: str | None) -> str:
+    """What the composer's commands and the "tone" setting do to an echo."""
+    if command == "shout":
+        text = text.upper()
+    elif command == "reverse":
+        text = " ".join(reversed(text.split()))
+    return text
+
+
+async def answer(text: str) -> None:
+    """In the tone the settings ask for; streamed, unless the "Brief" profile or the
+    "stream" setting says otherwise."""
+    settings = cl.user_session.get("chat_settings") or {}
+    tone = settings.get("tone", "plain")
+    text = {"friendly": "Happy to help! ", "formal": "Certainly. "}.get(tone, "") + text
+    if cl.user_session.get("chat_profile") == "Brief" or settings.get("stream") is False:
+        await cl.Message(content=text).send()
+        return
+    speed = settings.get("speed", 5)
+    await stream_text(text, delay=0.1 / max(1, speed))

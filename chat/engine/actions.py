@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chat.models import Message
 from chat.rendering import fragments
@@ -41,6 +42,7 @@ async def add(emitter: Emitter, message_id: str, items: list[dict[str, Any]]) ->
     message = await sync_to_async(_change)(message_id, emitter.thread_id, extend)
     if message is not None:
         await emitter.push(fragments.actions(message, oob=True))
+        await emitter.attachments_changed(message_id)
 
 
 async def remove(emitter: Emitter, message_id: str, action_id: str) -> None:
@@ -50,6 +52,7 @@ async def remove(emitter: Emitter, message_id: str, action_id: str) -> None:
     message = await sync_to_async(_change)(message_id, emitter.thread_id, drop)
     if message is not None:
         await emitter.push(fragments.actions(message, oob=True))
+        await emitter.attachments_changed(message_id)
 
 
 async def find(thread_id: Any, message_id: str, action_id: str) -> dict[str, Any]:
@@ -62,4 +65,4 @@ async def find(thread_id: Any, message_id: str, action_id: str) -> dict[str, Any
         for action in message.metadata.get("actions", []):
             if action.get("id") == action_id:
                 return {**action, "forId": str(message.id)}
-    raise ActionUnavailable("This button is no longer available.")
+    raise ActionUnavailable(_("This button is no longer available."))

@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat.models import Message
 
@@ -73,7 +74,7 @@ def _claim(thread_id: Any, kind: str | None, ask_id: str | None) -> Message:
             try:
                 rows = rows.filter(pk=ask_id)
             except (ValueError, TypeError, ValidationError):
-                raise AskUnavailable("This question is no longer open.") from None
+                raise AskUnavailable(_("This question is no longer open.")) from None
         else:
             rows = rows.order_by("-order")[:5]
         now = timezone.now().isoformat()
@@ -86,7 +87,7 @@ def _claim(thread_id: Any, kind: str | None, ask_id: str | None) -> Message:
             ask["status"] = "answered"
             message.save(update_fields=["metadata"])
             return message
-    raise AskUnavailable("This question is no longer open.")
+    raise AskUnavailable(_("This question is no longer open."))
 
 
 claim = sync_to_async(_claim)

@@ -93,6 +93,9 @@ class RunControl:
                 await session.resync()
             elif event["type"] == "ask.answer":
                 session.answer(event["ask"], event["answer"])
+            elif event["type"] == "settings.changed":
+                # Every tab's session of the thread works with the settings just saved.
+                session.user_session["chat_settings"] = dict(event["values"])
 
 
 _controls: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RunControl] = (
@@ -112,6 +115,13 @@ def control() -> RunControl:
 async def _send(thread_id: UUID, kind: str) -> None:
     await get_channel_layer().group_send(
         control_group(thread_id), {"type": kind, "thread": str(thread_id)}
+    )
+
+
+async def share_settings(thread_id: UUID, values: dict[str, Any]) -> None:
+    await get_channel_layer().group_send(
+        control_group(thread_id),
+        {"type": "settings.changed", "thread": str(thread_id), "values": values},
     )
 
 

@@ -35,6 +35,7 @@ async def send(emitter: Emitter, source: ElementSource) -> None:
     html = await sync_to_async(_store_and_render)(emitter.thread_id, source)
     if html:
         await emitter.push(html)
+    await emitter.attachments_changed(source.for_id)
 
 
 async def send_many(emitter: Emitter, sources: list[ElementSource]) -> None:
@@ -44,6 +45,7 @@ async def send_many(emitter: Emitter, sources: list[ElementSource]) -> None:
     html = await sync_to_async(_store_many_and_render)(emitter.thread_id, sources)
     if html:
         await emitter.push(html)
+    await emitter.attachments_changed(sources[0].for_id)
 
 
 async def remove(emitter: Emitter, element_id: str) -> None:

@@ -53,6 +53,9 @@ def _create_step(thread_id: UUID, fields: dict[str, Any]) -> Step:
 class Emitter:
     """Persists and pushes for one thread; owns the thread's live streams in this process."""
 
+    # A message's live text; a chat platform's emitter streams to its platform as well.
+    stream_class: type[StreamBuffer] = StreamBuffer
+
     def __init__(self, thread_id: UUID) -> None:
         self.thread_id = thread_id
         self.group = thread_group(thread_id)
@@ -93,7 +96,7 @@ class Emitter:
     def stream(self, message_id: str) -> StreamBuffer:
         stream = self.streams.get(message_id)
         if stream is None:
-            stream = self.streams[message_id] = StreamBuffer(
+            stream = self.streams[message_id] = self.stream_class(
                 self, message_id, Message, "content", fragments.message_text_id(message_id)
             )
         return stream
@@ -102,6 +105,7 @@ class Emitter:
         """Stores the final text and status, and re-renders the message from markdown."""
         stream = self.streams.pop(message_id, None)
         if stream is not None:
+            await stream.push_tail()
             await stream.close()
             if content is None:
                 content = stream.text
@@ -150,8 +154,32 @@ class Emitter:
             )
         return stream
 
+    async def attachments_changed(self, owner_id: str | None) -> None:
+        """A message's (or step's) buttons or elements changed, already pushed as HTML.
+
+        Nothing more for a browser; an emitter for a chat platform re-posts the message.
+        """
+
+    async def add_tokens(self, count: int) -> None:
+        """Adds an LLM call's tokens to the thread's total (the admin list shows it)."""
+        if count > 0:
+            await Thread.objects.filter(pk=self.thread_id).aupdate(
+                total_tokens=F("total_tokens") + count
+            )
+
     async def set_running(self, running: bool) -> None:
         await self.push(fragments.run_state(running))
+
+    async def send_toast(self, message: str, type: str = "info") -> None:
+        """A short note over the page that goes by itself, as Chainlit's toasts.
+
+        Not stored: a toast is for whoever is looking now.
+        """
+        if type not in fragments.TOAST_TYPES:
+            raise ValueError(
+                f"Unknown toast type {type!r}: use one of {', '.join(fragments.TOAST_TYPES)}."
+            )
+        await self.push(fragments.toast(str(message), type))
 
     async def notice(self, text: str, level: str = "error") -> None:
         await self.push(fragments.notice(text, level=level))

@@ -2,4 +2,6 @@
 
 
 class UserFacingError(Exception):
-    pass
+    # True when the user's message was refused before it was stored: the page puts its
+    # text back in the composer, so nothing typed is lost.
+    keeps_draft = False

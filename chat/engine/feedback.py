@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat import permissions
 from chat.models import Feedback, Message
@@ -47,13 +48,15 @@ def rate(user: Any, message_id: Any, value: int | None, comment: str | None = No
     if message is None or not permissions.can_rate_message(user, message):
         raise NotFound
     if not rateable(message):
-        raise FeedbackRefused("Only the assistant's finished answers can be rated.")
+        raise FeedbackRefused(_("Only the assistant's finished answers can be rated."))
     if value is None and comment is None:
-        raise FeedbackRefused("Choose thumbs up or down, or write a comment.")
+        raise FeedbackRefused(_("Choose thumbs up or down, or write a comment."))
     if comment is not None:
         comment = comment.strip()
         if len(comment) > COMMENT_MAX:
-            raise FeedbackRefused(f"A comment has at most {COMMENT_MAX} characters.")
+            raise FeedbackRefused(
+                _("A comment has at most %(count)d characters.") % {"count": COMMENT_MAX}
+            )
     with transaction.atomic():
         mine = Feedback.objects.filter(message=message, user=user)
         if value == 0:
@@ -62,13 +65,13 @@ def rate(user: Any, message_id: Any, value: int | None, comment: str | None = No
         elif value is None:
             # Only the comment changes: there must be a rating to comment on.
             if not mine.update(comment=comment or "", updated_at=timezone.now()):
-                raise FeedbackRefused("Choose thumbs up or down first.")
+                raise FeedbackRefused(_("Choose thumbs up or down first."))
             current = mine.get()
         else:
             changes: dict[str, Any] = {"value": value, "updated_at": timezone.now()}
             if comment is not None:
                 changes["comment"] = comment
-            current, _ = Feedback.objects.update_or_create(
+            current, _created = Feedback.objects.update_or_create(
                 message=message,
                 user=user,
                 defaults=changes,

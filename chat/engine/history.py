@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from chat import permissions
 from chat.models import Thread
@@ -49,7 +50,7 @@ def _cursor_of(thread: Thread) -> str:
 
 def _after_cursor(rows: QuerySet[Thread], cursor: str) -> QuerySet[Thread]:
     """Rows that come after the cursor in the listing order (newest activity first)."""
-    stamp, _, pk = cursor.partition("~")
+    stamp, _sep, pk = cursor.partition("~")
     moment: datetime | None = None
     try:
         moment = parse_datetime(stamp)
@@ -103,9 +104,9 @@ def owned_thread(user: Any, thread_id: Any) -> Thread:
 def clean_title(title: str) -> str:
     title = " ".join((title or "").split())
     if not title:
-        raise InvalidTitle("A title cannot be empty.")
+        raise InvalidTitle(_("A title cannot be empty."))
     if len(title) > TITLE_MAX:
-        raise InvalidTitle(f"A title has at most {TITLE_MAX} characters.")
+        raise InvalidTitle(_("A title has at most %(count)d characters.") % {"count": TITLE_MAX})
     return title
 
 

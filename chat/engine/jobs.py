@@ -19,6 +19,7 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat.models import Job, Message, Thread
 
@@ -180,9 +181,9 @@ async def retry(thread_id: Any, job_id: str) -> Job:
     try:
         old = await Job.objects.aget(pk=job_id, thread_id=thread_id)
     except (Job.DoesNotExist, ValueError):
-        raise JobError("This job no longer exists.") from None
+        raise JobError(_("This job no longer exists.")) from None
     if old.status not in (Job.Status.FAILED, Job.Status.STOPPED):
-        raise JobError("This job is not finished.")
+        raise JobError(_("This job is not finished."))
     job = await Job.objects.acreate(
         thread_id=thread_id,
         name=old.name,

@@ -16,6 +16,19 @@ class HookRegistry:
     on_chat_end: Hook | None = None
     on_chat_resume: Hook | None = None
     on_stop: Hook | None = None
+    # The copilot widget: a message the host page posted to the assistant.
+    on_window_message: Hook | None = None
+    set_chat_profiles: Hook | None = None
+    set_starters: Hook | None = None
+    on_settings_update: Hook | None = None
+    author_rename: Hook | None = None
+    on_logout: Hook | None = None
+    on_app_startup: Hook | None = None
+    on_app_shutdown: Hook | None = None
+    # Sign-in: asked by accounts/ (backends, adapters, the SSO header middleware).
+    password_auth_callback: Hook | None = None
+    oauth_callback: Hook | None = None
+    header_auth_callback: Hook | None = None
     action_callbacks: dict[str, Hook] = field(default_factory=dict)
     jobs: dict[str, Hook] = field(default_factory=dict)
 

@@ -144,9 +144,18 @@ def threads_with_message(threads: QuerySet[Thread], text: str) -> QuerySet[Threa
     return marked.filter(condition)
 
 
+# Users whose email matches, at most: a search that names more is not looking for a user.
+USERS_MAX = 200
+
+
 def any_thread_matching(threads: QuerySet[Thread], text: str) -> QuerySet[Thread]:
-    """For reviewers: threads with the text in their title, a message or their user's email."""
+    """For reviewers: threads with the text in their title, a message or their user's email.
+
+    The users are looked up first, so that each branch of the OR is an index lookup
+    (titles: the trigram index of migration 0009) and PostgreSQL combines them instead
+    of reading every thread."""
     text = text.strip()[:QUERY_MAX]
-    users = get_user_model().objects.filter(email__icontains=text).values("pk")
+    users = get_user_model().objects.filter(email__icontains=text).order_by()
+    user_ids = list(users.values_list("pk", flat=True)[:USERS_MAX])
     marked, in_messages = _message_condition(threads, text)
-    return marked.filter(in_title(text) | in_messages | Q(owner__in=users))
+    return marked.filter(in_title(text) | in_messages | Q(owner_id__in=user_ids))

@@ -19,18 +19,30 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat.models import Message, Thread
 
-from . import actions, asks, control, jobs, threads, uploads
+from . import actions, asks, commands, control, edits, jobs, rate_limits, threads, uploads
 from .context import current_session
 from .emitter import Emitter
 from .registry import hooks
+from .session_options import SessionOptions
 from .tasks import spawn
 
 logger = logging.getLogger(__name__)
 
+# How long a new message's title and the sidebar wait, so that the answer starts first.
+SIDEBAR_DELAY_SECONDS = 0.01
 RESERVED_KEYS = ("id", "user", "chat_profile", "chat_settings", "env", "client_type")
+# Chainlit's names for where a session's person is, by the thread's source.
+CLIENT_TYPES = {
+    "web": "webapp",
+    "copilot": "copilot",
+    "slack": "slack",
+    "discord": "discord",
+    "teams": "teams",
+}
 
 
 async def call_hook(fn: Callable[..., Any], *args: Any) -> Any:
@@ -50,24 +62,31 @@ async def call_hook(fn: Callable[..., Any], *args: Any) -> Any:
     return result
 
 
-class ChatSession:
-    def __init__(self, thread: Thread, user: Any, *, client_type: str = "webapp") -> None:
+class ChatSession(SessionOptions):
+    def __init__(self, thread: Thread, user: Any, *, client_type: str | None = None) -> None:
         from chat.sdk.types import User
 
+        client_type = client_type or CLIENT_TYPES.get(thread.source, "webapp")
+        self.client_type = client_type  # as Chainlit's cl.context.session.client_type
         self.id = str(uuid.uuid4())
         self.loop = asyncio.get_running_loop()
         self.thread_id = thread.id
         self.user = user
         self.emitter = Emitter(thread.id)
         self.started = bool(thread.metadata.get("started"))
+        # Whether the thread heads its owner's sidebar: known at open, true once written in.
+        self._listed_first = False
         saved = thread.metadata.get("user_session", {})
         self.user_session: dict[str, Any] = {
             **{k: v for k, v in saved.items() if k not in RESERVED_KEYS},
             "id": self.id,
             "user": User(
-                identifier=user.email, display_name=user.shown_name, metadata={"id": str(user.pk)}
+                identifier=user.email,
+                display_name=user.shown_name,
+                # What the sign-in hooks kept about the person, as in Chainlit.
+                metadata={**(getattr(user, "metadata", None) or {}), "id": str(user.pk)},
             ),
-            "chat_profile": saved.get("chat_profile"),
+            "chat_profile": thread.chat_profile or saved.get("chat_profile"),
             "chat_settings": saved.get("chat_settings", {}),
             "env": {},
             "client_type": client_type,
@@ -80,6 +99,7 @@ class ChatSession:
         self._pending = 0
         self.closed = False
         self._orphans: asyncio.Task[Any] | None = None
+        self._load_options(thread)
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
@@ -92,6 +112,7 @@ class ChatSession:
         ).aexists():
             self._orphans = spawn(self._watch_orphan_streams(), name="orphan-streams")
         if self.started:
+            self._listed_first = await threads.listed_first(self.user, self.thread_id)
             self._spawn_run(self._resume(), "resume")
         else:
             self._spawn_run(self._start(), "start")
@@ -130,6 +151,7 @@ class ChatSession:
             await control.control().detach(self.thread_id, self)
 
     async def _start(self) -> None:
+        await self._settle_profile()
         if hooks.on_chat_start is not None:
             await self._invoke(hooks.on_chat_start)
         self.started = True
@@ -138,38 +160,49 @@ class ChatSession:
         from chat.sdk.message import Message as SdkMessage
 
         thread = await threads.load_thread(self.thread_id)
-        async for row in thread.messages.all():
+        async for row in edits.current(thread.messages.all()):
             self.context_messages.append(SdkMessage.from_record(row))
         if hooks.on_chat_resume is not None:
             await self._invoke(hooks.on_chat_resume, await threads.thread_dict(thread))
 
     # -- what the user does ----------------------------------------------------------
     async def receive_message(
-        self, content: str, client_id: str, file_ids: tuple[str, ...] = ()
+        self,
+        content: str,
+        client_id: str,
+        file_ids: tuple[str, ...] = (),
+        author: str | None = None,
+        *,
+        command: str = "",
     ) -> None:
         """Stores the user's message at once; it answers an open question or runs on_message."""
         from chat.sdk.message import Message as SdkMessage
 
         kind = await asks.pending_kind(self.thread_id)
         if kind in ("file", "action"):
-            raise asks.AskPending("Please answer the question above first.")
+            raise asks.AskPending(_("Please answer the question above first."))
+        command = commands.check_choice(self.commands, command)
+        await rate_limits.check_message_rate(self.user)
         files = []
         if file_ids:
             limits = uploads.Limits.from_settings()
             files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
+        # A message in an older conversation brings it to the top of the sidebar.
+        moves_up, self._listed_first = not self._listed_first, True
         row = await self.emitter.create_message(
             author_kind=Message.Author.USER,
-            author_name=self.user.shown_name,
+            # A chat platform's thread may have several people in it: each writes as self.
+            author_name=author or self.user.shown_name,
             content=content,
             client_id=client_id,
+            metadata={"command": command} if command else {},
         )
         if row is None:
             return  # the same message again, after a reconnect
+        await self._hide_start()
         if files:
             await sync_to_async(uploads.attach)(files, row.pk)
             await self.emitter.update_message(str(row.pk))
-        if content and await threads.set_title_if_empty(self.thread_id, content):
-            await self.emitter.push(await threads.asidebar_html(self.user, self.thread_id))
         message = SdkMessage.from_record(row, elements=files)
         self.context_messages.append(message)
         if kind == "text":
@@ -177,6 +210,29 @@ class ChatSession:
             await asks.deliver(self.emitter, question, message.to_dict(), summary=content)
         elif hooks.on_message is not None:
             self._spawn_run(self._invoke(hooks.on_message, message), "message")
+        if content or moves_up:
+            self._spawn_side(self._update_listing(content, moves_up), "listing")
+
+    async def _update_listing(self, content: str, moves_up: bool) -> None:
+        """Titles a new thread and re-sorts the sidebar. The answer goes first: database
+        calls wait in one queue, and the first token matters more than the sidebar."""
+        await asyncio.sleep(SIDEBAR_DELAY_SECONDS)
+        titled = bool(content) and await threads.set_title_if_empty(self.thread_id, content)
+        if titled or moves_up:
+            await self.emitter.push(await threads.asidebar_html(self.user, self.thread_id))
+
+    def _spawn_side(self, coro: Any, label: str) -> None:
+        """Work beside the hooks (not queued behind them), still awaited by close."""
+        self._pending += 1
+
+        async def side() -> None:
+            try:
+                await coro
+            finally:
+                self._pending -= 1
+                await self._detach_when_idle()
+
+        spawn(side(), name=f"chat-{label}-{self.thread_id}")
 
     async def click_action(self, message_id: str, action_id: str) -> None:
         from chat.sdk.action import Action
@@ -226,6 +282,45 @@ class ChatSession:
         waiting = self.pending_asks.get(ask_id)
         if waiting is not None and not waiting.done():
             waiting.set_result(answer)
+
+    async def edit_message(self, message_id: str, content: str) -> None:
+        """The user changed a sent message: what came after it goes, on_message runs again."""
+        self._refuse_while_running(_("Wait for the answer to finish, or press Stop, then edit."))
+        row, files = await edits.edit(self.emitter, message_id, content)
+        await self._rerun(row, files)
+
+    async def regenerate(self) -> None:
+        """The last answer goes; on_message runs again with the last user message."""
+        self._refuse_while_running(
+            _("Wait for the answer to finish, or press Stop, then regenerate.")
+        )
+        row, files = await edits.regenerate(self.emitter)
+        await self._rerun(row, files)
+
+    def _refuse_while_running(self, text: str) -> None:
+        # One run at a time: an edit never races the answer it would replace. (A run that
+        # is only finishing up, its end already shown, does not count.)
+        if self.current_run is not None or control.control().running(self.thread_id):
+            raise edits.CannotEdit(text)
+
+    async def _rerun(self, row: Message, files: list[Any]) -> None:
+        from chat.sdk.message import Message as SdkMessage
+
+        await self._reload_context()
+        message = SdkMessage.from_record(row, elements=files)
+        # The hook's message is the one in the history, as for a message just sent.
+        self.context_messages[:] = [
+            message if m.id == message.id else m for m in self.context_messages
+        ]
+        if hooks.on_message is not None:
+            self._spawn_run(self._invoke(hooks.on_message, message), "message")
+
+    async def _reload_context(self) -> None:
+        """The assistant's history again from the database, without what was replaced."""
+        from chat.sdk.message import Message as SdkMessage
+
+        rows = edits.current(Message.objects.filter(thread_id=self.thread_id)).order_by("order")
+        self.context_messages[:] = [SdkMessage.from_record(row) async for row in rows]
 
     async def stop(self) -> None:
         run = self.current_run
@@ -289,7 +384,7 @@ class ChatSession:
         await self.emitter.create_message(
             author_kind=Message.Author.SYSTEM,
             author_name=settings.CHAT_UI_NAME,
-            content=f"Something went wrong: {text}",
+            content=_("Something went wrong: %(error)s") % {"error": text},
             is_error=True,
         )
 

@@ -43,6 +43,7 @@ class StreamBuffer:
         self._save_every = settings.CHAT_STREAM_SAVE_SECONDS
         self._lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
+        self._closed = False
         self._keepalive = spawn(self._keep_alive(), name=f"stream-keepalive-{target_id}")
 
     @property
@@ -56,11 +57,19 @@ class StreamBuffer:
             return
         self.parts.append(token)
         self._text_cache = None
-        wait = self._pushed_at + self._frame - time.monotonic()
-        if wait <= 0:
-            await self.flush()
+        if self._pushed_at == 0.0:
+            await self.flush()  # the first token at once: time to first token
+        elif self._closed:
+            return
         elif self._timer is None:
+            # Later tokens go out from the frame timer, never inline: a producer slowed
+            # down by a busy server still sends full frames, not one per token.
+            wait = max(0.0, self._pushed_at + self._frame - time.monotonic())
             self._timer = asyncio.get_running_loop().call_later(wait, self._flush_later)
+        elif time.monotonic() - self._pushed_at > 2 * self._frame:
+            # The timer is overdue: a producer that never waits (tokens from memory, a
+            # model in this process) gives the loop a turn, or nothing shows until its end.
+            await asyncio.sleep(0)
 
     def seed(self, text: str) -> None:
         """Starts the stream from text the page already shows (streaming into a sent item)."""
@@ -95,8 +104,10 @@ class StreamBuffer:
         self._timer = None
         spawn(self.flush(), name=f"stream-flush-{self.message_id}")
 
-    async def flush(self) -> None:
+    async def flush(self, *, save: bool = True) -> None:
         async with self._lock:
+            if self._closed and save:
+                return  # a frame timer that fired as the stream ended
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
@@ -106,7 +117,7 @@ class StreamBuffer:
                 self._pushed = end
                 self._pushed_at = time.monotonic()
                 await self.emitter.push(fragments.tokens(self.dom_id, chunk))
-            if time.monotonic() - self._saved_at >= self._save_every:
+            if save and time.monotonic() - self._saved_at >= self._save_every:
                 await self.save()
 
     async def save(self) -> None:
@@ -124,7 +135,13 @@ class StreamBuffer:
             if time.monotonic() - self._saved_at >= interval:
                 await self.save()
 
+    async def push_tail(self) -> None:
+        """The tokens not on the page yet, now: ahead of the final render, which takes a
+        database write and markdown, and so comes a moment later."""
+        await self.flush(save=False)
+
     async def close(self) -> None:
+        self._closed = True
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -16,7 +16,7 @@ from chat import permissions
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments
 
-from . import elements
+from . import edits, elements
 
 TITLE_LENGTH = 80
 SIDEBAR_SIZE = 50
@@ -60,6 +60,12 @@ def sidebar_threads(user: Any) -> list[Thread]:
     return list(Thread.objects.filter(owner=user).exclude(title="")[:SIDEBAR_SIZE])
 
 
+async def listed_first(user: Any, thread_id: UUID) -> bool:
+    """Whether the thread already heads the user's sidebar (the most recent activity)."""
+    newest = Thread.objects.filter(owner=user).exclude(title="").order_by("-updated_at", "-pk")
+    return str(await newest.values_list("pk", flat=True).afirst()) == str(thread_id)
+
+
 def sidebar_html(user: Any, current_id: UUID) -> str:
     """The sidebar list and the page title, for tabs of a thread that just got its title."""
     from .history import list_threads  # history builds on this module
@@ -82,13 +88,16 @@ def mark_stale_streams(thread: Thread) -> None:
     ).update(status=Message.Status.INTERRUPTED)
 
 
-def thread_messages(thread: Thread) -> list[Message]:
+def thread_messages(thread: Thread, *, include_superseded: bool = False) -> list[Message]:
+    """The thread's messages as its user sees them; reviewers also see what was replaced."""
     mark_stale_streams(thread)
-    return list(thread.messages.with_feedback().prefetch_related("elements"))
+    rows = thread.messages.with_feedback().prefetch_related("elements")
+    return list(rows if include_superseded else edits.current(rows))
 
 
-def thread_steps(thread: Thread) -> list[Step]:
-    return list(thread.steps.prefetch_related("elements"))
+def thread_steps(thread: Thread, *, include_superseded: bool = False) -> list[Step]:
+    rows = thread.steps.prefetch_related("elements")
+    return list(rows if include_superseded else edits.current(rows))
 
 
 def snapshot_html(thread: Thread) -> str:
@@ -138,8 +147,8 @@ async def load_thread(thread_id: UUID) -> Thread:
 
 async def thread_dict(thread: Thread) -> dict[str, Any]:
     """The thread in Chainlit's ThreadDict shape, for on_chat_resume."""
-    messages = [m async for m in thread.messages.all()]
-    step_rows = [s async for s in thread.steps.all()]
+    messages = [m async for m in edits.current(thread.messages.all())]
+    step_rows = [s async for s in edits.current(thread.steps.all())]
     entries = [
         (
             m.order,
@@ -192,7 +201,12 @@ async def thread_dict(thread: Thread) -> dict[str, Any]:
         "userId": str(thread.owner_id),
         "userIdentifier": thread.owner.email,
         "tags": thread.metadata.get("tags", []),
-        "metadata": {k: v for k, v in thread.metadata.items() if k != "user_session"},
+        "metadata": {
+            **{k: v for k, v in thread.metadata.items() if k != "user_session"},
+            # Where Chainlit keeps them for on_chat_resume.
+            "chat_profile": thread.chat_profile or None,
+            "chat_settings": thread.metadata.get("user_session", {}).get("chat_settings", {}),
+        },
         "steps": steps,
         "elements": await sync_to_async(elements.element_dicts)(thread),
     }

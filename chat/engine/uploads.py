@@ -18,6 +18,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from chat.models import Element, Thread
 
@@ -108,27 +109,43 @@ def kind_for(mime: str) -> str:
     return "file"
 
 
-def store(thread: Thread, user: Any, files: list[UploadedFile], limits: Limits) -> list[Element]:
-    """Checks every file first, then stores them all, or none."""
+def check(
+    files: list[UploadedFile], limits: Limits, *, already: int = 0
+) -> list[tuple[UploadedFile, str, str]]:
+    """Each file with its clean name and the type its content has, or UploadRefused for
+    the first that breaks a limit (so that none is kept)."""
     if not files:
-        raise UploadRefused("No file was sent.")
-    pending = Element.objects.filter(thread=thread, message=None, metadata__upload=PENDING)
-    if len(files) + pending.count() > limits.max_files:
-        raise UploadRefused(f"At most {limits.max_files} files can be sent at once.")
+        raise UploadRefused(_("No file was sent."))
+    if len(files) + already > limits.max_files:
+        raise UploadRefused(
+            _("At most %(count)d files can be sent at once.") % {"count": limits.max_files}
+        )
     checked: list[tuple[UploadedFile, str, str]] = []
     for upload in files:
         name = clean_name(upload.name or "file")
         if upload.size > limits.max_bytes:
             mb = limits.max_bytes / 1024 / 1024
-            raise UploadRefused(f"{name} is too large (at most {mb:g} MB).")
+            raise UploadRefused(
+                _("%(name)s is too large (at most %(mb)s MB).") % {"name": name, "mb": f"{mb:g}"}
+            )
         if upload.size == 0:
-            raise UploadRefused(f"{name} is empty.")
+            raise UploadRefused(_("%(name)s is empty.") % {"name": name})
         upload.seek(0)
         mime = sniff(upload.read(SNIFF_BYTES), name)
         upload.seek(0)
         if not accepted(mime, limits.accept):
-            raise UploadRefused(f"{name}: files of type {mime} are not accepted here.")
+            raise UploadRefused(
+                _("%(name)s: files of type %(type)s are not accepted here.")
+                % {"name": name, "type": mime}
+            )
         checked.append((upload, name, mime))
+    return checked
+
+
+def store(thread: Thread, user: Any, files: list[UploadedFile], limits: Limits) -> list[Element]:
+    """Checks every file first, then stores them all, or none."""
+    pending = Element.objects.filter(thread=thread, message=None, metadata__upload=PENDING)
+    checked = check(files, limits, already=pending.count() if files else 0)
     stored: list[Element] = []
     try:
         for upload, name, mime in checked:
@@ -160,19 +177,21 @@ def take(thread_id: Any, ids: tuple[str, ...], limits: Limits) -> list[Element]:
     try:
         wanted = [uuid.UUID(i) for i in ids]
     except ValueError:
-        raise UploadRefused("Unknown file.") from None
+        raise UploadRefused(_("Unknown file.")) from None
     found = list(
         Element.objects.filter(
             thread_id=thread_id, pk__in=wanted, message=None, metadata__upload=PENDING
         )
     )
     if len(found) != len(set(wanted)):
-        raise UploadRefused("A file is missing: upload it again.")
+        raise UploadRefused(_("A file is missing: upload it again."))
     if len(found) > limits.max_files:
-        raise UploadRefused(f"At most {limits.max_files} files are accepted here.")
+        raise UploadRefused(
+            _("At most %(count)d files are accepted here.") % {"count": limits.max_files}
+        )
     for element in found:
         if element.size > limits.max_bytes or not accepted(element.mime, limits.accept):
-            raise UploadRefused(f"{element.name} is not accepted here.")
+            raise UploadRefused(_("%(name)s is not accepted here.") % {"name": element.name})
     return found
 
 

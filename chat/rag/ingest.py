@@ -12,8 +12,6 @@ import contextlib
 import time
 from typing import Any
 
-from django.utils import timezone
-
 from chat.engine import jobs
 from chat.models import Element, Thread
 
@@ -52,19 +50,12 @@ async def start(thread_id: Any, element_ids: list[str]) -> list[Document]:
     return started
 
 
-async def _set(document: Document, **fields: Any) -> None:
-    fields["updated_at"] = timezone.now()
-    for name, value in fields.items():
-        setattr(document, name, value)
-    await Document.objects.filter(pk=document.pk).aupdate(**fields)
-
-
 async def ingest_job(document_id: str) -> None:
     import chat.sdk as cl
 
     document = await Document.objects.select_related("element").aget(pk=document_id)
     name = document.name
-    await _set(document, status=Document.Status.PROCESSING, error="", chunk_count=0)
+    await document.aset(status=Document.Status.PROCESSING, error="", chunk_count=0)
 
     message = cl.Message(content=f"Reading **{name}** so that you can ask about it…")
     await message.send()
@@ -91,7 +82,7 @@ async def ingest_job(document_id: str) -> None:
         result = await index_document(document, progress)
     except ExtractionError as error:
         # The file is the problem: running again would not help, so no Retry.
-        await _set(document, status=Document.Status.FAILED, error=str(error))
+        await document.aset(status=Document.Status.FAILED, error=str(error))
         for task in (read, index):
             if task.status is not cl.TaskStatus.DONE:
                 task.status = cl.TaskStatus.FAILED
@@ -103,7 +94,7 @@ async def ingest_job(document_id: str) -> None:
     except BaseException as error:
         stopped = isinstance(error, asyncio.CancelledError)
         reason = "stopped" if stopped else f"{type(error).__name__}: {error}"
-        await asyncio.shield(_set(document, status=Document.Status.FAILED, error=reason))
+        await asyncio.shield(document.aset(status=Document.Status.FAILED, error=reason))
         # The task list must not look as if the reading went on.
         with contextlib.suppress(Exception):
             for task in (read, index):
@@ -117,8 +108,7 @@ async def ingest_job(document_id: str) -> None:
             await message.update()
         raise
 
-    await _set(
-        document,
+    await document.aset(
         status=Document.Status.READY,
         chunk_count=result.chunks,
         char_count=result.chars,

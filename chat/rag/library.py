@@ -13,6 +13,7 @@ import asyncio
 import contextvars
 import logging
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -22,9 +23,9 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat.engine import uploads
-from chat.engine.errors import UserFacingError
 from chat.engine.tasks import spawn
 
 from .extract import ExtractionError, supported
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 IN_PROGRESS = (Document.Status.QUEUED, Document.Status.PROCESSING)
 
 
-class LibraryRefused(UserFacingError):
+class LibraryRefused(uploads.UploadRefused):
     pass
 
 
@@ -52,27 +53,16 @@ def listing(owner: Any) -> list[Document]:
 def store(owner: Any, files: list[UploadedFile], limits: uploads.Limits) -> list[Document]:
     """Checks every file first (size, content type, readable kind), then keeps them all,
     or none."""
-    if not files:
-        raise LibraryRefused("No file was sent.")
-    if len(files) > limits.max_files:
-        raise LibraryRefused(f"At most {limits.max_files} files can be sent at once.")
-    checked: list[tuple[UploadedFile, str, str]] = []
-    for upload in files:
-        name = uploads.clean_name(upload.name or "file")
-        if upload.size > limits.max_bytes:
-            mb = limits.max_bytes / 1024 / 1024
-            raise LibraryRefused(f"{name} is too large (at most {mb:g} MB).")
-        if upload.size == 0:
-            raise LibraryRefused(f"{name} is empty.")
-        upload.seek(0)
-        mime = uploads.sniff(upload.read(uploads.SNIFF_BYTES), name)
-        upload.seek(0)
+    checked = uploads.check(files, replace(limits, accept=("*/*",)))
+    for _upload, name, mime in checked:
         if not supported(mime, name):
             raise LibraryRefused(
-                f"{name}: files of type {mime} cannot be read; "
-                "send text, Markdown, HTML, PDF or Word (.docx) documents."
+                _(
+                    "%(name)s: files of type %(type)s cannot be read; send text, Markdown, "
+                    "HTML, PDF or Word (.docx) documents."
+                )
+                % {"name": name, "type": mime}
             )
-        checked.append((upload, name, mime))
     stored: list[Document] = []
     try:
         for upload, name, mime in checked:
@@ -138,16 +128,9 @@ async def retry(owner: Any, document_id: Any) -> Document | None:
     document = await owned(owner).filter(pk=document_id).afirst()
     if document is None:
         return None
-    await _set(document, status=Document.Status.QUEUED, error="", chunk_count=0)
+    await document.aset(status=Document.Status.QUEUED, error="", chunk_count=0)
     await start(document)
     return document
-
-
-async def _set(document: Document, **fields: Any) -> None:
-    fields["updated_at"] = timezone.now()
-    for name, value in fields.items():
-        setattr(document, name, value)
-    await Document.objects.filter(pk=document.pk).aupdate(**fields)
 
 
 async def read(document_id: Any) -> None:
@@ -161,26 +144,24 @@ async def read(document_id: Any) -> None:
 
     async def progress(count: int) -> None:
         # Also the heartbeat: a document that stops moving is taken for abandoned.
-        await _set(document, chunk_count=count)
+        await document.aset(chunk_count=count)
 
     try:
         result = await index_document(document, progress)
     except ExtractionError as error:
-        await _set(document, status=Document.Status.FAILED, error=str(error).capitalize() + ".")
+        await document.aset(status=Document.Status.FAILED, error=str(error).capitalize() + ".")
         return
     except asyncio.CancelledError:
-        await asyncio.shield(_set(document, status=Document.Status.FAILED, error="Stopped."))
+        await asyncio.shield(document.aset(status=Document.Status.FAILED, error="Stopped."))
         raise
     except Exception as error:
         logger.exception("Reading library document %s failed", document_id)
-        await _set(
-            document,
+        await document.aset(
             status=Document.Status.FAILED,
             error=f"Reading it failed ({type(error).__name__}). Try again.",
         )
         return
-    await _set(
-        document,
+    await document.aset(
         status=Document.Status.READY,
         chunk_count=result.chunks,
         char_count=result.chars,

@@ -55,6 +55,13 @@ class Document(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
 
+    async def aset(self, **fields: object) -> None:
+        """Sets these fields here and in the database (with updated_at), nothing else."""
+        fields["updated_at"] = timezone.now()
+        for name, value in fields.items():
+            setattr(self, name, value)
+        await Document.objects.filter(pk=self.pk).aupdate(**fields)
+
 
 class Chunk(models.Model):
     id = models.BigAutoField(primary_key=True)

@@ -40,12 +40,22 @@ def feedback_context(message: Message, *, mode: str = CHAT, just_rated: bool = F
 
 def tools_context(message: Message, status: str, mode: str = CHAT) -> dict | None:
     """Copy and rating tools under a finished answer; None where there are none."""
-    if message.author_kind == Message.Author.USER or status == Message.Status.STREAMING:
+    live = mode == CHAT and not message.metadata.get("superseded")
+    if message.author_kind == Message.Author.USER:
+        # The user's own words can be changed, in the live chat only. (Every key is set:
+        # a template asking a dict for a missing "copy" would call dict.copy.)
+        if not live:
+            return None
+        return {"edit": True, "message_id": message.id, "copy": False, "feedback": None}
+    if status == Message.Status.STREAMING:
         return None
     show_rating = mode != SHARED and rateable(message, status)
     return {
         "copy": bool(message.content),
         "feedback": feedback_context(message, mode=mode) if show_rating else None,
+        # Shown on the conversation's last answer only (by CSS), so it needs no re-render
+        # of the previous answer when a new one arrives.
+        "regenerate": live and not message.metadata.get("ask"),
     }
 
 

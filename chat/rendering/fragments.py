@@ -16,7 +16,8 @@ from django.utils import timezone
 from chat.models import Message, Step, Thread
 
 from . import elements, sidebar
-from .feedback import CHAT, tools_context
+from .feedback import CHAT, REVIEW, tools_context
+from .generation import generation_context
 from .markdown import render_markdown
 
 FRAGMENTS = "chat/fragments/"
@@ -49,6 +50,9 @@ def message_context(message: Message, mode: str = CHAT) -> dict:
         "actions": message.metadata.get("actions", []),
         "ask": ask_context(message),
         "tools": tools_context(message, status, mode),
+        # Replaced by an edit or a regeneration: only reviewers see it, greyed.
+        "superseded": (message.metadata.get("superseded") or {}).get("reason", ""),
+        "edits": message.metadata.get("edits", []) if mode == REVIEW else [],
     }
     if mode != CHAT:
         # Nothing in a transcript can be clicked: no buttons, no open question.
@@ -113,8 +117,18 @@ def run_state(running: bool) -> str:
     return render_to_string(FRAGMENTS + "run_state.html", {"running": running, "oob": True})
 
 
-def notice(text: str, *, level: str = "error") -> str:
-    return render_to_string(FRAGMENTS + "notice.html", {"text": text, "level": level, "oob": True})
+def notice(text: str, *, level: str = "error", keep_draft: bool = False) -> str:
+    return render_to_string(
+        FRAGMENTS + "notice.html",
+        {"text": text, "level": level, "oob": True, "keep_draft": keep_draft},
+    )
+
+
+TOAST_TYPES = ("info", "success", "warning", "error")
+
+
+def toast(text: str, kind: str = "info") -> str:
+    return render_to_string(FRAGMENTS + "toast.html", {"text": text, "kind": kind})
 
 
 def thread_list(
@@ -180,6 +194,8 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
         "elements": shown,
         "language": language,
         "default_open": bool(step.metadata.get("default_open")),
+        "generation": generation_context(step.metadata),
+        "superseded": (step.metadata.get("superseded") or {}).get("reason", ""),
         "children": [step_context(child, children) for child in children.get(step.id, [])],
     }
 

@@ -6,17 +6,33 @@ A Chainlit app runs on this project after changing `import chainlit as cl` to th
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from . import rag
+from . import input_widget, rag
 from .action import Action
+from .app_hooks import author_rename, on_app_shutdown, on_app_startup, on_logout
 from .ask import AskActionMessage, AskFileMessage, AskUserMessage
+from .auth_hooks import header_auth_callback, oauth_callback, password_auth_callback
 from .chat_context import chat_context
+from .chat_settings import ChatSettings
 from .context import context
+from .copilot import CopilotFunction, on_window_message, send_window_message
 from .data_elements import Dataframe, Plotly
 from .elements import Audio, Element, File, Image, Pdf, Text, Video
-from .hooks import action_callback, on_chat_end, on_chat_resume, on_chat_start, on_message, on_stop
+from .hooks import (
+    action_callback,
+    on_chat_end,
+    on_chat_resume,
+    on_chat_start,
+    on_message,
+    on_settings_update,
+    on_stop,
+    set_chat_profiles,
+    set_starters,
+)
 from .jobs import Job, job
 from .message import ErrorMessage, Message
+from .profiles import ChatProfile, Starter
 from .step import Step, step
 from .sync import make_async, run_sync
 from .task_list import Task, TaskList, TaskStatus
@@ -25,22 +41,56 @@ from .user_session import user_session
 
 sleep = asyncio.sleep
 
+# Integrations with optional libraries: imported on first use, so `import chat.sdk` works
+# (and stays cheap) without openai, mistralai, langchain-core or llama-index-core.
+_LAZY = {
+    "instrument_openai": ("chat.sdk.integrations.openai", "openai"),
+    "instrument_mistralai": ("chat.sdk.integrations.mistralai", "mistralai"),
+    "LangchainCallbackHandler": ("chat.sdk.integrations.langchain", "langchain-core"),
+    "AsyncLangchainCallbackHandler": ("chat.sdk.integrations.langchain", "langchain-core"),
+    "LlamaIndexCallbackHandler": ("chat.sdk.integrations.llama_index", "llama-index-core"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module, package = _LAZY[name]
+    try:
+        value = getattr(importlib.import_module(module), name)
+    except ImportError as error:
+        raise ImportError(
+            f"cl.{name} needs the {package} package: pip install {package}", name=error.name
+        ) from error
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "Action",
     "AskActionMessage",
     "AskFileMessage",
     "AskFileResponse",
     "AskUserMessage",
+    "AsyncLangchainCallbackHandler",
     "Audio",
+    "ChatProfile",
+    "ChatSettings",
+    "CopilotFunction",
     "Dataframe",
     "Element",
     "ErrorMessage",
     "File",
     "Image",
     "Job",
+    "LangchainCallbackHandler",
+    "LlamaIndexCallbackHandler",
     "Message",
     "Pdf",
     "Plotly",
+    "Starter",
     "Step",
     "Task",
     "TaskList",
@@ -49,17 +99,32 @@ __all__ = [
     "User",
     "Video",
     "action_callback",
+    "author_rename",
     "chat_context",
     "context",
+    "header_auth_callback",
+    "input_widget",
+    "instrument_mistralai",
+    "instrument_openai",
     "job",
     "make_async",
+    "oauth_callback",
+    "on_app_shutdown",
+    "on_app_startup",
     "on_chat_end",
     "on_chat_resume",
     "on_chat_start",
+    "on_logout",
     "on_message",
+    "on_settings_update",
     "on_stop",
+    "on_window_message",
+    "password_auth_callback",
     "rag",
     "run_sync",
+    "send_window_message",
+    "set_chat_profiles",
+    "set_starters",
     "sleep",
     "step",
     "user_session",

@@ -7,10 +7,41 @@ from typing import Any
 from chat.engine.context import current_session, current_step, require_session
 
 
+class SessionEmitter:
+    """`cl.context.emitter`: the calls Chainlit apps make on the session's emitter.
+
+    Commands and settings belong to the session; anything else (`send_toast`, ...) is the
+    session's emitter's own.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(require_session().emitter, name)
+
+    async def set_commands(self, commands: list[dict[str, Any]]) -> None:
+        """Offers commands in the composer ("/" menu, buttons); `[]` takes them away.
+
+        Example:
+            await cl.context.emitter.set_commands([
+                {"id": "search", "description": "Search the web", "icon": "globe",
+                 "button": True, "persistent": False},
+            ])
+        """
+        await require_session().publish_commands(commands)
+
+    def set_chat_settings(self, settings: dict[str, Any]) -> None:
+        require_session().user_session["chat_settings"] = dict(settings)
+
+
 class ChatContextView:
     @property
     def session(self) -> Any:
         return require_session()
+
+    @property
+    def emitter(self) -> SessionEmitter:
+        """What sends to the page, as Chainlit's: `await cl.context.emitter.send_toast(...)`."""
+        require_session()
+        return SessionEmitter()
 
     @property
     def current_step(self) -> Any:

@@ -85,3 +85,43 @@ def action_callback(name: str) -> Callable[[F], F]:
         return func
 
     return register
+
+
+def set_chat_profiles(func: F) -> F:
+    """Declares the chat profiles offered when a chat starts; receives the user (and the
+    language). The chosen one is in `cl.user_session.get("chat_profile")`.
+
+    Example:
+        @cl.set_chat_profiles
+        async def profiles(current_user: cl.User):
+            return [
+                cl.ChatProfile(name="Support", markdown_description="Answers from the handbook."),
+                cl.ChatProfile(name="Analyst", markdown_description="Numbers and charts."),
+            ]
+    """
+    hooks.set_chat_profiles = func
+    return func
+
+
+def set_starters(func: F) -> F:
+    """Declares the suggestions shown on a new chat; receives the user (and the language).
+
+    Example:
+        @cl.set_starters
+        async def starters(current_user: cl.User):
+            return [cl.Starter(label="Summarise", message="Summarise our leave policy.")]
+    """
+    hooks.set_starters = func
+    return func
+
+
+def on_settings_update(func: F) -> F:
+    """Runs when the user saves the chat settings; receives the new values, all checked.
+
+    Example:
+        @cl.on_settings_update
+        async def changed(settings: dict):
+            cl.user_session.set("temperature", settings["temperature"])
+    """
+    hooks.on_settings_update = func
+    return func

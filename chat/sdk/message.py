@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
+from chat.engine.app_hooks import renamed_author
 from chat.engine.context import require_session
 from chat.engine.streaming import StreamBuffer
 
@@ -32,6 +33,7 @@ class Message:
         id: str | None = None,
         parent_id: str | None = None,
         created_at: str | None = None,
+        command: str | None = None,
     ) -> None:
         if not isinstance(content, str):
             # As in Chainlit: structured content is shown as pretty JSON.
@@ -48,6 +50,8 @@ class Message:
         self.tags = tags
         self.parent_id = parent_id
         self.created_at = created_at
+        # The composer command the user chose with this message, as in Chainlit.
+        self.command = command
         self.is_error = False
         self._sent = False
         self._stream: StreamBuffer | None = None
@@ -66,6 +70,7 @@ class Message:
             id=str(record.id),
             metadata=dict(record.metadata),
             created_at=created.isoformat(),
+            command=record.metadata.get("command") or None,
         )
         if elements:
             from .elements import element_from_record
@@ -93,7 +98,13 @@ class Message:
     def _author_kind(self) -> str:
         return {"user": "user", "system": "system"}.get(self.role, "assistant")
 
+    async def _rename(self) -> None:
+        # As in Chainlit, the assistant's @cl.author_rename decides the name when sent.
+        if self._author_kind != "user":
+            self.author = await renamed_author(self.author)
+
     async def _create(self, status: str) -> None:
+        await self._rename()
         metadata = dict(self.metadata)
         if self.actions:
             for action in self.actions:
@@ -152,6 +163,7 @@ class Message:
         elif not self._sent:
             await self._create(status="done")
         else:
+            await self._rename()
             await require_session().emitter.update_message(
                 self.id, content=self._content, author_name=self.author, status="done"
             )

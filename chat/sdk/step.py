@@ -56,6 +56,10 @@ class Step:
         self.default_open = default_open
         self.show_input = show_input
         self.is_error = False
+        # For `llm` steps, as Chainlit's `step.generation`: provider, model, settings, token
+        # counts, duration. A dict, or an object with to_dict().
+        self.generation: Any = None
+        self._tokens_counted = False
         self.start: datetime | None = None
         self.end: datetime | None = None
         self._input = ""
@@ -98,10 +102,29 @@ class Step:
             "ended_at": self.end,
             "metadata": {
                 **self.metadata,
+                **({"generation": self._generation_dict()} if self.generation else {}),
                 "show_input": self.show_input,
                 "default_open": self.default_open,
             },
         }
+
+    def _generation_dict(self) -> dict[str, Any]:
+        generation = self.generation
+        if hasattr(generation, "to_dict"):
+            generation = generation.to_dict()
+        return json.loads(json.dumps(dict(generation), default=str))
+
+    async def _count_tokens(self) -> None:
+        """Adds a finished LLM call's tokens to the thread's total, once."""
+        if self._tokens_counted or self.end is None or not self.generation:
+            return
+        generation = self._generation_dict()
+        total = generation.get("total_tokens") or (
+            (generation.get("input_tokens") or 0) + (generation.get("output_tokens") or 0)
+        )
+        if total:
+            self._tokens_counted = True
+            await require_session().emitter.add_tokens(int(total))
 
     # -- the API -----------------------------------------------------------------------
     async def send(self) -> Step:
@@ -119,6 +142,7 @@ class Step:
             **self._fields(),
         )
         await self._send_elements()
+        await self._count_tokens()
         return self
 
     async def update(self) -> bool:
@@ -133,6 +157,7 @@ class Step:
         fields["output"] = self._output
         await emitter.update_step(self.id, **fields)
         await self._send_elements()
+        await self._count_tokens()
         return True
 
     async def _send_elements(self) -> None:

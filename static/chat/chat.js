@@ -1,6 +1,8 @@
 /* The chat page's behaviour beyond htmx: keyboard, reconnection, scrolling. No framework. */
 (function () {
   "use strict";
+  // Translated words from the page (see experience.js); English if it is missing.
+  function say(key, fallback) { return window.chatStrings ? window.chatStrings(key, fallback) : fallback; }
 
   var RECONNECTING_BY_ITSELF = [1006, 1011, 1012, 1013]; // htmx's ws extension retries these
   var CLOSE_UNAUTHENTICATED = 4401;
@@ -47,7 +49,7 @@
       !document.querySelector('article[data-ask="text"]');
     var files = box.form.querySelector('input[name="file_ids"]').value;
     if (busy) {
-      showNotice("The assistant is still answering: wait for it, or press Stop.", "info");
+      showNotice(say("stillAnswering", "The assistant is still answering: wait for it, or press Stop."), "info");
     } else if (box.value.trim() || files) {
       box.form.requestSubmit();
     }
@@ -57,6 +59,16 @@
     if (event.target === input()) autosize();
   });
 
+  // A message the server refuses for now (sent too fast) comes back into the composer.
+  var lastDraft = "";
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var notice = document.querySelector("#chat-notice[data-keep-draft]");
+    if (!notice) return;
+    notice.removeAttribute("data-keep-draft");
+    if (lastDraft && !input().value) { input().value = lastDraft; autosize(); }
+    lastDraft = "";
+  });
+
   document.addEventListener("htmx:wsConfigSend", function (event) {
     var form = event.target;
     if (form.id !== "composer") return;
@@ -64,6 +76,7 @@
     if (!text && !event.detail.parameters.file_ids) { event.preventDefault(); return; }
     // The server stores a message once per id, even if a reconnect sends it again.
     event.detail.parameters.client_id = newId();
+    lastDraft = event.detail.parameters.content || "";
     input().value = "";
     form.querySelector('input[name="file_ids"]').value = "";
     document.getElementById("attachments").replaceChildren();
@@ -84,10 +97,10 @@
       return;
     }
     if (code === CLOSE_FORBIDDEN) {
-      setConnection("closed", "You do not have access to this conversation.");
+      setConnection("closed", say("noAccess", "You do not have access to this conversation."));
       return;
     }
-    setConnection("reconnecting", "Reconnecting…");
+    setConnection("reconnecting", say("reconnecting", "Reconnecting…"));
     if (RECONNECTING_BY_ITSELF.indexOf(code) >= 0) return;
     // Any other close (a proxy, a deploy, a network change) reconnects too, with backoff.
     var wrapper = event.detail.socketWrapper;
@@ -128,10 +141,10 @@
       bar.hidden = true;
       var reply = {};
       try { reply = JSON.parse(request.responseText); } catch (ignored) { reply = {}; }
-      if (request.status !== 200) { showNotice(reply.error || "The upload failed."); return; }
+      if (request.status !== 200) { showNotice(reply.error || say("uploadFailed", "The upload failed.")); return; }
       done(reply.files);
     });
-    request.addEventListener("error", function () { bar.hidden = true; showNotice("The upload failed."); });
+    request.addEventListener("error", function () { bar.hidden = true; showNotice(say("uploadFailed", "The upload failed.")); });
     request.send(body);
   }
 
@@ -149,7 +162,7 @@
         var remove = document.createElement("button");
         remove.type = "button";
         remove.className = "attachment__remove";
-        remove.setAttribute("aria-label", "Remove " + file.name);
+        remove.setAttribute("aria-label", say("remove", "Remove %(name)s").replace("%(name)s", file.name));
         remove.textContent = "×";
         chip.appendChild(remove);
         list.appendChild(chip);
@@ -218,6 +231,8 @@
    share dialog, the rename form. Self-contained; works on the chat and transcript pages. */
 (function () {
   "use strict";
+  // Translated words from the page (see experience.js); English if it is missing.
+  function say(key, fallback) { return window.chatStrings ? window.chatStrings(key, fallback) : fallback; }
 
   var COPIED_FOR = 1500;
 
@@ -238,7 +253,7 @@
     button.dataset.copied = "true";
     var label = button.querySelector("[data-copy-label]") || (button.hasAttribute("data-label") ? null : button);
     var before = label ? label.textContent : button.dataset.label;
-    var copied = button.dataset.copiedLabel || "Copied";
+    var copied = button.dataset.copiedLabel || say("copied", "Copied");
     if (label) label.textContent = copied; else button.dataset.label = copied;
     setTimeout(function () {
       delete button.dataset.copied;
@@ -267,8 +282,8 @@
       button.type = "button";
       button.className = "code-copy";
       button.dataset.copyCode = "";
-      button.dataset.label = "Copy";
-      button.setAttribute("aria-label", "Copy code");
+      button.dataset.label = say("copy", "Copy");
+      button.setAttribute("aria-label", say("copyCode", "Copy code"));
       pre.appendChild(button);
     });
   }
@@ -328,6 +343,15 @@
   });
 
   document.addEventListener("htmx:oobAfterSwap", decorateCode);
+
+  // The server pushes the whole list when a conversation moves to the top; search results
+  // on screen stay as they are until the search is cleared.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var search = document.getElementById("thread-search");
+    if (event.detail.target && event.detail.target.id === "thread-list" && search && search.value.trim()) {
+      event.detail.shouldSwap = false;
+    }
+  });
   document.addEventListener("htmx:wsAfterMessage", decorateCode);
   window.addEventListener("DOMContentLoaded", decorateCode);
 })();

@@ -34,7 +34,7 @@
         var source = document.getElementById(chart.dataset.plotly);
         var figure;
         try { figure = JSON.parse(source.textContent); } catch (error) {
-          say(chart, "This chart could not be read.");
+          say(chart, window.chatStrings ? window.chatStrings("chartUnreadable", "This chart could not be read.") : "This chart could not be read.");
           return;
         }
         chart.dataset.drawn = "true";
@@ -47,7 +47,7 @@
     }, function () {
       charts.forEach(function (chart) {
         delete chart.dataset.drawn;
-        say(chart, "The chart library could not be loaded.");
+        say(chart, window.chatStrings ? window.chatStrings("chartMissing", "The chart library could not be loaded.") : "The chart library could not be loaded.");
       });
     });
   }

@@ -1,10 +1,13 @@
 """Echoes each message back, streamed word by word as an LLM streams.
 
 "long" streams a long answer slowly (something to Stop); "burst N" streams N tokens
-in a tight loop, as a fast model does.
+in a tight loop, as a fast model does; "busy N" streams N tokens each after 40 ms in
+which the event loop is held, as on a server busy with other sessions; "spin S" streams
+tokens for S seconds without ever waiting, as a model running in this process does.
 """
 
 import re
+import time
 
 import chat.sdk as cl
 
@@ -32,6 +35,17 @@ async def on_message(message: cl.Message):
             await reply.stream_token(f"t{i} ")
         # A model pauses before its last chunk; the last frame goes out meanwhile.
         await cl.sleep(0.2)
+    elif text.startswith("spin "):
+        end, i = time.monotonic() + float(text.split()[1]), 0
+        while time.monotonic() < end:
+            await reply.stream_token(f"s{i} ")
+            i += 1
+    elif text.startswith("busy "):
+        for i in range(int(text.split()[1])):
+            time.sleep(0.04)  # noqa: ASYNC251 - holds the loop on purpose, as a busy server does
+            await reply.stream_token(f"b{i} ")
+            if i % 5 == 4:
+                await cl.sleep(0)  # the loop gets a turn now and then
     else:
         for token in re.findall(r"\S+\s*", echo_of(text)):
             await reply.stream_token(token)

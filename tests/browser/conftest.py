@@ -185,6 +185,10 @@ class Product:
                 "DATABASE_URL": database_url,
                 "DEBUG": "1",
                 "CHAT_VAR_DIR": str(tmp / "var"),
+                # Every test signs someone up from 127.0.0.1, faster than a person would;
+                # the limits themselves are tested in tests/security/.
+                "RATE_LIMIT_SIGNUP": "1000/m/ip",
+                "RATE_LIMIT_LOGIN": "1000/m/ip",
                 "MEDIA_ROOT": str(tmp / "media"),
                 "CHAT_ASSISTANT": "chat.assistants.default",
                 "PYTHONUNBUFFERED": "1",

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
 
 from chat.engine import control
 from chat.models import Message, Thread
 from tests.drivers import wait_for
+from tests.factories import make_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,6 +90,30 @@ async def test_the_first_message_titles_the_thread_and_updates_the_sidebar(chat)
     await chat.tab.until(lambda f: 'id="thread-list"' in f and "What is the plan for today?" in f)
     await chat.send("second message")
     assert (await Thread.objects.aget(pk=chat.thread.pk)).title == "What is the plan for today?"
+
+
+async def test_a_message_in_an_older_conversation_moves_it_to_the_top_of_the_sidebar(
+    use_assistant, open_chat, user
+):
+    use_assistant("echo")
+    older = await sync_to_async(make_thread)(
+        user,
+        title="the first conversation",
+        metadata={"started": True},
+        updated_at=timezone.now() - timedelta(days=3),
+    )
+    await sync_to_async(make_thread)(user, title="a newer conversation")
+    chat = await open_chat(older, user)
+
+    await chat.send("back to the first one")
+    listing = await chat.tab.until(lambda f: 'id="thread-list"' in f)
+    assert listing.index("the first conversation") < listing.index("a newer conversation")
+
+    # Now on top: the next message pushes no list.
+    chat.tab.frames.clear()
+    await chat.send("and once more")
+    await chat.tab.until(lambda f: "and once more" in f and "echo" in f)
+    assert not any('id="thread-list"' in f for f in chat.tab.frames)
 
 
 async def test_running_state_is_pushed_around_each_run(chat):

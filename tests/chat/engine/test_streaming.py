@@ -45,6 +45,37 @@ async def test_tokens_from_a_tight_loop_arrive_coalesced_into_far_fewer_frames(
     assert "".join(chunks) == expected
 
 
+async def test_on_a_busy_server_late_tokens_still_share_frames(
+    use_assistant, open_chat, thread, user
+):
+    # Each token comes more than a frame's time after the last push: sent as they come,
+    # every one would be a frame of its own, and the load would feed itself.
+    use_assistant("echo")
+    chat = await open_chat(thread, user)
+    await chat.send("busy 20")
+    row = await chat.last_reply()
+    expected = "".join(f"b{i} " for i in range(20))
+    await chat.tab.until(lambda f: f'id="m-{row.id}"' in f and 'data-status="done"' in f)
+    chunks = token_frames(chat.tab.frames, row.id)
+    assert chunks[0] == "b0 "  # the first token at once
+    assert len(chunks) <= 6  # then one frame per turn of the loop, not one per token
+    assert "".join(chunks) == expected
+
+
+async def test_a_producer_that_never_waits_still_streams_as_it_goes(
+    use_assistant, open_chat, thread, user
+):
+    use_assistant("echo")
+    chat = await open_chat(thread, user)
+    await chat.send("spin 0.5")
+    row = await chat.last_reply()
+    await chat.tab.until(lambda f: f'id="m-{row.id}"' in f and 'data-status="done"' in f)
+    chunks = token_frames(chat.tab.frames, row.id)
+    # Half a second of tokens arrives in frames along the way, not all at the end.
+    assert len(chunks) >= 4
+    assert "".join(chunks) == row.content
+
+
 async def test_streamed_text_is_saved_in_batches_while_it_streams(
     settings, use_assistant, open_chat, thread, user
 ):
