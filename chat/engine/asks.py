@@ -93,7 +93,7 @@ def _claim(thread_id: Any, kind: str | None, ask_id: str | None) -> Message:
 claim = sync_to_async(_claim)
 
 
-def _pending_kind(thread_id: Any) -> str | None:
+def pending_kind_now(thread_id: Any) -> str | None:
     """The kind of the thread's open question, if there is one."""
     now = timezone.now().isoformat()
     recent = Message.objects.filter(
@@ -104,9 +104,6 @@ def _pending_kind(thread_id: Any) -> str | None:
         if ask and ask.get("status") == "pending" and ask.get("expires_at", "") >= now:
             return ask["kind"]
     return None
-
-
-pending_kind = sync_to_async(_pending_kind)
 
 
 async def deliver(emitter: Any, message: Message, answer: Any, summary: str) -> None:

@@ -5,6 +5,7 @@ The database is the source of truth; the push only saves tabs a reload.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -30,7 +31,11 @@ def _next_order(thread_id: UUID) -> int:
     return Thread.objects.values_list("last_order", flat=True).get(pk=thread_id)
 
 
-def _create_message(thread_id: UUID, fields: dict[str, Any]) -> Message | None:
+def _create_message(
+    thread_id: UUID, fields: dict[str, Any], check: Callable[[], None] | None = None
+) -> Message | None:
+    if check is not None:
+        check()
     client_id = fields.get("client_id", "")
     with transaction.atomic():
         if client_id and Message.objects.filter(thread_id=thread_id, client_id=client_id).exists():
@@ -66,9 +71,14 @@ class Emitter:
     async def push(self, html: str) -> None:
         await self.layer.group_send(self.group, {"type": "chat.fragment", "html": html})
 
-    async def create_message(self, **fields: Any) -> Message | None:
-        """Stores a new message and shows it; None if the client already sent it."""
-        message = await sync_to_async(_create_message)(self.thread_id, fields)
+    async def create_message(
+        self, *, check: Callable[[], None] | None = None, **fields: Any
+    ) -> Message | None:
+        """Stores a new message and shows it; None if the client already sent it.
+
+        `check` runs first, in the same trip to the database thread: it may refuse the
+        message by raising."""
+        message = await sync_to_async(_create_message)(self.thread_id, fields, check)
         if message is not None:
             await self.push(fragments.message_appended(message))
         return message

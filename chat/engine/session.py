@@ -178,9 +178,6 @@ class ChatSession(SessionOptions):
         """Stores the user's message at once; it answers an open question or runs on_message."""
         from chat.sdk.message import Message as SdkMessage
 
-        kind = await asks.pending_kind(self.thread_id)
-        if kind in ("file", "action"):
-            raise asks.AskPending(_("Please answer the question above first."))
         command = commands.check_choice(self.commands, command)
         await rate_limits.check_message_rate(self.user)
         files = []
@@ -188,8 +185,16 @@ class ChatSession(SessionOptions):
             limits = uploads.Limits.from_settings()
             files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
         # A message in an older conversation brings it to the top of the sidebar.
-        moves_up, self._listed_first = not self._listed_first, True
+        kind: str | None = None
+
+        def no_question_waits_for_another_answer() -> None:
+            nonlocal kind
+            kind = asks.pending_kind_now(self.thread_id)
+            if kind in ("file", "action"):
+                raise asks.AskPending(_("Please answer the question above first."))
+
         row = await self.emitter.create_message(
+            check=no_question_waits_for_another_answer,
             author_kind=Message.Author.USER,
             # A chat platform's thread may have several people in it: each writes as self.
             author_name=author or self.user.shown_name,
@@ -199,6 +204,7 @@ class ChatSession(SessionOptions):
         )
         if row is None:
             return  # the same message again, after a reconnect
+        moves_up, self._listed_first = not self._listed_first, True
         await self._hide_start()
         if files:
             await sync_to_async(uploads.attach)(files, row.pk)
