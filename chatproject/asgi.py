@@ -17,6 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from chat.engine.app_hooks import LifecycleApp, lifecycle  # noqa: E402
 from chat.engine.assistant import ensure_loaded  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from chatproject.websocket_compression import compress_daphne_websockets  # noqa: E402
 
 ensure_loaded()
 
@@ -57,6 +58,7 @@ def _fix_daphne_shutdown() -> None:
 
 
 _fix_daphne_shutdown()
+compress_daphne_websockets()
 
 # Static files: whitenoise, in development too (see settings), compressed.
 http_app = django_asgi_app
