@@ -16,6 +16,9 @@ WINDOW_BITS = 10
 MEM_LEVEL = 1
 # A compressed frame may not unpack into more than daphne lets a frame hold (1 MiB).
 MAX_MESSAGE_BYTES = 1024 * 1024
+# Smaller frames (most of a streamed answer's token frames) go uncompressed: deflating a
+# hundred bytes costs the server more time than it saves on the wire.
+COMPRESS_FROM_BYTES = 512
 
 
 def accept_deflate(offers: list[Any]) -> Any:
@@ -40,7 +43,8 @@ def accept_deflate(offers: list[Any]) -> Any:
 
 
 def compress_daphne_websockets() -> None:
-    """Has daphne's websocket factory accept permessage-deflate. Only under daphne."""
+    """Has daphne's websocket factory accept permessage-deflate, and its sockets send
+    small frames as they are. Only under daphne."""
     module = sys.modules.get("daphne.ws_protocol")
     if module is None or getattr(module.WebSocketFactory, "_chat_deflate", False):
         return
@@ -53,3 +57,19 @@ def compress_daphne_websockets() -> None:
 
     factory_class.__init__ = __init__
     factory_class._chat_deflate = True
+
+    protocol_class = module.WebSocketProtocol
+    original_send = protocol_class.sendMessage
+
+    def sendMessage(
+        self: Any,
+        payload: bytes,
+        isBinary: bool = False,
+        fragmentSize: int | None = None,
+        sync: bool = False,
+        doNotCompress: bool = False,
+    ) -> Any:
+        small = len(payload) < COMPRESS_FROM_BYTES
+        return original_send(self, payload, isBinary, fragmentSize, sync, doNotCompress or small)
+
+    protocol_class.sendMessage = sendMessage
