@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 ACTION = "a"
 ASK = "q"
 
+# Shown after a message that is still being written.
+STREAMING_MARK = " …"
+
 
 @dataclasses.dataclass(frozen=True)
 class OutButton:
@@ -55,6 +58,21 @@ class OutMessage:
     @property
     def streaming(self) -> bool:
         return self.status == Message.Status.STREAMING
+
+    def markdown_lines(self) -> list[str]:
+        """The text (marked while it streams or when it is an error), then each element as
+        a link with the start of its text quoted: for platforms that read plain markdown."""
+        text = self.content
+        if self.streaming:
+            text += STREAMING_MARK
+        if self.is_error:
+            text = f"⚠️ {text}"
+        lines = [text.strip() or "…"]
+        for element in self.elements:
+            lines.append(f"[{element.name}]({element.url})" if element.url else element.name)
+            if element.text:
+                lines.extend(f"> {row}" for row in element.text.splitlines()[:10])
+        return lines
 
 
 def button_value(kind: str, message_id: str, action_id: str) -> str:

@@ -11,21 +11,11 @@ from chat.platforms.sink import OutMessage, PlatformSink
 
 CONTENT_CHARS = 2000
 EPHEMERAL = 64
-STREAMING_MARK = " …"
 
 
 def render(message: OutMessage) -> dict[str, Any]:
     """A Discord message body: markdown text (Discord's own), element links, buttons."""
-    text = message.content
-    if message.streaming:
-        text += STREAMING_MARK
-    if message.is_error:
-        text = f"⚠️ {text}"
-    lines = [text.strip() or "…"]
-    for element in message.elements:
-        lines.append(f"[{element.name}]({element.url})" if element.url else element.name)
-        if element.text:
-            lines.extend(f"> {row}" for row in element.text.splitlines()[:10])
+    lines = message.markdown_lines()
     body: dict[str, Any] = {"content": "\n".join(lines)[:CONTENT_CHARS]}
     buttons = [
         {"type": 2, "style": 1, "label": (b.label or "…")[:80], "custom_id": b.value}

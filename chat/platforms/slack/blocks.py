@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chat.platforms.sink import OutMessage
+from chat.platforms.sink import STREAMING_MARK, OutMessage
 
 SECTION_CHARS = 3000  # Slack's limit for one section's text
 MAX_BUTTONS = 25  # per actions block
-STREAMING_MARK = " …"
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")

@@ -10,22 +10,12 @@ from chat.platforms.sink import OutMessage, PlatformSink
 
 from .auth import connector_token
 
-STREAMING_MARK = " …"
 BUTTON_KEY = "chat_button"  # the Action.Submit data key a click comes back with
 
 
 def render(message: OutMessage) -> dict[str, Any]:
     """A message activity: markdown text, element links, an Adaptive Card of buttons."""
-    text = message.content
-    if message.streaming:
-        text += STREAMING_MARK
-    if message.is_error:
-        text = f"⚠️ {text}"
-    lines = [text.strip() or "…"]
-    for element in message.elements:
-        lines.append(f"[{element.name}]({element.url})" if element.url else element.name)
-        if element.text:
-            lines.extend(f"> {row}" for row in element.text.splitlines()[:10])
+    lines = message.markdown_lines()
     activity: dict[str, Any] = {
         "type": "message",
         "textFormat": "markdown",
