@@ -96,11 +96,14 @@ claim = sync_to_async(_claim)
 def pending_kind_now(thread_id: Any) -> str | None:
     """The kind of the thread's open question, if there is one."""
     now = timezone.now().isoformat()
-    recent = Message.objects.filter(
-        thread_id=thread_id, author_kind=Message.Author.ASSISTANT
-    ).order_by("-order")[:5]
-    for message in recent:
-        ask = message.metadata.get("ask")
+    # Only the metadata: this runs before every message the user sends.
+    recent = (
+        Message.objects.filter(thread_id=thread_id, author_kind=Message.Author.ASSISTANT)
+        .order_by("-order")
+        .values_list("metadata", flat=True)[:5]
+    )
+    for metadata in recent:
+        ask = metadata.get("ask")
         if ask and ask.get("status") == "pending" and ask.get("expires_at", "") >= now:
             return ask["kind"]
     return None
