@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import translation
 
 from accounts import languages
-from chat.engine import control, threads, window
+from chat.engine import connections, control, threads, window
 from chat.engine.errors import UserFacingError
 from chat.engine.groups import thread_group
 from chat.engine.session import ChatSession
@@ -121,11 +121,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=fragments.notice(str(error), keep_draft=keep_draft))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        # A pushed fragment is already rendered and touches no database; Channels would
-        # first tidy this socket's database connections, a hop to the database thread
-        # for every frame of a streamed answer.
+        # Channels first tidies the database connections, a hop to the database thread,
+        # for every message: a pushed fragment touches no database, and a frame from the
+        # page needs it only now and then (see chat.engine.connections).
         if message["type"] == "chat.fragment":
             await self.chat_fragment(message)
+        elif message["type"] == "websocket.receive" and not connections.tidy_due():
+            await self.websocket_receive(message)
         else:
             await super().dispatch(message)
 
