@@ -16,10 +16,13 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from chat.engine.app_hooks import LifecycleApp, lifecycle  # noqa: E402
 from chat.engine.assistant import ensure_loaded  # noqa: E402
+from chat.rendering.warm_up import warm_up  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from chatproject.websocket_compression import compress_daphne_websockets  # noqa: E402
 
 ensure_loaded()
+# The first answer after a start should not wait for templates to compile.
+warm_up()
 
 
 def _fix_daphne_shutdown() -> None:
