@@ -75,6 +75,8 @@ class GroupListener:
     def __init__(self, thread_id: uuid.UUID) -> None:
         self.thread_id = thread_id
         self.frames: list[str] = []
+        # Called with each frame as it arrives: to see what the server was doing then.
+        self.on_frame: Callable[[str], None] | None = None
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -88,6 +90,8 @@ class GroupListener:
         while True:
             event = await layer.receive(self.channel)
             self.frames.append(event["html"])
+            if self.on_frame is not None:
+                self.on_frame(event["html"])
 
     async def until(self, predicate: Callable[[str], bool], *, within: float = 10.0) -> str:
         """The first collected frame for which predicate holds (waiting for it if needed)."""

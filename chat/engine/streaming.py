@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from .emitter import Emitter
 
 
+# How long a stream's producer steps aside after the first token (see StreamBuffer.add).
+FIRST_TOKEN_HANDOFF_SECONDS = 0.001
+
+
 class StreamBuffer:
     """The live text of one message (or step output) while it streams."""
 
@@ -59,6 +63,11 @@ class StreamBuffer:
         self._text_cache = None
         if self._pushed_at == 0.0:
             await self.flush()  # the first token at once: time to first token
+            # And out of the process before the producer goes on: writing the message and
+            # its first token to the socket takes the loop a few turns, which a producer
+            # that never waits (tokens from memory, a model in this process) would not
+            # give it until its frame timer is overdue. Once per stream.
+            await asyncio.sleep(FIRST_TOKEN_HANDOFF_SECONDS)
         elif self._closed:
             return
         elif self._timer is None:

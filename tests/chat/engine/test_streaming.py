@@ -76,6 +76,27 @@ async def test_a_producer_that_never_waits_still_streams_as_it_goes(
     assert "".join(chunks) == row.content
 
 
+async def test_the_first_token_reaches_the_page_before_a_producer_that_never_waits_goes_on(
+    use_assistant, open_chat, thread, user
+):
+    use_assistant("echo")
+    chat = await open_chat(thread, user)
+    produced_when_shown: list[int] = []
+
+    def watch(frame: str) -> None:
+        if not produced_when_shown and "beforeend:#m-" in frame and ">s0 <" in frame:
+            stream = next(iter(chat.session.emitter.streams.values()))
+            produced_when_shown.append(len(stream.parts))
+
+    chat.tab.on_frame = watch
+    await chat.send("spin 1")
+    row = await chat.last_reply()
+    produced = row.content.count(" ")
+    # Not a frame's worth of tokens later: the producer steps aside for the first one.
+    assert produced_when_shown
+    assert produced_when_shown[0] < produced / 50
+
+
 async def test_streamed_text_is_saved_in_batches_while_it_streams(
     settings, use_assistant, open_chat, thread, user
 ):
