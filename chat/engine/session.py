@@ -99,6 +99,7 @@ class ChatSession(SessionOptions):
         self._pending = 0
         self.closed = False
         self._orphans: asyncio.Task[Any] | None = None
+        self._saved_state: tuple[dict[str, Any], bool] | None = None
         self._load_options(thread)
 
     # -- lifecycle -------------------------------------------------------------------
@@ -395,4 +396,10 @@ class ChatSession(SessionOptions):
         )
 
     async def save_state(self) -> None:
-        await threads.save_session_state(self.thread_id, self.user_session, started=self.started)
+        """Saves the session's values with the thread, unless they are as last saved (most
+        answers change nothing in the session)."""
+        state = (threads.session_state(self.user_session), self.started)
+        if state == self._saved_state:
+            return
+        await threads.save_session_state(self.thread_id, state[0], started=state[1])
+        self._saved_state = state

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -123,22 +124,28 @@ async def set_title_if_empty(thread_id: UUID, text: str) -> bool:
     return bool(updated)
 
 
-def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
+def session_state(values: dict[str, Any]) -> dict[str, Any]:
+    """The session's JSON-serialisable values, as a copy: what is saved with the thread."""
     kept: dict[str, Any] = {}
     for key, value in values.items():
         try:
-            json.dumps(value)
+            kept[key] = json.loads(json.dumps(value))
         except (TypeError, ValueError):
             continue
-        kept[key] = value
     return kept
 
 
-async def save_session_state(thread_id: UUID, values: dict[str, Any], *, started: bool) -> None:
-    thread = await Thread.objects.aget(pk=thread_id)
-    thread.metadata["user_session"] = _json_safe(values)
-    thread.metadata["started"] = started or thread.metadata.get("started", False)
-    await thread.asave(update_fields=["metadata"])
+def _save_session_state(thread_id: UUID, state: dict[str, Any], started: bool) -> None:
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().only("metadata").get(pk=thread_id)
+        thread.metadata["user_session"] = state
+        thread.metadata["started"] = started or thread.metadata.get("started", False)
+        thread.save(update_fields=["metadata"])
+
+
+async def save_session_state(thread_id: UUID, state: dict[str, Any], *, started: bool) -> None:
+    """Saves what session_state() gave, in one trip to the database thread."""
+    await sync_to_async(_save_session_state)(thread_id, state, started)
 
 
 async def load_thread(thread_id: UUID) -> Thread:

@@ -80,9 +80,8 @@ def test_the_snapshot_holds_every_stored_message_as_out_of_band_swaps(thread):
 
 @pytest.mark.django_db(transaction=True)
 async def test_only_json_values_of_the_session_are_saved(thread):
-    await threads.save_session_state(
-        thread.id, {"notes": ["a"], "count": 2, "client": object(), "when": {1, 2}}, started=True
-    )
+    state = threads.session_state({"notes": ["a"], "count": 2, "client": object(), "when": {1, 2}})
+    await threads.save_session_state(thread.id, state, started=True)
     saved = (await Thread.objects.aget(pk=thread.pk)).metadata
     assert saved["user_session"] == {"notes": ["a"], "count": 2}
     assert saved["started"] is True

@@ -49,6 +49,13 @@ async def test_json_values_are_saved_with_the_thread_and_others_are_not(chat):
     assert "user" not in saved  # rebuilt from the signed-in user, never trusted from storage
 
 
+async def test_a_later_change_in_place_is_saved_too(chat):
+    await chat.send("remember apples")
+    await chat.send("hello")  # changes nothing in the session
+    await chat.send("remember pears")  # the same list as saved, changed in place
+    assert (await chat.saved_session())["notes"] == ["apples", "pears"]
+
+
 async def test_a_new_session_on_the_thread_gets_the_saved_values_back(
     chat, open_chat, thread, user
 ):
