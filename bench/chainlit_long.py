@@ -37,6 +37,8 @@ def main() -> int:
     a = ap.parse_args()
     sys.path.insert(0, a.anchor)
     sys.dont_write_bytecode = True
+    import rates  # this folder's: the same definition as ours
+
     import bench as anchor  # the anchor's bench.py
 
     class Probe(anchor.Session):
@@ -80,13 +82,7 @@ def main() -> int:
             r = await s.ask(a.command or f"stream {n}", a.timeout)
             if r.tokens != n:
                 raise RuntimeError(f"got {r.tokens} of {n} tokens")
-            pts = s.samples
-            t0, k0 = pts[0]
-            t5, k5 = next(p for p in pts if p[1] >= w)
-            ta, ka = next(p for p in pts if p[1] >= n - w)
-            tn = next(t for t, k in pts if k >= n)
-            first = (k5 - k0) / (t5 - t0)
-            last = (n - ka) / (tn - ta)
+            first, last = rates.window_rates(s.samples, n, w)
             p = a.prefix
             print(f"{p}_client_tokens_per_s: {n / (r.t_final - r.t_emit):.0f} tok/s")
             print(f"{p}_client_first_window_rate: {first:.0f} tok/s")

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import datetime as _dt
 import json
+import math
 import os
 import re
 import signal
@@ -38,6 +39,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+import rates
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -214,14 +217,12 @@ async def chainlit_browser_long(base: str, n: int, w: int, limit: float, chromiu
     if not reached and last_k < 2 * w:
         w = max(1, last_k // 2)  # the page fell far behind: compare halves of what it showed
         out["long_browser_window_used"] = (w, "tokens")
-    k0t, k0 = pts[0]
-    first = next((p for p in pts if p[1] >= w), None)
-    if first and first[0] > k0t:
-        out["long_browser_first_window_rate"] = ((first[1] - k0) / (first[0] - k0t), "tok/s")
+    r_first, r_last = rates.window_rates(pts, n if reached else last_k, w)
+    if not math.isnan(r_first):
+        out["long_browser_first_window_rate"] = (r_first, "tok/s")
     if reached:
-        a = next(p for p in pts if p[1] >= n - w)
         tn = next(t for t, k in pts if k >= n)
-        out["long_browser_last_window_rate"] = ((n - a[1]) / (tn - a[0]), "tok/s")
+        out["long_browser_last_window_rate"] = (r_last, "tok/s")
         out["long_browser_tokens_per_s"] = (n / (tn - t0), "tok/s")
         out["long_browser_total"] = (tn - t0, "s")
     else:

@@ -63,6 +63,7 @@ from pathlib import Path
 
 import aiohttp
 import psutil
+import rates
 from websockets.asyncio.client import connect as ws_connect
 
 HERE = Path(__file__).resolve().parent
@@ -752,23 +753,14 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
 
 
 def window_rates(samples: list[tuple[float, int]], t_full: float, n: int, w: int):
-    """(first-window, last-window) tokens/s from (time, chars) samples; t_full = all n there."""
+    """(first-window, last-window) tokens/s from (time, chars) samples; t_full = all n there.
+
+    See rates.py for how a frame of many tokens is read."""
     ends = token_ends(n)
     pts = [(t, tokens_in(ends, c)) for t, c in samples]
-    if not pts:
-        return float("nan"), float("nan")
-    t0, k0 = pts[0]
-    first = next(((t, k) for t, k in pts if k >= w), None)
-    if first is None:
-        first = (t_full, n)
-    r_first = (first[1] - k0) / (first[0] - t0) if first[0] > t0 else float("nan")
-    start = next(((t, k) for t, k in pts if k >= n - w), None)
-    if start is None:  # the tail only arrived with the final render
-        before = [(t, k) for t, k in pts if t <= t_full]
-        start = before[-1]
-    end_t = next((t for t, k in pts if k >= n), t_full)
-    r_last = (n - start[1]) / (end_t - start[0]) if end_t > start[0] else float("nan")
-    return r_first, r_last
+    if pts and pts[-1][1] < n:  # the tail only arrived with the final render
+        pts.append((t_full, n))
+    return rates.window_rates(pts, n, w)
 
 
 async def phase_long_stream(args, server: Server, pair: dict, command: str | None = None,
