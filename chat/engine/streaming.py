@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from .emitter import Emitter
 
 
-# How long a stream's producer steps aside after the first token (see StreamBuffer.add).
-FIRST_TOKEN_HANDOFF_SECONDS = 0.001
+# How long after the first token a producer that never waits shares the loop per token.
+FIRST_FRAME_SHARE_SECONDS = 0.005
 
 
 class StreamBuffer:
@@ -43,6 +43,7 @@ class StreamBuffer:
         self._pushed = 0  # parts[:_pushed] are already on the page
         self._saved_at = time.monotonic()
         self._pushed_at = 0.0
+        self._sharing_until = 0.0
         self._frame = settings.CHAT_STREAM_FRAME_MS / 1000
         self._save_every = settings.CHAT_STREAM_SAVE_SECONDS
         self._lock = asyncio.Lock()
@@ -63,11 +64,7 @@ class StreamBuffer:
         self._text_cache = None
         if self._pushed_at == 0.0:
             await self.flush()  # the first token at once: time to first token
-            # And out of the process before the producer goes on: writing the message and
-            # its first token to the socket takes the loop a few turns, which a producer
-            # that never waits (tokens from memory, a model in this process) would not
-            # give it until its frame timer is overdue. Once per stream.
-            await asyncio.sleep(FIRST_TOKEN_HANDOFF_SECONDS)
+            self._sharing_until = time.monotonic() + FIRST_FRAME_SHARE_SECONDS
         elif self._closed:
             return
         elif self._timer is None:
@@ -78,6 +75,12 @@ class StreamBuffer:
         elif time.monotonic() - self._pushed_at > 2 * self._frame:
             # The timer is overdue: a producer that never waits (tokens from memory, a
             # model in this process) gives the loop a turn, or nothing shows until its end.
+            await asyncio.sleep(0)
+            return
+        if time.monotonic() < self._sharing_until:
+            # Just after the first token such a producer gives the loop a turn per token:
+            # writing the message and its first token to the socket takes a few turns,
+            # and they should not wait for its next frame.
             await asyncio.sleep(0)
 
     def seed(self, text: str) -> None:
