@@ -1,10 +1,13 @@
 """What the public API calls: every change is written to the database, then pushed as HTML.
 
-The database is the source of truth; the push only saves tabs a reload.
+The database is the source of truth; the push only saves tabs a reload. One exception,
+as in Chainlit: an assistant's new message is shown while its row is being written, and
+its run ends only once the row is there (see Emitter.stored).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -20,6 +23,7 @@ from chat.rendering import fragments
 
 from .groups import thread_group
 from .streaming import StreamBuffer
+from .tasks import spawn
 
 
 def _next_order(thread_id: UUID) -> int:
@@ -91,24 +95,46 @@ class Emitter:
         self.group = thread_group(thread_id)
         self.layer = get_channel_layer()
         self.streams: dict[str, StreamBuffer] = {}
+        self._writes: list[asyncio.Task[Any]] = []
         self.step_streams: dict[str, StreamBuffer] = {}
 
     async def push(self, html: str) -> None:
         await self.layer.group_send(self.group, {"type": "chat.fragment", "html": html})
 
     async def create_message(
-        self, *, check: Callable[[], None] | None = None, **fields: Any
+        self,
+        *,
+        check: Callable[[], None] | None = None,
+        shown_while_stored: bool = False,
+        **fields: Any,
     ) -> Message | None:
         """Stores a new message and shows it; None if the client already sent it.
 
         `check` runs first, in the same trip to the database thread: it may refuse the
-        message by raising."""
+        message by raising. With `shown_while_stored` (an assistant's message: nothing to
+        check, nothing to refuse) the page gets it at once, as the row is being written;
+        see `stored()`."""
         now = timezone.now()
         message = Message(thread_id=self.thread_id, created_at=now, updated_at=now, **fields)
+        if shown_while_stored and check is None:
+            await self.push(fragments.message_appended(message))
+            # Every database call waits in one queue (Django's database thread), so what
+            # is written about this message later lands after its row. Queued after the
+            # push: the socket writes the message while the database thread starts.
+            write = spawn(sync_to_async(_insert_message)(message), name=f"store-{message.id}")
+            self._writes.append(write)
+            await asyncio.sleep(0)  # the write takes its place in the queue now
+            return message
         if not await sync_to_async(_insert_message)(message, check):
             return None
         await self.push(fragments.message_appended(message))
         return message
+
+    async def stored(self) -> None:
+        """Waits until the messages shown while being stored are in the database; raises
+        the error of one that could not be stored. A run ends only after this."""
+        while self._writes:
+            await self._writes.pop(0)
 
     async def update_message(self, message_id: str, **fields: Any) -> Message | None:
         fields["updated_at"] = timezone.now()
@@ -152,6 +178,9 @@ class Emitter:
         await self.update_message(message_id, **fields)
 
     async def end_all_streams(self, status: str) -> None:
+        # Rows still being written land first; a failure was logged where it happened.
+        await asyncio.gather(*self._writes, return_exceptions=True)
+        self._writes.clear()
         for message_id in list(self.streams):
             await self.end_stream(message_id, status)
 

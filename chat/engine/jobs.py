@@ -136,6 +136,7 @@ async def run(job_id: UUID | str) -> None:
         )
         await control.control().push_run_state(session)
         await task
+        await session.emitter.stored()
         await session.emitter.end_all_streams(Message.Status.DONE)
     except asyncio.CancelledError:
         status = Job.Status.STOPPED

@@ -74,6 +74,8 @@ class ChatSession(SessionOptions):
         self.user = user
         self.emitter = Emitter(thread.id)
         self.started = bool(thread.metadata.get("started"))
+        # Whether the thread has a title: its first message names it.
+        self._titled = bool(thread.title)
         # Whether the thread heads its owner's sidebar: known at open, true once written in.
         self._listed_first = False
         saved = thread.metadata.get("user_session", {})
@@ -217,14 +219,19 @@ class ChatSession(SessionOptions):
             await asks.deliver(self.emitter, question, message.to_dict(), summary=content)
         elif hooks.on_message is not None:
             self._spawn_run(self._invoke(hooks.on_message, message), "message")
-        if content or moves_up:
-            self._spawn_side(self._update_listing(content, moves_up), "listing")
+        names_thread = bool(content) and not self._titled
+        if names_thread or moves_up:
+            self._spawn_side(
+                self._update_listing(content if names_thread else "", moves_up), "listing"
+            )
 
     async def _update_listing(self, content: str, moves_up: bool) -> None:
         """Titles a new thread and re-sorts the sidebar. The answer goes first: database
         calls wait in one queue, and the first token matters more than the sidebar."""
         await asyncio.sleep(SIDEBAR_DELAY_SECONDS)
         titled = bool(content) and await threads.set_title_if_empty(self.thread_id, content)
+        # Named now, or already (by the user, or another tab): later messages leave it.
+        self._titled = self._titled or bool(content)
         if titled or moves_up:
             await self.emitter.push(await threads.asidebar_html(self.user, self.thread_id))
 
@@ -375,6 +382,7 @@ class ChatSession(SessionOptions):
     async def _invoke(self, fn: Callable[..., Any], *args: Any) -> None:
         try:
             await call_hook(fn, *args)
+            await self.emitter.stored()
         except asyncio.CancelledError:
             await self.emitter.end_all_streams(Message.Status.STOPPED)
             if hooks.on_stop is not None:

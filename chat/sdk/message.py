@@ -111,6 +111,7 @@ class Message:
                 action.forId = self.id
             metadata["actions"] = [action.to_dict() for action in self.actions]
         await require_session().emitter.create_message(
+            shown_while_stored=True,
             id=self.id,
             author_kind=self._author_kind,
             author_name=self.author,

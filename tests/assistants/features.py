@@ -50,6 +50,11 @@ async def on_message(message: cl.Message):
         await gate()
         await msg.stream_token(" world")
         await msg.send()
+    elif command == "same-id":
+        # An app that reuses a message's id: the second cannot be stored.
+        first = await cl.Message(content="first").send()
+        await cl.Message(content="second", id=first.id).send()
+        await cl.Message(content="third").send()
     elif command == "update":
         msg = await cl.Message(content="draft").send()
         msg.content = "**final**"

@@ -32,6 +32,16 @@ async def test_a_failing_hook_becomes_an_error_message_in_the_thread(chat):
     await chat.tab.until(lambda f: f'id="m-{row.id}"' in f and "the model is down" in f)
 
 
+async def test_a_message_that_cannot_be_stored_ends_the_run_with_an_error(chat):
+    # Shown while its row is written: the run waits for the row, and says so if it failed.
+    await chat.send("same-id")
+    replies = [m for m in await chat.messages() if m.author_kind != Message.Author.USER]
+    assert [m.content for m in replies[:2]] == ["first", "third"]
+    assert replies[-1].is_error
+    assert "IntegrityError" in replies[-1].content
+    await chat.tab.until(lambda f: f'id="m-{replies[-1].id}"' in f)
+
+
 async def test_the_session_stays_usable_after_a_hook_fails(chat):
     await chat.send("fail")
     await chat.send("hello")
