@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from .emitter import Emitter
 
 
-# How long after the first token a producer that never waits shares the loop per token.
-FIRST_FRAME_SHARE_SECONDS = 0.005
+# How long a stream's producer steps aside after its first token (see StreamBuffer.add).
+FIRST_TOKEN_HANDOFF_SECONDS = 0.002
 
 
 class StreamBuffer:
@@ -43,7 +43,6 @@ class StreamBuffer:
         self._pushed = 0  # parts[:_pushed] are already on the page
         self._saved_at = time.monotonic()
         self._pushed_at = 0.0
-        self._sharing_until = 0.0
         self._frame = settings.CHAT_STREAM_FRAME_MS / 1000
         self._save_every = settings.CHAT_STREAM_SAVE_SECONDS
         self._lock = asyncio.Lock()
@@ -64,7 +63,11 @@ class StreamBuffer:
         self._text_cache = None
         if self._pushed_at == 0.0:
             await self.flush()  # the first token at once: time to first token
-            self._sharing_until = time.monotonic() + FIRST_FRAME_SHARE_SECONDS
+            # And out of the process before the producer goes on: writing the message and
+            # its first token to the socket takes the loop a few turns, which a producer
+            # that never waits (tokens from memory, a model in this process) would not
+            # give it before its frame timer is overdue. Once per stream.
+            await asyncio.sleep(FIRST_TOKEN_HANDOFF_SECONDS)
         elif self._closed:
             return
         elif self._timer is None:
@@ -73,14 +76,8 @@ class StreamBuffer:
             wait = max(0.0, self._pushed_at + self._frame - time.monotonic())
             self._timer = asyncio.get_running_loop().call_later(wait, self._flush_later)
         elif time.monotonic() - self._pushed_at > 2 * self._frame:
-            # The timer is overdue: a producer that never waits (tokens from memory, a
-            # model in this process) gives the loop a turn, or nothing shows until its end.
-            await asyncio.sleep(0)
-            return
-        if time.monotonic() < self._sharing_until:
-            # Just after the first token such a producer gives the loop a turn per token:
-            # writing the message and its first token to the socket takes a few turns,
-            # and they should not wait for its next frame.
+            # The timer is overdue: a producer that never waits gives the loop a turn, or
+            # nothing shows until its end.
             await asyncio.sleep(0)
 
     def seed(self, text: str) -> None:
