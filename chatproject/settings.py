@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from chatproject.db import ENGINES as DB_ENGINES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -131,6 +133,11 @@ else:
             "CONN_HEALTH_CHECKS": True,
         }
     }
+
+# Django's backends, with DEBUG's per-query log kept only on request (chatproject.db).
+DEBUG_SQL = env_bool("DEBUG_SQL", default=False)
+for _database in DATABASES.values():
+    _database["ENGINE"] = DB_ENGINES.get(_database["ENGINE"], _database["ENGINE"])
 
 # ------------------------------------------------------------------- APPS
 DJANGO_APPS = [
