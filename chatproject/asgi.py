@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets through Channels."""
 
+import contextvars
 import os
 import sys
 
@@ -21,8 +22,11 @@ from chat.routing import websocket_urlpatterns  # noqa: E402
 from chatproject.websocket_compression import compress_daphne_websockets  # noqa: E402
 
 ensure_loaded()
-# The first answer after a start should not wait for templates to compile.
-warm_up()
+# The first answer after a start should not wait for templates to compile. In a context
+# of its own: rendering leaves about thirty context variables set (the URL resolvers'
+# re-entrancy guards), and every task copies the context it starts in, and asgiref
+# carries each variable across threads on every database call.
+contextvars.copy_context().run(warm_up)
 
 
 def _fix_daphne_shutdown() -> None:
