@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 
 
@@ -68,11 +68,16 @@ class MessageQuerySet(models.QuerySet):
         """Adds the thread owner's rating (`feedback_value`, `feedback_comment`), if any.
 
         Only the owner may rate a thread's messages, so that rating is the one to show.
+        A person rates a message once (feedback_one_per_user), so one join finds it: it
+        builds and runs faster than a subquery per column, and every answer's final render
+        reads its message this way.
         """
-        own = Feedback.objects.filter(message=OuterRef("pk"), user=OuterRef("thread__owner"))
         return self.annotate(
-            feedback_value=Subquery(own.values("value")[:1]),
-            feedback_comment=Subquery(own.values("comment")[:1]),
+            own_feedback=FilteredRelation(
+                "feedback", condition=Q(feedback__user=F("thread__owner"))
+            ),
+            feedback_value=F("own_feedback__value"),
+            feedback_comment=F("own_feedback__comment"),
         )
 
 
