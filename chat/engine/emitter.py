@@ -79,6 +79,14 @@ def _insert_message(message: Message, check: Callable[[], None] | None = None) -
         raise
 
 
+def _update_message(thread_id: UUID, message_id: str, fields: dict[str, Any]) -> Message | None:
+    """Writes the fields and reads the message back as shown, in one trip; None if gone."""
+    if not Message.objects.filter(pk=message_id, thread_id=thread_id).update(**fields):
+        return None
+    rows = Message.objects.with_feedback().filter(pk=message_id).prefetch_related("elements")
+    return rows.order_by().first()
+
+
 def _create_step(thread_id: UUID, fields: dict[str, Any]) -> Step:
     with transaction.atomic():
         return Step.objects.create(thread_id=thread_id, order=_next_order(thread_id), **fields)
@@ -138,13 +146,7 @@ class Emitter:
 
     async def update_message(self, message_id: str, **fields: Any) -> Message | None:
         fields["updated_at"] = timezone.now()
-        await Message.objects.filter(pk=message_id, thread_id=self.thread_id).aupdate(**fields)
-        message = await (
-            Message.objects.with_feedback()
-            .filter(pk=message_id)
-            .prefetch_related("elements")
-            .afirst()
-        )
+        message = await sync_to_async(_update_message)(self.thread_id, message_id, fields)
         if message is not None:
             await self.push(fragments.message(message, oob=True))
         return message

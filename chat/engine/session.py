@@ -229,11 +229,13 @@ class ChatSession(SessionOptions):
         """Titles a new thread and re-sorts the sidebar. The answer goes first: database
         calls wait in one queue, and the first token matters more than the sidebar."""
         await asyncio.sleep(SIDEBAR_DELAY_SECONDS)
-        titled = bool(content) and await threads.set_title_if_empty(self.thread_id, content)
+        html = await threads.listing_after_message(
+            self.user, self.thread_id, content, moves_up=moves_up
+        )
         # Named now, or already (by the user, or another tab): later messages leave it.
         self._titled = self._titled or bool(content)
-        if titled or moves_up:
-            await self.emitter.push(await threads.asidebar_html(self.user, self.thread_id))
+        if html:
+            await self.emitter.push(html)
 
     def _spawn_side(self, coro: Any, label: str) -> None:
         """Work beside the hooks (not queued behind them), still awaited by close."""

@@ -71,14 +71,13 @@ def sidebar_html(user: Any, current_id: UUID) -> str:
     """The sidebar list and the page title, for tabs of a thread that just got its title."""
     from .history import list_threads  # history builds on this module
 
-    thread = Thread.objects.get(pk=current_id)
     listing = list_threads(user)
+    # A thread that just got its title heads the list: its row is there already.
+    listed = [t for t in listing.threads if t.pk == current_id]
+    thread = listed[0] if listed else Thread.objects.only("title").get(pk=current_id)
     return fragments.thread_list(
         listing.threads, str(current_id), oob=True, next_cursor=listing.next_cursor
     ) + fragments.thread_title(thread)
-
-
-asidebar_html = sync_to_async(sidebar_html)
 
 
 def mark_stale_streams(thread: Thread) -> None:
@@ -119,9 +118,20 @@ def title_from(text: str) -> str:
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
-async def set_title_if_empty(thread_id: UUID, text: str) -> bool:
-    updated = await Thread.objects.filter(pk=thread_id, title="").aupdate(title=title_from(text))
-    return bool(updated)
+def set_title_if_empty(thread_id: UUID, text: str) -> bool:
+    return bool(Thread.objects.filter(pk=thread_id, title="").update(title=title_from(text)))
+
+
+def _listing_after_message(user: Any, thread_id: UUID, text: str, moves_up: bool) -> str:
+    titled = bool(text) and set_title_if_empty(thread_id, text)
+    return sidebar_html(user, thread_id) if titled or moves_up else ""
+
+
+async def listing_after_message(user: Any, thread_id: UUID, text: str, *, moves_up: bool) -> str:
+    """Titles a new thread from its first message (`text`, if given) and returns the
+    sidebar to push if that changed it or the thread `moves_up`; "" if nothing changed.
+    One trip to the database thread."""
+    return await sync_to_async(_listing_after_message)(user, thread_id, text, moves_up)
 
 
 def session_state(values: dict[str, Any]) -> dict[str, Any]:

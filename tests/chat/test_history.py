@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
@@ -243,7 +243,7 @@ def test_an_empty_title_is_refused_with_a_message(user, alice):
 def test_a_renamed_thread_is_not_renamed_by_its_first_message(user):
     thread = make_thread(user)
     history.rename(user, thread.pk, "Named by hand")
-    assert not async_to_sync(threads.set_title_if_empty)(thread.pk, "first words")
+    assert not threads.set_title_if_empty(thread.pk, "first words")
     thread.refresh_from_db()
     assert thread.title == "Named by hand"
 

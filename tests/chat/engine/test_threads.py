@@ -106,3 +106,28 @@ async def test_the_thread_dict_has_chainlits_shape(thread, user):
         ("user_message", "question", str(thread.id)),
         ("assistant_message", "answer", str(thread.id)),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_first_message_titles_the_thread_and_gives_the_sidebar_to_push(user):
+    from asgiref.sync import sync_to_async
+
+    older = await sync_to_async(make_thread)(user, title="Older chat")
+    thread = await sync_to_async(make_thread)(user)
+    html = await threads.listing_after_message(user, thread.id, "What is VAT?", moves_up=True)
+    assert (await Thread.objects.aget(pk=thread.pk)).title == "What is VAT?"
+    assert 'id="thread-list"' in html
+    assert html.index("What is VAT?") < html.index(older.title)
+    assert '<h1 id="thread-title"' in html
+    assert "What is VAT?</h1>" in html
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_titled_thread_keeps_its_title_and_moves_up_only_when_asked(user):
+    from asgiref.sync import sync_to_async
+
+    thread = await sync_to_async(make_thread)(user, title="Named by hand")
+    assert await threads.listing_after_message(user, thread.id, "", moves_up=False) == ""
+    moved = await threads.listing_after_message(user, thread.id, "", moves_up=True)
+    assert "Named by hand</h1>" in moved
+    assert (await Thread.objects.aget(pk=thread.pk)).title == "Named by hand"

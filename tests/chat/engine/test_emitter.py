@@ -1,0 +1,52 @@
+"""The emitter writes a change, then shows the message as stored."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from chat.engine.emitter import Emitter
+from chat.models import Message
+from tests.drivers import GroupListener
+from tests.factories import make_message, make_thread
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_update_is_stored_and_shown_rendered(user):
+    thread = await sync_to_async(make_thread)(user)
+    row = await sync_to_async(make_message)(
+        thread, "", author_kind=Message.Author.ASSISTANT, status=Message.Status.STREAMING
+    )
+    tab = GroupListener(thread.id)
+    await tab.start()
+    try:
+        shown = await Emitter(thread.id).update_message(
+            str(row.pk), content="**done**", status=Message.Status.DONE
+        )
+        html = await tab.until(lambda frame: f'id="m-{row.pk}"' in frame)
+    finally:
+        await tab.stop()
+    assert shown is not None
+    assert shown.content == "**done**"
+    assert "<strong>done</strong>" in html
+    assert 'data-status="done"' in html
+    assert (await Message.objects.aget(pk=row.pk)).status == Message.Status.DONE
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_message_of_another_thread_is_neither_changed_nor_shown(user, other_user):
+    mine = await sync_to_async(make_thread)(user)
+    theirs = await sync_to_async(make_thread)(other_user)
+    row = await sync_to_async(make_message)(theirs, "their words")
+    tab = GroupListener(mine.id)
+    await tab.start()
+    try:
+        shown = await Emitter(mine.id).update_message(str(row.pk), content="changed")
+        await asyncio.sleep(0.2)
+    finally:
+        await tab.stop()
+    assert shown is None
+    assert tab.frames == []
+    assert (await Message.objects.aget(pk=row.pk)).content == "their words"
