@@ -146,6 +146,13 @@ def thread_list(
     )
 
 
+def thread_listed_first(thread: Thread, current_id: str | None) -> str:
+    """The thread added on top of the sidebar's "Today" group (where a tab shows one)."""
+    return render_to_string(
+        FRAGMENTS + "thread_listed_first.html", {"thread": thread, "current_id": current_id}
+    )
+
+
 def thread_title(thread: Thread, *, oob: bool = True) -> str:
     return render_to_string(FRAGMENTS + "thread_title.html", {"thread": thread, "oob": oob})
 

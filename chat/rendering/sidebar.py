@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django.template.loader import render_to_string
@@ -24,12 +24,20 @@ GROUPS = {
 
 def group_key(thread: Thread, today: date) -> str:
     """Which heading the thread goes under, by its last activity in the site's time zone."""
-    days = (today - timezone.localdate(thread.updated_at)).days
+    return group_key_of(thread.updated_at, today)
+
+
+def group_key_of(moment: datetime, today: date) -> str:
+    days = (today - timezone.localdate(moment)).days
     if days <= 0:
         return "today"
     if days == 1:
         return "yesterday"
     return "week" if days <= 7 else "older"
+
+
+def is_today(moment: datetime) -> bool:
+    return group_key_of(moment, timezone.localdate()) == "today"
 
 
 def groups(threads: Iterable[Thread], *, after: str = "") -> list[dict]:

@@ -344,11 +344,12 @@
 
   document.addEventListener("htmx:oobAfterSwap", decorateCode);
 
-  // The server pushes the whole list when a conversation moves to the top; search results
-  // on screen stay as they are until the search is cleared.
+  // The server pushes the list (or a new conversation for its top) when a conversation
+  // moves to the top; search results on screen stay as they are until the search is cleared.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var search = document.getElementById("thread-search");
-    if (event.detail.target && event.detail.target.id === "thread-list" && search && search.value.trim()) {
+    var target = event.detail.target;
+    if (target && target.closest && target.closest("#thread-list") && search && search.value.trim()) {
       event.detail.shouldSwap = false;
     }
   });

@@ -153,23 +153,31 @@ def test_rate_search_rename_resume_then_review(page: Page, product: Product, bro
         reviewer.close()
 
 
-def test_the_sidebar_loads_more_threads_as_it_scrolls(page: Page, product: Product):
+def sign_in_with_threads(page: Page, product: Product, count: int) -> None:
+    """A user with `count` conversations, one a day back from today, signed in."""
     email = new_email("many")
     product.manage(
         "shell",
         "-c",
         "from datetime import timedelta; from django.utils import timezone; "
-        "from django.contrib.auth import get_user_model; from chat.models import Thread; "
+        "from django.contrib.auth import get_user_model; from chat.models import Message, Thread; "
         f"u = get_user_model().objects.create_user(email={email!r}, password={PASSWORD!r}); "
         "now = timezone.now(); "
-        "Thread.objects.bulk_create([Thread(owner=u, title=f'Old thread {n:03d}', "
-        "updated_at=now - timedelta(days=n), metadata={'started': True}) for n in range(70)])",
+        "ts = Thread.objects.bulk_create([Thread(owner=u, title=f'Old thread {n:03d}', "
+        "updated_at=now - timedelta(days=n), last_order=1, metadata={'started': True}) "
+        f"for n in range({count})]); "
+        "Message.objects.bulk_create([Message(thread=t, order=1, author_kind='user', "
+        "content=t.title) for t in ts])",
     )
     page.goto("/accounts/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("form button[type=submit]").click()
     expect(page).to_have_url(THREAD_URL)
+
+
+def test_the_sidebar_loads_more_threads_as_it_scrolls(page: Page, product: Product):
+    sign_in_with_threads(page, product, 70)
     items = page.locator("#thread-list .thread-item")
     expect(items).to_have_count(50)
     for label in ("Today", "Yesterday", "Previous 7 days", "Older"):
@@ -179,3 +187,23 @@ def test_the_sidebar_loads_more_threads_as_it_scrolls(page: Page, product: Produ
     expect(items.last).to_contain_text("Old thread 069")
     # The next page went on under the heading it continued: no second "Older".
     expect(page.locator("#thread-list .thread-list__group", has_text="Older")).to_have_count(1)
+
+
+def test_a_new_conversation_joins_the_top_of_todays_list(page: Page, product: Product):
+    sign_in_with_threads(page, product, 60)
+    wait_connected(page)
+    items = page.locator("#thread-list .thread-item")
+    expect(items).to_have_count(50)
+    wait_idle(page)
+    send(page, "a brand new question")
+    expect(items).to_have_count(51)
+    today = page.locator("#thread-list ul").first
+    expect(today.locator(".thread-item").first).to_contain_text("a brand new question")
+    expect(today.locator(".thread-item").nth(1)).to_contain_text("Old thread 000")
+    expect(today.locator("a[aria-current=page]")).to_have_text("a brand new question")
+    expect(page.locator("#thread-list .thread-list__group", has_text="Today")).to_have_count(1)
+    expect(page.locator("#thread-title")).to_have_text("a brand new question")
+    # The next page follows on from the list as first loaded: nothing twice, nothing lost.
+    page.locator("#thread-list").evaluate("el => el.scrollTop = el.scrollHeight")
+    expect(items).to_have_count(61)
+    expect(items.last).to_contain_text("Old thread 059")

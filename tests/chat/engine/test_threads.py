@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from chat.engine import threads
 from chat.models import Message, Thread
+from chat.rendering import fragments, sidebar
 from tests.factories import make_message, make_thread
 
 
@@ -109,23 +114,58 @@ async def test_the_thread_dict_has_chainlits_shape(thread, user):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_first_message_titles_the_thread_and_gives_the_sidebar_to_push(user):
-    from asgiref.sync import sync_to_async
-
-    older = await sync_to_async(make_thread)(user, title="Older chat")
+async def test_a_new_thread_goes_on_top_of_todays_list_without_the_list_again(user):
+    earlier = await sync_to_async(make_thread)(user, title="Earlier today")
     thread = await sync_to_async(make_thread)(user)
+    await sync_to_async(make_message)(thread, "What is VAT?")  # its activity: now
+
     html = await threads.listing_after_message(user, thread.id, "What is VAT?", moves_up=True)
+
     assert (await Thread.objects.aget(pk=thread.pk)).title == "What is VAT?"
-    assert 'id="thread-list"' in html
-    assert html.index("What is VAT?") < html.index(older.title)
-    assert '<h1 id="thread-title"' in html
+    assert html.startswith('<ul hx-swap-oob="afterbegin:#thread-group-today">')
+    assert f'id="t-{thread.id}"' in html
+    assert 'aria-current="page">What is VAT?</a>' in html
+    assert earlier.title not in html
+    assert 'id="thread-list"' not in html
     assert "What is VAT?</h1>" in html
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_titled_thread_keeps_its_title_and_moves_up_only_when_asked(user):
-    from asgiref.sync import sync_to_async
+async def test_the_users_only_thread_comes_as_the_whole_list(user):
+    thread = await sync_to_async(make_thread)(user)
+    html = await threads.listing_after_message(user, thread.id, "First words", moves_up=True)
+    assert '<nav id="thread-list"' in html
+    assert 'id="thread-group-today"' in html
+    assert "First words</a>" in html
 
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_new_thread_after_days_away_gets_the_whole_list_with_a_today_heading(user):
+    await sync_to_async(make_thread)(
+        user, title="Last week", updated_at=timezone.now() - timedelta(days=6)
+    )
+    thread = await sync_to_async(make_thread)(user)
+    await sync_to_async(make_message)(thread, "Back again")
+    html = await threads.listing_after_message(user, thread.id, "Back again", moves_up=True)
+    assert '<nav id="thread-list"' in html
+    assert html.index("Today") < html.index("Back again") < html.index("Last week")
+
+
+def test_only_the_first_pages_today_group_is_where_new_threads_go(user):
+    today = Thread(id=uuid.uuid4(), title="Now", updated_at=timezone.now())
+    older = Thread(id=uuid.uuid4(), title="Then", updated_at=timezone.now() - timedelta(days=9))
+    first_page = fragments.thread_list([today, older], None)
+    assert first_page.count('id="thread-group-today"') == 1
+    # A later page that goes on with today's threads has no heading, and no second target.
+    next_page = render_to_string(
+        fragments.FRAGMENTS + "thread_page.html", sidebar.page_context([today], None, after="today")
+    )
+    assert "Now</a>" in next_page
+    assert 'id="thread-group-today"' not in next_page
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_titled_thread_keeps_its_title_and_moves_up_only_when_asked(user):
     thread = await sync_to_async(make_thread)(user, title="Named by hand")
     assert await threads.listing_after_message(user, thread.id, "", moves_up=False) == ""
     moved = await threads.listing_after_message(user, thread.id, "", moves_up=True)
