@@ -1,4 +1,4 @@
-"""Loading the server leaves nothing behind in the context every connection inherits."""
+"""Loading the server, as daphne does: what it leaves behind for every connection."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Loads the server as daphne does, then lists the context variables set in the context
-# that every connection's tasks are copied from.
+# Loads the server as daphne does, then prints how many objects the garbage collector
+# leaves alone, and the context variables set in the context every task is copied from.
 LOAD_AND_LIST = """
-import contextvars
+import contextvars, gc
 import chatproject.asgi
+print(gc.get_freeze_count())
 print(sorted(var.name for var in contextvars.copy_context()))
 """
 
 
-def test_start_up_sets_no_context_variable_that_every_database_call_would_carry(tmp_path):
-    # asgiref moves each context variable across threads on every database call, so
-    # what start-up (warm-up rendering included) leaves set slows every message down.
+def load_server(tmp_path) -> list[str]:
+    """What LOAD_AND_LIST prints, one line each, in a fresh process."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "chatproject.settings",
@@ -37,4 +37,15 @@ def test_start_up_sets_no_context_variable_that_every_database_call_would_carry(
         check=False,
     )
     assert loaded.returncode == 0, loaded.stderr[-2000:]
-    assert loaded.stdout.strip().splitlines()[-1] == "[]"
+    return loaded.stdout.strip().splitlines()[-2:]
+
+
+def test_start_up_sets_no_context_variable_that_every_database_call_would_carry(tmp_path):
+    # asgiref moves each context variable across threads on every database call, so
+    # what start-up (warm-up rendering included) leaves set slows every message down.
+    assert load_server(tmp_path)[1] == "[]"
+
+
+def test_what_start_up_loaded_is_left_out_of_garbage_collections(tmp_path):
+    frozen = int(load_server(tmp_path)[0])
+    assert frozen > 10_000  # Django's and the project's modules, templates, the assistant
