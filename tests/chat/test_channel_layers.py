@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -61,3 +62,53 @@ async def test_expired_frames_are_still_swept(monkeypatch):
     await layer.group_send("thread-1", {"type": "chat.fragment", "html": "new"})
     assert gone not in layer.groups["thread-1"]
     assert (await layer.receive(live))["html"] == "new"
+
+
+async def test_a_waiting_tab_gets_frames_in_the_order_they_were_sent():
+    layer = SweepingInMemoryChannelLayer()
+    tab = await layer.new_channel()
+    await layer.group_add("thread-1", tab)
+    waiting = asyncio.create_task(layer.receive(tab))
+    await asyncio.sleep(0)
+    for n in range(3):
+        await layer.group_send("thread-1", {"type": "chat.fragment", "html": str(n)})
+    assert (await waiting)["html"] == "0"
+    assert [(await layer.receive(tab))["html"] for _ in range(2)] == ["1", "2"]
+    assert tab not in layer.channels
+
+
+async def test_a_closed_tab_leaves_nothing_behind_and_a_new_receive_still_works():
+    layer = SweepingInMemoryChannelLayer()
+    tab = await layer.new_channel()
+    waiting = asyncio.create_task(layer.receive(tab))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert tab not in layer.channels
+
+    await layer.send(tab, {"type": "chat.fragment", "html": "later"})
+    assert (await layer.receive(tab))["html"] == "later"
+
+
+async def test_two_receivers_on_one_channel_each_get_a_different_message():
+    layer = SweepingInMemoryChannelLayer()
+    tab = await layer.new_channel()
+    first = asyncio.create_task(layer.receive(tab))
+    second = asyncio.create_task(layer.receive(tab))
+    await asyncio.sleep(0)
+    await layer.send(tab, {"type": "chat.fragment", "html": "a"})
+    await layer.send(tab, {"type": "chat.fragment", "html": "b"})
+    got = sorted([(await first)["html"], (await second)["html"]])
+    assert got == ["a", "b"]
+
+
+async def test_a_receiver_cancelled_as_it_was_woken_passes_the_message_on():
+    layer = SweepingInMemoryChannelLayer()
+    tab = await layer.new_channel()
+    first = asyncio.create_task(layer.receive(tab))
+    second = asyncio.create_task(layer.receive(tab))
+    await asyncio.sleep(0)
+    await layer.send(tab, {"type": "chat.fragment", "html": "only"})
+    first.cancel()
+    assert (await second)["html"] == "only"
