@@ -45,13 +45,14 @@ def composer(page: Page) -> Locator:
     return page.get_by_label("Message", exact=True)
 
 
-def send(page: Page, text: str) -> None:
-    """Types text and presses Enter, as a user does once no hook runs.
+def send(page: Page, text: str, box: Locator | None = None) -> None:
+    """Types text into the composer (or `box`, e.g. labelled in another language) and
+    presses Enter, as a user does once no hook runs.
 
     The page ignores Enter while a hook runs (one run at a time) and keeps the text; if
     a hook started just before Enter (on_chat_start right after the socket opened), the
     user presses Enter again once it is done, and so does this."""
-    box = composer(page)
+    box = box or composer(page)
     box.fill(text)
     for _ in range(3):
         wait_idle(page)

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import ROOT, ChatServer, Product, free_port, new_email
-from .helpers import wait_connected
+from .helpers import wait_connected, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -130,6 +130,7 @@ def test_a_page_of_another_site_embeds_the_assistant_which_calls_its_functions(
     host_page.goto(allowed.page("/embeds.html", embedding(copilot_server, token)))
     panel = host_page.frame_locator("#chat-copilot-frame")
     wait_connected(panel)  # type: ignore[arg-type]
+    wait_idle(panel)  # type: ignore[arg-type]
 
     box = panel.get_by_label("Message", exact=True)
     box.fill("what is the title of this page?")
@@ -137,6 +138,7 @@ def test_a_page_of_another_site_embeds_the_assistant_which_calls_its_functions(
     answers = panel.locator("#messages article.message--assistant")
     expect(answers.last).to_contain_text("The host page is titled: Host Page!")
 
+    wait_idle(panel)  # type: ignore[arg-type]
     box.fill("ping host")
     box.press("Enter")
     expect(host_page.locator("#received li")).to_have_text(["hello host"])

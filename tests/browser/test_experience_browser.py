@@ -161,9 +161,8 @@ def test_switching_language_translates_the_page_and_is_remembered(
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.get_by_role("button", name="Neuer Chat")).to_be_visible()
     expect(page.get_by_label("Nachricht", exact=True)).to_be_visible()
-    send_german = page.get_by_label("Nachricht", exact=True)
-    send_german.fill("Hallo")
-    send_german.press("Enter")
+    wait_connected(page)
+    send(page, "Hallo", box=page.get_by_label("Nachricht", exact=True))
     expect(assistant_messages(page)).to_have_count(2)
     wait_idle(page)
     # Fragments pushed over the socket speak German too.
