@@ -44,9 +44,6 @@ class Mailbox:
     def empty(self) -> bool:
         return not self._queue
 
-    def qsize(self) -> int:
-        return len(self._queue)
-
     def put_nowait(self, item: Any) -> None:
         if 0 < self._maxsize <= len(self._queue):
             raise asyncio.QueueFull
