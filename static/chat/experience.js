@@ -59,7 +59,8 @@
     var box = event.target;
     if (!box.matches || !box.matches(".message-edit textarea")) return;
     if (event.key === "Escape") { event.preventDefault(); closeEdit(box.closest("article.message")); }
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); box.form.requestSubmit(); }
+    // As in the composer: Enter sends the edit, Shift+Enter starts a new line.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); box.form.requestSubmit(); }
   });
 
   document.addEventListener("htmx:wsConfigSend", function (event) {
@@ -133,6 +134,90 @@
     });
   });
 
+  // On a phone the conversations slide over the chat (a checkbox, so it works without
+  // script). The menu button says whether they are shown; Escape closes them.
+  function sidebarToggle() { return document.getElementById("sidebar-toggle"); }
+
+  function showSidebarState() {
+    var toggle = sidebarToggle();
+    document.querySelectorAll(".menu-button").forEach(function (button) {
+      button.setAttribute("aria-expanded", toggle && toggle.checked ? "true" : "false");
+    });
+  }
+
+  function closeSidebar() {
+    var toggle = sidebarToggle();
+    if (!toggle || !toggle.checked) return false;
+    toggle.checked = false;
+    showSidebarState();
+    var button = document.querySelector(".menu-button");
+    if (button) button.focus();
+    return true;
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target === sidebarToggle()) showSidebarState();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var button = event.target.closest && event.target.closest(".menu-button");
+    if (button && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+
+  // On window, so that fields with an Escape of their own (a rename, an edit) and open
+  // dialogs have had it first.
+  window.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented || document.querySelector("dialog[open]")) return;
+    if (closeSidebar()) event.preventDefault();
+  });
+
+  // Questions before something that cannot be undone (hx-confirm) are asked in the page's
+  // own dialog rather than the browser's confirm(): a modal <dialog>, so focus stays in it
+  // and Escape cancels. Focus then goes back where it was, or to the menu it came from.
+  function focusBack(element) {
+    if (!element || !element.isConnected) return;
+    var visible = element.checkVisibility ? element.checkVisibility() : element.offsetParent !== null;
+    var menu = element.closest("details");
+    if (!visible && menu) element = menu.querySelector("summary");
+    if (element) element.focus();
+  }
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var dialog = document.getElementById("confirm-dialog");
+    if (!event.detail.question || !dialog || !dialog.showModal) return;
+    event.preventDefault();
+    var asker = event.detail.elt.closest("[hx-confirm]") || event.detail.elt;
+    var returnTo = document.activeElement;
+    var title = dialog.querySelector("[data-confirm-title]");
+    if (!title.dataset.fallback) title.dataset.fallback = title.textContent;
+    title.textContent = asker.dataset.confirmTitle || title.dataset.fallback;
+    dialog.querySelector("[data-confirm-text]").textContent = event.detail.question;
+    dialog.returnValue = "";
+    dialog.showModal();
+    dialog.addEventListener("close", function onClose() {
+      dialog.removeEventListener("close", onClose);
+      focusBack(returnTo);
+      if (dialog.returnValue === "confirm") event.detail.issueRequest(true);
+    });
+  });
+
+  // A file chooser shows what was chosen, in place of the browser's own words.
+  function showChosenFiles(input) {
+    var names = document.getElementById(input.id + "-names");
+    if (!names) return;
+    var chosen = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+    names.textContent = chosen.length ? chosen.join(", ") : names.dataset.none;
+    names.title = chosen.join(", ");
+    names.toggleAttribute("data-chosen", chosen.length > 0);
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches(".file-picker__input")) showChosenFiles(event.target);
+  });
+
   // The language picker applies a choice at once.
   document.addEventListener("change", function (event) {
     var select = event.target;
@@ -146,6 +231,7 @@
     try { kept = localStorage.getItem(THEME_COOKIE); } catch (ignored) { kept = null; }
     if (!document.documentElement.dataset.theme && (kept === "light" || kept === "dark")) setTheme(kept);
     labelThemeButtons();
+    showSidebarState();
     armToasts();
     if (window.matchMedia) {
       window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", labelThemeButtons);

@@ -15,6 +15,7 @@
       bar.hidden = true;
       bar.value = 0;
       picker.value = "";
+      picker.dispatchEvent(new Event("change", { bubbles: true }));
     });
     form.addEventListener("dragover", function (event) {
       event.preventDefault();
@@ -26,6 +27,7 @@
       form.classList.remove("upload-drop--over");
       if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
       picker.files = event.dataTransfer.files;
+      picker.dispatchEvent(new Event("change", { bubbles: true }));
       form.requestSubmit();
     });
   }
