@@ -187,7 +187,10 @@
 
   document.addEventListener("htmx:confirm", function (event) {
     var dialog = document.getElementById("confirm-dialog");
-    if (!event.detail.question || !dialog || !dialog.showModal) return;
+    if (!dialog || !dialog.showModal) return;
+    // A list that refreshes itself (documents being read) waits while the page asks about
+    // one of its items, so the answer still applies to what is on screen.
+    if (!event.detail.question) { if (dialog.open) event.preventDefault(); return; }
     event.preventDefault();
     var asker = event.detail.elt.closest("[hx-confirm]") || event.detail.elt;
     var returnTo = document.activeElement;

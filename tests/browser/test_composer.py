@@ -1,11 +1,11 @@
-"""The composer's keyboard: Enter sends, Shift+Enter starts a new line."""
+"""The composer's keyboard, and the edit box's: Enter sends, Shift+Enter starts a new line."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import assistant_messages, composer, sign_up, user_messages, wait_idle
+from .helpers import assistant_messages, composer, send, sign_up, user_messages, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -39,3 +39,32 @@ def test_shift_enter_adds_a_line_and_enter_sends(page: Page) -> None:
     box.press("Enter")
     expect(box).to_have_value("")
     expect(user_messages(page)).to_have_count(1)
+
+
+def test_enter_in_the_edit_box_saves_the_edit_as_the_hint_says(page: Page) -> None:
+    sign_up(page)
+    send(page, "first try")
+    expect(assistant_messages(page)).to_have_count(2)
+    wait_idle(page)
+    mine = user_messages(page).first
+    mine.hover()
+    mine.get_by_role("button", name="Edit").click()
+    box = mine.get_by_label("Edit your message")
+    expect(box).to_be_focused()
+    box.fill("second try")
+    box.press("Shift+Enter")
+    box.press_sequentially("on two lines")
+    expect(box).to_have_value("second try\non two lines")
+    expect(box).to_be_visible()
+
+    box.press("Enter")
+    expect(box).to_be_hidden()
+    expect(user_messages(page)).to_have_count(1)
+    expect(user_messages(page).first.locator(".message__body")).to_have_text(
+        "second try\non two lines"
+    )
+    expect(assistant_messages(page).last.locator(".message__body")).to_have_text(
+        "You said: second try\non two lines"
+    )
+    expect(assistant_messages(page)).to_have_count(2)
+    wait_idle(page)

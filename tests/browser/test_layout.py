@@ -118,3 +118,75 @@ def test_phone_layout(browser: Browser, chat_server: ChatServer, shots_dir: Path
         )
     finally:
         context.close()
+
+
+def topmost_is(page: Page, locator) -> bool:
+    """Whether a tap at the middle of this element lands on it (nothing drawn over it)."""
+    return locator.evaluate(
+        """el => { const r = el.getBoundingClientRect();
+                   const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                   return r.width > 0 && (top === el || el.contains(top)); }"""
+    )
+
+
+def sidebar_open(page: Page) -> bool:
+    return page.evaluate("document.querySelector('.sidebar').getBoundingClientRect().right > 0")
+
+
+def test_phone_sidebar_closes_with_escape_or_a_tap_outside_and_keeps_its_button(
+    browser: Browser, chat_server: ChatServer, shots_dir: Path
+) -> None:
+    context = browser.new_context(
+        base_url=chat_server.base_url, viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_up(page)
+        menu = page.get_by_role("button", name="Show conversations")
+        expect(menu).to_have_attribute("aria-expanded", "false")
+
+        # Open, the panel leaves the menu button in view and on top: it closes it again.
+        menu.tap()
+        page.wait_for_function(
+            "() => document.querySelector('.sidebar').getBoundingClientRect().left >= 0"
+        )
+        expect(menu).to_have_attribute("aria-expanded", "true")
+        assert in_viewport(page, ".menu-button")
+        assert topmost_is(page, menu)
+        page.screenshot(path=str(shots_dir / "phone-sidebar-open.png"))
+        page.emulate_media(color_scheme="dark")
+        page.screenshot(path=str(shots_dir / "phone-sidebar-open-dark.png"))
+        page.emulate_media(color_scheme="light")
+        menu.tap()
+        page.wait_for_function(
+            "() => document.querySelector('.sidebar').getBoundingClientRect().right <= 0"
+        )
+        expect(menu).to_have_attribute("aria-expanded", "false")
+
+        # Escape closes it, and the keyboard is back on the menu button.
+        menu.tap()
+        page.wait_for_function(
+            "() => document.querySelector('.sidebar').getBoundingClientRect().left >= 0"
+        )
+        page.keyboard.press("Escape")
+        page.wait_for_function(
+            "() => document.querySelector('.sidebar').getBoundingClientRect().right <= 0"
+        )
+        expect(menu).to_be_focused()
+        expect(menu).to_have_attribute("aria-expanded", "false")
+
+        # The keyboard opens it too; a tap outside it, on the chat, closes it.
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "() => document.querySelector('.sidebar').getBoundingClientRect().left >= 0"
+        )
+        assert sidebar_open(page)
+        page.touchscreen.tap(PHONE["width"] - 30, PHONE["height"] - 200)
+        page.wait_for_function(
+            "() => document.querySelector('.sidebar').getBoundingClientRect().right <= 0"
+        )
+        expect(menu).to_have_attribute("aria-expanded", "false")
+        assert in_viewport(page, ".composer")
+    finally:
+        context.close()

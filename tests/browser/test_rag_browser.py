@@ -145,3 +145,48 @@ def test_a_document_in_the_library_answers_in_a_new_chat(rag_page: Page, shots_d
     answer = assistant_messages(page).filter(has_text="Here is what your documents say").last
     expect(answer).to_contain_text("serviced every October by Heatwell", timeout=30_000)
     expect(answer).to_contain_text(SOURCE)
+
+
+def test_the_library_chooses_files_and_deletes_them_with_the_pages_own_controls(
+    rag_page: Page, shots_dir: Path
+) -> None:
+    page = rag_page
+    browser_dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (browser_dialogs.append(dialog.message), dialog.dismiss()))
+    sign_up(page)
+    page.goto("/library/")
+    expect(page.get_by_role("heading", name="My documents")).to_be_visible()
+
+    # A button of the page, not the browser's "Choose File"; the chosen names beside it.
+    chooser = page.locator("#library-files")
+    assert chooser.bounding_box()["width"] <= 1
+    expect(page.locator(".file-picker__button")).to_have_text("Choose files")
+    names = page.locator("#library-files-names")
+    expect(names).to_have_text("No file chosen")
+    with page.expect_file_chooser() as opened:
+        page.locator(".file-picker__button").click()
+    opened.value.set_files(
+        {"name": "rota.txt", "mimeType": "text/plain", "buffer": b"The rota changes weekly."}
+    )
+    expect(names).to_have_text("rota.txt")
+    page.screenshot(path=str(shots_dir / "library-chosen.png"))
+    page.get_by_role("button", name="Upload").click()
+    document = page.locator(".library-document", has_text="rota.txt")
+    expect(document.locator(".library-document__meta")).to_contain_text("Ready", timeout=60_000)
+    expect(names).to_have_text("No file chosen")
+
+    # Delete asks in the page's dialog: Cancel keeps the document, Delete removes it.
+    document.get_by_role("button", name="Delete rota.txt").click()
+    dialog = page.get_by_role("dialog", name="Delete document")
+    expect(dialog).to_contain_text("Delete rota.txt? The assistant will no longer find it.")
+    page.screenshot(path=str(shots_dir / "library-delete-dialog.png"))
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(document).to_be_visible()
+    expect(document.get_by_role("button", name="Delete rota.txt")).to_be_focused()
+
+    document.get_by_role("button", name="Delete rota.txt").click()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(document).to_have_count(0)
+    expect(page.locator(".library__empty")).to_be_visible()
+    assert browser_dialogs == []
