@@ -103,3 +103,27 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(client):
 def test_password_reset_for_an_unknown_email_sends_no_reset_link(client):
     client.post(reverse("account_reset_password"), {"email": "nobody@example.com"})
     assert all("/password/reset/key/" not in m.body for m in mail.outbox)
+
+
+def test_a_password_error_comes_after_its_field_not_before_its_label(client):
+    page = client.post(
+        reverse("account_signup"),
+        {"email": "short@example.com", "password1": "short", "password2": "short"},
+    ).content.decode()
+    error = page.index('id="id_password1_error"')
+    assert page.index('<label for="id_email"') < page.index('<label for="id_password1"')
+    assert page.index('<label for="id_password1"') < page.index('id="id_password1"') < error
+    assert error < page.index('<label for="id_password2"')
+    assert re.search(
+        r'<input[^>]*aria-describedby="[^"]*id_password1_error[^>]*id="id_password1"', page
+    )
+
+
+@pytest.mark.parametrize("name", ["account_login", "account_signup", "account_reset_password"])
+def test_each_sign_in_page_links_to_the_others_once_and_never_to_itself(client, name):
+    page = client.get(reverse(name)).content.decode()
+    hrefs = re.findall(r'<a href="([^"]+)"', page)
+    assert reverse(name) not in hrefs
+    assert hrefs.count(reverse("account_reset_password")) <= 1
+    if name == "account_login":
+        assert hrefs.count(reverse("account_reset_password")) == 1
