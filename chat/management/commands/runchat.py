@@ -40,9 +40,6 @@ class Command(BaseCommand):
         target = target or settings.CHAT_ASSISTANT
         if target.endswith(".py"):
             target = os.path.abspath(target)
-        # The reloader's child process reads the assistant from the environment.
-        os.environ["CHAT_ASSISTANT"] = target
-        settings.CHAT_ASSISTANT = target
         reload = options["reload"]
 
         if reload and os.environ.get(autoreload.DJANGO_AUTORELOAD_ENV) != "true":
@@ -52,6 +49,9 @@ class Command(BaseCommand):
             return
 
         failure = self._load(target, keep_serving=reload)
+        # What the ASGI application loads (and the jobs' processes, from the environment).
+        os.environ["CHAT_ASSISTANT"] = target
+        settings.CHAT_ASSISTANT = target
         call_command("migrate", interactive=False, verbosity=0)
         self._check_address(address)
         self.stdout.write(self.style.SUCCESS(f"Assistant: {target}"))
