@@ -276,3 +276,45 @@ def test_in_debug_the_admin_address_is_printed_and_the_demo_account_opens_it(run
     assert answer.status == 200
     assert answer.url == admin.group(1)
     assert "Site administration" in answer.read().decode()
+
+
+RACE = """
+import sys, django
+django.setup()
+from django.core.management import call_command
+from chat.devserver.addresses import Address
+# The port is taken between runchat's check and daphne's listen: the check sees it free.
+Address.unavailable = lambda self: None
+call_command("runchat", *sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("reload", [False, True])
+def test_a_port_taken_after_the_check_still_ends_the_server_with_a_failure(
+    database_url, tmp_path, reload
+):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "chatproject.settings",
+            "DATABASE_URL": database_url,
+            "DEBUG": "1",
+            "CHAT_VAR_DIR": str(tmp_path / "var"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if reload:
+        # As the reloader's child, where the server runs in a thread of its own.
+        env["RUN_MAIN"] = "true"
+    with port_taken() as port:
+        result = subprocess.run(
+            [PYTHON, "-c", RACE, f"127.0.0.1:{port}", *(["--reload"] if reload else [])],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=START_SECONDS,
+            check=False,
+        )
+    assert result.returncode != 0
+    assert f"Could not listen on 127.0.0.1:{port}" in result.stdout + result.stderr
