@@ -13,10 +13,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
 WORKDIR /app
 
-# Optional extras, e.g. `docker compose build --build-arg EXTRAS=llm`.
+# Optional extras, e.g. `docker compose build --build-arg EXTRAS=llm` (several: llm,elements).
 ARG EXTRAS=""
+# The dependencies first, from pyproject.toml alone: this layer is rebuilt only when they
+# (or the extras) change, not on every change to the code.
+COPY pyproject.toml ./
+RUN python -c "import os, tomllib; project = tomllib.load(open('pyproject.toml', 'rb'))['project']; extras = [e.strip() for e in os.environ['EXTRAS'].split(',') if e.strip()]; print('\n'.join(project['dependencies'] + [d for e in extras for d in project['optional-dependencies'][e]]))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+# Then the code, and the project itself without looking at its dependencies again.
 COPY . .
-RUN pip install ".${EXTRAS:+[$EXTRAS]}"
+RUN pip install --no-deps .
 
 # Static files are collected at build time too, so that an image runs as it is; the web
 # service collects again at start (quick when nothing changed). The key is a throwaway:

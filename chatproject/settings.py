@@ -93,11 +93,19 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        "django.channels.server": {"level": "WARNING"},
+        # Django gives its own logger a console handler too: each line would print twice.
+        "django": {"handlers": []},
+    },
 }
 
 # -------------------------------------------------------------- DATABASES
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Without DATABASE_URL, PostgreSQL may come in parts (as docker-compose.yml gives it): the
+# password is then taken as it is, where a URL would need "@", ":", "/" or "#" escaped.
+POSTGRES_HOST = os.environ.get("POSTGRES_HOST", "")
 # Connections are kept and checked before reuse: opening one per request, or per pushed
 # frame of a streamed answer, costs more than the work itself. Seconds; 0 closes each
 # one after use (behind a pooler such as PgBouncer in transaction mode).
@@ -120,6 +128,19 @@ if DATABASE_URL:
             **SQLITE_OPTIONS,
             **DATABASES["default"].get("OPTIONS", {}),
         }
+elif POSTGRES_HOST:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": POSTGRES_HOST,
+            "PORT": os.environ.get("POSTGRES_PORT", "5432"),
+            "NAME": os.environ.get("POSTGRES_DB", "chat"),
+            "USER": os.environ.get("POSTGRES_USER", "chat"),
+            "PASSWORD": os.environ.get("POSTGRES_PASSWORD", ""),
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    }
 else:
     DATABASES = {
         "default": {

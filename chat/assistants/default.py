@@ -101,20 +101,35 @@ def rich_elements() -> list:
         cl.Text(name="query.sql", content=SQL, language="sql"),
         cl.File(name="report.csv", content="team,tickets\nSupport,42\nSales,17\n"),
     ]
+    missing = []
     try:
         import plotly.graph_objects as go
 
         figure = go.Figure(data=[go.Bar(x=["Support", "Sales"], y=[42, 17])])
         elements.append(cl.Plotly(name="tickets chart", figure=figure))
     except ImportError:
-        pass
+        missing.append("plotly")
     try:
         import pandas as pd
 
         frame = pd.DataFrame({"team": ["Support", "Sales"], "tickets": [42, 17]})
         elements.append(cl.Dataframe(name="tickets table", data=frame))
     except ImportError:
-        pass
+        missing.append("pandas")
+    if missing:
+        # Said in the chat, not skipped: a tour that silently lacks them looks broken.
+        elements.append(
+            cl.Text(
+                name="charts and tables",
+                content=(
+                    f"A chart and a table would show here, but {' and '.join(missing)} "
+                    f"{'are' if len(missing) > 1 else 'is'} not installed. Install the "
+                    "`elements` extra, "
+                    '`.venv/bin/pip install -e ".[elements]"`, and restart.'
+                ),
+                display="inline",
+            )
+        )
     return elements
 
 
