@@ -9,16 +9,14 @@ which are kept on the account and reach `cl.user_session.get("user")`.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
-from chat.engine.registry import hooks
+from chat.engine.registry import call_hook_sync, hooks
 from chat.sdk.types import User as ChatUser
 
 
@@ -44,23 +42,9 @@ def email_for(identifier: str) -> str:
 
 
 def call(fn: Callable[..., Any], *args: Any) -> Any:
-    """Calls a hook, sync or async, with as many of the arguments as it declares (Chainlit
-    added `id_token` to oauth_callback later; older hooks take four)."""
-    try:
-        parameters = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        parameters = []
-    if parameters and not any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        args = args[
-            : len([p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
-        ]
-    result = fn(*args)
-    if inspect.isawaitable(result):
-
-        async def wait() -> Any:
-            return await result
-
-        result = async_to_sync(wait)()
+    """Asks a sign-in hook, sync or async (Chainlit added `id_token` to oauth_callback
+    later; older hooks take four arguments): its answer is a cl.User or None."""
+    result = call_hook_sync(fn, *args)
     if result is not None and not isinstance(result, ChatUser):
         raise TypeError(f"{getattr(fn, '__name__', fn)} must return a cl.User or None.")
     return result

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import pytest
 from asgiref.sync import sync_to_async
+from celery import current_app
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -293,3 +294,26 @@ async def test_library_documents_are_read_on_the_worker(user, worker):
     await wait_for(read, within=40, what="the library document read by the worker")
     assert (document.status, document.thread_id) == (Document.Status.READY, None)
     assert document.chunk_count >= 1
+
+
+async def test_work_queued_under_the_task_names_of_earlier_releases_still_runs(thread, user):
+    """Messages already in the broker when a new release starts carry the old task names
+    and arguments (`chat.run_job` with a job id, `chat.read_library_document` with a
+    document id), as the earlier release's `run_job.delay(...)` sent them."""
+    job = await Job.objects.acreate(thread=thread, name="write_report", args=[3, 0.01], kwargs={})
+    files = [SimpleUploadedFile("travel.txt", LIBRARY["travel.txt"].encode())]
+    [document] = await sync_to_async(library.store)(user, files, uploads.Limits.from_settings())
+
+    send = sync_to_async(current_app.send_task)
+    await send("chat.run_job", args=[str(job.pk)])
+    await send("chat.read_library_document", args=[str(document.pk)])
+
+    assert (await until_status(job, Job.Status.DONE, Job.Status.FAILED)).status == Job.Status.DONE
+    assert await Message.objects.filter(thread=thread, content="report done").aexists()
+
+    async def read() -> bool:
+        await document.arefresh_from_db()
+        return document.status not in library.IN_PROGRESS
+
+    await wait_for(read, within=40, what="the library document read by the worker")
+    assert document.status == Document.Status.READY

@@ -8,29 +8,21 @@ runs when the server shuts down (daphne's SIGTERM path, or a lifespan shutdown).
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
 
-from .registry import Hook, hooks
+from .registry import call_hook, hooks
 
 logger = logging.getLogger(__name__)
-
-
-async def _call(fn: Hook, *args: Any) -> Any:
-    result = fn(*args)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
 
 
 async def renamed_author(name: str) -> str:
     """The author's name as the assistant wants it shown (`@cl.author_rename`)."""
     if hooks.author_rename is None:
         return name
-    renamed = await _call(hooks.author_rename, name)
+    renamed = await call_hook(hooks.author_rename, name)
     return str(renamed) if renamed else name
 
 
@@ -40,7 +32,7 @@ def logged_out(request: Any, response: Any) -> None:
     if hooks.on_logout is None:
         return
     try:
-        async_to_sync(_call)(hooks.on_logout, request, response)
+        async_to_sync(call_hook)(hooks.on_logout, request, response)
     except Exception:
         # Signing out must work whatever the assistant's hook does.
         logger.exception("The on_logout hook failed")
@@ -74,7 +66,7 @@ class Lifecycle:
         if hook is None:
             return
         try:
-            await _call(hook)
+            await call_hook(hook)
         except Exception:
             logger.exception("The %s hook failed", name)
 

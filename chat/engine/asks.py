@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
@@ -20,10 +20,8 @@ from django.utils.translation import gettext as _
 from chat.models import Message
 
 from . import control
+from .context import Session
 from .errors import UserFacingError
-
-if TYPE_CHECKING:
-    from .session import ChatSession
 
 
 class AskUnavailable(UserFacingError):
@@ -35,7 +33,7 @@ class AskPending(UserFacingError):
 
 
 async def ask(
-    session: ChatSession,
+    session: Session,
     *,
     kind: str,
     content: str,

@@ -2,20 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .session import ChatSession
+    from .emitter import Emitter
 
-current_session: ContextVar[ChatSession | None] = ContextVar("current_session", default=None)
+
+class Session(Protocol):
+    """What the public API and the engine's services use of a session that runs the
+    assistant's code in a thread: the web's chat session, a job's, a chat platform's."""
+
+    id: str
+    thread_id: Any
+    user: Any
+    loop: asyncio.AbstractEventLoop
+    emitter: Emitter
+    user_session: dict[str, Any]
+    # The thread's messages as the public API's Message objects (chat_context).
+    context_messages: list[Any]
+    pending_asks: dict[str, asyncio.Future[Any]]
+    current_run: asyncio.Task[Any] | None
+
+    async def stop(self) -> None: ...
+
+    async def resync(self) -> None: ...
+
+    def answer(self, ask_id: str, answer: Any) -> None: ...
+
+
+current_session: ContextVar[Session | None] = ContextVar("current_session", default=None)
 
 
 class NoChatContextError(RuntimeError):
     pass
 
 
-def require_session() -> ChatSession:
+def require_session() -> Session:
     session = current_session.get()
     if session is None:
         raise NoChatContextError(

@@ -11,16 +11,14 @@ import asyncio
 import logging
 import weakref
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from channels.layers import get_channel_layer
 
+from .context import Session
 from .groups import control_group
 from .tasks import spawn
-
-if TYPE_CHECKING:
-    from .session import ChatSession
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +26,7 @@ logger = logging.getLogger(__name__)
 class RunControl:
     def __init__(self) -> None:
         self.layer = get_channel_layer()
-        self.sessions: dict[str, set[ChatSession]] = defaultdict(set)
+        self.sessions: dict[str, set[Session]] = defaultdict(set)
         self._state_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.channel: str | None = None
         self._ready = asyncio.Lock()
@@ -43,14 +41,14 @@ class RunControl:
                 spawn(self._listen(self.channel), name="run-control")
             return self.channel
 
-    async def attach(self, thread_id: UUID, session: ChatSession) -> None:
+    async def attach(self, thread_id: UUID, session: Session) -> None:
         channel = await self._ensure_listening()
         key = str(thread_id)
         if not self.sessions[key]:
             await self.layer.group_add(control_group(key), channel)
         self.sessions[key].add(session)
 
-    async def detach(self, thread_id: UUID, session: ChatSession) -> None:
+    async def detach(self, thread_id: UUID, session: Session) -> None:
         key = str(thread_id)
         self.sessions[key].discard(session)
         if not self.sessions[key]:
@@ -63,7 +61,7 @@ class RunControl:
         """Whether a chat session of this process is running a hook on the thread."""
         return any(s.current_run is not None for s in self.sessions.get(str(thread_id), ()))
 
-    async def push_run_state(self, session: ChatSession, *, only_if_running: bool = False) -> bool:
+    async def push_run_state(self, session: Session, *, only_if_running: bool = False) -> bool:
         """Tells the thread's tabs whether a hook runs on it here, and returns that.
 
         Pushes for a thread are serialised and the state is read under the lock, so the

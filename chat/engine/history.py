@@ -10,13 +10,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
+from asgiref.sync import sync_to_async
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from chat import permissions
 from chat.models import Thread
+from chat.rendering import fragments, sidebar
 
 from . import retention, search, threads
 from .errors import UserFacingError
@@ -162,3 +165,48 @@ def thread_for_review(user: Any, thread_id: Any) -> Thread:
     if thread is None or not permissions.can_review_threads(user):
         raise NotFound
     return thread
+
+
+# -- the sidebar after a message ---------------------------------------------------------
+def sidebar_html(user: Any, current_id: UUID) -> str:
+    """The sidebar list and the page title, for tabs of a thread that just got its title."""
+    listing = list_threads(user)
+    # A thread that just got its title heads the list: its row is there already.
+    listed = [t for t in listing.threads if t.pk == current_id]
+    thread = listed[0] if listed else Thread.objects.only("title").get(pk=current_id)
+    return fragments.thread_list(
+        listing.threads, str(current_id), oob=True, next_cursor=listing.next_cursor
+    ) + fragments.thread_title(thread)
+
+
+def new_thread_listing(user: Any, thread_id: UUID) -> str:
+    """What tabs of a thread that just got its title (so no sidebar lists it yet) are
+    pushed: the thread on top of the "Today" group that their list starts with, or the
+    whole list when it is the user's only thread; else the list read again."""
+    # Re-rendering the whole list costs far more (50 entries) than adding one. The
+    # thread's new message made it the newest, unless another one got a message since.
+    newest = Thread.objects.filter(owner=user).exclude(title="").order_by("-updated_at", "-pk")
+    top = list(newest.only(*LISTED_FIELDS)[:2])
+    if not top or top[0].pk != thread_id:
+        return sidebar_html(user, thread_id)
+    thread, current = top[0], str(thread_id)
+    if len(top) == 1:
+        listed = fragments.thread_list([thread], current, oob=True)
+    elif sidebar.is_today(top[1].updated_at) and sidebar.is_today(thread.updated_at):
+        listed = fragments.thread_listed_first(thread, current)
+    else:
+        return sidebar_html(user, thread_id)
+    return listed + fragments.thread_title(thread)
+
+
+def _listing_after_message(user: Any, thread_id: UUID, text: str, moves_up: bool) -> str:
+    if text and threads.set_title_if_empty(thread_id, text):
+        return new_thread_listing(user, thread_id)
+    return sidebar_html(user, thread_id) if moves_up else ""
+
+
+async def listing_after_message(user: Any, thread_id: UUID, text: str, *, moves_up: bool) -> str:
+    """Titles a new thread from its first message (`text`, if given) and returns the
+    sidebar to push if that changed it or the thread `moves_up`; "" if nothing changed.
+    One trip to the database thread."""
+    return await sync_to_async(_listing_after_message)(user, thread_id, text, moves_up)

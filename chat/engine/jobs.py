@@ -16,23 +16,24 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.models import Job, Message, Thread
 
-from . import control
+from . import control, runner
 from .context import current_session
 from .emitter import Emitter
 from .errors import UserFacingError
-from .registry import hooks
+from .registry import hooks, public_objects
 from .tasks import spawn
 
 logger = logging.getLogger(__name__)
 
 RETRY_ACTION = "__retry_job__"
+# The runner's (and the Celery task's) name for running a job.
+RUN_JOB = "chat.run_job"
 HEARTBEAT_SECONDS = 2.0
 # Jobs of the product itself (document ingestion): kept when an assistant is (re)loaded.
 builtin_jobs: dict[str, Any] = {}
@@ -50,8 +51,6 @@ class JobSession:
     """What the public API needs from a chat session, for a job with no socket."""
 
     def __init__(self, thread: Thread) -> None:
-        from chat.sdk.types import User
-
         owner = thread.owner
         self.id = f"job-{thread.pk}"
         self.loop = asyncio.get_running_loop()
@@ -60,7 +59,7 @@ class JobSession:
         self.emitter = Emitter(thread.pk)
         self.user_session: dict[str, Any] = {
             "id": self.id,
-            "user": User(identifier=owner.email, display_name=owner.shown_name),
+            "user": public_objects.user(owner),
             "client_type": "job",
         }
         self.context_messages: list[Any] = []
@@ -98,12 +97,7 @@ async def enqueue(thread_id: Any, name: str, args: list[Any], kwargs: dict[str, 
 
 
 async def dispatch(job: Job) -> None:
-    if settings.CHAT_JOBS_IN_PROCESS:
-        spawn(run(job.pk), name=f"job-{job.pk}")
-    else:
-        from chat.tasks import run_job
-
-        await sync_to_async(run_job.delay)(str(job.pk))
+    await runner.submit(RUN_JOB, str(job.pk))
 
 
 async def _heartbeat(job_id: UUID) -> None:
@@ -157,6 +151,9 @@ async def run(job_id: UUID | str) -> None:
         await control.control().detach(job.thread_id, session)
     if status == Job.Status.FAILED:
         await report_failure(job, error)
+
+
+runner.register(RUN_JOB, run)
 
 
 async def report_failure(job: Job, error: str) -> None:

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from asgiref.sync import async_to_sync
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from chat.models import Message, Thread
 
+from . import chat_settings, commands
 from .errors import UserFacingError
-from .registry import hooks
+from .registry import call_hook, hooks, public_objects
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +62,6 @@ class StartOptions:
     starters: tuple[Starter, ...] = field(default_factory=tuple)
 
 
-def sdk_user(user: Any) -> Any:
-    """The signed-in user as the public API's `cl.User`, as hooks receive it."""
-    from chat.sdk.types import User  # a plain data type; the SDK builds on the engine
-
-    return User(identifier=user.email, display_name=user.shown_name, metadata={"id": str(user.pk)})
-
-
 def _field(item: Any, name: str, default: Any = None) -> Any:
     return item.get(name, default) if isinstance(item, dict) else getattr(item, name, default)
 
@@ -105,9 +100,7 @@ def _profile(item: Any) -> Profile | None:
 
 
 async def _ask(hook: Any, user: Any) -> Any:
-    from .session import call_hook
-
-    return await call_hook(hook, sdk_user(user), translation.get_language())
+    return await call_hook(hook, public_objects.user(user), translation.get_language())
 
 
 async def available(user: Any) -> tuple[Profile, ...]:
@@ -192,10 +185,6 @@ def page_options(thread: Thread, user: Any) -> dict[str, Any]:
 
     Called from a (sync) view: the assistant's hooks may be async.
     """
-    from asgiref.sync import async_to_sync
-
-    from . import chat_settings, commands
-
     try:
         options = async_to_sync(start_options)(thread, user)
     except Exception:

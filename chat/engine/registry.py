@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from asgiref.sync import async_to_sync
 
 Hook = Callable[..., Any]
 
@@ -39,3 +42,65 @@ class HookRegistry:
 
 # The assistant module fills this at import time, as Chainlit's config does.
 hooks = HookRegistry()
+
+
+def start_hook(fn: Hook, *args: Any) -> Any:
+    """Calls a hook with as many of the arguments as it declares (Chainlit added arguments
+    to some hooks over time, e.g. oauth_callback's id_token); returns its result, or what
+    to await when the hook is async."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        parameters = ()
+    if not any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        positional = [
+            p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        args = args[: len(positional)]
+    return fn(*args)
+
+
+async def call_hook(fn: Hook, *args: Any) -> Any:
+    """Runs a hook, sync or async, to its result."""
+    result = start_hook(fn, *args)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+def call_hook_sync(fn: Hook, *args: Any) -> Any:
+    """Runs a hook, sync or async, to its result, from sync code (a sync hook runs in this
+    thread, so it may use the ORM)."""
+    result = start_hook(fn, *args)
+    if inspect.isawaitable(result):
+        awaitable = result
+
+        async def wait() -> Any:
+            return await awaitable
+
+        result = async_to_sync(wait)()
+    return result
+
+
+def _as_stored(row: Any, elements: Sequence[Any] = ()) -> Any:
+    return row
+
+
+def _as_given(value: Any) -> Any:
+    return value
+
+
+@dataclass
+class PublicObjects:
+    """How the engine's data reaches the assistant as the public API's objects: a stored
+    message (with its files) as `cl.Message`, an action as `cl.Action`, an account as
+    `cl.User`. The public API fills this in when it is imported, so the engine never
+    imports it; until then the engine's own data goes through as it is."""
+
+    message: Callable[..., Any] = _as_stored
+    action: Callable[[dict[str, Any]], Any] = _as_given
+    user: Callable[[Any], Any] = _as_given
+
+
+# Filled once by chat.sdk; unlike the hooks, kept when the assistant is reloaded.
+public_objects = PublicObjects()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import logging
 import uuid
 from collections.abc import Callable
@@ -23,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from chat.models import Message, Thread
 
-from . import actions, asks, commands, control, edits, jobs, rate_limits, threads, uploads
+from . import actions, asks, commands, control, edits, history, jobs, rate_limits, threads, uploads
 from .context import current_session
 from .emitter import Emitter
-from .registry import hooks
+from .registry import call_hook, hooks, public_objects
 from .session_options import SessionOptions
 from .tasks import spawn
 
@@ -45,27 +44,8 @@ CLIENT_TYPES = {
 }
 
 
-async def call_hook(fn: Callable[..., Any], *args: Any) -> Any:
-    """Calls a hook with as many of the arguments as it declares, sync or async."""
-    try:
-        parameters = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        parameters = ()
-    if not any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        positional = [
-            p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-        args = args[: len(positional)]
-    result = fn(*args)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
 class ChatSession(SessionOptions):
     def __init__(self, thread: Thread, user: Any, *, client_type: str | None = None) -> None:
-        from chat.sdk.types import User
-
         client_type = client_type or CLIENT_TYPES.get(thread.source, "webapp")
         self.client_type = client_type  # as Chainlit's cl.context.session.client_type
         self.id = str(uuid.uuid4())
@@ -82,12 +62,7 @@ class ChatSession(SessionOptions):
         self.user_session: dict[str, Any] = {
             **{k: v for k, v in saved.items() if k not in RESERVED_KEYS},
             "id": self.id,
-            "user": User(
-                identifier=user.email,
-                display_name=user.shown_name,
-                # What the sign-in hooks kept about the person, as in Chainlit.
-                metadata={**(getattr(user, "metadata", None) or {}), "id": str(user.pk)},
-            ),
+            "user": public_objects.user(user),
             "chat_profile": thread.chat_profile or saved.get("chat_profile"),
             "chat_settings": saved.get("chat_settings", {}),
             "env": {},
@@ -160,11 +135,9 @@ class ChatSession(SessionOptions):
         self.started = True
 
     async def _resume(self) -> None:
-        from chat.sdk.message import Message as SdkMessage
-
         thread = await threads.load_thread(self.thread_id)
         async for row in edits.current(thread.messages.all()):
-            self.context_messages.append(SdkMessage.from_record(row))
+            self.context_messages.append(public_objects.message(row))
         if hooks.on_chat_resume is not None:
             await self._invoke(hooks.on_chat_resume, await threads.thread_dict(thread))
 
@@ -179,8 +152,6 @@ class ChatSession(SessionOptions):
         command: str = "",
     ) -> None:
         """Stores the user's message at once; it answers an open question or runs on_message."""
-        from chat.sdk.message import Message as SdkMessage
-
         command = commands.check_choice(self.commands, command)
         await rate_limits.check_message_rate(self.user)
         files = []
@@ -212,7 +183,7 @@ class ChatSession(SessionOptions):
         if files:
             await sync_to_async(uploads.attach)(files, row.pk)
             await self.emitter.update_message(str(row.pk))
-        message = SdkMessage.from_record(row, elements=files)
+        message = public_objects.message(row, files)
         self.context_messages.append(message)
         if kind == "text":
             question = await asks.claim(self.thread_id, "text", None)
@@ -229,7 +200,7 @@ class ChatSession(SessionOptions):
         """Titles a new thread and re-sorts the sidebar. The answer goes first: database
         calls wait in one queue, and the first token matters more than the sidebar."""
         await asyncio.sleep(SIDEBAR_DELAY_SECONDS)
-        html = await threads.listing_after_message(
+        html = await history.listing_after_message(
             self.user, self.thread_id, content, moves_up=moves_up
         )
         # Named now, or already (by the user, or another tab): later messages leave it.
@@ -251,8 +222,6 @@ class ChatSession(SessionOptions):
         spawn(side(), name=f"chat-{label}-{self.thread_id}")
 
     async def click_action(self, message_id: str, action_id: str) -> None:
-        from chat.sdk.action import Action
-
         found = await actions.find(self.thread_id, message_id, action_id)
         if found["name"] == jobs.RETRY_ACTION:
             await jobs.retry(self.thread_id, found["payload"].get("job", ""))
@@ -261,7 +230,7 @@ class ChatSession(SessionOptions):
         callback = hooks.action_callbacks.get(found["name"])
         if callback is None:
             raise actions.ActionUnavailable(f"Nothing handles the action {found['name']!r}.")
-        self._spawn_run(self._invoke(callback, Action.from_dict(found)), "action")
+        self._spawn_run(self._invoke(callback, public_objects.action(found)), "action")
 
     async def answer_with_action(self, ask_id: str, action_id: str) -> None:
         question = await asks.claim(self.thread_id, "action", ask_id)
@@ -320,10 +289,8 @@ class ChatSession(SessionOptions):
             raise edits.CannotEdit(text)
 
     async def _rerun(self, row: Message, files: list[Any]) -> None:
-        from chat.sdk.message import Message as SdkMessage
-
         await self._reload_context()
-        message = SdkMessage.from_record(row, elements=files)
+        message = public_objects.message(row, files)
         # The hook's message is the one in the history, as for a message just sent.
         self.context_messages[:] = [
             message if m.id == message.id else m for m in self.context_messages
@@ -333,10 +300,8 @@ class ChatSession(SessionOptions):
 
     async def _reload_context(self) -> None:
         """The assistant's history again from the database, without what was replaced."""
-        from chat.sdk.message import Message as SdkMessage
-
         rows = edits.current(Message.objects.filter(thread_id=self.thread_id)).order_by("order")
-        self.context_messages[:] = [SdkMessage.from_record(row) async for row in rows]
+        self.context_messages[:] = [public_objects.message(row) async for row in rows]
 
     async def stop(self) -> None:
         run = self.current_run

@@ -4,7 +4,7 @@ its composer commands. Mixed into ChatSession; each change is stored, then pushe
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
@@ -15,10 +15,8 @@ from chat.models import Element, Message, Step, Thread
 from chat.rendering import chat_start, fragments
 
 from . import chat_settings, commands, control, elements, profiles
+from .context import Session
 from .registry import hooks
-
-if TYPE_CHECKING:
-    from .session import ChatSession
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +39,37 @@ def _restart(thread_id: UUID, profile: str) -> Thread:
     return thread
 
 
+class OptionsHost(Session, Protocol):
+    """What these options use of the chat session they are mixed into."""
+
+    started: bool
+    settings_inputs: list[dict[str, Any]]
+    commands: list[dict[str, Any]]
+    _start_hidden: bool
+
+    async def send_error(self, text: str) -> None: ...
+
+    async def save_state(self) -> None: ...
+
+    async def _start(self) -> None: ...
+
+    async def _invoke(self, fn: Any, *args: Any) -> None: ...
+
+    def _spawn_run(self, coro: Any, label: str) -> None: ...
+
+    async def _switch_profile(self, profile: profiles.Profile) -> None: ...
+
+
 class SessionOptions:
     """The part of ChatSession that handles profiles, settings and commands."""
 
-    def _load_options(self: ChatSession, thread: Thread) -> None:
+    def _load_options(self: OptionsHost, thread: Thread) -> None:
         self.settings_inputs = chat_settings.inputs_of(thread)
         self.commands = commands.commands_of(thread)
         self._start_hidden = False
 
     # -- profiles -----------------------------------------------------------------------
-    async def _settle_profile(self: ChatSession) -> None:
+    async def _settle_profile(self: OptionsHost) -> None:
         """A new chat runs in the default profile until the user picks another."""
         if hooks.set_chat_profiles is None:
             return
@@ -63,12 +82,12 @@ class SessionOptions:
             return
         self.user_session["chat_profile"] = thread.chat_profile or None
 
-    async def choose_profile(self: ChatSession, name: Any) -> None:
+    async def choose_profile(self: OptionsHost, name: Any) -> None:
         profile = await profiles.check_choice(self.thread_id, self.user, name)
         if profile.name != self.user_session.get("chat_profile"):
             self._spawn_run(self._switch_profile(profile), "profile")
 
-    async def _switch_profile(self: ChatSession, profile: profiles.Profile) -> None:
+    async def _switch_profile(self: OptionsHost, profile: profiles.Profile) -> None:
         """As in Chainlit, another profile is another chat: it starts over, empty."""
         thread = await _restart(self.thread_id, profile.name)
         kept = {k: self.user_session[k] for k in ("id", "user", "env", "client_type")}
@@ -87,14 +106,14 @@ class SessionOptions:
         )
         await self._start()
 
-    async def _hide_start(self: ChatSession) -> None:
+    async def _hide_start(self: OptionsHost) -> None:
         """The picker and the starters are for a chat the user has not written in yet."""
         if not self._start_hidden:
             self._start_hidden = True
             await self.emitter.push(chat_start.chat_start(None, show=False))
 
     # -- settings -------------------------------------------------------------------------
-    async def publish_settings(self: ChatSession, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    async def publish_settings(self: OptionsHost, inputs: list[dict[str, Any]]) -> dict[str, Any]:
         """Draws the settings panel; returns the values in force (saved ones kept on resume)."""
         inputs = chat_settings.check_inputs(inputs)
         values = chat_settings.current_values(inputs, self.user_session.get("chat_settings") or {})
@@ -104,7 +123,7 @@ class SessionOptions:
         await self.emitter.push(chat_start.settings_panel(inputs, values))
         return dict(values)
 
-    async def update_settings(self: ChatSession, submitted: dict[str, Any]) -> None:
+    async def update_settings(self: OptionsHost, submitted: dict[str, Any]) -> None:
         """Checks every value against its widget; only then saves and tells the assistant."""
         current = self.user_session.get("chat_settings") or {}
         values = chat_settings.apply(self.settings_inputs, current, submitted)
@@ -119,7 +138,7 @@ class SessionOptions:
             self._spawn_run(self._invoke(hooks.on_settings_update, dict(values)), "settings")
 
     # -- commands -------------------------------------------------------------------------
-    async def publish_commands(self: ChatSession, offered: list[dict[str, Any]]) -> None:
+    async def publish_commands(self: OptionsHost, offered: list[dict[str, Any]]) -> None:
         self.commands = commands.check_commands(offered)
         await commands.save(self.thread_id, self.commands)
         await self.emitter.push(chat_start.commands(self.commands))

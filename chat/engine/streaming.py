@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.conf import settings
 from django.db import models
@@ -19,8 +19,11 @@ from chat.rendering import fragments
 
 from .tasks import spawn
 
-if TYPE_CHECKING:
-    from .emitter import Emitter
+
+class FrameSink(Protocol):
+    """Where a stream's frames go: the thread's emitter."""
+
+    async def push(self, html: str) -> None: ...
 
 
 # How long a stream's producer steps aside after its first token (see StreamBuffer.add).
@@ -31,7 +34,7 @@ class StreamBuffer:
     """The live text of one message (or step output) while it streams."""
 
     def __init__(
-        self, emitter: Emitter, target_id: str, model: type[models.Model], field: str, dom_id: str
+        self, emitter: FrameSink, target_id: str, model: type[models.Model], field: str, dom_id: str
     ) -> None:
         self.emitter = emitter
         self.message_id = target_id

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from chat import permissions
 from chat.models import Message, Step, Thread
-from chat.rendering import fragments, sidebar
+from chat.rendering import fragments
 
 from . import edits, elements
 
@@ -67,19 +67,6 @@ async def listed_first(user: Any, thread_id: UUID) -> bool:
     return str(await newest.values_list("pk", flat=True).afirst()) == str(thread_id)
 
 
-def sidebar_html(user: Any, current_id: UUID) -> str:
-    """The sidebar list and the page title, for tabs of a thread that just got its title."""
-    from .history import list_threads  # history builds on this module
-
-    listing = list_threads(user)
-    # A thread that just got its title heads the list: its row is there already.
-    listed = [t for t in listing.threads if t.pk == current_id]
-    thread = listed[0] if listed else Thread.objects.only("title").get(pk=current_id)
-    return fragments.thread_list(
-        listing.threads, str(current_id), oob=True, next_cursor=listing.next_cursor
-    ) + fragments.thread_title(thread)
-
-
 def mark_stale_streams(thread: Thread) -> None:
     """A stream whose server stopped writing is interrupted: say so in the database too."""
     stale_before = timezone.now() - timedelta(seconds=settings.CHAT_STREAM_STALE_SECONDS)
@@ -120,41 +107,6 @@ def title_from(text: str) -> str:
 
 def set_title_if_empty(thread_id: UUID, text: str) -> bool:
     return bool(Thread.objects.filter(pk=thread_id, title="").update(title=title_from(text)))
-
-
-def new_thread_listing(user: Any, thread_id: UUID) -> str:
-    """What tabs of a thread that just got its title (so no sidebar lists it yet) are
-    pushed: the thread on top of the "Today" group that their list starts with, or the
-    whole list when it is the user's only thread; else the list read again."""
-    from .history import LISTED_FIELDS  # history builds on this module
-
-    # Re-rendering the whole list costs far more (50 entries) than adding one. The
-    # thread's new message made it the newest, unless another one got a message since.
-    newest = Thread.objects.filter(owner=user).exclude(title="").order_by("-updated_at", "-pk")
-    top = list(newest.only(*LISTED_FIELDS)[:2])
-    if not top or top[0].pk != thread_id:
-        return sidebar_html(user, thread_id)
-    thread, current = top[0], str(thread_id)
-    if len(top) == 1:
-        listed = fragments.thread_list([thread], current, oob=True)
-    elif sidebar.is_today(top[1].updated_at) and sidebar.is_today(thread.updated_at):
-        listed = fragments.thread_listed_first(thread, current)
-    else:
-        return sidebar_html(user, thread_id)
-    return listed + fragments.thread_title(thread)
-
-
-def _listing_after_message(user: Any, thread_id: UUID, text: str, moves_up: bool) -> str:
-    if text and set_title_if_empty(thread_id, text):
-        return new_thread_listing(user, thread_id)
-    return sidebar_html(user, thread_id) if moves_up else ""
-
-
-async def listing_after_message(user: Any, thread_id: UUID, text: str, *, moves_up: bool) -> str:
-    """Titles a new thread from its first message (`text`, if given) and returns the
-    sidebar to push if that changed it or the thread `moves_up`; "" if nothing changed.
-    One trip to the database thread."""
-    return await sync_to_async(_listing_after_message)(user, thread_id, text, moves_up)
 
 
 def session_state(values: dict[str, Any]) -> dict[str, Any]:

@@ -10,14 +10,12 @@ way hands the task to another, and a document nobody is reading any more is fail
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import uuid
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -25,8 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat.engine import uploads
-from chat.engine.tasks import spawn
+from chat.engine import runner, uploads
 
 from .extract import ExtractionError, supported
 from .index import index_document
@@ -35,6 +32,8 @@ from .models import Document
 logger = logging.getLogger(__name__)
 
 IN_PROGRESS = (Document.Status.QUEUED, Document.Status.PROCESSING)
+# The runner's (and the Celery task's) name for reading a library document.
+READ_DOCUMENT = "chat.read_library_document"
 
 
 class LibraryRefused(uploads.UploadRefused):
@@ -114,14 +113,7 @@ def fail_abandoned(owner: Any = None) -> int:
 
 async def start(document: Document) -> None:
     """Hands the document to a worker (or reads it in this process, embedded)."""
-    if settings.CHAT_JOBS_IN_PROCESS:
-        # A context of its own: the request that started it (and its thread, which
-        # database calls would otherwise go back to) ends long before the reading does.
-        spawn(read(document.pk), name=f"library-{document.pk}", context=contextvars.Context())
-    else:
-        from chat.tasks import read_library_document
-
-        await sync_to_async(read_library_document.delay)(str(document.pk))
+    await runner.submit(READ_DOCUMENT, str(document.pk))
 
 
 async def retry(owner: Any, document_id: Any) -> Document | None:
@@ -167,3 +159,6 @@ async def read(document_id: Any) -> None:
         char_count=result.chars,
         truncated=result.truncated,
     )
+
+
+runner.register(READ_DOCUMENT, read)

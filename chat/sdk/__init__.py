@@ -6,6 +6,7 @@ A Chainlit app runs on this project after changing `import chainlit as cl` to th
 from __future__ import annotations
 
 import asyncio
+import importlib
 from typing import Any
 
 from . import input_widget, rag
@@ -16,6 +17,9 @@ from .auth_hooks import header_auth_callback, oauth_callback, password_auth_call
 from .chat_context import chat_context
 from .chat_settings import ChatSettings
 from .context import context
+
+# From here on the engine hands the hooks cl.Message, cl.Action and cl.User.
+from .conversions import install as _install_conversions  # noqa: F401
 from .copilot import CopilotFunction, on_window_message, send_window_message
 from .data_elements import Dataframe, Plotly
 from .elements import Audio, Element, File, Image, Pdf, Text, Video
@@ -55,8 +59,6 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
     module, package = _LAZY[name]
     try:
         value = getattr(importlib.import_module(module), name)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from chat.engine.context import current_session
 
-if TYPE_CHECKING:
-    from .message import Message
+
+class Message(Protocol):
+    """What the history needs of a `cl.Message`: its role and its text."""
+
+    role: str
+    content: str
 
 
 class ChatContext:

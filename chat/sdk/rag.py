@@ -21,6 +21,9 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +32,13 @@ from asgiref.sync import sync_to_async
 from chat.engine.context import require_session
 from chat.rag import ingest as _ingest
 from chat.rag import retrieval as _retrieval
+from chat.rag.extract import ExtractionError
 
 from .elements import Text
+from .message import Message
+from .task_list import Task, TaskList, TaskStatus
+
+PROGRESS_EVERY_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -119,3 +127,78 @@ async def documents(*, library: bool = True) -> list[DocumentInfo]:
         )
         for d in found
     ]
+
+
+async def ingest_job(document_id: str) -> None:
+    """The product's job that reads a thread's document, its progress shown in the thread.
+
+    A file that cannot be read ends with a clear message; an unexpected failure is a
+    failed job, with a Retry button."""
+    document = await _ingest.begin(document_id)
+    name = document.name
+
+    message = Message(content=f"Reading **{name}** so that you can ask about it…")
+    await message.send()
+    tasks = TaskList(status=f"Reading {name}")
+    read = Task(title="Read the text", status=TaskStatus.RUNNING)
+    index = Task(title="Split it into passages and index them")
+    for task in (read, index):
+        await tasks.add_task(task)
+    await tasks.send(for_id=message.id)
+
+    last = time.monotonic()
+
+    async def progress(count: int) -> None:
+        nonlocal last
+        if read.status is TaskStatus.RUNNING:
+            read.status, index.status = TaskStatus.DONE, TaskStatus.RUNNING
+        elif time.monotonic() - last < PROGRESS_EVERY_SECONDS:
+            return
+        last = time.monotonic()
+        index.title = f"Split it into passages and index them ({count} so far)"
+        await tasks.send(for_id=message.id)
+
+    try:
+        result = await _ingest.index(document, progress)
+    except ExtractionError as error:
+        # The file is the problem: running again would not help, so no Retry.
+        for task in (read, index):
+            if task.status is not TaskStatus.DONE:
+                task.status = TaskStatus.FAILED
+        tasks.status = "Failed"
+        await tasks.send(for_id=message.id)
+        message.content = f"I could not read **{name}**: {error}."
+        await message.update()
+        return
+    except BaseException as error:
+        stopped = isinstance(error, asyncio.CancelledError)
+        # The task list must not look as if the reading went on.
+        with contextlib.suppress(Exception):
+            for task in (read, index):
+                if task.status is not TaskStatus.DONE:
+                    task.status = TaskStatus.FAILED
+            tasks.status = "Stopped" if stopped else "Failed"
+            await tasks.send(for_id=message.id)
+            message.content = (
+                f"I stopped reading **{name}**." if stopped else f"Reading **{name}** failed."
+            )
+            await message.update()
+        raise
+
+    read.status = index.status = TaskStatus.DONE
+    index.title = f"Split it into passages and index them ({result.chunks})"
+    tasks.status = "Ready"
+    await tasks.send(for_id=message.id)
+    text = f"**{name}** is ready: {result.chunks} passage(s) indexed. Ask me about it."
+    if result.truncated:
+        text += (
+            f" It is long, so only its first {result.chars:,} characters were indexed;"
+            " the rest was left out."
+        )
+    if result.vectors is False:
+        text += " The embeddings service did not answer, so it is searched by its words only."
+    message.content = text
+    await message.update()
+
+
+_ingest.register(ingest_job)

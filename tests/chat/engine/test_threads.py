@@ -95,7 +95,6 @@ async def test_only_json_values_of_the_session_are_saved(thread):
 @pytest.mark.django_db(transaction=True)
 async def test_the_thread_dict_has_chainlits_shape(thread, user):
     await Thread.objects.filter(pk=thread.pk).aupdate(title="Taxes", metadata={"tags": ["t"]})
-    from asgiref.sync import sync_to_async
 
     await sync_to_async(make_message)(thread, "question")
     await sync_to_async(make_message)(thread, "answer", author_kind=Message.Author.ASSISTANT)
@@ -113,44 +112,6 @@ async def test_the_thread_dict_has_chainlits_shape(thread, user):
     ]
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_a_new_thread_goes_on_top_of_todays_list_without_the_list_again(user):
-    earlier = await sync_to_async(make_thread)(user, title="Earlier today")
-    thread = await sync_to_async(make_thread)(user)
-    await sync_to_async(make_message)(thread, "What is VAT?")  # its activity: now
-
-    html = await threads.listing_after_message(user, thread.id, "What is VAT?", moves_up=True)
-
-    assert (await Thread.objects.aget(pk=thread.pk)).title == "What is VAT?"
-    assert html.startswith('<ul hx-swap-oob="afterbegin:#thread-group-today">')
-    assert f'id="t-{thread.id}"' in html
-    assert 'aria-current="page">What is VAT?</a>' in html
-    assert earlier.title not in html
-    assert 'id="thread-list"' not in html
-    assert "What is VAT?</h1>" in html
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_the_users_only_thread_comes_as_the_whole_list(user):
-    thread = await sync_to_async(make_thread)(user)
-    html = await threads.listing_after_message(user, thread.id, "First words", moves_up=True)
-    assert '<nav id="thread-list"' in html
-    assert 'id="thread-group-today"' in html
-    assert "First words</a>" in html
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_a_new_thread_after_days_away_gets_the_whole_list_with_a_today_heading(user):
-    await sync_to_async(make_thread)(
-        user, title="Last week", updated_at=timezone.now() - timedelta(days=6)
-    )
-    thread = await sync_to_async(make_thread)(user)
-    await sync_to_async(make_message)(thread, "Back again")
-    html = await threads.listing_after_message(user, thread.id, "Back again", moves_up=True)
-    assert '<nav id="thread-list"' in html
-    assert html.index("Today") < html.index("Back again") < html.index("Last week")
-
-
 def test_only_the_first_pages_today_group_is_where_new_threads_go(user):
     today = Thread(id=uuid.uuid4(), title="Now", updated_at=timezone.now())
     older = Thread(id=uuid.uuid4(), title="Then", updated_at=timezone.now() - timedelta(days=9))
@@ -162,12 +123,3 @@ def test_only_the_first_pages_today_group_is_where_new_threads_go(user):
     )
     assert "Now</a>" in next_page
     assert 'id="thread-group-today"' not in next_page
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_a_titled_thread_keeps_its_title_and_moves_up_only_when_asked(user):
-    thread = await sync_to_async(make_thread)(user, title="Named by hand")
-    assert await threads.listing_after_message(user, thread.id, "", moves_up=False) == ""
-    moved = await threads.listing_after_message(user, thread.id, "", moves_up=True)
-    assert "Named by hand</h1>" in moved
-    assert (await Thread.objects.aget(pk=thread.pk)).title == "Named by hand"
