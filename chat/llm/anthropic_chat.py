@@ -11,8 +11,8 @@ from typing import Any
 
 from django.conf import settings
 
-from . import OnText, ToolCall, Turn
 from .errors import LLMError, classify
+from .turns import OnText, ToolCall, Turn
 
 
 def to_anthropic(
@@ -73,6 +73,7 @@ class AnthropicModel:
     provider = "anthropic"
 
     def __init__(self) -> None:
+        # Optional dependency: anthropic (the "anthropic" extra).
         import anthropic
 
         self.model = settings.CHAT_LLM_MODEL

@@ -7,15 +7,16 @@ from typing import Any
 
 from django.conf import settings
 
-from . import OnText, ToolCall, Turn
 from .errors import LLMError, classify
 from .openai_chat import parse_arguments
+from .turns import OnText, ToolCall, Turn
 
 
 class MistralModel:
     provider = "mistral"
 
     def __init__(self) -> None:
+        # Optional dependency: mistralai (the "mistralai" extra).
         from mistralai.client import Mistral
 
         self.model = settings.CHAT_LLM_MODEL

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.conf import settings
 
-from . import OnText, ToolCall, Turn
 from .errors import LLMError, classify
+from .turns import OnText, ToolCall, Turn
 
 
 def parse_arguments(text: str) -> dict[str, Any]:
@@ -24,6 +24,7 @@ class OpenAIModel:
     provider = "openai"
 
     def __init__(self) -> None:
+        # Optional dependency: openai (the "openai" extra).
         import openai
 
         common: dict[str, Any] = {
