@@ -1,11 +1,13 @@
 """ASGI entry point: HTTP through Django, websockets through Channels."""
 
+import asyncio
 import contextvars
 import gc
 import os
 import sys
 
 from django.core.asgi import get_asgi_application
+from twisted.internet import defer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 
@@ -41,9 +43,6 @@ def _fix_daphne_shutdown() -> None:
     server_module = sys.modules.get("daphne.server")
     if server_module is None or getattr(server_module.Server, "_chat_fixed", False):
         return
-    import asyncio
-
-    from twisted.internet import defer
 
     def kill_all_applications(self):  # type: ignore[no-untyped-def]
         wait_for = []

@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
+
 WINDOW_BITS = 10
 MEM_LEVEL = 1
 # A compressed frame may not unpack into more than daphne lets a frame hold (1 MiB).
@@ -22,10 +24,6 @@ COMPRESS_FROM_BYTES = 512
 
 
 def accept_deflate(offers: list[Any]) -> Any:
-    from autobahn.websocket.compress import (
-        PerMessageDeflateOffer,
-        PerMessageDeflateOfferAccept,
-    )
 
     for offer in offers:
         if not isinstance(offer, PerMessageDeflateOffer):

@@ -9,6 +9,8 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
+from django.conf import settings
+
 from .registry import hooks
 
 _loaded: str | None = None
@@ -83,6 +85,4 @@ def load(target: str, *, force: bool = False) -> None:
 
 
 def ensure_loaded() -> None:
-    from django.conf import settings
-
     load(settings.CHAT_ASSISTANT)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.models import Element, Message, Step
+from chat.rendering import fragments
 
 from .errors import UserFacingError
 
@@ -98,8 +99,6 @@ def _last_question(thread_id: UUID) -> Message | None:
 
 
 async def _hide(emitter: Emitter, message_ids: list[str], step_ids: list[str]) -> None:
-    from chat.rendering import fragments
-
     for message_id in message_ids:
         await emitter.push(fragments.message_removed(message_id))
     for step_id in step_ids:

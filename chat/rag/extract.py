@@ -15,6 +15,11 @@ from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+from pypdf import PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
 BLOCK_BYTES = 64 * 1024
 
 PDF = "application/pdf"
@@ -150,9 +155,6 @@ def _html(stream: BinaryIO) -> Iterator[Segment]:
 
 # -- PDF -------------------------------------------------------------------------------------------
 def _pdf(stream: BinaryIO) -> Iterator[Segment]:
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
-
     try:
         reader = PdfReader(stream)
         if reader.is_encrypted:
@@ -181,9 +183,6 @@ def _pdf(stream: BinaryIO) -> Iterator[Segment]:
 
 # -- DOCX ------------------------------------------------------------------------------------------
 def _docx(stream: BinaryIO) -> Iterator[Segment]:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
     try:
         document = docx.Document(stream)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:

@@ -90,6 +90,7 @@ class Dataframe(Element):
 def _frame_csv(frame: Any) -> tuple[str, int, list[bool]]:
     """A pandas or polars frame as CSV text, its row count, and which columns are numbers."""
     if hasattr(frame, "to_csv") and hasattr(frame, "index"):  # pandas
+        # Optional dependency: pandas (the "elements" extra); a polars frame needs none.
         from pandas.api.types import is_numeric_dtype
 
         index = frame.index

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from django.core.files.storage import default_storage
+
 from chat.engine import elements as engine
 from chat.engine.context import require_session
 
@@ -211,8 +213,6 @@ KINDS: dict[str, type[Element]] = {cls.type: cls for cls in (Text, Image, File, 
 
 def element_from_record(record: Any) -> Element:
     """A stored element (a user's upload, say) as the SDK's object, as Chainlit gives them."""
-    from django.core.files.storage import default_storage
-
     cls = KINDS.get(record.kind, File)
     path = None
     if record.file:

@@ -14,7 +14,7 @@ from chat.engine.context import require_session
 from chat.engine.streaming import StreamBuffer
 
 from .chat_context import chat_context
-from .elements import send_elements
+from .elements import element_from_record, send_elements
 
 _ROLES = {"user_message": "user", "assistant_message": "assistant", "system_message": "system"}
 
@@ -73,8 +73,6 @@ class Message:
             command=record.metadata.get("command") or None,
         )
         if elements:
-            from .elements import element_from_record
-
             message.elements = [element_from_record(e) for e in elements]
         message._sent = True
         return message

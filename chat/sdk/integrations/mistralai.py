@@ -19,6 +19,7 @@ def _read_event(call: LLMCall, event: Any) -> None:
 
 def _chat_class() -> type:
     require("mistralai", "mistralai", "cl.instrument_mistralai")
+    # Optional dependency: mistralai (the "mistralai" extra).
     from mistralai.client.chat import Chat
 
     return Chat

@@ -249,6 +249,7 @@ def instrument_openai() -> None:
             await cl.Message(content=response.choices[0].message.content).send()
     """
     require("openai", "openai", "cl.instrument_openai")
+    # Optional dependency: openai (the "openai" extra).
     from openai.resources.chat.completions import AsyncCompletions, Completions
 
     patch(Completions, "create", lambda original: wrap_sync(original, "openai"))
@@ -257,6 +258,7 @@ def instrument_openai() -> None:
 
 def uninstrument_openai() -> None:
     """Puts the client back as it was (for tests and for apps that switch it off)."""
+    # Optional dependency: openai (the "openai" extra).
     from openai.resources.chat.completions import AsyncCompletions, Completions
 
     unpatch(Completions, "create")
