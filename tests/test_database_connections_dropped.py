@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import uuid
 
 import pytest
@@ -20,7 +19,7 @@ from chat.models import Job, Message
 from tests.assistants.outages import tokens
 from tests.conftest import ASSISTANTS_DIR
 from tests.factories import make_thread
-from tests.services import Daphne, Worker, service_env, use_queue
+from tests.services import Daphne, Worker, free_port, service_env, use_queue
 from tests.sockets import PageSocket, session_cookie
 
 pytestmark = [
@@ -35,12 +34,6 @@ pytestmark = [
 ASSISTANT = str(ASSISTANTS_DIR / "outages.py")
 STREAMED = 150
 REPORTED = 80
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

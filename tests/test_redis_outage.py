@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async
@@ -24,7 +21,7 @@ from tests.assistants.outages import tokens
 from tests.conftest import ASSISTANTS_DIR
 from tests.drivers import wait_for
 from tests.factories import make_thread
-from tests.services import Daphne, service_env
+from tests.services import Daphne, RedisServer, free_port, service_env
 from tests.sockets import PageSocket, session_cookie
 
 pytestmark = [
@@ -38,46 +35,6 @@ pytestmark = [
 
 ASSISTANT = str(ASSISTANTS_DIR / "outages.py")
 OUTAGE_SECONDS = 4.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server of the test's own, without persistence: it comes back empty."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.port = free_port()
-        self.tmp = tmp
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        log = (self.tmp / "redis.log").open("ab")
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.tmp)],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        pytest.fail("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
 
 
 @pytest.fixture(scope="module")
