@@ -59,22 +59,24 @@ async def test_while_redis_is_away_this_processs_members_still_get_group_message
     await here.close_pools()
 
 
-async def test_when_redis_comes_back_empty_the_groups_are_made_again(redis):
+async def test_when_redis_comes_back_empty_the_groups_are_made_again_every_time(redis):
     here, elsewhere = layer_on(redis), layer_on(redis)
     tab = await here.new_channel()
     await here.group_add("thread", tab)
-    waiting = asyncio.ensure_future(here.receive(tab))
-    await asyncio.sleep(0.2)
+    for outage in range(3):
+        waiting = asyncio.ensure_future(here.receive(tab))
+        await asyncio.sleep(0.2)
 
-    redis.stop()
-    await asyncio.sleep(0.5)
-    redis.start()  # without the memberships: no persistence
-    # The member hears that Redis is back (its consumer catches up from the database)...
-    assert (await asyncio.wait_for(waiting, 10))["type"] == RECOVERED
-    assert here.reachable
-    # ...and another process's messages reach it again.
-    await elsewhere.group_send("thread", {"type": "chat.fragment", "html": "after"})
-    assert (await receive(here, tab))["html"] == "after"
+        redis.stop()
+        await asyncio.sleep(0.5)
+        redis.start()  # without the memberships: no persistence
+        # The member hears that Redis is back (its consumer catches up from the
+        # database)...
+        assert (await asyncio.wait_for(waiting, 10))["type"] == RECOVERED
+        assert here.reachable
+        # ...and another process's messages reach it again.
+        await elsewhere.group_send("thread", {"type": "chat.fragment", "html": str(outage)})
+        assert (await receive(here, tab))["html"] == str(outage)
     await here.close_pools()
     await elsewhere.close_pools()
 
