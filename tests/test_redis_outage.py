@@ -116,6 +116,12 @@ async def test_a_redis_outage_loses_nothing_typed_and_every_listener_comes_back(
         mark = len(first.frames)
         await first.say("stream 400 0.05")
         await second.until(lambda f: "tok20 " in f, after=len(second.frames))
+        # A tab opened now on web-2 is caught up by web-1 (the run's control group again).
+        joining = await PageSocket.open(web2.port, thread, cookie, "tab opened after it")
+        sockets.append(joining)
+        await joining.until(
+            lambda f: 'class="message__stream" hx-swap-oob="outerHTML">tok0 tok1 ' in f
+        )
         await second.stop()
         await first.until(lambda f: 'data-status="stopped"' in f, after=mark, within=15)
 
