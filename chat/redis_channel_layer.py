@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 REDIS_ERRORS = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
 RECOVERED = "layer.recovered"
 FIRST_PROBE_SECONDS = 0.25
-LONGEST_PROBE_SECONDS = 2.0
+LONGEST_PROBE_SECONDS = 1.0  # a ping a second while away: back within a second
 
 
 class _LoopState:
