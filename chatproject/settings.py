@@ -265,7 +265,7 @@ CHANNEL_CAPACITY = int(os.environ.get("CHANNEL_CAPACITY", 10_000))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "chat.redis_channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 times sockets out after 5 s, which kills idle websockets.
                 # redis-py's pool refuses a 101st connection at once ("Too many
