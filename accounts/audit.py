@@ -19,7 +19,7 @@ logger = logging.getLogger("accounts.sign_in")
 
 
 def _address(request: HttpRequest | None) -> str:
-    return client_address(request) if request is not None else "-"
+    return (client_address(request) if request is not None else "") or "-"
 
 
 @receiver(user_logged_in, dispatch_uid="accounts-audit-logged-in")
