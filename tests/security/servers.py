@@ -225,6 +225,9 @@ def web(django_db_setup, django_db_blocker, tmp_path_factory):
             CHAT_SSO_HEADER=SSO_HEADER,
             CHAT_TRUSTED_PROXIES=trusted_proxy,
             CSRF_TRUSTED_ORIGINS=TRUSTED_ORIGIN,
+            # An assistant that writes nothing when a socket opens: nothing of its own is
+            # still being written when a test's data is cleared away.
+            CHAT_ASSISTANT=str(ROOT / "tests" / "assistants" / "echo.py"),
             MEDIA_ROOT=str(tmp / "media"),
             CHANNEL_PREFIX=f"chat-proxies-{uuid.uuid4().hex[:8]}",
         )
