@@ -212,11 +212,9 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 # -- fixtures (imported by the test modules that use them) ---------------------------------
-@pytest.fixture(scope="module")
-def web(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The shipped daphne command, trusting one proxy address (`web.trusted_proxy`) and
+def started_web(name: str, tmp: Path, django_db_blocker, **extra: str) -> ShippedDaphne:
+    """The shipped daphne command, trusting one proxy address (`.trusted_proxy`) and
     signing in from the SSO header, with this run's database and secret."""
-    tmp = tmp_path_factory.mktemp("web")
     trusted_proxy = fresh_loopback_address()
     with django_db_blocker.unblock():
         env = service_env(
@@ -230,12 +228,42 @@ def web(django_db_setup, django_db_blocker, tmp_path_factory):
             CHAT_ASSISTANT=str(ROOT / "tests" / "assistants" / "echo.py"),
             MEDIA_ROOT=str(tmp / "media"),
             CHANNEL_PREFIX=f"chat-proxies-{uuid.uuid4().hex[:8]}",
+            **extra,
         )
-    server = ShippedDaphne("web", env, tmp, free_port())
+    server = ShippedDaphne(name, env, tmp, free_port())
     server.trusted_proxy = trusted_proxy
     server.start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def web(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The shipped daphne command with local settings (DEBUG=1, as the suite's services)."""
+    server = started_web("web", tmp_path_factory.mktemp("web"), django_db_blocker)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def production_web(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The same with DEBUG off, as the compose file runs it: HTTPS redirect, secure cookies."""
+    tmp = tmp_path_factory.mktemp("production-web")
+    server = started_web(
+        "production-web",
+        tmp,
+        django_db_blocker,
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        STATIC_ROOT=str(tmp / "static"),
+    )
+    yield server
+    server.stop()
+
+
+def proxy_in_front(server: ShippedDaphne, started: list[ForwardingProxy], sets: dict[str, str]):
+    proxy = ForwardingProxy(server.port, server.trusted_proxy, sets=sets).start()
+    started.append(proxy)
+    return proxy
 
 
 @pytest.fixture
@@ -243,11 +271,15 @@ def behind_proxy(web):
     """Starts a trusted proxy in front of `web`: `behind_proxy(sets={...})`."""
     started: list[ForwardingProxy] = []
 
-    def start(**sets: str) -> ForwardingProxy:
-        proxy = ForwardingProxy(web.port, web.trusted_proxy, sets=sets).start()
-        started.append(proxy)
-        return proxy
+    yield lambda **sets: proxy_in_front(web, started, sets)
+    for proxy in started:
+        proxy.stop()
 
-    yield start
+
+@pytest.fixture
+def behind_proxy_in_production(production_web):
+    """Starts a trusted proxy in front of `production_web`."""
+    started: list[ForwardingProxy] = []
+    yield lambda **sets: proxy_in_front(production_web, started, sets)
     for proxy in started:
         proxy.stop()

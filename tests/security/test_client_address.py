@@ -112,6 +112,24 @@ def test_only_the_trusted_proxy_can_say_a_request_came_over_https(web, behind_pr
     assert "password you specified are not correct" in through.body
 
 
+def test_with_debug_off_a_client_claiming_https_is_still_redirected_to_it(
+    production_web, behind_proxy_in_production
+):
+    claimed = request(
+        production_web.port,
+        "GET",
+        "/branding.css",
+        source=fresh_loopback_address(),
+        headers={"X-Forwarded-Proto": "https"},
+    )
+    assert claimed.status == 301
+    assert claimed.header("Location") == f"https://127.0.0.1:{production_web.port}/branding.css"
+    proxy = behind_proxy_in_production()
+    through = request(proxy.port, "GET", "/branding.css", source=fresh_loopback_address())
+    assert through.status == 200
+    assert "Strict-Transport-Security" in dict(through.headers)
+
+
 # -- per-address sign-in limits ------------------------------------------------------------
 def guesses(port: int, source: str, origin: str, emails: list[str]) -> list[bool]:
     """A wrong password for each account, each request with a new forged address;
