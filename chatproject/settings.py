@@ -8,6 +8,7 @@ secret is generated into var/secret_key); with it off, SECRET_KEY is required.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -323,6 +324,14 @@ CHAT_SSO_HEADER = os.environ.get("CHAT_SSO_HEADER", "")
 # former name, still read when the new one is unset.
 CHAT_TRUSTED_PROXIES = env_list("CHAT_TRUSTED_PROXIES") or env_list("CHAT_SSO_TRUSTED_PROXIES")
 CHAT_SSO_TRUSTED_PROXIES = CHAT_TRUSTED_PROXIES  # the former name, for code that reads it
+for _proxy in CHAT_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CHAT_TRUSTED_PROXIES: {_proxy!r} is not an address or a network (names are not "
+            "resolved: give the proxy's address, e.g. 10.0.0.5 or 10.0.0.0/24)"
+        ) from None
 
 
 def _oauth_app(prefix: str, *, needs: tuple[str, ...] = (), **app_settings: str) -> dict | None:

@@ -91,12 +91,13 @@ def test_the_scope_gets_the_client_and_loses_untrusted_forwarded_headers():
     assert proxied["scheme"] == "wss"
 
 
-def settings_value(name: str, **env: str) -> str:
+def load_settings(name: str, **env: str) -> subprocess.CompletedProcess:
+    """chatproject.settings loaded in a process of its own, with `env`; prints `name`."""
     code = (
         f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "CHAT_", "DJANGO"))}
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "chatproject.settings", **env},
@@ -105,6 +106,10 @@ def settings_value(name: str, **env: str) -> str:
         timeout=120,
         check=False,
     )
+
+
+def settings_value(name: str, **env: str) -> str:
+    result = load_settings(name, **env)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout.strip().splitlines()[-1]
 
@@ -122,3 +127,9 @@ def test_the_former_variable_name_is_still_read():
         )
         == "['10.9.0.0/16']"
     )
+
+
+def test_a_proxy_named_by_host_name_stops_the_start_with_a_clear_message():
+    result = load_settings("CHAT_TRUSTED_PROXIES", CHAT_TRUSTED_PROXIES="10.0.0.5,proxy.internal")
+    assert result.returncode != 0
+    assert "CHAT_TRUSTED_PROXIES: 'proxy.internal' is not an address or a network" in result.stderr
