@@ -14,12 +14,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from chat.engine.app_hooks import LifecycleApp, lifecycle  # noqa: E402
 from chat.engine.assistant import ensure_loaded  # noqa: E402
 from chat.rendering.warm_up import warm_up  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from chatproject.origins import SameOriginWebsocketValidator  # noqa: E402
+from chatproject.proxies import ClientAddressMiddleware  # noqa: E402
 from chatproject.websocket_compression import compress_daphne_websockets  # noqa: E402
 
 ensure_loaded()
@@ -77,13 +78,16 @@ gc.freeze()
 http_app = django_asgi_app
 
 # The assistant's @cl.on_app_startup runs before the first request or socket is served.
+# The client's address and scheme are settled first (CHAT_TRUSTED_PROXIES), for both.
 application = LifecycleApp(
-    ProtocolTypeRouter(
-        {
-            "http": http_app,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
-        }
+    ClientAddressMiddleware(
+        ProtocolTypeRouter(
+            {
+                "http": http_app,
+                "websocket": SameOriginWebsocketValidator(
+                    AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                ),
+            }
+        )
     )
 )

@@ -51,12 +51,12 @@ def database_url_of_tests() -> str:
 def service_env(tmp: Path, queue: str, **extra: str) -> dict[str, str]:
     from django.conf import settings
 
+    # REDIS_URL comes with the environment: unset, a daphne runs on the embedded default.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "chatproject.settings",
             "DATABASE_URL": database_url_of_tests(),
-            "REDIS_URL": os.environ["REDIS_URL"],
             "CELERY_QUEUE": queue,
             # The same secret as this process, so that its session cookies are valid there.
             "SECRET_KEY": settings.SECRET_KEY,
