@@ -155,7 +155,11 @@ async def read(document_id: Any) -> None:
     try:
         result = await index_document(document, progress)
     except ExtractionError as error:
-        await document.aset(status=Document.Status.FAILED, error=str(error).capitalize() + ".")
+        reason = str(error)
+        # Capitalised, not .capitalize()d: that would lower "PDF" and "Word".
+        await document.aset(
+            status=Document.Status.FAILED, error=reason[:1].upper() + reason[1:] + "."
+        )
         return
     except asyncio.CancelledError:
         await asyncio.shield(document.aset(status=Document.Status.FAILED, error="Stopped."))
