@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 BLOCK_BYTES = 64 * 1024
 
@@ -239,7 +240,12 @@ def _pdf(stream: BinaryIO, limits: Limits) -> Iterator[Segment]:
         raise ExtractionError(f"the PDF is damaged or not a PDF ({type(e).__name__})") from e
     if pages > limits.max_pages:
         raise ExtractionError(
-            _("the PDF has more than %(count)d pages") % {"count": limits.max_pages}
+            ngettext(
+                "the PDF has more than %(count)d page",
+                "the PDF has more than %(count)d pages",
+                limits.max_pages,
+            )
+            % {"count": limits.max_pages}
         )
     for number in range(pages):
         try:
@@ -279,7 +285,12 @@ def _too_large(limits: Limits) -> ExtractionError:
 
 def _too_many_parts(limits: Limits) -> ExtractionError:
     return ExtractionError(
-        _("the document is made of more than %(count)d parts") % {"count": limits.max_parts}
+        ngettext(
+            "the document is made of more than %(count)d part",
+            "the document is made of more than %(count)d parts",
+            limits.max_parts,
+        )
+        % {"count": limits.max_parts}
     )
 
 
