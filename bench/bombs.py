@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -228,6 +229,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
