@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from chat.body_limits import takes_uploads
 from chat.engine import uploads
 from chat.rag import library
 
@@ -60,6 +61,7 @@ def library_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@takes_uploads
 def library_upload(request: HttpRequest) -> HttpResponse:
     try:
         stored = library.store(

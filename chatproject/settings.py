@@ -214,6 +214,8 @@ MIDDLEWARE = [
     # The language: the user's saved choice (below), else the cookie, else Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which parses POST bodies: no upload is parsed for nobody.
+    "chat.middleware.UploadsNeedSignIn",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.language_middleware.UserLanguageMiddleware",
@@ -463,9 +465,18 @@ CHAT_UPLOAD_ACCEPT = env_list(
 )
 CHAT_UPLOAD_MAX_MB = float(os.environ.get("CHAT_UPLOAD_MAX_MB", 20))
 CHAT_UPLOAD_MAX_FILES = int(os.environ.get("CHAT_UPLOAD_MAX_FILES", 10))
-# Django refuses larger request bodies before our checks see them.
+# Django refuses larger form bodies (files aside) before our checks see them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An upload past this size goes to a temporary file as it is read, never into memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+# Request bodies are capped before they are read (chat/body_limits.py): an upload
+# carries at most CHAT_UPLOAD_MAX_FILES files of CHAT_UPLOAD_MAX_MB, plus the form around
+# them; a platform's webhook a small event; anything else a form without files.
+CHAT_UPLOAD_MAX_BODY_BYTES = int(CHAT_UPLOAD_MAX_MB * 1024 * 1024) * CHAT_UPLOAD_MAX_FILES + (
+    1024 * 1024
+)
+CHAT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+CHAT_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE + 64 * 1024
 CHAT_DEMO_USER = os.environ.get("CHAT_DEMO_USER", "demo@example.com")
 CHAT_DEMO_PASSWORD = os.environ.get("CHAT_DEMO_PASSWORD", "demo-password-123")
 # `manage.py purge_threads` (run it from cron) deletes threads with no activity for this
@@ -474,6 +485,10 @@ CHAT_RETENTION_DAYS = int(os.environ.get("CHAT_RETENTION_DAYS") or 0)
 # Document Q&A: a document's text beyond this many characters is not indexed (the
 # ingestion says so), which bounds the work and memory one upload can take.
 CHAT_RAG_MAX_CHARS = int(os.environ.get("CHAT_RAG_MAX_CHARS", 5_000_000))
+# A document may unpack to at most this many MB (a .docx is a zip: 1 MB of it can hold
+# gigabytes), and a PDF have at most this many pages; past either it is refused, unread.
+CHAT_RAG_MAX_EXPANDED_MB = float(os.environ.get("CHAT_RAG_MAX_EXPANDED_MB", 100))
+CHAT_RAG_MAX_PAGES = int(os.environ.get("CHAT_RAG_MAX_PAGES", 2000))
 # Target size in characters of the passages documents are split into.
 CHAT_RAG_CHUNK_CHARS = int(os.environ.get("CHAT_RAG_CHUNK_CHARS", 1000))
 # Optional vectors: an OpenAI-compatible embeddings endpoint (its base URL, ending in /v1).
