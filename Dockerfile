@@ -34,4 +34,6 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-secret python manage.py collects
 
 USER app
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "chatproject.asgi:application"]
+# No --proxy-headers: daphne would take the client's address from X-Forwarded-For
+# whoever sent it. The app believes forwarded headers from CHAT_TRUSTED_PROXIES only.
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "chatproject.asgi:application"]

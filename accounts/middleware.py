@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Callable
-from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import login, logout
@@ -14,44 +12,29 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from chat.engine.registry import hooks
+from chatproject.proxies import client_of
 
 from . import sign_in
 
 logger = logging.getLogger(__name__)
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 SESSION_FLAG = "chat_sso_header"
-
-
-@lru_cache(maxsize=8)
-def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
-
-
-def from_trusted_proxy(request: HttpRequest) -> bool:
-    """Only the proxy itself may vouch for a user: anyone else could send the header."""
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return False
-    return any(
-        address in network for network in _networks(tuple(settings.CHAT_SSO_TRUSTED_PROXIES))
-    )
 
 
 class SsoHeaderMiddleware:
     """Signs in whoever the trusted proxy's header (CHAT_SSO_HEADER) names, through
-    `@cl.header_auth_callback` when there is one. From any other address the header is
-    ignored. Needs no trusted proxies configured to do nothing at all."""
+    `@cl.header_auth_callback` when there is one. Only a request whose direct peer is one
+    of CHAT_TRUSTED_PROXIES may vouch for someone (chatproject.proxies): from any other
+    address the header is ignored, and with none configured nothing happens at all."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
-            settings.CHAT_SSO_TRUSTED_PROXIES
+            settings.CHAT_TRUSTED_PROXIES
             and (settings.CHAT_SSO_HEADER or hooks.header_auth_callback is not None)
-            and from_trusted_proxy(request)
+            and client_of(request).via_trusted_proxy
         ):
             self.sign_in(request)
         return self.get_response(request)
@@ -66,7 +49,9 @@ class SsoHeaderMiddleware:
             chat_user = sign_in.header_user(request.headers, email)
             user = sign_in.account_for(chat_user, check_domain=True) if chat_user else None
         except sign_in.SignInRefused as refused:
-            logger.warning("SSO header sign-in refused: %s", refused)
+            logger.warning(
+                "SSO header sign-in refused for %s: %s", client_of(request).address, refused
+            )
             user = None
         if current is not None and (user is None or user.pk != current.pk):
             logout(request)  # the proxy now speaks for someone else, or for nobody

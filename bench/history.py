@@ -3,8 +3,8 @@
 
     createdb -h 127.0.0.1 chat_scale
     export DATABASE_URL=postgres://root@127.0.0.1:5432/chat_scale
-    .venv/bin/python manage.py migrate
-    .venv/bin/python manage.py seed_chat --threads 100000 --messages 1000000
+    DEBUG=1 .venv/bin/python manage.py migrate
+    DEBUG=1 .venv/bin/python manage.py seed_chat --threads 100000 --messages 1000000
     .venv/bin/python bench/history.py [--reps 7] [--user seed-0000@example.com]
 
 Each page is requested with Django's test Client in this process (no network, no

@@ -206,6 +206,8 @@ class Product:
             self.env.pop(k, None)
         self.env.update({
             "DJANGO_SETTINGS_MODULE": "chatproject.settings",
+            # Local settings, as runchat runs them (DEBUG is off unless asked for).
+            "DEBUG": "1",
             "CHAT_VAR_DIR": str(self.tmp / "var"),
             "CHAT_ASSISTANT": str(args.app_path),
             "PYTHONUNBUFFERED": "1",

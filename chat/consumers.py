@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts import languages
-from chat.engine import connections, control, threads, window
+from chat.engine import connections, control, outages, threads, window
 from chat.engine.errors import UserFacingError
 from chat.engine.groups import thread_group
 from chat.engine.session import ChatSession
@@ -31,6 +33,8 @@ from chat.events import (
     parse_frame,
 )
 from chat.rendering import fragments
+
+logger = logging.getLogger(__name__)
 
 # Close codes the page understands: sign in again, or give up on this thread.
 CLOSE_UNAUTHENTICATED = 4401
@@ -119,6 +123,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except (MalformedFrame, UserFacingError) as error:
             keep_draft = getattr(error, "keeps_draft", False)
             await self.send(text_data=fragments.notice(str(error), keep_draft=keep_draft))
+        except Exception:
+            # Whatever went wrong, what the user typed goes back into the composer with a
+            # word, never silently nowhere; and the socket stays open.
+            logger.exception("A frame from the page failed")
+            text = _("That did not go through: please try again in a moment.")
+            await self.send(text_data=fragments.notice(text, keep_draft=True))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels first tidies the database connections, a hop to the database thread,
@@ -133,3 +143,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_fragment(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
+
+    async def layer_recovered(self, event: dict[str, Any]) -> None:
+        """The channel layer's Redis is back after an outage (see chat.redis_channel_layer)."""
+        if self.session is not None:
+            await self.send(text_data=await outages.catch_up_html(self.session.thread_id))

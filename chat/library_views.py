@@ -7,6 +7,8 @@ document is being read.
 
 from __future__ import annotations
 
+import uuid
+
 from asgiref.sync import async_to_sync
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from chat.body_limits import takes_uploads
 from chat.engine import uploads
 from chat.rag import library
 
@@ -28,6 +31,14 @@ def _list_context(request: HttpRequest, **extra: object) -> dict:
         "reading": any(d.status in library.IN_PROGRESS for d in documents),
         **extra,
     }
+
+
+def _document_id(document_id: str) -> uuid.UUID:
+    """A document's id from the URL; anything else is a document that does not exist."""
+    try:
+        return uuid.UUID(document_id)
+    except ValueError:
+        raise Http404("No such document.") from None
 
 
 def _list(request: HttpRequest, **extra: object) -> HttpResponse:
@@ -50,6 +61,7 @@ def library_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@takes_uploads
 def library_upload(request: HttpRequest) -> HttpResponse:
     try:
         stored = library.store(
@@ -71,7 +83,7 @@ def library_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def library_delete(request: HttpRequest, document_id: str) -> HttpResponse:
-    if not library.remove(request.user, document_id):
+    if not library.remove(request.user, _document_id(document_id)):
         raise Http404("No such document.")
     return _list(request) if request.htmx else redirect("chat:library")
 
@@ -79,6 +91,6 @@ def library_delete(request: HttpRequest, document_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def library_retry(request: HttpRequest, document_id: str) -> HttpResponse:
-    if async_to_sync(library.retry)(request.user, document_id) is None:
+    if async_to_sync(library.retry)(request.user, _document_id(document_id)) is None:
         raise Http404("No such document.")
     return _list(request) if request.htmx else redirect("chat:library")

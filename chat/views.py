@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from chat.body_limits import takes_uploads
 from chat.engine import elements, history, profiles, threads, uploads
 from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
@@ -83,6 +84,7 @@ def _chat_start_context(user: object, thread: Thread) -> dict:
 
 @login_required
 @require_POST
+@takes_uploads
 def upload_files(request: HttpRequest, thread_id: str) -> HttpResponse:
     """Stores files for the next message or an open question; answers with their ids."""
     thread = _thread_or_404(request, thread_id)

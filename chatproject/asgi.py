@@ -16,12 +16,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from chat.body_limits import LimitRequestBody, largest_limit  # noqa: E402
 from chat.engine.app_hooks import LifecycleApp, lifecycle  # noqa: E402
 from chat.engine.assistant import ensure_loaded  # noqa: E402
 from chat.rendering.warm_up import warm_up  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from chatproject.daphne_bodies import limit_daphne_bodies  # noqa: E402
+from chatproject.origins import SameOriginWebsocketValidator  # noqa: E402
+from chatproject.proxies import ClientAddressMiddleware  # noqa: E402
 from chatproject.websocket_compression import compress_daphne_websockets  # noqa: E402
 
 ensure_loaded()
@@ -66,6 +69,7 @@ def _fix_daphne_shutdown() -> None:
 
 _fix_daphne_shutdown()
 compress_daphne_websockets()
+limit_daphne_bodies(largest_limit())
 
 # What start-up loaded (Django, the templates, the assistant) lives as long as the process:
 # full garbage collections need not walk it again (each took about 70 ms under load).
@@ -73,16 +77,19 @@ gc.collect()
 gc.freeze()
 
 # Static files: whitenoise, in development too (see settings), compressed.
-http_app = django_asgi_app
+http_app = LimitRequestBody(django_asgi_app)
 
 # The assistant's @cl.on_app_startup runs before the first request or socket is served.
+# The client's address and scheme are settled first (CHAT_TRUSTED_PROXIES), for both.
 application = LifecycleApp(
-    ProtocolTypeRouter(
-        {
-            "http": http_app,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
-        }
+    ClientAddressMiddleware(
+        ProtocolTypeRouter(
+            {
+                "http": http_app,
+                "websocket": SameOriginWebsocketValidator(
+                    AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                ),
+            }
+        )
     )
 )

@@ -1,12 +1,14 @@
 """Settings: the only module that reads the environment.
 
 Every variable is listed in .env.example with its default. With no environment the
-project runs on the embedded default: SQLite, the in-memory channel layer, jobs in
-the web process, debug on, and a secret generated into var/secret_key.
+project runs on the embedded default: SQLite, the in-memory channel layer and jobs in
+the web process. Debug is off unless DEBUG=1 (`manage.py runchat` sets it, and then a
+secret is generated into var/secret_key); with it off, SECRET_KEY is required.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -34,7 +36,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 VAR_DIR = Path(os.environ.get("CHAT_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", default=not os.environ.get("SECRET_KEY"))
+# Off unless asked for: a production start that forgets a variable must not serve debug
+# pages. `manage.py runchat` (local use) sets DEBUG=1.
+DEBUG = env_bool("DEBUG", default=False)
 
 
 def _local_secret_key() -> str:
@@ -47,9 +51,14 @@ def _local_secret_key() -> str:
 
 
 # A production secret has no default: without DEBUG a missing SECRET_KEY fails loudly.
-SECRET_KEY = (
-    os.environ["SECRET_KEY"] if not DEBUG else os.environ.get("SECRET_KEY") or (_local_secret_key())
-)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        'SECRET_KEY is not set. Set it to a long random value (python3 -c "import secrets; '
+        'print(secrets.token_urlsafe(50))"), or set DEBUG=1 for local use only '
+        "(`manage.py runchat` does)."
+    )
+SECRET_KEY = SECRET_KEY or _local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -205,6 +214,8 @@ MIDDLEWARE = [
     # The language: the user's saved choice (below), else the cookie, else Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which parses POST bodies: no upload is parsed for nobody.
+    "chat.middleware.UploadsNeedSignIn",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.language_middleware.UserLanguageMiddleware",
@@ -265,7 +276,7 @@ CHANNEL_CAPACITY = int(os.environ.get("CHANNEL_CAPACITY", 10_000))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "chat.redis_channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 times sockets out after 5 s, which kills idle websockets.
                 # redis-py's pool refuses a 101st connection at once ("Too many
@@ -329,7 +340,21 @@ CHAT_SSO_ONLY = env_bool("CHAT_SSO_ONLY", False)
 # Behind an authenticating proxy: the header carrying the signed-in email (e.g.
 # X-Forwarded-Email), believed only from these proxy addresses or networks.
 CHAT_SSO_HEADER = os.environ.get("CHAT_SSO_HEADER", "")
-CHAT_SSO_TRUSTED_PROXIES = env_list("CHAT_SSO_TRUSTED_PROXIES")
+
+# Addresses or networks of your proxies (load balancer, TLS or SSO proxy) in front of the
+# site. Only from these are X-Forwarded-For, X-Forwarded-Proto and the SSO header believed
+# (chatproject.proxies); empty believes none of them. CHAT_SSO_TRUSTED_PROXIES is its
+# former name, still read when the new one is unset.
+CHAT_TRUSTED_PROXIES = env_list("CHAT_TRUSTED_PROXIES") or env_list("CHAT_SSO_TRUSTED_PROXIES")
+CHAT_SSO_TRUSTED_PROXIES = CHAT_TRUSTED_PROXIES  # the former name, for code that reads it
+for _proxy in CHAT_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CHAT_TRUSTED_PROXIES: {_proxy!r} is not an address or a network (names are not "
+            "resolved: give the proxy's address, e.g. 10.0.0.5 or 10.0.0.0/24)"
+        ) from None
 
 
 def _oauth_app(prefix: str, *, needs: tuple[str, ...] = (), **app_settings: str) -> dict | None:
@@ -389,10 +414,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": os.environ.get("RATE_LIMIT_RESET_PASSWORD", "20/m/ip,5/m/key"),
 }
 ACCOUNT_RATE_LIMITS = {action: rate or None for action, rate in ACCOUNT_RATE_LIMITS.items()}
-# Behind proxies every request comes from the proxy's address, and the per-address limits
-# would count the whole company as one: the number of proxies of yours that append to
-# X-Forwarded-For, so that the client's own address is counted (0: the header is ignored).
-ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", 0))
+# Per-address limits count the client's address that CHAT_TRUSTED_PROXIES vouch for (the
+# account adapter's get_client_ip), not X-Forwarded-For as anyone writes it.
 
 # Two-factor sign-in: authenticator apps (TOTP) and recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -442,9 +465,18 @@ CHAT_UPLOAD_ACCEPT = env_list(
 )
 CHAT_UPLOAD_MAX_MB = float(os.environ.get("CHAT_UPLOAD_MAX_MB", 20))
 CHAT_UPLOAD_MAX_FILES = int(os.environ.get("CHAT_UPLOAD_MAX_FILES", 10))
-# Django refuses larger request bodies before our checks see them.
+# Django refuses larger form bodies (files aside) before our checks see them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An upload past this size goes to a temporary file as it is read, never into memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+# Request bodies are capped before they are read (chat/body_limits.py): an upload
+# carries at most CHAT_UPLOAD_MAX_FILES files of CHAT_UPLOAD_MAX_MB, plus the form around
+# them; a platform's webhook a small event; anything else a form without files.
+CHAT_UPLOAD_MAX_BODY_BYTES = int(CHAT_UPLOAD_MAX_MB * 1024 * 1024) * CHAT_UPLOAD_MAX_FILES + (
+    1024 * 1024
+)
+CHAT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+CHAT_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE + 64 * 1024
 CHAT_DEMO_USER = os.environ.get("CHAT_DEMO_USER", "demo@example.com")
 CHAT_DEMO_PASSWORD = os.environ.get("CHAT_DEMO_PASSWORD", "demo-password-123")
 # `manage.py purge_threads` (run it from cron) deletes threads with no activity for this
@@ -453,6 +485,10 @@ CHAT_RETENTION_DAYS = int(os.environ.get("CHAT_RETENTION_DAYS") or 0)
 # Document Q&A: a document's text beyond this many characters is not indexed (the
 # ingestion says so), which bounds the work and memory one upload can take.
 CHAT_RAG_MAX_CHARS = int(os.environ.get("CHAT_RAG_MAX_CHARS", 5_000_000))
+# A document may unpack to at most this many MB (a .docx is a zip: 1 MB of it can hold
+# gigabytes), and a PDF have at most this many pages; past either it is refused, unread.
+CHAT_RAG_MAX_EXPANDED_MB = float(os.environ.get("CHAT_RAG_MAX_EXPANDED_MB", 100))
+CHAT_RAG_MAX_PAGES = int(os.environ.get("CHAT_RAG_MAX_PAGES", 2000))
 # Target size in characters of the passages documents are split into.
 CHAT_RAG_CHUNK_CHARS = int(os.environ.get("CHAT_RAG_CHUNK_CHARS", 1000))
 # Optional vectors: an OpenAI-compatible embeddings endpoint (its base URL, ending in /v1).
@@ -517,13 +553,15 @@ CHAT_COPILOT_ALLOWED_ORIGINS = env_list("CHAT_COPILOT_ALLOWED_ORIGINS")
 CHAT_COPILOT_TOKEN_SECONDS = int(os.environ.get("CHAT_COPILOT_TOKEN_SECONDS", 3600))
 
 # ------------------------------------------------------------- PRODUCTION
+# No SECURE_PROXY_SSL_HEADER: Django would take X-Forwarded-Proto from anyone. The scheme
+# a trusted proxy reports is in the ASGI scope already (chatproject.proxies).
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Both bind every subdomain (preload: for good, through browsers' built-in lists).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"

@@ -115,6 +115,25 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _websockets_name_their_host():
+    """In-process sockets carry the Host header every browser sends (channels' test
+    communicator sends none): the origin check compares the page's origin with it."""
+    from channels.testing import WebsocketCommunicator
+
+    original = WebsocketCommunicator.__init__
+
+    def __init__(self, application, path, headers=None, *args, **kwargs):
+        headers = list(headers or [])
+        if not any(name.lower() == b"host" for name, _ in headers):
+            headers.append((b"host", b"localhost"))
+        original(self, application, path, headers, *args, **kwargs)
+
+    WebsocketCommunicator.__init__ = __init__
+    yield
+    WebsocketCommunicator.__init__ = original
+
+
 @pytest.fixture(scope="session")
 def _executor_connections_closed(django_db_setup):
     """The async ORM keeps a connection open in asgiref's executor thread; PostgreSQL will

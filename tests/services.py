@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -50,12 +51,12 @@ def database_url_of_tests() -> str:
 def service_env(tmp: Path, queue: str, **extra: str) -> dict[str, str]:
     from django.conf import settings
 
+    # REDIS_URL comes with the environment: unset, a daphne runs on the embedded default.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "chatproject.settings",
             "DATABASE_URL": database_url_of_tests(),
-            "REDIS_URL": os.environ["REDIS_URL"],
             "CELERY_QUEUE": queue,
             # The same secret as this process, so that its session cookies are valid there.
             "SECRET_KEY": settings.SECRET_KEY,
@@ -214,3 +215,43 @@ def use_queue(queue: str):
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     return previous
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of the test's own, without persistence: it comes back empty."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.port = free_port()
+        self.tmp = tmp
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        with (self.tmp / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", str(self.tmp)],
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        pytest.fail("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None

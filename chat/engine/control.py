@@ -22,6 +22,8 @@ from .tasks import spawn
 
 logger = logging.getLogger(__name__)
 
+LISTEN_RETRY_SECONDS = 1.0
+
 
 class RunControl:
     def __init__(self) -> None:
@@ -76,8 +78,19 @@ class RunControl:
         return running
 
     async def _listen(self, channel: str) -> None:
+        failing = False
         while True:
-            event = await self.layer.receive(channel)
+            try:
+                event = await self.layer.receive(channel)
+            except Exception:
+                # The layer's trouble must not end the listening: Stop and answers to
+                # questions would never arrive again in this process. Said once.
+                if not failing:
+                    logger.exception("Run control cannot receive; trying again")
+                failing = True
+                await asyncio.sleep(LISTEN_RETRY_SECONDS)
+                continue
+            failing = False
             try:
                 await self._handle(event)
             except Exception:

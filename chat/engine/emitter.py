@@ -21,6 +21,7 @@ from django.utils import timezone
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments
 
+from .connections import reconnecting
 from .groups import thread_group
 from .streaming import StreamBuffer
 from .tasks import spawn
@@ -57,6 +58,7 @@ def _next_order(thread_id: UUID) -> int:
     return row[0]
 
 
+@reconnecting
 def _insert_message(message: Message, check: Callable[[], None] | None = None) -> bool:
     """Stores a new message at the thread's end; False if the page already sent it."""
     if check is not None:
@@ -79,6 +81,7 @@ def _insert_message(message: Message, check: Callable[[], None] | None = None) -
         raise
 
 
+@reconnecting
 def _update_message(thread_id: UUID, message_id: str, fields: dict[str, Any]) -> Message | None:
     """Writes the fields and reads the message back as shown, in one trip; None if gone."""
     if not Message.objects.filter(pk=message_id, thread_id=thread_id).update(**fields):
@@ -87,6 +90,7 @@ def _update_message(thread_id: UUID, message_id: str, fields: dict[str, Any]) ->
     return rows.order_by().first()
 
 
+@reconnecting
 def _create_step(thread_id: UUID, fields: dict[str, Any]) -> Step:
     with transaction.atomic():
         return Step.objects.create(thread_id=thread_id, order=_next_order(thread_id), **fields)
@@ -170,8 +174,11 @@ class Emitter:
         """Stores the final text and status, and re-renders the message from markdown."""
         stream = self.streams.pop(message_id, None)
         if stream is not None:
-            await stream.push_tail()
-            await stream.close()
+            try:
+                await stream.push_tail()
+            finally:
+                # Never left behind keeping the row alive (see StreamBuffer._keep_alive).
+                await stream.close()
             if content is None:
                 content = stream.text
         fields: dict[str, Any] = {"status": status}

@@ -16,13 +16,16 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.models import Job, Message, Thread
 
 from . import control, runner
+from .connections import reconnecting
 from .context import current_session
 from .emitter import Emitter
 from .errors import UserFacingError
@@ -100,10 +103,25 @@ async def dispatch(job: Job) -> None:
     await runner.submit(RUN_JOB, str(job.pk))
 
 
+@sync_to_async
+@reconnecting
+def _update_job(job_id: UUID, **fields: Any) -> None:
+    Job.objects.filter(pk=job_id).update(**fields)
+
+
 async def _heartbeat(job_id: UUID) -> None:
+    failing = False
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
-        await Job.objects.filter(pk=job_id).aupdate(heartbeat_at=timezone.now())
+        try:
+            await _update_job(job_id, heartbeat_at=timezone.now())
+        except DatabaseError:
+            # A beat missed is not a worker gone: the next one tries again.
+            if not failing:
+                logger.exception("The heartbeat of job %s failed", job_id)
+            failing = True
+        else:
+            failing = False
 
 
 async def run(job_id: UUID | str) -> None:
@@ -142,9 +160,7 @@ async def run(job_id: UUID | str) -> None:
     finally:
         beat.cancel()
         session.current_run = None
-        await Job.objects.filter(pk=job.pk).aupdate(
-            status=status, error=error, finished_at=timezone.now()
-        )
+        await _update_job(job.pk, status=status, error=error, finished_at=timezone.now())
         if not await control.control().push_run_state(session):
             # A session on another instance says so again, if it still runs something.
             await control.request_sync(job.thread_id)

@@ -7,6 +7,7 @@ the page puts it back in the composer, so nothing typed is lost.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from typing import Any
@@ -14,12 +15,44 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
+from redis import exceptions as redis_errors
 
 from .errors import UserFacingError
+
+logger = logging.getLogger(__name__)
+
+# What the cache raises when its Redis is away.
+CACHE_ERRORS = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+_cache_away = False
 
 
 class MessageRateLimited(UserFacingError):
     keeps_draft = True
+
+
+async def _count(key: str, seconds: int) -> int:
+    """This window's messages so far, this one included."""
+    if await cache.aadd(key, 1, timeout=seconds + 1):
+        return 1
+    try:
+        return await cache.aincr(key)
+    except ValueError:  # the window's key expired between the two calls
+        await cache.aset(key, 1, timeout=seconds + 1)
+        return 1
+
+
+def _say_cache_away(error: BaseException) -> None:
+    global _cache_away
+    if not _cache_away:
+        logger.warning("Message rate limits are off while the cache is away: %s", error)
+    _cache_away = True
+
+
+def _cache_back() -> None:
+    global _cache_away
+    if _cache_away:
+        logger.warning("The cache is back: message rate limits apply again")
+    _cache_away = False
 
 
 def parse_rate(rate: str) -> tuple[int, int] | None:
@@ -43,14 +76,14 @@ async def check_message_rate(user: Any) -> None:
     now = time.time()
     window = int(now // seconds)
     key = f"chat:message-rate:{user.pk}:{seconds}:{window}"
-    if await cache.aadd(key, 1, timeout=seconds + 1):
-        sent = 1
-    else:
-        try:
-            sent = await cache.aincr(key)
-        except ValueError:  # the window's key expired between the two calls
-            await cache.aset(key, 1, timeout=seconds + 1)
-            sent = 1
+    try:
+        sent = await _count(key, seconds)
+    except CACHE_ERRORS as error:
+        # The cache (Redis) is away: the message is let through rather than lost, and
+        # the outage said once, not once per message.
+        _say_cache_away(error)
+        return
+    _cache_back()
     if sent > count:
         wait = max(1, math.ceil((window + 1) * seconds - now))
         raise MessageRateLimited(

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, models
 from django.utils import timezone
 
 from chat.rendering import fragments
 
+from .connections import reconnecting
 from .tasks import spawn
 
 
@@ -26,8 +29,16 @@ class FrameSink(Protocol):
     async def push(self, html: str) -> None: ...
 
 
+logger = logging.getLogger(__name__)
+
 # How long a stream's producer steps aside after its first token (see StreamBuffer.add).
 FIRST_TOKEN_HANDOFF_SECONDS = 0.002
+
+
+@sync_to_async
+@reconnecting
+def _save(model: type[models.Model], pk: str, fields: dict[str, Any]) -> None:
+    model.objects.filter(pk=pk).update(**fields)
 
 
 class StreamBuffer:
@@ -137,15 +148,24 @@ class StreamBuffer:
         fields = {self.field: self.text}
         if self.field == "content":
             fields["updated_at"] = timezone.now()
-        await self.model.objects.filter(pk=self.message_id).aupdate(**fields)
+        await _save(self.model, self.message_id, fields)
 
     async def _keep_alive(self) -> None:
         # A silent stream (a model thinking) must not look like one whose server died.
         interval = max(0.5, min(settings.CHAT_STREAM_STALE_SECONDS / 4, 5.0))
+        failing = False
         while True:
             await asyncio.sleep(interval)
             if time.monotonic() - self._saved_at >= interval:
-                await self.save()
+                try:
+                    await self.save()
+                except DatabaseError:
+                    # The next beat tries again; a stream that goes on is saved anyway.
+                    if not failing:
+                        logger.exception("Keeping stream %s alive failed", self.message_id)
+                    failing = True
+                else:
+                    failing = False
 
     async def push_tail(self) -> None:
         """The tokens not on the page yet, now: ahead of the final render, which takes a

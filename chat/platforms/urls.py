@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from chat.body_limits import takes_webhooks
+
 app_name = "platforms"
 
 
@@ -35,6 +37,7 @@ def _endpoint(platform: str, name: str) -> Callable[..., Any]:
     """A view that imports the platform's views only once the platform is on."""
 
     # Platforms sign their requests; a CSRF token is not theirs to send.
+    @takes_webhooks
     @csrf_exempt
     async def view(request: HttpRequest) -> HttpResponse:
         if not enabled(platform):

@@ -1,24 +1,25 @@
 """Text out of documents, as a stream of segments: memory stays bounded by a block or a
 page, whatever the size of the file, and the reader stops as soon as enough was read.
 
-Supported: plain text and markdown, HTML, PDF (pypdf) and DOCX (python-docx). A file
-that cannot be read raises ExtractionError with a message meant for the user.
+Supported: plain text and markdown, HTML, PDF (pypdf) and DOCX (its main part, read as a
+stream). A file that cannot be read raises ExtractionError with a message meant for the
+user. What a small file may unpack into is bounded by Limits: a .docx's parts, their
+declared sizes and the bytes actually unpacked, a PDF's pages and decompressed streams.
 """
 
 from __future__ import annotations
 
 import codecs
+import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-import docx
-from docx.opc.exceptions import PackageNotFoundError
-from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 BLOCK_BYTES = 64 * 1024
 
@@ -28,8 +29,32 @@ HTML = "text/html"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
 
+MB = 1024 * 1024
+
+
 class ExtractionError(Exception):
     """The document cannot be read; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far a document may expand as it is read. A 1 MB .docx can unpack into
+    gigabytes, and a PDF stream decompresses a thousandfold."""
+
+    max_expanded_bytes: int = 100 * MB
+    max_parts: int = 1000
+    max_pages: int = 2000
+    max_pdf_stream_bytes: int = 16 * MB
+    max_pdf_page_tokens: int = 200_000
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        from django.conf import settings
+
+        return cls(
+            max_expanded_bytes=int(settings.CHAT_RAG_MAX_EXPANDED_MB * MB),
+            max_pages=settings.CHAT_RAG_MAX_PAGES,
+        )
 
 
 @dataclass(frozen=True)
@@ -59,18 +84,21 @@ def supported(mime: str, name: str = "") -> bool:
     return kind_of(mime, name) is not None
 
 
-def extract(stream: BinaryIO, mime: str, name: str = "") -> Iterator[Segment]:
+def extract(
+    stream: BinaryIO, mime: str, name: str = "", limits: Limits | None = None
+) -> Iterator[Segment]:
     """Segments of the document's text, in order. The stream must be seekable for PDF
     and DOCX; text and HTML are read block by block."""
     kind = kind_of(mime, name)
+    limits = limits or Limits()
     if kind == "text":
         return _text(stream)
     if kind == "html":
         return _html(stream)
     if kind == "pdf":
-        return _pdf(stream)
+        return _pdf(stream, limits)
     if kind == "docx":
-        return _docx(stream)
+        return _docx(stream, limits)
     raise ExtractionError(f"files of type {mime or 'unknown'} cannot be read for questions")
 
 
@@ -154,25 +182,77 @@ def _html(stream: BinaryIO) -> Iterator[Segment]:
 
 
 # -- PDF -------------------------------------------------------------------------------------------
-def _pdf(stream: BinaryIO) -> Iterator[Segment]:
+def _pdf_configuration(limits: Limits) -> dict[str, int]:
+    """pypdf's own limits, tightened: each decompressed stream (75 MB by default), and
+    the tokens of a page's content (2 million by default, about 450 MB once parsed)."""
+    most = limits.max_pdf_stream_bytes
+    return {
+        "maximum_declared_stream_length": most,
+        "array_based_stream_maximum_output_length": most,
+        "zlib_maximum_output_length": most,
+        "lzw_maximum_output_length": most,
+        "run_length_maximum_output_length": most,
+        "brotli_maximum_output_length": most,
+        "jbig2_maximum_output_length": most,
+        "image_maximum_buffer_size": most,
+        "stream_decoding_work_maximum_length": 4 * most,
+        "stream_parsing_work_maximum_count": limits.max_pdf_page_tokens,
+    }
+
+
+def _pdf_too_large(page: int | None = None) -> ExtractionError:
+    if page is None:
+        return ExtractionError(_("the PDF is too large to read once unpacked"))
+    return ExtractionError(
+        _("page %(page)d of the PDF is too large to read once unpacked") % {"page": page}
+    )
+
+
+def _pdf(stream: BinaryIO, limits: Limits) -> Iterator[Segment]:
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import (
+        DependencyError,
+        FileNotDecryptedError,
+        LimitReachedError,
+        PdfReadError,
+    )
+
+    configuration = _pdf_configuration(limits)
+    # pypdf reads its limits from a context variable: set around each step, never
+    # across a yield (the caller may resume this generator from another context).
     try:
-        reader = PdfReader(stream)
-        if reader.is_encrypted:
-            # Many PDFs are "encrypted" with an empty password, only to restrict printing.
-            try:
-                opened = reader.decrypt("")
-            except (DependencyError, NotImplementedError):
-                opened = 0
-            if not opened:
-                raise ExtractionError("the PDF is protected by a password")
-        pages = len(reader.pages)
+        with apply_configuration(**configuration):
+            reader = PdfReader(stream)
+            if reader.is_encrypted:
+                # Many PDFs are "encrypted" with an empty password, only to restrict printing.
+                try:
+                    opened = reader.decrypt("")
+                except (DependencyError, NotImplementedError):
+                    opened = 0
+                if not opened:
+                    raise ExtractionError("the PDF is protected by a password")
+            pages = len(reader.pages)
     except ExtractionError:
         raise
+    except LimitReachedError as error:
+        raise _pdf_too_large() from error
     except (PdfReadError, FileNotDecryptedError, ValueError, KeyError, TypeError, OSError) as e:
         raise ExtractionError(f"the PDF is damaged or not a PDF ({type(e).__name__})") from e
+    if pages > limits.max_pages:
+        raise ExtractionError(
+            ngettext(
+                "the PDF has more than %(count)d page",
+                "the PDF has more than %(count)d pages",
+                limits.max_pages,
+            )
+            % {"count": limits.max_pages}
+        )
     for number in range(pages):
         try:
-            text = reader.pages[number].extract_text() or ""
+            with apply_configuration(**configuration):
+                text = reader.pages[number].extract_text() or ""
+        except LimitReachedError as error:
+            raise _pdf_too_large(number + 1) from error
         except Exception as error:  # pypdf raises many kinds on a broken page
             raise ExtractionError(
                 f"page {number + 1} of the PDF could not be read ({type(error).__name__})"
@@ -182,19 +262,203 @@ def _pdf(stream: BinaryIO) -> Iterator[Segment]:
 
 
 # -- DOCX ------------------------------------------------------------------------------------------
-def _docx(stream: BinaryIO) -> Iterator[Segment]:
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+MAIN_PART = "/officeDocument"
+END_OF_DIRECTORY = b"PK\x05\x06"
+END_OF_DIRECTORY_SIZE = 22
+RELATIONSHIPS_MAX_BYTES = 1024 * 1024
+
+
+def _damaged_docx(error: BaseException) -> ExtractionError:
+    return ExtractionError(
+        f"the Word document is damaged or not a .docx file ({type(error).__name__})"
+    )
+
+
+def _too_large(limits: Limits) -> ExtractionError:
+    return ExtractionError(
+        _("the document unpacks to more than %(size)d MB")
+        % {"size": limits.max_expanded_bytes // MB}
+    )
+
+
+def _too_many_parts(limits: Limits) -> ExtractionError:
+    return ExtractionError(
+        ngettext(
+            "the document is made of more than %(count)d part",
+            "the document is made of more than %(count)d parts",
+            limits.max_parts,
+        )
+        % {"count": limits.max_parts}
+    )
+
+
+def _declared_part_count(stream: BinaryIO) -> int:
+    """How many parts the zip's end record declares, read before zipfile builds an
+    object for each of them. Zip64 archives (65,535 parts or more) count as 65,535."""
+    stream.seek(0, 2)
+    size = stream.tell()
+    tail_size = min(size, END_OF_DIRECTORY_SIZE + 0xFFFF)  # the record and its comment
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    stream.seek(0)
+    at = tail.rfind(END_OF_DIRECTORY)
+    if at < 0 or len(tail) - at < END_OF_DIRECTORY_SIZE:
+        raise zipfile.BadZipFile("no end of central directory")
+    return struct.unpack("<H", tail[at + 10 : at + 12])[0]
+
+
+class _Bounded:
+    """A part being unpacked, read no further than it declared nor than the limit."""
+
+    def __init__(self, part: BinaryIO, declared: int, limits: Limits) -> None:
+        self.part = part
+        self.most = min(declared, limits.max_expanded_bytes)
+        self.limits = limits
+        self.taken = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.part.read(64 * 1024 if size is None or size < 0 else size)
+        self.taken += len(data)
+        if self.taken > self.most:
+            raise _too_large(self.limits)
+        return data
+
+
+def checked_zip(stream: BinaryIO, limits: Limits) -> zipfile.ZipFile:
+    """The zip, once its part count and the sizes its parts declare are within limits."""
+    if _declared_part_count(stream) > limits.max_parts:
+        raise _too_many_parts(limits)
+    archive = zipfile.ZipFile(stream)
+    parts = archive.infolist()
+    if len(parts) > limits.max_parts:
+        raise _too_many_parts(limits)
+    if sum(part.file_size for part in parts) > limits.max_expanded_bytes:
+        raise _too_large(limits)
+    return archive
+
+
+def check_before_reading(stream: BinaryIO, mime: str, name: str, limits: Limits) -> None:
+    """Refuses (ExtractionError) a document whose container already says it unpacks past
+    the limits: cheap, for when the file arrives. Reading checks again, as it goes."""
+    if kind_of(mime, name) != "docx":
+        return
     try:
-        document = docx.Document(stream)
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise ExtractionError(
-            f"the Word document is damaged or not a .docx file ({type(error).__name__})"
-        ) from error
-    for paragraph in document.paragraphs:
-        if paragraph.text.strip():
-            yield Segment(paragraph.text + "\n\n")
-    for table in document.tables:
-        for row in table.rows:
-            cells = [cell.text.strip() for cell in row.cells if cell.text.strip()]
-            if cells:
-                yield Segment(" | ".join(cells) + "\n")
-        yield Segment("\n")
+        checked_zip(stream, limits).close()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise _damaged_docx(error) from error
+    finally:
+        stream.seek(0)
+
+
+def _xml_parser() -> Any:
+    from lxml import etree
+
+    # No entities, no network, no text node over 10 MB (huge_tree off).
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def _main_part_name(archive: zipfile.ZipFile, limits: Limits) -> str:
+    """The document's main part, as the package's relationships name it."""
+    from lxml import etree
+
+    try:
+        info = archive.getinfo("_rels/.rels")
+    except KeyError:
+        return "word/document.xml"
+    if info.file_size > RELATIONSHIPS_MAX_BYTES:
+        raise _too_large(limits)
+    with archive.open(info) as part:
+        data = _Bounded(part, info.file_size, limits).read(info.file_size)
+    root = etree.fromstring(data, _xml_parser())
+    for relationship in root.iter(RELATIONSHIPS):
+        if relationship.get("Type", "").endswith(MAIN_PART):
+            return relationship.get("Target", "").lstrip("/")
+    return "word/document.xml"
+
+
+def _docx(stream: BinaryIO, limits: Limits) -> Iterator[Segment]:
+    from lxml import etree
+
+    try:
+        archive = checked_zip(stream, limits)
+        name = _main_part_name(archive, limits)
+        info = archive.getinfo(name)
+        part = archive.open(info)
+    except ExtractionError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, etree.XMLSyntaxError) as e:
+        raise _damaged_docx(e) from e
+    try:
+        yield from _wordprocessing_text(
+            etree.iterparse(
+                _Bounded(part, info.file_size, limits),
+                events=("end",),
+                tag=TEXT_TAGS,
+                resolve_entities=False,
+                no_network=True,
+                huge_tree=False,  # as _xml_parser
+            )
+        )
+    except etree.XMLSyntaxError as error:
+        raise _damaged_docx(error) from error
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise _damaged_docx(error) from error
+    finally:
+        part.close()
+        archive.close()
+
+
+TEXT_TAGS = [W + name for name in ("t", "tab", "br", "cr", "p", "tc", "tr", "tbl")]
+
+
+def _in_table(element: Any) -> bool:
+    return any(ancestor.tag == W + "tc" for ancestor in element.iterancestors())
+
+
+def _wordprocessing_text(events: Any) -> Iterator[Segment]:
+    """Paragraphs as blocks, table rows as `cell | cell`, in the order of the document.
+    Each paragraph or table is dropped once read, so memory holds about one at a time."""
+    runs: list[str] = []
+    cell: list[str] = []
+    row: list[str] = []
+    for _event, element in events:
+        tag = element.tag
+        if tag == W + "t":
+            runs.append(element.text or "")
+            continue
+        if tag == W + "tab":
+            runs.append("\t")
+            continue
+        if tag in (W + "br", W + "cr"):
+            runs.append("\n")
+            continue
+        if tag == W + "p":
+            text = "".join(runs)
+            runs.clear()
+            if _in_table(element):
+                cell.append(text)
+                continue
+            if text.strip():
+                yield Segment(text + "\n\n")
+        elif tag == W + "tc":
+            text = "\n".join(cell).strip()
+            cell.clear()
+            if text:
+                row.append(text)
+            continue
+        elif tag == W + "tr":
+            if row:
+                yield Segment(" | ".join(row) + "\n")
+            row.clear()
+            continue
+        elif tag == W + "tbl":
+            if _in_table(element):
+                continue
+            yield Segment("\n")
+        # A paragraph or a table out of any table: read, so it and what came before go.
+        element.clear()
+        parent = element.getparent()
+        while parent is not None and element.getprevious() is not None:
+            del parent[0]

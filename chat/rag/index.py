@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 
 from . import embeddings, vectors
 from .chunking import Budget, Piece, chunks
-from .extract import ExtractionError, extract
+from .extract import ExtractionError, Limits, extract
 from .models import Chunk, Document
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ async def index_document(
     stream = await asyncio.to_thread(_open, document)
     try:
         pieces: Iterator[Piece] = chunks(
-            extract(stream, document.mime, document.name),
+            extract(stream, document.mime, document.name, Limits.from_settings()),
             size=settings.CHAT_RAG_CHUNK_CHARS,
             budget=budget,
         )

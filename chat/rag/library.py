@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from chat.engine import runner, uploads
 
-from .extract import ExtractionError, supported
+from .extract import ExtractionError, Limits, check_before_reading, supported
 from .index import index_document
 from .models import Document
 
@@ -53,7 +53,7 @@ def store(owner: Any, files: list[UploadedFile], limits: uploads.Limits) -> list
     """Checks every file first (size, content type, readable kind), then keeps them all,
     or none."""
     checked = uploads.check(files, replace(limits, accept=("*/*",)))
-    for _upload, name, mime in checked:
+    for upload, name, mime in checked:
         if not supported(mime, name):
             raise LibraryRefused(
                 _(
@@ -62,6 +62,12 @@ def store(owner: Any, files: list[UploadedFile], limits: uploads.Limits) -> list
                 )
                 % {"name": name, "type": mime}
             )
+        try:
+            check_before_reading(upload, mime, name, Limits.from_settings())
+        except ExtractionError as error:
+            raise LibraryRefused(
+                _("%(name)s cannot be read: %(reason)s.") % {"name": name, "reason": error}
+            ) from error
     stored: list[Document] = []
     try:
         for upload, name, mime in checked:
@@ -141,7 +147,11 @@ async def read(document_id: Any) -> None:
     try:
         result = await index_document(document, progress)
     except ExtractionError as error:
-        await document.aset(status=Document.Status.FAILED, error=str(error).capitalize() + ".")
+        reason = str(error)
+        # Capitalised, not .capitalize()d: that would lower "PDF" and "Word".
+        await document.aset(
+            status=Document.Status.FAILED, error=reason[:1].upper() + reason[1:] + "."
+        )
         return
     except asyncio.CancelledError:
         await asyncio.shield(document.aset(status=Document.Status.FAILED, error="Stopped."))

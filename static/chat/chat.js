@@ -9,6 +9,18 @@
   var CLOSE_FORBIDDEN = 4403;
   var leaving = false;
   var retries = 0;
+  // An open the server closes again within seconds (it accepted, then failed) is no
+  // success: the back-off keeps growing, or a failing server gets a retry a second.
+  var STABLE_OPEN_MS = 5000;
+  var openedAt = 0;
+
+  function nextDelay() {
+    if (openedAt && Date.now() - openedAt >= STABLE_OPEN_MS) retries = 0;
+    openedAt = 0;
+    var delay = Math.min(30000, 500 * Math.pow(2, retries)) * (0.5 + Math.random() / 2);
+    retries += 1;
+    return delay;
+  }
 
   function chat() { return document.querySelector(".chat"); }
   function input() { return document.getElementById("message-input"); }
@@ -84,8 +96,13 @@
     scrollToEnd(true);
   });
 
+  // htmx's own reconnects (after 1006, 1011, 1012, 1013) wait as long as ours.
+  document.addEventListener("htmx:wsConnecting", function () {
+    if (window.htmx) htmx.config.wsReconnectDelay = nextDelay;
+  });
+
   document.addEventListener("htmx:wsOpen", function () {
-    retries = 0;
+    openedAt = Date.now();
     setConnection("open", "");
   });
 
@@ -104,9 +121,7 @@
     if (RECONNECTING_BY_ITSELF.indexOf(code) >= 0) return;
     // Any other close (a proxy, a deploy, a network change) reconnects too, with backoff.
     var wrapper = event.detail.socketWrapper;
-    var delay = Math.min(30000, 500 * Math.pow(2, retries)) * (0.5 + Math.random() / 2);
-    retries += 1;
-    setTimeout(function () { wrapper.reconnect(); }, delay);
+    setTimeout(function () { wrapper.reconnect(); }, nextDelay());
   });
 
   // Reading scrollHeight lays the page out: once per painted frame, not once per fragment.

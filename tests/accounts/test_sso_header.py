@@ -14,7 +14,7 @@ User = get_user_model()
 
 PROXY = "10.0.0.5"
 TRUSTED = override_settings(
-    CHAT_SSO_HEADER="X-Forwarded-Email", CHAT_SSO_TRUSTED_PROXIES=["10.0.0.0/24", "::1"]
+    CHAT_SSO_HEADER="X-Forwarded-Email", CHAT_TRUSTED_PROXIES=["10.0.0.0/24", "::1"]
 )
 
 
@@ -58,7 +58,7 @@ def test_an_ipv6_proxy_in_the_list_is_trusted(client, user):
     assert signed_in_as(client) == user.email
 
 
-@override_settings(CHAT_SSO_HEADER="X-Forwarded-Email", CHAT_SSO_TRUSTED_PROXIES=[])
+@override_settings(CHAT_SSO_HEADER="X-Forwarded-Email", CHAT_TRUSTED_PROXIES=[])
 def test_without_trusted_proxies_the_header_is_ignored(client, user):
     visit(client, PROXY, x_forwarded_email=user.email)
     assert signed_in_as(client) is None
@@ -112,7 +112,7 @@ def test_the_header_hook_decides_and_enriches(client, register_hook):
     assert User.objects.get(email="ann@corp.example").metadata == {"groups": "staff"}
 
 
-@override_settings(CHAT_SSO_HEADER="", CHAT_SSO_TRUSTED_PROXIES=[PROXY])
+@override_settings(CHAT_SSO_HEADER="", CHAT_TRUSTED_PROXIES=[PROXY])
 def test_the_header_hook_alone_reads_any_header_of_a_trusted_request(client, register_hook):
     register_hook(
         "header_auth_callback",
@@ -124,7 +124,7 @@ def test_the_header_hook_alone_reads_any_header_of_a_trusted_request(client, reg
     assert signed_in_as(client) == "kim@corp.example"
 
 
-@override_settings(CHAT_SSO_HEADER="", CHAT_SSO_TRUSTED_PROXIES=[PROXY])
+@override_settings(CHAT_SSO_HEADER="", CHAT_TRUSTED_PROXIES=[PROXY])
 def test_the_header_hook_is_not_asked_for_untrusted_requests(client, register_hook):
     asked = []
     register_hook("header_auth_callback", lambda headers: asked.append(1))

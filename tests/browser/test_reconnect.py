@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+import time
+
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from websockets.exceptions import ConnectionClosed
@@ -21,6 +25,7 @@ from .helpers import (
 pytestmark = pytest.mark.browser
 
 SERVICE_RESTART_CODES = {1012, 4012}
+WATCH_SECONDS = 7
 
 
 def raw_socket(context: BrowserContext, server: ChatServer, thread_url: str):
@@ -99,3 +104,29 @@ def test_restart_reconnects_and_sends_a_queued_message_once(
     texts = user_messages(page).locator(".message__body").all_inner_texts()
     assert texts == ["hello", "typed while away"]
     expect(page.locator("#connection")).to_have_attribute("data-state", "open")
+
+
+def test_a_socket_the_server_closes_as_soon_as_it_opens_is_retried_ever_more_slowly(
+    page: Page, chat_server: ChatServer
+) -> None:
+    """An open that fails within seconds (the server accepts, then cannot go on) does not
+    count as a success: the page backs off further each time instead of starting over."""
+    sign_up(page, greeting=False)
+    opens: list[float] = []
+
+    def accept_then_fail(ws) -> None:
+        opens.append(time.monotonic())
+        server = ws.connect_to_server()
+
+        def fail(_message: object) -> None:
+            ws.close(code=1011, reason="internal error")
+            server.close()
+
+        server.on_message(fail)  # the page's socket opened, and its first frame came
+
+    page.route_web_socket(re.compile(r"/ws/threads/"), accept_then_fail)
+    page.reload()
+    page.wait_for_timeout(WATCH_SECONDS * 1000)
+    # Backing off from 0.25-0.5 s and doubling: at most five tries in this time; starting
+    # over after each open, about two a second.
+    assert 2 <= len(opens) <= 5, [round(b - a, 2) for a, b in itertools.pairwise(opens)]

@@ -12,6 +12,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import OperationalError
 from django.test import Client
 
 from chat.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
@@ -191,6 +192,27 @@ async def test_a_malformed_frame_gets_a_visible_error_and_the_socket_stays_usabl
     await tab.say("still here?")
     await tab.until(lambda f: echo_of("still here?") in f and 'data-status="done"' in f)
     assert [r.content for r in await replies(thread)] == [echo_of("still here?")]
+
+
+async def test_a_message_that_fails_unexpectedly_comes_back_with_a_notice_on_an_open_socket(
+    tab, thread, monkeypatch
+):
+    from chat.engine import emitter
+
+    stored = emitter._insert_message
+
+    def database_away_once(message, check=None):
+        monkeypatch.setattr(emitter, "_insert_message", stored)
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(emitter, "_insert_message", database_away_once)
+    await tab.say("lost?")
+    notice = await tab.until(lambda f: 'id="chat-notice"' in f and "notice--error" in f)
+    assert "data-keep-draft" in notice  # the page puts the text back in the composer
+
+    await tab.say("lost?")
+    await tab.until(lambda f: echo_of("lost?") in f and 'data-status="done"' in f)
+    assert [r.content for r in await replies(thread)] == [echo_of("lost?")]
 
 
 async def test_stop_cancels_a_long_answer_and_keeps_what_was_written(tab, thread):

@@ -12,6 +12,12 @@ from chat.models import Element, Feedback, Message, Thread
 from chat.rag.models import Document
 from tests.chat.test_consumers import connect  # noqa: F401 (a fixture, shared)
 from tests.factories import make_message, make_thread, make_user
+from tests.security.servers import (  # noqa: F401 (fixtures, shared)
+    behind_proxy,
+    behind_proxy_in_production,
+    production_web,
+    web,
+)
 
 
 @dataclass

@@ -85,7 +85,7 @@ def test_the_limits_are_configurable(client, user):
     assert TOO_MANY in attempt(client, user.email, PASSWORD).content.decode()
 
 
-@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+@override_settings(CHAT_TRUSTED_PROXIES=["10.0.0.5"])
 def test_behind_a_trusted_proxy_each_client_address_is_counted_apart():
     emails = [make_user().email for _ in range(12)]
     proxy = Client(REMOTE_ADDR="10.0.0.5")

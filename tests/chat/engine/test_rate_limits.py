@@ -3,11 +3,14 @@ notice saying when to send it again, and the page puts it back in the composer."
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.test.utils import override_settings
 
 from chat.engine.rate_limits import parse_rate
 from chat.models import Message
+from tests.assistants.echo import echo_of
 from tests.chat.test_consumers import path_of
 from tests.factories import make_thread
 
@@ -94,3 +97,27 @@ async def make_thread_async(user):
     from asgiref.sync import sync_to_async
 
     return await sync_to_async(make_thread)(user)
+
+
+@override_settings(CHAT_MESSAGE_RATE_LIMIT="2/60")
+async def test_messages_go_through_while_the_cache_is_away_and_that_is_said_once(
+    tab, thread, caplog
+):
+    from tests.services import free_port
+
+    away = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        }
+    }
+    caplog.set_level(logging.WARNING, logger="chat.engine.rate_limits")
+    with override_settings(CACHES=away):
+        for word in ("one", "two", "three"):
+            await tab.say(word)
+            await tab.until(lambda f, w=word: echo_of(w) in f and 'data-status="done"' in f)
+    # Stored rather than lost: no limit can be counted without the cache.
+    assert await user_messages(thread) == ["one", "two", "three"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "chat.engine.rate_limits"]
+    assert len(warnings) == 1, warnings
+    assert "rate limits are off" in warnings[0]

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from chat.rag.chunking import Budget, chunks
-from chat.rag.extract import DOCX, PDF, ExtractionError, Segment, extract, kind_of
+from chat.rag.extract import DOCX, PDF, ExtractionError, Limits, Segment, extract, kind_of
 
+from .bombs import (
+    MB,
+    write_docx_bomb,
+    write_docx_with_parts,
+    write_lying_docx,
+    write_pdf_bomb,
+)
 from .files import corrupt_pdf_bytes, docx_bytes, encrypted_pdf_bytes, html_bytes, pdf_bytes
 
 
@@ -112,3 +121,101 @@ def test_a_passage_does_not_straddle_pages():
     assert [p.page for p in pieces] == [1, 1, 2]
     assert "Second" not in pieces[1].text
     assert "one" not in pieces[2].text
+
+
+# -- documents that unpack far past their size -----------------------------------------------------
+def peak_memory_growth_mb(read: Callable[[], object]) -> float:
+    """How far this process's peak resident memory rose while `read` ran (Linux)."""
+    status = Path("/proc/self/status")
+
+    def field(name: str) -> int:
+        line = next(line for line in status.read_text().splitlines() if line.startswith(name))
+        return int(line.split()[1])
+
+    Path("/proc/self/clear_refs").write_text("5")  # the peak starts again from now
+    before = field("VmRSS:")
+    read()
+    return (field("VmHWM:") - before) / 1024
+
+
+def refusal_of(path: Path, mime: str, limits: Limits | None = None) -> ExtractionError:
+    with path.open("rb") as stream, pytest.raises(ExtractionError) as refused:
+        text_of_stream(stream, mime, limits)
+    return refused.value
+
+
+def text_of_stream(stream, mime: str, limits: Limits | None = None) -> str:
+    return "".join(s.text for s in extract(stream, mime, "", limits))
+
+
+def test_a_docx_bomb_is_refused_from_its_declared_size_before_reading(tmp_path):
+    bomb = write_docx_bomb(tmp_path / "bomb.docx", compressed_bytes=MB)
+    assert bomb.stat().st_size < 1.2 * MB
+    growth = peak_memory_growth_mb(lambda: refusal_of(bomb, DOCX))
+    assert "unpacks to more than 100 MB" in str(refusal_of(bomb, DOCX))
+    assert growth < 20
+
+
+def test_a_docx_that_unpacks_past_what_it_declares_is_cut_off(tmp_path):
+    liar = write_lying_docx(tmp_path / "liar.docx", expanded_bytes=20 * MB, declared_bytes=4096)
+    assert "damaged" in str(refusal_of(liar, DOCX))
+
+
+def test_a_docx_whose_main_part_passes_the_limit_stops_there(tmp_path):
+    big = write_docx_bomb(tmp_path / "big.docx", expanded_bytes=3 * MB)
+    refused = refusal_of(big, DOCX, Limits(max_expanded_bytes=2 * MB))
+    assert "unpacks to more than 2 MB" in str(refused)
+
+
+def test_a_docx_of_too_many_parts_is_refused_before_they_are_listed(tmp_path):
+    crowded = write_docx_with_parts(tmp_path / "crowded.docx", parts=1200)
+    assert "more than 1000 parts" in str(refusal_of(crowded, DOCX))
+
+
+def test_a_large_docx_within_the_limits_is_read_as_a_stream(tmp_path):
+    large = write_docx_bomb(tmp_path / "large.docx", expanded_bytes=20 * MB)
+    with large.open("rb") as stream:
+        segments = extract(stream, DOCX)
+        growth = peak_memory_growth_mb(lambda: sum(1 for _ in segments))
+    assert growth < 30  # python-docx built the whole tree: about 1 GB for this file
+
+
+def test_docx_keeps_tabs_breaks_and_tables_in_document_order():
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Before the table.")
+    grid = document.add_table(rows=1, cols=2)
+    grid.cell(0, 0).text, grid.cell(0, 1).text = "Name", "Role"
+    run = document.add_paragraph("After").add_run()
+    run.add_tab()
+    run.add_text("the")
+    run.add_break()
+    run.add_text("table.")
+    out = io.BytesIO()
+    document.save(out)
+    text = text_of(out.getvalue(), DOCX)
+    assert text.index("Before the table.") < text.index("Name | Role") < text.index("After")
+    assert "After\tthe\ntable." in text
+
+
+def test_a_pdf_bomb_is_refused_with_bounded_memory(tmp_path):
+    bomb = write_pdf_bomb(tmp_path / "bomb.pdf", expanded_bytes=1000 * MB)
+    assert bomb.stat().st_size < 2 * MB
+    growth = peak_memory_growth_mb(lambda: refusal_of(bomb, PDF))
+    assert "too large to read once unpacked" in str(refusal_of(bomb, PDF))
+    assert growth < 100
+
+
+def test_a_pdf_page_of_too_much_content_is_refused_with_bounded_memory(tmp_path):
+    # Within the decompression limit, but millions of operators to parse.
+    dense = write_pdf_bomb(tmp_path / "dense.pdf", expanded_bytes=6 * MB)
+    growth = peak_memory_growth_mb(lambda: refusal_of(dense, PDF))
+    assert "page 1 of the PDF is too large" in str(refusal_of(dense, PDF))
+    assert growth < 100
+
+
+def test_a_pdf_of_too_many_pages_is_refused():
+    data = pdf_bytes([["One."], ["Two."], ["Three."]])
+    with pytest.raises(ExtractionError, match="more than 2 pages"):
+        text_of_stream(io.BytesIO(data), PDF, Limits(max_pages=2))

@@ -23,6 +23,7 @@ from chat.rag.extract import Segment
 from chat.rag.models import Chunk, Document
 from tests.drivers import wait_for
 
+from .bombs import MB, write_docx_bomb, write_pdf_bomb
 from .conftest import upload
 from .files import (
     LIBRARY,
@@ -156,6 +157,35 @@ async def test_a_file_that_cannot_be_read_says_why_in_the_thread(
     await chat.send("What does it say?")
     assert (await chat.last_reply()).content  # some answer, no error
     assert not await Message.objects.filter(thread=thread, is_error=True).aexists()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason"),
+    [
+        (
+            "bomb.docx",
+            lambda path: write_docx_bomb(path, compressed_bytes=MB),
+            "the document unpacks to more than 100 MB",
+        ),
+        (
+            "bomb.pdf",
+            lambda path: write_pdf_bomb(path, expanded_bytes=1000 * MB),
+            "page 1 of the PDF is too large to read once unpacked",
+        ),
+    ],
+)
+async def test_a_document_bomb_in_a_thread_says_why_and_the_chat_goes_on(
+    default_assistant, open_chat, user, thread, tmp_path, name, make, reason
+):
+    data = make(tmp_path / name).read_bytes()
+    element = await sync_to_async(upload)(thread, user, name, data)
+    chat = await open_chat(thread, user)
+    await send_files(chat, element)
+    [document] = await settled(thread.pk)
+    assert document.status == Document.Status.FAILED
+    assert any(f"I could not read **{name}**: {reason}." in t for t in await texts(thread.pk))
+    await chat.send("echo still here")
+    assert (await chat.last_reply()).content == "still here"
 
 
 def test_an_empty_upload_is_refused(user, thread, tmp_path):

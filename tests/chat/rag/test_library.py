@@ -21,7 +21,8 @@ from chat.rag.models import Chunk, Document
 from tests.drivers import wait_for
 from tests.factories import make_thread
 
-from .files import LIBRARY, corrupt_pdf_bytes, pdf_bytes
+from .bombs import MB, write_docx_bomb, write_lying_docx
+from .files import LIBRARY, corrupt_pdf_bytes, docx_bytes, pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DEFAULT = str(Path(__file__).resolve().parents[3] / "chat" / "assistants" / "default.py")
@@ -196,3 +197,37 @@ def test_listing_is_newest_first(user):
     newer = Document.objects.create(owner=user, name="new.txt", status="ready")
     Document.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(days=1))
     assert [d.pk for d in library.listing(user)] == [newer.pk, older.pk]
+
+
+async def test_a_docx_bomb_is_refused_as_it_arrives_and_nothing_is_kept(client, user, tmp_path):
+    bomb = write_docx_bomb(tmp_path / "bomb.docx", compressed_bytes=MB).read_bytes()
+    response = await post_files(client, ("good.txt", b"A fine document."), ("bomb.docx", bomb))
+    assert "bomb.docx cannot be read: the document unpacks to more than 100 MB." in (
+        response.content.decode()
+    )
+    assert not await Document.objects.filter(owner=user).aexists()
+
+
+async def test_a_docx_unpacking_past_the_limit_as_it_is_read_fails_with_a_reason(
+    client, user, tmp_path, settings
+):
+    # Its declared sizes pass the check on arrival; reading counts the bytes anyway.
+    liar = write_lying_docx(tmp_path / "liar.docx", expanded_bytes=20 * MB, declared_bytes=4096)
+    await post_files(client, ("liar.docx", liar.read_bytes()))
+    [document] = await settled(user)
+    assert document.status == Document.Status.FAILED
+    assert "damaged" in document.error
+    assert "Could not be read" in await page(client)
+
+
+async def test_a_normal_docx_and_pdf_are_still_read(client, user):
+    await post_files(
+        client,
+        ("plan.docx", docx_bytes(["The launch is in March."], table=[["Owner", "Ada"]])),
+        ("memo.pdf", pdf_bytes([["Budget approved."]])),
+    )
+    documents = await settled(user, count=2)
+    assert {d.status for d in documents} == {Document.Status.READY}
+    texts = [c.text async for c in Chunk.objects.filter(document__owner=user)]
+    assert any("The launch is in March." in t and "Owner | Ada" in t for t in texts)
+    assert any("Budget approved." in t for t in texts)

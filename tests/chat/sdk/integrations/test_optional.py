@@ -48,7 +48,7 @@ def test_the_sdk_and_the_default_assistant_work_without_the_llm_libraries():
         text=True,
         timeout=120,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "CHAT_VAR_DIR": str(ROOT / "var")},
+        env={"PATH": "/usr/bin:/bin", "CHAT_VAR_DIR": str(ROOT / "var"), "DEBUG": "1"},
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

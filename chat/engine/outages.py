@@ -1,0 +1,22 @@
+"""Catching a tab up after the channel layer's Redis was away.
+
+While Redis is away a process's sockets hear only what happens in that process (see
+chat.redis_channel_layer); what other instances and workers wrote meanwhile is in the
+database.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from . import control, threads
+
+
+async def catch_up_html(thread_id: UUID) -> str:
+    """The thread as stored, for a tab to show again; the process running a hook on it is
+    asked to push what the database does not have yet (it lands after this snapshot, as
+    the socket handles one message at a time)."""
+    thread = await threads.load_thread(thread_id)
+    html = await threads.asnapshot_html(thread)
+    await control.request_sync(thread_id)
+    return html

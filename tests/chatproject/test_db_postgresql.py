@@ -1,0 +1,49 @@
+"""A PostgreSQL connection the server dropped is replaced on its next use, whatever uses it:
+not only a request or a websocket frame, where Django tidies connections itself."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from django.db import connection, transaction
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only"),
+    # Outside a test transaction, as work beside requests runs.
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def terminate(pid: int) -> None:
+    """pg_terminate_backend from another session, as an administrator or a failover."""
+    params = connection.get_connection_params()
+    with psycopg.connect(autocommit=True, **params) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        # Until the server has really let go of it.
+        while other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+            pass
+
+
+def test_a_terminated_connection_is_replaced_before_the_next_query():
+    first = backend_pid()
+    terminate(first)
+    assert backend_pid() != first
+
+
+def test_a_terminated_connection_is_replaced_before_a_transaction_starts():
+    first = backend_pid()
+    terminate(first)
+    with transaction.atomic():
+        assert backend_pid() != first
+
+
+def test_a_connection_in_use_is_not_checked_for_nothing(django_assert_num_queries):
+    backend_pid()
+    with django_assert_num_queries(1):
+        backend_pid()
