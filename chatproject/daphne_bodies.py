@@ -19,6 +19,9 @@ import sys
 from functools import partial
 from typing import Any, BinaryIO
 
+from daphne.http_protocol import WebRequest
+from twisted.web import http
+
 READ_BYTES = 64 * 1024
 TOO_LARGE = b"Request body too large."
 TOO_LARGE_RESPONSE = (
@@ -64,8 +67,6 @@ def limit_daphne_bodies(max_bytes: int) -> None:
     server_module = sys.modules.get("daphne.server")
     if server_module is None or getattr(server_module.Server, "_bodies_limited", False):
         return
-    from daphne.http_protocol import WebRequest
-    from twisted.web import http
 
     def refuse(request: Any) -> None:
         request.body_refused = True

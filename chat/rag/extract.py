@@ -18,8 +18,12 @@ from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from lxml import etree
+from pypdf import PdfReader, apply_configuration
+from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError
 
 BLOCK_BYTES = 64 * 1024
 
@@ -49,8 +53,6 @@ class Limits:
 
     @classmethod
     def from_settings(cls) -> Limits:
-        from django.conf import settings
-
         return cls(
             max_expanded_bytes=int(settings.CHAT_RAG_MAX_EXPANDED_MB * MB),
             max_pages=settings.CHAT_RAG_MAX_PAGES,
@@ -209,14 +211,6 @@ def _pdf_too_large(page: int | None = None) -> ExtractionError:
 
 
 def _pdf(stream: BinaryIO, limits: Limits) -> Iterator[Segment]:
-    from pypdf import PdfReader, apply_configuration
-    from pypdf.errors import (
-        DependencyError,
-        FileNotDecryptedError,
-        LimitReachedError,
-        PdfReadError,
-    )
-
     configuration = _pdf_configuration(limits)
     # pypdf reads its limits from a context variable: set around each step, never
     # across a yield (the caller may resume this generator from another context).
@@ -353,16 +347,12 @@ def check_before_reading(stream: BinaryIO, mime: str, name: str, limits: Limits)
 
 
 def _xml_parser() -> Any:
-    from lxml import etree
-
     # No entities, no network, no text node over 10 MB (huge_tree off).
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def _main_part_name(archive: zipfile.ZipFile, limits: Limits) -> str:
     """The document's main part, as the package's relationships name it."""
-    from lxml import etree
-
     try:
         info = archive.getinfo("_rels/.rels")
     except KeyError:
@@ -379,8 +369,6 @@ def _main_part_name(archive: zipfile.ZipFile, limits: Limits) -> str:
 
 
 def _docx(stream: BinaryIO, limits: Limits) -> Iterator[Segment]:
-    from lxml import etree
-
     try:
         archive = checked_zip(stream, limits)
         name = _main_part_name(archive, limits)
