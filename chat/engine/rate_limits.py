@@ -1,4 +1,5 @@
-"""How fast one user may send chat messages (CHAT_MESSAGE_RATE_LIMIT, "<count>/<seconds>").
+"""How fast one user may send chat messages, and make the assistant run in any other way
+(CHAT_MESSAGE_RATE_LIMIT, "<count>/<seconds>", one count for both).
 
 Counted in Django's cache (Redis with REDIS_URL, so every web instance shares the count;
 this process's memory otherwise), in fixed windows. A refused message is not stored and
@@ -22,6 +23,10 @@ class MessageRateLimited(UserFacingError):
     keeps_draft = True
 
 
+class RunRateLimited(UserFacingError):
+    """Over the limit with a frame that carries no draft to give back."""
+
+
 def parse_rate(rate: str) -> tuple[int, int] | None:
     """(count, seconds) from "20/60"; None for no limit. A bad value fails loudly at use."""
     rate = (rate or "").strip()
@@ -36,9 +41,39 @@ def parse_rate(rate: str) -> tuple[int, int] | None:
 
 async def check_message_rate(user: Any) -> None:
     """Counts one message of this user; refuses it when over the limit."""
+    over = await _count(user)
+    if over is not None:
+        count, seconds, wait = over
+        raise MessageRateLimited(
+            _(
+                "You are sending messages faster than %(count)s in %(seconds)s seconds. "
+                "Your message was not sent: send it again in %(wait)s seconds."
+            )
+            % {"count": count, "seconds": seconds, "wait": wait}
+        )
+
+
+async def check_run_rate(user: Any) -> None:
+    """Counts one run of the assistant that a frame other than a message asks for (an
+    edit, a regeneration, a button, a window message, a profile or settings change)
+    against the same limit as messages: each costs a model call as a message does."""
+    over = await _count(user)
+    if over is not None:
+        count, seconds, wait = over
+        raise RunRateLimited(
+            _(
+                "You are asking the assistant more than %(count)s times in %(seconds)s "
+                "seconds. Nothing was done: try again in %(wait)s seconds."
+            )
+            % {"count": count, "seconds": seconds, "wait": wait}
+        )
+
+
+async def _count(user: Any) -> tuple[int, int, int] | None:
+    """Counts one run of this user; (count, seconds, seconds to wait) when over the limit."""
     rate = parse_rate(settings.CHAT_MESSAGE_RATE_LIMIT)
     if rate is None:
-        return
+        return None
     count, seconds = rate
     now = time.time()
     window = int(now // seconds)
@@ -51,12 +86,6 @@ async def check_message_rate(user: Any) -> None:
         except ValueError:  # the window's key expired between the two calls
             await cache.aset(key, 1, timeout=seconds + 1)
             sent = 1
-    if sent > count:
-        wait = max(1, math.ceil((window + 1) * seconds - now))
-        raise MessageRateLimited(
-            _(
-                "You are sending messages faster than %(count)s in %(seconds)s seconds. "
-                "Your message was not sent: send it again in %(wait)s seconds."
-            )
-            % {"count": count, "seconds": seconds, "wait": wait}
-        )
+    if sent <= count:
+        return None
+    return count, seconds, max(1, math.ceil((window + 1) * seconds - now))
