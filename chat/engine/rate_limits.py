@@ -12,6 +12,7 @@ import math
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
@@ -78,14 +79,20 @@ async def _count(user: Any) -> tuple[int, int, int] | None:
     now = time.time()
     window = int(now // seconds)
     key = f"chat:message-rate:{user.pk}:{seconds}:{window}"
-    if await cache.aadd(key, 1, timeout=seconds + 1):
-        sent = 1
-    else:
-        try:
-            sent = await cache.aincr(key)
-        except ValueError:  # the window's key expired between the two calls
-            await cache.aset(key, 1, timeout=seconds + 1)
-            sent = 1
+    # Not cache.aincr: Django's async incr reads, then writes (with the default timeout),
+    # so frames counted at once on two instances, or two sockets, lost counts.
+    sent = await sync_to_async(_increment, thread_sensitive=False)(key, seconds + 1)
     if sent <= count:
         return None
     return count, seconds, max(1, math.ceil((window + 1) * seconds - now))
+
+
+def _increment(key: str, timeout: int) -> int:
+    """Adds one to the count under `key`, atomically in Redis (SET NX, INCR) and in this
+    process's memory (under the cache's lock)."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's key expired between the two calls
+        cache.set(key, 1, timeout=timeout)
+        return 1

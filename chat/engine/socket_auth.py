@@ -155,7 +155,8 @@ class SocketSignIn:
 async def current_version(user_id: Any) -> str | None:
     from django.core.cache import cache
 
-    return await cache.aget(version_key(user_id))
+    # In a thread of its own: the cache's async methods queue behind the database's.
+    return await sync_to_async(cache.get, thread_sensitive=False)(version_key(user_id))
 
 
 def sign_ins_changed(user_id: Any, ended_session: str | None = None) -> None:

@@ -174,3 +174,17 @@ async def test_messages_edits_and_buttons_share_one_count(use_assistant, connect
     notice = await socket.until(is_notice)
     assert "Your message was not sent" in notice
     assert "four" not in await user_messages(thread)
+
+
+@override_settings(CHAT_MESSAGE_RATE_LIMIT="20/60")
+async def test_runs_counted_at_the_same_moment_are_each_counted(user):
+    """As frames on two instances (or two tabs) are: no count is lost between them."""
+    import asyncio
+
+    from chat.engine.rate_limits import RunRateLimited, check_run_rate
+
+    outcomes = await asyncio.gather(
+        *(check_run_rate(user) for _ in range(30)), return_exceptions=True
+    )
+
+    assert sum(isinstance(outcome, RunRateLimited) for outcome in outcomes) == 10
