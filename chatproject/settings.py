@@ -286,7 +286,13 @@ CHAT_JOB_STALE_SECONDS = float(os.environ.get("CHAT_JOB_STALE_SECONDS", 30))
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# With CHAT_ALLOWED_EMAIL_DOMAINS set, verification is mandatory whatever this says (see
+# accounts.allauth_settings): only a confirmed address proves membership.
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+ALLAUTH_SETTING_GETTER = "accounts.allauth_settings.setting"
+# Sign-up, password reset and sign-in never tell whether an address has an account
+# (for sign-up this needs mandatory verification: otherwise a new account signs in at once).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_UNIQUE_EMAIL = True
