@@ -265,6 +265,15 @@ else:
             "CONFIG": {"capacity": CHANNEL_CAPACITY},
         }
     }
+    # This process's memory. Rate-limit counts, sign-in versions and spent copilot tokens
+    # live here: the default 300 entries would drop them (and reset or reopen them) under
+    # ordinary load. Each is a few hundred bytes.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # ----------------------------------------------------------------- CELERY
 CELERY_BROKER_URL = REDIS_URL or "memory://"
