@@ -115,7 +115,12 @@ class SocketSignIn:
         """For every frame: one cache read, and a full check when it is due."""
         if self.ended:
             return False
-        version = await current_version(self.user_id)
+        try:
+            version = await current_version(self.user_id)
+        except Exception:
+            # The cache is out of reach (Redis down): the database answers instead.
+            logger.warning("Sign-in versions unreadable; checking the session", exc_info=True)
+            return await self.recheck()
         if version != self.version:
             if self.session_key is None:
                 return self._end()

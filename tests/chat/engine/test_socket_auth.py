@@ -105,3 +105,26 @@ async def test_a_copilot_socket_closes_on_any_end_of_its_persons_sign_ins(backgr
         output = await socket.receive_output(timeout=10)
     assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
     await socket.disconnect()
+
+
+# A Redis nobody listens on: every cache call fails, as in an outage.
+DEAD_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+}
+
+
+@override_settings(CHAT_MESSAGE_RATE_LIMIT="")
+async def test_frames_are_checked_against_the_database_while_the_cache_is_out_of_reach(
+    tab, thread, user
+):
+    with override_settings(CACHES=DEAD_CACHE):
+        await tab.say("hello")
+        await tab.until(lambda frame: "echo: hello" in frame)
+
+        await end_sessions_silently(user)
+        await tab.say("again")
+
+        await closed_unanswered(tab, thread, "again")
