@@ -418,7 +418,8 @@ CHAT_STREAM_SAVE_SECONDS = float(os.environ.get("CHAT_STREAM_SAVE_SECONDS", 1.0)
 CHAT_STREAM_STALE_SECONDS = float(os.environ.get("CHAT_STREAM_STALE_SECONDS", 20))
 CHAT_MAX_MESSAGE_CHARS = int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", 20_000))
 # Messages one user may send, "<count>/<seconds>" (e.g. 20/60); over it a message is
-# refused with a notice and stays in the composer. Empty: no limit.
+# refused with a notice and stays in the composer. Every other frame that makes the
+# assistant run (an edit, a button, ...) counts too. Empty: no limit.
 CHAT_MESSAGE_RATE_LIMIT = os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "20/60")
 # The Content-Security-Policy of every page; empty sends none.
 CHAT_CSP = os.environ.get(
