@@ -169,8 +169,8 @@ def sign_ins_changed(user_id: Any, ended_session: str | None = None) -> None:
     A sign-out names its session: Django flushes it only after telling the receivers.
 
     From sync code (signal receivers), after the change is committed. A cache or channel
-    layer that is down must not stop the sign-out itself: the sockets' periodic full
-    check still ends them.
+    layer that is down must not stop the sign-out itself: each socket's full check (at
+    least every FULL_CHECK_SECONDS of frames) still ends it.
     """
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
