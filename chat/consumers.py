@@ -17,6 +17,7 @@ from chat.engine import connections, control, outages, threads, window
 from chat.engine.errors import UserFacingError
 from chat.engine.groups import thread_group
 from chat.engine.session import ChatSession
+from chat.engine.socket_auth import SocketSignIn
 from chat.events import (
     ActionClick,
     AskActionReply,
@@ -48,6 +49,7 @@ CLOSE_SERVICE_RESTART_APP = 4012
 
 class ChatConsumer(AsyncWebsocketConsumer):
     session: ChatSession | None = None
+    sign_in: SocketSignIn | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -65,6 +67,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.sign_in = await SocketSignIn.open(self.scope, self.channel_layer, self.channel_name)
+        if self.sign_in is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         thread = await threads.avisible_thread(user, self.scope["url_route"]["kwargs"]["thread_id"])
@@ -86,12 +92,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return cookie, headers.get(b"accept-language", b"").decode("latin-1")
 
     async def disconnect(self, code: int) -> None:
+        if self.sign_in is not None:
+            await self.sign_in.leave(self.channel_layer, self.channel_name)
         if self.session is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.session.close()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is None:
+            return
+        if self.sign_in.ended:
+            return  # closing already
+        if not await self.sign_in.holds():
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         session = self.session
         try:
@@ -140,6 +153,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.websocket_receive(message)
         else:
             await super().dispatch(message)
+
+    async def auth_changed(self, event: dict[str, Any]) -> None:
+        """One of the person's sign-ins ended somewhere: this socket closes if it was its own."""
+        if (
+            self.sign_in is not None
+            and not self.sign_in.ended
+            and not await self.sign_in.changed(event.get("session"))
+        ):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def chat_fragment(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])

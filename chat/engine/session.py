@@ -254,6 +254,7 @@ class ChatSession(SessionOptions):
         from chat.sdk.action import Action
 
         found = await actions.find(self.thread_id, message_id, action_id)
+        await rate_limits.check_run_rate(self.user)
         if found["name"] == jobs.RETRY_ACTION:
             await jobs.retry(self.thread_id, found["payload"].get("job", ""))
             await actions.remove(self.emitter, message_id, action_id)
@@ -302,6 +303,7 @@ class ChatSession(SessionOptions):
     async def edit_message(self, message_id: str, content: str) -> None:
         """The user changed a sent message: what came after it goes, on_message runs again."""
         self._refuse_while_running(_("Wait for the answer to finish, or press Stop, then edit."))
+        await rate_limits.check_run_rate(self.user)
         row, files = await edits.edit(self.emitter, message_id, content)
         await self._rerun(row, files)
 
@@ -310,6 +312,7 @@ class ChatSession(SessionOptions):
         self._refuse_while_running(
             _("Wait for the answer to finish, or press Stop, then regenerate.")
         )
+        await rate_limits.check_run_rate(self.user)
         row, files = await edits.regenerate(self.emitter)
         await self._rerun(row, files)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from chat.models import Element, Message, Step, Thread
 from chat.rendering import chat_start, fragments
 
-from . import chat_settings, commands, control, elements, profiles
+from . import chat_settings, commands, control, elements, profiles, rate_limits
 from .registry import hooks
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ class SessionOptions:
     async def choose_profile(self: ChatSession, name: Any) -> None:
         profile = await profiles.check_choice(self.thread_id, self.user, name)
         if profile.name != self.user_session.get("chat_profile"):
+            await rate_limits.check_run_rate(self.user)  # a new chat: on_chat_start runs
             self._spawn_run(self._switch_profile(profile), "profile")
 
     async def _switch_profile(self: ChatSession, profile: profiles.Profile) -> None:
@@ -108,6 +109,8 @@ class SessionOptions:
         """Checks every value against its widget; only then saves and tells the assistant."""
         current = self.user_session.get("chat_settings") or {}
         values = chat_settings.apply(self.settings_inputs, current, submitted)
+        if hooks.on_settings_update is not None:
+            await rate_limits.check_run_rate(self.user)
         self.user_session["chat_settings"] = values
         await self.save_state()
         await control.share_settings(self.thread_id, values)
