@@ -11,6 +11,8 @@ the best passages and citing each as a source in the side panel.
 
 With a model configured (CHAT_LLM_MODEL and the other CHAT_LLM_* settings), the model
 answers every message instead, with tools and cited sources: see `model.py` beside this.
+The demo's profiles, settings, commands and starters would do nothing then, so none of
+them is offered; only starters a model can answer are.
 """
 
 import os
@@ -273,6 +275,11 @@ PROFILES = [
     ),
 ]
 
+MODEL_STARTERS = [
+    cl.Starter(label="What time is it?", message="What time is it?"),
+    cl.Starter(label="What can you do?", message="What can you help me with?"),
+]
+
 STARTERS = [
     cl.Starter(label="Take the tour", message="demo"),
     cl.Starter(label="Stream a long answer", message="long"),
@@ -314,12 +321,14 @@ def settings_widgets() -> list:
 
 @cl.set_chat_profiles
 async def chat_profiles(user: cl.User, language: str | None = None) -> list:
-    return PROFILES
+    # The profiles, like the settings and commands, shape the demo's answers: a model
+    # answers without them, so with one they are not offered.
+    return [] if llm.configured() else PROFILES
 
 
 @cl.set_starters
 async def starters(user: cl.User, language: str | None = None) -> list:
-    return STARTERS
+    return MODEL_STARTERS if llm.configured() else STARTERS
 
 
 @cl.on_settings_update
@@ -329,8 +338,10 @@ async def settings_changed(settings: dict) -> None:
 
 
 async def offer_settings_and_commands() -> None:
-    await cl.ChatSettings(settings_widgets()).send()
-    await cl.context.emitter.set_commands(COMMANDS)
+    # With a model, none: a chat begun with the demo loses its panel and commands too.
+    demo = not llm.configured()
+    await cl.ChatSettings(settings_widgets() if demo else []).send()
+    await cl.context.emitter.set_commands(COMMANDS if demo else [])
 
 
 @cl.on_chat_start
