@@ -13,8 +13,6 @@ def branding(request: HttpRequest) -> dict[str, object]:
         "ui_favicon": look.asset_url(settings.CHAT_UI_FAVICON),
         "ui_custom_css": look.asset_url(settings.CHAT_UI_CUSTOM_CSS),
         "ui_css_version": look.stylesheet_version(),
-        # The admin's header and links, in the same colours (see admin/base_site.html).
-        **{f"ui_{name}": value for name, value in look.accents().items()},
         # Rendered on <html>, so the page comes in the chosen theme with no flash.
         "ui_theme": look.theme(request.COOKIES.get(look.THEME_COOKIE)),
         "ui_strings": script_strings(),

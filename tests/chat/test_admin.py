@@ -120,7 +120,8 @@ def test_the_admin_bears_the_products_name_and_colours(review, settings):
     html = review.get(reverse("admin:index")).content.decode()
     assert f">{settings.CHAT_UI_NAME}</a></div>" in html
     assert f"<title>Site administration | {settings.CHAT_UI_NAME} administration</title>" in html
-    assert f"--brand: {settings.CHAT_UI_ACCENT};" in html
+    assert reverse("branding_css") in html
+    assert "chat/admin.css" in html
     assert "Django administration" not in html
 
 
