@@ -5,7 +5,7 @@ long markdown answer; "echo TEXT" repeats TEXT; "stream N" streams N tokens as f
 can; "count" counts in the user session. Anything else is echoed back, word by word.
 It also shows chat profiles ("Standard", "Brief"), starters, a settings panel (tone,
 typing speed, streaming) and the composer's commands ("/shout", "/reverse").
-Files sent with a message are described; documents among them (txt, md, html, pdf, docx)
+Files sent with a message are named; documents among them (txt, md, html, pdf, docx)
 are read in the background, and from then on questions are answered from them, quoting
 the best passages and citing each as a source in the side panel.
 
@@ -371,9 +371,10 @@ async def on_message(message: cl.Message) -> None:
     history.append(text)
 
     if message.elements:
-        names = ", ".join(f"**{e.name}**" for e in message.elements)
-        await cl.Message(content=f"You sent {len(message.elements)} file(s): {names}.").send()
-        await cl.rag.ingest(message.elements)
+        # Documents are read in the background, under one message for all of them.
+        if not await cl.rag.ingest(message.elements):
+            names = ", ".join(f"**{e.name}**" for e in message.elements)
+            await cl.Message(content=f"You sent {names}.").send()
         if not text:
             return
     if llm.configured():
