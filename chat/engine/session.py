@@ -22,21 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.models import Message, Thread
-from chat.rendering import chat_start
 
-from . import (
-    actions,
-    asks,
-    commands,
-    control,
-    edits,
-    handover,
-    jobs,
-    profiles,
-    rate_limits,
-    threads,
-    uploads,
-)
+from . import actions, asks, commands, control, edits, handover, jobs, rate_limits, threads, uploads
 from .context import current_session
 from .emitter import Emitter
 from .registry import hooks
@@ -141,21 +128,6 @@ class ChatSession(SessionOptions):
             self._spawn_run(self._resume(), "resume")
         else:
             self._spawn_run(self._start(), "start")
-
-    async def _adopt(self) -> None:
-        """A thread another assistant ran becomes the running one's (see handover)."""
-        thread, changed = await handover.aadopt(self.thread_id)
-        self._load_state(thread)
-        if not changed:
-            return
-        if self.started or await profiles.has_user_messages(self.thread_id):
-            await self.emitter.push(
-                chat_start.profile_badge(thread.chat_profile, None)
-                + chat_start.settings_panel([], {})
-                + chat_start.commands([])
-            )
-        else:
-            await self._show_new_chat(thread)
 
     async def _watch_orphan_streams(self) -> None:
         """A stream shown as live whose server died turns into "interrupted" on the page too.

@@ -34,12 +34,29 @@ def _restart(thread_id: UUID, profile: str) -> Thread:
 
 
 class SessionOptions:
-    """The part of ChatSession that handles profiles, settings and commands."""
+    """The part of ChatSession that handles profiles, settings and commands, and what
+    another assistant left of them."""
 
     def _load_options(self: ChatSession, thread: Thread) -> None:
         self.settings_inputs = chat_settings.inputs_of(thread)
         self.commands = commands.commands_of(thread)
         self._start_hidden = False
+
+    # -- another assistant ran the thread -----------------------------------------------
+    async def _adopt(self: ChatSession) -> None:
+        """A thread another assistant ran becomes the running one's (see handover)."""
+        thread, changed = await handover.aadopt(self.thread_id)
+        self._load_state(thread)
+        if not changed:
+            return
+        if self.started or await profiles.has_user_messages(self.thread_id):
+            await self.emitter.push(
+                chat_start.profile_badge(thread.chat_profile, None)
+                + chat_start.settings_panel([], {})
+                + chat_start.commands([])
+            )
+        else:
+            await self._show_new_chat(thread)
 
     # -- profiles -----------------------------------------------------------------------
     async def _settle_profile(self: ChatSession) -> None:
