@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from chat.models import Message, Thread
 
-from . import actions, asks, commands, control, edits, jobs, rate_limits, threads, uploads
+from . import actions, asks, commands, control, edits, handover, jobs, rate_limits, threads, uploads
 from .context import current_session
 from .emitter import Emitter
 from .registry import hooks
@@ -64,8 +64,6 @@ async def call_hook(fn: Callable[..., Any], *args: Any) -> Any:
 
 class ChatSession(SessionOptions):
     def __init__(self, thread: Thread, user: Any, *, client_type: str | None = None) -> None:
-        from chat.sdk.types import User
-
         client_type = client_type or CLIENT_TYPES.get(thread.source, "webapp")
         self.client_type = client_type  # as Chainlit's cl.context.session.client_type
         self.id = str(uuid.uuid4())
@@ -73,11 +71,29 @@ class ChatSession(SessionOptions):
         self.thread_id = thread.id
         self.user = user
         self.emitter = Emitter(thread.id)
+        self._load_state(thread)
+        # The thread's messages as the public API's Message objects (chat_context).
+        self.context_messages: list[Any] = []
+        self.current_run: asyncio.Task[Any] | None = None
+        self.pending_asks: dict[str, asyncio.Future[Any]] = {}
+        self._run_lock = asyncio.Lock()
+        self._pending = 0
+        self.closed = False
+        self._orphans: asyncio.Task[Any] | None = None
+        self._saved_state: tuple[dict[str, Any], bool] | None = None
+
+    def _load_state(self, thread: Thread) -> None:
+        """The session's values and options as the thread has them stored."""
+        from chat.sdk.types import User
+
+        user = self.user
         self.started = bool(thread.metadata.get("started"))
         # Whether the thread has a title: its first message names it.
         self._titled = bool(thread.title)
         # Whether the thread heads its owner's sidebar: known at open, true once written in.
         self._listed_first = False
+        # Whether the thread was last run by the assistant running now.
+        self._adopted = not handover.runs_elsewhere(thread)
         saved = thread.metadata.get("user_session", {})
         self.user_session: dict[str, Any] = {
             **{k: v for k, v in saved.items() if k not in RESERVED_KEYS},
@@ -91,22 +107,15 @@ class ChatSession(SessionOptions):
             "chat_profile": thread.chat_profile or saved.get("chat_profile"),
             "chat_settings": saved.get("chat_settings", {}),
             "env": {},
-            "client_type": client_type,
+            "client_type": self.client_type,
         }
-        # The thread's messages as the public API's Message objects (chat_context).
-        self.context_messages: list[Any] = []
-        self.current_run: asyncio.Task[Any] | None = None
-        self.pending_asks: dict[str, asyncio.Future[Any]] = {}
-        self._run_lock = asyncio.Lock()
-        self._pending = 0
-        self.closed = False
-        self._orphans: asyncio.Task[Any] | None = None
-        self._saved_state: tuple[dict[str, Any], bool] | None = None
         self._load_options(thread)
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
         jobs.watch_stale_jobs()
+        if not self._adopted:
+            await self._adopt()
         await control.control().attach(self.thread_id, self)
         # Whoever is still running this thread pushes what the database does not have yet.
         await control.request_sync(self.thread_id)

@@ -11,10 +11,10 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chat.models import Element, Message, Step, Thread
+from chat.models import Thread
 from chat.rendering import chat_start, fragments
 
-from . import chat_settings, commands, control, elements, profiles, rate_limits
+from . import chat_settings, commands, control, elements, handover, profiles, rate_limits
 from .registry import hooks
 
 if TYPE_CHECKING:
@@ -22,32 +22,41 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# What a chat keeps of its start; a new profile starts it afresh without them.
-STARTED_KEYS = ("user_session", "started", chat_settings.INPUTS_KEY, commands.COMMANDS_KEY)
-
 
 @sync_to_async
 def _restart(thread_id: UUID, profile: str) -> Thread:
     """Empties a chat the user has not written in, for a start with another profile."""
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=thread_id)
-        Step.objects.filter(thread=thread).delete()
-        Message.objects.filter(thread=thread).delete()
-        Element.objects.filter(thread=thread, kind="tasklist").delete()
-        for key in STARTED_KEYS:
-            thread.metadata.pop(key, None)
-        thread.chat_profile = profile
+        handover.start_over(thread, profile)
         thread.save(update_fields=["chat_profile", "metadata"])
     return thread
 
 
 class SessionOptions:
-    """The part of ChatSession that handles profiles, settings and commands."""
+    """The part of ChatSession that handles profiles, settings and commands, and what
+    another assistant left of them."""
 
     def _load_options(self: ChatSession, thread: Thread) -> None:
         self.settings_inputs = chat_settings.inputs_of(thread)
         self.commands = commands.commands_of(thread)
         self._start_hidden = False
+
+    # -- another assistant ran the thread -----------------------------------------------
+    async def _adopt(self: ChatSession) -> None:
+        """A thread another assistant ran becomes the running one's (see handover)."""
+        thread, changed = await handover.aadopt(self.thread_id)
+        self._load_state(thread)
+        if not changed:
+            return
+        if self.started or await profiles.has_user_messages(self.thread_id):
+            await self.emitter.push(
+                chat_start.profile_badge(thread.chat_profile, None)
+                + chat_start.settings_panel([], {})
+                + chat_start.commands([])
+            )
+        else:
+            await self._show_new_chat(thread)
 
     # -- profiles -----------------------------------------------------------------------
     async def _settle_profile(self: ChatSession) -> None:
@@ -77,16 +86,20 @@ class SessionOptions:
         self.user_session.update(kept, chat_profile=profile.name, chat_settings={})
         self.settings_inputs, self.commands, self.context_messages = [], [], []
         self.started = False
+        await self._show_new_chat(thread)
+        await self._start()
+
+    async def _show_new_chat(self: ChatSession, thread: Thread) -> None:
+        """Every tab shows the chat empty, as new, with the running assistant's options."""
         options = await profiles.start_options(thread, self.user)
         await self.emitter.push(
             fragments.messages([], oob=True)
             + await sync_to_async(elements.task_lists_html)(thread)
             + chat_start.chat_start(options, show=True)
-            + chat_start.profile_badge(profile.name, profile)
+            + chat_start.profile_badge(thread.chat_profile, options.current)
             + chat_start.settings_panel([], {})
             + chat_start.commands([])
         )
-        await self._start()
 
     async def _hide_start(self: ChatSession) -> None:
         """The picker and the starters are for a chat the user has not written in yet."""
