@@ -71,7 +71,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         translation.activate(languages.choose(user, *self._language_hints()))
         self.group = thread_group(thread.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.send(text_data=await threads.asnapshot_html(thread))
+        for frame in await threads.asnapshot_frames(thread):
+            await self.send(text_data=frame)
         self.session = ChatSession(thread, user)
         await self.session.open()
 
