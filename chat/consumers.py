@@ -15,6 +15,7 @@ from chat.engine import connections, control, threads, window
 from chat.engine.errors import UserFacingError
 from chat.engine.groups import thread_group
 from chat.engine.session import ChatSession
+from chat.engine.shutdown import drain
 from chat.events import (
     ActionClick,
     AskActionReply,
@@ -71,6 +72,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         translation.activate(languages.choose(user, *self._language_hints()))
         self.group = thread_group(thread.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        drain.track(self.channel_name)
         for frame in await threads.asnapshot_frames(thread):
             await self.send(text_data=frame)
         self.session = ChatSession(thread, user)
@@ -83,6 +85,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return cookie, headers.get(b"accept-language", b"").decode("latin-1")
 
     async def disconnect(self, code: int) -> None:
+        drain.forget(self.channel_name)
         if self.session is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.session.close()
@@ -134,3 +137,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_fragment(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
+
+    async def chat_shutdown(self, event: dict[str, Any]) -> None:
+        """The process is stopping (see chat.engine.shutdown): the page reconnects."""
+        await self.close(code=CLOSE_SERVICE_RESTART_APP)

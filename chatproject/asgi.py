@@ -37,23 +37,38 @@ def _fix_daphne_shutdown() -> None:
     request keeps an entry without one for up to a second (KeyError: nothing is
     cancelled); and it waits with a plain gather(), which is done as soon as the first
     instance ends cancelled, so the others are cut off mid-close. Either way the pages
-    saw 1006. Same method without both, waiting at most 10 s. Only under daphne."""
+    saw 1006. Same method without both, waiting at most 10 s. Only under daphne.
+
+    And first, a graceful stop (daphne has none, and speaks no ASGI lifespan): stop
+    listening, so that new sockets go to another instance; let the answers in flight
+    finish for CHAT_SHUTDOWN_GRACE_SECONDS; save the rest as interrupted (see
+    chat.engine.shutdown). Twisted runs this "before shutdown" trigger from its own
+    SIGTERM handler and keeps the loop turning until it is done."""
     server_module = sys.modules.get("daphne.server")
     if server_module is None or getattr(server_module.Server, "_chat_fixed", False):
         return
     import asyncio
 
-    from twisted.internet import defer
+    from django.conf import settings
+    from twisted.internet import defer, reactor, tcp
+
+    from chat.engine.shutdown import drain
+
+    def stop_listening() -> None:
+        for reader in reactor.getReaders():
+            if isinstance(reader, tcp.Port):
+                reader.stopListening()
 
     def kill_all_applications(self):  # type: ignore[no-untyped-def]
-        wait_for = []
-        for details in list(self.connections.values()):
-            instance = details.get("application_instance")
-            if instance is not None and not instance.done():
-                instance.cancel()
-                wait_for.append(instance)
-
         async def shut_down() -> None:
+            stop_listening()
+            await drain.drain(settings.CHAT_SHUTDOWN_GRACE_SECONDS)
+            wait_for = []
+            for details in list(self.connections.values()):
+                instance = details.get("application_instance")
+                if instance is not None and not instance.done():
+                    instance.cancel()
+                    wait_for.append(instance)
             if wait_for:
                 await asyncio.wait(wait_for, timeout=10)
             # Then the assistant's @cl.on_app_shutdown, once the sockets have closed.

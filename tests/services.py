@@ -55,7 +55,8 @@ def service_env(tmp: Path, queue: str, **extra: str) -> dict[str, str]:
         {
             "DJANGO_SETTINGS_MODULE": "chatproject.settings",
             "DATABASE_URL": database_url_of_tests(),
-            "REDIS_URL": os.environ["REDIS_URL"],
+            # None: the embedded default (in-memory layer, jobs in the web process).
+            "REDIS_URL": os.environ.get("REDIS_URL", ""),
             "CELERY_QUEUE": queue,
             # The same secret as this process, so that its session cookies are valid there.
             "SECRET_KEY": settings.SECRET_KEY,

@@ -28,6 +28,7 @@ from .context import current_session
 from .emitter import Emitter
 from .registry import hooks
 from .session_options import SessionOptions
+from .shutdown import drain
 from .tasks import spawn
 
 logger = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ class ChatSession(SessionOptions):
         """Stores the user's message at once; it answers an open question or runs on_message."""
         from chat.sdk.message import Message as SdkMessage
 
+        drain.refuse_new_runs()
         command = commands.check_choice(self.commands, command)
         await rate_limits.check_message_rate(self.user)
         files = []
@@ -253,6 +255,7 @@ class ChatSession(SessionOptions):
     async def click_action(self, message_id: str, action_id: str) -> None:
         from chat.sdk.action import Action
 
+        drain.refuse_new_runs()
         found = await actions.find(self.thread_id, message_id, action_id)
         if found["name"] == jobs.RETRY_ACTION:
             await jobs.retry(self.thread_id, found["payload"].get("job", ""))
@@ -301,12 +304,14 @@ class ChatSession(SessionOptions):
 
     async def edit_message(self, message_id: str, content: str) -> None:
         """The user changed a sent message: what came after it goes, on_message runs again."""
+        drain.refuse_new_runs()
         self._refuse_while_running(_("Wait for the answer to finish, or press Stop, then edit."))
         row, files = await edits.edit(self.emitter, message_id, content)
         await self._rerun(row, files)
 
     async def regenerate(self) -> None:
         """The last answer goes; on_message runs again with the last user message."""
+        drain.refuse_new_runs()
         self._refuse_while_running(
             _("Wait for the answer to finish, or press Stop, then regenerate.")
         )
@@ -358,6 +363,11 @@ class ChatSession(SessionOptions):
     async def _queued(self, coro: Any) -> None:
         try:
             async with self._run_lock:
+                if drain.draining:
+                    # The process is stopping: a hook queued behind the last run does not
+                    # start here (its socket reconnects to a process that stays).
+                    coro.close()
+                    return
                 context = contextvars.copy_context()
                 context.run(current_session.set, self)
                 run = spawn(coro, name=f"hook-{self.thread_id}", context=context)
@@ -387,7 +397,8 @@ class ChatSession(SessionOptions):
             await self.emitter.stored()
         except asyncio.CancelledError:
             await self.emitter.end_all_streams(Message.Status.STOPPED)
-            if hooks.on_stop is not None:
+            # A shutdown's cancel is no Stop from the user.
+            if hooks.on_stop is not None and not drain.draining:
                 await call_hook(hooks.on_stop)
             raise
         except Exception as error:
