@@ -24,6 +24,7 @@ from chat.models import Message, Step, Thread
 from chat.rendering import fragments, frames
 
 from .groups import thread_group
+from .storable import storable_text
 from .streaming import StreamBuffer
 from .tasks import spawn
 
@@ -141,6 +142,8 @@ class Emitter:
         check, nothing to refuse) the page gets it at once, as the row is being written;
         see `stored()`."""
         now = timezone.now()
+        if isinstance(fields.get("content"), str):
+            fields["content"] = storable_text(fields["content"])
         message = Message(thread_id=self.thread_id, created_at=now, updated_at=now, **fields)
         if shown_while_stored and check is None:
             await self.push_frames(frames.message_appended(message, self.thread_id))
@@ -163,6 +166,8 @@ class Emitter:
             await self._writes.pop(0)
 
     async def update_message(self, message_id: str, **fields: Any) -> Message | None:
+        if isinstance(fields.get("content"), str):
+            fields["content"] = storable_text(fields["content"])
         fields["updated_at"] = timezone.now()
         message = await sync_to_async(_update_message)(self.thread_id, message_id, fields)
         if message is not None:

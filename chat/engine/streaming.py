@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from chat.rendering import frames
 
+from .storable import storable_text
 from .tasks import spawn
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class StreamBuffer:
     async def add(self, token: str) -> None:
         if not token:
             return
+        token = storable_text(token)
         self.parts.append(token)
         self._text_cache = None
         if self._pushed_at == 0.0:
@@ -89,11 +91,13 @@ class StreamBuffer:
 
     def set_text(self, text: str) -> None:
         """Replaces the text without a push: the final render shows it."""
+        text = storable_text(text)
         self.parts = [text]
         self._text_cache = text
         self._pushed = 1
 
     async def replace(self, text: str) -> None:
+        text = storable_text(text)
         async with self._lock:
             self.parts = [text]
             self._text_cache = text

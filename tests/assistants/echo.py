@@ -5,7 +5,8 @@ in a tight loop, as a fast model does; "busy N" streams N tokens each after 40 m
 which the event loop is held, as on a server busy with other sessions; "spin S" streams
 tokens for S seconds without ever waiting, as a model running in this process does;
 "wide N K" streams N tokens of K KiB each without waiting (wider than a frame, together);
-"drip N MS" streams N tokens, one every MS milliseconds.
+"drip N MS" streams N tokens, one every MS milliseconds; "bad text" streams a NUL byte
+and a lone surrogate.
 """
 
 import re
@@ -42,6 +43,9 @@ async def on_message(message: cl.Message):
         while time.monotonic() < end:
             await reply.stream_token(f"s{i} ")
             i += 1
+    elif text == "bad text":
+        for token in ("nul\x00", " lone \ud800", " end"):
+            await reply.stream_token(token)
     elif text.startswith("drip "):
         count, every_ms = (int(n) for n in text.split()[1:3])
         for i in range(count):
