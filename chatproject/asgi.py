@@ -20,6 +20,7 @@ from chat.engine.app_hooks import LifecycleApp, lifecycle  # noqa: E402
 from chat.engine.assistant import ensure_loaded  # noqa: E402
 from chat.rendering.warm_up import warm_up  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from chatproject.websocket_close import close_websockets_with_a_reason  # noqa: E402
 from chatproject.websocket_compression import compress_daphne_websockets  # noqa: E402
 
 ensure_loaded()
@@ -82,6 +83,7 @@ def _fix_daphne_shutdown() -> None:
 
 _fix_daphne_shutdown()
 compress_daphne_websockets()
+close_websockets_with_a_reason()
 
 # What start-up loaded (Django, the templates, the assistant) lives as long as the process:
 # full garbage collections need not walk it again (each took about 70 ms under load).
