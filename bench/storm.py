@@ -32,6 +32,8 @@ sys.path.insert(0, str(HERE))
 import run as bench  # noqa: E402 (bench/run.py: Product, Server, Tab, figures)
 from websockets.asyncio.client import connect as ws_connect  # noqa: E402
 
+FAILURES: list[str] = []
+
 
 def ms(values: list[float], p: float) -> float:
     return bench.pct(values, p) * 1000 if values else float("nan")
@@ -64,7 +66,8 @@ async def connect_and_reset(server: bench.Server, pair: dict) -> bool:
             open_timeout=60,
             ping_interval=None,
         )
-    except Exception:
+    except Exception as error:
+        FAILURES.append(repr(error))
         return False
     sock = ws.transport.get_extra_info("socket")
     with contextlib.suppress(OSError):
@@ -112,6 +115,8 @@ async def main_async(args) -> None:
         bench.emit_figure("storm_sockets", args.storm, "sockets")
         bench.emit_figure("storm_wall", wall, "s")
         bench.emit_figure("storm_connects_failed", failed, "sockets")
+        for example in sorted(set(FAILURES))[:3]:
+            bench.note(f"a failed connect: {example}")
         bench.emit_figure("storm_echo_alone_p50", ms(alone, 50), "ms")
         bench.emit_figure("storm_echo_alone_max", ms(alone, 100), "ms")
         bench.emit_figure("storm_echo_during_count", len(during), "echoes")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import translation
 
 from accounts import languages
-from chat.engine import connections, control, threads, window
+from chat.engine import admission, connections, control, threads, window
 from chat.engine.errors import UserFacingError
 from chat.engine.groups import thread_group
 from chat.engine.session import ChatSession
@@ -62,8 +62,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
+            admission.setup_done(self.scope)
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        try:
+            await self._set_up(user)
+        finally:
+            admission.setup_done(self.scope)
+
+    async def _set_up(self, user: Any) -> None:
         thread = await threads.avisible_thread(user, self.scope["url_route"]["kwargs"]["thread_id"])
         if thread is None:
             await self.close(code=CLOSE_FORBIDDEN)

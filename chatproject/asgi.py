@@ -16,6 +16,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from chat.engine.admission import SetupTurns  # noqa: E402
 from chat.engine.app_hooks import LifecycleApp, lifecycle  # noqa: E402
 from chat.engine.assistant import ensure_loaded  # noqa: E402
 from chat.rendering.warm_up import warm_up  # noqa: E402
@@ -99,7 +100,7 @@ application = LifecycleApp(
         {
             "http": http_app,
             "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                SetupTurns(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
             ),
         }
     )
