@@ -4,9 +4,11 @@ Daphne's websocket library refuses to send a message over 1 MiB (it raises, and 
 socket closes 1011), and the page would reconnect and fail again for ever. Raising that
 limit only moves the wall, and holds more per socket; so every frame is kept small instead:
 - a thread's snapshot goes out in several frames, each a run of whole items;
-- an item too large for one frame (a multi-megabyte answer) is sent as a placeholder
-  that loads the item over HTTP, which has no such limit;
-- the text of a live stream, and any run of tokens, is cut into pieces that fit.
+- a finished answer too large for one frame (megabytes of text) goes out with its status,
+  buttons and tools but without its text, which it loads over HTTP (no such limit there);
+  any other item too large is a placeholder that loads the whole item that way;
+- the text of a live stream, and any run of tokens, is cut into pieces that fit, sent
+  in order after their item (HTTP could land before or after the live tokens).
 256 KiB leaves a wide margin under 1 MiB (compressed frames are never much larger than
 the text) and keeps each frame quick for a browser to parse.
 """
