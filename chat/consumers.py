@@ -13,10 +13,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import languages
-from chat.engine import connections, control, outages, threads, window
+from chat.engine import admission, connections, control, outages, threads, window
 from chat.engine.errors import UserFacingError
 from chat.engine.groups import thread_group
 from chat.engine.session import ChatSession
+from chat.engine.shutdown import drain
 from chat.engine.socket_auth import SocketSignIn
 from chat.events import (
     ActionClick,
@@ -67,8 +68,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
+            admission.setup_done(self.scope)
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        try:
+            await self._set_up(user)
+        finally:
+            admission.setup_done(self.scope)
+
+    async def _set_up(self, user: Any) -> None:
         self.sign_in = await SocketSignIn.open(self.scope, self.channel_layer, self.channel_name)
         if self.sign_in is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -81,7 +89,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         translation.activate(languages.choose(user, *self._language_hints()))
         self.group = thread_group(thread.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.send(text_data=await threads.asnapshot_html(thread))
+        drain.track(self.channel_name)
+        for frame in await threads.asnapshot_frames(thread):
+            await self.send(text_data=frame)
         self.session = ChatSession(thread, user)
         await self.session.open()
 
@@ -92,6 +102,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return cookie, headers.get(b"accept-language", b"").decode("latin-1")
 
     async def disconnect(self, code: int) -> None:
+        drain.forget(self.channel_name)
         if self.sign_in is not None:
             await self.sign_in.leave(self.channel_layer, self.channel_name)
         if self.session is not None:
@@ -169,4 +180,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def layer_recovered(self, event: dict[str, Any]) -> None:
         """The channel layer's Redis is back after an outage (see chat.redis_channel_layer)."""
         if self.session is not None:
-            await self.send(text_data=await outages.catch_up_html(self.session.thread_id))
+            for frame in await outages.catch_up_frames(self.session.thread_id):
+                await self.send(text_data=frame)
+
+    async def chat_shutdown(self, event: dict[str, Any]) -> None:
+        """The process is stopping (see chat.engine.shutdown): the page reconnects."""
+        await self.close(code=CLOSE_SERVICE_RESTART_APP)

@@ -72,6 +72,16 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def chat_item(request: HttpRequest, thread_id: str, kind: str, item_id: str) -> HttpResponse:
+    """One message or step, for a tab that got it as a placeholder: too large to push."""
+    html = threads.item_html(request.user, thread_id, kind, item_id)
+    if html is None:
+        raise Http404("No such message.")
+    return HttpResponse(html)
+
+
 def _chat_start_context(user: object, thread: Thread) -> dict:
     """The profile, starters, settings panel and commands, as the thread has them."""
     found = profiles.page_options(thread, user)

@@ -460,6 +460,9 @@ CHAT_STREAM_FRAME_MS = int(os.environ.get("CHAT_STREAM_FRAME_MS", 30))
 CHAT_STREAM_SAVE_SECONDS = float(os.environ.get("CHAT_STREAM_SAVE_SECONDS", 1.0))
 # A message still marked streaming with no write for this long lost its server.
 CHAT_STREAM_STALE_SECONDS = float(os.environ.get("CHAT_STREAM_STALE_SECONDS", 20))
+# On SIGTERM, how long answers in flight may go on before the process stops (they are then
+# saved as interrupted); keep it under the orchestrator's own grace (Kubernetes: 30 s).
+CHAT_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("CHAT_SHUTDOWN_GRACE_SECONDS", 20))
 CHAT_MAX_MESSAGE_CHARS = int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", 20_000))
 # Messages one user may send, "<count>/<seconds>" (e.g. 20/60); over it a message is
 # refused with a notice and stays in the composer. Every other frame that makes the

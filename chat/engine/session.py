@@ -28,6 +28,7 @@ from .context import current_session
 from .emitter import Emitter
 from .registry import hooks
 from .session_options import SessionOptions
+from .shutdown import drain
 from .tasks import spawn
 
 logger = logging.getLogger(__name__)
@@ -190,6 +191,7 @@ class ChatSession(SessionOptions):
         """Stores the user's message at once; it answers an open question or runs on_message."""
         from chat.sdk.message import Message as SdkMessage
 
+        drain.refuse_new_runs()
         command = commands.check_choice(self.commands, command)
         await rate_limits.check_message_rate(self.user)
         files = []
@@ -262,6 +264,7 @@ class ChatSession(SessionOptions):
     async def click_action(self, message_id: str, action_id: str) -> None:
         from chat.sdk.action import Action
 
+        drain.refuse_new_runs()
         found = await actions.find(self.thread_id, message_id, action_id)
         await rate_limits.check_run_rate(self.user)
         if found["name"] == jobs.RETRY_ACTION:
@@ -311,6 +314,7 @@ class ChatSession(SessionOptions):
 
     async def edit_message(self, message_id: str, content: str) -> None:
         """The user changed a sent message: what came after it goes, on_message runs again."""
+        drain.refuse_new_runs()
         self._refuse_while_running(_("Wait for the answer to finish, or press Stop, then edit."))
         await rate_limits.check_run_rate(self.user)
         row, files = await edits.edit(self.emitter, message_id, content)
@@ -318,6 +322,7 @@ class ChatSession(SessionOptions):
 
     async def regenerate(self) -> None:
         """The last answer goes; on_message runs again with the last user message."""
+        drain.refuse_new_runs()
         self._refuse_while_running(
             _("Wait for the answer to finish, or press Stop, then regenerate.")
         )
@@ -370,6 +375,11 @@ class ChatSession(SessionOptions):
     async def _queued(self, coro: Any) -> None:
         try:
             async with self._run_lock:
+                if drain.draining:
+                    # The process is stopping: a hook queued behind the last run does not
+                    # start here (its socket reconnects to a process that stays).
+                    coro.close()
+                    return
                 context = contextvars.copy_context()
                 context.run(current_session.set, self)
                 run = spawn(coro, name=f"hook-{self.thread_id}", context=context)
@@ -399,7 +409,8 @@ class ChatSession(SessionOptions):
             await self.emitter.stored()
         except asyncio.CancelledError:
             await self.emitter.end_all_streams(Message.Status.STOPPED)
-            if hooks.on_stop is not None:
+            # A shutdown's cancel is no Stop from the user.
+            if hooks.on_stop is not None and not drain.draining:
                 await call_hook(hooks.on_stop)
             raise
         except Exception as error:

@@ -212,6 +212,20 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
     }
 
 
+def step(step_id: Any, steps: Iterable[Step]) -> str:
+    """One step of the thread (`steps`), with its children, as the chat shows it."""
+    children: dict[Any, list[Step]] = {}
+    found = None
+    for row in steps:
+        if row.pk == step_id:
+            found = row
+        if row.parent_id:
+            children.setdefault(row.parent_id, []).append(row)
+    return render_to_string(
+        FRAGMENTS + "step.html", {"item": step_context(found, children), "oob": False}
+    )
+
+
 def step_appended(step: Step) -> str:
     target = f"#s-{step.parent_id}-children" if step.parent_id else "#messages"
     return render_to_string(
