@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts"
+    # allauth's own app (email addresses) is "Accounts" in the admin already.
+    verbose_name = _("Users")
 
     def ready(self) -> None:
         from . import audit  # noqa: F401  (connects the sign-in log's receivers)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from chat.engine.registry import hooks
 from chatproject.proxies import client_of
 
-from . import sign_in
+from . import sign_in, staff_mfa
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +79,7 @@ class StaffMfaMiddleware:
 
     @staticmethod
     def must_enroll(request: HttpRequest) -> bool:
-        from allauth.mfa.models import Authenticator
-
-        user = request.user
-        if not (user.is_authenticated and user.is_staff):
+        if request.path.startswith(MFA_EXEMPT_PREFIXES):
             return False
-        if request.path.startswith(MFA_EXEMPT_PREFIXES) or request.session.get(SESSION_FLAG):
-            return False
-        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        by_proxy = bool(request.session.get(SESSION_FLAG))
+        return staff_mfa.must_enroll(request.user, signed_in_by_proxy=by_proxy)

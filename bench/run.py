@@ -553,6 +553,49 @@ def check_stream(run: Run, n: int) -> str:
     return "spans-mismatch"
 
 
+# The newest assistant message of each thread, as the database has it: {thread: [status,
+# content]}. Reads the thread ids as JSON on stdin; the same on SQLite and PostgreSQL.
+STORED_ANSWERS = """
+import json, sys
+from chat.models import Message
+answers = {}
+for thread_id in json.load(sys.stdin):
+    row = (Message.objects.filter(thread_id=thread_id, author_kind="assistant")
+           .order_by("-order").values_list("status", "content").first())
+    answers[thread_id] = list(row) if row else None
+print(json.dumps(answers))
+"""
+
+
+def stored_answers(product: Product, thread_ids: list[str]) -> dict[str, list[str] | None]:
+    """What the database holds as each thread's last answer (the source of truth)."""
+    if not thread_ids:
+        return {}
+    r = subprocess.run([PY, str(SRC / "manage.py"), "shell", "-c", STORED_ANSWERS], cwd=SRC,
+                       env=product.env, input=json.dumps(thread_ids), capture_output=True,
+                       text=True, timeout=300, check=False)
+    if r.returncode != 0:
+        raise RuntimeError(f"reading the answers failed: {r.stderr[-2000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+async def settled_answers(product: Product, thread_ids: list[str], limit: float = 180):
+    """The threads' last answers once none is still streaming (a slow answer is not a
+    failed one), or as they stand after `limit` seconds."""
+    deadline = time.perf_counter() + limit
+    while True:
+        stored = await asyncio.to_thread(stored_answers, product, thread_ids)
+        streaming = [t for t, row in stored.items() if row and row[0] == "streaming"]
+        if not streaming or time.perf_counter() > deadline:
+            return stored
+        await asyncio.sleep(2)
+
+
+def stored_complete(stored: list[str] | None, n: int) -> bool:
+    return stored is not None and stored[0] == "done" and stored[1].strip() == \
+        expected_text(n).strip()
+
+
 async def open_many(args, server: Server, pairs: list[dict], batch: int, limit: float):
     tabs: list[Tab] = []
     failures = 0
@@ -710,8 +753,20 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
         strict_fail = open_fail
         final_fail = open_fail
         examples: dict[str, int] = {}
+        # A client that missed an answer's end (a frame it did not read in time, a socket
+        # that closed) is not a failed answer: an answer failed only if the database says
+        # so. What only the client missed is counted apart.
+        # ("tail-unstreamed" is no failure either way: the final text was right.)
+        seen = {t.thread_id: check_stream(r, tok) or ("; ".join(t.errors) if t.errors else "")
+                for t, r in zip(tabs, runs, strict=True)}
+        doubtful = [t for t, bad in seen.items() if bad and bad != "tail-unstreamed"]
+        stored = await settled_answers(server.product, doubtful)
+        client_only = 0
         for t, r in zip(tabs, runs, strict=True):
-            problem = check_stream(r, tok) or ("; ".join(t.errors) if t.errors else "")
+            problem = seen[t.thread_id]
+            if t.thread_id in stored and stored_complete(stored[t.thread_id], tok):
+                client_only += 1
+                problem = ""
             kind = problem.split("(")[0].strip()
             if problem and problem != "tail-unstreamed" and examples.get(kind, 0) < 3:
                 examples[kind] = examples.get(kind, 0) + 1
@@ -739,6 +794,7 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
         emit_figure(f"{prefix}_p95", pct(ok, 95), "s")
         emit_figure(f"{prefix}_failures", strict_fail, "sessions")
         emit_figure(f"{prefix}_failures_final_text", final_fail, "sessions")
+        emit_figure(f"{prefix}_missed_by_client_only", client_only, "sessions")
         emit_figure(f"{prefix}_tail_unstreamed", kinds.get("tail-unstreamed", 0), "sessions")
         if kinds:
             note(f"{prefix} problems: {kinds}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,10 +19,10 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -30,6 +31,13 @@ from chat.engine import export, history, retention, search, threads
 from chat.models import Element, Feedback, Message, PlatformAccount, Step, Thread
 from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
+
+# The admin bears the product's name (its colours come with admin/base_site.html).
+admin.site.site_header = settings.CHAT_UI_NAME
+admin.site.site_title = format_lazy(_("{name} administration"), name=settings.CHAT_UI_NAME)
+# The list of conversations needs the width of a laptop's screen: the index and the
+# breadcrumbs lead everywhere the side navigation would.
+admin.site.enable_nav_sidebar = False
 
 
 def _count(rows: QuerySet, group: str) -> Coalesce:
@@ -40,6 +48,11 @@ def _count(rows: QuerySet, group: str) -> Coalesce:
 
 def _short(text: str, length: int = 80) -> str:
     return Truncator(" ".join(text.split())).chars(length)
+
+
+def _short_date(moment: Any) -> str:
+    """A date and time as short as the language writes it: the list has many columns."""
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 class CappedPaginator(Paginator):
@@ -123,6 +136,44 @@ class UserFilter(admin.SimpleListFilter):
         }
 
 
+class WrittenInFilter(admin.SimpleListFilter):
+    """Opening the chat makes a thread (its page talks over that thread's socket); one
+    nobody has written in is no conversation to review, so the list leaves it out unless
+    asked for."""
+
+    title = _("conversation")
+    parameter_name = "written"
+    DEFAULT = "yes"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("yes", _("Written in")),
+            ("no", _("Opened, never written in")),
+            ("all", _("All")),
+        ]
+
+    def value(self) -> str:
+        return super().value() or self.DEFAULT
+
+    def choices(self, changelist: Any) -> Any:
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        written = Exists(
+            Message.objects.filter(thread=OuterRef("pk"), author_kind=Message.Author.USER)
+        )
+        if self.value() == "yes":
+            return queryset.filter(written)
+        if self.value() == "no":
+            return queryset.exclude(written)
+        return queryset
+
+
 class LastActiveFilter(admin.DateFieldListFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -163,6 +214,7 @@ class ThreadAdmin(admin.ModelAdmin):
     )
     list_display_links = ("title_shown",)
     list_filter = (
+        WrittenInFilter,
         FeedbackFilter,
         UserFilter,
         ("updated_at", LastActiveFilter),
@@ -268,12 +320,12 @@ class ThreadAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("created"), ordering="created_at")
-    def created(self, thread: Thread) -> Any:
-        return thread.created_at
+    def created(self, thread: Thread) -> str:
+        return _short_date(thread.created_at)
 
     @admin.display(description=_("last active"), ordering="updated_at")
-    def last_active(self, thread: Thread) -> Any:
-        return thread.updated_at
+    def last_active(self, thread: Thread) -> str:
+        return _short_date(thread.updated_at)
 
     @admin.display(description=_("shared as a link"), boolean=True)
     def shared(self, thread: Thread) -> bool:

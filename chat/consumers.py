@@ -13,10 +13,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import languages
-from chat.engine import connections, control, outages, threads, window
+from chat.engine import admission, connections, control, outages, threads, window
 from chat.engine.errors import UserFacingError
 from chat.engine.groups import thread_group
 from chat.engine.session import ChatSession
+from chat.engine.shutdown import drain
+from chat.engine.socket_auth import SocketSignIn
 from chat.events import (
     ActionClick,
     AskActionReply,
@@ -48,6 +50,7 @@ CLOSE_SERVICE_RESTART_APP = 4012
 
 class ChatConsumer(AsyncWebsocketConsumer):
     session: ChatSession | None = None
+    sign_in: SocketSignIn | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -65,6 +68,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
+            admission.setup_done(self.scope)
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            await self._set_up(user)
+        finally:
+            admission.setup_done(self.scope)
+
+    async def _set_up(self, user: Any) -> None:
+        self.sign_in = await SocketSignIn.open(self.scope, self.channel_layer, self.channel_name)
+        if self.sign_in is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         thread = await threads.avisible_thread(user, self.scope["url_route"]["kwargs"]["thread_id"])
@@ -75,7 +89,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         translation.activate(languages.choose(user, *self._language_hints()))
         self.group = thread_group(thread.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.send(text_data=await threads.asnapshot_html(thread))
+        drain.track(self.channel_name)
+        for frame in await threads.asnapshot_frames(thread):
+            await self.send(text_data=frame)
         self.session = ChatSession(thread, user)
         await self.session.open()
 
@@ -86,12 +102,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return cookie, headers.get(b"accept-language", b"").decode("latin-1")
 
     async def disconnect(self, code: int) -> None:
+        drain.forget(self.channel_name)
+        if self.sign_in is not None:
+            await self.sign_in.leave(self.channel_layer, self.channel_name)
         if self.session is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.session.close()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is None:
+            return
+        if self.sign_in.ended:
+            return  # closing already
+        if not await self.sign_in.holds():
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         session = self.session
         try:
@@ -141,10 +165,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
         else:
             await super().dispatch(message)
 
+    async def auth_changed(self, event: dict[str, Any]) -> None:
+        """One of the person's sign-ins ended somewhere: this socket closes if it was its own."""
+        if (
+            self.sign_in is not None
+            and not self.sign_in.ended
+            and not await self.sign_in.changed(event.get("session"))
+        ):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
     async def chat_fragment(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
 
     async def layer_recovered(self, event: dict[str, Any]) -> None:
         """The channel layer's Redis is back after an outage (see chat.redis_channel_layer)."""
         if self.session is not None:
-            await self.send(text_data=await outages.catch_up_html(self.session.thread_id))
+            for frame in await outages.catch_up_frames(self.session.thread_id):
+                await self.send(text_data=frame)
+
+    async def chat_shutdown(self, event: dict[str, Any]) -> None:
+        """The process is stopping (see chat.engine.shutdown): the page reconnects."""
+        await self.close(code=CLOSE_SERVICE_RESTART_APP)

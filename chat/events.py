@@ -12,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from chat.engine.storable import storable
+
 MAX_FRAME_BYTES = 256 * 1024
 MAX_CLIENT_ID = 64
 MAX_PROFILE_NAME = 100
@@ -174,7 +176,7 @@ def parse_frame(text: str | None) -> Event:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
         raise MalformedFrame("The frame is too large.")
     try:
-        data = json.loads(text)
+        data = storable(json.loads(text))
     except ValueError:
         raise MalformedFrame("The frame is not valid JSON.") from None
     if not isinstance(data, dict):

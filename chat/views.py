@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from chat.body_limits import takes_uploads
-from chat.engine import elements, history, profiles, threads, uploads
+from chat.engine import elements, handover, history, profiles, threads, uploads
 from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
@@ -54,6 +54,8 @@ def _sidebar_context(user: object, thread: Thread) -> dict:
 @require_GET
 def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
     thread = _thread_or_404(request, thread_id)
+    if handover.runs_elsewhere(thread):
+        thread = handover.adopt(thread.pk)[0]
     return TemplateResponse(
         request,
         "chat/page.html",
@@ -68,6 +70,16 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
             "prompt": _prompt(request),
         },
     )
+
+
+@login_required
+@require_GET
+def chat_item(request: HttpRequest, thread_id: str, kind: str, item_id: str) -> HttpResponse:
+    """One message or step, for a tab that got it as a placeholder: too large to push."""
+    html = threads.item_html(request.user, thread_id, kind, item_id)
+    if html is None:
+        raise Http404("No such message.")
+    return HttpResponse(html)
 
 
 def _chat_start_context(user: object, thread: Thread) -> dict:

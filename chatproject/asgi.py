@@ -6,8 +6,9 @@ import gc
 import os
 import sys
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
-from twisted.internet import defer
+from twisted.internet import defer, tcp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 
@@ -18,13 +19,16 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.body_limits import LimitRequestBody, largest_limit  # noqa: E402
+from chat.engine.admission import SetupTurns  # noqa: E402
 from chat.engine.app_hooks import LifecycleApp, lifecycle  # noqa: E402
 from chat.engine.assistant import ensure_loaded  # noqa: E402
+from chat.engine.shutdown import drain  # noqa: E402
 from chat.rendering.warm_up import warm_up  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from chatproject.daphne_bodies import limit_daphne_bodies  # noqa: E402
 from chatproject.origins import SameOriginWebsocketValidator  # noqa: E402
 from chatproject.proxies import ClientAddressMiddleware  # noqa: E402
+from chatproject.websocket_close import close_websockets_with_a_reason  # noqa: E402
 from chatproject.websocket_compression import compress_daphne_websockets  # noqa: E402
 
 ensure_loaded()
@@ -42,20 +46,35 @@ def _fix_daphne_shutdown() -> None:
     request keeps an entry without one for up to a second (KeyError: nothing is
     cancelled); and it waits with a plain gather(), which is done as soon as the first
     instance ends cancelled, so the others are cut off mid-close. Either way the pages
-    saw 1006. Same method without both, waiting at most 10 s. Only under daphne."""
+    saw 1006. Same method without both, waiting at most 10 s. Only under daphne.
+
+    And first, a graceful stop (daphne has none, and speaks no ASGI lifespan): stop
+    listening, so that new sockets go to another instance; let the answers in flight
+    finish for CHAT_SHUTDOWN_GRACE_SECONDS; save the rest as interrupted (see
+    chat.engine.shutdown). Twisted runs this "before shutdown" trigger from its own
+    SIGTERM handler and keeps the loop turning until it is done."""
     server_module = sys.modules.get("daphne.server")
     if server_module is None or getattr(server_module.Server, "_chat_fixed", False):
         return
+    # Not at the top: importing Twisted's reactor installs the default one, and only under
+    # daphne (which installed its own before loading this module) is it the right one.
+    from twisted.internet import reactor
+
+    def stop_listening() -> None:
+        for reader in reactor.getReaders():
+            if isinstance(reader, tcp.Port):
+                reader.stopListening()
 
     def kill_all_applications(self):  # type: ignore[no-untyped-def]
-        wait_for = []
-        for details in list(self.connections.values()):
-            instance = details.get("application_instance")
-            if instance is not None and not instance.done():
-                instance.cancel()
-                wait_for.append(instance)
-
         async def shut_down() -> None:
+            stop_listening()
+            await drain.drain(settings.CHAT_SHUTDOWN_GRACE_SECONDS)
+            wait_for = []
+            for details in list(self.connections.values()):
+                instance = details.get("application_instance")
+                if instance is not None and not instance.done():
+                    instance.cancel()
+                    wait_for.append(instance)
             if wait_for:
                 await asyncio.wait(wait_for, timeout=10)
             # Then the assistant's @cl.on_app_shutdown, once the sockets have closed.
@@ -70,6 +89,7 @@ def _fix_daphne_shutdown() -> None:
 _fix_daphne_shutdown()
 compress_daphne_websockets()
 limit_daphne_bodies(largest_limit())
+close_websockets_with_a_reason()
 
 # What start-up loaded (Django, the templates, the assistant) lives as long as the process:
 # full garbage collections need not walk it again (each took about 70 ms under load).
@@ -87,7 +107,7 @@ application = LifecycleApp(
             {
                 "http": http_app,
                 "websocket": SameOriginWebsocketValidator(
-                    AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                    SetupTurns(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
                 ),
             }
         )

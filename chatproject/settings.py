@@ -297,6 +297,15 @@ else:
             "CONFIG": {"capacity": CHANNEL_CAPACITY},
         }
     }
+    # This process's memory. Rate-limit counts, sign-in versions and spent copilot tokens
+    # live here: the default 300 entries would drop them (and reset or reopen them) under
+    # ordinary load. Each is a few hundred bytes.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # ----------------------------------------------------------------- CELERY
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -318,7 +327,13 @@ CHAT_JOB_STALE_SECONDS = float(os.environ.get("CHAT_JOB_STALE_SECONDS", 30))
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# With CHAT_ALLOWED_EMAIL_DOMAINS set, verification is mandatory whatever this says (see
+# accounts.allauth_settings): only a confirmed address proves membership.
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+ALLAUTH_SETTING_GETTER = "accounts.allauth_settings.setting"
+# Sign-up, password reset and sign-in never tell whether an address has an account
+# (for sign-up this needs mandatory verification: otherwise a new account signs in at once).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_UNIQUE_EMAIL = True
@@ -445,9 +460,13 @@ CHAT_STREAM_FRAME_MS = int(os.environ.get("CHAT_STREAM_FRAME_MS", 30))
 CHAT_STREAM_SAVE_SECONDS = float(os.environ.get("CHAT_STREAM_SAVE_SECONDS", 1.0))
 # A message still marked streaming with no write for this long lost its server.
 CHAT_STREAM_STALE_SECONDS = float(os.environ.get("CHAT_STREAM_STALE_SECONDS", 20))
+# On SIGTERM, how long answers in flight may go on before the process stops (they are then
+# saved as interrupted); keep it under the orchestrator's own grace (Kubernetes: 30 s).
+CHAT_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("CHAT_SHUTDOWN_GRACE_SECONDS", 20))
 CHAT_MAX_MESSAGE_CHARS = int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", 20_000))
 # Messages one user may send, "<count>/<seconds>" (e.g. 20/60); over it a message is
-# refused with a notice and stays in the composer. Empty: no limit.
+# refused with a notice and stays in the composer. Every other frame that makes the
+# assistant run (an edit, a button, ...) counts too. Empty: no limit.
 CHAT_MESSAGE_RATE_LIMIT = os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "20/60")
 # The Content-Security-Policy of every page; empty sends none.
 CHAT_CSP = os.environ.get(

@@ -26,3 +26,43 @@ def make_message(thread: Thread, content: str = "hi", **fields) -> Message:
     thread.save(update_fields=["last_order"])
     fields.setdefault("author_kind", Message.Author.USER)
     return Message.objects.create(thread=thread, order=thread.last_order, content=content, **fields)
+
+
+def words(count: int, start: int = 0, prefix: str = "w") -> str:
+    """`count` distinct words ("w0 w1 …"): any cut through them shows where it is."""
+    return " ".join(f"{prefix}{i}" for i in range(start, start + count))
+
+
+def make_big_thread(owner, *, exchanges: int = 150, huge_answers: int = 2) -> Thread:
+    """A thread of about 10 MB: `exchanges` pasted texts of 20 KB answered with 30 KB of
+    markdown, then `huge_answers` answers of 1.5 MB each, the last of them still
+    streaming. Each message's text ends with its own marker ("end-of-<order>")."""
+    thread = make_thread(owner, title="A very long conversation", metadata={"started": True})
+    rows = []
+    order = 0
+
+    def add(kind: str, text: str, **fields) -> None:
+        nonlocal order
+        order += 1
+        rows.append(
+            Message(
+                thread=thread,
+                order=order,
+                author_kind=kind,
+                author_name="Assistant" if kind == Message.Author.ASSISTANT else "User",
+                content=f"{text} end-of-{order}",
+                **fields,
+            )
+        )
+
+    for i in range(exchanges):
+        # Pasted text with characters that grow when escaped.
+        add(Message.Author.USER, f"<pasted {i}> " + words(3_500, prefix="p")[:19_900])
+        add(Message.Author.ASSISTANT, f"## Answer {i}\n\n" + words(4_300, prefix="a"))
+    for i in range(huge_answers):
+        status = Message.Status.STREAMING if i == huge_answers - 1 else Message.Status.DONE
+        add(Message.Author.ASSISTANT, words(190_000, prefix=f"h{i}-"), status=status)
+    Message.objects.bulk_create(rows)
+    thread.last_order = order
+    thread.save(update_fields=["last_order"])
+    return thread

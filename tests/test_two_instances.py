@@ -11,6 +11,7 @@ import json
 import os
 import re
 import socket
+import time
 import uuid
 from collections.abc import Callable
 
@@ -198,3 +199,28 @@ async def test_a_tab_reconnecting_to_the_other_instance_gets_its_session_back(
     assert found, frame
     assert int(found.group(1)) >= 1
     assert int(found.group(2)) == web2.pid
+
+
+async def test_the_message_limit_counts_a_persons_frames_on_every_instance(instances, tab, thread):
+    """The limit (20 a minute by default) is one count in Redis, not one per instance."""
+    web1, web2, _ = instances
+    first = await tab(web1, thread)
+    second = await tab(web2, thread)
+    await idle(thread)
+    # The count runs in fixed minutes: start well inside one, so that all 21 fall in it.
+    if time.time() % 60 > 40:
+        await asyncio.sleep(61 - time.time() % 60)
+
+    for number in range(10):
+        await first.say(f"on one {number}")
+        await second.say(f"on two {number}")
+    await wait_for(lambda: answers(thread, 20), within=30, what="twenty answers")
+    await first.say("the twenty-first")
+
+    notice = await first.until(lambda f: 'id="chat-notice"' in f and "notice--" in f)
+    assert "Your message was not sent" in notice
+    assert not await thread.messages.filter(content="the twenty-first").aexists()
+
+
+async def answers(thread: Thread, count: int) -> bool:
+    return await thread.messages.filter(content__startswith="echo: on ").acount() == count

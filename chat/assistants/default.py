@@ -5,12 +5,14 @@ long markdown answer; "echo TEXT" repeats TEXT; "stream N" streams N tokens as f
 can; "count" counts in the user session. Anything else is echoed back, word by word.
 It also shows chat profiles ("Standard", "Brief"), starters, a settings panel (tone,
 typing speed, streaming) and the composer's commands ("/shout", "/reverse").
-Files sent with a message are described; documents among them (txt, md, html, pdf, docx)
+Files sent with a message are named; documents among them (txt, md, html, pdf, docx)
 are read in the background, and from then on questions are answered from them, quoting
 the best passages and citing each as a source in the side panel.
 
 With a model configured (CHAT_LLM_MODEL and the other CHAT_LLM_* settings), the model
 answers every message instead, with tools and cited sources: see `model.py` beside this.
+The demo's profiles, settings, commands and starters would do nothing then, so none of
+them is offered; only starters a model can answer are.
 """
 
 import os
@@ -288,6 +290,11 @@ PROFILES = [
     ),
 ]
 
+MODEL_STARTERS = [
+    cl.Starter(label="What time is it?", message="What time is it?"),
+    cl.Starter(label="What can you do?", message="What can you help me with?"),
+]
+
 STARTERS = [
     cl.Starter(label="Take the tour", message="demo"),
     cl.Starter(label="Stream a long answer", message="long"),
@@ -329,12 +336,14 @@ def settings_widgets() -> list:
 
 @cl.set_chat_profiles
 async def chat_profiles(user: cl.User, language: str | None = None) -> list:
-    return PROFILES
+    # The profiles, like the settings and commands, shape the demo's answers: a model
+    # answers without them, so with one they are not offered.
+    return [] if llm.configured() else PROFILES
 
 
 @cl.set_starters
 async def starters(user: cl.User, language: str | None = None) -> list:
-    return STARTERS
+    return MODEL_STARTERS if llm.configured() else STARTERS
 
 
 @cl.on_settings_update
@@ -344,8 +353,10 @@ async def settings_changed(settings: dict) -> None:
 
 
 async def offer_settings_and_commands() -> None:
-    await cl.ChatSettings(settings_widgets()).send()
-    await cl.context.emitter.set_commands(COMMANDS)
+    # With a model, none: a chat begun with the demo loses its panel and commands too.
+    demo = not llm.configured()
+    await cl.ChatSettings(settings_widgets() if demo else []).send()
+    await cl.context.emitter.set_commands(COMMANDS if demo else [])
 
 
 @cl.on_chat_start
@@ -375,9 +386,10 @@ async def on_message(message: cl.Message) -> None:
     history.append(text)
 
     if message.elements:
-        names = ", ".join(f"**{e.name}**" for e in message.elements)
-        await cl.Message(content=f"You sent {len(message.elements)} file(s): {names}.").send()
-        await cl.rag.ingest(message.elements)
+        # Documents are read in the background, under one message for all of them.
+        if not await cl.rag.ingest(message.elements):
+            names = ", ".join(f"**{e.name}**" for e in message.elements)
+            await cl.Message(content=f"You sent {names}.").send()
         if not text:
             return
     if llm.configured():

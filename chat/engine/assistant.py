@@ -86,3 +86,16 @@ def load(target: str, *, force: bool = False) -> None:
 
 def ensure_loaded() -> None:
     load(settings.CHAT_ASSISTANT)
+
+
+def identity() -> str:
+    """Names the running assistant the same way each time: threads record which one ran them.
+
+    A file is named by its absolute path, so `app.py` and `./app.py` are one assistant.
+    """
+    from django.conf import settings
+
+    target = _loaded or settings.CHAT_ASSISTANT
+    if target.endswith(".py") or "/" in target:
+        return str(Path(target).resolve())
+    return target

@@ -8,6 +8,7 @@ its run ends only once the row is there (see Emitter.stored).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -17,14 +18,18 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chat.models import Message, Step, Thread
-from chat.rendering import fragments
+from chat.rendering import fragments, frames
 
 from .connections import reconnecting
 from .groups import thread_group
+from .storable import storable_text
 from .streaming import StreamBuffer
 from .tasks import spawn
+
+logger = logging.getLogger(__name__)
 
 
 def _next_order(thread_id: UUID) -> int:
@@ -111,7 +116,21 @@ class Emitter:
         self.step_streams: dict[str, StreamBuffer] = {}
 
     async def push(self, html: str) -> None:
+        if not frames.fits(html):
+            # Every fragment that can grow is cut to size before it gets here (see
+            # chat.rendering.frames); one that was not would close every tab's socket.
+            logger.error(
+                "A fragment of %d bytes is too large for a websocket frame: not pushed",
+                frames.byte_size(html),
+            )
+            html = fragments.notice(
+                _("Part of this conversation is too large to show live: reload the page.")
+            )
         await self.layer.group_send(self.group, {"type": "chat.fragment", "html": html})
+
+    async def push_frames(self, htmls: list[str]) -> None:
+        for html in htmls:
+            await self.push(html)
 
     async def create_message(
         self,
@@ -127,9 +146,11 @@ class Emitter:
         check, nothing to refuse) the page gets it at once, as the row is being written;
         see `stored()`."""
         now = timezone.now()
+        if isinstance(fields.get("content"), str):
+            fields["content"] = storable_text(fields["content"])
         message = Message(thread_id=self.thread_id, created_at=now, updated_at=now, **fields)
         if shown_while_stored and check is None:
-            await self.push(fragments.message_appended(message))
+            await self.push_frames(frames.message_appended(message, self.thread_id))
             # Every database call waits in one queue (Django's database thread), so what
             # is written about this message later lands after its row. Queued after the
             # push: the socket writes the message while the database thread starts.
@@ -139,7 +160,7 @@ class Emitter:
             return message
         if not await sync_to_async(_insert_message)(message, check):
             return None
-        await self.push(fragments.message_appended(message))
+        await self.push_frames(frames.message_appended(message, self.thread_id))
         return message
 
     async def stored(self) -> None:
@@ -149,10 +170,12 @@ class Emitter:
             await self._writes.pop(0)
 
     async def update_message(self, message_id: str, **fields: Any) -> Message | None:
+        if isinstance(fields.get("content"), str):
+            fields["content"] = storable_text(fields["content"])
         fields["updated_at"] = timezone.now()
         message = await sync_to_async(_update_message)(self.thread_id, message_id, fields)
         if message is not None:
-            await self.push(fragments.message(message, oob=True))
+            await self.push_frames(frames.message_update(message, self.thread_id))
         return message
 
     async def remove_message(self, message_id: str) -> None:
@@ -201,7 +224,7 @@ class Emitter:
     # -- steps ---------------------------------------------------------------------------
     async def create_step(self, **fields: Any) -> Step:
         step = await sync_to_async(_create_step)(self.thread_id, fields)
-        await self.push(fragments.step_appended(step))
+        await self.push_frames(frames.step_appended(step, self.thread_id))
         return step
 
     async def update_step(self, step_id: str, **fields: Any) -> None:
@@ -212,7 +235,7 @@ class Emitter:
         await Step.objects.filter(pk=step_id, thread_id=self.thread_id).aupdate(**fields)
         step = await Step.objects.filter(pk=step_id).prefetch_related("elements").afirst()
         if step is not None:
-            await self.push(fragments.step_updated(step))
+            await self.push_frames(frames.step_updated(step, self.thread_id))
 
     async def remove_step(self, step_id: str) -> None:
         stream = self.step_streams.pop(step_id, None)

@@ -1,5 +1,9 @@
 """Conversations as files for reviewers: JSON (everything) and CSV (one row per message).
 
+Both hold what the reviewers' transcript shows: a message or step an edit or a
+regeneration replaced is marked so (`superseded`), and an edited message carries its
+earlier wordings (`earlier_wordings`).
+
 Both stream: threads are read a batch at a time, with a fixed number of queries per batch
 (threads, messages, steps, elements, feedback), however many rows each holds.
 """
@@ -18,6 +22,8 @@ from django.db.models import QuerySet
 
 from chat.models import Element, Feedback, Message, Step, Thread
 
+from . import edits
+
 BATCH_SIZE = 200
 CSV_COLUMNS = [
     "thread_id",
@@ -33,6 +39,10 @@ CSV_COLUMNS = [
     "content",
     "feedback_value",
     "feedback_comment",
+    # Last, so that readers of the earlier columns by position read them still.
+    "superseded",
+    "superseded_at",
+    "earlier_wordings",
 ]
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -52,6 +62,14 @@ def _feedback(row: Feedback) -> dict[str, Any]:
     }
 
 
+def _superseded(row: Message | Step) -> dict[str, Any] | None:
+    """Why and when an edit or a regeneration took the row out of the chat; None if not."""
+    if not edits.is_superseded(row):
+        return None
+    stamp = row.metadata[edits.SUPERSEDED]
+    return {"reason": edits.superseded_reason(row), "at": stamp.get("at")}
+
+
 def _message(row: Message, feedback: list[Feedback]) -> dict[str, Any]:
     return {
         "id": str(row.id),
@@ -63,6 +81,12 @@ def _message(row: Message, feedback: list[Feedback]) -> dict[str, Any]:
         "is_error": row.is_error,
         "created_at": _iso(row.created_at),
         "updated_at": _iso(row.updated_at),
+        "superseded": _superseded(row),
+        # What the user wrote before editing the message, oldest first.
+        "earlier_wordings": [
+            {"content": e.get("content", ""), "replaced_at": e.get("at")}
+            for e in (row.metadata or {}).get("edits", [])
+        ],
         "feedback": [_feedback(f) for f in feedback],
     }
 
@@ -81,6 +105,7 @@ def _step(row: Step) -> dict[str, Any]:
         "is_error": row.is_error,
         "started_at": _iso(row.started_at),
         "ended_at": _iso(row.ended_at),
+        "superseded": _superseded(row),
     }
 
 
@@ -157,7 +182,8 @@ def _cell(value: Any) -> Any:
 
 
 def csv_chunks(threads: QuerySet[Thread]) -> Iterator[str]:
-    """One row per message; the feedback columns hold the thread owner's rating."""
+    """One row per message; the feedback columns hold the thread owner's rating, the last
+    ones whether the message was replaced (and why) and its wordings before an edit."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -172,6 +198,8 @@ def csv_chunks(threads: QuerySet[Thread]) -> Iterator[str]:
     for record in thread_records(threads):
         for message in record["messages"]:
             own = [f for f in message["feedback"] if f["user"] == record["user"]]
+            superseded = message["superseded"] or {}
+            earlier = [e["content"] for e in message["earlier_wordings"]]
             writer.writerow(
                 [
                     _cell(value)
@@ -189,6 +217,10 @@ def csv_chunks(threads: QuerySet[Thread]) -> Iterator[str]:
                         message["content"],
                         own[0]["value"] if own else "",
                         own[0]["comment"] if own else "",
+                        superseded.get("reason", ""),
+                        superseded.get("at") or "",
+                        # A JSON list: a wording may hold any character a separator would.
+                        json.dumps(earlier, ensure_ascii=False) if earlier else "",
                     )
                 ]
             )

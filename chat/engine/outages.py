@@ -12,11 +12,11 @@ from uuid import UUID
 from . import control, threads
 
 
-async def catch_up_html(thread_id: UUID) -> str:
-    """The thread as stored, for a tab to show again; the process running a hook on it is
-    asked to push what the database does not have yet (it lands after this snapshot, as
-    the socket handles one message at a time)."""
+async def catch_up_frames(thread_id: UUID) -> list[str]:
+    """The thread as stored, in frames that each fit a socket, for a tab to show again;
+    the process running a hook on it is asked to push what the database does not have yet
+    (it lands after this snapshot, as the socket handles one message at a time)."""
     thread = await threads.load_thread(thread_id)
-    html = await threads.asnapshot_html(thread)
+    frames = await threads.asnapshot_frames(thread)
     await control.request_sync(thread_id)
-    return html
+    return frames

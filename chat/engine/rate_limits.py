@@ -1,4 +1,5 @@
-"""How fast one user may send chat messages (CHAT_MESSAGE_RATE_LIMIT, "<count>/<seconds>").
+"""How fast one user may send chat messages, and make the assistant run in any other way
+(CHAT_MESSAGE_RATE_LIMIT, "<count>/<seconds>", one count for both).
 
 Counted in Django's cache (Redis with REDIS_URL, so every web instance shares the count;
 this process's memory otherwise), in fixed windows. A refused message is not stored and
@@ -12,6 +13,7 @@ import math
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
@@ -30,29 +32,8 @@ class MessageRateLimited(UserFacingError):
     keeps_draft = True
 
 
-async def _count(key: str, seconds: int) -> int:
-    """This window's messages so far, this one included."""
-    if await cache.aadd(key, 1, timeout=seconds + 1):
-        return 1
-    try:
-        return await cache.aincr(key)
-    except ValueError:  # the window's key expired between the two calls
-        await cache.aset(key, 1, timeout=seconds + 1)
-        return 1
-
-
-def _say_cache_away(error: BaseException) -> None:
-    global _cache_away
-    if not _cache_away:
-        logger.warning("Message rate limits are off while the cache is away: %s", error)
-    _cache_away = True
-
-
-def _cache_back() -> None:
-    global _cache_away
-    if _cache_away:
-        logger.warning("The cache is back: message rate limits apply again")
-    _cache_away = False
+class RunRateLimited(UserFacingError):
+    """Over the limit with a frame that carries no draft to give back."""
 
 
 def parse_rate(rate: str) -> tuple[int, int] | None:
@@ -69,23 +50,9 @@ def parse_rate(rate: str) -> tuple[int, int] | None:
 
 async def check_message_rate(user: Any) -> None:
     """Counts one message of this user; refuses it when over the limit."""
-    rate = parse_rate(settings.CHAT_MESSAGE_RATE_LIMIT)
-    if rate is None:
-        return
-    count, seconds = rate
-    now = time.time()
-    window = int(now // seconds)
-    key = f"chat:message-rate:{user.pk}:{seconds}:{window}"
-    try:
-        sent = await _count(key, seconds)
-    except CACHE_ERRORS as error:
-        # The cache (Redis) is away: the message is let through rather than lost, and
-        # the outage said once, not once per message.
-        _say_cache_away(error)
-        return
-    _cache_back()
-    if sent > count:
-        wait = max(1, math.ceil((window + 1) * seconds - now))
+    over = await _count(user)
+    if over is not None:
+        count, seconds, wait = over
         raise MessageRateLimited(
             _(
                 "You are sending messages faster than %(count)s in %(seconds)s seconds. "
@@ -93,3 +60,68 @@ async def check_message_rate(user: Any) -> None:
             )
             % {"count": count, "seconds": seconds, "wait": wait}
         )
+
+
+async def check_run_rate(user: Any) -> None:
+    """Counts one run of the assistant that a frame other than a message asks for (an
+    edit, a regeneration, a button, a window message, a profile or settings change)
+    against the same limit as messages: each costs a model call as a message does."""
+    over = await _count(user)
+    if over is not None:
+        count, seconds, wait = over
+        raise RunRateLimited(
+            _(
+                "You are asking the assistant more than %(count)s times in %(seconds)s "
+                "seconds. Nothing was done: try again in %(wait)s seconds."
+            )
+            % {"count": count, "seconds": seconds, "wait": wait}
+        )
+
+
+async def _count(user: Any) -> tuple[int, int, int] | None:
+    """Counts one run of this user; (count, seconds, seconds to wait) when over the limit."""
+    rate = parse_rate(settings.CHAT_MESSAGE_RATE_LIMIT)
+    if rate is None:
+        return None
+    count, seconds = rate
+    now = time.time()
+    window = int(now // seconds)
+    key = f"chat:message-rate:{user.pk}:{seconds}:{window}"
+    # Not cache.aincr: Django's async incr reads, then writes (with the default timeout),
+    # so frames counted at once on two instances, or two sockets, lost counts.
+    try:
+        sent = await sync_to_async(_increment, thread_sensitive=False)(key, seconds + 1)
+    except CACHE_ERRORS as error:
+        # The cache (Redis) is away: the run is let through rather than lost, and the
+        # outage said once, not once per frame.
+        _say_cache_away(error)
+        return None
+    _cache_back()
+    if sent <= count:
+        return None
+    return count, seconds, max(1, math.ceil((window + 1) * seconds - now))
+
+
+def _increment(key: str, timeout: int) -> int:
+    """Adds one to the count under `key`, atomically in Redis (SET NX, INCR) and in this
+    process's memory (under the cache's lock)."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's key expired between the two calls
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def _say_cache_away(error: BaseException) -> None:
+    global _cache_away
+    if not _cache_away:
+        logger.warning("Message rate limits are off while the cache is away: %s", error)
+    _cache_away = True
+
+
+def _cache_back() -> None:
+    global _cache_away
+    if _cache_away:
+        logger.warning("The cache is back: message rate limits apply again")
+    _cache_away = False

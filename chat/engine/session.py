@@ -22,11 +22,24 @@ from django.utils.translation import gettext as _
 
 from chat.models import Message, Thread
 
-from . import actions, asks, commands, control, edits, history, jobs, rate_limits, threads, uploads
+from . import (
+    actions,
+    asks,
+    commands,
+    control,
+    edits,
+    handover,
+    history,
+    jobs,
+    rate_limits,
+    threads,
+    uploads,
+)
 from .context import current_session
 from .emitter import Emitter
 from .registry import call_hook, hooks, public_objects
 from .session_options import SessionOptions
+from .shutdown import drain
 from .tasks import spawn
 
 logger = logging.getLogger(__name__)
@@ -53,21 +66,7 @@ class ChatSession(SessionOptions):
         self.thread_id = thread.id
         self.user = user
         self.emitter = Emitter(thread.id)
-        self.started = bool(thread.metadata.get("started"))
-        # Whether the thread has a title: its first message names it.
-        self._titled = bool(thread.title)
-        # Whether the thread heads its owner's sidebar: known at open, true once written in.
-        self._listed_first = False
-        saved = thread.metadata.get("user_session", {})
-        self.user_session: dict[str, Any] = {
-            **{k: v for k, v in saved.items() if k not in RESERVED_KEYS},
-            "id": self.id,
-            "user": public_objects.user(user),
-            "chat_profile": thread.chat_profile or saved.get("chat_profile"),
-            "chat_settings": saved.get("chat_settings", {}),
-            "env": {},
-            "client_type": client_type,
-        }
+        self._load_state(thread)
         # The thread's messages as the public API's Message objects (chat_context).
         self.context_messages: list[Any] = []
         self.current_run: asyncio.Task[Any] | None = None
@@ -77,11 +76,34 @@ class ChatSession(SessionOptions):
         self.closed = False
         self._orphans: asyncio.Task[Any] | None = None
         self._saved_state: tuple[dict[str, Any], bool] | None = None
+
+    def _load_state(self, thread: Thread) -> None:
+        """The session's values and options as the thread has them stored."""
+        user = self.user
+        self.started = bool(thread.metadata.get("started"))
+        # Whether the thread has a title: its first message names it.
+        self._titled = bool(thread.title)
+        # Whether the thread heads its owner's sidebar: known at open, true once written in.
+        self._listed_first = False
+        # Whether the thread was last run by the assistant running now.
+        self._adopted = not handover.runs_elsewhere(thread)
+        saved = thread.metadata.get("user_session", {})
+        self.user_session: dict[str, Any] = {
+            **{k: v for k, v in saved.items() if k not in RESERVED_KEYS},
+            "id": self.id,
+            "user": public_objects.user(user),
+            "chat_profile": thread.chat_profile or saved.get("chat_profile"),
+            "chat_settings": saved.get("chat_settings", {}),
+            "env": {},
+            "client_type": self.client_type,
+        }
         self._load_options(thread)
 
     # -- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
         jobs.watch_stale_jobs()
+        if not self._adopted:
+            await self._adopt()
         await control.control().attach(self.thread_id, self)
         # Whoever is still running this thread pushes what the database does not have yet.
         await control.request_sync(self.thread_id)
@@ -152,6 +174,7 @@ class ChatSession(SessionOptions):
         command: str = "",
     ) -> None:
         """Stores the user's message at once; it answers an open question or runs on_message."""
+        drain.refuse_new_runs()
         command = commands.check_choice(self.commands, command)
         await rate_limits.check_message_rate(self.user)
         files = []
@@ -222,7 +245,9 @@ class ChatSession(SessionOptions):
         spawn(side(), name=f"chat-{label}-{self.thread_id}")
 
     async def click_action(self, message_id: str, action_id: str) -> None:
+        drain.refuse_new_runs()
         found = await actions.find(self.thread_id, message_id, action_id)
+        await rate_limits.check_run_rate(self.user)
         if found["name"] == jobs.RETRY_ACTION:
             await jobs.retry(self.thread_id, found["payload"].get("job", ""))
             await actions.remove(self.emitter, message_id, action_id)
@@ -270,15 +295,19 @@ class ChatSession(SessionOptions):
 
     async def edit_message(self, message_id: str, content: str) -> None:
         """The user changed a sent message: what came after it goes, on_message runs again."""
+        drain.refuse_new_runs()
         self._refuse_while_running(_("Wait for the answer to finish, or press Stop, then edit."))
+        await rate_limits.check_run_rate(self.user)
         row, files = await edits.edit(self.emitter, message_id, content)
         await self._rerun(row, files)
 
     async def regenerate(self) -> None:
         """The last answer goes; on_message runs again with the last user message."""
+        drain.refuse_new_runs()
         self._refuse_while_running(
             _("Wait for the answer to finish, or press Stop, then regenerate.")
         )
+        await rate_limits.check_run_rate(self.user)
         row, files = await edits.regenerate(self.emitter)
         await self._rerun(row, files)
 
@@ -323,6 +352,11 @@ class ChatSession(SessionOptions):
     async def _queued(self, coro: Any) -> None:
         try:
             async with self._run_lock:
+                if drain.draining:
+                    # The process is stopping: a hook queued behind the last run does not
+                    # start here (its socket reconnects to a process that stays).
+                    coro.close()
+                    return
                 context = contextvars.copy_context()
                 context.run(current_session.set, self)
                 run = spawn(coro, name=f"hook-{self.thread_id}", context=context)
@@ -352,7 +386,8 @@ class ChatSession(SessionOptions):
             await self.emitter.stored()
         except asyncio.CancelledError:
             await self.emitter.end_all_streams(Message.Status.STOPPED)
-            if hooks.on_stop is not None:
+            # A shutdown's cancel is no Stop from the user.
+            if hooks.on_stop is not None and not drain.draining:
                 await call_hook(hooks.on_stop)
             raise
         except Exception as error:

@@ -11,17 +11,14 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chat.models import Element, Message, Step, Thread
+from chat.models import Thread
 from chat.rendering import chat_start, fragments
 
-from . import chat_settings, commands, control, elements, profiles
+from . import chat_settings, commands, control, elements, handover, profiles, rate_limits
 from .context import Session
 from .registry import hooks
 
 logger = logging.getLogger(__name__)
-
-# What a chat keeps of its start; a new profile starts it afresh without them.
-STARTED_KEYS = ("user_session", "started", chat_settings.INPUTS_KEY, commands.COMMANDS_KEY)
 
 
 @sync_to_async
@@ -29,12 +26,7 @@ def _restart(thread_id: UUID, profile: str) -> Thread:
     """Empties a chat the user has not written in, for a start with another profile."""
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=thread_id)
-        Step.objects.filter(thread=thread).delete()
-        Message.objects.filter(thread=thread).delete()
-        Element.objects.filter(thread=thread, kind="tasklist").delete()
-        for key in STARTED_KEYS:
-            thread.metadata.pop(key, None)
-        thread.chat_profile = profile
+        handover.start_over(thread, profile)
         thread.save(update_fields=["chat_profile", "metadata"])
     return thread
 
@@ -59,14 +51,35 @@ class OptionsHost(Session, Protocol):
 
     async def _switch_profile(self, profile: profiles.Profile) -> None: ...
 
+    async def _show_new_chat(self, thread: Thread) -> None: ...
+
+    def _load_state(self, thread: Thread) -> None: ...
+
 
 class SessionOptions:
-    """The part of ChatSession that handles profiles, settings and commands."""
+    """The part of ChatSession that handles profiles, settings and commands, and what
+    another assistant left of them."""
 
     def _load_options(self: OptionsHost, thread: Thread) -> None:
         self.settings_inputs = chat_settings.inputs_of(thread)
         self.commands = commands.commands_of(thread)
         self._start_hidden = False
+
+    # -- another assistant ran the thread -----------------------------------------------
+    async def _adopt(self: OptionsHost) -> None:
+        """A thread another assistant ran becomes the running one's (see handover)."""
+        thread, changed = await handover.aadopt(self.thread_id)
+        self._load_state(thread)
+        if not changed:
+            return
+        if self.started or await profiles.has_user_messages(self.thread_id):
+            await self.emitter.push(
+                chat_start.profile_badge(thread.chat_profile, None)
+                + chat_start.settings_panel([], {})
+                + chat_start.commands([])
+            )
+        else:
+            await self._show_new_chat(thread)
 
     # -- profiles -----------------------------------------------------------------------
     async def _settle_profile(self: OptionsHost) -> None:
@@ -85,6 +98,7 @@ class SessionOptions:
     async def choose_profile(self: OptionsHost, name: Any) -> None:
         profile = await profiles.check_choice(self.thread_id, self.user, name)
         if profile.name != self.user_session.get("chat_profile"):
+            await rate_limits.check_run_rate(self.user)  # a new chat: on_chat_start runs
             self._spawn_run(self._switch_profile(profile), "profile")
 
     async def _switch_profile(self: OptionsHost, profile: profiles.Profile) -> None:
@@ -95,16 +109,20 @@ class SessionOptions:
         self.user_session.update(kept, chat_profile=profile.name, chat_settings={})
         self.settings_inputs, self.commands, self.context_messages = [], [], []
         self.started = False
+        await self._show_new_chat(thread)
+        await self._start()
+
+    async def _show_new_chat(self: OptionsHost, thread: Thread) -> None:
+        """Every tab shows the chat empty, as new, with the running assistant's options."""
         options = await profiles.start_options(thread, self.user)
         await self.emitter.push(
             fragments.messages([], oob=True)
             + await sync_to_async(elements.task_lists_html)(thread)
             + chat_start.chat_start(options, show=True)
-            + chat_start.profile_badge(profile.name, profile)
+            + chat_start.profile_badge(thread.chat_profile, options.current)
             + chat_start.settings_panel([], {})
             + chat_start.commands([])
         )
-        await self._start()
 
     async def _hide_start(self: OptionsHost) -> None:
         """The picker and the starters are for a chat the user has not written in yet."""
@@ -127,6 +145,8 @@ class SessionOptions:
         """Checks every value against its widget; only then saves and tells the assistant."""
         current = self.user_session.get("chat_settings") or {}
         values = chat_settings.apply(self.settings_inputs, current, submitted)
+        if hooks.on_settings_update is not None:
+            await rate_limits.check_run_rate(self.user)
         self.user_session["chat_settings"] = values
         await self.save_state()
         await control.share_settings(self.thread_id, values)

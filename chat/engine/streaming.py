@@ -17,9 +17,10 @@ from django.conf import settings
 from django.db import DatabaseError, models
 from django.utils import timezone
 
-from chat.rendering import fragments
+from chat.rendering import frames
 
 from .connections import reconnecting
+from .storable import storable_text
 from .tasks import spawn
 
 
@@ -73,6 +74,7 @@ class StreamBuffer:
     async def add(self, token: str) -> None:
         if not token:
             return
+        token = storable_text(token)
         self.parts.append(token)
         self._text_cache = None
         if self._pushed_at == 0.0:
@@ -103,16 +105,18 @@ class StreamBuffer:
 
     def set_text(self, text: str) -> None:
         """Replaces the text without a push: the final render shows it."""
+        text = storable_text(text)
         self.parts = [text]
         self._text_cache = text
         self._pushed = 1
 
     async def replace(self, text: str) -> None:
+        text = storable_text(text)
         async with self._lock:
             self.parts = [text]
             self._text_cache = text
             self._pushed = 1
-            await self.emitter.push(fragments.stream_text(self.dom_id, text))
+            await self.emitter.push_frames(frames.stream_text_frames(self.dom_id, text))
 
     async def catch_up(self) -> None:
         """Shows the whole text so far on every tab (a late tab has only what the database
@@ -121,7 +125,7 @@ class StreamBuffer:
         async with self._lock:
             self._pushed = len(self.parts)
             self._pushed_at = time.monotonic()
-            await self.emitter.push(fragments.stream_text(self.dom_id, self.text))
+            await self.emitter.push_frames(frames.stream_text_frames(self.dom_id, self.text))
 
     def _flush_later(self) -> None:
         self._timer = None
@@ -139,7 +143,8 @@ class StreamBuffer:
                 chunk = "".join(self.parts[self._pushed : end])
                 self._pushed = end
                 self._pushed_at = time.monotonic()
-                await self.emitter.push(fragments.tokens(self.dom_id, chunk))
+                # A fast producer with wide tokens may have queued more than a frame holds.
+                await self.emitter.push_frames(frames.token_frames(self.dom_id, chunk))
             if save and time.monotonic() - self._saved_at >= self._save_every:
                 await self.save()
 

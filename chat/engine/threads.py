@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from chat import permissions
 from chat.models import Message, Step, Thread
-from chat.rendering import fragments
+from chat.rendering import fragments, frames
 
 from . import edits, elements
 
@@ -87,17 +87,41 @@ def thread_steps(thread: Thread, *, include_superseded: bool = False) -> list[St
     return list(rows if include_superseded else edits.current(rows))
 
 
+def snapshot_frames(thread: Thread) -> list[str]:
+    """Everything a tab needs to show the thread as stored, as out-of-band swaps, in
+    websocket frames that each fit (see chat.rendering.frames)."""
+    items = fragments.thread_items(thread_messages(thread), thread_steps(thread))
+    tail = elements.task_lists_html(thread) + fragments.run_state(False) + fragments.notice("")
+    return frames.snapshot_frames(items, thread.id, tail)
+
+
+asnapshot_frames = sync_to_async(snapshot_frames)
+
+
 def snapshot_html(thread: Thread) -> str:
-    """Everything a tab needs to show the thread as stored, as out-of-band swaps."""
-    return (
-        fragments.messages(thread_messages(thread), thread_steps(thread), oob=True)
-        + elements.task_lists_html(thread)
-        + fragments.run_state(False)
-        + fragments.notice("")
-    )
+    """The whole snapshot as one text (what its frames add up to)."""
+    return "".join(snapshot_frames(thread))
 
 
 asnapshot_html = sync_to_async(snapshot_html)
+
+
+def item_html(user: Any, thread_id: Any, kind: str, item_id: Any) -> str | None:
+    """One message or step of a thread the user may see, rendered as in the chat; None if
+    there is no such item there. Items too large for a websocket frame load this way."""
+    thread = visible_thread(user, thread_id)
+    pk = _as_uuid(item_id)
+    if thread is None or pk is None:
+        return None
+    if kind == "message":
+        mark_stale_streams(thread)
+        rows = thread.messages.with_feedback().prefetch_related("elements").filter(pk=pk)
+        message = rows.order_by().first()
+        return fragments.message(message) if message is not None else None
+    if kind == "step":
+        steps = thread_steps(thread)
+        return fragments.step(pk, steps) if any(s.pk == pk for s in steps) else None
+    return None
 
 
 def title_from(text: str) -> str:

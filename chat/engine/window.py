@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from chat.rendering import copilot as rendering
 
-from . import control
+from . import control, rate_limits
 from .errors import UserFacingError
 from .registry import hooks
 
@@ -81,4 +81,5 @@ async def receive_window_message(session: ChatSession, data: Any) -> None:
     """The host page posted a message: @cl.on_window_message runs with it."""
     if hooks.on_window_message is None:
         raise UserFacingError(_("This assistant takes no messages from the page."))
+    await rate_limits.check_run_rate(session.user)
     session._spawn_run(session._invoke(hooks.on_window_message, data), "window")

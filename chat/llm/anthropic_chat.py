@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .errors import LLMError, classify
+from .errors import LLMError, endpoint_host, failed
 from .turns import OnText, ToolCall, Turn
 
 
@@ -83,6 +83,8 @@ class AnthropicModel:
             timeout=settings.CHAT_LLM_TIMEOUT,
             max_retries=settings.CHAT_LLM_MAX_RETRIES,
         )
+        # Where the client sends its calls (its library may read the URL from the environment).
+        self.host = endpoint_host(str(self.client.base_url), "api.anthropic.com")
         # Anthropic requires a ceiling on the answer's length.
         self.settings: dict[str, Any] = {"max_tokens": settings.CHAT_LLM_MAX_TOKENS}
         if settings.CHAT_LLM_TEMPERATURE is not None:
@@ -109,9 +111,10 @@ class AnthropicModel:
                         await on_text(event.text)
                 final = await stream.get_final_message()
         except Exception as error:
-            raise classify(error, received=received, timeout=settings.CHAT_LLM_TIMEOUT) from error
+            raise failed(self, error, received=received) from error
         if final.stop_reason is None:
-            raise LLMError("disconnected", "the stream ended before the answer did")
+            cut = LLMError("disconnected", "the stream ended before the answer did")
+            raise failed(self, cut, received=True)
         turn.model = final.model or turn.model
         turn.input_tokens = final.usage.input_tokens
         turn.output_tokens = final.usage.output_tokens

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger("chat.llm")
 
 
 class LLMError(Exception):
@@ -66,3 +73,32 @@ def classify(error: BaseException, *, received: bool, timeout: float) -> LLMErro
     if received:
         return LLMError("disconnected", detail)
     return LLMError("unreachable", detail)
+
+
+def endpoint_host(base_url: str, default: str) -> str:
+    """The host (and port) a client calls, for the log: no scheme, path or credentials."""
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+    except ValueError:
+        return default
+    if not parts.hostname:
+        return default
+    return f"{parts.hostname}:{port}" if port else parts.hostname
+
+
+def failed(model: Any, error: BaseException, *, received: bool) -> LLMError:
+    """The client's exception as an LLMError, logged for the operator: the provider, the
+    endpoint's host, the model, the HTTP status and the error's class. Never the key or
+    any of the conversation (the error's text may quote either)."""
+    failure = classify(error, received=received, timeout=settings.CHAT_LLM_TIMEOUT)
+    logger.warning(
+        "Language model call failed: provider=%s host=%s model=%s status=%s error=%s kind=%s",
+        model.provider,
+        model.host,
+        model.model,
+        failure.status or "-",
+        type(error).__name__,
+        failure.kind,
+    )
+    return failure

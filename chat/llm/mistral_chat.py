@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .errors import LLMError, classify
+from .errors import LLMError, endpoint_host, failed
 from .openai_chat import parse_arguments
 from .turns import OnText, ToolCall, Turn
 
@@ -24,6 +24,10 @@ class MistralModel:
             api_key=settings.CHAT_LLM_API_KEY or "none",
             server_url=settings.CHAT_LLM_BASE_URL or None,
             timeout_ms=int(settings.CHAT_LLM_TIMEOUT * 1000),
+        )
+        # Where the client sends its calls (its library may read the URL from the environment).
+        self.host = endpoint_host(
+            self.client.sdk_configuration.get_server_details()[0], "api.mistral.ai"
         )
         self.settings: dict[str, Any] = {}
         if settings.CHAT_LLM_TEMPERATURE is not None:
@@ -67,9 +71,10 @@ class MistralModel:
                             )
                         )
         except Exception as error:
-            raise classify(error, received=received, timeout=settings.CHAT_LLM_TIMEOUT) from error
+            raise failed(self, error, received=received) from error
         if not finished:
-            raise LLMError("disconnected", "the stream ended before the answer did")
+            cut = LLMError("disconnected", "the stream ended before the answer did")
+            raise failed(self, cut, received=True)
         turn.tool_calls = calls
         return turn
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .errors import LLMError, classify
+from .errors import LLMError, endpoint_host, failed
 from .turns import OnText, ToolCall, Turn
 
 
@@ -44,6 +44,8 @@ class OpenAIModel:
             )
         else:
             self.client = openai.AsyncOpenAI(base_url=settings.CHAT_LLM_BASE_URL or None, **common)
+        # Where the client sends its calls (its library may read the URL from the environment).
+        self.host = endpoint_host(str(self.client.base_url), "api.openai.com")
         self.settings: dict[str, Any] = {}
         if settings.CHAT_LLM_TEMPERATURE is not None:
             self.settings["temperature"] = settings.CHAT_LLM_TEMPERATURE
@@ -82,10 +84,11 @@ class OpenAIModel:
                             slot["name"] = call.function.name or slot["name"]
                             slot["arguments"] += call.function.arguments or ""
         except Exception as error:
-            raise classify(error, received=received, timeout=settings.CHAT_LLM_TIMEOUT) from error
+            raise failed(self, error, received=received) from error
         if not finished:
             # The stream ended cleanly but without its last chunk: cut off on the way.
-            raise LLMError("disconnected", "the stream ended before the answer did")
+            cut = LLMError("disconnected", "the stream ended before the answer did")
+            raise failed(self, cut, received=True)
         turn.tool_calls = [
             ToolCall(c["id"], c["name"], parse_arguments(c["arguments"]))
             for _, c in sorted(calls.items())

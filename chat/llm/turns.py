@@ -30,6 +30,8 @@ OnText = Callable[[str], Awaitable[None]]
 
 class Model(Protocol):
     provider: str
+    # The endpoint's host (and port), named in the log when a call fails.
+    host: str
     model: str
     settings: dict[str, Any]
 

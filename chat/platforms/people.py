@@ -3,7 +3,9 @@
 A link (PlatformAccount) is looked up first. Without one, the platform's email address
 (Slack and Teams tell it; Discord does not) finds the account with that address and the
 link is made. A person with no account is refused, or given a new account, per
-CHAT_PLATFORM_UNKNOWN_USERS ("refuse" or "create").
+CHAT_PLATFORM_UNKNOWN_USERS ("refuse" or "create"), and only at an address of
+CHAT_ALLOWED_EMAIL_DOMAINS when that is set (a platform that tells no address, like
+Discord, then creates none).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts import sign_in
 from chat.models import PlatformAccount
 
 # The address given to a new account of someone whose platform tells no email.
@@ -45,6 +48,8 @@ def _link(platform: str, external_id: str, name: str, email: str | None) -> Any:
         if settings.CHAT_PLATFORM_UNKNOWN_USERS != "create":
             return None
         address = email or f"{platform}-{external_id}@{platform}.{PLACEHOLDER_DOMAIN}"
+        if not sign_in.email_allowed(address):
+            return None  # the company's domain list holds for accounts made here too
         try:
             with transaction.atomic():
                 # No password: the person signs in on the site with a reset or OAuth.

@@ -18,7 +18,7 @@ from chat.models import Message, Step, Thread
 from . import elements, sidebar
 from .feedback import CHAT, REVIEW, tools_context
 from .generation import generation_context
-from .markdown import render_markdown
+from .markdown import cut_off, render_markdown
 
 FRAGMENTS = "chat/fragments/"
 
@@ -32,12 +32,17 @@ def shown_status(message: Message) -> str:
     return message.status
 
 
+# A message that ended before its text did.
+CUT_OFF = (Message.Status.STOPPED, Message.Status.INTERRUPTED, Message.Status.FAILED)
+
+
 def message_context(message: Message, mode: str = CHAT) -> dict:
     """`mode` CHAT is the live chat; REVIEW and SHARED are transcripts to read only."""
     status = shown_status(message)
     streaming = status == Message.Status.STREAMING
     is_user = message.author_kind == Message.Author.USER
     shown = elements.message_elements(message)
+    text = cut_off(message.content) if status in CUT_OFF else message.content
     context = {
         "kind": "message",
         "message": message,
@@ -45,7 +50,7 @@ def message_context(message: Message, mode: str = CHAT) -> dict:
         "streaming": streaming,
         "is_user": is_user,
         # User text is shown as typed; assistant text as markdown once it is complete.
-        "html": "" if streaming or is_user else render_markdown(message.content, shown["links"]),
+        "html": "" if streaming or is_user else render_markdown(text, shown["links"]),
         "elements": shown,
         "actions": message.metadata.get("actions", []),
         "ask": ask_context(message),
@@ -205,6 +210,20 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
         "superseded": (step.metadata.get("superseded") or {}).get("reason", ""),
         "children": [step_context(child, children) for child in children.get(step.id, [])],
     }
+
+
+def step(step_id: Any, steps: Iterable[Step]) -> str:
+    """One step of the thread (`steps`), with its children, as the chat shows it."""
+    children: dict[Any, list[Step]] = {}
+    found = None
+    for row in steps:
+        if row.pk == step_id:
+            found = row
+        if row.parent_id:
+            children.setdefault(row.parent_id, []).append(row)
+    return render_to_string(
+        FRAGMENTS + "step.html", {"item": step_context(found, children), "oob": False}
+    )
 
 
 def step_appended(step: Step) -> str:

@@ -24,6 +24,10 @@ ALLOWED_ATTRIBUTES = {
     "td": {"style"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# The last line of a text cut off just as a list item began: its marker and nothing else.
+_OPENED_ITEM = re.compile(r"(?:\A|\n)[ \t]*(?:\d{1,9}[.)]|[-+*])[ \t]*\Z")
+# ...or a number that was about to become one ("3" of "3."), after a numbered item.
+_OPENING_NUMBER = re.compile(r"(\n[ \t]*\d{1,9}[.)][ \t]+\S[^\n]*)\n[ \t]*\d{1,9}[ \t]*\Z")
 
 
 @lru_cache(maxsize=1)
@@ -96,3 +100,11 @@ def render_markdown(text: str, links: Mapping[str, str] | None = None) -> str:
     `links` maps names to URLs: each mention of a name becomes a link to its URL.
     """
     return sanitize(_parser().render(text or "", {"links": links} if links else None))
+
+
+def cut_off(text: str) -> str:
+    """A text stopped mid-way (Stop, a lost server, a failure) as it should be read: a
+    list item it had only just opened goes, rather than showing as an empty "3." (or as
+    a heading's underline, which a lone "-" after a paragraph would be)."""
+    trimmed = _OPENING_NUMBER.sub(r"\1", text.rstrip())
+    return _OPENED_ITEM.sub("", trimmed)

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chat.engine.context import require_session
 from chat.rag import ingest as _ingest
@@ -129,23 +131,105 @@ async def documents(*, library: bool = True) -> list[DocumentInfo]:
     ]
 
 
-async def ingest_job(document_id: str) -> None:
-    """The product's job that reads a thread's document, its progress shown in the thread.
+# -- the job that reads a thread's documents, its progress shown in the thread ------------
+def _bold(names: list[str]) -> str:
+    return ", ".join(f"**{name}**" for name in names)
 
-    A file that cannot be read ends with a clear message; an unexpected failure is a
-    failed job, with a Retry button."""
-    document = await _ingest.begin(document_id)
-    name = document.name
 
-    message = Message(content=f"Reading **{name}** so that you can ask about it…")
+def _reading(names: list[str]) -> str:
+    return ngettext(
+        "Reading %(names)s so that you can ask about it…",
+        "Reading %(names)s so that you can ask about them…",
+        len(names),
+    ) % {"names": _bold(names)}
+
+
+class _Reading:
+    """One document's part of the job: its two tasks, and its line in the message."""
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self.name = document.name
+        self.read = Task(title=f"Read {self.name}")
+        self.index = Task(title=f"Split {self.name} into passages and index them")
+        self.line = ""
+
+    def ended(self, status: Any) -> None:
+        """Its tasks not done yet end with `status`."""
+        for task in (self.read, self.index):
+            if task.status is not TaskStatus.DONE:
+                task.status = status
+
+
+async def ingest_job(*document_ids: str) -> None:
+    """Reads the documents of one upload under one message with one task list: two files
+    sent together get one answer, not one each. A file that cannot be read ends with a
+    clear line; an unexpected failure is a failed job, with a Retry button."""
+    readings = [_Reading(d) for d in await _ingest.documents(document_ids)]
+    if not readings:
+        return
+    names = [r.name for r in readings]
+    message = Message(content=_reading(names))
     await message.send()
-    tasks = TaskList(status=f"Reading {name}")
-    read = Task(title="Read the text", status=TaskStatus.RUNNING)
-    index = Task(title="Split it into passages and index them")
-    for task in (read, index):
-        await tasks.add_task(task)
+    tasks = TaskList(status="Reading " + ", ".join(names))
+    for reading in readings:
+        await tasks.add_task(reading.read)
+        await tasks.add_task(reading.index)
     await tasks.send(for_id=message.id)
 
+    async def show(status: str, *, still: list[_Reading] | None = None) -> None:
+        """The lines of the documents read so far, and which ones are still being read."""
+        tasks.status = status
+        await tasks.send(for_id=message.id)
+        lines = [r.line for r in readings if r.line]
+        if still:
+            lines.append(_reading([r.name for r in still]))
+        message.content = "\n\n".join(lines)
+        await message.update()
+
+    for number, reading in enumerate(readings):
+        if _ingest.is_ready(reading.document):
+            # Read already, before a retry of the job: nothing to do again.
+            reading.ended(TaskStatus.DONE)
+            reading.line = _ready_line(reading.document, None)
+            continue
+        try:
+            await _read_one(reading, tasks, message.id)
+            if number + 1 < len(readings):
+                # Each document's outcome shows as soon as it is known.
+                await show(tasks.status, still=readings[number + 1 :])
+        except BaseException as error:
+            stopped = isinstance(error, asyncio.CancelledError)
+            reason = "stopped" if stopped else f"{type(error).__name__}: {error}"
+            unread = readings[number:]
+            for left in unread:
+                await _ingest.fail(left.document, reason)
+            # The task list must not look as if the reading went on.
+            with contextlib.suppress(Exception):
+                for left in unread:
+                    left.ended(TaskStatus.FAILED)
+                unread_names = _bold([left.name for left in unread])
+                reading.line = (
+                    _("I stopped reading %(names)s.") if stopped else _("Reading %(names)s failed.")
+                ) % {"names": unread_names}
+                await show("Stopped" if stopped else "Failed")
+            raise
+    ready = [r for r in readings if _ingest.is_ready(r.document)]
+    if ready:
+        readings[-1].line += ("\n\n" if readings[-1].line else "") + ngettext(
+            "Ask me about it.", "Ask me about them.", len(ready)
+        )
+    await show("Ready" if len(ready) == len(readings) else "Failed" if not ready else "Done")
+
+
+async def _read_one(reading: _Reading, tasks: TaskList, message_id: str) -> None:
+    """Reads, splits and indexes one document, its tasks showing how far it got."""
+    document = reading.document
+    read, index = reading.read, reading.index
+    await _ingest.begin(document)
+    read.status = TaskStatus.RUNNING
+    await tasks.send(for_id=message_id)
+    title = index.title
     last = time.monotonic()
 
     async def progress(count: int) -> None:
@@ -155,50 +239,41 @@ async def ingest_job(document_id: str) -> None:
         elif time.monotonic() - last < PROGRESS_EVERY_SECONDS:
             return
         last = time.monotonic()
-        index.title = f"Split it into passages and index them ({count} so far)"
-        await tasks.send(for_id=message.id)
+        index.title = f"{title} ({count} so far)"
+        await tasks.send(for_id=message_id)
 
     try:
         result = await _ingest.index(document, progress)
     except ExtractionError as error:
         # The file is the problem: running again would not help, so no Retry.
-        for task in (read, index):
-            if task.status is not TaskStatus.DONE:
-                task.status = TaskStatus.FAILED
-        tasks.status = "Failed"
-        await tasks.send(for_id=message.id)
-        message.content = f"I could not read **{name}**: {error}."
-        await message.update()
+        reading.ended(TaskStatus.FAILED)
+        reading.line = _("I could not read %(name)s: %(error)s.") % {
+            "name": f"**{reading.name}**",
+            "error": error,
+        }
         return
-    except BaseException as error:
-        stopped = isinstance(error, asyncio.CancelledError)
-        # The task list must not look as if the reading went on.
-        with contextlib.suppress(Exception):
-            for task in (read, index):
-                if task.status is not TaskStatus.DONE:
-                    task.status = TaskStatus.FAILED
-            tasks.status = "Stopped" if stopped else "Failed"
-            await tasks.send(for_id=message.id)
-            message.content = (
-                f"I stopped reading **{name}**." if stopped else f"Reading **{name}** failed."
-            )
-            await message.update()
-        raise
-
     read.status = index.status = TaskStatus.DONE
-    index.title = f"Split it into passages and index them ({result.chunks})"
-    tasks.status = "Ready"
-    await tasks.send(for_id=message.id)
-    text = f"**{name}** is ready: {result.chunks} passage(s) indexed. Ask me about it."
-    if result.truncated:
-        text += (
-            f" It is long, so only its first {result.chars:,} characters were indexed;"
-            " the rest was left out."
+    index.title = f"{title} ({result.chunks})"
+    await tasks.send(for_id=message_id)
+    reading.line = _ready_line(document, result.vectors)
+
+
+def _ready_line(document: Any, vectors: bool | None) -> str:
+    text = ngettext(
+        "%(name)s is ready: %(count)d passage indexed.",
+        "%(name)s is ready: %(count)d passages indexed.",
+        document.chunk_count,
+    ) % {"name": f"**{document.name}**", "count": document.chunk_count}
+    if document.truncated:
+        text += " " + _(
+            "It is long, so only its first %(chars)s characters were indexed; "
+            "the rest was left out."
+        ) % {"chars": f"{document.char_count:,}"}
+    if vectors is False:
+        text += " " + _(
+            "The embeddings service did not answer, so it is searched by its words only."
         )
-    if result.vectors is False:
-        text += " The embeddings service did not answer, so it is searched by its words only."
-    message.content = text
-    await message.update()
+    return text
 
 
 _ingest.register(ingest_job)

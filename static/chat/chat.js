@@ -124,6 +124,23 @@
     setTimeout(function () { wrapper.reconnect(); }, nextDelay());
   });
 
+  // A frame larger than the server takes (1009, "message too big"): the message is not
+  // lost, it comes back into the composer, and the notice says why. The socket reconnects
+  // (above); the notice is shown again once the reconnect's snapshot has cleared it.
+  var CLOSE_TOO_BIG = 1009;
+  var tooBigNotice = "";
+  document.addEventListener("htmx:wsClose", function (event) {
+    if (event.detail.event.code !== CLOSE_TOO_BIG) return;
+    tooBigNotice = say("frameTooLarge", "The message is too large to send: shorten it, or attach it as a file.");
+    showNotice(tooBigNotice);
+    if (lastDraft && !input().value) { input().value = lastDraft; autosize(); }
+  });
+  document.addEventListener("htmx:wsAfterMessage", function (event) {
+    if (!tooBigNotice || String(event.detail.message).indexOf('id="chat-notice"') < 0) return;
+    showNotice(tooBigNotice);
+    tooBigNotice = "";
+  });
+
   // Reading scrollHeight lays the page out: once per painted frame, not once per fragment.
   var scrollPending = false;
   document.addEventListener("htmx:wsAfterMessage", function () {

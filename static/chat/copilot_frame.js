@@ -4,6 +4,10 @@
 (function () {
   "use strict";
   var chat = document.querySelector(".chat.copilot");
+  // The sign-in token is spent: out of the frame's address and history.
+  if (chat && new URLSearchParams(window.location.search).has("token")) {
+    window.history.replaceState(null, "", chat.dataset.loginUrl);
+  }
   if (!chat || window.parent === window) return;
   var host = chat.dataset.hostOrigin;
 

@@ -3,8 +3,12 @@ password and OAuth hooks that accept, refuse or enrich the person signing in."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
@@ -68,6 +72,74 @@ def test_provider_sign_in_from_an_allowed_domain_works(client, oidc):
 
 def test_without_an_allow_list_any_domain_signs_up(client):
     assert sign_up(client, "someone@anywhere.example").status_code == 302
+
+
+# -- with an allow-list, only a confirmed address proves membership ------------------------------
+def confirmation_link(message) -> str:
+    return re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.body).group(1)
+
+
+@override_settings(CHAT_ALLOWED_EMAIL_DOMAINS=["corp.example"])
+def test_with_a_domain_list_a_password_sign_up_waits_for_the_address_to_be_confirmed(client):
+    response = sign_up(client, "dana@corp.example")
+
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert not signed_in(client)
+    (message,) = mail.outbox
+    assert message.to == ["dana@corp.example"]
+    client.post(confirmation_link(message))
+    client.post(reverse("account_login"), {"login": "dana@corp.example", "password": PASSWORD})
+    assert signed_in(client)
+
+
+@override_settings(CHAT_ALLOWED_EMAIL_DOMAINS=["corp.example"])
+def test_with_a_domain_list_an_account_never_confirmed_does_not_sign_in(client):
+    make_user("early@corp.example")  # signed up before the list, never confirmed
+
+    client.post(reverse("account_login"), {"login": "early@corp.example", "password": PASSWORD})
+
+    assert not signed_in(client)
+    (message,) = mail.outbox
+    assert message.to == ["early@corp.example"]
+
+
+@override_settings(CHAT_ALLOWED_EMAIL_DOMAINS=["corp.example"])
+def test_provider_sign_in_with_an_address_it_did_not_verify_is_confirmed_by_mail_first(
+    client, oidc
+):
+    oidc.next_user["email_verified"] = False
+
+    sign_in_with_oidc(client)
+
+    assert not signed_in(client)
+    (message,) = mail.outbox
+    assert message.to == ["olivia@corp.example"]
+    client.post(confirmation_link(message))
+    sign_in_with_oidc(client)
+    assert signed_in(client)
+
+
+@override_settings(CHAT_ALLOWED_EMAIL_DOMAINS=["corp.example"])
+def test_with_a_domain_list_the_password_hook_still_vouches_for_people(client, register_hook):
+    register_hook("password_auth_callback", lambda u, p: cl.User(identifier=u))
+
+    client.post(reverse("account_login"), {"login": "lee@corp.example", "password": "ldap-1234"})
+
+    assert signed_in(client)
+    assert not mail.outbox
+
+
+@override_settings(CHAT_ALLOWED_EMAIL_DOMAINS=["corp.example"])
+def test_sign_up_with_an_address_that_has_an_account_looks_like_any_other(client):
+    make_user("taken@corp.example")
+
+    taken = sign_up(Client(), "taken@corp.example")
+    fresh = sign_up(Client(), "fresh@corp.example")
+
+    assert (taken.status_code, taken["Location"]) == (fresh.status_code, fresh["Location"])
+    assert User.objects.filter(email__iexact="taken@corp.example").count() == 1
+    # Only the address's owner learns it: by mail.
+    assert sorted(m.to[0] for m in mail.outbox) == ["fresh@corp.example", "taken@corp.example"]
 
 
 # -- SSO-only mode ---------------------------------------------------------------------------

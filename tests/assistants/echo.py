@@ -3,7 +3,10 @@
 "long" streams a long answer slowly (something to Stop); "burst N" streams N tokens
 in a tight loop, as a fast model does; "busy N" streams N tokens each after 40 ms in
 which the event loop is held, as on a server busy with other sessions; "spin S" streams
-tokens for S seconds without ever waiting, as a model running in this process does.
+tokens for S seconds without ever waiting, as a model running in this process does;
+"wide N K" streams N tokens of K KiB each without waiting (wider than a frame, together);
+"drip N MS" streams N tokens, one every MS milliseconds; "bad text" streams a NUL byte
+and a lone surrogate.
 """
 
 import re
@@ -40,6 +43,18 @@ async def on_message(message: cl.Message):
         while time.monotonic() < end:
             await reply.stream_token(f"s{i} ")
             i += 1
+    elif text == "bad text":
+        for token in ("nul\x00", " lone \ud800", " end"):
+            await reply.stream_token(token)
+    elif text.startswith("drip "):
+        count, every_ms = (int(n) for n in text.split()[1:3])
+        for i in range(count):
+            await reply.stream_token(f"d{i} ")
+            await cl.sleep(every_ms / 1000)
+    elif text.startswith("wide "):
+        count, kib = (int(n) for n in text.split()[1:3])
+        for i in range(count):
+            await reply.stream_token(f"<{i}>" + "x" * (kib * 1024))
     elif text.startswith("busy "):
         for i in range(int(text.split()[1])):
             time.sleep(0.04)  # noqa: ASYNC251 - holds the loop on purpose, as a busy server does

@@ -159,7 +159,7 @@ def test_the_demo_tour_shows_the_whole_api_and_a_reload_keeps_it(page: Page) -> 
     sent = user_messages(page).filter(has_text="echo thanks")
     expect(sent).to_contain_text("pixel.png")
     check_image_shown(sent)
-    expect(message_with(page, "You sent 1 file(s)")).to_contain_text("pixel.png")
+    expect(message_with(page, "You sent pixel.png")).to_contain_text("pixel.png")
     echoed = assistant_messages(page).locator(".message__body").get_by_text("thanks", exact=True)
     expect(echoed).to_have_count(1, timeout=20_000)
     wait_idle(page)

@@ -131,6 +131,9 @@ def test_a_page_of_another_site_embeds_the_assistant_which_calls_its_functions(
     panel = host_page.frame_locator("#chat-copilot-frame")
     wait_connected(panel)  # type: ignore[arg-type]
     wait_idle(panel)  # type: ignore[arg-type]
+    # The sign-in token is spent, and out of the frame's address.
+    (frame,) = [f for f in host_page.frames if "/copilot/" in f.url]
+    assert "token=" not in frame.url
 
     box = panel.get_by_label("Message", exact=True)
     box.fill("what is the title of this page?")

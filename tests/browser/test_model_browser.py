@@ -89,3 +89,17 @@ def test_a_model_failure_is_shown_in_the_thread(model_page: Page) -> None:
     error = page.locator("#messages article", has_text="too many requests")
     expect(error).to_be_visible()
     wait_idle(page)
+
+
+def test_with_a_model_only_what_works_with_it_is_offered(model_page: Page) -> None:
+    page = model_page
+    sign_up(page)
+    # The offline demo's profiles, settings, commands and starters would do nothing here.
+    expect(page.locator("#settings-open")).to_be_hidden()
+    expect(page.locator("#composer-commands [data-command]")).to_have_count(0)
+    expect(page.locator("#thread-profile")).to_have_attribute("hidden", "")
+    expect(page.get_by_text("Take the tour")).to_have_count(0)
+    expect(page.locator("[data-starter-message]")).to_have_count(2)
+    page.locator("[data-starter-message='What time is it?']").click()
+    expect(assistant_messages(page).last).to_contain_text("UTC", timeout=30_000)
+    wait_idle(page)

@@ -107,6 +107,31 @@ def test_the_list_shows_user_title_counts_feedback_and_dates(review, data, user)
     assert "field-last_active" in html
 
 
+def test_a_chat_only_opened_is_left_out_of_the_list_unless_asked_for(review, data, user):
+    opened = make_thread(user)  # the page was opened; the assistant greeted; nobody wrote
+    make_message(opened, "Hello!", author_kind=Message.Author.ASSISTANT)
+
+    assert "(untitled)" not in review.get(CHANGELIST).content.decode()
+    assert rows(review.get(CHANGELIST + "?written=no").content.decode()) == ["(untitled)"]
+    assert len(rows(review.get(CHANGELIST + "?written=all").content.decode())) == 4
+
+
+def test_the_admin_bears_the_products_name_and_colours(review, settings):
+    html = review.get(reverse("admin:index")).content.decode()
+    assert f">{settings.CHAT_UI_NAME}</a></div>" in html
+    assert f"<title>Site administration | {settings.CHAT_UI_NAME} administration</title>" in html
+    assert reverse("branding_css") in html
+    assert "chat/admin.css" in html
+    assert "Django administration" not in html
+
+
+def test_each_app_has_its_own_section_name_in_the_admin(superuser_client):
+    html = superuser_client.get(reverse("admin:index")).content.decode()
+    sections = re.findall(r'<a href="[^"]+" class="section"[^>]*>([^<]+)</a>', html)
+    assert sections
+    assert len(sections) == len(set(sections)), sections
+
+
 def test_the_negative_feedback_filter_finds_the_rated_down_threads(review, data):
     html = review.get(CHANGELIST, {"feedback": "negative"}).content.decode()
     assert rows(html) == ["Expense report"]

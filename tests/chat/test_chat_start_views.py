@@ -114,7 +114,7 @@ def test_the_commands_are_drawn_in_the_composer(options, signed_in, thread):
 
 
 def test_the_admin_filters_conversations_by_profile(user):
-    make_thread(user, title="Research chat", chat_profile="Research")
+    make_message(make_thread(user, title="Research chat", chat_profile="Research"), "hi")
     make_thread(user, title="General chat", chat_profile="General")
     make_message(Thread.objects.get(title="General chat"), "hi", author_kind=Message.Author.USER)
     admin = Client()

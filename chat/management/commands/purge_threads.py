@@ -11,6 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chat.engine import retention
 
@@ -40,13 +42,15 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1.")
         result = retention.purge(days, batch_size=batch_size, dry_run=dry_run)
         cutoff = result.cutoff.isoformat(timespec="seconds")
+        counts = {
+            "threads": ngettext("%(count)d thread", "%(count)d threads", result.threads)
+            % {"count": result.threads},
+            "files": ngettext("%(count)d file", "%(count)d files", result.files)
+            % {"count": result.files},
+            "cutoff": cutoff,
+        }
         if dry_run:
-            self.stdout.write(
-                f"Would delete {result.threads} thread(s) and {result.files} file(s) "
-                f"inactive since before {cutoff}."
-            )
+            text = _("Would delete %(threads)s and %(files)s inactive since before %(cutoff)s.")
         else:
-            self.stdout.write(
-                f"Deleted {result.threads} thread(s) and {result.files} file(s) "
-                f"inactive since before {cutoff}."
-            )
+            text = _("Deleted %(threads)s and %(files)s inactive since before %(cutoff)s.")
+        self.stdout.write(text % counts)

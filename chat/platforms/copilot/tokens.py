@@ -8,16 +8,21 @@ person it has signed in, and puts it in the script tag's data-token:
     token = issue("alice@example.com")
 
 or from a shell: `python manage.py copilot_token alice@example.com`. A token is valid
-for CHAT_COPILOT_TOKEN_SECONDS, for an active account only.
+for CHAT_COPILOT_TOKEN_SECONDS, for an active account only, and signs a panel in once:
+it travels in the frame's address, where logs and history may keep it, so a copy of it
+must be worth nothing. The host page issues a new one each time it is shown.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.cache import cache
 
 SIGN_IN_SALT = "chat.copilot.sign-in"
 SOCKET_SALT = "chat.copilot.socket"
@@ -27,7 +32,9 @@ SOCKET_SECONDS = 12 * 3600
 
 def issue(email: str) -> str:
     """A sign-in token for the widget, for the account with this email address."""
-    return signing.dumps({"email": email.strip().lower()}, salt=SIGN_IN_SALT, compress=True)
+    # The nonce makes each token unique, even two for one person within a second.
+    data = {"email": email.strip().lower(), "nonce": secrets.token_urlsafe(8)}
+    return signing.dumps(data, salt=SIGN_IN_SALT, compress=True)
 
 
 def _active(**lookup: Any) -> Any:
@@ -41,6 +48,19 @@ def user_for(token: str) -> Any:
         return _active(email__iexact=str(data["email"]))
     except (signing.BadSignature, KeyError, TypeError):
         return None
+
+
+def redeem(token: str) -> Any:
+    """The account a sign-in token names, the first time only; None if forged, expired,
+    unknown or already used (in the cache, shared by every instance with REDIS_URL)."""
+    user = user_for(token)
+    if user is None:
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    timeout = settings.CHAT_COPILOT_TOKEN_SECONDS + 60  # past its expiry, it fails anyway
+    if not cache.add(f"chat:copilot-token-used:{digest}", True, timeout=timeout):
+        return None
+    return user
 
 
 def socket_ticket(user: Any, thread_id: Any) -> str:

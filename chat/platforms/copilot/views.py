@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -13,7 +15,7 @@ from chat.engine import threads
 from chat.rendering import fragments
 
 from . import panel as service
-from .tokens import socket_ticket, user_for
+from .tokens import redeem, socket_ticket
 
 
 def script(request: HttpRequest) -> HttpResponse:
@@ -40,7 +42,7 @@ def panel(request: HttpRequest) -> HttpResponse:
         response = TemplateResponse(request, "chat/copilot/refused.html", status=403)
         return _framed_by(response, None)
     token = request.GET.get("token", "")
-    user = user_for(token) if token else None
+    user = redeem(token) if token else None
     if user is None and request.user.is_authenticated and not token:
         user = request.user
     if user is None:
@@ -53,7 +55,13 @@ def panel(request: HttpRequest) -> HttpResponse:
     context = {
         "thread": thread,
         "host_origin": host,
+        # Where the panel goes on a reload: its own address without the spent token.
+        "panel_url": f"{request.path}?{urlencode({'host': host})}",
         "socket_url": f"/ws/copilot/{thread.id}/?ticket={socket_ticket(user, thread.id)}",
         **fragments.messages_context(threads.thread_messages(thread), threads.thread_steps(thread)),
     }
-    return _framed_by(TemplateResponse(request, "chat/copilot/panel.html", context), host)
+    response = TemplateResponse(request, "chat/copilot/panel.html", context)
+    # The address carries the token: no other page learns it, no cache keeps the page.
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return _framed_by(response, host)

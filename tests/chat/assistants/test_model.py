@@ -54,6 +54,40 @@ async def replies(thread) -> list[Message]:
     return [m async for m in rows.order_by("order")]
 
 
+# -- what is offered ------------------------------------------------------------------------------
+async def test_with_a_model_the_demos_profiles_settings_and_commands_are_not_offered(chat):
+    from chat.engine import profiles
+
+    row = await Thread.objects.aget(pk=chat.thread.pk)
+    assert row.chat_profile == ""
+    assert chat.session.settings_inputs == []
+    assert chat.session.commands == []
+    options = await profiles.start_options(row, chat.user)
+    assert options.profiles == ()
+    assert [s.message for s in options.starters] == [
+        "What time is it?",
+        "What can you help me with?",
+    ]
+
+
+async def test_a_chat_begun_with_the_demo_loses_its_controls_once_a_model_answers(
+    settings, open_chat, thread, user
+):
+    load("chat.assistants.default", force=True)  # the offline demo: no model yet
+    demo = await open_chat(thread, user)
+    await demo.send("hello")
+    await demo.close()
+    assert (await Thread.objects.aget(pk=thread.pk)).metadata["commands"]
+
+    settings.CHAT_LLM_MODEL = "fake-model"
+    resumed = await open_chat(await Thread.objects.aget(pk=thread.pk), user)
+
+    assert resumed.session.commands == []
+    assert resumed.session.settings_inputs == []
+    row = await Thread.objects.aget(pk=thread.pk)
+    assert row.metadata["commands"] == []
+
+
 # -- answers -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("model", PROVIDERS, indirect=True)
 async def test_the_answer_streams_from_the_model_with_the_threads_history(chat, model):

@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 
 from chat.engine.emitter import Emitter
 from chat.models import Message
+from chat.rendering import frames
 from tests.drivers import GroupListener
 from tests.factories import make_message, make_thread
 
@@ -50,3 +51,37 @@ async def test_a_message_of_another_thread_is_neither_changed_nor_shown(user, ot
     assert shown is None
     assert tab.frames == []
     assert (await Message.objects.aget(pk=row.pk)).content == "their words"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_final_answer_too_large_for_a_frame_shows_its_status_and_loads_its_text(user):
+    thread = await sync_to_async(make_thread)(user)
+    row = await sync_to_async(make_message)(
+        thread, "", author_kind=Message.Author.ASSISTANT, status=Message.Status.STREAMING
+    )
+    tab = GroupListener(thread.id)
+    await tab.start()
+    try:
+        await Emitter(thread.id).update_message(
+            str(row.pk), content="word " * 400_000, status=Message.Status.DONE
+        )
+        html = await tab.until(lambda frame: f'id="m-{row.pk}"' in frame)
+    finally:
+        await tab.stop()
+    assert frames.fits(html)
+    assert 'data-status="done"' in html
+    assert f'hx-get="/threads/{thread.pk}/messages/{row.pk}/"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_fragment_too_large_for_a_frame_is_not_pushed_and_the_tabs_are_told(user):
+    thread = await sync_to_async(make_thread)(user)
+    tab = GroupListener(thread.id)
+    await tab.start()
+    try:
+        await Emitter(thread.id).push("<div>" + "x" * (2 * 1024 * 1024) + "</div>")
+        html = await tab.until(lambda frame: "chat-notice" in frame)
+    finally:
+        await tab.stop()
+    assert frames.fits(html)
+    assert "too large to show live" in html

@@ -1,5 +1,6 @@
 """How fast one person may send chat messages: over the limit a message is refused with a
-notice saying when to send it again, and the page puts it back in the composer."""
+notice saying when to send it again, and the page puts it back in the composer. Every
+other frame that makes the assistant run counts against the same limit."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from chat.engine.rate_limits import parse_rate
 from chat.models import Message
 from tests.assistants.echo import echo_of
 from tests.chat.test_consumers import path_of
+from tests.chat.test_edit_frames import idle_after_start
 from tests.factories import make_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -121,3 +123,95 @@ async def test_messages_go_through_while_the_cache_is_away_and_that_is_said_once
     warnings = [r.getMessage() for r in caplog.records if r.name == "chat.engine.rate_limits"]
     assert len(warnings) == 1, warnings
     assert "rate limits are off" in warnings[0]
+
+
+# -- every run of the assistant counts, not only messages -------------------------------------
+async def assistant_messages(thread) -> list[str]:
+    return [
+        m.content
+        async for m in Message.objects.filter(
+            thread=thread, author_kind=Message.Author.ASSISTANT
+        ).order_by("order")
+    ]
+
+
+@pytest.fixture
+async def metered_tab(use_assistant, connect, thread, user):
+    """A tab whose last answer has a button, with the limit used up by two messages."""
+    use_assistant("metered")
+    connected, _, socket = await connect(path_of(thread), user=user)
+    assert connected
+    await idle_after_start(socket)
+    for text in ("one", "two"):
+        await socket.say(text)
+        await socket.until(lambda f, text=text: f"answer to: {text}" in f)
+        await socket.until(lambda f: 'data-running="false"' in f)
+    return socket
+
+
+async def frame_fields(kind: str, thread) -> dict:
+    rows = [m async for m in Message.objects.filter(thread=thread).order_by("order")]
+    last_question = [m for m in rows if m.author_kind == Message.Author.USER][-1]
+    answer = [m for m in rows if m.metadata.get("actions")][-1]
+    return {
+        "edit": {"type": "edit", "message_id": str(last_question.pk), "content": "changed"},
+        "regenerate": {"type": "regenerate"},
+        "action": {
+            "type": "action",
+            "message_id": str(answer.pk),
+            "action_id": answer.metadata["actions"][0]["id"],
+        },
+        "window_message": {"type": "window_message", "data": '{"text": "hi"}'},
+    }[kind]
+
+
+@override_settings(CHAT_MESSAGE_RATE_LIMIT="2/60")
+@pytest.mark.parametrize("kind", ["edit", "regenerate", "action", "window_message"])
+async def test_a_frame_that_runs_the_assistant_past_the_limit_is_refused(metered_tab, thread, kind):
+    before = await assistant_messages(thread)
+
+    await metered_tab.send(**await frame_fields(kind, thread))
+
+    notice = await metered_tab.until(is_notice)
+    assert "more than 2 times in 60 seconds" in notice
+    assert "try again in" in notice
+    assert "data-keep-draft" not in notice  # no draft of the composer's to give back
+    assert await assistant_messages(thread) == before
+    assert await user_messages(thread) == ["one", "two"]
+
+
+@override_settings(CHAT_MESSAGE_RATE_LIMIT="3/60")
+async def test_messages_edits_and_buttons_share_one_count(use_assistant, connect, thread, user):
+    use_assistant("metered")
+    connected, _, socket = await connect(path_of(thread), user=user)
+    assert connected
+    await idle_after_start(socket)
+    await socket.say("one")
+    await socket.until(lambda f: "answer to: one" in f)
+    await socket.until(lambda f: 'data-running="false"' in f)
+    await socket.send(**await frame_fields("action", thread))
+    await socket.until(lambda f: "the button ran" in f)
+    await socket.until(lambda f: 'data-running="false"' in f)
+    await socket.send(**await frame_fields("regenerate", thread))
+    await socket.until(lambda f: "answer to: one" in f and 'data-running="true"' not in f)
+    await socket.until(lambda f: 'data-running="false"' in f)
+
+    await socket.say("four")
+
+    notice = await socket.until(is_notice)
+    assert "Your message was not sent" in notice
+    assert "four" not in await user_messages(thread)
+
+
+@override_settings(CHAT_MESSAGE_RATE_LIMIT="20/60")
+async def test_runs_counted_at_the_same_moment_are_each_counted(user):
+    """As frames on two instances (or two tabs) are: no count is lost between them."""
+    import asyncio
+
+    from chat.engine.rate_limits import RunRateLimited, check_run_rate
+
+    outcomes = await asyncio.gather(
+        *(check_run_rate(user) for _ in range(30)), return_exceptions=True
+    )
+
+    assert sum(isinstance(outcome, RunRateLimited) for outcome in outcomes) == 10

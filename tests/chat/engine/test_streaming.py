@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from chat.engine import threads
 from chat.models import Message
-from chat.rendering import fragments
+from chat.rendering import fragments, frames
 from tests.drivers import wait_for
 from tests.factories import make_message
 
@@ -231,3 +231,18 @@ async def test_an_open_page_sees_an_orphaned_stream_turn_interrupted_without_a_r
     assert "half an ans" in frame
     stored = await Message.objects.aget(pk=orphan.pk)
     assert stored.status == Message.Status.INTERRUPTED
+
+
+async def test_wide_tokens_from_a_fast_producer_go_out_in_frames_that_each_fit(
+    use_assistant, open_chat, thread, user
+):
+    # Twelve tokens of 200 KiB with no wait between them: one frame's worth of them is
+    # more than daphne sends (1 MiB), which closed every tab's socket.
+    use_assistant("echo")
+    chat = await open_chat(thread, user)
+    await chat.send("wide 12 200")
+    row = await chat.last_reply()
+    await chat.tab.until(lambda f: f'id="m-{row.id}"' in f and 'data-status="done"' in f)
+    assert len(row.content) > 2 * 1024 * 1024
+    assert all(frames.fits(f) for f in chat.tab.frames)
+    assert "".join(token_frames(chat.tab.frames, row.id)) == row.content

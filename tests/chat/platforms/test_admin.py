@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from chat.models import PlatformAccount, Thread
-from tests.factories import make_thread, make_user
+from tests.factories import make_message, make_thread, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +28,12 @@ def titles(html: str) -> list[str]:
 
 
 def test_the_conversation_list_filters_by_source(admin, user):
-    make_thread(user, title="From the web")
-    make_thread(user, title="From Slack", source=Thread.Source.SLACK, external_id="C1:1.0")
-    make_thread(user, title="From Teams", source=Thread.Source.TEAMS, external_id="a:1")
+    for fields in (
+        {"title": "From the web"},
+        {"title": "From Slack", "source": Thread.Source.SLACK, "external_id": "C1:1.0"},
+        {"title": "From Teams", "source": Thread.Source.TEAMS, "external_id": "a:1"},
+    ):
+        make_message(make_thread(user, **fields), "hello")  # the list shows threads written in
     page = admin.get(CHANGELIST, {"source": "slack"}).content.decode()
     assert titles(page) == ["From Slack"]
     assert "By source" in admin.get(CHANGELIST).content.decode()

@@ -35,6 +35,12 @@ from .files import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# A 1x1 PNG: a file, but no document.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
+    b"\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 FACT = "The boiler is serviced every October by Heatwell."
 # A first page long enough that the second page gets passages of its own.
 COVER = ["This cover page introduces the yearly maintenance plan."] * 20
@@ -128,6 +134,39 @@ async def test_answers_quote_the_right_document_and_other_commands_still_work(
     assert "Source: travel.txt" in reply.content
     await chat.send("echo still here")
     assert (await chat.last_reply()).content == "still here"
+
+
+async def test_two_documents_sent_together_get_one_answer_with_one_task_list(
+    default_assistant, open_chat, user, thread
+):
+    elements = [
+        await sync_to_async(upload)(thread, user, "refunds.md", LIBRARY["refunds.md"].encode()),
+        await sync_to_async(upload)(thread, user, "travel.txt", LIBRARY["travel.txt"].encode()),
+    ]
+    chat = await open_chat(thread, user)
+    await send_files(chat, *elements)
+    documents = await settled(thread.pk, count=2)
+
+    assert [d.status for d in documents] == [Document.Status.READY] * 2
+    sent = await Message.objects.aget(thread=thread, author_kind=Message.Author.USER)
+    answers = Message.objects.filter(thread=thread, order__gt=sent.order)
+    [answer] = [m async for m in answers]
+    assert "**refunds.md** is ready" in answer.content
+    assert "**travel.txt** is ready" in answer.content
+    assert answer.content.endswith("Ask me about them.")
+    [task_list] = [e async for e in Element.objects.filter(thread=thread, kind="tasklist")]
+    assert task_list.message_id == answer.pk
+    assert task_list.content.count('"status": "done"') == 4
+    assert await Job.objects.filter(thread=thread).acount() == 1
+
+
+async def test_a_file_that_is_no_document_is_named_in_one_answer(
+    default_assistant, open_chat, user, thread
+):
+    element = await sync_to_async(upload)(thread, user, "pixel.png", PNG)
+    chat = await open_chat(thread, user)
+    await send_files(chat, element)
+    assert (await chat.last_reply()).content == "You sent **pixel.png**."
 
 
 @pytest.mark.parametrize(
@@ -306,3 +345,23 @@ async def test_stop_stops_a_reading_and_says_so(
     assert any(t == "I stopped reading **slow.txt**." for t in await texts(thread.pk))
     task_list = await Element.objects.aget(thread=thread, kind="tasklist")
     assert '"status": "Stopped"' in task_list.content
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "wording"),
+    [
+        ("en", 1, "**a.txt** is ready: 1 passage indexed."),
+        ("en", 2, "**a.txt** is ready: 2 passages indexed."),
+        ("fr", 1, "**a.txt** est prêt : 1 passage indexé."),
+        ("de", 5, "**a.txt** ist bereit: 5 Abschnitte erfasst."),
+        ("ar", 2, "**a.txt** جاهز: 2 مقطعان مفهرسان."),
+        ("ar", 3, "**a.txt** جاهز: 3 مقاطع مفهرسة."),
+        ("ar", 11, "**a.txt** جاهز: 11 مقطعًا مفهرسًا."),
+    ],
+)
+def test_a_read_document_counts_its_passages_in_the_users_language(language, count, wording):
+    from django.utils import translation
+
+    document = Document(name="a.txt", chunk_count=count)
+    with translation.override(language):
+        assert ingest._ready_line(document, None) == wording

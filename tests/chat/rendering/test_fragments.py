@@ -57,3 +57,21 @@ def test_a_notice_replaces_the_notice_area_and_an_empty_one_clears_it():
     assert "Something &lt;bad&gt;" in error
     assert 'role="alert"' in error
     assert "<span>" not in fragments.notice("")
+
+
+@pytest.mark.parametrize("status", ["stopped", "interrupted", "failed"])
+def test_an_answer_cut_off_as_a_list_item_began_shows_no_empty_item(thread, status):
+    message = make_message(
+        thread,
+        "Steps:\n\n1. Sign in\n2. Ask\n3.",
+        author_kind=Message.Author.ASSISTANT,
+        status=status,
+    )
+    html = fragments.message(message)
+    assert html.count("<li>") == 2
+    assert "<li></li>" not in html
+
+
+def test_a_finished_answer_keeps_every_item_as_written(thread):
+    message = make_message(thread, "1. Sign in\n2.", author_kind=Message.Author.ASSISTANT)
+    assert "<li></li>" in fragments.message(message)

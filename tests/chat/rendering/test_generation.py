@@ -83,7 +83,7 @@ def test_a_step_without_a_generation_shows_no_token_line(review, user):
 
 def test_the_admin_list_shows_each_threads_total_tokens(review, user):
     thread_with_an_llm_call(user)
-    make_thread(user, title="No model here")
+    make_message(make_thread(user, title="No model here"), "hello")
     html = review.get(reverse("admin:chat_thread_changelist")).content.decode()
     assert "LLM tokens" in html
     assert re.search(r'<td class="field-tokens">150</td>', html)

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from chat.rendering.markdown import render_markdown, sanitize
+from chat.rendering.markdown import cut_off, render_markdown, sanitize
 
 
 class _Tags(HTMLParser):
@@ -205,3 +205,27 @@ def test_emphasis_headings_quotes_and_strikethrough_render():
 def test_empty_and_missing_text_render_as_nothing():
     assert render_markdown("") == ""
     assert render_markdown(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("1. a\n2. b\n3.", "1. a\n2. b"),
+        ("1. a\n2. b\n3. ", "1. a\n2. b"),
+        ("1) a\n2)", "1) a"),
+        ("1. a\n2. b\n3", "1. a\n2. b"),  # "3" of a "3." that never came
+        ("- a\n- b\n-", "- a\n- b"),
+        ("- a\n  - b\n  *", "- a\n  - b"),
+        ("A paragraph\n-", "A paragraph"),  # not a heading's underline
+        ("1.", ""),
+    ],
+)
+def test_a_cut_off_text_drops_the_list_item_it_had_only_opened(text, kept):
+    assert cut_off(text) == kept
+
+
+@pytest.mark.parametrize(
+    "text", ["1. a\n2. b", "The answer is\n42", "- a\n- b", "Costs:\n\n1. 3 euros"]
+)
+def test_a_cut_off_text_keeps_what_was_written_in_full(text):
+    assert cut_off(text) == text

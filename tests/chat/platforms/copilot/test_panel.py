@@ -53,10 +53,29 @@ def test_an_allowed_page_frames_the_panel_signed_in_with_a_token(client, copilot
 
 
 def test_the_panel_carries_on_with_the_latest_copilot_conversation(client, copilot, user):
-    token = tokens.issue(user.email)
-    panel(client, token=token)
-    panel(client, token=token)
+    panel(client, token=tokens.issue(user.email))
+    panel(client, token=tokens.issue(user.email))
     assert Thread.objects.filter(owner=user, source="copilot").count() == 1
+
+
+def test_a_sign_in_token_signs_a_panel_in_once(client, copilot, user):
+    token = tokens.issue(user.email)
+    assert panel(client, token=token).status_code == 200
+
+    again = panel(Client(), token=token)  # a copy, from a log or the history
+
+    assert "expired" in again.content.decode()
+    assert "ws-connect" not in again.content.decode()
+
+
+def test_the_panel_keeps_its_token_out_of_its_reloads_and_referrers(client, copilot, user):
+    response = panel(client, token=tokens.issue(user.email))
+
+    html = response.content.decode()
+    assert 'data-login-url="/copilot/?host=https%3A%2F%2Fintranet.example.com"' in html
+    assert "token=" not in html
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Cache-Control"] == "no-store"
 
 
 def test_a_page_not_on_the_allow_list_is_refused(client, copilot, user):

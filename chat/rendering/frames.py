@@ -1,0 +1,193 @@
+"""Websocket frames sized to fit: no fragment pushed to a tab is larger than FRAME_BYTES.
+
+Daphne's websocket library refuses to send a message over 1 MiB (it raises, and the
+socket closes 1011), and the page would reconnect and fail again for ever. Raising that
+limit only moves the wall, and holds more per socket; so every frame is kept small instead:
+- a thread's snapshot goes out in several frames, each a run of whole items;
+- a finished answer too large for one frame (megabytes of text) goes out with its status,
+  buttons and tools but without its text, which it loads over HTTP (no such limit there);
+  any other item too large is a placeholder that loads the whole item that way;
+- the text of a live stream, and any run of tokens, is cut into pieces that fit, sent
+  in order after their item (HTTP could land before or after the live tokens).
+256 KiB leaves a wide margin under 1 MiB (compressed frames are never much larger than
+the text) and keeps each frame quick for a browser to parse.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from chat.models import Message, Step
+
+from . import fragments
+
+FRAME_BYTES = 256 * 1024
+# Escaping makes one character at most 6 bytes ("&quot;") and UTF-8 at most 4: a piece of
+# this many characters renders, with its wrapper tag, within one frame.
+PIECE_CHARS = FRAME_BYTES // 8
+# An item goes into a frame with other swaps around it (a wrapper, the run state).
+ITEM_BYTES = FRAME_BYTES - 4096
+FRAGMENTS = fragments.FRAGMENTS
+
+
+def byte_size(html: str) -> int:
+    return len(html.encode("utf-8", "surrogatepass"))
+
+
+def fits(html: str) -> bool:
+    return byte_size(html) <= FRAME_BYTES
+
+
+def text_pieces(text: str) -> list[str]:
+    """The text cut into pieces that each fit in a frame, once rendered."""
+    return [text[start : start + PIECE_CHARS] for start in range(0, len(text), PIECE_CHARS)]
+
+
+def token_frames(dom_id: str, text: str) -> list[str]:
+    """Frames that append `text` to a stream's element."""
+    return [fragments.tokens(dom_id, piece) for piece in text_pieces(text)]
+
+
+def stream_text_frames(dom_id: str, text: str) -> list[str]:
+    """Frames that replace a stream's whole text: its first piece, then the rest appended."""
+    pieces = text_pieces(text) or [""]
+    return [fragments.stream_text(dom_id, pieces[0])] + [
+        fragments.tokens(dom_id, piece) for piece in pieces[1:]
+    ]
+
+
+# -- items (messages and steps) --------------------------------------------------------------
+def item_placeholder(kind: str, item_id: Any, thread_id: Any, *, oob: bool = False) -> str:
+    """Stands for an item too large for a frame (`kind` "message" or "step"): it loads the
+    item over HTTP, in its place."""
+    return render_to_string(
+        FRAGMENTS + "item_placeholder.html",
+        {
+            "kind": kind,
+            "dom_id": f"{'s' if kind == 'step' else 'm'}-{item_id}",
+            "item_id": item_id,
+            "thread_id": thread_id,
+            "oob": oob,
+        },
+    )
+
+
+def appended(target: str, html: str) -> str:
+    """Appends already rendered items to the element `target` (a CSS selector)."""
+    return render_to_string(FRAGMENTS + "append.html", {"target": target, "html": html})
+
+
+def _render_item(context: dict, *, oob: bool = False) -> str:
+    template = "step.html" if context["kind"] == "step" else "message.html"
+    return render_to_string(FRAGMENTS + template, {"item": context, "oob": oob})
+
+
+def _blank_stream(context: dict) -> tuple[dict, str, str] | None:
+    """A streaming item's context without its live text, the element its text goes into,
+    and the text: the text then follows as pieces that fit."""
+    if context["kind"] == "message" and context["streaming"]:
+        message = copy.copy(context["message"])
+        text, message.content = message.content, ""
+        return {**context, "message": message}, fragments.message_text_id(message.pk), text
+    if context["kind"] == "step" and context["running"]:
+        step = copy.copy(context["step"])
+        text, step.output = step.output, ""
+        return {**context, "step": step}, fragments.step_output_id(step.pk), text
+    return None
+
+
+def item_parts(context: dict, thread_id: Any, *, oob: bool = False) -> tuple[str, list[str]]:
+    """One item of the thread as its HTML and the frames that must follow it, each of
+    which fits in a frame.
+
+    A live stream's text follows its item as appended pieces, in order on the socket, so
+    that tokens streamed after it land after it. A finished item that is still too large
+    is loaded over HTTP.
+    """
+    html = _render_item(context, oob=oob)
+    if byte_size(html) <= ITEM_BYTES:
+        return html, []
+    blank = _blank_stream(context)
+    if blank is not None:
+        shell, dom_id, text = blank
+        shell_html = _render_item(shell, oob=oob)
+        if byte_size(shell_html) <= ITEM_BYTES:
+            return shell_html, token_frames(dom_id, text)
+    elif context["kind"] == "message" and not context["is_user"]:
+        # A long answer: everything but its text now (status, buttons, tools), the text
+        # over HTTP.
+        shell_html = _render_item({**context, "html": "", "lazy_body": True}, oob=oob)
+        if byte_size(shell_html) <= ITEM_BYTES:
+            return shell_html, []
+    kind = context["kind"]
+    item_id = context[kind].pk
+    return item_placeholder(kind, item_id, thread_id, oob=oob), []
+
+
+def snapshot_frames(items: list[dict], thread_id: Any, tail: str) -> list[str]:
+    """A thread's items as frames: the first one replaces the list with the first run of
+    whole items, each one after appends the next run; `tail` (task lists, run state,
+    notice) comes last. A thread that fits in one frame is one frame, as it always was."""
+    frames: list[str] = []
+    group: list[str] = []
+    size = 0
+
+    def close_group() -> None:
+        nonlocal group, size
+        html = "".join(group)
+        if not frames:
+            frames.append(
+                render_to_string(
+                    FRAGMENTS + "messages.html", {"items": [], "items_html": html, "oob": True}
+                )
+            )
+        elif html:
+            frames.append(appended("#messages", html))
+        group, size = [], 0
+
+    for context in items:
+        html, after = item_parts(context, thread_id)
+        html_size = byte_size(html)
+        if group and size + html_size > ITEM_BYTES:
+            close_group()
+        group.append(html)
+        size += html_size
+        if after:
+            # The stream's element must be on the page before its text is appended.
+            close_group()
+            frames.extend(after)
+    close_group()
+    if fits(frames[-1] + tail):
+        frames[-1] += tail
+    else:
+        frames.append(tail)
+    return frames
+
+
+# -- live pushes -----------------------------------------------------------------------------
+def message_update(message: Message, thread_id: Any) -> list[str]:
+    """A message shown again as stored (its final render, a status change)."""
+    html, after = item_parts(fragments.message_context(message), thread_id, oob=True)
+    return [html, *after]
+
+
+def message_appended(message: Message, thread_id: Any) -> list[str]:
+    """A new message at the thread's end."""
+    html, after = item_parts(fragments.message_context(message), thread_id)
+    return [appended("#messages", html), *after]
+
+
+def step_appended(step: Step, thread_id: Any) -> list[str]:
+    target = f"#s-{step.parent_id}-children" if step.parent_id else "#messages"
+    html, after = item_parts(fragments.step_context(step), thread_id)
+    return [appended(target, html), *after]
+
+
+def step_updated(step: Step, thread_id: Any) -> list[str]:
+    html = fragments.step_updated(step)
+    if byte_size(html) <= ITEM_BYTES:
+        return [html]
+    return [item_placeholder("step", step.pk, thread_id, oob=True)]

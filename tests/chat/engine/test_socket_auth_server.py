@@ -1,0 +1,241 @@
+"""A socket opened before its sign-in ended is closed as unauthenticated (4401) within
+seconds, without sending a frame, and answers nothing after: through a real daphne, with
+the sign-out, the password change and the deactivation done over HTTP on that server.
+
+Runs on both backends: the embedded default (SQLite, in-memory layer and cache, all in
+the server's process) and the services (PostgreSQL, Redis).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import socket
+import uuid
+
+import httpx
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.test import Client
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.models import Message
+from tests.conftest import ASSISTANTS_DIR
+from tests.factories import PASSWORD, make_thread, make_user
+from tests.services import Daphne, service_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NEW_PASSWORD = "another-long-password-77"
+# Seconds a socket may take to be closed: "within seconds", never a speed check.
+CLOSED_WITHIN = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sign-out")
+    with django_db_blocker.unblock():
+        env = service_env(
+            tmp,
+            f"chat-test-{uuid.uuid4().hex[:12]}",
+            CHAT_ASSISTANT=str(ASSISTANTS_DIR / "echo.py"),
+            MEDIA_ROOT=str(tmp / "media"),
+            CHAT_MESSAGE_RATE_LIMIT="",
+        )
+    env["CHANNEL_PREFIX"] = f"chat-sign-out-{uuid.uuid4().hex[:8]}"
+    daphne = Daphne("web", env, tmp, free_port())
+    daphne.start()
+    yield daphne
+    daphne.stop()
+
+
+def person(email: str, **extra):
+    """An account whose password the server (with the production hasher) can check."""
+    user = make_user(email, **extra)
+    user.password = PBKDF2PasswordHasher().encode(PASSWORD, "saltsaltsalt")
+    user.save(update_fields=["password"])
+    return user
+
+
+@database_sync_to_async
+def signed_in_cookies(user) -> dict[str, str]:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return {name: client.cookies[name].value}
+
+
+class Browser:
+    """One browser's cookies, talking HTTP to the server as a browser does."""
+
+    def __init__(self, server: Daphne, cookies: dict[str, str]) -> None:
+        self.base = f"http://127.0.0.1:{server.port}"
+        self.http = httpx.AsyncClient(base_url=self.base, cookies=cookies, timeout=30)
+
+    async def post_form(self, path: str, fields: dict[str, str]) -> httpx.Response:
+        """Opens the form's page for its CSRF token, then posts it, as a person would."""
+        page = await self.http.get(path)
+        assert page.status_code == 200, page.text[:300]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        return await self.http.post(
+            path,
+            data={"csrfmiddlewaretoken": token, **fields},
+            headers={"Origin": self.base, "Referer": f"{self.base}{path}"},
+        )
+
+    async def socket(self, thread) -> Tab:
+        host = self.base.removeprefix("http://")
+        cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
+        connection = await connect(
+            f"ws://{host}/ws/threads/{thread.pk}/",
+            origin=self.base,
+            additional_headers={"Cookie": cookie},
+            proxy=None,
+            open_timeout=20,
+        )
+        tab = Tab(connection)
+        await tab.until(lambda frame: 'id="messages"' in frame)
+        return tab
+
+
+class Tab:
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.frames: list[str] = []
+
+    async def until(self, predicate, within: float = 20.0) -> str:
+        while True:
+            frame = await asyncio.wait_for(self.connection.recv(), timeout=within)
+            self.frames.append(frame)
+            if predicate(frame):
+                return frame
+
+    async def say(self, content: str) -> None:
+        frame = {"type": "message", "content": content, "client_id": uuid.uuid4().hex}
+        await self.connection.send(json.dumps({**frame, "HEADERS": {"HX-Request": "true"}}))
+
+    async def close_code(self) -> int | None:
+        """Reads what is left until the server closes the socket; its close code."""
+        try:
+            async with asyncio.timeout(CLOSED_WITHIN):
+                while True:
+                    self.frames.append(await self.connection.recv())
+        except ConnectionClosed:
+            pass
+        except TimeoutError:
+            pytest.fail(f"The socket was still open after {CLOSED_WITHIN} s")
+        return self.connection.close_code
+
+
+@pytest.fixture
+async def browsers(server):
+    opened: list[Browser] = []
+
+    async def open_(user) -> Browser:
+        browser = Browser(server, await signed_in_cookies(user))
+        opened.append(browser)
+        return browser
+
+    yield open_
+    for browser in opened:
+        await browser.http.aclose()
+
+
+async def answered(tab: Tab) -> None:
+    await tab.say("still here?")
+    await tab.until(lambda frame: "echo: still here?" in frame)
+
+
+async def test_signing_out_closes_a_socket_opened_before_without_a_frame(browsers):
+    user = await database_sync_to_async(person)("ada@example.com")
+    thread = await database_sync_to_async(make_thread)(user)
+    browser = await browsers(user)
+    tab = await browser.socket(thread)
+    await answered(tab)
+
+    response = await browser.post_form("/accounts/logout/", {})
+    assert response.status_code == 302
+
+    assert await tab.close_code() == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_frame_sent_right_after_signing_out_is_not_answered(browsers):
+    user = await database_sync_to_async(person)("ben@example.com")
+    thread = await database_sync_to_async(make_thread)(user)
+    browser = await browsers(user)
+    tab = await browser.socket(thread)
+
+    response = await browser.post_form("/accounts/logout/", {})
+    assert response.status_code == 302
+    with contextlib.suppress(ConnectionClosed):  # closed already: nothing could be sent
+        await tab.say("after sign-out")
+
+    assert await tab.close_code() == CLOSE_UNAUTHENTICATED
+    assert not [frame for frame in tab.frames if "after sign-out" in frame]
+    assert not await Message.objects.filter(thread=thread, content="after sign-out").aexists()
+
+
+async def test_signing_out_one_browser_leaves_the_other_browsers_socket_open(browsers):
+    user = await database_sync_to_async(person)("cy@example.com")
+    thread = await database_sync_to_async(make_thread)(user)
+    leaving, staying = await browsers(user), await browsers(user)
+    gone, kept = await leaving.socket(thread), await staying.socket(thread)
+
+    await leaving.post_form("/accounts/logout/", {})
+
+    assert await gone.close_code() == CLOSE_UNAUTHENTICATED
+    await answered(kept)
+
+
+async def test_a_password_change_closes_the_sockets_of_the_other_sessions(browsers):
+    user = await database_sync_to_async(person)("dee@example.com")
+    thread = await database_sync_to_async(make_thread)(user)
+    elsewhere, here = await browsers(user), await browsers(user)
+    tab = await elsewhere.socket(thread)
+
+    response = await here.post_form(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302, response.text[:500]
+
+    assert await tab.close_code() == CLOSE_UNAUTHENTICATED
+
+
+async def test_deactivating_an_account_in_the_admin_closes_its_sockets(browsers):
+    user = await database_sync_to_async(person)("eve@example.com")
+    admin = await database_sync_to_async(person)(
+        "root@example.com", is_staff=True, is_superuser=True
+    )
+    thread = await database_sync_to_async(make_thread)(user)
+    tab = await (await browsers(user)).socket(thread)
+
+    staff = await browsers(admin)
+    response = await staff.post_form(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {
+            "email": user.email,
+            "display_name": "",
+            "first_name": "",
+            "last_name": "",
+            # is_active left out: the box is unticked.
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "09:00:00",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302, response.text[:800]
+
+    assert await tab.close_code() == CLOSE_UNAUTHENTICATED
