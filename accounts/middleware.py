@@ -15,10 +15,9 @@ from chat.engine.registry import hooks
 from chatproject.proxies import client_of
 
 from . import sign_in, staff_mfa
+from .session_keys import SESSION_FLAG
 
 logger = logging.getLogger(__name__)
-
-SESSION_FLAG = "chat_sso_header"
 
 
 class SsoHeaderMiddleware:

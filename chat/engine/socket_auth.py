@@ -19,13 +19,21 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+)
+from django.core.cache import cache
 from django.utils.crypto import constant_time_compare
 
 from accounts import staff_mfa
-from accounts.middleware import SESSION_FLAG as SSO_SESSION_FLAG
+from accounts.session_keys import SESSION_FLAG as SSO_SESSION_FLAG
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +81,6 @@ def _session_user(session_key: str) -> tuple[Any, bool]:
 
 @sync_to_async
 def _ticket_user(user_id: Any) -> Any:
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
 
 
@@ -158,8 +164,6 @@ class SocketSignIn:
 
 
 async def current_version(user_id: Any) -> str | None:
-    from django.core.cache import cache
-
     # In a thread of its own: the cache's async methods queue behind the database's.
     return await sync_to_async(cache.get, thread_sensitive=False)(version_key(user_id))
 
@@ -172,10 +176,6 @@ def sign_ins_changed(user_id: Any, ended_session: str | None = None) -> None:
     layer that is down must not stop the sign-out itself: each socket's full check (at
     least every FULL_CHECK_SECONDS of frames) still ends it.
     """
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-    from django.core.cache import cache
-
     try:
         cache.set(version_key(user_id), secrets.token_hex(8), timeout=VERSION_SECONDS)
     except Exception:
