@@ -93,8 +93,6 @@ def identity() -> str:
 
     A file is named by its absolute path, so `app.py` and `./app.py` are one assistant.
     """
-    from django.conf import settings
-
     target = _loaded or settings.CHAT_ASSISTANT
     if target.endswith(".py") or "/" in target:
         return str(Path(target).resolve())
