@@ -21,6 +21,7 @@ from chat.models import Element, Job, Message
 from chat.rag import index, ingest
 from chat.rag.extract import Segment
 from chat.rag.models import Chunk, Document
+from chat.sdk import rag as sdk_rag
 from tests.drivers import wait_for
 
 from .bombs import MB, write_docx_bomb, write_pdf_bomb
@@ -364,4 +365,5 @@ def test_a_read_document_counts_its_passages_in_the_users_language(language, cou
 
     document = Document(name="a.txt", chunk_count=count)
     with translation.override(language):
-        assert ingest._ready_line(document, None) == wording
+        # The reading job, written with the public API, words it.
+        assert sdk_rag._ready_line(document, None) == wording
