@@ -98,6 +98,7 @@ async def test_reserved_keys_from_storage_do_not_override_the_live_session(
     use_assistant("features")
     thread.metadata = {"started": True, "user_session": {"id": "forged", "user": "someone", "x": 1}}
     await thread.asave(update_fields=["metadata"])
+    await sync_to_async(make_message)(thread, "hello")  # written in: resumed, not started afresh
     chat = await open_chat(thread, user)
     assert chat.session.user_session["id"] == chat.session.id
     assert chat.session.user_session["user"].identifier == user.email
