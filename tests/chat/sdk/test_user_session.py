@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from asgiref.sync import sync_to_async
 
 import chat.sdk as cl
 from chat.engine.context import NoChatContextError
 from chat.models import Thread
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
