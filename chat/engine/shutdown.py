@@ -76,7 +76,7 @@ class Drain:
         for session in unfinished:
             await _interrupt(session)
         logger.warning(
-            "Shutdown: %d run(s) finished in %.1f s, %d interrupted and saved as they stood",
+            "Shutdown: runs finished: %d, in %.1f s; interrupted and saved as they stood: %d",
             len(runs) - len(unfinished),
             time.monotonic() - started,
             len(unfinished),
@@ -92,7 +92,7 @@ class Drain:
         if not self.sockets:
             return
         logger.warning(
-            "Shutdown: closing %d chat socket(s) with the reconnect code", len(self.sockets)
+            "Shutdown: closing chat sockets with the reconnect code: %d", len(self.sockets)
         )
         for name in list(self.sockets):
             try:

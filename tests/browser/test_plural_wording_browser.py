@@ -42,7 +42,7 @@ def test_a_file_question_says_how_many_files_in_the_users_language(
         sign_up(page, greeting=False)
         wait_connected(page)
         send(page, count, page.locator("#message-input"))
-        prompt = page.locator(".ask__files .upload-drop span").last
+        prompt = page.locator(".ask__files .upload-drop__label").last
         expect(prompt).to_contain_text(wording)
         expect(prompt).not_to_contain_text("(")
     finally:

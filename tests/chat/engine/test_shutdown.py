@@ -164,7 +164,7 @@ async def test_on_sigterm_the_answer_in_flight_finishes_then_the_socket_says_rec
     assert stored.content == expected
     assert tab.streamed(reply.pk) == expected
     assert not await Message.objects.filter(content="sent during the shutdown").aexists()
-    assert "1 run(s) finished" in web.log()
+    assert "runs finished: 1," in web.log()
 
 
 async def test_an_answer_longer_than_the_grace_is_saved_with_every_shown_token_as_interrupted(
@@ -189,5 +189,5 @@ async def test_an_answer_longer_than_the_grace_is_saved_with_every_shown_token_a
     assert stored.status == Message.Status.INTERRUPTED
     assert stored.content == tab.streamed(reply.pk)
     assert stored.content.startswith("d0 d1 d2 ")
-    assert "0 run(s) finished" in web.log()
-    assert "1 interrupted" in web.log()
+    assert "runs finished: 0," in web.log()
+    assert "interrupted and saved as they stood: 1" in web.log()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from asgiref.sync import sync_to_async
 
 import chat.sdk as cl
 from chat.engine.context import NoChatContextError
 from chat.models import Thread
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -98,6 +100,7 @@ async def test_reserved_keys_from_storage_do_not_override_the_live_session(
     use_assistant("features")
     thread.metadata = {"started": True, "user_session": {"id": "forged", "user": "someone", "x": 1}}
     await thread.asave(update_fields=["metadata"])
+    await sync_to_async(make_message)(thread, "hello")  # written in: resumed, not started afresh
     chat = await open_chat(thread, user)
     assert chat.session.user_session["id"] == chat.session.id
     assert chat.session.user_session["user"].identifier == user.email
