@@ -212,9 +212,12 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 # -- fixtures (imported by the test modules that use them) ---------------------------------
-def started_web(name: str, tmp: Path, django_db_blocker, **extra: str) -> ShippedDaphne:
+def started_web(
+    name: str, tmp: Path, django_db_blocker, *, sso_proxy: str = "", **extra: str
+) -> ShippedDaphne:
     """The shipped daphne command, trusting one proxy address (`.trusted_proxy`) and
-    signing in from the SSO header, with this run's database and secret."""
+    signing in from the SSO header that comes through `sso_proxy` (by default the same
+    proxy), with this run's database and secret."""
     trusted_proxy = fresh_loopback_address()
     with django_db_blocker.unblock():
         env = service_env(
@@ -222,6 +225,7 @@ def started_web(name: str, tmp: Path, django_db_blocker, **extra: str) -> Shippe
             f"chat-test-{uuid.uuid4().hex[:12]}",
             CHAT_SSO_HEADER=SSO_HEADER,
             CHAT_TRUSTED_PROXIES=trusted_proxy,
+            CHAT_SSO_TRUSTED_PROXIES=sso_proxy or trusted_proxy,
             CSRF_TRUSTED_ORIGINS=TRUSTED_ORIGIN,
             # An assistant that writes nothing when a socket opens: nothing of its own is
             # still being written when a test's data is cleared away.

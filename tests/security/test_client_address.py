@@ -15,10 +15,12 @@ from tests.factories import make_user
 from tests.security.servers import (
     ROOT,
     SSO_HEADER,
+    ForwardingProxy,
     compose_daphne_arguments,
     fresh_loopback_address,
     request,
     shipped_daphne_arguments,
+    started_web,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,6 +34,19 @@ def test_the_shipped_commands_start_daphne_without_trusting_forwarded_headers():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     # The trusted proxies are named explicitly, and none by default.
     assert compose["x-app"]["environment"]["CHAT_TRUSTED_PROXIES"] == "${CHAT_TRUSTED_PROXIES:-}"
+    assert (
+        compose["x-app"]["environment"]["CHAT_SSO_TRUSTED_PROXIES"]
+        == "${CHAT_SSO_TRUSTED_PROXIES:-}"
+    )
+
+
+def test_the_compose_port_is_published_on_the_hosts_loopback_unless_asked_otherwise():
+    """A proxy on the host is trusted by the Docker gateway's address, which every client
+    reaching a port published on all addresses would share."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose["services"]["web"]["ports"] == [
+        "${CHAT_BIND:-127.0.0.1}:${CHAT_PORT:-8000}:8000"
+    ]
 
 
 # -- the SSO header ----------------------------------------------------------------------
@@ -71,6 +86,41 @@ def test_the_sso_header_is_ignored_from_the_proxy_address_on_another_connection(
     forged = {"X-Forwarded-For": attacker, "X-Real-IP": web.trusted_proxy, SSO_HEADER: root.email}
     response = request(web.port, "GET", "/admin/", source=attacker, headers=forged)
     assert not signed_in(response)
+
+
+# A load balancer trusted for the client's address, which also routes webhooks around the
+# SSO proxy; the SSO proxy sits behind it (its address is a hop the balancer writes).
+@pytest.fixture(scope="module")
+def balanced_web(django_db_setup, django_db_blocker, tmp_path_factory):
+    sso_proxy = fresh_loopback_address()
+    tmp = tmp_path_factory.mktemp("balanced-web")
+    server = started_web("balanced-web", tmp, django_db_blocker, sso_proxy=sso_proxy)
+    balancer = ForwardingProxy(server.port, server.trusted_proxy).start()
+    yield balancer, sso_proxy
+    balancer.stop()
+    server.stop()
+
+
+def test_through_a_trusted_balancer_alone_the_sso_header_signs_nobody_in(balanced_web, root):
+    balancer, sso_proxy = balanced_web
+    for forged in ({}, {"X-Forwarded-For": sso_proxy}):
+        headers = {**forged, SSO_HEADER: root.email}
+        admin = request(
+            balancer.port, "GET", "/admin/", source=fresh_loopback_address(), headers=headers
+        )
+        assert admin.status == 302
+        assert not signed_in(admin)
+
+
+def test_through_the_sso_proxy_behind_the_balancer_the_sso_header_signs_in(balanced_web, root):
+    balancer, sso_proxy = balanced_web
+    sso = ForwardingProxy(balancer.port, sso_proxy, sets={SSO_HEADER: root.email}).start()
+    try:
+        admin = request(sso.port, "GET", "/admin/", source=fresh_loopback_address())
+    finally:
+        sso.stop()
+    assert admin.status == 200
+    assert signed_in(admin)
 
 
 # -- the scheme -------------------------------------------------------------------------------
