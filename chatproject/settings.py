@@ -513,6 +513,9 @@ CHAT_UPLOAD_MAX_BODY_BYTES = int(CHAT_UPLOAD_MAX_MB * 1024 * 1024) * CHAT_UPLOAD
 )
 CHAT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 CHAT_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE + 64 * 1024
+# runchat makes the demo account (a superuser with a published password) only on the
+# embedded SQLite database: never in a database configured for anything else.
+CHAT_EMBEDDED_DATABASE = not DATABASE_URL and not POSTGRES_HOST
 CHAT_DEMO_USER = os.environ.get("CHAT_DEMO_USER", "demo@example.com")
 CHAT_DEMO_PASSWORD = os.environ.get("CHAT_DEMO_PASSWORD", "demo-password-123")
 # `manage.py purge_threads` (run it from cron) deletes threads with no activity for this
