@@ -6,6 +6,7 @@ the per-address sign-in limits count the real address, however each request forg
 from __future__ import annotations
 
 import re
+import uuid
 from urllib.parse import urlencode
 
 import pytest
@@ -16,12 +17,15 @@ from tests.security.servers import (
     ROOT,
     SSO_HEADER,
     ForwardingProxy,
+    UnixSocketDaphne,
     compose_daphne_arguments,
     fresh_loopback_address,
     request,
     shipped_daphne_arguments,
     started_web,
+    unix_request,
 )
+from tests.services import service_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -209,3 +213,31 @@ def test_behind_the_trusted_proxy_each_client_is_counted_and_forging_does_not_he
     assert refused == [False] * 10 + [True] * 2
     # Another person behind the same proxy still gets their guesses: not the proxy counted.
     assert guesses(proxy.port, fresh_loopback_address(), origin, emails[:1]) == [False]
+
+
+# -- daphne on a unix socket (daphne -u): no peer address ----------------------------------
+@pytest.fixture(scope="module")
+def unix_socket_web(django_db_setup, django_db_blocker, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("unix-web")
+    with django_db_blocker.unblock():
+        env = service_env(tmp, f"chat-test-{uuid.uuid4().hex[:12]}")
+    server = UnixSocketDaphne("unix-web", env, tmp)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_over_a_unix_socket_sign_in_is_answered_not_refused(unix_socket_web, user):
+    """With no peer address, the per-address limits count a placeholder instead of
+    refusing every sign-in (allauth's adapter raised PermissionDenied: a 403)."""
+    socket_path = unix_socket_web.socket_path
+    page = unix_request(socket_path, "GET", "/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1)
+    body = urlencode({"login": user.email, "password": "wrong", "csrfmiddlewaretoken": token})
+    headers = {
+        "Cookie": f"csrftoken={page.cookies()['csrftoken']}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    answer = unix_request(socket_path, "POST", "/accounts/login/", headers=headers, body=body)
+    assert answer.status == 200
+    assert "password you specified are not correct" in answer.body
