@@ -22,18 +22,19 @@ logger = logging.getLogger(__name__)
 
 class SsoHeaderMiddleware:
     """Signs in whoever the trusted proxy's header (CHAT_SSO_HEADER) names, through
-    `@cl.header_auth_callback` when there is one. Only a request whose direct peer is one
-    of CHAT_TRUSTED_PROXIES may vouch for someone (chatproject.proxies): from any other
-    address the header is ignored, and with none configured nothing happens at all."""
+    `@cl.header_auth_callback` when there is one. Only a request that came through one of
+    CHAT_SSO_TRUSTED_PROXIES may vouch for someone (chatproject.proxies): otherwise the
+    header is ignored, and with none configured nothing happens at all. CHAT_TRUSTED_PROXIES
+    alone never suffices: a trusted load balancer may route around the SSO proxy."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
-            settings.CHAT_TRUSTED_PROXIES
+            settings.CHAT_SSO_TRUSTED_PROXIES
             and (settings.CHAT_SSO_HEADER or hooks.header_auth_callback is not None)
-            and client_of(request).via_trusted_proxy
+            and client_of(request).via_sso_proxy
         ):
             self.sign_in(request)
         return self.get_response(request)

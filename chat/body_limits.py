@@ -2,7 +2,10 @@
 
 Three sizes, from settings: an upload may carry CHAT_UPLOAD_MAX_FILES files of
 CHAT_UPLOAD_MAX_MB each, a platform's webhook a small JSON event, anything else a form.
-A view says which it takes (`takes_uploads`, `takes_webhooks`). LimitRequestBody, around
+A view says which it takes (`takes_uploads`, `takes_webhooks`). An upload's size is allowed
+only to a request carrying a session cookie: signed out, an upload path takes a form's
+(`limit_before_reading`), so nobody signed out can send a large body anywhere (whether the
+session is valid is checked later, before the body is parsed). LimitRequestBody, around
 the HTTP application, answers 413 to a larger declared Content-Length without reading a
 byte of the body, and stops a body sent without one (chunked) as soon as it passes the
 limit. Under daphne, chatproject.daphne_bodies also caps bodies while they arrive.
@@ -61,12 +64,24 @@ def limit_for(path: str) -> int:
         return settings.CHAT_MAX_BODY_BYTES
 
 
-def largest_limit() -> int:
-    return max(
-        settings.CHAT_UPLOAD_MAX_BODY_BYTES,
-        settings.CHAT_WEBHOOK_MAX_BODY_BYTES,
-        settings.CHAT_MAX_BODY_BYTES,
-    )
+def limit_before_reading(path: str, has_session_cookie: bool) -> int:
+    """The largest body a request to this path may send, known from its headers alone:
+    an upload's size needs a session cookie."""
+    limit = limit_for(path)
+    if not has_session_cookie:
+        return min(limit, settings.CHAT_MAX_BODY_BYTES)
+    return limit
+
+
+def has_session_cookie(scope: Scope) -> bool:
+    name = settings.SESSION_COOKIE_NAME
+    for key, value in scope.get("headers", ()):
+        if key.lower() == b"cookie":
+            for cookie in value.decode("latin-1").split(";"):
+                cookie_name, _, cookie_value = cookie.strip().partition("=")
+                if cookie_name == name and cookie_value:
+                    return True
+    return False
 
 
 def _path_info(scope: Scope) -> str:
@@ -109,7 +124,7 @@ class LimitRequestBody:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = limit_for(_path_info(scope))
+        limit = limit_before_reading(_path_info(scope), has_session_cookie(scope))
         declared = declared_length(scope)
         if declared is not None and declared > limit:
             await refuse(send)

@@ -17,8 +17,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
-from chat.body_limits import LimitRequestBody, largest_limit  # noqa: E402
+from chat.body_limits import LimitRequestBody, limit_before_reading  # noqa: E402
 from chat.engine.admission import SetupTurns  # noqa: E402
 from chat.engine.app_hooks import LifecycleApp, lifecycle  # noqa: E402
 from chat.engine.assistant import ensure_loaded  # noqa: E402
@@ -88,7 +89,7 @@ def _fix_daphne_shutdown() -> None:
 
 _fix_daphne_shutdown()
 compress_daphne_websockets()
-limit_daphne_bodies(largest_limit())
+limit_daphne_bodies(limit_before_reading, settings.SESSION_COOKIE_NAME)
 close_websockets_with_a_reason()
 
 # What start-up loaded (Django, the templates, the assistant) lives as long as the process:

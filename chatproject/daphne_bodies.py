@@ -6,23 +6,43 @@ in a spool file (on disk past 100 kB). Then, unasked: Twisted parses a multipart
 with the email package, all of it in memory, for nobody (daphne never looks at the
 result), which cost about ten times the body's size; and daphne queues the whole body
 for the application at once, so even a request refused unread costs its size in memory.
-Here Twisted's form parsing is off; a body larger than `max_bytes` (declared, or sent
-chunked and passing it) is answered 413 and its connection closed as it arrives; and the
-body stays in the spool file until the application reads it, piece by piece.
+Here Twisted's form parsing is off; a body larger than its request may carry (declared,
+or sent chunked and passing it) is answered 413 and its connection closed as it arrives;
+and the body stays in the spool file until the application reads it, piece by piece.
+
+The limit is decided from the request line and headers, before the first byte of the body
+is stored: `limit_of(path, has_session_cookie)` (chat.body_limits.limit_before_reading),
+so a signed-out client cannot make the server spool an upload-sized body anywhere.
+
+This reaches into daphne's and Twisted's insides, so it checks them first
+(`patch_problems`): on a daphne or Twisted it was not written for, the start fails with
+what is missing, rather than running with bodies uncapped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import io
 import sys
+from collections.abc import Callable
 from functools import partial
 from typing import Any, BinaryIO
+from urllib.parse import unquote
 
+import daphne
 from daphne.http_protocol import WebRequest
 from twisted.web import http
 
 READ_BYTES = 64 * 1024
+# The daphne releases this was written against, [from, to); pyproject.toml pins the same.
+SUPPORTED_DAPHNE = ((4, 2), (4, 3))
+
+
+class DaphneMismatch(RuntimeError):
+    """daphne or Twisted is not the one the body limits were written for."""
+
+
 TOO_LARGE = b"Request body too large."
 TOO_LARGE_RESPONSE = (
     b"HTTP/1.1 413 Content Too Large\r\n"
@@ -62,11 +82,102 @@ class SpooledBody:
             self.spool = None
 
 
-def limit_daphne_bodies(max_bytes: int) -> None:
-    """Patches daphne's HTTP request handling as the module says. Only under daphne."""
+def _parameters(function: Any) -> list[str] | None:
+    try:
+        return list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return None
+
+
+def _source(function: Any) -> str:
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+
+
+def patch_problems(
+    daphne_version: str, server: type, web_request: type, twisted_http: Any
+) -> list[str]:
+    """What the patch relies on and does not find (empty: all there)."""
+    problems = []
+    try:
+        release = tuple(int(part) for part in daphne_version.split(".")[:2])
+    except ValueError:
+        release = ()
+    low, high = SUPPORTED_DAPHNE
+    if not low <= release < high:
+        problems.append(
+            f"daphne {daphne_version} (the body limits support {low[0]}.{low[1]} to before "
+            f"{high[0]}.{high[1]})"
+        )
+    expected = {
+        "daphne Server.create_application": (
+            getattr(server, "create_application", None),
+            ["self", "protocol", "scope"],
+        ),
+        "daphne Server.handle_reply": (
+            getattr(server, "handle_reply", None),
+            ["self", "protocol", "message"],
+        ),
+        "daphne WebRequest.requestReceived": (
+            getattr(web_request, "requestReceived", None),
+            ["self", "command", "path", "version"],
+        ),
+        "Twisted Request.gotLength": (
+            getattr(twisted_http.Request, "gotLength", None),
+            ["self", "length"],
+        ),
+        "Twisted Request.handleContentChunk": (
+            getattr(twisted_http.Request, "handleContentChunk", None),
+            ["self", "data"],
+        ),
+    }
+    for name, (function, parameters) in expected.items():
+        if function is None or _parameters(function) != parameters:
+            problems.append(f"{name}({', '.join(parameters[1:])})")
+    if "self.connections = " not in _source(getattr(server, "run", None)):
+        problems.append("daphne Server.connections")
+    # Twisted's private switch for its form parsing, read when the body is complete.
+    if "_parsePOSTFormSubmission" not in _source(
+        getattr(twisted_http.Request, "requestReceived", None)
+    ):
+        problems.append("Twisted Request._parsePOSTFormSubmission")
+    # The request line's target (`HTTPChannel._path`), and the cookies parsed, before
+    # gotLength is called: the limit depends on both.
+    channel = getattr(twisted_http, "HTTPChannel", None)
+    headers_done = _source(getattr(channel, "allHeadersReceived", None))
+    if "self._path =" not in _source(getattr(channel, "lineReceived", None)):
+        problems.append("Twisted HTTPChannel._path")
+    if not 0 <= headers_done.find("parseCookies") < headers_done.find("gotLength"):
+        problems.append("Twisted HTTPChannel.allHeadersReceived (cookies before the length)")
+    return problems
+
+
+def request_path(request: Any) -> str:
+    """The path of the request whose headers just arrived, as daphne will give it (the
+    request object learns it only once the body is in)."""
+    target = getattr(request.channel, "_path", b"") or b""
+    path = unquote(target.split(b"?", 1)[0].decode("ascii", "replace"))
+    root = getattr(request.server, "root_path", "") or ""
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def limit_daphne_bodies(limit_of: Callable[[str, bool], int], session_cookie: str) -> None:
+    """Patches daphne's HTTP request handling as the module says. Only under daphne;
+    raises DaphneMismatch when daphne or Twisted is not what it was written for."""
     server_module = sys.modules.get("daphne.server")
     if server_module is None or getattr(server_module.Server, "_bodies_limited", False):
         return
+
+    problems = patch_problems(daphne.__version__, server_module.Server, WebRequest, http)
+    if problems:
+        raise DaphneMismatch(
+            "Request bodies cannot be capped on this daphne/Twisted: not found as expected: "
+            + "; ".join(problems)
+            + ". Install the versions pyproject.toml pins."
+        )
+    cookie = session_cookie.encode()
 
     def refuse(request: Any) -> None:
         request.body_refused = True
@@ -80,7 +191,9 @@ def limit_daphne_bodies(max_bytes: int) -> None:
         self._parsePOSTFormSubmission = False
         self.body_refused = False
         self.body_bytes = 0
-        if length is not None and length > max_bytes:
+        has_session = bool(getattr(self, "received_cookies", {}).get(cookie))
+        self.body_limit = limit_of(request_path(self), has_session)
+        if length is not None and length > self.body_limit:
             refuse(self)
             return
         http.Request.gotLength(self, length)
@@ -89,7 +202,7 @@ def limit_daphne_bodies(max_bytes: int) -> None:
         if self.body_refused:
             return
         self.body_bytes += len(data)
-        if self.body_bytes > max_bytes:
+        if self.body_bytes > self.body_limit:
             self.content.close()
             refuse(self)
             return

@@ -7,6 +7,17 @@ X-Forwarded-For is read right to left: each trusted hop is skipped, and the firs
 that is not a trusted proxy is the client (whatever lies left of it, the client wrote
 itself). X-Forwarded-Proto is believed from a trusted peer only.
 
+The SSO header is judged apart, by CHAT_SSO_TRUSTED_PROXIES: it is believed only when the
+request passed through one of those proxies, that is when one of them is a hop the chain
+vouches for: the peer itself (the SSO proxy talks to us directly), or an X-Forwarded-For
+hop written by a trusted proxy (a load balancer between the SSO proxy and us). Neither
+list stands in for the other: a load balancer that also routes around the SSO proxy is a
+trusted proxy, and its clients still cannot sign anyone in.
+
+With `daphne -u` (a unix socket) there is no peer address: the proxy is on this machine.
+It is trusted only when a list holds the word `unix`; otherwise the client is counted as
+UNIX_SOCKET_CLIENT (one address for every client, so the per-address limits still work).
+
 `ClientAddressMiddleware` works this out once per request or socket, before Django or
 Channels see it: `scope["client"]` (Django's REMOTE_ADDR) then holds the client's address
 and `scope["scheme"]` (`request.is_secure()`) what the proxy said; forwarded headers from
@@ -40,6 +51,13 @@ FORWARDED_HEADERS = frozenset(
 )
 
 
+# What a trusted proxy may say in X-Forwarded-Proto (Traefik says ws/wss on sockets).
+SECURE_PROTOS = {"https": True, "wss": True, "http": False, "ws": False}
+# A trusted-list entry that stands for a peer on a unix socket (daphne -u).
+UNIX_SOCKET = "unix"
+# The address of a client that came over an untrusted unix socket (nothing better is known).
+UNIX_SOCKET_CLIENT = "0.0.0.0"  # noqa: S104 (an address to count by, not to bind)
+
 SCHEMES = {
     ("http", True): "https",
     ("http", False): "http",
@@ -56,15 +74,33 @@ class Client:
     secure: bool | None
     # The direct peer is a trusted proxy: only then may headers vouch for anything.
     via_trusted_proxy: bool
+    # The request passed through a proxy of CHAT_SSO_TRUSTED_PROXIES: only then is the
+    # SSO header believed.
+    via_sso_proxy: bool = False
 
 
-@lru_cache(maxsize=8)
+def parse_network(entry: str) -> Network:
+    """A list entry as a network; IPv4 mapped into IPv6 (`::ffff:10.0.0.0/104`) is read as
+    IPv4, as peers are, or it would never match one."""
+    network = ipaddress.ip_network(entry.strip(), strict=False)
+    if isinstance(network, ipaddress.IPv6Network) and network.prefixlen >= 96:
+        mapped = network.network_address.ipv4_mapped
+        if mapped is not None:
+            return ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+    return network
+
+
+@lru_cache(maxsize=16)
 def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+    return tuple(parse_network(entry) for entry in entries if entry.strip() != UNIX_SOCKET)
 
 
 def trusted_networks() -> tuple[Network, ...]:
     return _networks(tuple(settings.CHAT_TRUSTED_PROXIES))
+
+
+def sso_networks() -> tuple[Network, ...]:
+    return _networks(tuple(settings.CHAT_SSO_TRUSTED_PROXIES))
 
 
 def parse_address(text: str) -> Address | None:
@@ -88,24 +124,45 @@ def is_trusted_proxy(address: Address | None) -> bool:
     return address is not None and any(address in network for network in trusted_networks())
 
 
+def is_sso_proxy(address: Address | None) -> bool:
+    return address is not None and any(address in network for network in sso_networks())
+
+
+def _unix_socket_listed(entries: list[str]) -> bool:
+    return any(entry.strip() == UNIX_SOCKET for entry in entries)
+
+
 def resolve(peer: str, forwarded_for: str = "", forwarded_proto: str = "") -> Client:
-    """The client behind `peer` (the socket's address), given the request's
-    X-Forwarded-For and X-Forwarded-Proto values (several headers joined by commas)."""
+    """The client behind `peer` (the socket's address; "" on a unix socket), given the
+    request's X-Forwarded-For and X-Forwarded-Proto values (several headers joined by
+    commas)."""
     peer_address = parse_address(peer)
-    if not is_trusted_proxy(peer_address):
-        return Client(str(peer_address) if peer_address else peer, None, via_trusted_proxy=False)
-    client = peer_address
+    on_unix_socket = not peer.strip()
+    if on_unix_socket:
+        trusted_peer = _unix_socket_listed(settings.CHAT_TRUSTED_PROXIES)
+        sso_peer = _unix_socket_listed(settings.CHAT_SSO_TRUSTED_PROXIES)
+    else:
+        trusted_peer = is_trusted_proxy(peer_address)
+        sso_peer = is_sso_proxy(peer_address)
+    if not trusted_peer:
+        address = UNIX_SOCKET_CLIENT if on_unix_socket else str(peer_address or peer)
+        return Client(address, None, via_trusted_proxy=False, via_sso_proxy=sso_peer)
+    client = str(peer_address) if peer_address else UNIX_SOCKET_CLIENT
+    # Every hop a trusted proxy vouches for, up to the client: did one of them sign it in?
+    via_sso = sso_peer
     for entry in reversed(forwarded_for.split(",") if forwarded_for.strip() else []):
         hop = parse_address(entry)
         if hop is None:
             break  # garbage: the last hop we could read is as far as anyone vouches
-        client = hop
+        client = str(hop)
+        # A trusted proxy wrote this hop: the request did come from it (the first
+        # untrusted one is the client, or the SSO proxy when that is not a trusted proxy).
+        via_sso = via_sso or is_sso_proxy(hop)
         if not is_trusted_proxy(hop):
             break
     # The nearest proxy's word (the last value) is the one a trusted hop wrote.
     proto = forwarded_proto.split(",")[-1].strip().lower() if forwarded_proto else ""
-    secure = {"https": True, "http": False}.get(proto)
-    return Client(str(client), secure, via_trusted_proxy=True)
+    return Client(client, SECURE_PROTOS.get(proto), via_trusted_proxy=True, via_sso_proxy=via_sso)
 
 
 def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str:

@@ -353,23 +353,40 @@ CHAT_ALLOWED_EMAIL_DOMAINS = [
 # Company sign-in only: no password sign-up or sign-in; the page shows provider buttons.
 CHAT_SSO_ONLY = env_bool("CHAT_SSO_ONLY", False)
 # Behind an authenticating proxy: the header carrying the signed-in email (e.g.
-# X-Forwarded-Email), believed only from these proxy addresses or networks.
+# X-Forwarded-Email), believed only on requests that came through a proxy of
+# CHAT_SSO_TRUSTED_PROXIES (which must then be set: the start stops otherwise).
 CHAT_SSO_HEADER = os.environ.get("CHAT_SSO_HEADER", "")
 
 # Addresses or networks of your proxies (load balancer, TLS or SSO proxy) in front of the
-# site. Only from these are X-Forwarded-For, X-Forwarded-Proto and the SSO header believed
-# (chatproject.proxies); empty believes none of them. CHAT_SSO_TRUSTED_PROXIES is its
-# former name, still read when the new one is unset.
-CHAT_TRUSTED_PROXIES = env_list("CHAT_TRUSTED_PROXIES") or env_list("CHAT_SSO_TRUSTED_PROXIES")
-CHAT_SSO_TRUSTED_PROXIES = CHAT_TRUSTED_PROXIES  # the former name, for code that reads it
-for _proxy in CHAT_TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_proxy, strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"CHAT_TRUSTED_PROXIES: {_proxy!r} is not an address or a network (names are not "
-            "resolved: give the proxy's address, e.g. 10.0.0.5 or 10.0.0.0/24)"
-        ) from None
+# site. Only from these are X-Forwarded-For and X-Forwarded-Proto believed
+# (chatproject.proxies); empty believes none of them. `unix` stands for a proxy reaching
+# daphne over a unix socket (daphne -u).
+CHAT_TRUSTED_PROXIES = env_list("CHAT_TRUSTED_PROXIES")
+# The authenticating (SSO) proxies whose header (CHAT_SSO_HEADER, @cl.header_auth_callback)
+# signs people in: the request must have come through one of them, as the peer or as an
+# X-Forwarded-For hop that CHAT_TRUSTED_PROXIES vouch for. A separate list on purpose: a
+# load balancer trusted for the client's address may also route around the SSO proxy.
+CHAT_SSO_TRUSTED_PROXIES = env_list("CHAT_SSO_TRUSTED_PROXIES")
+for _name, _proxies in (
+    ("CHAT_TRUSTED_PROXIES", CHAT_TRUSTED_PROXIES),
+    ("CHAT_SSO_TRUSTED_PROXIES", CHAT_SSO_TRUSTED_PROXIES),
+):
+    for _proxy in _proxies:
+        if _proxy == "unix":
+            continue
+        try:
+            ipaddress.ip_network(_proxy, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{_name}: {_proxy!r} is not an address or a network (names are not "
+                "resolved: give the proxy's address, e.g. 10.0.0.5 or 10.0.0.0/24)"
+            ) from None
+if CHAT_SSO_HEADER and not CHAT_SSO_TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "CHAT_SSO_HEADER is set but CHAT_SSO_TRUSTED_PROXIES is empty: list the address of "
+        "the authenticating proxy that sets the header (e.g. CHAT_SSO_TRUSTED_PROXIES=10.0.0.5); "
+        "from anywhere else the header would let anyone sign in as anyone"
+    )
 
 
 def _oauth_app(prefix: str, *, needs: tuple[str, ...] = (), **app_settings: str) -> dict | None:
@@ -496,6 +513,9 @@ CHAT_UPLOAD_MAX_BODY_BYTES = int(CHAT_UPLOAD_MAX_MB * 1024 * 1024) * CHAT_UPLOAD
 )
 CHAT_WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 CHAT_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE + 64 * 1024
+# runchat makes the demo account (a superuser with a published password) only on the
+# embedded SQLite database: never in a database configured for anything else.
+CHAT_EMBEDDED_DATABASE = not DATABASE_URL and not POSTGRES_HOST
 CHAT_DEMO_USER = os.environ.get("CHAT_DEMO_USER", "demo@example.com")
 CHAT_DEMO_PASSWORD = os.environ.get("CHAT_DEMO_PASSWORD", "demo-password-123")
 # `manage.py purge_threads` (run it from cron) deletes threads with no activity for this

@@ -4,6 +4,7 @@ whether that port can be had before anything is printed."""
 from __future__ import annotations
 
 import errno
+import ipaddress
 import re
 import socket
 from dataclasses import dataclass
@@ -53,6 +54,16 @@ class Address:
         host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)  # noqa: S104
         shown = f"[{host}]" if self.ipv6 else host
         return f"http://{shown}:{self.port}/"
+
+    @property
+    def is_loopback(self) -> bool:
+        """Only this machine can reach a server listening here."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False  # a host name: it may resolve to an address others reach
 
     @property
     def addrport(self) -> str:

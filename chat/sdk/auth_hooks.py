@@ -48,8 +48,8 @@ def oauth_callback(func: F) -> F:
 
 
 def header_auth_callback(func: F) -> F:
-    """Signs in from the headers of a request that came from a trusted SSO proxy
-    (CHAT_TRUSTED_PROXIES): return a `cl.User`, or None to sign nobody in.
+    """Signs in from the headers of a request that came through a trusted SSO proxy
+    (CHAT_SSO_TRUSTED_PROXIES): return a `cl.User`, or None to sign nobody in.
 
     Example:
         @cl.header_auth_callback

@@ -1,4 +1,4 @@
-"""Sign-in from an authenticating proxy's header: believed only from the trusted proxies."""
+"""Sign-in from an authenticating proxy's header: believed only through the SSO proxies."""
 
 from __future__ import annotations
 
@@ -14,7 +14,16 @@ User = get_user_model()
 
 PROXY = "10.0.0.5"
 TRUSTED = override_settings(
-    CHAT_SSO_HEADER="X-Forwarded-Email", CHAT_TRUSTED_PROXIES=["10.0.0.0/24", "::1"]
+    CHAT_SSO_HEADER="X-Forwarded-Email",
+    CHAT_TRUSTED_PROXIES=[],
+    CHAT_SSO_TRUSTED_PROXIES=["10.0.0.0/24", "::1"],
+)
+# The operator's setup: the SSO proxy, and a load balancer that also routes around it.
+SSO_PROXY, BALANCER = "10.0.0.5", "10.9.0.1"
+BALANCED = override_settings(
+    CHAT_SSO_HEADER="X-Forwarded-Email",
+    CHAT_TRUSTED_PROXIES=["10.9.0.0/16"],
+    CHAT_SSO_TRUSTED_PROXIES=[SSO_PROXY],
 )
 
 
@@ -58,8 +67,18 @@ def test_an_ipv6_proxy_in_the_list_is_trusted(client, user):
     assert signed_in_as(client) == user.email
 
 
-@override_settings(CHAT_SSO_HEADER="X-Forwarded-Email", CHAT_TRUSTED_PROXIES=[])
-def test_without_trusted_proxies_the_header_is_ignored(client, user):
+@override_settings(
+    CHAT_SSO_HEADER="X-Forwarded-Email", CHAT_TRUSTED_PROXIES=[], CHAT_SSO_TRUSTED_PROXIES=[]
+)
+def test_without_sso_proxies_the_header_is_ignored(client, user):
+    visit(client, PROXY, x_forwarded_email=user.email)
+    assert signed_in_as(client) is None
+
+
+@override_settings(
+    CHAT_SSO_HEADER="X-Forwarded-Email", CHAT_TRUSTED_PROXIES=[PROXY], CHAT_SSO_TRUSTED_PROXIES=[]
+)
+def test_a_proxy_trusted_for_the_clients_address_cannot_sign_anyone_in(client, user):
     visit(client, PROXY, x_forwarded_email=user.email)
     assert signed_in_as(client) is None
 
@@ -112,7 +131,7 @@ def test_the_header_hook_decides_and_enriches(client, register_hook):
     assert User.objects.get(email="ann@corp.example").metadata == {"groups": "staff"}
 
 
-@override_settings(CHAT_SSO_HEADER="", CHAT_TRUSTED_PROXIES=[PROXY])
+@override_settings(CHAT_SSO_HEADER="", CHAT_TRUSTED_PROXIES=[], CHAT_SSO_TRUSTED_PROXIES=[PROXY])
 def test_the_header_hook_alone_reads_any_header_of_a_trusted_request(client, register_hook):
     register_hook(
         "header_auth_callback",
@@ -124,9 +143,40 @@ def test_the_header_hook_alone_reads_any_header_of_a_trusted_request(client, reg
     assert signed_in_as(client) == "kim@corp.example"
 
 
-@override_settings(CHAT_SSO_HEADER="", CHAT_TRUSTED_PROXIES=[PROXY])
+@override_settings(CHAT_SSO_HEADER="", CHAT_TRUSTED_PROXIES=[], CHAT_SSO_TRUSTED_PROXIES=[PROXY])
 def test_the_header_hook_is_not_asked_for_untrusted_requests(client, register_hook):
     asked = []
     register_hook("header_auth_callback", lambda headers: asked.append(1))
     visit(client, "192.0.2.9", remote_user="kim@corp.example")
     assert asked == []
+
+
+@BALANCED
+def test_through_the_load_balancer_alone_the_header_signs_nobody_in(client, user):
+    visit(client, BALANCER, x_forwarded_for="203.0.113.9", x_forwarded_email=user.email)
+    assert signed_in_as(client) is None
+
+
+@BALANCED
+@pytest.mark.parametrize("forged", [SSO_PROXY, f"203.0.113.9, {SSO_PROXY}"])
+def test_naming_the_sso_proxy_in_forwarded_for_through_the_balancer_does_not_help(
+    client, user, forged
+):
+    # The balancer appends the address it saw: the attacker's own.
+    chain = f"{forged}, 198.51.100.4"
+    visit(client, BALANCER, x_forwarded_for=chain, x_forwarded_email=user.email)
+    assert signed_in_as(client) is None
+
+
+@BALANCED
+def test_through_the_sso_proxy_then_the_balancer_the_header_signs_in(client, user):
+    visit(
+        client, BALANCER, x_forwarded_for=f"203.0.113.9, {SSO_PROXY}", x_forwarded_email=user.email
+    )
+    assert signed_in_as(client) == user.email
+
+
+@BALANCED
+def test_from_the_sso_proxy_directly_the_header_signs_in(client, user):
+    visit(client, SSO_PROXY, x_forwarded_email=user.email)
+    assert signed_in_as(client) == user.email

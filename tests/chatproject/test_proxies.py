@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.test.utils import override_settings
 
-from chatproject.proxies import parse_address, resolve, with_client
+from chatproject.proxies import UNIX_SOCKET_CLIENT, Client, parse_address, resolve, with_client
 from tests.services import ROOT
 
 TRUSTED = override_settings(CHAT_TRUSTED_PROXIES=["10.0.0.5", "10.1.0.0/16", "fd00::/8"])
@@ -65,10 +65,87 @@ def test_an_ipv4_mapped_peer_is_read_as_ipv4():
 
 @TRUSTED
 @pytest.mark.parametrize(
-    ("proto", "secure"), [("https", True), ("http", False), ("", None), ("http, https", True)]
+    ("proto", "secure"),
+    [
+        ("https", True),
+        ("http", False),
+        ("", None),
+        ("http, https", True),
+        ("wss", True),
+        ("ws", False),
+    ],
 )
 def test_the_nearest_trusted_proxys_scheme_is_believed(proto, secure):
     assert resolve("10.0.0.5", "203.0.113.7", proto).secure is secure
+
+
+@override_settings(CHAT_TRUSTED_PROXIES=["::ffff:10.0.0.0/104", "::ffff:10.2.0.7"])
+def test_ipv4_mapped_networks_in_the_list_match_the_ipv4_peers_they_stand_for():
+    assert resolve("10.0.3.4", "203.0.113.7").address == "203.0.113.7"
+    assert resolve("::ffff:10.2.0.7", "203.0.113.8").address == "203.0.113.8"
+    assert resolve("11.0.0.1", "203.0.113.7").address == "11.0.0.1"
+
+
+@override_settings(CHAT_TRUSTED_PROXIES=[], CHAT_SSO_TRUSTED_PROXIES=[])
+def test_a_unix_socket_peer_not_listed_is_one_placeholder_client_believed_in_nothing():
+    client = resolve("", "203.0.113.7", "https")
+    assert client == Client(UNIX_SOCKET_CLIENT, None, via_trusted_proxy=False)
+
+
+@override_settings(CHAT_TRUSTED_PROXIES=["unix"], CHAT_SSO_TRUSTED_PROXIES=["unix"])
+def test_a_unix_socket_peer_is_trusted_when_listed():
+    client = resolve("", "203.0.113.7", "https")
+    assert client == Client("203.0.113.7", True, via_trusted_proxy=True, via_sso_proxy=True)
+    assert resolve("").address == UNIX_SOCKET_CLIENT
+
+
+def test_a_unix_socket_scope_gets_a_client_address():
+    scope = with_client({"type": "http", "client": None, "headers": [], "scheme": "http"})
+    assert scope["client"] == (UNIX_SOCKET_CLIENT, 0)
+
+
+# -- whose SSO header is believed: CHAT_SSO_TRUSTED_PROXIES, judged on the resolved chain --
+BALANCED = override_settings(
+    CHAT_TRUSTED_PROXIES=["10.9.0.0/16"], CHAT_SSO_TRUSTED_PROXIES=["10.0.0.5"]
+)
+
+
+@BALANCED
+def test_a_trusted_balancer_alone_does_not_make_a_request_sso_signed():
+    client = resolve("10.9.0.1", "203.0.113.9")
+    assert (client.address, client.via_trusted_proxy, client.via_sso_proxy) == (
+        "203.0.113.9",
+        True,
+        False,
+    )
+
+
+@BALANCED
+def test_the_sso_proxy_as_a_hop_the_balancer_wrote_makes_it_sso_signed():
+    assert resolve("10.9.0.1", "203.0.113.9, 10.0.0.5").via_sso_proxy
+
+
+@BALANCED
+def test_the_sso_proxy_named_by_the_client_itself_does_not():
+    assert not resolve("10.9.0.1", "10.0.0.5, 203.0.113.9").via_sso_proxy
+
+
+@BALANCED
+def test_the_sso_proxy_as_the_peer_is_sso_signed_without_being_a_trusted_proxy():
+    client = resolve("10.0.0.5", "203.0.113.9")
+    assert (client.address, client.via_trusted_proxy, client.via_sso_proxy) == (
+        "10.0.0.5",
+        False,
+        True,
+    )
+
+
+@override_settings(
+    CHAT_TRUSTED_PROXIES=["10.9.0.0/16", "10.0.0.5"], CHAT_SSO_TRUSTED_PROXIES=["10.0.0.5"]
+)
+def test_an_sso_proxy_also_trusted_gives_the_real_client_and_stays_sso_signed():
+    client = resolve("10.9.0.1", "203.0.113.9, 10.0.0.5")
+    assert (client.address, client.via_sso_proxy) == ("203.0.113.9", True)
 
 
 @override_settings(CHAT_TRUSTED_PROXIES=[])
@@ -114,19 +191,26 @@ def settings_value(name: str, **env: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def test_the_former_variable_name_is_still_read():
-    assert (
-        settings_value("CHAT_TRUSTED_PROXIES", CHAT_SSO_TRUSTED_PROXIES="10.0.0.5")
-        == "['10.0.0.5']"
+def test_each_list_is_read_on_its_own_with_no_fallback_either_way():
+    assert settings_value("CHAT_TRUSTED_PROXIES", CHAT_SSO_TRUSTED_PROXIES="10.0.0.5") == "[]"
+    assert settings_value("CHAT_SSO_TRUSTED_PROXIES", CHAT_TRUSTED_PROXIES="10.9.0.0/16") == "[]"
+    both = {"CHAT_SSO_TRUSTED_PROXIES": "10.0.0.5", "CHAT_TRUSTED_PROXIES": "10.9.0.0/16"}
+    assert settings_value("CHAT_TRUSTED_PROXIES", **both) == "['10.9.0.0/16']"
+    assert settings_value("CHAT_SSO_TRUSTED_PROXIES", **both) == "['10.0.0.5']"
+
+
+def test_the_sso_header_without_sso_proxies_stops_the_start_with_a_clear_message():
+    result = load_settings(
+        "CHAT_SSO_HEADER", CHAT_SSO_HEADER="X-Forwarded-Email", CHAT_TRUSTED_PROXIES="10.9.0.0/16"
     )
-    assert (
-        settings_value(
-            "CHAT_TRUSTED_PROXIES",
-            CHAT_SSO_TRUSTED_PROXIES="10.0.0.5",
-            CHAT_TRUSTED_PROXIES="10.9.0.0/16",
-        )
-        == "['10.9.0.0/16']"
-    )
+    assert result.returncode != 0
+    assert "CHAT_SSO_HEADER is set but CHAT_SSO_TRUSTED_PROXIES is empty" in result.stderr
+
+
+def test_an_sso_proxy_named_by_host_name_stops_the_start_with_a_clear_message():
+    result = load_settings("CHAT_SSO_TRUSTED_PROXIES", CHAT_SSO_TRUSTED_PROXIES="oauth2-proxy")
+    assert result.returncode != 0
+    assert "CHAT_SSO_TRUSTED_PROXIES: 'oauth2-proxy' is not an address" in result.stderr
 
 
 def test_a_proxy_named_by_host_name_stops_the_start_with_a_clear_message():

@@ -20,6 +20,7 @@ import re
 import shlex
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.services import PYTHON, ROOT, Daphne, service_env
+from tests.services import PYTHON, ROOT, Daphne, Process, service_env
 
 SSO_HEADER = "X-Forwarded-Email"
 # A page origin the site trusts besides its own (CSRF_TRUSTED_ORIGINS).
@@ -120,6 +121,55 @@ def request(
         connection.close()
 
 
+class UnixSocketConnection(http.client.HTTPConnection):
+    """HTTP over a unix socket, as a proxy on the same machine reaches `daphne -u`."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("localhost", timeout=30)
+        self.unix_path = str(path)
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.unix_path)
+
+
+def unix_request(
+    path: Path, method: str, target: str, *, headers: dict[str, str] | None = None,
+    body: str | None = None,
+) -> Response:  # fmt: skip
+    connection = UnixSocketConnection(path)
+    try:
+        connection.request(method, target, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return Response(response.status, response.getheaders(), response.read().decode())
+    finally:
+        connection.close()
+
+
+class UnixSocketDaphne(Process):
+    """daphne listening on a unix socket (`daphne -u`), no TCP port."""
+
+    def __init__(self, name: str, env: dict[str, str], tmp: Path) -> None:
+        self.socket_path = tmp / "daphne.sock"
+        arguments = ["-u", str(self.socket_path), "chatproject.asgi:application"]
+        super().__init__(name, [PYTHON, "-m", "daphne", *arguments], env, tmp)
+
+    def start(self) -> None:
+        super().start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                pytest.fail(f"{self.name} exited early:\n{self.log_tail()}")
+            try:
+                if unix_request(self.socket_path, "GET", "/accounts/login/").status < 500:
+                    return
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"{self.name} did not answer within 60s:\n{self.log_tail()}")
+
+
 @dataclass
 class ForwardingProxy:
     """A reverse proxy of the company's (TLS or SSO) in front of daphne.
@@ -134,6 +184,8 @@ class ForwardingProxy:
     upstream_port: int
     source: str
     sets: dict[str, str] = field(default_factory=dict)
+    # What it says in X-Forwarded-Proto (Traefik says wss on a websocket's request).
+    proto: str = "https"
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
@@ -180,7 +232,7 @@ class ForwardingProxy:
             if name.lower() not in replaced and name.lower() != "x-forwarded-for"
         ]
         kept.append(("X-Forwarded-For", ", ".join([*forwarded, client])))
-        kept.append(("X-Forwarded-Proto", "https"))
+        kept.append(("X-Forwarded-Proto", self.proto))
         kept.extend(self.sets.items())
         lines = [request_line, *(f"{name}: {value}" for name, value in kept)]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
@@ -212,9 +264,12 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 # -- fixtures (imported by the test modules that use them) ---------------------------------
-def started_web(name: str, tmp: Path, django_db_blocker, **extra: str) -> ShippedDaphne:
+def started_web(
+    name: str, tmp: Path, django_db_blocker, *, sso_proxy: str = "", **extra: str
+) -> ShippedDaphne:
     """The shipped daphne command, trusting one proxy address (`.trusted_proxy`) and
-    signing in from the SSO header, with this run's database and secret."""
+    signing in from the SSO header that comes through `sso_proxy` (by default the same
+    proxy), with this run's database and secret."""
     trusted_proxy = fresh_loopback_address()
     with django_db_blocker.unblock():
         env = service_env(
@@ -222,6 +277,7 @@ def started_web(name: str, tmp: Path, django_db_blocker, **extra: str) -> Shippe
             f"chat-test-{uuid.uuid4().hex[:12]}",
             CHAT_SSO_HEADER=SSO_HEADER,
             CHAT_TRUSTED_PROXIES=trusted_proxy,
+            CHAT_SSO_TRUSTED_PROXIES=sso_proxy or trusted_proxy,
             CSRF_TRUSTED_ORIGINS=TRUSTED_ORIGIN,
             # An assistant that writes nothing when a socket opens: nothing of its own is
             # still being written when a test's data is cleared away.

@@ -6,6 +6,7 @@ the per-address sign-in limits count the real address, however each request forg
 from __future__ import annotations
 
 import re
+import uuid
 from urllib.parse import urlencode
 
 import pytest
@@ -15,11 +16,16 @@ from tests.factories import make_user
 from tests.security.servers import (
     ROOT,
     SSO_HEADER,
+    ForwardingProxy,
+    UnixSocketDaphne,
     compose_daphne_arguments,
     fresh_loopback_address,
     request,
     shipped_daphne_arguments,
+    started_web,
+    unix_request,
 )
+from tests.services import service_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,6 +38,19 @@ def test_the_shipped_commands_start_daphne_without_trusting_forwarded_headers():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     # The trusted proxies are named explicitly, and none by default.
     assert compose["x-app"]["environment"]["CHAT_TRUSTED_PROXIES"] == "${CHAT_TRUSTED_PROXIES:-}"
+    assert (
+        compose["x-app"]["environment"]["CHAT_SSO_TRUSTED_PROXIES"]
+        == "${CHAT_SSO_TRUSTED_PROXIES:-}"
+    )
+
+
+def test_the_compose_port_is_published_on_the_hosts_loopback_unless_asked_otherwise():
+    """A proxy on the host is trusted by the Docker gateway's address, which every client
+    reaching a port published on all addresses would share."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose["services"]["web"]["ports"] == [
+        "${CHAT_BIND:-127.0.0.1}:${CHAT_PORT:-8000}:8000"
+    ]
 
 
 # -- the SSO header ----------------------------------------------------------------------
@@ -71,6 +90,41 @@ def test_the_sso_header_is_ignored_from_the_proxy_address_on_another_connection(
     forged = {"X-Forwarded-For": attacker, "X-Real-IP": web.trusted_proxy, SSO_HEADER: root.email}
     response = request(web.port, "GET", "/admin/", source=attacker, headers=forged)
     assert not signed_in(response)
+
+
+# A load balancer trusted for the client's address, which also routes webhooks around the
+# SSO proxy; the SSO proxy sits behind it (its address is a hop the balancer writes).
+@pytest.fixture(scope="module")
+def balanced_web(django_db_setup, django_db_blocker, tmp_path_factory):
+    sso_proxy = fresh_loopback_address()
+    tmp = tmp_path_factory.mktemp("balanced-web")
+    server = started_web("balanced-web", tmp, django_db_blocker, sso_proxy=sso_proxy)
+    balancer = ForwardingProxy(server.port, server.trusted_proxy).start()
+    yield balancer, sso_proxy
+    balancer.stop()
+    server.stop()
+
+
+def test_through_a_trusted_balancer_alone_the_sso_header_signs_nobody_in(balanced_web, root):
+    balancer, sso_proxy = balanced_web
+    for forged in ({}, {"X-Forwarded-For": sso_proxy}):
+        headers = {**forged, SSO_HEADER: root.email}
+        admin = request(
+            balancer.port, "GET", "/admin/", source=fresh_loopback_address(), headers=headers
+        )
+        assert admin.status == 302
+        assert not signed_in(admin)
+
+
+def test_through_the_sso_proxy_behind_the_balancer_the_sso_header_signs_in(balanced_web, root):
+    balancer, sso_proxy = balanced_web
+    sso = ForwardingProxy(balancer.port, sso_proxy, sets={SSO_HEADER: root.email}).start()
+    try:
+        admin = request(sso.port, "GET", "/admin/", source=fresh_loopback_address())
+    finally:
+        sso.stop()
+    assert admin.status == 200
+    assert signed_in(admin)
 
 
 # -- the scheme -------------------------------------------------------------------------------
@@ -159,3 +213,31 @@ def test_behind_the_trusted_proxy_each_client_is_counted_and_forging_does_not_he
     assert refused == [False] * 10 + [True] * 2
     # Another person behind the same proxy still gets their guesses: not the proxy counted.
     assert guesses(proxy.port, fresh_loopback_address(), origin, emails[:1]) == [False]
+
+
+# -- daphne on a unix socket (daphne -u): no peer address ----------------------------------
+@pytest.fixture(scope="module")
+def unix_socket_web(django_db_setup, django_db_blocker, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("unix-web")
+    with django_db_blocker.unblock():
+        env = service_env(tmp, f"chat-test-{uuid.uuid4().hex[:12]}")
+    server = UnixSocketDaphne("unix-web", env, tmp)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_over_a_unix_socket_sign_in_is_answered_not_refused(unix_socket_web, user):
+    """With no peer address, the per-address limits count a placeholder instead of
+    refusing every sign-in (allauth's adapter raised PermissionDenied: a 403)."""
+    socket_path = unix_socket_web.socket_path
+    page = unix_request(socket_path, "GET", "/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1)
+    body = urlencode({"login": user.email, "password": "wrong", "csrfmiddlewaretoken": token})
+    headers = {
+        "Cookie": f"csrftoken={page.cookies()['csrftoken']}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    answer = unix_request(socket_path, "POST", "/accounts/login/", headers=headers, body=body)
+    assert answer.status == 200
+    assert "password you specified are not correct" in answer.body

@@ -42,11 +42,48 @@ def upload_path(user) -> str:
     return f"/threads/{make_thread(user).pk}/uploads/"
 
 
-def test_a_signed_out_upload_of_100_mb_is_refused_unparsed_in_bounded_memory(server, memory, user):
+def test_a_signed_out_upload_of_100_mb_is_refused_from_its_headers_before_it_is_stored(
+    server, memory, user
+):
+    """Without a session cookie an upload path takes a form's body: daphne answers from
+    the headers, before spooling a byte of the file to disk."""
     length, pieces = multipart_file("big.bin", 100 * MB)
     path = upload_path(user)
     rise, reply = memory.peak_rise_mb(
         lambda: post(server.port, path, pieces, length=length, headers={"Content-Type": MULTIPART})
+    )
+    assert reply.status == 413
+    assert reply.sent < 50 * MB  # answered from the headers: the client stopped early
+    assert rise < MOST_MB, f"the web process grew by {rise:.0f} MB"
+
+
+def test_a_signed_out_chunked_upload_is_cut_off_past_the_form_limit(server, user, settings):
+    reply = post(
+        server.port, upload_path(user), repeated(100 * MB), length=None,
+        headers={"Content-Type": MULTIPART},
+    )  # fmt: skip
+    assert reply.status in (413, None)  # answered, or closed while the client still sent
+    assert reply.sent < settings.CHAT_MAX_BODY_BYTES + 45 * MB
+    assert not Element.objects.exists()
+
+
+def test_a_signed_out_body_past_the_form_limit_is_refused_on_any_path(server, settings):
+    size = settings.CHAT_MAX_BODY_BYTES + 1
+    for path in ("/library/upload/", "/no-such-page/", "/accounts/login/"):
+        reply = post(server.port, path, repeated(size), length=size)
+        assert reply.status == 413, path
+
+
+def test_an_upload_with_a_stale_session_cookie_is_refused_unparsed_in_bounded_memory(
+    server, memory, user
+):
+    """A session cookie (any value) lets an upload's size in; the sign-in check then
+    refuses it before the body is parsed."""
+    length, pieces = multipart_file("big.bin", 100 * MB)
+    path = upload_path(user)
+    headers = {"Content-Type": MULTIPART, "Cookie": "sessionid=not-a-session"}
+    rise, reply = memory.peak_rise_mb(
+        lambda: post(server.port, path, pieces, length=length, headers=headers)
     )
     assert reply.status == 302
     assert reply.location.startswith("/accounts/login/")

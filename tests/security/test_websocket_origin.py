@@ -14,6 +14,7 @@ from websockets.exceptions import InvalidStatus
 from tests.factories import make_thread
 from tests.security.servers import (
     TRUSTED_ORIGIN,
+    ForwardingProxy,
     fresh_loopback_address,
 )
 
@@ -83,3 +84,18 @@ async def test_behind_a_tls_proxy_the_page_is_https(web, behind_proxy, user):
     assert await opens(proxy.port, f"https://127.0.0.1:{proxy.port}", cookie, thread_id)
     assert not await opens(proxy.port, f"http://127.0.0.1:{proxy.port}", cookie, thread_id)
     assert not await opens(proxy.port, f"https://127.0.0.1:{web.port}", cookie, thread_id)
+
+
+@pytest.mark.parametrize(("proto", "page"), [("wss", "https"), ("ws", "http")])
+async def test_behind_traefik_which_says_ws_or_wss_the_socket_has_that_scheme(
+    web, user, proto, page
+):
+    """Traefik sends X-Forwarded-Proto: wss (or ws) on a websocket's request."""
+    proxy = ForwardingProxy(web.port, web.trusted_proxy, proto=proto).start()
+    try:
+        cookie, thread_id = await session_of(user)
+        other = "http" if page == "https" else "https"
+        assert await opens(proxy.port, f"{page}://127.0.0.1:{proxy.port}", cookie, thread_id)
+        assert not await opens(proxy.port, f"{other}://127.0.0.1:{proxy.port}", cookie, thread_id)
+    finally:
+        proxy.stop()

@@ -87,6 +87,13 @@ class Command(BaseCommand):
         if not demo:
             self.stdout.write(f"Admin: {admin} (make an account for it: manage.py createsuperuser)")
             return
+        refusal = self._demo_refusal(address)
+        if refusal is not None:
+            # A superuser with a published password must never land in a real database or
+            # on a server others can reach.
+            self.stdout.write(f"No demo account: {refusal}.")
+            self.stdout.write(f"Admin: {admin} (make an account for it: manage.py createsuperuser)")
+            return
         User = get_user_model()
         email, password = settings.CHAT_DEMO_USER, settings.CHAT_DEMO_PASSWORD
         user, created = User.objects.get_or_create(email=email)
@@ -101,3 +108,13 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Sign in as {email} (its password was changed) or sign up.")
             self.stdout.write(f"Admin: {admin} (make an account for it: manage.py createsuperuser)")
+
+    @staticmethod
+    def _demo_refusal(address: Address) -> str | None:
+        """Why no demo account is made here, or None on a local run: the embedded SQLite
+        database, and an address only this machine reaches."""
+        if not settings.CHAT_EMBEDDED_DATABASE:
+            return "the database is set by DATABASE_URL or POSTGRES_HOST, not the local SQLite"
+        if not address.is_loopback:
+            return f"{address.host} is reachable from other machines, not only this one"
+        return None

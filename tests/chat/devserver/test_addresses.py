@@ -52,3 +52,21 @@ def test_a_port_another_program_listens_on_is_unavailable():
             "another program is listening on it"
         )
     assert Address.parse(f"127.0.0.1:{port}").unavailable() is None
+
+
+@pytest.mark.parametrize(
+    ("addrport", "loopback"),
+    [
+        ("8123", True),
+        ("127.0.0.1:8123", True),
+        ("127.3.0.1:8123", True),
+        ("[::1]:8123", True),
+        ("localhost:8123", True),
+        ("0.0.0.0:8123", False),
+        ("[::]:8123", False),
+        ("192.168.1.20:8123", False),
+        ("chat.example.com:8123", False),
+    ],
+)
+def test_only_a_loopback_address_counts_as_reachable_from_this_machine_alone(addrport, loopback):
+    assert Address.parse(addrport).is_loopback is loopback

@@ -131,8 +131,14 @@ def runchat(database_url, tmp_path) -> Iterator[Callable[..., Runchat]]:
     env.pop("CHAT_ASSISTANT", None)
     started: list[Runchat] = []
 
-    def start(*args: str) -> Runchat:
-        process = Runchat(list(args), env, tmp_path / f"runchat-{len(started)}.log")
+    def start(*args: str, embedded: bool = False) -> Runchat:
+        """`embedded`: no DATABASE_URL, so the local SQLite under CHAT_VAR_DIR, as a
+        developer's first run has it."""
+        run_env = dict(env)
+        if embedded:
+            run_env.pop("DATABASE_URL")
+            run_env.pop("POSTGRES_HOST", None)
+        process = Runchat(list(args), run_env, tmp_path / f"runchat-{len(started)}.log")
         started.append(process)
         return process
 
@@ -178,7 +184,7 @@ def test_a_dotted_module_path_then_an_address_serves_that_assistant_there(runcha
 # ----------------------------------------------------------------------------- reload
 def test_with_reload_the_banner_and_each_log_line_print_once(runchat):
     port = free_port()
-    server = runchat(f"127.0.0.1:{port}", "--reload")
+    server = runchat(f"127.0.0.1:{port}", "--reload", embedded=True)
     server.wait_until(lambda: get(port, "/accounts/login/"), "the sign-in page")
     assert get(port, "/no-such-page-here/")[0] == 404
     server.wait_until(lambda: "GET /no-such-page-here/ 404" in server.output, "the request's line")
@@ -243,18 +249,10 @@ def test_with_reload_a_syntax_error_is_shown_on_the_page_until_the_file_is_fixed
 
 
 # ------------------------------------------------------------------------------ admin
-def test_in_debug_the_admin_address_is_printed_and_the_demo_account_opens_it(runchat):
-    port = free_port()
-    server = runchat(f"127.0.0.1:{port}")
-    server.wait_until(lambda: get(port, "/accounts/login/"), "the sign-in page")
-    assert "Sign in as demo@example.com / demo-password-123" in server.output
-    admin = re.search(r"Admin: (\S+)", server.output)
-    assert admin is not None
-    assert admin.group(1) == f"http://127.0.0.1:{port}/admin/"
-
+def signs_in_to_the_admin(admin_url: str, username: str, password: str) -> bool:
     cookies = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
-    login_url = f"{admin.group(1)}login/?next=/admin/"
+    login_url = f"{admin_url}login/?next=/admin/"
     form = browser.open(login_url, timeout=10).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
     assert token is not None
@@ -264,8 +262,8 @@ def test_in_debug_the_admin_address_is_printed_and_the_demo_account_opens_it(run
             data=urllib.parse.urlencode(
                 {
                     "csrfmiddlewaretoken": token.group(1),
-                    "username": "demo@example.com",
-                    "password": "demo-password-123",
+                    "username": username,
+                    "password": password,
                     "next": "/admin/",
                 }
             ).encode(),
@@ -274,8 +272,42 @@ def test_in_debug_the_admin_address_is_printed_and_the_demo_account_opens_it(run
         timeout=10,
     )
     assert answer.status == 200
-    assert answer.url == admin.group(1)
-    assert "Site administration" in answer.read().decode()
+    return answer.url == admin_url and "Site administration" in answer.read().decode()
+
+
+def test_in_debug_the_admin_address_is_printed_and_the_demo_account_opens_it(runchat):
+    port = free_port()
+    server = runchat(f"127.0.0.1:{port}", embedded=True)
+    server.wait_until(lambda: get(port, "/accounts/login/"), "the sign-in page")
+    assert "Sign in as demo@example.com / demo-password-123" in server.output
+    admin = re.search(r"Admin: (\S+)", server.output)
+    assert admin is not None
+    assert admin.group(1) == f"http://127.0.0.1:{port}/admin/"
+    assert signs_in_to_the_admin(admin.group(1), "demo@example.com", "demo-password-123")
+
+
+def test_with_a_configured_database_no_demo_superuser_is_made(runchat):
+    """Run once against a production DATABASE_URL, runchat must leave no superuser with a
+    published password there."""
+    port = free_port()
+    server = runchat(f"127.0.0.1:{port}")
+    server.wait_until(lambda: get(port, "/accounts/login/"), "the sign-in page")
+    assert "demo-password-123" not in server.output
+    assert "No demo account: the database is set by DATABASE_URL" in server.output
+    assert "manage.py createsuperuser" in server.output
+    admin = f"http://127.0.0.1:{port}/admin/"
+    assert not signs_in_to_the_admin(admin, "demo@example.com", "demo-password-123")
+
+
+def test_on_an_address_other_machines_reach_no_demo_superuser_is_made(runchat):
+    port = free_port()
+    server = runchat(f"0.0.0.0:{port}", embedded=True)
+    server.wait_until(lambda: get(port, "/accounts/login/"), "the sign-in page")
+    assert "demo-password-123" not in server.output
+    assert "No demo account: 0.0.0.0 is reachable from other machines" in server.output
+    assert "manage.py createsuperuser" in server.output
+    admin = f"http://127.0.0.1:{port}/admin/"
+    assert not signs_in_to_the_admin(admin, "demo@example.com", "demo-password-123")
 
 
 RACE = """
