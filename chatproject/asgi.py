@@ -17,7 +17,6 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.conf import settings  # noqa: E402
 
 from chat.body_limits import LimitRequestBody, limit_before_reading  # noqa: E402
 from chat.engine.admission import SetupTurns  # noqa: E402
