@@ -137,6 +137,9 @@ SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "head"}
 # again with every block: past this size it is not a document, and reading on would take
 # time quadratic in its length.
 HTML_MAX_PENDING_CHARS = 1024 * 1024
+# Inline scripts and styles are held whole until they end too, but large ones are common
+# in saved pages and scanning them again is cheap.
+HTML_MAX_PENDING_SCRIPT_CHARS = 16 * HTML_MAX_PENDING_CHARS
 HTML_MAX_ATTRIBUTES = 1000
 _TAG_NAME = re.compile(r"<[^\s/>]*")
 _ATTRIBUTE = re.compile(r"""[\s/]+[^\s/>=]+(?:\s*=\s*(?:'[^']*'|"[^"]*"|[^\s>]*))?""")
@@ -165,6 +168,11 @@ class _TextOfHtml(HTMLParser):
         else:
             raise _html_tag_too_large()
         return super().parse_starttag(i)
+
+    def most_pending(self) -> int:
+        if getattr(self, "cdata_elem", None):  # inside <script> or <style>
+            return HTML_MAX_PENDING_SCRIPT_CHARS
+        return HTML_MAX_PENDING_CHARS
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "title":
@@ -197,7 +205,7 @@ def _html(stream: BinaryIO) -> Iterator[Segment]:
     parser = _TextOfHtml()
     for block in _decoded_blocks(stream):
         parser.feed(block)
-        if len(parser.rawdata) > HTML_MAX_PENDING_CHARS:
+        if len(parser.rawdata) > parser.most_pending():
             raise _html_tag_too_large()
         text = parser.take()
         if text:

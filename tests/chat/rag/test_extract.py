@@ -268,6 +268,14 @@ def test_html_tags_with_long_values_and_many_attributes_are_read():
     assert "End" in text
 
 
+def test_an_html_page_with_a_large_inline_script_is_read():
+    script = b"<script>var bundle = '" + b"x" * (3 * MB) + b"';</script>"
+    text = text_of(b"<p>Saved page</p>" + script + b"<p>After the script</p>", "text/html")
+    assert "Saved page" in text
+    assert "After the script" in text
+    assert "bundle" not in text
+
+
 def test_one_paragraph_of_many_runs_is_read_in_bounded_memory(tmp_path):
     # Runs stayed in the tree until their paragraph ended: +154 MB for this 23 KB file.
     paragraph = write_docx_one_paragraph(tmp_path / "paragraph.docx", runs=400_000)
