@@ -176,7 +176,8 @@ def write_docx_without_paragraphs(path: Path, elements: int) -> Path:
 
 
 def write_docx_hiding_its_parts(path: Path, parts: int) -> Path:
-    """A .docx of this many parts whose end record declares only one."""
+    """A .docx of this many parts whose end record declares only one (past 65,535 parts,
+    a zip64 end record before it tells the truth)."""
     write_docx_with_parts(path, parts)
     data = bytearray(path.read_bytes())
     at = data.rfind(b"PK\x05\x06")

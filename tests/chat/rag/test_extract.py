@@ -305,6 +305,14 @@ def test_a_docx_whose_end_record_hides_its_parts_is_refused_before_they_are_list
     assert peak < 2
 
 
+def test_a_zip64_docx_is_counted_from_its_zip64_end_record(tmp_path):
+    # zipfile reads the zip64 record that precedes the end record, whatever the latter says.
+    hiding = write_docx_hiding_its_parts(tmp_path / "hiding64.docx", parts=70_000)
+    peak = peak_allocated_mb(lambda: refusal_of(hiding, DOCX))
+    assert "more than 1000 parts" in str(refusal_of(hiding, DOCX))
+    assert peak < 2
+
+
 def test_a_pdf_is_refused_for_its_pages_while_they_are_listed(tmp_path):
     # The same page named 20,000 times: pypdf made an object for each before the count.
     repeated = write_pdf_of_repeated_pages(tmp_path / "repeated.pdf", pages=20_000)
