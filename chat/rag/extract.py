@@ -485,7 +485,7 @@ T, TAB, BR, CR, P, TC, TR, TBL = (
 
 def _in_table(element: Any) -> bool:
     # Cheap: libxml2 refuses documents nested deeper than 256 elements (huge_tree off).
-    return any(True for _ in element.iterancestors(TC))
+    return next(element.iterancestors(TC), None) is not None
 
 
 class _Pieces:
@@ -527,8 +527,10 @@ def _wordprocessing_text(events: Any) -> Iterator[Segment]:
             runs.add("\n")
         elif tag == P:
             if _in_table(element):
-                cell.append(runs.take())
-                row_chars += len(cell[-1])
+                text = runs.take()
+                if text:  # empty ones would pile up, uncounted
+                    cell.append(text)
+                    row_chars += len(text)
             else:
                 text = runs.take()
                 if text.strip():

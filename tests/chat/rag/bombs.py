@@ -212,3 +212,17 @@ def write_pdf_of_repeated_pages(path: Path, pages: int) -> Path:
             % (len(objects) + 1, xref)
         )
     return path
+
+
+def write_docx_one_table_cell(path: Path, paragraphs: int) -> Path:
+    """A .docx whose only table has one cell of `paragraphs` one-letter paragraphs, and as
+    many empty ones."""
+    paragraph = b"<w:p><w:r><w:t>a</w:t></w:r></w:p><w:p/>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        _package(archive)
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            part.write(DOCUMENT_HEAD.encode() + b"<w:tbl><w:tr><w:tc>")
+            for _ in range(paragraphs // 10_000):
+                part.write(paragraph * 10_000)
+            part.write(b"</w:tc></w:tr></w:tbl>" + DOCUMENT_TAIL.encode())
+    return path

@@ -17,6 +17,7 @@ from .bombs import (
     write_docx_bomb,
     write_docx_hiding_its_parts,
     write_docx_one_paragraph,
+    write_docx_one_table_cell,
     write_docx_with_parts,
     write_docx_without_paragraphs,
     write_html_unfinished_tag,
@@ -285,6 +286,17 @@ def test_one_paragraph_of_many_runs_is_read_in_bounded_memory(tmp_path):
         growth = peak_memory_growth_mb(lambda: pieces.extend(len(s.text) for s in segments))
     assert sum(pieces) == 400_000 + len("\n\n")  # the text, then the paragraph's end
     assert max(pieces) <= 256 * 1024 + 1
+    assert growth < 30
+
+
+def test_one_table_cell_of_many_paragraphs_is_read_in_bounded_memory(tmp_path):
+    # Paragraphs in a table stayed in the tree until the table ended.
+    crowded = write_docx_one_table_cell(tmp_path / "cell.docx", paragraphs=200_000)
+    with crowded.open("rb") as stream:
+        segments = extract(stream, DOCX)
+        letters: list[int] = []
+        growth = peak_memory_growth_mb(lambda: letters.extend(s.text.count("a") for s in segments))
+    assert sum(letters) == 200_000
     assert growth < 30
 
 
