@@ -18,7 +18,7 @@ client got. Cases:
   pdf_bomb                    a 1.5 MB PDF whose page unpacks to 1 GB
   html_open_tag_2mb           a 2 MB HTML file that is one tag never closed
   docx_one_paragraph          a 223 KB .docx of one paragraph of 4 million runs
-  docx_hidden_parts           a .docx of 200,000 parts whose end record declares one
+  docx_hidden_parts           a .docx of 150,000 parts whose end record declares one
   pdf_repeated_pages          a PDF whose page tree names one page 99,000 times
 
 --root runs another checkout's code (say, for figures before a change); its own venv is
@@ -223,7 +223,7 @@ def main() -> int:
             ("docx_one_paragraph", lambda: library(
                 write_docx_one_paragraph(bombs / "paragraph.docx", runs=4_000_000))),
             ("docx_hidden_parts", lambda: library(
-                write_docx_hiding_its_parts(bombs / "hidden.docx", parts=200_000))),
+                write_docx_hiding_its_parts(bombs / "hidden.docx", parts=150_000))),
             ("pdf_repeated_pages", lambda: library(
                 write_pdf_of_repeated_pages(bombs / "pages.pdf", pages=99_000))),
         ]  # fmt: skip
