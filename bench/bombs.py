@@ -16,6 +16,10 @@ client got. Cases:
   docx_bomb_1mb, _2mb         library uploads of .docx files unpacking to gigabytes
   docx_liar_1mb               a .docx bomb that declares its main part tiny (read, cut off)
   pdf_bomb                    a 1.5 MB PDF whose page unpacks to 1 GB
+  html_open_tag_2mb           a 2 MB HTML file that is one tag never closed
+  docx_one_paragraph          a 223 KB .docx of one paragraph of 4 million runs
+  docx_hidden_parts           a .docx of 150,000 parts whose end record declares one
+  pdf_repeated_pages          a PDF whose page tree names one page 99,000 times
 
 --root runs another checkout's code (say, for figures before a change); its own venv is
 not needed, this one's is used. Only 127.0.0.1 is contacted; the server is stopped by PID.
@@ -44,8 +48,12 @@ sys.path.insert(0, str(ROOT))
 from tests.chat.rag.bombs import (  # noqa: E402
     MB,
     write_docx_bomb,
+    write_docx_hiding_its_parts,
+    write_docx_one_paragraph,
+    write_html_unfinished_tag,
     write_lying_docx,
     write_pdf_bomb,
+    write_pdf_of_repeated_pages,
 )
 from tests.security.probes import (  # noqa: E402
     MULTIPART,
@@ -210,6 +218,14 @@ def main() -> int:
             ("docx_liar_1mb", lambda: library(write_lying_docx(
                 bombs / "liar.docx", expanded_bytes=340 * MB, declared_bytes=50_000))),
             ("pdf_bomb", lambda: library(write_pdf_bomb(bombs / "bomb.pdf", 1000 * MB))),
+            ("html_open_tag_2mb", lambda: library(
+                write_html_unfinished_tag(bombs / "open-tag.html", 2 * MB))),
+            ("docx_one_paragraph", lambda: library(
+                write_docx_one_paragraph(bombs / "paragraph.docx", runs=4_000_000))),
+            ("docx_hidden_parts", lambda: library(
+                write_docx_hiding_its_parts(bombs / "hidden.docx", parts=150_000))),
+            ("pdf_repeated_pages", lambda: library(
+                write_pdf_of_repeated_pages(bombs / "pages.pdf", pages=99_000))),
         ]  # fmt: skip
         for name, make in cases:
             if only and name not in only:

@@ -10,6 +10,7 @@ declared sizes and the bytes actually unpacked, a PDF's pages and decompressed s
 from __future__ import annotations
 
 import codecs
+import re
 import struct
 import zipfile
 from collections.abc import Iterator
@@ -134,6 +135,20 @@ BLOCK_TAGS = {
     "title", "main", "aside", "nav", "figcaption",
 }  # fmt: skip
 SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "head"}
+# HTMLParser keeps an unfinished tag, comment or declaration in its buffer and scans it
+# again with every block: past this size it is not a document, and reading on would take
+# time quadratic in its length.
+HTML_MAX_PENDING_CHARS = 1024 * 1024
+# Inline scripts and styles are held whole until they end too, but large ones are common
+# in saved pages and scanning them again is cheap.
+HTML_MAX_PENDING_SCRIPT_CHARS = 16 * HTML_MAX_PENDING_CHARS
+HTML_MAX_ATTRIBUTES = 1000
+_TAG_NAME = re.compile(r"<[^\s/>]*")
+_ATTRIBUTE = re.compile(r"""[\s/]+[^\s/>=]+(?:\s*=\s*(?:'[^']*'|"[^"]*"|[^\s>]*))?""")
+
+
+def _html_tag_too_large() -> ExtractionError:
+    return ExtractionError(_("the HTML file has a tag too large to read"))
 
 
 class _TextOfHtml(HTMLParser):
@@ -142,6 +157,24 @@ class _TextOfHtml(HTMLParser):
         self.parts: list[str] = []
         self.skipping = 0
         self.title = False
+
+    def parse_starttag(self, i: int) -> int:
+        # The parser's pattern for a tag takes memory for each attribute, every time the
+        # tag is scanned (again with each block while it is unfinished): count them first.
+        at = _TAG_NAME.match(self.rawdata, i).end()
+        for _counted in range(HTML_MAX_ATTRIBUTES + 1):
+            attribute = _ATTRIBUTE.match(self.rawdata, at)
+            if attribute is None:
+                break
+            at = attribute.end()
+        else:
+            raise _html_tag_too_large()
+        return super().parse_starttag(i)
+
+    def most_pending(self) -> int:
+        if getattr(self, "cdata_elem", None):  # inside <script> or <style>
+            return HTML_MAX_PENDING_SCRIPT_CHARS
+        return HTML_MAX_PENDING_CHARS
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "title":
@@ -174,6 +207,8 @@ def _html(stream: BinaryIO) -> Iterator[Segment]:
     parser = _TextOfHtml()
     for block in _decoded_blocks(stream):
         parser.feed(block)
+        if len(parser.rawdata) > parser.most_pending():
+            raise _html_tag_too_large()
         text = parser.take()
         if text:
             yield Segment(text)
@@ -185,8 +220,9 @@ def _html(stream: BinaryIO) -> Iterator[Segment]:
 
 # -- PDF -------------------------------------------------------------------------------------------
 def _pdf_configuration(limits: Limits) -> dict[str, int]:
-    """pypdf's own limits, tightened: each decompressed stream (75 MB by default), and
-    the tokens of a page's content (2 million by default, about 450 MB once parsed)."""
+    """pypdf's own limits, tightened: each decompressed stream (75 MB by default), the
+    tokens of a page's content (2 million by default, about 450 MB once parsed) and the
+    entries of the page tree (100,000 by default, each page a copy of its object)."""
     most = limits.max_pdf_stream_bytes
     return {
         "maximum_declared_stream_length": most,
@@ -199,6 +235,9 @@ def _pdf_configuration(limits: Limits) -> dict[str, int]:
         "image_maximum_buffer_size": most,
         "stream_decoding_work_maximum_length": 4 * most,
         "stream_parsing_work_maximum_count": limits.max_pdf_page_tokens,
+        # Pages and the nodes that group them: refused while pypdf lists them, rather
+        # than counted once it has made an object for each.
+        "page_tree_maximum_entries": 2 * limits.max_pages + 1,
     }
 
 
@@ -207,6 +246,17 @@ def _pdf_too_large(page: int | None = None) -> ExtractionError:
         return ExtractionError(_("the PDF is too large to read once unpacked"))
     return ExtractionError(
         _("page %(page)d of the PDF is too large to read once unpacked") % {"page": page}
+    )
+
+
+def _too_many_pages(limits: Limits) -> ExtractionError:
+    return ExtractionError(
+        ngettext(
+            "the PDF has more than %(count)d page",
+            "the PDF has more than %(count)d pages",
+            limits.max_pages,
+        )
+        % {"count": limits.max_pages}
     )
 
 
@@ -229,18 +279,13 @@ def _pdf(stream: BinaryIO, limits: Limits) -> Iterator[Segment]:
     except ExtractionError:
         raise
     except LimitReachedError as error:
+        if "page tree" in str(error):
+            raise _too_many_pages(limits) from error
         raise _pdf_too_large() from error
     except (PdfReadError, FileNotDecryptedError, ValueError, KeyError, TypeError, OSError) as e:
         raise ExtractionError(f"the PDF is damaged or not a PDF ({type(e).__name__})") from e
     if pages > limits.max_pages:
-        raise ExtractionError(
-            ngettext(
-                "the PDF has more than %(count)d page",
-                "the PDF has more than %(count)d pages",
-                limits.max_pages,
-            )
-            % {"count": limits.max_pages}
-        )
+        raise _too_many_pages(limits)
     for number in range(pages):
         try:
             with apply_configuration(**configuration):
@@ -261,6 +306,13 @@ RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}R
 MAIN_PART = "/officeDocument"
 END_OF_DIRECTORY = b"PK\x05\x06"
 END_OF_DIRECTORY_SIZE = 22
+ZIP64_END = b"PK\x06\x06"
+ZIP64_END_SIZE = 56
+ZIP64_LOCATOR = b"PK\x06\x07"
+ZIP64_LOCATOR_SIZE = 20
+# A central directory entry: 46 bytes, then its name, extra field and comment. Names in a
+# .docx are short; this leaves room for long ones and for zip64 and timestamp fields.
+MOST_BYTES_PER_PART = 46 + 1024
 RELATIONSHIPS_MAX_BYTES = 1024 * 1024
 
 
@@ -288,19 +340,31 @@ def _too_many_parts(limits: Limits) -> ExtractionError:
     )
 
 
-def _declared_part_count(stream: BinaryIO) -> int:
-    """How many parts the zip's end record declares, read before zipfile builds an
-    object for each of them. Zip64 archives (65,535 parts or more) count as 65,535."""
+def _declared_directory(stream: BinaryIO) -> tuple[int, int]:
+    """How many parts the zip's end record declares, and the size of its central
+    directory, read as zipfile reads them (a zip64 end record, when one precedes the end
+    record, wins) but before zipfile builds an object for each part: zipfile lists every
+    entry the directory holds, whatever count the end record gives."""
     stream.seek(0, 2)
     size = stream.tell()
-    tail_size = min(size, END_OF_DIRECTORY_SIZE + 0xFFFF)  # the record and its comment
+    # The end record and its comment, with room for a zip64 end record and locator.
+    tail_size = min(size, END_OF_DIRECTORY_SIZE + 0xFFFF + ZIP64_END_SIZE + ZIP64_LOCATOR_SIZE)
     stream.seek(size - tail_size)
     tail = stream.read(tail_size)
     stream.seek(0)
     at = tail.rfind(END_OF_DIRECTORY)
     if at < 0 or len(tail) - at < END_OF_DIRECTORY_SIZE:
         raise zipfile.BadZipFile("no end of central directory")
-    return struct.unpack("<H", tail[at + 10 : at + 12])[0]
+    count, directory_size = struct.unpack("<HI", tail[at + 10 : at + 16])
+    locator = at - ZIP64_LOCATOR_SIZE
+    record = locator - ZIP64_END_SIZE
+    if (
+        record >= 0
+        and tail[locator : locator + 4] == ZIP64_LOCATOR
+        and tail[record : record + 4] == ZIP64_END
+    ):
+        count, directory_size = struct.unpack("<QQ", tail[record + 32 : record + 48])
+    return count, directory_size
 
 
 class _Bounded:
@@ -322,7 +386,8 @@ class _Bounded:
 
 def checked_zip(stream: BinaryIO, limits: Limits) -> zipfile.ZipFile:
     """The zip, once its part count and the sizes its parts declare are within limits."""
-    if _declared_part_count(stream) > limits.max_parts:
+    count, directory_size = _declared_directory(stream)
+    if count > limits.max_parts or directory_size > limits.max_parts * MOST_BYTES_PER_PART:
         raise _too_many_parts(limits)
     archive = zipfile.ZipFile(stream)
     parts = archive.infolist()
@@ -383,7 +448,6 @@ def _docx(stream: BinaryIO, limits: Limits) -> Iterator[Segment]:
             etree.iterparse(
                 _Bounded(part, info.file_size, limits),
                 events=("end",),
-                tag=TEXT_TAGS,
                 resolve_entities=False,
                 no_network=True,
                 huge_tree=False,  # as _xml_parser
@@ -398,54 +462,87 @@ def _docx(stream: BinaryIO, limits: Limits) -> Iterator[Segment]:
         archive.close()
 
 
-TEXT_TAGS = [W + name for name in ("t", "tab", "br", "cr", "p", "tc", "tr", "tbl")]
+# Text a paragraph (or a table row) may gather before it is handed over in pieces: one
+# paragraph of a 100 MB part would otherwise be held whole, as millions of small strings.
+PARAGRAPH_MAX_CHARS = 256 * 1024
+PARAGRAPH_MAX_PIECES = 4096
+T, TAB, BR, CR, P, TC, TR, TBL = (
+    W + name for name in ("t", "tab", "br", "cr", "p", "tc", "tr", "tbl")
+)
 
 
 def _in_table(element: Any) -> bool:
-    return any(ancestor.tag == W + "tc" for ancestor in element.iterancestors())
+    # Cheap: libxml2 refuses documents nested deeper than 256 elements (huge_tree off).
+    return next(element.iterancestors(TC), None) is not None
+
+
+class _Pieces:
+    """Text gathered piece by piece, joined before the pieces become many."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.chars = 0
+
+    def add(self, text: str) -> None:
+        self.pieces.append(text)
+        self.chars += len(text)
+        if len(self.pieces) > PARAGRAPH_MAX_PIECES:
+            self.pieces[:] = ["".join(self.pieces)]
+
+    def take(self) -> str:
+        text = "".join(self.pieces)
+        self.pieces.clear()
+        self.chars = 0
+        return text
 
 
 def _wordprocessing_text(events: Any) -> Iterator[Segment]:
     """Paragraphs as blocks, table rows as `cell | cell`, in the order of the document.
-    Each paragraph or table is dropped once read, so memory holds about one at a time."""
-    runs: list[str] = []
+    Every element is dropped once read, and a paragraph or row longer than
+    PARAGRAPH_MAX_CHARS is handed over in pieces, so memory stays bounded whatever the
+    part holds."""
+    runs = _Pieces()
     cell: list[str] = []
     row: list[str] = []
+    row_chars = 0
     for _event, element in events:
         tag = element.tag
-        if tag == W + "t":
-            runs.append(element.text or "")
-            continue
-        if tag == W + "tab":
-            runs.append("\t")
-            continue
-        if tag in (W + "br", W + "cr"):
-            runs.append("\n")
-            continue
-        if tag == W + "p":
-            text = "".join(runs)
-            runs.clear()
+        if tag == T:
+            runs.add(element.text or "")
+        elif tag == TAB:
+            runs.add("\t")
+        elif tag in (BR, CR):
+            runs.add("\n")
+        elif tag == P:
             if _in_table(element):
-                cell.append(text)
-                continue
-            if text.strip():
-                yield Segment(text + "\n\n")
-        elif tag == W + "tc":
+                text = runs.take()
+                if text:  # empty ones would pile up, uncounted
+                    cell.append(text)
+                    row_chars += len(text)
+            else:
+                text = runs.take()
+                if text.strip():
+                    yield Segment(text + "\n\n")
+        elif tag == TC:
             text = "\n".join(cell).strip()
             cell.clear()
             if text:
                 row.append(text)
-            continue
-        elif tag == W + "tr":
+        elif tag == TR:
             if row:
                 yield Segment(" | ".join(row) + "\n")
             row.clear()
-            continue
-        elif tag == W + "tbl":
-            if _in_table(element):
-                continue
+            row_chars = 0
+        elif tag == TBL and not _in_table(element):
             yield Segment("\n")
-        # A paragraph or a table out of any table: read, so it and what came before go.
+        if runs.chars > PARAGRAPH_MAX_CHARS:
+            yield Segment(runs.take())
+        if row_chars > PARAGRAPH_MAX_CHARS:
+            yield Segment(" | ".join([*row, "\n".join(cell)]))
+            row.clear()
+            cell.clear()
+            row_chars = 0
+        # Read: it goes, and so do the siblings read before it, whatever their kind.
         element.clear()
         parent = element.getparent()
         while parent is not None and element.getprevious() is not None:

@@ -137,3 +137,92 @@ def write_pdf_bomb(path: Path, expanded_bytes: int) -> Path:
             % (len(objects) + 1, xref)
         )
     return path
+
+
+def write_html_unfinished_tag(path: Path, size: int) -> Path:
+    """An HTML file that is one tag of `size` bytes of attributes, never closed."""
+    with path.open("wb") as out:
+        out.write(b"<html><body><p>Hello</p><a ")
+        block = b"b=c " * (MB // 4)
+        for _ in range(size // len(block)):
+            out.write(block)
+    return path
+
+
+def write_docx_one_paragraph(path: Path, runs: int) -> Path:
+    """A .docx whose document is a single paragraph of `runs` one-letter runs."""
+    run = b"<w:r><w:t>a</w:t></w:r>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        _package(archive)
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            part.write(DOCUMENT_HEAD.encode() + b"<w:p>")
+            for _ in range(runs // 10_000):
+                part.write(run * 10_000)
+            part.write(b"</w:p>" + DOCUMENT_TAIL.encode())
+    return path
+
+
+def write_docx_without_paragraphs(path: Path, elements: int) -> Path:
+    """A .docx whose body holds `elements` content controls and not one paragraph."""
+    control = b"<w:sdt><w:sdtPr/></w:sdt>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        _package(archive)
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            part.write(DOCUMENT_HEAD.encode())
+            for _ in range(elements // 10_000):
+                part.write(control * 10_000)
+            part.write(DOCUMENT_TAIL.encode())
+    return path
+
+
+def write_docx_hiding_its_parts(path: Path, parts: int) -> Path:
+    """A .docx of this many parts whose end record declares only one (past 65,535 parts,
+    a zip64 end record before it tells the truth)."""
+    write_docx_with_parts(path, parts)
+    data = bytearray(path.read_bytes())
+    at = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, at + 8, 1, 1)  # parts on this disk, parts in all
+    path.write_bytes(bytes(data))
+    return path
+
+
+def write_pdf_of_repeated_pages(path: Path, pages: int) -> Path:
+    """A PDF whose page tree names the same page `pages` times: small on disk, a page
+    object each once read."""
+    kids = b"4 0 R " * pages
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] "
+        b"/Resources << /Font << /F1 3 0 R >> >> >>",
+    ]
+    with path.open("wb") as out:
+        out.write(b"%PDF-1.4\n")
+        offsets = []
+        for number, body in enumerate(objects, start=1):
+            offsets.append(out.tell())
+            out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+        xref = out.tell()
+        out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+        for offset in offsets:
+            out.write(b"%010d 00000 n \n" % offset)
+        out.write(
+            b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(objects) + 1, xref)
+        )
+    return path
+
+
+def write_docx_one_table_cell(path: Path, paragraphs: int) -> Path:
+    """A .docx whose only table has one cell of `paragraphs` one-letter paragraphs, and as
+    many empty ones."""
+    paragraph = b"<w:p><w:r><w:t>a</w:t></w:r></w:p><w:p/>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        _package(archive)
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            part.write(DOCUMENT_HEAD.encode() + b"<w:tbl><w:tr><w:tc>")
+            for _ in range(paragraphs // 10_000):
+                part.write(paragraph * 10_000)
+            part.write(b"</w:tc></w:tr></w:tbl>" + DOCUMENT_TAIL.encode())
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,9 +15,15 @@ from chat.rag.extract import DOCX, PDF, ExtractionError, Limits, Segment, extrac
 from .bombs import (
     MB,
     write_docx_bomb,
+    write_docx_hiding_its_parts,
+    write_docx_one_paragraph,
+    write_docx_one_table_cell,
     write_docx_with_parts,
+    write_docx_without_paragraphs,
+    write_html_unfinished_tag,
     write_lying_docx,
     write_pdf_bomb,
+    write_pdf_of_repeated_pages,
 )
 from .files import corrupt_pdf_bytes, docx_bytes, encrypted_pdf_bytes, html_bytes, pdf_bytes
 
@@ -138,6 +145,16 @@ def peak_memory_growth_mb(read: Callable[[], object]) -> float:
     return (field("VmHWM:") - before) / 1024
 
 
+def peak_allocated_mb(read: Callable[[], object]) -> float:
+    """The most Python allocated at once while `read` ran, above what it held before."""
+    tracemalloc.start()
+    try:
+        read()
+        return tracemalloc.get_traced_memory()[1] / MB
+    finally:
+        tracemalloc.stop()
+
+
 def refusal_of(path: Path, mime: str, limits: Limits | None = None) -> ExtractionError:
     with path.open("rb") as stream, pytest.raises(ExtractionError) as refused:
         text_of_stream(stream, mime, limits)
@@ -219,3 +236,105 @@ def test_a_pdf_of_too_many_pages_is_refused():
     data = pdf_bytes([["One."], ["Two."], ["Three."]])
     with pytest.raises(ExtractionError, match="more than 2 pages"):
         text_of_stream(io.BytesIO(data), PDF, Limits(max_pages=2))
+
+
+def test_an_html_tag_left_open_for_megabytes_is_refused_as_soon_as_it_passes_the_limit(tmp_path):
+    # HTMLParser scanned the unfinished tag again with each block: 2 MB took ~450 MB.
+    endless = write_html_unfinished_tag(tmp_path / "endless.html", 4 * MB)
+    growth = peak_memory_growth_mb(lambda: refusal_of(endless, "text/html"))
+    assert "the HTML file has a tag too large to read" in str(refusal_of(endless, "text/html"))
+    assert growth < 20
+
+
+def test_an_html_comment_left_open_is_not_buffered_past_the_limit():
+    # The parser holds an unfinished comment in full, waiting for its end.
+    data = b"<p>Before</p><!-- " + b"x" * (2 * MB)
+    read: list[str] = []
+    with pytest.raises(ExtractionError, match="tag too large"):
+        read.extend(s.text for s in extract(io.BytesIO(data), "text/html"))
+    assert "".join(read).strip() == "Before"
+
+
+def test_an_html_tag_of_too_many_attributes_is_refused():
+    crowded = b"<p>Hi</p><a " + b"b=c " * 2000 + b">link</a>"
+    with pytest.raises(ExtractionError, match="tag too large"):
+        text_of(crowded, "text/html")
+
+
+def test_html_tags_with_long_values_and_many_attributes_are_read():
+    image = b'<img alt="a b c d e f" src="data:image/png;base64,' + b"QUJD" * 100_000 + b'">'
+    tag = b"<div " + b" ".join(b"data-a%d='x y'" % n for n in range(500)) + b">"
+    text = text_of(b"<p>Start</p>" + image + tag + b"End</div>", "text/html")
+    assert "Start" in text
+    assert "End" in text
+
+
+def test_an_html_page_with_a_large_inline_script_is_read():
+    script = b"<script>var bundle = '" + b"x" * (3 * MB) + b"';</script>"
+    text = text_of(b"<p>Saved page</p>" + script + b"<p>After the script</p>", "text/html")
+    assert "Saved page" in text
+    assert "After the script" in text
+    assert "bundle" not in text
+
+
+def test_one_paragraph_of_many_runs_is_read_in_bounded_memory(tmp_path):
+    # Runs stayed in the tree until their paragraph ended: +154 MB for this 23 KB file.
+    paragraph = write_docx_one_paragraph(tmp_path / "paragraph.docx", runs=400_000)
+    with paragraph.open("rb") as stream:
+        segments = extract(stream, DOCX)
+        pieces: list[int] = []
+        growth = peak_memory_growth_mb(lambda: pieces.extend(len(s.text) for s in segments))
+    assert sum(pieces) == 400_000 + len("\n\n")  # the text, then the paragraph's end
+    assert max(pieces) <= 256 * 1024 + 1
+    assert growth < 30
+
+
+def test_one_table_cell_of_many_paragraphs_is_read_in_bounded_memory(tmp_path):
+    # Paragraphs in a table stayed in the tree until the table ended.
+    crowded = write_docx_one_table_cell(tmp_path / "cell.docx", paragraphs=200_000)
+    with crowded.open("rb") as stream:
+        segments = extract(stream, DOCX)
+        letters: list[int] = []
+        growth = peak_memory_growth_mb(lambda: letters.extend(s.text.count("a") for s in segments))
+    assert sum(letters) == 200_000
+    assert growth < 30
+
+
+def test_elements_outside_any_paragraph_do_not_pile_up(tmp_path):
+    # Only paragraphs and tables let go of what came before them: +248 MB for this file.
+    controls = write_docx_without_paragraphs(tmp_path / "controls.docx", elements=1_000_000)
+    with controls.open("rb") as stream:
+        segments = extract(stream, DOCX)
+        growth = peak_memory_growth_mb(lambda: list(segments))
+    assert growth < 30
+
+
+def test_a_docx_whose_end_record_hides_its_parts_is_refused_before_they_are_listed(tmp_path):
+    # zipfile lists the whole central directory whatever count the end record gives.
+    hiding = write_docx_hiding_its_parts(tmp_path / "hiding.docx", parts=30_000)
+    peak = peak_allocated_mb(lambda: refusal_of(hiding, DOCX))
+    assert "more than 1000 parts" in str(refusal_of(hiding, DOCX))
+    assert peak < 2
+
+
+def test_a_zip64_docx_is_counted_from_its_zip64_end_record(tmp_path):
+    # zipfile reads the zip64 record that precedes the end record, whatever the latter says.
+    hiding = write_docx_hiding_its_parts(tmp_path / "hiding64.docx", parts=70_000)
+    peak = peak_allocated_mb(lambda: refusal_of(hiding, DOCX))
+    assert "more than 1000 parts" in str(refusal_of(hiding, DOCX))
+    assert peak < 2
+
+
+def test_a_pdf_is_refused_for_its_pages_while_they_are_listed(tmp_path):
+    # The same page named 20,000 times: pypdf made an object for each before the count.
+    repeated = write_pdf_of_repeated_pages(tmp_path / "repeated.pdf", pages=20_000)
+    limits = Limits(max_pages=100)
+    peak = peak_allocated_mb(lambda: refusal_of(repeated, PDF, limits))
+    assert "more than 100 pages" in str(refusal_of(repeated, PDF, limits))
+    assert peak < 8
+
+
+def test_a_pdf_of_as_many_pages_as_allowed_is_read(tmp_path):
+    pages = write_pdf_of_repeated_pages(tmp_path / "pages.pdf", pages=100)
+    with pages.open("rb") as stream:
+        assert text_of_stream(stream, PDF, Limits(max_pages=100)) == ""
