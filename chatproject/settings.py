@@ -279,9 +279,20 @@ if REDIS_URL:
             "BACKEND": "chat.redis_channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 times sockets out after 5 s, which kills idle websockets.
+                # Without that timeout, TCP keepalive and a ping before reusing an idle
+                # connection notice a Redis gone silent (a network partition), which
+                # would otherwise leave receive() waiting for good.
                 # redis-py's pool refuses a 101st connection at once ("Too many
                 # connections"): a thousand sockets sending at once need more.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 2000}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "socket_keepalive": True,
+                        "health_check_interval": 30,
+                        "max_connections": 2000,
+                    }
+                ],
                 "capacity": CHANNEL_CAPACITY,
                 "prefix": os.environ.get("CHANNEL_PREFIX", "chat"),
             },
