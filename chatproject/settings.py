@@ -467,6 +467,9 @@ CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
 CHAT_COT = os.environ.get("CHAT_COT", "full")
 # Streamed tokens are pushed at most once per this many milliseconds per message.
 CHAT_STREAM_FRAME_MS = int(os.environ.get("CHAT_STREAM_FRAME_MS", 30))
+# An open websocket checks in full that its sign-in still holds (session, account) at least
+# once per this many seconds, frames or not: what no sign-out announced ends it by then.
+CHAT_SIGN_IN_CHECK_SECONDS = float(os.environ.get("CHAT_SIGN_IN_CHECK_SECONDS", 30))
 # Streamed text is written to the database at most once per this many seconds.
 CHAT_STREAM_SAVE_SECONDS = float(os.environ.get("CHAT_STREAM_SAVE_SECONDS", 1.0))
 # A message still marked streaming with no write for this long lost its server.
