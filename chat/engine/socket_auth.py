@@ -42,6 +42,9 @@ SHORTEST_WATCH_SECONDS = 0.1
 VERSION_SECONDS = max(settings.SESSION_COOKIE_AGE, 24 * 3600)
 # The group message that makes every socket of a person check its sign-in now.
 CHANGED = "auth.changed"
+# The version of a socket opened while the cache was out of reach: never a real one
+# (those are hex), and not a sign that a sign-in ended.
+UNREAD = "unread"
 
 
 def user_group(user_id: Any) -> str:
@@ -110,7 +113,12 @@ class SocketSignIn:
                 session_key = None  # the socket was signed in by a ticket, not this session
         sign_in = cls(user.pk, session_key)
         await layer.group_add(user_group(user.pk), channel)
-        sign_in.version = await current_version(user.pk)
+        try:
+            sign_in.version = await current_version(user.pk)
+        except Exception as error:
+            # The cache is out of reach (Redis down): the full check below decides.
+            logger.warning("Sign-in versions unreadable (%s); checking the session", error)
+            sign_in.version = UNREAD
         if not await sign_in.recheck():
             await layer.group_discard(user_group(user.pk), channel)
             return None
@@ -128,9 +136,9 @@ class SocketSignIn:
             await asyncio.sleep(max(FULL_CHECK_SECONDS, SHORTEST_WATCH_SECONDS))
             try:
                 holds = await self.holds()
-            except Exception:
+            except Exception as error:
                 # The database is out of reach: the socket stays, and the next turn retries.
-                logger.warning("Could not check a socket's sign-in", exc_info=True)
+                logger.warning("Could not check a socket's sign-in (%s)", error)
                 continue
             if not holds:
                 await end()
@@ -149,12 +157,13 @@ class SocketSignIn:
             return False
         try:
             version = await current_version(self.user_id)
-        except Exception:
-            # The cache is out of reach (Redis down): the database answers instead.
-            logger.warning("Sign-in versions unreadable; checking the session", exc_info=True)
+        except Exception as error:
+            # The cache is out of reach (Redis down): the database answers instead. No
+            # traceback: an outage would print one per frame.
+            logger.warning("Sign-in versions unreadable (%s); checking the session", error)
             return await self.recheck()
         if version != self.version:
-            if self.session_key is None:
+            if self.session_key is None and self.version != UNREAD:
                 return self._end()
             self.version = version
             return await self.recheck()
