@@ -122,10 +122,20 @@ async def until_recovered(layer, channel: str) -> None:
         pass
 
 
-async def test_a_redis_that_comes_back_refusing_writes_is_retried_until_it_accepts(redis, caplog):
+@pytest.fixture
+def refused():
+    """Set once the layer logs that Redis refused it as a read-only replica."""
+    handler = Logged("read only replica")
+    logger = logging.getLogger("chat.redis_channel_layer")
+    logger.addHandler(handler)
+    yield handler.seen
+    logger.removeHandler(handler)
+
+
+async def test_a_redis_that_comes_back_refusing_writes_is_retried_until_it_accepts(
+    redis, caplog, refused
+):
     caplog.set_level(logging.WARNING, logger="chat.redis_channel_layer")
-    refused = Logged("read only replica")
-    logging.getLogger("chat.redis_channel_layer").addHandler(refused)
     here, elsewhere = layer_on(redis), layer_on(redis)
     tab = await here.new_channel()
     await here.group_add("thread", tab)
@@ -135,8 +145,7 @@ async def test_a_redis_that_comes_back_refusing_writes_is_retried_until_it_accep
     # Back as a replica of a primary that is gone, as during a failover: it answers a
     # ping, and READONLY to the joins made again.
     redis.start("--replicaof", "127.0.0.1", str(free_port()))
-    await asyncio.wait_for(refused.seen.wait(), 10)
-    logging.getLogger("chat.redis_channel_layer").removeHandler(refused)
+    await asyncio.wait_for(refused.wait(), 10)
     assert not here.reachable
 
     admin = redis_client(redis)
