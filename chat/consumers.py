@@ -63,6 +63,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 except Exception:
                     await send({"type": "websocket.close", "code": CLOSE_SERVICE_RESTART_APP})
             raise
+        finally:
+            # Also when the consumer failed without its disconnect running.
+            if self.sign_in is not None:
+                self.sign_in.stop_watching()
 
     async def connect(self) -> None:
         user = self.scope.get("user")

@@ -15,7 +15,6 @@ announcement was lost (Redis away) or there was none.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -144,11 +143,12 @@ class SocketSignIn:
                 await end()
                 return
 
-    async def leave(self, layer: Any, channel: str) -> None:
+    def stop_watching(self) -> None:
         if self.watcher is not None:
             self.watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.watcher
+
+    async def leave(self, layer: Any, channel: str) -> None:
+        self.stop_watching()
         await layer.group_discard(user_group(self.user_id), channel)
 
     async def holds(self, *, in_full: bool = False) -> bool:
