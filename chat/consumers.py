@@ -63,6 +63,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 except Exception:
                     await send({"type": "websocket.close", "code": CLOSE_SERVICE_RESTART_APP})
             raise
+        finally:
+            # Also when the consumer failed without its disconnect running.
+            if self.sign_in is not None:
+                self.sign_in.stop_watching()
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -81,6 +85,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.sign_in is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        self.sign_in.watch(self._signed_out)
         thread = await threads.avisible_thread(user, self.scope["url_route"]["kwargs"]["thread_id"])
         if thread is None:
             await self.close(code=CLOSE_FORBIDDEN)
@@ -174,11 +179,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         ):
             await self.close(code=CLOSE_UNAUTHENTICATED)
 
+    async def _signed_out(self) -> None:
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
     async def chat_fragment(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
 
     async def layer_recovered(self, event: dict[str, Any]) -> None:
         """The channel layer's Redis is back after an outage (see chat.redis_channel_layer)."""
+        # The end of a sign-in announced meanwhile may not have reached this process.
+        if self.sign_in is not None and not await self.sign_in.holds(in_full=True):
+            await self._signed_out()
+            return
         if self.session is not None:
             for frame in await outages.catch_up_frames(self.session.thread_id):
                 await self.send(text_data=frame)

@@ -91,15 +91,29 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
 
     async def _wait_until_back(self, state: _LoopState) -> None:
         delay = FIRST_PROBE_SECONDS
+        refused = False
         while True:
             await asyncio.sleep(delay)
             try:
                 await self.connection(0).ping()
                 await self._restore_memberships()
             except REDIS_ERRORS:
-                delay = min(delay * 2, LONGEST_PROBE_SECONDS)
-                continue
-            break
+                pass
+            except Exception as error:
+                # A Redis that answers but refuses (READONLY during a failover, OOM,
+                # MISCONF): retried like one that is away, or this process would stay
+                # local-only for good.
+                if not refused:
+                    refused = True
+                    logger.warning(
+                        "Redis answers but refuses to take this process's groups back "
+                        "(%s: %s): retrying until it accepts",
+                        type(error).__name__,
+                        error,
+                    )
+            else:
+                break
+            delay = min(delay * 2, LONGEST_PROBE_SECONDS)
         away = time.monotonic() - (state.down_since or time.monotonic())
         state.down_since = None
         state.probe = None
@@ -118,9 +132,28 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         )
 
     async def _restore_memberships(self) -> None:
-        for group, members in list(self.memberships.items()):
-            for channel in list(members):
+        """Makes the remembered memberships in Redis until none changed meanwhile.
+
+        Sockets join and leave while this awaits Redis, and those changes go only to
+        `memberships` until the layer is marked back, so one pass over a snapshot would
+        miss them. Returns with nothing awaited after the last comparison: the caller
+        marks the layer back before any other join can run.
+        """
+        made: set[tuple[str, str]] = set()
+        while True:
+            wanted = {
+                (group, channel)
+                for group, members in self.memberships.items()
+                for channel in members
+            }
+            if wanted == made:
+                return
+            for group, channel in wanted - made:
                 await super().group_add(group, channel)
+                made.add((group, channel))
+            for group, channel in made - wanted:
+                await super().group_discard(group, channel)
+                made.discard((group, channel))
 
     def _is_local(self, channel: str) -> bool:
         return "!" in channel and self.non_local_name(channel).endswith(self.client_prefix + "!")

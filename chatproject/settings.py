@@ -279,9 +279,20 @@ if REDIS_URL:
             "BACKEND": "chat.redis_channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 times sockets out after 5 s, which kills idle websockets.
+                # Without that timeout, TCP keepalive and a ping before reusing an idle
+                # connection notice a Redis gone silent (a network partition), which
+                # would otherwise leave receive() waiting for good.
                 # redis-py's pool refuses a 101st connection at once ("Too many
                 # connections"): a thousand sockets sending at once need more.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 2000}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "socket_keepalive": True,
+                        "health_check_interval": 30,
+                        "max_connections": 2000,
+                    }
+                ],
                 "capacity": CHANNEL_CAPACITY,
                 "prefix": os.environ.get("CHANNEL_PREFIX", "chat"),
             },
@@ -473,6 +484,9 @@ CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
 CHAT_COT = os.environ.get("CHAT_COT", "full")
 # Streamed tokens are pushed at most once per this many milliseconds per message.
 CHAT_STREAM_FRAME_MS = int(os.environ.get("CHAT_STREAM_FRAME_MS", 30))
+# An open websocket checks in full that its sign-in still holds (session, account) at least
+# once per this many seconds, frames or not: what no sign-out announced ends it by then.
+CHAT_SIGN_IN_CHECK_SECONDS = float(os.environ.get("CHAT_SIGN_IN_CHECK_SECONDS", 30))
 # Streamed text is written to the database at most once per this many seconds.
 CHAT_STREAM_SAVE_SECONDS = float(os.environ.get("CHAT_STREAM_SAVE_SECONDS", 1.0))
 # A message still marked streaming with no write for this long lost its server.

@@ -235,11 +235,12 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
+    def start(self, *options: str) -> None:
+        """Starts it (again), with redis-server's own options if given."""
         with (self.tmp / "redis.log").open("ab") as log:
             self.process = subprocess.Popen(
                 ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--dir", str(self.tmp)],
+                 "--save", "", "--appendonly", "no", "--dir", str(self.tmp), *options],
                 stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + 10

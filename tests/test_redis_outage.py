@@ -15,7 +15,9 @@ import uuid
 
 import pytest
 from channels.db import database_sync_to_async
+from django.contrib.sessions.models import Session
 
+from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.models import Message
 from tests.assistants.outages import tokens
 from tests.conftest import ASSISTANTS_DIR
@@ -157,3 +159,31 @@ async def test_a_redis_outage_loses_nothing_typed_and_every_listener_comes_back(
         log = instance.log()
         assert log.count("Redis is unreachable") <= 2, instance.log_tail()
         assert log.count("Traceback") == 0, instance.log_tail()
+
+
+async def test_a_sign_in_ended_while_redis_was_away_closes_its_socket_when_it_is_back(
+    redis_and_instances, user
+):
+    redis, (web1, _) = redis_and_instances
+    thread = await database_sync_to_async(make_thread)(user)
+    ended_cookie, kept_cookie = await session_cookie(user), await session_cookie(user)
+    ended = await PageSocket.open(web1.port, thread, ended_cookie, "tab whose session ends")
+    kept = await PageSocket.open(web1.port, thread, kept_cookie, "tab of another session")
+    try:
+        redis.stop()
+        await asyncio.sleep(1.0)  # the instance notices: its sockets' reads fail
+        # Its session ends meanwhile: whatever announcement there was went nowhere.
+        session_key = ended_cookie.partition("=")[2]
+        await Session.objects.filter(session_key=session_key).adelete()
+        redis.start()
+
+        # Back, the instance checks its sockets' sign-ins without waiting for a frame
+        # or for the next periodic check.
+        await wait_for(lambda: ended.closed, within=10, what="the ended session's tab closed")
+        assert ended.close_code == CLOSE_UNAUTHENTICATED
+        await kept.say("still here")
+        await kept.until(lambda f: "echo: still here" in f)
+        assert not kept.closed
+    finally:
+        for each in (ended, kept):
+            await each.close()

@@ -7,14 +7,18 @@ have ended, and announced to the group of their sockets. A socket reads the vers
 every frame (one cache read) and checks its session in full (the session store and the
 account, as Django's `get_user` does) only when the version moved, when told to, or every
 FULL_CHECK_SECONDS, which also catches what no signal reports (an expired session, an
-account changed with `QuerySet.update`).
+account changed with `QuerySet.update`). A socket whose page sends nothing (a tab left
+open to read) is checked as often by a timer of its own, so that it too is ended when the
+announcement was lost (Redis away) or there was none.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
@@ -37,12 +41,17 @@ from accounts.session_keys import SESSION_FLAG as SSO_SESSION_FLAG
 
 logger = logging.getLogger(__name__)
 
-FULL_CHECK_SECONDS = 30.0
+FULL_CHECK_SECONDS = settings.CHAT_SIGN_IN_CHECK_SECONDS
+# The timer never checks more often than this, whatever FULL_CHECK_SECONDS says.
+SHORTEST_WATCH_SECONDS = 0.1
 # A version outlives every session it could end; if it is evicted sooner, the next frame
 # checks the session in full, which is safe.
 VERSION_SECONDS = max(settings.SESSION_COOKIE_AGE, 24 * 3600)
 # The group message that makes every socket of a person check its sign-in now.
 CHANGED = "auth.changed"
+# The version of a socket opened while the cache was out of reach: never a real one
+# (those are hex), and not a sign that a sign-in ended.
+UNREAD = "unread"
 
 
 def user_group(user_id: Any) -> str:
@@ -94,6 +103,7 @@ class SocketSignIn:
     version: str | None = None
     checked_at: float = field(default=float("-inf"))
     ended: bool = False
+    watcher: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
     async def open(cls, scope: dict[str, Any], layer: Any, channel: str) -> SocketSignIn | None:
@@ -108,31 +118,62 @@ class SocketSignIn:
                 session_key = None  # the socket was signed in by a ticket, not this session
         sign_in = cls(user.pk, session_key)
         await layer.group_add(user_group(user.pk), channel)
-        sign_in.version = await current_version(user.pk)
+        try:
+            sign_in.version = await current_version(user.pk)
+        except Exception as error:
+            # The cache is out of reach (Redis down): the full check below decides.
+            logger.warning("Sign-in versions unreadable (%s); checking the session", error)
+            sign_in.version = UNREAD
         if not await sign_in.recheck():
             await layer.group_discard(user_group(user.pk), channel)
             return None
         return sign_in
 
+    def watch(self, end: Callable[[], Awaitable[None]]) -> None:
+        """Checks the sign-in every FULL_CHECK_SECONDS for as long as the socket is open,
+        frames or not, and calls `end` (which closes the socket) once it no longer holds."""
+        self.watcher = asyncio.get_running_loop().create_task(
+            self._watch(end), name="sign-in-watch"
+        )
+
+    async def _watch(self, end: Callable[[], Awaitable[None]]) -> None:
+        while not self.ended:
+            await asyncio.sleep(max(FULL_CHECK_SECONDS, SHORTEST_WATCH_SECONDS))
+            try:
+                holds = await self.holds()
+            except Exception as error:
+                # The database is out of reach: the socket stays, and the next turn retries.
+                logger.warning("Could not check a socket's sign-in (%s)", error)
+                continue
+            if not holds:
+                await end()
+                return
+
+    def stop_watching(self) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
+
     async def leave(self, layer: Any, channel: str) -> None:
+        self.stop_watching()
         await layer.group_discard(user_group(self.user_id), channel)
 
-    async def holds(self) -> bool:
-        """For every frame: one cache read, and a full check when it is due."""
+    async def holds(self, *, in_full: bool = False) -> bool:
+        """For every frame: one cache read, and a full check when it is due (or asked)."""
         if self.ended:
             return False
         try:
             version = await current_version(self.user_id)
-        except Exception:
-            # The cache is out of reach (Redis down): the database answers instead.
-            logger.warning("Sign-in versions unreadable; checking the session", exc_info=True)
+        except Exception as error:
+            # The cache is out of reach (Redis down): the database answers instead. No
+            # traceback: an outage would print one per frame.
+            logger.warning("Sign-in versions unreadable (%s); checking the session", error)
             return await self.recheck()
         if version != self.version:
-            if self.session_key is None:
+            if self.session_key is None and self.version != UNREAD:
                 return self._end()
             self.version = version
             return await self.recheck()
-        if time.monotonic() - self.checked_at >= FULL_CHECK_SECONDS:
+        if in_full or time.monotonic() - self.checked_at >= FULL_CHECK_SECONDS:
             return await self.recheck()
         return True
 
@@ -174,7 +215,7 @@ def sign_ins_changed(user_id: Any, ended_session: str | None = None) -> None:
 
     From sync code (signal receivers), after the change is committed. A cache or channel
     layer that is down must not stop the sign-out itself: each socket's full check (at
-    least every FULL_CHECK_SECONDS of frames) still ends it.
+    least every FULL_CHECK_SECONDS) still ends it.
     """
     try:
         cache.set(version_key(user_id), secrets.token_hex(8), timeout=VERSION_SECONDS)

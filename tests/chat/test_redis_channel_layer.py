@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 
 import pytest
+from channels_redis.core import RedisChannelLayer
+from django.conf import settings
+from redis.asyncio import Redis
 
 from chat.redis_channel_layer import RECOVERED, ResilientRedisChannelLayer
-from tests.services import RedisServer
+from tests.services import RedisServer, free_port
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"), reason="needs Redis: runs on the services backend"
@@ -98,3 +102,114 @@ async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(red
     assert messages[1].startswith("Redis is back")
     assert not any(record.exc_info for record in caplog.records)
     await here.close_pools()
+
+
+class Logged(logging.Handler):
+    """Set once the layer logs a line containing `text`."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.seen = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.seen.set()
+
+
+async def until_recovered(layer, channel: str) -> None:
+    while (await receive(layer, channel))["type"] != RECOVERED:
+        pass
+
+
+@pytest.fixture
+def refused():
+    """Set once the layer logs that Redis refused it as a read-only replica."""
+    handler = Logged("read only replica")
+    logger = logging.getLogger("chat.redis_channel_layer")
+    logger.addHandler(handler)
+    yield handler.seen
+    logger.removeHandler(handler)
+
+
+async def test_a_redis_that_comes_back_refusing_writes_is_retried_until_it_accepts(
+    redis, caplog, refused
+):
+    caplog.set_level(logging.WARNING, logger="chat.redis_channel_layer")
+    here, elsewhere = layer_on(redis), layer_on(redis)
+    tab = await here.new_channel()
+    await here.group_add("thread", tab)
+    redis.stop()
+    await here.group_send("thread", {"type": "chat.fragment", "html": "during"})
+    assert not here.reachable
+    # Back as a replica of a primary that is gone, as during a failover: it answers a
+    # ping, and READONLY to the joins made again.
+    redis.start("--replicaof", "127.0.0.1", str(free_port()))
+    await asyncio.wait_for(refused.wait(), 10)
+    assert not here.reachable
+
+    admin = redis_client(redis)
+    await admin.execute_command("REPLICAOF", "NO", "ONE")
+    await admin.aclose()
+    assert (await receive(here, tab))["html"] == "during"
+    await until_recovered(here, tab)
+    assert here.reachable
+    await elsewhere.group_send("thread", {"type": "chat.fragment", "html": "after"})
+    assert (await receive(here, tab))["html"] == "after"
+    refusals = [record for record in caplog.records if "read only" in record.getMessage()]
+    assert len(refusals) == 1
+    await here.close_pools()
+    await elsewhere.close_pools()
+
+
+async def test_a_socket_that_joins_while_the_groups_are_made_again_hears_other_processes(
+    redis, monkeypatch
+):
+    here, elsewhere = layer_on(redis), layer_on(redis)
+    tabs = [await here.new_channel() for _ in range(3)]
+    for tab in tabs:
+        await here.group_add("thread", tab)
+    late = await here.new_channel()
+
+    # A socket connects while the layer is still making the groups again in Redis.
+    make_in_redis = RedisChannelLayer.group_add
+    joined_meanwhile = asyncio.Event()
+
+    async def a_socket_joins_meanwhile(layer, group: str, channel: str) -> None:
+        if layer is here and not here.reachable and not joined_meanwhile.is_set():
+            joined_meanwhile.set()
+            await here.group_add("other-thread", late)
+        await make_in_redis(layer, group, channel)
+
+    monkeypatch.setattr(RedisChannelLayer, "group_add", a_socket_joins_meanwhile)
+    redis.stop()
+    await here.group_send("thread", {"type": "chat.fragment", "html": "during"})
+    redis.start()
+    await until_recovered(here, late)
+    assert joined_meanwhile.is_set()
+
+    await elsewhere.group_send("other-thread", {"type": "chat.fragment", "html": "elsewhere"})
+    assert (await receive(here, late))["html"] == "elsewhere"
+    await here.close_pools()
+    await elsewhere.close_pools()
+
+
+def redis_client(server: RedisServer) -> Redis:
+    return Redis.from_url(server.url)
+
+
+async def test_the_configured_layer_notices_a_redis_that_vanished_without_closing(redis):
+    """No socket timeout (it would close idle websockets), so TCP keepalive and health
+    checks must tell a silent network partition from a quiet Redis."""
+    host = dict(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0], address=redis.url)
+    assert host["socket_timeout"] is None
+    here = ResilientRedisChannelLayer(hosts=[host], prefix="outage")
+    pool = here.connection(0).connection_pool
+    connection = await pool.get_connection()
+    try:
+        sock = connection._writer.transport.get_extra_info("socket")
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
+        assert connection.health_check_interval > 0
+    finally:
+        await pool.release(connection)
+        await here.close_pools()

@@ -3,6 +3,8 @@ not only a request or a websocket frame, where Django tidies connections itself.
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 import pytest
 from django.db import connection, transaction
@@ -47,3 +49,31 @@ def test_a_connection_in_use_is_not_checked_for_nothing(django_assert_num_querie
     backend_pid()
     with django_assert_num_queries(1):
         backend_pid()
+
+
+@pytest.fixture
+def descriptors_below_1024_taken():
+    """A process with a thousand websockets open: its next connections get descriptors
+    from 1024 on, which select() refuses."""
+    connection.close()
+    pipes = []
+    while not pipes or pipes[-1][1] < 1024:
+        pipes.append(os.pipe())
+    yield
+    connection.close()
+    for read_end, write_end in pipes:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_a_connection_on_a_high_descriptor_is_kept(descriptors_below_1024_taken):
+    first = backend_pid()
+    assert connection.connection.fileno() >= 1024
+    assert [backend_pid() for _ in range(5)] == [first] * 5
+
+
+def test_a_terminated_connection_on_a_high_descriptor_is_replaced(descriptors_below_1024_taken):
+    first = backend_pid()
+    assert connection.connection.fileno() >= 1024
+    terminate(first)
+    assert backend_pid() != first

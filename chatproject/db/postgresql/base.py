@@ -34,12 +34,17 @@ class ReplacesLostConnection:
             return True
         if raw.info.transaction_status != TransactionStatus.IDLE:
             return False  # a transaction is open: it fails and is tidied as usual
+        # poll, not select: select refuses descriptors from 1024 on, which a process with
+        # a thousand websockets open gives its database connections.
+        poller = select.poll()
         try:
-            readable, _, _ = select.select([raw.fileno()], [], [], 0)
-        except (OSError, ValueError):
-            return True
-        # Something to read while idle: the server's goodbye, or a harmless notice.
-        return bool(readable) and not self.is_usable()
+            poller.register(raw.fileno(), select.POLLIN)
+            events = poller.poll(0)
+        except OSError:
+            return True  # no socket any more
+        # Something to read while idle (the server's goodbye, or a harmless notice), or
+        # the socket hung up.
+        return bool(events) and not self.is_usable()
 
 
 class DatabaseWrapper(ReplacesLostConnection, QueryLogOnRequest, base.DatabaseWrapper):

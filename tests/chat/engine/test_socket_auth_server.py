@@ -19,7 +19,9 @@ import httpx
 import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.contrib.sessions.models import Session
 from django.test import Client
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -53,6 +55,8 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
             CHAT_ASSISTANT=str(ASSISTANTS_DIR / "echo.py"),
             MEDIA_ROOT=str(tmp / "media"),
             CHAT_MESSAGE_RATE_LIMIT="",
+            # A sign-in that ends unannounced closes its sockets within a second or so.
+            CHAT_SIGN_IN_CHECK_SECONDS="1",
         )
     env["CHANNEL_PREFIX"] = f"chat-sign-out-{uuid.uuid4().hex[:8]}"
     daphne = Daphne("web", env, tmp, free_port())
@@ -239,3 +243,33 @@ async def test_deactivating_an_account_in_the_admin_closes_its_sockets(browsers)
     assert response.status_code == 302, response.text[:800]
 
     assert await tab.close_code() == CLOSE_UNAUTHENTICATED
+
+
+def session_key_of(browser: Browser) -> str:
+    return browser.http.cookies[settings.SESSION_COOKIE_NAME]
+
+
+async def test_an_account_deactivated_without_a_signal_closes_a_socket_that_sends_nothing(
+    browsers,
+):
+    user = await database_sync_to_async(person)("fay@example.com")
+    thread = await database_sync_to_async(make_thread)(user)
+    tab = await (await browsers(user)).socket(thread)
+
+    # A bulk update: no signal, no announcement; the tab only reads.
+    await get_user_model().objects.filter(pk=user.pk).aupdate(is_active=False)
+
+    assert await tab.close_code() == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_session_deleted_without_a_signal_closes_its_socket_that_sends_nothing(browsers):
+    user = await database_sync_to_async(person)("gus@example.com")
+    thread = await database_sync_to_async(make_thread)(user)
+    ended, kept = await browsers(user), await browsers(user)
+    gone, open_ = await ended.socket(thread), await kept.socket(thread)
+
+    # As an expired session's cleanup does: the row goes, nothing is announced.
+    await Session.objects.filter(session_key=session_key_of(ended)).adelete()
+
+    assert await gone.close_code() == CLOSE_UNAUTHENTICATED
+    await answered(open_)
