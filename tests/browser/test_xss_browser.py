@@ -160,6 +160,33 @@ def test_the_corpus_has_at_least_fifty_payloads() -> None:
     assert len(PAYLOADS) >= 50
 
 
+def test_the_canaries_see_a_payload_that_runs(watched: tuple[Page, Canaries]) -> None:
+    """The watch is not blind: payloads put into a page unsanitised are caught, by each
+    kind of canary."""
+    page, canaries = watched
+    page.goto("/accounts/login/")
+    canaries.assert_quiet(page, "the sign-in page")
+    page.evaluate(
+        """payloads => {
+            const box = document.createElement("div");
+            document.body.append(box);
+            box.innerHTML = payloads.join("");
+        }""",
+        [
+            "<img src=x onerror=__xss('img-onerror')>",
+            "<img src=x onerror=alert(1)>",
+            "<img src=x onerror=\"fetch('/xss-canary/fetch')\">",
+        ],
+    )
+    expected = {"__xss", "alert", "request"}
+    for _ in range(100):  # the reports arrive through the browser's event loop
+        if expected <= {kind for kind, _detail, _url in canaries.fired}:
+            break
+        page.wait_for_timeout(100)
+    assert expected <= {kind for kind, _detail, _url in canaries.fired}, canaries.fired
+    assert page.evaluate(DOM_CHECK)
+
+
 def test_no_payload_runs_through_any_input_in_chromium_without_csp(
     watched: tuple[Page, Canaries], product: Product
 ) -> None:
