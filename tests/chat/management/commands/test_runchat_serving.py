@@ -277,6 +277,28 @@ def test_in_debug_the_admin_address_is_printed_and_the_demo_account_opens_it(run
     assert answer.url == admin.group(1)
     assert "Site administration" in answer.read().decode()
 
+    # The chat's own sign-in lets it in too: its address counts as confirmed.
+    chat = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    sign_in_url = f"http://127.0.0.1:{port}/accounts/login/"
+    form = chat.open(sign_in_url, timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert token is not None
+    signed_in = chat.open(
+        urllib.request.Request(
+            sign_in_url,
+            data=urllib.parse.urlencode(
+                {
+                    "csrfmiddlewaretoken": token.group(1),
+                    "login": "demo@example.com",
+                    "password": "demo-password-123",
+                }
+            ).encode(),
+            headers={"Referer": sign_in_url},
+        ),
+        timeout=10,
+    )
+    assert "/threads/" in signed_in.url
+
 
 RACE = """
 import sys, django
