@@ -41,6 +41,7 @@ def main() -> int:
     import django
 
     django.setup()
+    from allauth.account.models import EmailAddress
     from django.conf import settings
     from django.contrib.auth import (
         BACKEND_SESSION_KEY,
@@ -63,6 +64,11 @@ def main() -> int:
         login.save()
         browser = User(email=a.browser_email, password=login.password)  # same password
         browser.save()
+        # Confirmed addresses: email verification is mandatory by default.
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user=u, email=u.email, primary=True, verified=True)
+             for u in (login, browser)]
+        )
         users = [User(email=f"bench-{i}@example.com") for i in range(a.users)]
         for u in users:
             u.set_unusable_password()

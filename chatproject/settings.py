@@ -338,17 +338,20 @@ CHAT_JOB_STALE_SECONDS = float(os.environ.get("CHAT_JOB_STALE_SECONDS", 30))
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Mandatory by default: a new account waits for its mail's link, so a sign-up with an
+# address that already has an account looks the same ("check your mail") and its owner is
+# told by mail. With "optional" a new account signs in at once, which tells the two apart.
 # With CHAT_ALLOWED_EMAIL_DOMAINS set, verification is mandatory whatever this says (see
 # accounts.allauth_settings): only a confirmed address proves membership.
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ALLAUTH_SETTING_GETTER = "accounts.allauth_settings.setting"
-# Sign-up, password reset and sign-in never tell whether an address has an account
-# (for sign-up this needs mandatory verification: otherwise a new account signs in at once).
+# Sign-up, password reset and sign-in never tell whether an address has an account.
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 # A provider's verified email signs in the account that has it (the company's IdP vouches
 # for it), so people who first signed up with a password can move to company sign-in.

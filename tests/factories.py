@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 from chat.models import Message, Thread
@@ -12,9 +13,15 @@ PASSWORD = "a-long-test-password-42"
 _numbers = itertools.count(1)
 
 
-def make_user(email: str | None = None, password: str = PASSWORD, **extra):
+def make_user(
+    email: str | None = None, password: str = PASSWORD, *, verified: bool = True, **extra
+):
+    """An account in good standing: its address confirmed, as sign-in requires."""
     email = email or f"user{next(_numbers)}@example.com"
-    return get_user_model().objects.create_user(email=email, password=password, **extra)
+    user = get_user_model().objects.create_user(email=email, password=password, **extra)
+    if verified:
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
 
 
 def make_thread(owner, **fields) -> Thread:

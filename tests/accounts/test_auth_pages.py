@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PASSWORD, make_user
@@ -27,25 +28,52 @@ def test_the_login_form_asks_for_an_email_not_a_username(client):
     assert 'name="username"' not in page
 
 
-def test_signing_up_creates_a_user_by_email_and_signs_them_in(client):
-    response = client.post(
-        reverse("account_signup"),
-        {"email": "New.Person@Example.com", "password1": PASSWORD, "password2": PASSWORD},
+def sign_up(client, email: str):
+    return client.post(
+        reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD}
     )
+
+
+def signed_in(client) -> bool:
+    return client.get("/")["Location"].startswith("/threads/")
+
+
+def test_signing_up_creates_a_user_by_email_who_signs_in_once_the_address_is_confirmed(client):
+    response = sign_up(client, "New.Person@Example.com")
+
     assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
     user = get_user_model().objects.get(email__iexact="new.person@example.com")
     assert user.check_password(PASSWORD)
-    assert client.get("/").status_code == 302
-    assert client.get("/")["Location"].startswith("/threads/")
+    assert not signed_in(client)
+    (message,) = mail.outbox
+    assert message.to == ["new.person@example.com"]
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", message.body).group(1)
+    client.post(link)
+    client.post(reverse("account_login"), {"login": "new.person@example.com", "password": PASSWORD})
+    assert signed_in(client)
 
 
-def test_signing_up_twice_with_one_email_is_refused(client, user):
-    response = client.post(
-        reverse("account_signup"),
-        {"email": user.email, "password1": PASSWORD, "password2": PASSWORD},
-    )
-    assert response.status_code == 200  # the form again, with its error
+def test_signing_up_does_not_tell_whether_an_address_has_an_account(client, user):
+    """Someone trying addresses learns nothing from the answer: an address with an account
+    gets the same redirect and the same page as a new one; its owner is told by mail."""
+    pages = []
+    for email in (user.email, "never.seen@example.com"):
+        visitor = Client()
+        response = sign_up(visitor, email)
+        followed = visitor.get(response["Location"])
+        # What the visitor reads: the page without its markup (which carries a fresh CSRF token).
+        text = re.sub(r"<[^>]*>", " ", followed.content.decode())
+        text = re.sub(r"\s+", " ", text.replace(email, "EMAIL"))
+        pages.append((response.status_code, response["Location"], followed.status_code, text))
+        assert not signed_in(visitor)
+
+    assert pages[0] == pages[1]
+    assert pages[0][:2] == (302, reverse("account_email_verification_sent"))
     assert get_user_model().objects.filter(email=user.email).count() == 1
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [user.email, "never.seen@example.com"]
+    )
 
 
 def test_signing_in_with_email_and_password_goes_to_the_chat(client, user):

@@ -94,7 +94,7 @@ def test_with_a_domain_list_a_password_sign_up_waits_for_the_address_to_be_confi
 
 @override_settings(CHAT_ALLOWED_EMAIL_DOMAINS=["corp.example"])
 def test_with_a_domain_list_an_account_never_confirmed_does_not_sign_in(client):
-    make_user("early@corp.example")  # signed up before the list, never confirmed
+    make_user("early@corp.example", verified=False)  # signed up before, never confirmed
 
     client.post(reverse("account_login"), {"login": "early@corp.example", "password": PASSWORD})
 

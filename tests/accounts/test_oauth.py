@@ -152,10 +152,12 @@ def test_an_unverified_email_does_not_take_over_a_password_account(client, oidc)
     existing = make_user("olivia@corp.example")
     oidc.next_user = {**oidc.next_user, "email_verified": False}
     response = sign_in_with_oidc(client)
-    # The provider's unverified word does not open someone else's account: the person is
-    # asked to sign up instead, and stays signed out.
-    assert response["Location"] == reverse("socialaccount_signup")
+    # The provider's unverified word does not open someone else's account: the address is
+    # to be confirmed by mail first (verification is mandatory), and the person stays
+    # signed out.
+    assert response["Location"] == reverse("account_email_verification_sent")
     assert not SocialAccount.objects.filter(user=existing).exists()
+    assert get_user_model().objects.filter(email__iexact="olivia@corp.example").count() == 1
     assert client.get("/")["Location"].startswith(reverse("account_login"))
 
 

@@ -189,6 +189,9 @@ class Product:
                 # the limits themselves are tested in tests/security/.
                 "RATE_LIMIT_SIGNUP": "1000/m/ip",
                 "RATE_LIMIT_LOGIN": "1000/m/ip",
+                # Each test signs someone up and goes straight into the chat; confirming the
+                # address by mail is tested in tests/accounts/.
+                "ACCOUNT_EMAIL_VERIFICATION": "optional",
                 "MEDIA_ROOT": str(tmp / "media"),
                 "CHAT_ASSISTANT": "chat.assistants.default",
                 "PYTHONUNBUFFERED": "1",

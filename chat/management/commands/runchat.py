@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -103,6 +104,10 @@ class Command(BaseCommand):
             # A local demo only (DEBUG): the same account reviews its chats in the admin.
             user.is_staff = user.is_superuser = True
             user.save()
+            # Its address counts as confirmed, so mandatory email verification lets it in.
+            EmailAddress.objects.update_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
             self.stdout.write(self.style.SUCCESS(f"Sign in as {email} / {password}"))
             self.stdout.write(self.style.SUCCESS(f"Admin: {admin} (same account)"))
         else:

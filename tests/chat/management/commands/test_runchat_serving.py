@@ -309,6 +309,28 @@ def test_on_an_address_other_machines_reach_no_demo_superuser_is_made(runchat):
     admin = f"http://127.0.0.1:{port}/admin/"
     assert not signs_in_to_the_admin(admin, "demo@example.com", "demo-password-123")
 
+    # The chat's own sign-in lets it in too: its address counts as confirmed.
+    chat = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    sign_in_url = f"http://127.0.0.1:{port}/accounts/login/"
+    form = chat.open(sign_in_url, timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert token is not None
+    signed_in = chat.open(
+        urllib.request.Request(
+            sign_in_url,
+            data=urllib.parse.urlencode(
+                {
+                    "csrfmiddlewaretoken": token.group(1),
+                    "login": "demo@example.com",
+                    "password": "demo-password-123",
+                }
+            ).encode(),
+            headers={"Referer": sign_in_url},
+        ),
+        timeout=10,
+    )
+    assert "/threads/" in signed_in.url
+
 
 RACE = """
 import sys, django
