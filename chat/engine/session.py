@@ -113,7 +113,7 @@ class ChatSession(SessionOptions):
             self._orphans = spawn(self._watch_orphan_streams(), name="orphan-streams")
         if self.started:
             self._listed_first = await threads.listed_first(self.user, self.thread_id)
-            self._spawn_run(self._resume(), "resume")
+            self._spawn_run(self._resume(await self._thread_as_opened()), "resume")
         else:
             self._spawn_run(self._start(), "start")
 
@@ -156,12 +156,20 @@ class ChatSession(SessionOptions):
             await self._invoke(hooks.on_chat_start)
         self.started = True
 
-    async def _resume(self) -> None:
+    async def _thread_as_opened(self) -> dict[str, Any] | None:
+        """The thread as it stands while the socket opens, before any of its frames is read:
+        a message sent from now on comes after it, in chat_context and in what
+        on_chat_resume is shown, however long the resume waits for its turn."""
         thread = await threads.load_thread(self.thread_id)
         async for row in edits.current(thread.messages.all()):
             self.context_messages.append(public_objects.message(row))
-        if hooks.on_chat_resume is not None:
-            await self._invoke(hooks.on_chat_resume, await threads.thread_dict(thread))
+        if hooks.on_chat_resume is None:
+            return None
+        return await threads.thread_dict(thread)
+
+    async def _resume(self, thread: dict[str, Any] | None) -> None:
+        if thread is not None and hooks.on_chat_resume is not None:
+            await self._invoke(hooks.on_chat_resume, thread)
 
     # -- what the user does ----------------------------------------------------------
     async def receive_message(
