@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 import chat.sdk as cl
 from chat.engine.context import NoChatContextError
 from chat.models import Thread
+from tests.drivers import wait_for
 from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,6 +86,32 @@ async def test_on_chat_resume_gets_the_thread_with_its_steps_instead_of_on_chat_
         ["user_message", "hello"],
         ["assistant_message", "ok: hello"],
     ]
+
+
+async def test_a_message_sent_while_the_resume_waits_its_turn_is_not_shown_to_it(
+    chat, thread, user
+):
+    from chat.engine.session import ChatSession
+
+    await chat.send("hello")
+    await chat.close()
+    await chat.idle()
+
+    again = ChatSession(await Thread.objects.aget(pk=thread.pk), user)
+    async with again._run_lock:  # a hook still runs here: the resume waits its turn
+        await again.open()
+        await again.receive_message("sent meanwhile", "client-1")
+    await wait_for(lambda: again._pending == 0, what="an idle session")
+    try:
+        assert again.user_session["resumed_with"] == [
+            ["user_message", "hello"],
+            ["assistant_message", "ok: hello"],
+        ]
+        said = [m.content for m in again.context_messages if m.author != "Assistant"]
+        assert said.count("sent meanwhile") == 1
+    finally:
+        await again.close()
+        await wait_for(lambda: again._pending == 0, what="a closed session")
 
 
 async def test_the_session_is_saved_after_on_chat_end(chat, thread):
