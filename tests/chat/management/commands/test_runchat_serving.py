@@ -285,6 +285,28 @@ def test_in_debug_the_admin_address_is_printed_and_the_demo_account_opens_it(run
     assert admin.group(1) == f"http://127.0.0.1:{port}/admin/"
     assert signs_in_to_the_admin(admin.group(1), "demo@example.com", "demo-password-123")
 
+    # The chat's own sign-in lets it in too: its address counts as confirmed.
+    chat = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    sign_in_url = f"http://127.0.0.1:{port}/accounts/login/"
+    form = chat.open(sign_in_url, timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert token is not None
+    signed_in = chat.open(
+        urllib.request.Request(
+            sign_in_url,
+            data=urllib.parse.urlencode(
+                {
+                    "csrfmiddlewaretoken": token.group(1),
+                    "login": "demo@example.com",
+                    "password": "demo-password-123",
+                }
+            ).encode(),
+            headers={"Referer": sign_in_url},
+        ),
+        timeout=10,
+    )
+    assert "/threads/" in signed_in.url
+
 
 def test_with_a_configured_database_no_demo_superuser_is_made(runchat):
     """Run once against a production DATABASE_URL, runchat must leave no superuser with a
@@ -308,28 +330,6 @@ def test_on_an_address_other_machines_reach_no_demo_superuser_is_made(runchat):
     assert "manage.py createsuperuser" in server.output
     admin = f"http://127.0.0.1:{port}/admin/"
     assert not signs_in_to_the_admin(admin, "demo@example.com", "demo-password-123")
-
-    # The chat's own sign-in lets it in too: its address counts as confirmed.
-    chat = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-    sign_in_url = f"http://127.0.0.1:{port}/accounts/login/"
-    form = chat.open(sign_in_url, timeout=10).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
-    assert token is not None
-    signed_in = chat.open(
-        urllib.request.Request(
-            sign_in_url,
-            data=urllib.parse.urlencode(
-                {
-                    "csrfmiddlewaretoken": token.group(1),
-                    "login": "demo@example.com",
-                    "password": "demo-password-123",
-                }
-            ).encode(),
-            headers={"Referer": sign_in_url},
-        ),
-        timeout=10,
-    )
-    assert "/threads/" in signed_in.url
 
 
 RACE = """
