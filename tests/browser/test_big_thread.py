@@ -111,7 +111,9 @@ def test_a_ten_megabyte_thread_opens_in_a_new_tab_and_after_a_restart(
         expect(huge).to_have_attribute("data-status", "done")
         # The one still streaming (or interrupted, once it went stale) shows all its text.
         expect(articles.last).to_contain_text(f"end-of-{MESSAGES}", timeout=60_000)
-        expect(articles.nth(2 * EXCHANGES - 1)).to_contain_text(f"end-of-{2 * EXCHANGES}")
+        expect(articles.nth(2 * EXCHANGES - 1)).to_contain_text(
+            f"end-of-{2 * EXCHANGES}", timeout=60_000
+        )
 
     shows_the_whole_thread()
     assert tab.evaluate("window.chatCloses") == []
