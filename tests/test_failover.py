@@ -253,6 +253,8 @@ async def test_a_deploy_stopping_one_instance_mid_answer_sends_the_page_to_the_s
     await assert_each_message_stored_once_and_answered(
         thread, expected, ["typed during the deploy", "after the deploy"]
     )
+    for instance in web.web:
+        assert "Traceback" not in instance.log(), instance.log_tail()
 
 
 async def test_an_instance_killed_mid_answer_leaves_it_interrupted_and_the_survivor_answers(
@@ -292,3 +294,4 @@ async def test_an_instance_killed_mid_answer_leaves_it_interrupted_and_the_survi
     await assert_each_message_stored_once_and_answered(
         thread, page.sent, ["typed while reconnecting", "after the crash"]
     )
+    assert "Traceback" not in survivor.log(), survivor.log_tail()
