@@ -51,6 +51,7 @@ CLOSE_SERVICE_RESTART_APP = 4012
 class ChatConsumer(AsyncWebsocketConsumer):
     session: ChatSession | None = None
     sign_in: SocketSignIn | None = None
+    closing = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -105,6 +106,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
         cookie = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
         headers = dict(self.scope.get("headers", []))
         return cookie, headers.get(b"accept-language", b"").decode("latin-1")
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        self.closing = True
+        await super().close(code, reason)
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        # Once the close frame is out, fragments still come from the thread's group until
+        # the page's reply arrives; daphne raises on them, and the consumer would die
+        # without its disconnect (its session never detached). The page's next snapshot
+        # has them from the database.
+        if self.closing:
+            return
+        await super().send(text_data, bytes_data, close)
 
     async def disconnect(self, code: int) -> None:
         drain.forget(self.channel_name)

@@ -10,12 +10,14 @@ from collections.abc import Callable
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import OperationalError
 from django.test import Client
 
-from chat.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from chat.consumers import CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART_APP, CLOSE_UNAUTHENTICATED
+from chat.engine.groups import thread_group
 from chat.models import Message
 from chatproject.asgi import application
 from tests.assistants.echo import LONG_WORDS, echo_of, long_answer
@@ -113,6 +115,18 @@ def final_of(message_id) -> Callable[[str], bool]:
         and 'hx-swap-oob="outerHTML"' in f
         and ('data-status="streaming"' not in f)
     )
+
+
+async def test_fragments_coming_after_the_socket_closed_itself_are_not_sent(tab, thread):
+    """Between its close frame and the page's reply the protocol takes no frame (daphne
+    raises, and the consumer would end without its disconnect)."""
+    layer = get_channel_layer()
+    await layer.group_send(thread_group(thread.id), {"type": "chat.shutdown"})
+    await layer.group_send(thread_group(thread.id), {"type": "chat.fragment", "html": "<p>late"})
+    while (output := await tab.next_output())["type"] != "websocket.close":
+        assert "<p>late" not in output.get("text", "")
+    assert output["code"] == CLOSE_SERVICE_RESTART_APP
+    assert await tab.communicator.receive_nothing(timeout=0.5)
 
 
 # -- who may connect -------------------------------------------------------------------------
