@@ -31,6 +31,7 @@ from . import (
     handover,
     history,
     jobs,
+    mcp_links,
     rate_limits,
     threads,
     uploads,
@@ -76,6 +77,10 @@ class ChatSession(SessionOptions):
         self.closed = False
         self._orphans: asyncio.Task[Any] | None = None
         self._saved_state: tuple[dict[str, Any], bool] | None = None
+        # Tool servers: Chainlit's `mcp_sessions` (name -> (session, exit stack)).
+        self.mcp_sessions: dict[str, tuple[Any, Any]] = {}
+        self.mcp_links: dict[str, Any] = {}
+        self.mcp_failures: dict[str, str] = {}
 
     def _load_state(self, thread: Thread) -> None:
         """The session's values and options as the thread has them stored."""
@@ -116,6 +121,10 @@ class ChatSession(SessionOptions):
             self._spawn_run(self._resume(await self._thread_as_opened()), "resume")
         else:
             self._spawn_run(self._start(), "start")
+        if mcp_links.enabled():
+            # Rebuilt for every socket: an MCP session lives only in the process holding it.
+            connections = mcp_links.configured()
+            self._spawn_run(self._invoke(mcp_links.connect_all, self, connections), "mcp")
 
     async def _watch_orphan_streams(self) -> None:
         """A stream shown as live whose server died turns into "interrupted" on the page too.
@@ -148,6 +157,7 @@ class ChatSession(SessionOptions):
 
     async def _detach_when_idle(self) -> None:
         if self.closed and self._pending == 0:
+            await mcp_links.close_all(self)
             await control.control().detach(self.thread_id, self)
 
     async def _start(self) -> None:
