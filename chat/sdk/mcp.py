@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from chat.engine.context import require_session
 from chat.engine.registry import hooks
 from chat.mcp.connections import (
     HttpMcpConnection,
@@ -18,6 +19,7 @@ from chat.mcp.connections import (
     SseMcpConnection,
     StdioMcpConnection,
 )
+from chat.mcp.link import McpCallError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,11 +53,40 @@ def on_mcp_disconnect(func: F) -> F:
     return func
 
 
+def connected_tools() -> list[tuple[str, Any]]:
+    """Beyond Chainlit: every tool of this chat's connected servers, as (server name, the
+    SDK's `Tool`), listed when each server connected.
+
+    Example:
+        for server, tool in cl.mcp.connected_tools():
+            print(server, tool.name, tool.inputSchema)
+    """
+    links = getattr(require_session(), "mcp_links", {})
+    return [(name, tool) for name, link in links.items() if link.alive for tool in link.tools]
+
+
+async def call_tool(server: str, name: str, arguments: dict[str, Any]) -> Any:
+    """Beyond Chainlit: calls a tool of a connected server within CHAT_MCP_CALL_TIMEOUT; a
+    server that is gone, or does not answer in time, raises `McpCallError` (a tool's own
+    failure comes back as a result with `isError`).
+
+    Example:
+        result = await cl.mcp.call_tool("tracker", "lookup_ticket", {"ticket_id": "T-1"})
+    """
+    link = getattr(require_session(), "mcp_links", {}).get(server)
+    if link is None:
+        raise McpCallError(f"{server} is not connected.")
+    return await link.call_tool(name, arguments)
+
+
 __all__ = [
     "HttpMcpConnection",
+    "McpCallError",
     "McpConnection",
     "SseMcpConnection",
     "StdioMcpConnection",
+    "call_tool",
+    "connected_tools",
     "on_mcp_connect",
     "on_mcp_disconnect",
 ]
