@@ -202,6 +202,7 @@ LOCAL_APPS = [
     "accounts",
     "chat",
     "chat.rag",
+    "chat.mcp_servers",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 SITE_ID = 1

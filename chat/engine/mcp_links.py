@@ -9,14 +9,22 @@ also ends a stdio server's process.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from chat.mcp import policy
-from chat.mcp.connections import McpConnection, McpDefinitionError, from_dict
+from chat.mcp.connections import (
+    McpConnection,
+    McpDefinitionError,
+    StdioMcpConnection,
+    from_dict,
+)
 from chat.mcp.link import McpConnectError, McpLink
+from chat.mcp_servers import store
 
 from .emitter import Emitter
 from .registry import call_hook, hooks
@@ -35,27 +43,60 @@ class McpHolder(Protocol):
     mcp_failures: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Source:
+    """A connection and where it was defined: settings, the admin, or the person."""
+
+    connection: McpConnection
+    personal: bool = False
+    server_id: int | None = None
+
+
 def enabled() -> bool:
     """Connections are made only for an assistant that takes them (as in Chainlit)."""
     return hooks.on_mcp_connect is not None
 
 
-def configured() -> list[McpConnection]:
+def configured() -> list[Source]:
     """The company's servers from settings (CHAT_MCP_SERVERS); a malformed one is logged
     and left out rather than stopping every chat."""
     found = []
     for entry in settings.CHAT_MCP_SERVERS:
         try:
-            found.append(from_dict(entry))
+            found.append(Source(from_dict(entry)))
         except McpDefinitionError as error:
             logger.error("CHAT_MCP_SERVERS: %s", error)
     return found
 
 
-async def connect(holder: McpHolder, connection: McpConnection) -> McpLink:
+@sync_to_async
+def _stored(user: Any) -> list[Source]:
+    return [
+        Source(connection, personal=not server.is_company, server_id=server.pk)
+        for server, connection in store.definitions_for(user)
+    ]
+
+
+async def sources_for(user: Any) -> list[Source]:
+    """Every server the person's chats connect to: from settings, the admin, their own."""
+    found = configured()
+    taken = {s.connection.name for s in found}
+    for source in await _stored(user):
+        if source.connection.name not in taken:
+            taken.add(source.connection.name)
+            found.append(source)
+    return found
+
+
+async def connect(
+    holder: McpHolder, connection: McpConnection, *, personal: bool = False
+) -> McpLink:
     """Connects (again) and runs on_mcp_connect; raises McpDefinitionError or
-    McpConnectError with a message for people."""
+    McpConnectError with a message for people. A person's own HTTP server must be at a
+    host CHAT_MCP_ALLOWED_HOSTS allows."""
     policy.check(connection, stdio_allowed=settings.CHAT_MCP_STDIO_ALLOWED)
+    if personal and not isinstance(connection, StdioMcpConnection):
+        await policy.check_personal_url(connection.url, settings.CHAT_MCP_ALLOWED_HOSTS)
     if connection.name in holder.mcp_links:
         await disconnect(holder, connection.name)
     link = await McpLink.open(
@@ -84,11 +125,12 @@ async def disconnect(holder: McpHolder, name: str) -> None:
         await link.close()
 
 
-async def connect_all(holder: McpHolder, connections: list[McpConnection]) -> None:
+async def connect_all(holder: McpHolder, sources: list[Source]) -> None:
     """Connects each server in turn; one that fails is reported and the others go on."""
-    for connection in connections:
+    for source in sources:
+        connection = source.connection
         try:
-            await connect(holder, connection)
+            await connect(holder, connection, personal=source.personal)
         except (McpDefinitionError, McpConnectError) as error:
             logger.warning("MCP server %s: %s", connection.name, error)
             holder.mcp_failures[connection.name] = str(error)

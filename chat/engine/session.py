@@ -123,8 +123,8 @@ class ChatSession(SessionOptions):
             self._spawn_run(self._start(), "start")
         if mcp_links.enabled():
             # Rebuilt for every socket: an MCP session lives only in the process holding it.
-            connections = mcp_links.configured()
-            self._spawn_run(self._invoke(mcp_links.connect_all, self, connections), "mcp")
+            sources = await mcp_links.sources_for(self.user)
+            self._spawn_run(self._invoke(mcp_links.connect_all, self, sources), "mcp")
 
     async def _watch_orphan_streams(self) -> None:
         """A stream shown as live whose server died turns into "interrupted" on the page too.

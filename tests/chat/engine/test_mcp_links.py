@@ -7,9 +7,16 @@ import json
 
 import psutil
 import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import Group
 
+from chat.mcp.connections import from_dict
+from chat.mcp_servers import store
+from chat.mcp_servers.models import McpServer
+from chat.mcp_servers.secrets import seal
 from chat.models import Message, Step
 from tests.drivers import wait_for
+from tests.factories import make_thread
 from tests.mcp_server.fixtures import PORT_CHECK_APP, TOKEN, http_definition, stdio_definition
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -175,3 +182,48 @@ async def test_a_server_killed_mid_call_gives_an_error_not_a_hang(
     reply = await chat.last_reply()
     assert reply.author_kind == Message.Author.ASSISTANT
     assert reply.content.startswith("slow_report said: {")
+
+
+# -- stored servers: the company's from the admin, people's own --------------------------------
+def stored(definition: dict, owner=None, groups=()) -> None:
+    if owner is not None:
+        store.add_personal(owner, from_dict(definition))
+        return
+    secrets = {"headers": definition.get("headers") or {}}
+    server = McpServer.objects.create(
+        name=definition["name"],
+        type=definition["type"],
+        url=definition["url"],
+        secrets=seal(secrets),
+    )
+    server.groups.set(groups)
+
+
+async def test_a_company_server_for_a_group_connects_for_its_members_only(
+    http_tracker, mcp_app, open_chat, thread, user, other_user
+):
+    def setup():
+        support = Group.objects.create(name="Support")
+        user.groups.add(support)
+        stored(http_definition(http_tracker, name="support-tracker"), groups=[support])
+
+    await sync_to_async(setup)()
+    chat = await open_chat(thread, user)
+    assert list(chat.session.mcp_sessions) == ["support-tracker"]
+    others = await open_chat(await sync_to_async(make_thread)(other_user), other_user)
+    assert others.session.mcp_sessions == {}
+
+
+async def test_a_personal_http_server_connects_only_at_an_allowed_host(
+    http_tracker, settings, mcp_app, open_chat, thread, user
+):
+    await sync_to_async(stored)(http_definition(http_tracker, name="mine"), owner=user)
+    settings.CHAT_MCP_ALLOWED_HOSTS = ["*"]  # a wildcard never reaches a loopback address
+    chat = await open_chat(thread, user)
+    assert chat.session.mcp_sessions == {}
+    assert "private address" in chat.session.mcp_failures["mine"]
+    await chat.close()
+
+    settings.CHAT_MCP_ALLOWED_HOSTS = ["127.0.0.1"]
+    chat = await open_chat(thread, user)
+    assert list(chat.session.mcp_sessions) == ["mine"]
