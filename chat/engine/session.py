@@ -38,6 +38,7 @@ from . import (
 )
 from .context import current_session
 from .emitter import Emitter
+from .mcp_panel import McpPanel
 from .registry import call_hook, hooks, public_objects
 from .session_options import SessionOptions
 from .shutdown import drain
@@ -58,7 +59,7 @@ CLIENT_TYPES = {
 }
 
 
-class ChatSession(SessionOptions):
+class ChatSession(SessionOptions, McpPanel):
     def __init__(self, thread: Thread, user: Any, *, client_type: str | None = None) -> None:
         client_type = client_type or CLIENT_TYPES.get(thread.source, "webapp")
         self.client_type = client_type  # as Chainlit's cl.context.session.client_type
@@ -121,10 +122,8 @@ class ChatSession(SessionOptions):
             self._spawn_run(self._resume(await self._thread_as_opened()), "resume")
         else:
             self._spawn_run(self._start(), "start")
-        if mcp_links.enabled():
-            # Rebuilt for every socket: an MCP session lives only in the process holding it.
-            sources = await mcp_links.sources_for(self.user)
-            self._spawn_run(self._invoke(mcp_links.connect_all, self, sources), "mcp")
+        # Rebuilt for every socket: an MCP session lives only in the process holding it.
+        await self._open_mcp()
 
     async def _watch_orphan_streams(self) -> None:
         """A stream shown as live whose server died turns into "interrupted" on the page too.
