@@ -95,14 +95,18 @@ async def connect(
     McpConnectError with a message for people. A person's own HTTP server must be at a
     host CHAT_MCP_ALLOWED_HOSTS allows."""
     policy.check(connection, stdio_allowed=settings.CHAT_MCP_STDIO_ALLOWED)
+    pin = None
     if personal and not isinstance(connection, StdioMcpConnection):
-        await policy.check_personal_url(connection.url, settings.CHAT_MCP_ALLOWED_HOSTS)
+        # Reached at the address checked: a name that resolves elsewhere a moment later
+        # (DNS rebinding) does not get the connection to a private address.
+        pin = await policy.check_personal_url(connection.url, settings.CHAT_MCP_ALLOWED_HOSTS)
     if connection.name in holder.mcp_links:
         await disconnect(holder, connection.name)
     link = await McpLink.open(
         connection,
         connect_timeout=settings.CHAT_MCP_CONNECT_TIMEOUT,
         call_timeout=settings.CHAT_MCP_CALL_TIMEOUT,
+        pin=pin,
     )
     holder.mcp_links[connection.name] = link
     holder.mcp_sessions[connection.name] = (link.session, link.exit_stack)

@@ -35,22 +35,49 @@ class McpCallError(Exception):
     """A tool call that did not come back: timed out, or the server went away."""
 
 
+def _pinned(address: str) -> Any:
+    """A request hook that sends every request to `address` (the one the host resolved to
+    when it was checked), keeping the name for the Host header and TLS."""
+
+    async def pin(request: Any) -> None:
+        host = request.url.host
+        if host != address:
+            request.extensions = {**request.extensions, "sni_hostname": host}
+            request.url = request.url.copy_with(host=address)
+
+    return pin
+
+
+def _client_factory(pin: str | None) -> Any:
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
+    def factory(headers: Any = None, timeout: Any = None, auth: Any = None) -> Any:
+        client = create_mcp_http_client(headers=headers, timeout=timeout, auth=auth)
+        if pin:
+            client.event_hooks = {"request": [_pinned(pin)], "response": []}
+        return client
+
+    return factory
+
+
 @contextlib.asynccontextmanager
-async def _transport(connection: McpConnection, connect_timeout: float) -> AsyncIterator[Any]:
-    """The transport's (read, write) streams, for as long as the context lasts."""
+async def _transport(
+    connection: McpConnection, connect_timeout: float, pin: str | None = None
+) -> AsyncIterator[Any]:
+    """The transport's (read, write) streams, for as long as the context lasts; an HTTP
+    transport reaches `pin` (an address) when given, whatever the name resolves to now."""
     try:
         import httpx
         from mcp.client.sse import sse_client
         from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
         from mcp.client.streamable_http import streamable_http_client
-        from mcp.shared._httpx_utils import create_mcp_http_client
     except ImportError as error:  # pragma: no cover - depends on the installation
         raise McpConnectError("MCP needs the mcp package: pip install mcp") from error
     # Server-sent events may be quiet for long between tool calls: the session's read
     # timeout bounds each call, not the stream.
     idle = 60 * 60 * 24
     if isinstance(connection, HttpMcpConnection):
-        client = create_mcp_http_client(
+        client = _client_factory(pin)(
             headers=dict(connection.headers) or None,
             timeout=httpx.Timeout(connect_timeout, read=idle),
         )
@@ -62,6 +89,7 @@ async def _transport(connection: McpConnection, connect_timeout: float) -> Async
             headers=dict(connection.headers) or None,
             timeout=connect_timeout,
             sse_read_timeout=idle,
+            httpx_client_factory=_client_factory(pin),
         ) as streams:
             yield streams
     else:
@@ -75,8 +103,11 @@ async def _transport(connection: McpConnection, connect_timeout: float) -> Async
 
 
 class McpLink:
-    def __init__(self, connection: McpConnection, *, call_timeout: float) -> None:
+    def __init__(
+        self, connection: McpConnection, *, call_timeout: float, pin: str | None = None
+    ) -> None:
         self.connection = connection
+        self.pin = pin
         self.call_timeout = call_timeout
         self.session: Any = None
         self.tools: list[Any] = []
@@ -92,10 +123,16 @@ class McpLink:
 
     @classmethod
     async def open(
-        cls, connection: McpConnection, *, connect_timeout: float, call_timeout: float
+        cls,
+        connection: McpConnection,
+        *,
+        connect_timeout: float,
+        call_timeout: float,
+        pin: str | None = None,
     ) -> McpLink:
-        """Connects, shakes hands and lists the tools, all within `connect_timeout`."""
-        link = cls(connection, call_timeout=call_timeout)
+        """Connects, shakes hands and lists the tools, all within `connect_timeout`; an
+        HTTP server is reached at the address `pin` when given."""
+        link = cls(connection, call_timeout=call_timeout, pin=pin)
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         link._task = asyncio.create_task(
             link._hold(ready, connect_timeout), name=f"mcp-{connection.name}"
@@ -118,7 +155,7 @@ class McpLink:
         try:
             async with AsyncExitStack() as stack:
                 streams = await stack.enter_async_context(
-                    _transport(self.connection, connect_timeout)
+                    _transport(self.connection, connect_timeout, self.pin)
                 )
                 session = await stack.enter_async_context(
                     ClientSession(

@@ -50,11 +50,12 @@ def _is_internal(address: str) -> bool:
     return not ip.is_global
 
 
-async def check_personal_url(url: str, patterns: Iterable[str]) -> None:
+async def check_personal_url(url: str, patterns: Iterable[str]) -> str | None:
     """A person's own HTTP/SSE server: its host must match a pattern of
     CHAT_MCP_ALLOWED_HOSTS, and every address the host resolves to must be public unless
     the host is listed literally (a wildcard never lets a name point at 127.0.0.1 or a
-    private network)."""
+    private network). Returns the address checked, for the connection to use (pinned:
+    a second lookup could answer differently), or None for a host listed literally."""
     patterns = [p for p in patterns if p]
     host = (urlsplit(url).hostname or "").lower()
     if not patterns:
@@ -62,7 +63,7 @@ async def check_personal_url(url: str, patterns: Iterable[str]) -> None:
     if not host or not host_allowed(host, patterns):
         raise McpRefused(f"The host {host or url!r} is not one MCP servers may be reached at.")
     if host in (p.lower() for p in patterns):
-        return
+        return None
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
@@ -71,6 +72,7 @@ async def check_personal_url(url: str, patterns: Iterable[str]) -> None:
     internal = sorted({info[4][0] for info in infos if _is_internal(info[4][0])})
     if internal:
         raise McpRefused(f"The host {host!r} points at a private address ({', '.join(internal)}).")
+    return infos[0][4][0]
 
 
 def check(connection: McpConnection, *, stdio_allowed: Iterable[str]) -> None:

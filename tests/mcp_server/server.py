@@ -11,13 +11,24 @@ import asyncio
 import sys
 
 from mcp.server.fastmcp import FastMCP
+from mcp.server.transport_security import TransportSecuritySettings
 
 TICKETS = {
     "T-1": "Printer on floor 3 is jammed (open, assigned to Facilities)",
     "T-2": "VPN drops every hour (closed)",
 }
 
-server = FastMCP("tracker", host="127.0.0.1", log_level="WARNING")
+# The SDK's own check of the Host header stays on: "tracker.invalid" is the name the tests
+# give 127.0.0.1 (a connection pinned to the address checked keeps the name it was given).
+server = FastMCP(
+    "tracker",
+    host="127.0.0.1",
+    log_level="WARNING",
+    transport_security=TransportSecuritySettings(
+        allowed_hosts=["127.0.0.1:*", "localhost:*", "tracker.invalid:*"],
+        allowed_origins=["http://127.0.0.1:*", "http://localhost:*"],
+    ),
+)
 
 
 @server.tool()

@@ -69,3 +69,20 @@ async def test_a_refused_connection_says_why():
             connect_timeout=3,
             call_timeout=3,
         )
+
+
+@pytest.mark.parametrize("transport", ["streamable-http", "sse"])
+async def test_a_pinned_link_reaches_the_checked_address_whatever_the_name_resolves_to(
+    transport, request
+):
+    # "tracker.invalid" resolves nowhere: every request must go to the pinned address.
+    server = request.getfixturevalue("sse_tracker" if transport == "sse" else "http_tracker")
+    definition = http_definition(server)
+    definition["url"] = definition["url"].replace("127.0.0.1", "tracker.invalid")
+    link = await McpLink.open(
+        from_dict(definition), connect_timeout=10, call_timeout=10, pin="127.0.0.1"
+    )
+    try:
+        assert not (await link.call_tool("lookup_ticket", {})).isError
+    finally:
+        await link.close()

@@ -53,3 +53,20 @@ async def test_a_wildcard_never_reaches_loopback_or_private_addresses():
 
 async def test_a_host_listed_literally_may_be_private():
     await check_personal_url("http://127.0.0.1:8000/mcp", ["127.0.0.1"])
+
+
+async def test_a_public_host_is_checked_once_and_its_address_pinned(monkeypatch):
+    import asyncio
+    import socket
+
+    answers = iter(["93.184.215.14", "127.0.0.1"])  # a rebinding name: public, then loopback
+
+    async def getaddrinfo(host, port, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), 0))]
+
+    monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", getaddrinfo)
+    # The address checked is the one the connection uses (the link pins it): the second,
+    # loopback answer is never asked for.
+    assert await check_personal_url("https://tools.example.com/mcp", ["*.example.com"]) == (
+        "93.184.215.14"
+    )
