@@ -34,7 +34,7 @@ def tracker():
 
 
 @pytest.fixture(scope="module")
-def instances(django_db_setup, django_db_blocker, tmp_path_factory):
+def mcp_env(django_db_setup, django_db_blocker, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mcp-instances")
     with django_db_blocker.unblock():
         env = service_env(
@@ -47,6 +47,12 @@ def instances(django_db_setup, django_db_blocker, tmp_path_factory):
             CHAT_MCP_SERVERS=json.dumps([stdio_definition("local-tracker")]),
         )
     env["CHANNEL_PREFIX"] = f"chat-mcp-{uuid.uuid4().hex[:8]}"
+    return env, tmp
+
+
+@pytest.fixture(scope="module")
+def instances(mcp_env):
+    env, tmp = mcp_env
     processes = [Daphne("web-1", env, tmp, free_port()), Daphne("web-2", env, tmp, free_port())]
     try:
         for process in processes:
@@ -102,3 +108,31 @@ async def test_a_tab_on_the_other_instance_connects_its_servers_again_there(
     await again.until(lambda f: "lookup_ticket said:" in f and "VPN drops every hour" in f)
     # The first instance's socket closed: its local server ended with it.
     await wait_for(lambda: stdio_children_of(web1.pid) == [], what="the first one's server gone")
+
+
+@pytest.mark.parametrize("how", ["stopped", "killed"])
+async def test_an_instance_that_stops_or_dies_leaves_no_local_server_running(
+    how,
+    mcp_env,
+    tab,  # noqa: F811
+    thread,
+):
+    env, tmp = mcp_env
+    web = Daphne(f"web-{how}", env, tmp, free_port())
+    web.start()
+    try:
+        first = await tab(web, thread)
+        await first.until(lambda f: 'data-mcp-server="local-tracker"' in f and "Connected" in f)
+        [child] = stdio_children_of(web.pid)
+        if how == "stopped":
+            web.stop()  # SIGTERM: the sockets close, the sessions close their servers
+        else:
+            web.process.kill()  # SIGKILL: the server reads the end of its input and ends
+            web.process.wait(10)
+        await wait_for(
+            lambda: not child.is_running() or child.status() == psutil.STATUS_ZOMBIE,
+            within=20,
+            what="the local server to end",
+        )
+    finally:
+        web.stop()
