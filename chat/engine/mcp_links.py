@@ -16,6 +16,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from chat.engine.emitter import Emitter
+from chat.engine.registry import call_hook, hooks
 from chat.mcp import policy
 from chat.mcp.connections import (
     McpConnection,
@@ -25,9 +27,6 @@ from chat.mcp.connections import (
 )
 from chat.mcp.link import McpConnectError, McpLink
 from chat.mcp_servers import store
-
-from .emitter import Emitter
-from .registry import call_hook, hooks
 
 logger = logging.getLogger(__name__)
 

@@ -13,12 +13,11 @@ from urllib.parse import urlsplit
 from asgiref.sync import sync_to_async
 from django.utils.translation import gettext as _
 
+from chat.engine import mcp_links
 from chat.mcp.connections import McpDefinitionError, StdioMcpConnection
 from chat.mcp.link import McpConnectError
 from chat.mcp_servers import store
 from chat.rendering import mcp_panel
-
-from . import mcp_links
 
 
 def _shown_target(source: mcp_links.Source) -> str:

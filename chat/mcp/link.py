@@ -19,7 +19,7 @@ from contextlib import AsyncExitStack
 from datetime import timedelta
 from typing import Any
 
-from .connections import HttpMcpConnection, McpConnection, SseMcpConnection
+from chat.mcp.connections import HttpMcpConnection, McpConnection, SseMcpConnection
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import socket
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from .connections import McpConnection, McpDefinitionError, StdioMcpConnection
+from chat.mcp.connections import McpConnection, McpDefinitionError, StdioMcpConnection
 
 
 class McpRefused(McpDefinitionError):

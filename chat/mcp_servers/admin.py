@@ -15,10 +15,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from chat.mcp.connections import McpDefinitionError, from_dict
-
-from .models import McpServer
-from .secrets import masked, seal, unseal
-from .store import McpServerRefused, parse_headers
+from chat.mcp_servers.models import McpServer
+from chat.mcp_servers.secrets import masked, seal, unseal
+from chat.mcp_servers.store import McpServerRefused, parse_headers
 
 
 class CompanyServerForm(forms.ModelForm):

@@ -13,9 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from chat.mcp.connections import McpConnection, McpDefinitionError, from_dict
-
-from .models import McpServer, McpServerOptOut
-from .secrets import masked, seal, unseal
+from chat.mcp_servers.models import McpServer, McpServerOptOut
+from chat.mcp_servers.secrets import masked, seal, unseal
 
 MAX_PERSONAL = 20
 MAX_HEADERS = 20

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .process import STDIO_COMMAND, McpServerProcess, start_server
+from tests.mcp_server.process import STDIO_COMMAND, McpServerProcess, start_server
 
 TOKEN = "s3cret-tracker-token"
 PORT_CHECK_APP = str(Path(__file__).resolve().parent.parent / "port_check" / "mcp_tools.py")
