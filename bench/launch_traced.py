@@ -51,9 +51,9 @@ def apply() -> None:
     import django
 
     django.setup()
-    from chat import consumers
     from chat.engine import emitter, session
     from chat.rendering import fragments
+    from chat.web import consumers
 
     consumer = consumers.ChatConsumer
     dispatch, receive, send_fragment = consumer.dispatch, consumer.receive, consumer.chat_fragment

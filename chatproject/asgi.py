@@ -18,18 +18,18 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from chat.body_limits import LimitRequestBody, limit_before_reading  # noqa: E402
 from chat.engine.admission import SetupTurns  # noqa: E402
 from chat.engine.app_hooks import LifecycleApp, lifecycle  # noqa: E402
 from chat.engine.assistant import ensure_loaded  # noqa: E402
 from chat.engine.shutdown import drain  # noqa: E402
 from chat.rendering.warm_up import warm_up  # noqa: E402
-from chat.routing import websocket_urlpatterns  # noqa: E402
-from chatproject.daphne_bodies import limit_daphne_bodies  # noqa: E402
+from chatproject.body_limits import LimitRequestBody, limit_before_reading  # noqa: E402
 from chatproject.origins import SameOriginWebsocketValidator  # noqa: E402
 from chatproject.proxies import ClientAddressMiddleware  # noqa: E402
-from chatproject.websocket_close import close_websockets_with_a_reason  # noqa: E402
-from chatproject.websocket_compression import compress_daphne_websockets  # noqa: E402
+from chatproject.routing import websocket_urlpatterns  # noqa: E402
+from chatproject.serving.daphne_bodies import limit_daphne_bodies  # noqa: E402
+from chatproject.serving.websocket_close import close_websockets_with_a_reason  # noqa: E402
+from chatproject.serving.websocket_compression import compress_daphne_websockets  # noqa: E402
 
 ensure_loaded()
 # The first answer after a start should not wait for templates to compile. In a context

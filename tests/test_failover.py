@@ -20,13 +20,13 @@ import pytest
 from channels.db import database_sync_to_async
 from websockets.exceptions import InvalidHandshake
 
-from chat.consumers import (
+from chat.models import Message, Thread
+from chat.web.consumers import (
     CLOSE_FORBIDDEN,
     CLOSE_SERVICE_RESTART,
     CLOSE_SERVICE_RESTART_APP,
     CLOSE_UNAUTHENTICATED,
 )
-from chat.models import Message, Thread
 from tests.assistants.outages import tokens
 from tests.conftest import ASSISTANTS_DIR
 from tests.drivers import wait_for

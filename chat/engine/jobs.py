@@ -23,13 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.engine import control, runner
-from chat.engine.connections import reconnecting
+from chat.engine.background import spawn
 from chat.engine.context import current_session
 from chat.engine.emitter import Emitter
-from chat.engine.errors import UserFacingError
 from chat.engine.registry import hooks, public_objects
-from chat.engine.tasks import spawn
+from chat.errors import UserFacingError
 from chat.models import Job, Message, Thread
+from chatproject.serving.connections import reconnecting
 
 logger = logging.getLogger(__name__)
 

@@ -27,19 +27,20 @@ from chat.engine import (
     control,
     edits,
     handover,
-    history,
     jobs,
     rate_limits,
-    threads,
     uploads,
 )
+from chat.engine.background import spawn
 from chat.engine.context import current_session
 from chat.engine.emitter import Emitter
 from chat.engine.registry import call_hook, hooks, public_objects
 from chat.engine.session_options import SessionOptions
 from chat.engine.shutdown import drain
-from chat.engine.tasks import spawn
 from chat.models import Message, Thread
+from chat.threads import edits as stored_edits
+from chat.threads import history
+from chat.threads import store as threads
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class ChatSession(SessionOptions):
         a message sent from now on comes after it, in chat_context and in what
         on_chat_resume is shown, however long the resume waits for its turn."""
         thread = await threads.load_thread(self.thread_id)
-        async for row in edits.current(thread.messages.all()):
+        async for row in stored_edits.current(thread.messages.all()):
             self.context_messages.append(public_objects.message(row))
         if hooks.on_chat_resume is None:
             return None
@@ -336,7 +337,8 @@ class ChatSession(SessionOptions):
 
     async def _reload_context(self) -> None:
         """The assistant's history again from the database, without what was replaced."""
-        rows = edits.current(Message.objects.filter(thread_id=self.thread_id)).order_by("order")
+        rows = stored_edits.current(Message.objects.filter(thread_id=self.thread_id))
+        rows = rows.order_by("order")
         self.context_messages[:] = [public_objects.message(row) async for row in rows]
 
     async def stop(self) -> None:
