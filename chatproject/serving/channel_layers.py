@@ -9,6 +9,9 @@ and a message of plain strings and numbers is copied shallowly, which is as safe
 Each socket's channel holds a `Mailbox` instead of an asyncio.Queue: a Queue is four
 deques and an Event, about 3 KiB for every idle socket, and Channels built a spare one on
 every send and receive only to throw it away.
+
+Measured by `bench/run.py --phases d,g,e` (100 and 1,000 sessions streaming at once; memory
+with 500 idle sessions), before and after: see bench/README.md.
 """
 
 from __future__ import annotations

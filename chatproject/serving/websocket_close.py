@@ -5,6 +5,9 @@ over daphne's size limit (1 MiB) included: the page sees 1006, as if the network
 failed, and cannot say why its message went nowhere. With failByDrop off it sends the
 close frame first, 1009 ("message too big") for an oversized frame, which the page
 explains. The oversized frame is refused from its header, before it is read.
+
+Checked by `tests/chatproject/serving/test_websocket_close.py` (an oversized frame gets
+1009 under a real daphne).
 """
 
 from __future__ import annotations

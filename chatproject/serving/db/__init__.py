@@ -4,6 +4,8 @@ With DEBUG on, Django records every query in memory (the last 9,000 per connecti
 on SQLite, runs a second query for each one to print its parameters. A chat server runs
 several per message and more per streamed answer, so the log costs about a tenth of its
 time: it is kept with DEBUG_SQL=1 (and always where tests capture queries).
+
+Measured by `bench/run.py --env DEBUG=1 --phases b,c`, with and without `--env DEBUG_SQL=1`.
 """
 
 from __future__ import annotations
