@@ -1,4 +1,4 @@
-"""The default assistant's tour: what it shows when the optional libraries are missing."""
+"""The demo tour of the default assistant: what it shows when optional libraries are missing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import pytest
 
 import chat.sdk as cl
-from chat.assistants.default import rich_elements
+from chat.assistants.tour import rich_elements
 
 
 @pytest.fixture
