@@ -13,7 +13,7 @@ from chat.mcp.connections import from_dict
 from chat.mcp_servers import store
 from chat.mcp_servers.models import McpServer, McpServerOptOut
 from chat.mcp_servers.secrets import seal
-from tests.chat.test_consumers import path_of
+from tests.chat.web.test_consumers import path_of
 from tests.factories import make_thread
 from tests.mcp_server.fixtures import PORT_CHECK_APP
 
