@@ -79,7 +79,7 @@ def test_a_person_adds_a_server_uses_its_tool_and_removes_it(
     page.locator("#mcp-headers").fill(f"Authorization: Bearer {TOKEN}")
     page.get_by_role("button", name="Add and connect").click()
     row = dialog.locator("[data-mcp-server=tracker]")
-    expect(row).to_contain_text("Connected · 4 tools")
+    expect(row).to_contain_text("Connected · 4 tools", timeout=20_000)
     expect(row).to_contain_text("Authorization: ••••")
     expect(dialog).not_to_contain_text(TOKEN)
     page.screenshot(path=str(shots_dir / "mcp-panel-connected.png"))
@@ -89,7 +89,7 @@ def test_a_person_adds_a_server_uses_its_tool_and_removes_it(
 
     send(page, "Please call lookup_ticket")
     step = page.locator("details.step--tool", has_text="lookup_ticket")
-    expect(step).to_be_visible()
+    expect(step).to_be_visible(timeout=30_000)  # two model calls and a tool call
     answer = assistant_messages(page).filter(has_text="The tool said:").last
     expect(answer).to_have_attribute("data-status", "done", timeout=30_000)
     expect(answer).to_contain_text("Printer on floor 3 is jammed")
@@ -102,7 +102,7 @@ def test_a_person_adds_a_server_uses_its_tool_and_removes_it(
     wait_connected(page)
     dialog = open_panel(page)
     row = dialog.locator("[data-mcp-server=tracker]")
-    expect(row).to_contain_text("Connected · 4 tools")
+    expect(row).to_contain_text("Connected · 4 tools", timeout=20_000)
     row.get_by_role("button", name="Remove tracker").click()
     expect(dialog).to_contain_text("No tool servers yet.")
     page.context.close()
@@ -117,7 +117,9 @@ def test_the_panel_reads_well_in_dark_mode_and_on_a_phone(
     page.locator("#mcp-name").fill("wiki")
     page.locator("#mcp-url").fill("http://127.0.0.1:9/mcp")
     page.get_by_role("button", name="Add and connect").click()
-    expect(dialog.locator(".mcp-panel__error")).to_contain_text("wiki could not be added")
+    expect(dialog.locator(".mcp-panel__error")).to_contain_text(
+        "wiki could not be added", timeout=20_000
+    )
     box = dialog.bounding_box()
     assert box is not None
     assert box["width"] <= 390
@@ -153,7 +155,7 @@ def test_a_company_server_shows_for_its_group_and_not_for_others(
         wait_connected(page)
     row = open_panel(member_page).locator("[data-mcp-server=support-desk]")
     expect(row).to_contain_text("Company")
-    expect(row).to_contain_text("Connected · 4 tools")
+    expect(row).to_contain_text("Connected · 4 tools", timeout=20_000)
     expect(row.get_by_role("button", name="Remove")).to_have_count(0)
     expect(open_panel(outsider_page)).to_contain_text("No tool servers yet.")
     member_page.context.close()
