@@ -9,6 +9,7 @@ secret is generated into var/secret_key); with it off, SECRET_KEY is required.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import secrets
 from pathlib import Path
@@ -201,6 +202,7 @@ LOCAL_APPS = [
     "accounts",
     "chat",
     "chat.rag",
+    "chat.mcp_servers",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 SITE_ID = 1
@@ -572,6 +574,25 @@ if CHAT_LLM_PROVIDER not in ("openai", "anthropic", "mistral"):
     raise ImproperlyConfigured(
         f"CHAT_LLM_PROVIDER must be openai, anthropic or mistral, not {CHAT_LLM_PROVIDER!r}"
     )
+# Tool servers (Model Context Protocol) for every chat, as a JSON list of objects:
+# {"name": "tickets", "type": "streamable-http" | "sse", "url": ..., "headers": {...}} or
+# {"name": ..., "type": "stdio", "command": ..., "args": [...], "env": {...}}. Each is
+# connected when a chat opens (here or on any instance) and handed to @cl.on_mcp_connect.
+CHAT_MCP_SERVERS = json.loads(os.environ.get("CHAT_MCP_SERVERS") or "[]")
+# Executables a stdio server may be started with (names or absolute paths); empty: none.
+# They are started directly, never through a shell.
+CHAT_MCP_STDIO_ALLOWED = env_list("CHAT_MCP_STDIO_ALLOWED")
+# Hosts a person's own HTTP/SSE server may be at (shell-style patterns, e.g.
+# "*.example.com"); empty: people may not add HTTP servers. Private and loopback
+# addresses are refused unless listed literally.
+CHAT_MCP_ALLOWED_HOSTS = env_list("CHAT_MCP_ALLOWED_HOSTS")
+# Seconds to connect to a server (and list its tools), and to wait for one tool call.
+CHAT_MCP_CONNECT_TIMEOUT = float(os.environ.get("CHAT_MCP_CONNECT_TIMEOUT", 10))
+CHAT_MCP_CALL_TIMEOUT = float(os.environ.get("CHAT_MCP_CALL_TIMEOUT", 30))
+# Characters of a tool's output kept in its step (and given to the model); beyond, cut.
+CHAT_MCP_OUTPUT_LIMIT = int(os.environ.get("CHAT_MCP_OUTPUT_LIMIT", 20_000))
+# Ask the person (Allow / Deny) before the default assistant runs each tool call.
+CHAT_MCP_CONFIRM_TOOLS = env_bool("CHAT_MCP_CONFIRM_TOOLS", False)
 
 # -------------------------------------------------------------- PLATFORMS
 # The assistant in Slack, Discord and Teams, each on when its secrets are set.
