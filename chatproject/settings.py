@@ -67,11 +67,19 @@ ASGI_APPLICATION = "chatproject.asgi.application"
 WSGI_APPLICATION = None
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
-# Languages users may choose (the browser's Accept-Language picks one at first); each needs
-# its translations under locale/. Arabic shows the right-to-left layout.
-_KNOWN_LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "ar": "العربية"}
+# Languages users may choose (the browser's Accept-Language picks one at first), each by its
+# own name; each has complete translations under locale/ (Django's code "pt-br" is the folder
+# pt_BR). Arabic shows the right-to-left layout. All are offered unless CHAT_LANGUAGES narrows.
+_KNOWN_LANGUAGES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "ar": "العربية",
+}
 LANGUAGES = [
-    (code, _KNOWN_LANGUAGES.get(code, code)) for code in env_list("CHAT_LANGUAGES", "en,de,fr,ar")
+    (code, _KNOWN_LANGUAGES.get(code, code))
+    for code in env_list("CHAT_LANGUAGES", ",".join(_KNOWN_LANGUAGES))
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
