@@ -75,6 +75,7 @@ _KNOWN_LANGUAGES = {
     "de": "Deutsch",
     "fr": "Français",
     "es": "Español",
+    "it": "Italiano",
     "ar": "العربية",
 }
 LANGUAGES = [
