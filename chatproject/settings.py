@@ -76,6 +76,7 @@ _KNOWN_LANGUAGES = {
     "fr": "Français",
     "es": "Español",
     "it": "Italiano",
+    "pt-br": "Português (Brasil)",
     "ar": "العربية",
 }
 LANGUAGES = [
