@@ -77,6 +77,7 @@ _KNOWN_LANGUAGES = {
     "es": "Español",
     "it": "Italiano",
     "pt-br": "Português (Brasil)",
+    "nl": "Nederlands",
     "ar": "العربية",
 }
 LANGUAGES = [
