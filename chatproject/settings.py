@@ -78,6 +78,7 @@ _KNOWN_LANGUAGES = {
     "it": "Italiano",
     "pt-br": "Português (Brasil)",
     "nl": "Nederlands",
+    "pl": "Polski",
     "ar": "العربية",
 }
 LANGUAGES = [
