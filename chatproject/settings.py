@@ -79,6 +79,7 @@ _KNOWN_LANGUAGES = {
     "pt-br": "Português (Brasil)",
     "nl": "Nederlands",
     "pl": "Polski",
+    "ja": "日本語",
     "ar": "العربية",
 }
 LANGUAGES = [
