@@ -80,6 +80,7 @@ _KNOWN_LANGUAGES = {
     "nl": "Nederlands",
     "pl": "Polski",
     "ja": "日本語",
+    "zh-hans": "简体中文",
     "ar": "العربية",
 }
 LANGUAGES = [
