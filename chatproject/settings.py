@@ -81,6 +81,7 @@ _KNOWN_LANGUAGES = {
     "pl": "Polski",
     "ja": "日本語",
     "zh-hans": "简体中文",
+    "ko": "한국어",
     "ar": "العربية",
 }
 LANGUAGES = [
