@@ -82,6 +82,7 @@ _KNOWN_LANGUAGES = {
     "ja": "日本語",
     "zh-hans": "简体中文",
     "ko": "한국어",
+    "hi": "हिन्दी",
     "ar": "العربية",
 }
 LANGUAGES = [
