@@ -216,3 +216,42 @@ def test_no_wording_counts_with_a_bracketed_s() -> None:
         and "http(s)" not in line
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("code", "running", "done"),
+    [
+        ("en", "Using <strong>&lt;plan&gt;</strong>", "Used <strong>&lt;plan&gt;</strong>"),
+        (
+            "ja",
+            "<strong>&lt;plan&gt;</strong> を使用中",
+            "<strong>&lt;plan&gt;</strong> を使用しました",
+        ),
+        (
+            "hi",
+            "<strong>&lt;plan&gt;</strong> का उपयोग कर रहा है",
+            "<strong>&lt;plan&gt;</strong> का उपयोग किया",
+        ),
+        (
+            "de",
+            "Verwendet gerade <strong>&lt;plan&gt;</strong>",
+            "Hat <strong>&lt;plan&gt;</strong> verwendet",
+        ),
+    ],
+)
+def test_a_step_s_name_sits_where_each_language_puts_it(code, running, done) -> None:
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    def summary(is_running: bool) -> str:
+        step = SimpleNamespace(id="s1", name="<plan>", is_error=False)
+        item = SimpleNamespace(
+            step=step, running=is_running, superseded=None, generation=None, duration=None
+        )
+        with translation.override(code):
+            return render_to_string("chat/fragments/step_summary.html", {"item": item})
+
+    assert running in summary(True)
+    assert done in summary(False)
