@@ -89,7 +89,9 @@ LANGUAGES = [
     (code, _KNOWN_LANGUAGES.get(code, code))
     for code in env_list("CHAT_LANGUAGES", ",".join(_KNOWN_LANGUAGES))
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The product's own words, then the sign-in pages' words that django-allauth or Django leave
+# untranslated in a language offered here (allauth has no Hindi at all).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "accounts" / "sign_in_locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

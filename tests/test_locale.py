@@ -13,6 +13,10 @@ from django.utils.translation import to_locale
 
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 CATALOGUES = sorted(LOCALE.glob("*/LC_MESSAGES/django.po"))
+# The sign-in pages' words that django-allauth or Django leave untranslated in a language.
+SIGN_IN = LOCALE.parent / "accounts" / "sign_in_locale"
+SIGN_IN_CATALOGUES = sorted(SIGN_IN.glob("*/LC_MESSAGES/django.po"))
+EVERY_CATALOGUE = CATALOGUES + SIGN_IN_CATALOGUES
 # Named placeholders of Python's % formatting and of str.format.
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+(?::[^}]*)?\}")
 # How many forms a counted wording takes in each language (CLDR's, as gettext writes them).
@@ -83,13 +87,19 @@ def language(catalogue: Path) -> str:
     return catalogue.parts[-3]
 
 
+def name(catalogue: Path) -> str:
+    return ("sign-in " if catalogue.is_relative_to(SIGN_IN) else "") + language(catalogue)
+
+
 def test_every_language_offered_has_a_catalogue_and_every_catalogue_is_offered() -> None:
     offered = {to_locale(code) for code, _name in settings.LANGUAGES} - {"en"}
     assert offered == {language(catalogue) for catalogue in CATALOGUES}
     assert set(PLURAL_FORMS) == offered
+    assert {language(catalogue) for catalogue in SIGN_IN_CATALOGUES} <= offered
+    assert "hi" in {language(catalogue) for catalogue in SIGN_IN_CATALOGUES}
 
 
-@pytest.mark.parametrize("catalogue", CATALOGUES, ids=language)
+@pytest.mark.parametrize("catalogue", EVERY_CATALOGUE, ids=name)
 def test_each_catalogue_is_complete_with_no_entry_empty_or_fuzzy(catalogue: Path) -> None:
     header, *entries = read_catalogue(catalogue)
     assert header.msgid == ""
@@ -109,7 +119,7 @@ def test_every_catalogue_has_the_same_wordings() -> None:
     assert missing == {}
 
 
-@pytest.mark.parametrize("catalogue", CATALOGUES, ids=language)
+@pytest.mark.parametrize("catalogue", EVERY_CATALOGUE, ids=name)
 def test_translations_keep_every_placeholder(catalogue: Path) -> None:
     wrong = []
     for entry in read_catalogue(catalogue)[1:]:
@@ -125,7 +135,7 @@ def test_translations_keep_every_placeholder(catalogue: Path) -> None:
     assert wrong == []
 
 
-@pytest.mark.parametrize("catalogue", CATALOGUES, ids=language)
+@pytest.mark.parametrize("catalogue", EVERY_CATALOGUE, ids=name)
 def test_the_compiled_catalogue_is_the_current_one(catalogue: Path) -> None:
     """The .mo file is what the app reads: it must hold every translation of the .po."""
     with catalogue.with_suffix(".mo").open("rb") as compiled:
@@ -141,7 +151,7 @@ def test_the_compiled_catalogue_is_the_current_one(catalogue: Path) -> None:
     assert stale == []
 
 
-@pytest.mark.parametrize("catalogue", CATALOGUES, ids=language)
+@pytest.mark.parametrize("catalogue", EVERY_CATALOGUE, ids=name)
 def test_each_catalogue_declares_its_language_s_plural_forms(catalogue: Path) -> None:
     header = read_catalogue(catalogue)[0].msgstr[0]
     assert f"Language: {language(catalogue)}\n" in header

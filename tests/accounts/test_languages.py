@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from accounts import languages
@@ -149,3 +150,44 @@ def test_the_choice_order_is_account_then_cookie_then_browser(user):
     assert languages.choose(None, None, "zh-CN") == "zh-hans"
     assert languages.choose(None, None, "pt") == "pt-br"
     assert languages.choose(None, None, "") == "en"
+
+
+def test_the_hindi_sign_up_speaks_hindi_though_allauth_has_no_hindi(client):
+    page = client.get("/accounts/signup/", headers={"accept_language": "hi"}).content.decode()
+    for hindi in ["साइन अप करें", "पासवर्ड (दोबारा)", "आपका पासवर्ड पूरी तरह से अंकों का नहीं हो सकता।"]:
+        assert hindi in page
+    for english in ["Sign Up", "Already have an account", "Your password", "Password"]:
+        assert english not in page
+
+    client.post(
+        "/accounts/signup/",
+        {
+            "email": "asha@example.com",
+            "password1": "Str0ng-pass-123",
+            "password2": "Str0ng-pass-123",
+        },
+        headers={"accept_language": "hi"},
+    )
+    (message,) = mail.outbox
+    assert "कृपया अपने ईमेल पते की पुष्टि करें" in message.subject
+    assert "यह सही है, इसकी पुष्टि के लिए" in message.body
+
+
+@pytest.mark.parametrize(
+    ("accept", "wording"),
+    [
+        ("hi", "यह पासवर्ड बहुत छोटा है। इसमें कम से कम 8 वर्ण होने चाहिए।"),
+        ("it", "Questa password è troppo corta. Deve contenere almeno 8 caratteri."),
+        ("nl", "Dit wachtwoord is te kort. Het moet minstens 8 tekens bevatten."),
+        ("zh-CN", "密码太短。至少需要包含 8 个字符。"),
+        ("ar", "كلمة المرور قصيرة جدًا. يجب أن تحتوي على 8 أحرف على الأقل."),
+        ("ja", "このパスワードは短すぎます。最低 8 文字以上必要です。"),
+    ],
+)
+def test_a_too_short_password_is_refused_in_the_user_s_language(client, accept, wording):
+    page = client.post(
+        "/accounts/signup/",
+        {"email": "asha@example.com", "password1": "x1y2", "password2": "x1y2"},
+        headers={"accept_language": accept},
+    ).content.decode()
+    assert wording in page
