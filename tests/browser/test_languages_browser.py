@@ -132,3 +132,45 @@ def test_a_phone_chat_in_the_browser_s_language_reads_and_fits(
         page.screenshot(path=str(shots_dir / f"sidebar-390-{code}.png"))
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "pl-PL", "pt-BR", "ja-JP", "hi-IN", "ar-EG"])
+def test_the_sidebar_s_foot_fits_each_language_on_a_desktop(
+    browser: Browser, chat_server: ChatServer, shots_dir: Path, locale: str
+) -> None:
+    """Long words (Polish "Bezpieczeństwo"), a long language name ("Português Brasileiro")
+    and words that must not break (Japanese "ダークテーマ") all fit the narrow sidebar."""
+    context = browser.new_context(
+        base_url=chat_server.base_url, locale=locale, viewport={"width": 1280, "height": 800}
+    )
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_up(page, greeting=False)
+        sidebar = page.locator(".sidebar")
+        spilling = sidebar.evaluate(
+            """side => { const box = side.getBoundingClientRect();
+                return [...side.querySelectorAll('.preferences *, .sidebar__bottom *')]
+                  .filter(el => { const r = el.getBoundingClientRect();
+                                  return r.width && (r.left < box.left - 1
+                                                     || r.right > box.right + 1); })
+                  .map(el => el.className || el.tagName); }"""
+        )
+        assert spilling == []
+        # The address stays recognisable, however long the links beside it.
+        assert sidebar.locator(".sidebar__user").evaluate("el => el.clientWidth") >= 80
+        # A word is never broken: the theme switch wraps at spaces only.
+        label = sidebar.locator(".theme-toggle__label")
+        words = label.inner_text().split()
+        assert label.evaluate(
+            """(el, words) => { const range = document.createRange();
+                const node = el.firstChild; let at = 0;
+                return words.every(word => { const start = node.data.indexOf(word, at);
+                  at = start + word.length; range.setStart(node, start); range.setEnd(node, at);
+                  const tops = [...range.getClientRects()].map(r => Math.round(r.top));
+                  return new Set(tops).size === 1; }); }""",
+            words,
+        )
+        sidebar.screenshot(path=str(shots_dir / f"sidebar-desktop-{locale}.png"))
+    finally:
+        context.close()
