@@ -68,13 +68,31 @@ ASGI_APPLICATION = "chatproject.asgi.application"
 WSGI_APPLICATION = None
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
-# Languages users may choose (the browser's Accept-Language picks one at first); each needs
-# its translations under locale/. Arabic shows the right-to-left layout.
-_KNOWN_LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "ar": "العربية"}
+# Languages users may choose (the browser's Accept-Language picks one at first), each by its
+# own name; each has complete translations under locale/ (Django's code "pt-br" is the folder
+# pt_BR). Arabic shows the right-to-left layout. All are offered unless CHAT_LANGUAGES narrows.
+_KNOWN_LANGUAGES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "it": "Italiano",
+    "pt-br": "Português (Brasil)",
+    "nl": "Nederlands",
+    "pl": "Polski",
+    "ja": "日本語",
+    "zh-hans": "简体中文",
+    "ko": "한국어",
+    "hi": "हिन्दी",
+    "ar": "العربية",
+}
 LANGUAGES = [
-    (code, _KNOWN_LANGUAGES.get(code, code)) for code in env_list("CHAT_LANGUAGES", "en,de,fr,ar")
+    (code, _KNOWN_LANGUAGES.get(code, code))
+    for code in env_list("CHAT_LANGUAGES", ",".join(_KNOWN_LANGUAGES))
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The product's own words, then the sign-in pages' words that django-allauth or Django leave
+# untranslated in a language offered here (allauth has no Hindi at all).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "accounts" / "sign_in_locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
