@@ -14,6 +14,7 @@ from .action import Action
 from .app_hooks import author_rename, on_app_shutdown, on_app_startup, on_logout
 from .ask import AskActionMessage, AskFileMessage, AskUserMessage
 from .auth_hooks import header_auth_callback, oauth_callback, password_auth_callback
+from .cache import cache
 from .chat_context import chat_context
 from .chat_settings import ChatSettings
 from .context import context
@@ -22,6 +23,7 @@ from .context import context
 from .conversions import install as _install_conversions  # noqa: F401
 from .copilot import CopilotFunction, on_window_message, send_window_message
 from .data_elements import Dataframe, Plotly
+from .data_layer import data_layer
 from .elements import Audio, Element, File, Image, Pdf, Text, Video
 from .hooks import (
     action_callback,
@@ -41,6 +43,7 @@ from .step import Step, step
 from .sync import make_async, run_sync
 from .task_list import Task, TaskList, TaskStatus
 from .types import AskFileResponse, User
+from .user import PersistedUser
 from .user_session import user_session
 
 sleep = asyncio.sleep
@@ -91,6 +94,7 @@ __all__ = [
     "LlamaIndexCallbackHandler",
     "Message",
     "Pdf",
+    "PersistedUser",
     "Plotly",
     "Starter",
     "Step",
@@ -102,8 +106,10 @@ __all__ = [
     "Video",
     "action_callback",
     "author_rename",
+    "cache",
     "chat_context",
     "context",
+    "data_layer",
     "header_auth_callback",
     "input_widget",
     "instrument_mistralai",
