@@ -26,6 +26,7 @@ from llama_index.core.callbacks.schema import BASE_TRACE_EVENT, CBEventType, Eve
 from chat.engine.context import current_step
 
 from ..step import Step
+from .llama_index_streams import follow, is_unread_stream
 from .steps import StepWriter, plain
 
 DEFAULT_IGNORE = [
@@ -175,11 +176,18 @@ class LlamaIndexCallbackHandler(BaseCallbackHandler):
             ]
         elif event_type == CBEventType.FUNCTION_CALL:
             step.output = str(payload.get(EventPayload.FUNCTION_OUTPUT, ""))
+        elif is_unread_stream(payload.get(EventPayload.RESPONSE)):
+            # The app reads the answer after the query: the step gets it then.
+            follow(payload[EventPayload.RESPONSE], lambda text: self._streamed(step, text))
         elif EventPayload.RESPONSE in payload:
             step.output = str(payload[EventPayload.RESPONSE])
         if EventPayload.EXCEPTION in payload:
             step.is_error = True
             step.output = str(payload[EventPayload.EXCEPTION])
+        self.writer.submit(step.update)
+
+    def _streamed(self, step: Step, text: str) -> None:
+        step.output = text
         self.writer.submit(step.update)
 
     def start_trace(self, trace_id: str | None = None) -> None:
