@@ -54,9 +54,26 @@ def simple_chain():
     return prompt | model(reply) | StrOutputParser()
 
 
+async def streamed(question: str, handler) -> None:
+    """The answer streamed into a message as it comes, as Chainlit's LangChain cookbook does."""
+    reply = AIMessage(content="The capital is Paris.", usage_metadata=USAGE)
+    runnable = ChatPromptTemplate.from_messages([("human", "{question}")]) | model(reply)
+    answer = cl.Message(content="")
+    async for chunk in (runnable | StrOutputParser()).astream(
+        {"question": question}, config={"callbacks": [handler]}
+    ):
+        await answer.stream_token(chunk)
+    await answer.send()
+
+
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     kind, _, question = message.content.partition(": ")
+    if kind in ("stream", "stream-sync"):
+        sync = kind == "stream-sync"
+        handler = cl.LangchainCallbackHandler() if sync else cl.AsyncLangchainCallbackHandler()
+        await streamed(question, handler)
+        return
     if kind == "chain":
         answer = await simple_chain().ainvoke(
             {"question": question}, config={"callbacks": [cl.AsyncLangchainCallbackHandler()]}
