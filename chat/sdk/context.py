@@ -7,7 +7,7 @@ from typing import Any
 from chat.engine.context import current_session, current_step, require_session
 
 # Chainlit's `chainlit.context` also names the open steps.
-from .step_stack import local_steps
+from chat.sdk.step_stack import local_steps
 
 
 class SessionEmitter:

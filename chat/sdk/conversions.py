@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from chat.engine.registry import public_objects
-
-from .action import Action
-from .message import Message
-from .user import PersistedUser
+from chat.sdk.action import Action
+from chat.sdk.message import Message
+from chat.sdk.user import PersistedUser
 
 # The address given to an account a sign-in hook named without one ("admin").
 NAMED_ACCOUNT_DOMAIN = "@localhost"

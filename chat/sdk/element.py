@@ -3,8 +3,8 @@ name, for apps that import them from there (`from chainlit.element import Elemen
 
 from __future__ import annotations
 
-from .data_elements import Dataframe, Plotly
-from .elements import (
+from chat.sdk.data_elements import Dataframe, Plotly
+from chat.sdk.elements import (
     DISPLAYS,
     Audio,
     Element,
@@ -17,7 +17,7 @@ from .elements import (
     Text,
     Video,
 )
-from .task_list import Task, TaskList, TaskStatus
+from chat.sdk.task_list import Task, TaskList, TaskStatus
 
 # Chainlit's name for "any element that came back from the browser" (uploads).
 ElementBased = Element

@@ -14,8 +14,8 @@ from typing import Any
 
 from django.conf import settings
 
-from .logger import logger
-from .types import User
+from chat.sdk.logger import logger
+from chat.sdk.types import User
 
 # allauth's provider names where Chainlit's ids differ.
 CHAINLIT_IDS = {"microsoft": "azure-ad", "oidc": "generic"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
-from .types import User
+from chat.sdk.types import User
 
 Role = Literal["USER", "ADMIN", "OWNER", "ANONYMOUS"]
 Provider = Literal[

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..data_layer import BaseDataLayer, DataLayerNotSupported
+from chat.sdk.data_layer import BaseDataLayer, DataLayerNotSupported
 
 
 def get_data_layer() -> None:

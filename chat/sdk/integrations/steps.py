@@ -20,9 +20,8 @@ from django.utils import timezone
 
 from chat.engine.context import current_session, current_step
 from chat.engine.tasks import spawn
-
-from .. import step_writes
-from ..step import Step
+from chat.sdk import step_writes
+from chat.sdk.step import Step
 
 # Arguments of a client call that are not the model's settings.
 NOT_SETTINGS = {
