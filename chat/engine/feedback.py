@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat import permissions
+from chat.engine import feedback_hook
 from chat.engine.errors import UserFacingError
 from chat.engine.threads import _as_uuid
 from chat.models import Feedback, Message
@@ -76,6 +77,8 @@ def rate(user: Any, message_id: Any, value: int | None, comment: str | None = No
                 defaults=changes,
                 create_defaults={**changes, "comment": comment or "", "thread": message.thread},
             )
+    if current is not None:
+        feedback_hook.after_rating(current.pk)
     message.feedback_value = current.value if current else None
     message.feedback_comment = current.comment if current else None
     return message

@@ -25,6 +25,7 @@ from chat.sdk.copilot import CopilotFunction, on_window_message, send_window_mes
 from chat.sdk.data_elements import Dataframe, Plotly
 from chat.sdk.data_layer import data_layer
 from chat.sdk.elements import Audio, Element, File, Image, Pdf, Text, Video
+from chat.sdk.feedback import on_feedback
 from chat.sdk.hooks import (
     action_callback,
     on_chat_end,
@@ -122,6 +123,7 @@ __all__ = [
     "on_chat_end",
     "on_chat_resume",
     "on_chat_start",
+    "on_feedback",
     "on_logout",
     "on_message",
     "on_settings_update",
