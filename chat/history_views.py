@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from chat import permissions
 from chat.engine import feedback, history, threads
 from chat.models import Thread
 from chat.rendering import feedback as feedback_rendering
@@ -125,6 +126,8 @@ def _share_panel(request: HttpRequest, thread: Thread, **extra: object) -> HttpR
 def share_thread(request: HttpRequest, thread_id: str) -> HttpResponse:
     """GET: the share dialog; POST: turns the read-only link on."""
     thread = _owned_or_404(request, thread_id)
+    if not permissions.can_share_thread(request.user, thread):
+        raise Http404("Sharing is off.")
     if request.method == "POST":
         thread = history.share(request.user, thread.pk)
     return _share_panel(request, thread)

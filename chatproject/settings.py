@@ -485,6 +485,10 @@ CHAT_UI_THEME = os.environ.get("CHAT_UI_THEME", "system")
 # A stylesheet loaded after the product's own, to restyle anything.
 CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
 CHAT_COT = os.environ.get("CHAT_COT", "full")
+# Read-only links to a conversation (the Share menu item). Off: no Share item, and every
+# link given out so far answers 404; the app's @cl.on_shared_thread_view decides who else
+# may open one.
+CHAT_SHARING = env_bool("CHAT_SHARING", True)
 # Streamed tokens are pushed at most once per this many milliseconds per message.
 CHAT_STREAM_FRAME_MS = int(os.environ.get("CHAT_STREAM_FRAME_MS", 30))
 # An open websocket checks in full that its sign-in still holds (session, account) at least

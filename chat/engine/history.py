@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from chat import permissions
-from chat.engine import retention, search, threads
+from chat.engine import retention, search, sharing, threads
 from chat.engine.errors import UserFacingError
 from chat.models import Thread
 from chat.rendering import fragments, sidebar
@@ -152,6 +152,8 @@ def shared_thread(user: Any, token: str) -> Thread:
     if token:
         thread = Thread.objects.select_related("owner").filter(share_token=token).first()
     if thread is None or not permissions.can_view_shared_thread(user, thread):
+        raise NotFound
+    if not sharing.viewer_allowed(user, thread):
         raise NotFound
     return thread
 

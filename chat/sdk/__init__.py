@@ -40,6 +40,7 @@ from chat.sdk.hooks import (
 from chat.sdk.jobs import Job, job
 from chat.sdk.message import ErrorMessage, Message
 from chat.sdk.profiles import ChatProfile, Starter
+from chat.sdk.sharing import on_shared_thread_view
 from chat.sdk.step import Step, step
 from chat.sdk.sync import make_async, run_sync
 from chat.sdk.task_list import Task, TaskList, TaskStatus
@@ -127,6 +128,7 @@ __all__ = [
     "on_logout",
     "on_message",
     "on_settings_update",
+    "on_shared_thread_view",
     "on_stop",
     "on_window_message",
     "password_auth_callback",
