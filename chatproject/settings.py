@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -611,6 +612,15 @@ CHAT_COPILOT = env_bool("CHAT_COPILOT", False)
 CHAT_COPILOT_ALLOWED_ORIGINS = env_list("CHAT_COPILOT_ALLOWED_ORIGINS")
 # How long a sign-in token issued for the widget by a host page's backend is valid.
 CHAT_COPILOT_TOKEN_SECONDS = int(os.environ.get("CHAT_COPILOT_TOKEN_SECONDS", 3600))
+# Origins (scheme://host[:port]) of other sites' pages that may show the whole chat in
+# an iframe, as Chainlit apps are embedded, and exchange window messages with it.
+CHAT_FRAME_ANCESTORS = env_list("CHAT_FRAME_ANCESTORS")
+for _origin in CHAT_FRAME_ANCESTORS:
+    if not re.fullmatch(r"https?://[^/\s;,'\"]+", _origin):
+        raise ImproperlyConfigured(
+            f"CHAT_FRAME_ANCESTORS: {_origin!r} is not an origin: give scheme://host[:port], "
+            "e.g. https://intranet.example.com, with no path"
+        )
 
 # ------------------------------------------------------------- PRODUCTION
 # No SECURE_PROXY_SSL_HEADER: Django would take X-Forwarded-Proto from anyone. The scheme
