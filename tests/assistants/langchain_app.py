@@ -78,6 +78,19 @@ async def on_message(message: cl.Message) -> None:
         answer = await simple_chain().ainvoke(
             {"question": question}, config={"callbacks": [cl.AsyncLangchainCallbackHandler()]}
         )
+    elif kind == "final-answer":
+        # Chainlit's older cookbook: the handler streams the final answer, or the app sends it.
+        handler = cl.AsyncLangchainCallbackHandler(
+            stream_final_answer=True, answer_prefix_tokens=["FINAL", "ANSWER"]
+        )
+        handler.answer_reached = True
+        answer = await simple_chain().ainvoke(
+            {"question": question}, config={"callbacks": [handler]}
+        )
+        if handler.has_streamed_final_answer:
+            handler.final_stream.content = answer
+            await handler.final_stream.update()
+            return
     elif kind == "chain-sync":
         answer = simple_chain().invoke(
             {"question": question}, config={"callbacks": [cl.LangchainCallbackHandler()]}

@@ -97,3 +97,10 @@ async def test_the_steps_of_an_answer_come_before_it(chat, kind):
     for n, answer in enumerate(answers):
         mine = steps[n * per_answer : (n + 1) * per_answer]
         assert all(step.order < answer.order for step in mine), (kind, n)
+
+
+async def test_an_app_written_for_chainlits_final_answer_streaming_sends_its_answer(chat):
+    await chat.send("final-answer: capital of France?")
+    assert (await chat.last_reply()).content == "Paris."
+    steps = await finished_steps(chat.thread, 1)
+    assert [s.name for s in steps] == ["GenericFakeChatModel"]
