@@ -1,14 +1,18 @@
 """A Chainlit project (tests/port_check/branded/: app.py and its public/ folder) run as it
 is: its logo of each theme, favicon and bot avatar on the pages, a sign-in as "admin",
-and its feedback hook answering a rating."""
+and its feedback hook answering a rating (on a Celery worker on the services backend)."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.services import Worker
 
 from .conftest import ROOT, ChatServer, Product
 from .helpers import THREAD_URL, assistant_messages, send, wait_connected, wait_idle
@@ -20,10 +24,23 @@ APP = ROOT / "tests" / "port_check" / "branded" / "app.py"
 
 @pytest.fixture(scope="module")
 def branded(product: Product) -> Iterator[ChatServer]:
-    server = product.server("port-branded", CHAT_ASSISTANT=str(APP), CHAT_UI_NAME="Acme Support")
+    """The app's server and, with a broker, a worker for the feedback hook."""
+    services = bool(os.environ.get("REDIS_URL"))
+    env = {"CELERY_QUEUE": f"chat-test-{uuid.uuid4().hex[:12]}"} if services else {}
+    server = product.server(
+        "port-branded", CHAT_ASSISTANT=str(APP), CHAT_UI_NAME="Acme Support", **env
+    )
     server.start()
-    yield server
-    server.stop()
+    worker = None
+    if services:
+        worker = Worker({**server.env, "LOG_LEVEL": "INFO"}, product.tmp)
+        worker.start()
+    try:
+        yield server
+    finally:
+        if worker is not None:
+            worker.stop()
+        server.stop()
 
 
 def page_in(browser, server: ChatServer, scheme: str) -> Page:
