@@ -17,7 +17,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from chatproject.db import ENGINES as DB_ENGINES
+from chatproject.serving.db import ENGINES as DB_ENGINES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -165,7 +165,7 @@ else:
         }
     }
 
-# Django's backends, with DEBUG's per-query log kept only on request (chatproject.db).
+# Django's backends, with DEBUG's per-query log kept only on request (chatproject.serving.db).
 DEBUG_SQL = env_bool("DEBUG_SQL", default=False)
 for _database in DATABASES.values():
     _database["ENGINE"] = DB_ENGINES.get(_database["ENGINE"], _database["ENGINE"])
@@ -208,7 +208,7 @@ SITE_ID = 1
 
 MIDDLEWARE = [
     # Outermost, so that it compresses what whitenoise serves in development too.
-    "chatproject.compression.TextGZipMiddleware",
+    "chatproject.serving.compression.TextGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -216,7 +216,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check, which parses POST bodies: no upload is parsed for nobody.
-    "chat.middleware.UploadsNeedSignIn",
+    "chat.web.middleware.UploadsNeedSignIn",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.language_middleware.UserLanguageMiddleware",
@@ -224,10 +224,10 @@ MIDDLEWARE = [
     "accounts.middleware.SsoHeaderMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "chat.csp.ContentSecurityPolicyMiddleware",
+    "chat.web.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "chat.middleware.LogoutCookiesMiddleware",
+    "chat.web.middleware.LogoutCookiesMiddleware",
     "accounts.middleware.StaffMfaMiddleware",
 ]
 
@@ -241,7 +241,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "chat.context_processors.branding",
+                "chat.web.context_processors.branding",
                 "accounts.context_processors.sign_in",
             ],
         },
@@ -277,7 +277,7 @@ CHANNEL_CAPACITY = int(os.environ.get("CHANNEL_CAPACITY", 10_000))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "chat.redis_channel_layer.ResilientRedisChannelLayer",
+            "BACKEND": "chatproject.serving.redis_channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 times sockets out after 5 s, which kills idle websockets.
                 # Without that timeout, TCP keepalive and a ping before reusing an idle
@@ -305,7 +305,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "chat.channel_layers.SweepingInMemoryChannelLayer",
+            "BACKEND": "chatproject.serving.channel_layers.SweepingInMemoryChannelLayer",
             "CONFIG": {"capacity": CHANNEL_CAPACITY},
         }
     }
@@ -527,7 +527,7 @@ CHAT_UPLOAD_MAX_FILES = int(os.environ.get("CHAT_UPLOAD_MAX_FILES", 10))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # An upload past this size goes to a temporary file as it is read, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
-# Request bodies are capped before they are read (chat/body_limits.py): an upload
+# Request bodies are capped before they are read (chatproject/body_limits.py): an upload
 # carries at most CHAT_UPLOAD_MAX_FILES files of CHAT_UPLOAD_MAX_MB, plus the form around
 # them; a platform's webhook a small event; anything else a form without files.
 CHAT_UPLOAD_MAX_BODY_BYTES = int(CHAT_UPLOAD_MAX_MB * 1024 * 1024) * CHAT_UPLOAD_MAX_FILES + (

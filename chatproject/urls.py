@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.language_views import choose_language
-from chat.branding_views import branding_css
-from chat.public_views import avatar, public_file
+from chat.web.branding_views import branding_css
+from chat.web.public_views import avatar, public_file
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,5 +14,5 @@ urlpatterns = [
     path("public/<path:path>", public_file, name="public_file"),
     path("avatars/<str:author>", avatar, name="avatar"),
     path("", include("chat.platforms.urls")),
-    path("", include("chat.urls")),
+    path("", include("chat.web.urls")),
 ]

@@ -18,10 +18,10 @@ from asgiref.sync import async_to_sync
 from django.db import transaction
 
 from chat.engine import runner
+from chat.engine.background import spawn
 from chat.engine.context import current_session
 from chat.engine.jobs import JobSession
 from chat.engine.registry import call_hook, hooks
-from chat.engine.tasks import spawn
 from chat.models import Feedback
 
 logger = logging.getLogger(__name__)
@@ -29,9 +29,17 @@ logger = logging.getLogger(__name__)
 FEEDBACK_HOOK = "chat.on_feedback"
 
 
-def after_rating(feedback_id: UUID | int) -> None:
-    """Hands a stored rating to the app's hook once the rating's transaction commits."""
+def after_rating(message_id: UUID | str, user: Any) -> None:
+    """Hands the user's stored rating of a message to the app's hook, once the rating's
+    transaction commits."""
     if hooks.on_feedback is None:
+        return
+    feedback_id = (
+        Feedback.objects.filter(message_id=message_id, user=user)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if feedback_id is None:
         return
     transaction.on_commit(
         lambda: async_to_sync(runner.submit)(FEEDBACK_HOOK, str(feedback_id)), robust=True

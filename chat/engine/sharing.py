@@ -14,9 +14,9 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 
-from chat.engine import threads
 from chat.engine.registry import call_hook_sync, hooks
 from chat.models import Thread
+from chat.threads import store
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def viewer_allowed(viewer: Any, thread: Thread) -> bool:
     hook = hooks.on_shared_thread_view
     if hook is None or thread.owner_id == getattr(viewer, "pk", None):
         return True
-    shown = async_to_sync(threads.thread_dict)(thread)
+    shown = async_to_sync(store.thread_dict)(thread)
     shown["metadata"]["is_shared"] = True
     try:
         allowed = call_hook_sync(hook, shown, viewer, thread.share_token)

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from django.utils import timezone
 
+from chat.engine.background import spawn
 from chat.engine.context import current_step, require_session
-from chat.engine.tasks import spawn
 from chat.sdk.elements import send_elements
 
 F = TypeVar("F", bound=Callable[..., Any])

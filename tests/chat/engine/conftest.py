@@ -1,3 +1,3 @@
 """Sockets on the real application, for engine behaviour seen through a tab."""
 
-from tests.chat.test_consumers import connect, tab  # noqa: F401 (fixtures, shared)
+from tests.chat.web.test_consumers import connect, tab  # noqa: F401 (fixtures, shared)

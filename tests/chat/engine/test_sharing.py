@@ -11,10 +11,10 @@ from django.test.utils import override_settings
 from django.urls import reverse
 
 import chat.sdk as cl
-from chat.engine import history
 from chat.engine.registry import hooks
 from chat.models import Message
 from chat.rendering import sidebar
+from chat.threads import history
 from tests.factories import make_message, make_thread, make_user
 
 pytestmark = pytest.mark.django_db
