@@ -27,7 +27,7 @@ from chat.sdk.oauth_providers import (
     get_oauth_provider,
     providers,
 )
-from tests.chat.test_consumers import connect, path_of  # noqa: F401 - fixtures
+from tests.chat.web.test_consumers import connect, path_of  # noqa: F401 - fixtures
 from tests.factories import make_thread, make_user
 
 PORT_CHECK = Path(__file__).resolve().parents[2] / "port_check"
@@ -217,7 +217,7 @@ async def test_a_chainlit_app_using_chainlits_modules_runs(use_assistant, connec
     from channels.testing import WebsocketCommunicator
 
     from chatproject.asgi import application
-    from tests.chat.test_consumers import ORIGIN, Socket
+    from tests.chat.web.test_consumers import ORIGIN, Socket
 
     communicator = WebsocketCommunicator(
         application, path_of(thread), headers=[ORIGIN, (b"cookie", cookie)]
