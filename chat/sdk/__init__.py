@@ -9,7 +9,7 @@ import asyncio
 import importlib
 from typing import Any
 
-from chat.sdk import input_widget, rag
+from chat.sdk import input_widget, mcp, rag
 from chat.sdk.action import Action
 from chat.sdk.app_hooks import author_rename, on_app_shutdown, on_app_startup, on_logout
 from chat.sdk.ask import AskActionMessage, AskFileMessage, AskUserMessage
@@ -38,6 +38,7 @@ from chat.sdk.hooks import (
     set_starters,
 )
 from chat.sdk.jobs import Job, job
+from chat.sdk.mcp import on_mcp_connect, on_mcp_disconnect
 from chat.sdk.message import ErrorMessage, Message
 from chat.sdk.profiles import ChatProfile, Starter
 from chat.sdk.sharing import on_shared_thread_view
@@ -118,6 +119,7 @@ __all__ = [
     "instrument_openai",
     "job",
     "make_async",
+    "mcp",
     "oauth_callback",
     "on_app_shutdown",
     "on_app_startup",
@@ -126,6 +128,8 @@ __all__ = [
     "on_chat_start",
     "on_feedback",
     "on_logout",
+    "on_mcp_connect",
+    "on_mcp_disconnect",
     "on_message",
     "on_settings_update",
     "on_shared_thread_view",

@@ -27,6 +27,9 @@ def _as_text(value: Any) -> tuple[str, str | None]:
         return "", None
     if isinstance(value, str):
         return value, None
+    if callable(getattr(value, "model_dump", None)):
+        # A pydantic result (an MCP tool's CallToolResult, say) shown as its fields.
+        value = value.model_dump(mode="json", exclude_none=True)
     return json.dumps(value, indent=4, ensure_ascii=False, default=str), "json"
 
 
