@@ -18,7 +18,7 @@ from chat.models import Message, Step, Thread
 from . import elements, sidebar
 from .feedback import CHAT, REVIEW, tools_context
 from .generation import generation_context
-from .markdown import cut_off, render_markdown
+from .markdown import cut_off, render_code, render_markdown
 
 FRAGMENTS = "chat/fragments/"
 
@@ -43,14 +43,16 @@ def message_context(message: Message, mode: str = CHAT) -> dict:
     is_user = message.author_kind == Message.Author.USER
     shown = elements.message_elements(message)
     text = cut_off(message.content) if status in CUT_OFF else message.content
+    # User text is shown as typed (unless CHAT_USER_MESSAGE_MARKDOWN); assistant text as
+    # markdown once it is complete (while it streams, its finished blocks are).
+    as_markdown = not streaming and (not is_user or settings.CHAT_USER_MESSAGE_MARKDOWN)
     context = {
         "kind": "message",
         "message": message,
         "status": status,
         "streaming": streaming,
         "is_user": is_user,
-        # User text is shown as typed; assistant text as markdown once it is complete.
-        "html": "" if streaming or is_user else render_markdown(text, shown["links"]),
+        "html": render_markdown(text, shown["links"]) if as_markdown else "",
         "elements": shown,
         "actions": message.metadata.get("actions", []),
         "ask": ask_context(message),
@@ -201,8 +203,14 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
         "running": running,
         "duration": _duration(step),
         "show_input": bool(show_input) and bool(step.input),
-        "input_language": show_input if isinstance(show_input, str) else "json",
-        "output_html": "" if language else render_markdown(step.output, shown["links"]),
+        "input_html": render_code(step.input, show_input if isinstance(show_input, str) else "json")
+        if show_input and step.input
+        else "",
+        "output_html": ""
+        if running
+        else render_code(step.output, language)
+        if language
+        else render_markdown(step.output, shown["links"]),
         "elements": shown,
         "language": language,
         "default_open": bool(step.metadata.get("default_open")),
