@@ -26,7 +26,7 @@ from chat.rendering import fragments, frames
 from .connections import reconnecting
 from .groups import thread_group
 from .storable import storable_text
-from .streaming import StreamBuffer
+from .streaming import MessageStream, StreamBuffer
 from .tasks import spawn
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class Emitter:
     """Persists and pushes for one thread; owns the thread's live streams in this process."""
 
     # A message's live text; a chat platform's emitter streams to its platform as well.
-    stream_class: type[StreamBuffer] = StreamBuffer
+    stream_class: type[StreamBuffer] = MessageStream
 
     def __init__(self, thread_id: UUID) -> None:
         self.thread_id = thread_id

@@ -19,6 +19,7 @@ from . import elements, sidebar
 from .feedback import CHAT, REVIEW, tools_context
 from .generation import generation_context
 from .markdown import cut_off, render_code, render_markdown
+from .stream_blocks import split_blocks
 
 FRAGMENTS = "chat/fragments/"
 
@@ -46,9 +47,14 @@ def message_context(message: Message, mode: str = CHAT) -> dict:
     # User text is shown as typed (unless CHAT_USER_MESSAGE_MARKDOWN); assistant text as
     # markdown once it is complete (while it streams, its finished blocks are).
     as_markdown = not streaming and (not is_user or settings.CHAT_USER_MESSAGE_MARKDOWN)
+    blocks, tail = split_blocks(message.content) if streaming else ([], "")
     context = {
         "kind": "message",
         "message": message,
+        # While it streams: its finished blocks formatted, the open one as text.
+        "done_id": message_done_id(message.pk),
+        "stream_html": "".join(stream_block_html(block) for block in blocks),
+        "stream_tail": tail,
         "status": status,
         "streaming": streaming,
         "is_user": is_user,
@@ -167,6 +173,30 @@ def thread_title(thread: Thread, *, oob: bool = True) -> str:
 # -- steps ---------------------------------------------------------------------------------
 def message_text_id(message_id: Any) -> str:
     return f"m-{message_id}-text"
+
+
+def message_done_id(message_id: Any) -> str:
+    """The element holding a streaming message's finished blocks, formatted."""
+    return f"m-{message_id}-done"
+
+
+def stream_block_html(block: str) -> str:
+    """A finished block of a streaming answer: formatted as the final render will be, its
+    code not yet coloured."""
+    return render_markdown(block, highlight=False)
+
+
+def stream_done(dom_id: str, html: str = "") -> str:
+    """Replaces a stream's finished blocks (a late tab catching up starts from none)."""
+    return render_to_string(
+        FRAGMENTS + "stream_done.html", {"dom_id": dom_id, "html": html, "oob": True}
+    )
+
+
+def stream_block_text(text: str) -> str:
+    """A finished block too large for a frame once formatted: as text (the final render
+    formats it)."""
+    return render_to_string(FRAGMENTS + "stream_block_text.html", {"text": text})
 
 
 def step_output_id(step_id: Any) -> str:

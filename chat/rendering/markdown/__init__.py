@@ -24,7 +24,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .brackets import brackets_plugin
 from .cache import SizedCache, digest
-from .code import Highlighter, highlighted_block, language_of
+from .code import Highlighter, highlighted_block, highlighted_cache, language_of
 from .images import image_html
 from .math import MathRenderer
 from .sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, sanitize
@@ -196,6 +196,12 @@ def render_markdown(
     )
     cache = _renders(settings.CHAT_MARKDOWN_CACHE_MB)
     return cache.get_or_make(key, lambda: _render(text, links, highlight=highlight))
+
+
+def clear_caches() -> None:
+    """Forgets every rendered answer and code block (figures of a first render)."""
+    _renders(settings.CHAT_MARKDOWN_CACHE_MB).clear()
+    highlighted_cache().clear()
 
 
 def _render(text: str, links: Mapping[str, str] | None, *, highlight: bool) -> str:

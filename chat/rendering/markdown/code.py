@@ -83,6 +83,10 @@ class Highlighter:
         )
 
 
+def highlighted_cache() -> SizedCache:
+    return _HIGHLIGHTED
+
+
 def highlighted_block(code: str, language: str) -> str:
     """One block on its own (a text element or a step's input or output), not yet sanitised."""
     return Highlighter().block(code, language)
