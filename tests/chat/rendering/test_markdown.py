@@ -133,6 +133,18 @@ XSS_PAYLOADS = [
     "`<img src=x onerror=alert(1)>`",
     "<!--<script>alert(1)</script>-->",
     "<![CDATA[<script>alert(1)</script>]]>",
+    # code, math, images, alerts and footnotes: the renderers beyond plain markdown
+    '```"><img src=x onerror=alert(1)>\nx\n```',
+    "```python onload=alert(1)\n<script>alert(1)</script>\n```",
+    r"$\href{javascript:alert(1)}{click}$",
+    r"$$\text{<img src=x onerror=alert(1)>}$$",
+    r"\(\unicode{x3C}script\unicode{x3E}alert(1)\)",
+    r"$\def\a{\a\a}\a$",
+    '![" onerror="alert(1)](/x.png)',
+    "![x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "> [!NOTE]\n> <img src=x onerror=alert(1)> [x](javascript:alert(1))",
+    "Note[^1].\n\n[^1]: <script>alert(1)</script>[y](javascript:alert(1))",
+    "- [x] <svg onload=alert(1)>",
 ]
 
 
