@@ -509,7 +509,7 @@ CHAT_MARKDOWN_MATH = env_bool("CHAT_MARKDOWN_MATH", True)
 CHAT_USER_MESSAGE_MARKDOWN = env_bool("CHAT_USER_MESSAGE_MARKDOWN", False)
 CHAT_MARKDOWN_IMAGE_HOSTS = [host.lower() for host in env_list("CHAT_MARKDOWN_IMAGE_HOSTS")]
 # Rendered answers kept in memory per process (a thread page shows each again on a load).
-CHAT_MARKDOWN_CACHE_MB = float(os.environ.get("CHAT_MARKDOWN_CACHE_MB", 64))
+CHAT_MARKDOWN_CACHE_MB = float(os.environ.get("CHAT_MARKDOWN_CACHE_MB", 128))
 # Follow new content while the reader is at the bottom: after their own message, and as
 # the assistant's answers and steps arrive (Chainlit's features.autoscroll_*).
 CHAT_AUTOSCROLL_USER = env_bool("CHAT_AUTOSCROLL_USER", True)

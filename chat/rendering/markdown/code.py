@@ -20,16 +20,16 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .cache import SizedCache, digest
+from .sanitizer import sanitize
 
 MAX_HIGHLIGHTED_CHARS = 20_000
 MAX_HIGHLIGHTED_TOTAL = 400_000
 # What a language name may be (python, c++, objective-c, f#, ...); anything else is a label only.
 _LANGUAGE = re.compile(r"[\w+#.-]{1,40}")
 _FORMATTER = HtmlFormatter(nowrap=True)
-# The same block is highlighted once (an answer re-rendered, a regenerated one, a page
-# loaded again): highlighting is most of a rich answer's render time.
-_HIGHLIGHTED = SizedCache(16 * 1024 * 1024)
-# Whitespace between tokens needs no span of its own: a third fewer bytes.
+# The same block is highlighted (and sanitised) once: an answer re-rendered, a regenerated
+# one, a page loaded again. Highlighting was most of a rich answer's render time.
+_BLOCKS = SizedCache(16 * 1024 * 1024)
 _WHITESPACE_SPAN = re.compile(r'<span class="w">(\s*)</span>')
 
 
@@ -54,39 +54,45 @@ class Highlighter:
         self.enabled = enabled
         self.budget = MAX_HIGHLIGHTED_TOTAL
 
-    def code_html(self, code: str, language: str) -> str:
-        """The inside of `<code>`: coloured spans, or the code escaped."""
+    def block(self, code: str, language: str) -> str:
+        """A whole block, sanitised: its language above, the code below."""
         name = language.lower()
-        lexer = _lexer(name) if self.enabled and _LANGUAGE.fullmatch(name) else None
-        if lexer is None or len(code) > min(MAX_HIGHLIGHTED_CHARS, self.budget):
-            return escape(code, quote=False)
-        self.budget -= len(code)
-        return _HIGHLIGHTED.get_or_make(
-            digest(name, code),
-            lambda: _WHITESPACE_SPAN.sub(r"\1", pygments_highlight(code, lexer, _FORMATTER)),
+        lexer = _lexer(name) if _LANGUAGE.fullmatch(name) else None
+        coloured = (
+            self.enabled
+            and lexer is not None
+            and len(code) <= min(MAX_HIGHLIGHTED_CHARS, self.budget)
+        )
+        if coloured:
+            self.budget -= len(code)
+        return _BLOCKS.get_or_make(
+            digest(language, code, coloured),
+            lambda: sanitize(_block_html(code, language, lexer if coloured else None)),
         )
 
-    def block(self, code: str, language: str) -> str:
-        """A whole block: its language above, the code below."""
-        name = language.lower()
-        known = _LANGUAGE.fullmatch(name) and _lexer(name) is not None
-        code_class = f' class="language-{escape(name)}"' if known else ""
-        head = (
-            f'<div class="code-block__head"><span class="code-block__lang">{escape(language)}'
-            "</span></div>"
-            if language
-            else ""
-        )
-        return (
-            f'<div class="code-block">{head}<pre><code{code_class}>'
-            f"{self.code_html(code, language)}</code></pre></div>\n"
-        )
+
+def _block_html(code: str, language: str, lexer: Lexer | None) -> str:
+    name = language.lower()
+    known = _LANGUAGE.fullmatch(name) and _lexer(name) is not None
+    code_class = f' class="language-{escape(name)}"' if known else ""
+    head = (
+        f'<div class="code-block__head"><span class="code-block__lang">{escape(language)}'
+        "</span></div>"
+        if language
+        else ""
+    )
+    if lexer is None:
+        inside = escape(code, quote=False)
+    else:
+        # Whitespace between tokens needs no span of its own: a third fewer bytes.
+        inside = _WHITESPACE_SPAN.sub(r"\1", pygments_highlight(code, lexer, _FORMATTER))
+    return f'<div class="code-block">{head}<pre><code{code_class}>{inside}</code></pre></div>\n'
 
 
 def highlighted_cache() -> SizedCache:
-    return _HIGHLIGHTED
+    return _BLOCKS
 
 
 def highlighted_block(code: str, language: str) -> str:
-    """One block on its own (a text element or a step's input or output), not yet sanitised."""
+    """One block on its own (a text element or a step's input or output), sanitised."""
     return Highlighter().block(code, language)

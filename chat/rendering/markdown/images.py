@@ -34,6 +34,12 @@ def image_allowed(url: str, hosts: Iterable[str]) -> bool:
     return parts.hostname.lower() in {host.lower() for host in hosts}
 
 
+def is_data_image(url: str) -> bool:
+    """A small raster picture in the URL itself: its `<img>` is built only from checked
+    parts (this pattern, escaped), and goes in after sanitising, which drops `data:`."""
+    return url.lower().startswith("data:") and image_allowed(url, ())
+
+
 def image_html(url: str, alt: str, title: str, hosts: Iterable[str]) -> str:
     """An `<img>` when the URL is allowed, else a link (or, for a refused data URL, the alt)."""
     if image_allowed(url, hosts):

@@ -16,10 +16,16 @@ from html import escape
 
 from latex2mathml.converter import convert
 
+from .cache import SizedCache, digest
+from .sanitizer import sanitize
+
 MAX_FORMULA_CHARS = 4_000
 MAX_DEPTH = 40
 MAX_FORMULAS = 1_000
 MAX_GROWTH = 60
+# A formula is converted (and sanitised) once: answers repeat their formulas, and a page
+# shows the same answers again.
+_FORMULAS = SizedCache(8 * 1024 * 1024)
 _DEFINITIONS = re.compile(
     r"\\(?:[egx]?def|(?:re)?newcommand|providecommand|let|futurelet)(?![a-zA-Z])"
 )
@@ -42,6 +48,10 @@ def _depth(latex: str) -> int:
     return deepest
 
 
+def formula_cache() -> SizedCache:
+    return _FORMULAS
+
+
 class MathRenderer:
     """Converts the formulas of one text, within the text's budget."""
 
@@ -50,9 +60,20 @@ class MathRenderer:
         self.remaining = MAX_FORMULAS
 
     def render(self, latex: str, *, display: bool, block: bool, written: str) -> str:
-        """`written` is the formula as the author typed it, delimiters and all; `block` a
-        formula on lines of its own (else it sits in a paragraph)."""
-        mathml = self._mathml(latex, display=display) if self.enabled else None
+        """The formula as sanitised HTML. `written` is the formula as the author typed it,
+        delimiters and all; `block` a formula on lines of its own (else it sits in a
+        paragraph)."""
+        if self.remaining <= 0:
+            return self._html(None, block=block, written=written)  # escaped text only
+        self.remaining -= 1
+        return _FORMULAS.get_or_make(
+            digest(latex, display, block, written, self.enabled),
+            lambda: sanitize(
+                self._html(self._mathml(latex, display=display), block=block, written=written)
+            ),
+        )
+
+    def _html(self, mathml: str | None, *, block: bool, written: str) -> str:
         if mathml is None:
             source = f'<code><span class="math-source">{escape(written, quote=False)}</span></code>'
             return f"<p>{source}</p>\n" if block else source
@@ -61,14 +82,13 @@ class MathRenderer:
     def _mathml(self, latex: str, *, display: bool) -> str | None:
         latex = latex.strip()
         if (
-            not latex
-            or self.remaining <= 0
+            not self.enabled
+            or not latex
             or len(latex) > MAX_FORMULA_CHARS
             or _DEFINITIONS.search(latex)
             or _depth(latex) > MAX_DEPTH
         ):
             return None
-        self.remaining -= 1
         try:
             mathml = convert(latex.translate(_HIDDEN), display="block" if display else "inline")
         except Exception:

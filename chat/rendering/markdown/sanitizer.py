@@ -9,7 +9,6 @@ copies `\\text{...}` into its output as is) cannot let a script through.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import nh3
@@ -48,11 +47,9 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "annotation": {"encoding"},
     **{tag: _MATH_ATTRIBUTES for tag in MATH_TAGS - {"math", "annotation"}},
 }
-# Any other scheme (javascript:, vbscript:) goes; `data:` stays only as a raster image's
-# `src` (see _data_urls).
-URL_SCHEMES = {"http", "https", "mailto", "data"}
-_RASTER_DATA = re.compile(r"\s*data:image/(?:png|jpeg|gif|webp)[;,]", re.I)
-_DATA = re.compile(r"[\x00-\x20]*d[\x00-\x20]*a[\x00-\x20]*t[\x00-\x20]*a[\x00-\x20]*:", re.I)
+# Any other scheme (javascript:, vbscript:, data:) goes. (A small raster `data:` image is
+# built from checked parts and put in after sanitising: see images.py.)
+URL_SCHEMES = {"http", "https", "mailto"}
 
 CODE_BLOCK = "code-block"
 ALERT_KINDS = ("note", "tip", "important", "warning", "caution")
@@ -85,13 +82,6 @@ def allowed_classes() -> dict[str, set[str]]:
     }  # fmt: skip
 
 
-def _data_urls(tag: str, attribute: str, value: str) -> str | None:
-    """A `data:` URL is kept only as an image's picture (never a link, never a document)."""
-    if attribute in ("href", "src") and _DATA.match(value):
-        return value if tag == "img" and _RASTER_DATA.match(value) else None
-    return value
-
-
 def sanitize(html: str) -> str:
     return nh3.clean(
         html,
@@ -101,7 +91,6 @@ def sanitize(html: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         allowed_classes=allowed_classes(),
         url_schemes=URL_SCHEMES,
-        attribute_filter=_data_urls,
         link_rel="noopener noreferrer nofollow",
         tag_attribute_values={"input": {"type": {"checkbox"}}},
         # A task list's boxes show the state the text gives; they are not a form.
