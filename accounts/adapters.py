@@ -14,9 +14,8 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from accounts import sign_in
 from chatproject.proxies import UNIX_SOCKET_CLIENT, client_address
-
-from . import sign_in
 
 
 class AccountAdapter(DefaultAccountAdapter):

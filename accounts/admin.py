@@ -2,7 +2,7 @@ from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import User
+from accounts.models import User
 
 
 @admin.register(User)

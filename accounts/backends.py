@@ -10,9 +10,8 @@ from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from accounts import sign_in
 from chat.engine.registry import hooks
-
-from . import sign_in
 
 
 class CompanyPasswordBackend(BaseBackend):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from .languages import saved_language
+from accounts.languages import saved_language
 
 
 class UserLanguageMiddleware:

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from .languages import remember, supported
+from accounts.languages import remember, supported
 
 
 @require_POST

@@ -11,11 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts import sign_in, staff_mfa
+from accounts.session_keys import SESSION_FLAG
 from chat.engine.registry import hooks
 from chatproject.proxies import client_of
-
-from . import sign_in, staff_mfa
-from .session_keys import SESSION_FLAG
 
 logger = logging.getLogger(__name__)
 

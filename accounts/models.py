@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from .managers import UserManager
+from accounts.managers import UserManager
 
 
 class User(AbstractUser):

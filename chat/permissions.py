@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import Element, Message, Thread
+from chat.models import Element, Message, Thread
 
 
 def can_view_thread(user: Any, thread: Thread) -> bool:

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from .consumers import ChatConsumer
+from chat.consumers import ChatConsumer
 
 websocket_urlpatterns = [
     path("ws/threads/<str:thread_id>/", ChatConsumer.as_asgi()),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import files, history_views, library_views, views
+from chat import files, history_views, library_views, views
 
 app_name = "chat"
 

@@ -12,7 +12,7 @@ from daphne.server import Server
 from django.core.management.base import CommandError
 from django.utils import autoreload
 
-from .load_failure import LoadFailure, LoadFailureApp
+from chat.devserver.load_failure import LoadFailure, LoadFailureApp
 
 
 class ChatServer(DaphneRunserver):

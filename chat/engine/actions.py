@@ -9,13 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from chat.engine.errors import UserFacingError
 from chat.models import Message
 from chat.rendering import fragments
 
-from .errors import UserFacingError
-
 if TYPE_CHECKING:
-    from .emitter import Emitter
+    from chat.engine.emitter import Emitter
 
 
 class ActionUnavailable(UserFacingError):

@@ -13,7 +13,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 
-from .registry import call_hook, hooks
+from chat.engine.registry import call_hook, hooks
 
 logger = logging.getLogger(__name__)
 

@@ -17,11 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chat.engine import control
+from chat.engine.context import Session
+from chat.engine.errors import UserFacingError
 from chat.models import Message
-
-from . import control
-from .context import Session
-from .errors import UserFacingError
 
 
 class AskUnavailable(UserFacingError):

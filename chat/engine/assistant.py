@@ -11,7 +11,7 @@ from types import ModuleType
 
 from django.conf import settings
 
-from .registry import hooks
+from chat.engine.registry import hooks
 
 _loaded: str | None = None
 

@@ -14,9 +14,8 @@ from uuid import UUID
 
 from django.utils.translation import gettext as _
 
+from chat.engine.errors import UserFacingError
 from chat.models import Thread
-
-from .errors import UserFacingError
 
 INPUTS_KEY = "chat_settings_inputs"
 KINDS = {

@@ -13,9 +13,8 @@ from uuid import UUID
 
 from django.utils.translation import gettext as _
 
+from chat.engine.errors import UserFacingError
 from chat.models import Thread
-
-from .errors import UserFacingError
 
 COMMANDS_KEY = "commands"
 MAX_COMMANDS = 50

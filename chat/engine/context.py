@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .emitter import Emitter
+    from chat.engine.emitter import Emitter
 
 
 class Session(Protocol):

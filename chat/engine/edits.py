@@ -17,13 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chat.engine.errors import UserFacingError
 from chat.models import Element, Message, Step
 from chat.rendering import fragments
 
-from .errors import UserFacingError
-
 if TYPE_CHECKING:
-    from .emitter import Emitter
+    from chat.engine.emitter import Emitter
 
 # Why a message or step is no longer part of the conversation the user sees.
 EDIT = "edit"

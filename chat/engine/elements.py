@@ -16,14 +16,20 @@ from django.db import transaction
 from django.db.models import Q
 
 from chat import permissions
+from chat.engine.element_files import (
+    TEXT_KINDS,
+    ElementError,
+    ElementSource,
+    as_text,
+    check_url,
+    fill,
+)
 from chat.models import Element, Message, Step, Thread
 from chat.rendering import elements as rendering
 from chat.rendering import fragments
 
-from .element_files import TEXT_KINDS, ElementError, ElementSource, as_text, check_url, fill
-
 if TYPE_CHECKING:
-    from .emitter import Emitter
+    from chat.engine.emitter import Emitter
 
 # The rows of a table kept with it (shown under its message without a file read).
 PREVIEW_ROWS = rendering.INLINE_ROWS

@@ -20,14 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chat.engine.connections import reconnecting
+from chat.engine.groups import thread_group
+from chat.engine.storable import storable_text
+from chat.engine.streaming import MessageStream, StreamBuffer
+from chat.engine.tasks import spawn
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments, frames
-
-from .connections import reconnecting
-from .groups import thread_group
-from .storable import storable_text
-from .streaming import MessageStream, StreamBuffer
-from .tasks import spawn
 
 logger = logging.getLogger(__name__)
 

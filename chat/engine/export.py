@@ -20,9 +20,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 
+from chat.engine import edits
 from chat.models import Element, Feedback, Message, Step, Thread
-
-from . import edits
 
 BATCH_SIZE = 200
 CSV_COLUMNS = [

@@ -9,12 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat import permissions
+from chat.engine.errors import UserFacingError
+from chat.engine.threads import _as_uuid
 from chat.models import Feedback, Message
 from chat.rendering import feedback as shown
 from chat.rendering import fragments
-
-from .errors import UserFacingError
-from .threads import _as_uuid
 
 COMMENT_MAX = 2000
 VALUES = {"1": 1, "-1": -1, "0": 0}

@@ -15,9 +15,8 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from django.db import transaction
 
+from chat.engine import assistant, chat_settings, commands
 from chat.models import Element, Message, Step, Thread
-
-from . import assistant, chat_settings, commands
 
 ASSISTANT_KEY = "assistant"
 # What a written thread kept of the assistant that ran it before, for reviewers.

@@ -18,11 +18,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from chat import permissions
+from chat.engine import retention, search, threads
+from chat.engine.errors import UserFacingError
 from chat.models import Thread
 from chat.rendering import fragments, sidebar
-
-from . import retention, search, threads
-from .errors import UserFacingError
 
 PAGE_SIZE = 50
 TITLE_MAX = Thread._meta.get_field("title").max_length

@@ -22,15 +22,14 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chat.engine import control, runner
+from chat.engine.connections import reconnecting
+from chat.engine.context import current_session
+from chat.engine.emitter import Emitter
+from chat.engine.errors import UserFacingError
+from chat.engine.registry import hooks, public_objects
+from chat.engine.tasks import spawn
 from chat.models import Job, Message, Thread
-
-from . import control, runner
-from .connections import reconnecting
-from .context import current_session
-from .emitter import Emitter
-from .errors import UserFacingError
-from .registry import hooks, public_objects
-from .tasks import spawn
 
 logger = logging.getLogger(__name__)
 

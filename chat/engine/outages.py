@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from . import control, threads
+from chat.engine import control, threads
 
 
 async def catch_up_frames(thread_id: UUID) -> list[str]:

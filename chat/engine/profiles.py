@@ -16,11 +16,10 @@ from asgiref.sync import async_to_sync
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from chat.engine import chat_settings, commands
+from chat.engine.errors import UserFacingError
+from chat.engine.registry import call_hook, hooks, public_objects
 from chat.models import Message, Thread
-
-from . import chat_settings, commands
-from .errors import UserFacingError
-from .registry import call_hook, hooks, public_objects
 
 logger = logging.getLogger(__name__)
 

@@ -20,9 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat.models import Message, Thread
-
-from . import (
+from chat.engine import (
     actions,
     asks,
     commands,
@@ -35,12 +33,13 @@ from . import (
     threads,
     uploads,
 )
-from .context import current_session
-from .emitter import Emitter
-from .registry import call_hook, hooks, public_objects
-from .session_options import SessionOptions
-from .shutdown import drain
-from .tasks import spawn
+from chat.engine.context import current_session
+from chat.engine.emitter import Emitter
+from chat.engine.registry import call_hook, hooks, public_objects
+from chat.engine.session_options import SessionOptions
+from chat.engine.shutdown import drain
+from chat.engine.tasks import spawn
+from chat.models import Message, Thread
 
 logger = logging.getLogger(__name__)
 

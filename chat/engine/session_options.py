@@ -11,12 +11,11 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from chat.engine import chat_settings, commands, control, elements, handover, profiles, rate_limits
+from chat.engine.context import Session
+from chat.engine.registry import hooks
 from chat.models import Thread
 from chat.rendering import chat_start, fragments
-
-from . import chat_settings, commands, control, elements, handover, profiles, rate_limits
-from .context import Session
-from .registry import hooks
 
 logger = logging.getLogger(__name__)
 

@@ -17,10 +17,9 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.utils.translation import gettext as _
 
+from chat.engine import control
+from chat.engine.errors import UserFacingError
 from chat.models import Message
-
-from . import control
-from .errors import UserFacingError
 
 logger = logging.getLogger(__name__)
 

@@ -14,10 +14,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from chat import permissions
+from chat.engine import edits, elements
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments, frames
-
-from . import edits, elements
 
 TITLE_LENGTH = 80
 SIDEBAR_SIZE = 50

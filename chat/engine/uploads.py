@@ -20,9 +20,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from chat.engine.errors import UserFacingError
 from chat.models import Element, Thread
-
-from .errors import UserFacingError
 
 SNIFF_BYTES = 8192
 TEXT_TYPES = {

@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
+from chat.engine import control, rate_limits
+from chat.engine.errors import UserFacingError
+from chat.engine.registry import hooks
 from chat.rendering import copilot as rendering
 
-from . import control, rate_limits
-from .errors import UserFacingError
-from .registry import hooks
-
 if TYPE_CHECKING:
-    from .session import ChatSession
+    from chat.engine.session import ChatSession
 
 MAX_DATA_CHARS = 64 * 1024
 # Call ids differ from question ids (message UUIDs): a result can never answer a question.

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .anthropic_chat import AnthropicModel
-from .errors import LLMError
-from .mistral_chat import MistralModel
-from .openai_chat import OpenAIModel
-from .turns import Model, OnText, ToolCall, Turn
+from chat.llm.anthropic_chat import AnthropicModel
+from chat.llm.errors import LLMError
+from chat.llm.mistral_chat import MistralModel
+from chat.llm.openai_chat import OpenAIModel
+from chat.llm.turns import Model, OnText, ToolCall, Turn
 
 __all__ = ["LLMError", "Model", "OnText", "ToolCall", "Turn", "configured", "from_settings"]
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.conf import settings
 
-from .errors import LLMError, endpoint_host, failed
-from .openai_chat import parse_arguments
-from .turns import OnText, ToolCall, Turn
+from chat.llm.errors import LLMError, endpoint_host, failed
+from chat.llm.openai_chat import parse_arguments
+from chat.llm.turns import OnText, ToolCall, Turn
 
 
 class MistralModel:

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.conf import settings
 
-from .errors import LLMError, endpoint_host, failed
-from .turns import OnText, ToolCall, Turn
+from chat.llm.errors import LLMError, endpoint_host, failed
+from chat.llm.turns import OnText, ToolCall, Turn
 
 
 def parse_arguments(text: str) -> dict[str, Any]:

@@ -32,8 +32,7 @@ from chat.engine.session import ChatSession
 from chat.engine.streaming import MessageStream
 from chat.engine.tasks import spawn
 from chat.models import Message, Thread
-
-from .sink import ASK, PlatformSink, out_message, parse_button
+from chat.platforms.sink import ASK, PlatformSink, out_message, parse_button
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Document
+from chat.rag.models import Document
 
 
 @admin.register(Document)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .extract import Segment
+from chat.rag.extract import Segment
 
 _SPACES = re.compile(r"[ \t\f\v\r\u00a0]+")
 _LINE_SPACES = re.compile(r" ?\n ?")

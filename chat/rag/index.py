@@ -18,10 +18,10 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from . import embeddings, vectors
-from .chunking import Budget, Piece, chunks
-from .extract import ExtractionError, Limits, extract
-from .models import Chunk, Document
+from chat.rag import embeddings, vectors
+from chat.rag.chunking import Budget, Piece, chunks
+from chat.rag.extract import ExtractionError, Limits, extract
+from chat.rag.models import Chunk, Document
 
 logger = logging.getLogger(__name__)
 BATCH = 200

@@ -15,10 +15,9 @@ from typing import Any
 
 from chat.engine import jobs
 from chat.models import Element, Thread
-
-from .extract import ExtractionError, supported
-from .index import Indexed, index_document
-from .models import Document
+from chat.rag.extract import ExtractionError, supported
+from chat.rag.index import Indexed, index_document
+from chat.rag.models import Document
 
 INGEST_JOB = "__rag_ingest__"
 

@@ -24,10 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.engine import runner, uploads
-
-from .extract import ExtractionError, Limits, check_before_reading, supported
-from .index import index_document
-from .models import Document
+from chat.rag.extract import ExtractionError, Limits, check_before_reading, supported
+from chat.rag.index import index_document
+from chat.rag.models import Document
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 
-from . import embeddings, vectors
-from .models import Chunk, Document
+from chat.rag import embeddings, vectors
+from chat.rag.models import Chunk, Document
 
 logger = logging.getLogger(__name__)
 

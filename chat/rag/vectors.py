@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from . import embeddings
+from chat.rag import embeddings
 
 logger = logging.getLogger(__name__)
 

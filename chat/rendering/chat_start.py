@@ -8,7 +8,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
-from .markdown import render_markdown
+from chat.rendering.markdown import render_markdown
 
 FRAGMENTS = "chat/fragments/"
 

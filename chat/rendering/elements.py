@@ -18,8 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from chat.models import Element, Message, Step
-
-from .markdown import render_code, render_markdown
+from chat.rendering.markdown import render_code, render_markdown
 
 logger = logging.getLogger(__name__)
 

@@ -14,12 +14,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from chat.models import Message, Step, Thread
-
-from . import elements, sidebar
-from .feedback import CHAT, REVIEW, tools_context
-from .generation import generation_context
-from .markdown import cut_off, render_code, render_markdown
-from .stream_blocks import split_blocks
+from chat.rendering import elements, sidebar
+from chat.rendering.feedback import CHAT, REVIEW, tools_context
+from chat.rendering.generation import generation_context
+from chat.rendering.markdown import cut_off, render_code, render_markdown
+from chat.rendering.stream_blocks import split_blocks
 
 FRAGMENTS = "chat/fragments/"
 

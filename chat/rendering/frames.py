@@ -21,9 +21,8 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from chat.models import Message, Step
-
-from . import fragments
-from .stream_blocks import BlockSplitter, split_blocks
+from chat.rendering import fragments
+from chat.rendering.stream_blocks import BlockSplitter, split_blocks
 
 FRAME_BYTES = 256 * 1024
 # Escaping makes one character at most 6 bytes ("&quot;") and UTF-8 at most 4: a piece of

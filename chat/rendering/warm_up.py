@@ -17,8 +17,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 
 from chat.models import Message, Step
-
-from . import fragments
+from chat.rendering import fragments
 
 logger = logging.getLogger(__name__)
 

@@ -9,21 +9,21 @@ import asyncio
 import importlib
 from typing import Any
 
-from . import input_widget, rag
-from .action import Action
-from .app_hooks import author_rename, on_app_shutdown, on_app_startup, on_logout
-from .ask import AskActionMessage, AskFileMessage, AskUserMessage
-from .auth_hooks import header_auth_callback, oauth_callback, password_auth_callback
-from .chat_context import chat_context
-from .chat_settings import ChatSettings
-from .context import context
+from chat.sdk import input_widget, rag
+from chat.sdk.action import Action
+from chat.sdk.app_hooks import author_rename, on_app_shutdown, on_app_startup, on_logout
+from chat.sdk.ask import AskActionMessage, AskFileMessage, AskUserMessage
+from chat.sdk.auth_hooks import header_auth_callback, oauth_callback, password_auth_callback
+from chat.sdk.chat_context import chat_context
+from chat.sdk.chat_settings import ChatSettings
+from chat.sdk.context import context
 
 # From here on the engine hands the hooks cl.Message, cl.Action and cl.User.
-from .conversions import install as _install_conversions  # noqa: F401
-from .copilot import CopilotFunction, on_window_message, send_window_message
-from .data_elements import Dataframe, Plotly
-from .elements import Audio, Element, File, Image, Pdf, Text, Video
-from .hooks import (
+from chat.sdk.conversions import install as _install_conversions  # noqa: F401
+from chat.sdk.copilot import CopilotFunction, on_window_message, send_window_message
+from chat.sdk.data_elements import Dataframe, Plotly
+from chat.sdk.elements import Audio, Element, File, Image, Pdf, Text, Video
+from chat.sdk.hooks import (
     action_callback,
     on_chat_end,
     on_chat_resume,
@@ -34,14 +34,14 @@ from .hooks import (
     set_chat_profiles,
     set_starters,
 )
-from .jobs import Job, job
-from .message import ErrorMessage, Message
-from .profiles import ChatProfile, Starter
-from .step import Step, step
-from .sync import make_async, run_sync
-from .task_list import Task, TaskList, TaskStatus
-from .types import AskFileResponse, User
-from .user_session import user_session
+from chat.sdk.jobs import Job, job
+from chat.sdk.message import ErrorMessage, Message
+from chat.sdk.profiles import ChatProfile, Starter
+from chat.sdk.step import Step, step
+from chat.sdk.sync import make_async, run_sync
+from chat.sdk.task_list import Task, TaskList, TaskStatus
+from chat.sdk.types import AskFileResponse, User
+from chat.sdk.user_session import user_session
 
 sleep = asyncio.sleep
 

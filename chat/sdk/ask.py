@@ -8,9 +8,8 @@ from django.conf import settings
 
 from chat.engine import asks
 from chat.engine.context import require_session
-
-from .action import Action
-from .types import AskFileResponse
+from chat.sdk.action import Action
+from chat.sdk.types import AskFileResponse
 
 
 class _Ask:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chat.engine.context import require_session
-
-from .input_widget import InputWidget
+from chat.sdk.input_widget import InputWidget
 
 
 class ChatSettings:

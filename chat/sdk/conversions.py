@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from chat.engine.registry import public_objects
-
-from .action import Action
-from .message import Message
-from .types import User
+from chat.sdk.action import Action
+from chat.sdk.message import Message
+from chat.sdk.types import User
 
 
 def user_of(account: Any) -> User:

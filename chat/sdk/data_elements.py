@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from chat.engine import elements as engine
-
-from .elements import Element, ElementSize, ElementType
+from chat.sdk.elements import Element, ElementSize, ElementType
 
 
 @dataclass(kw_only=True)

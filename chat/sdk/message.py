@@ -12,9 +12,8 @@ from django.conf import settings
 from chat.engine.app_hooks import renamed_author
 from chat.engine.context import require_session
 from chat.engine.streaming import StreamBuffer
-
-from .chat_context import chat_context
-from .elements import element_from_record, send_elements
+from chat.sdk.chat_context import chat_context
+from chat.sdk.elements import element_from_record, send_elements
 
 _ROLES = {"user_message": "user", "assistant_message": "assistant", "system_message": "system"}
 

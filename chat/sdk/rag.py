@@ -35,10 +35,9 @@ from chat.engine.context import require_session
 from chat.rag import ingest as _ingest
 from chat.rag import retrieval as _retrieval
 from chat.rag.extract import ExtractionError
-
-from .elements import Text
-from .message import Message
-from .task_list import Task, TaskList, TaskStatus
+from chat.sdk.elements import Text
+from chat.sdk.message import Message
+from chat.sdk.task_list import Task, TaskList, TaskStatus
 
 PROGRESS_EVERY_SECONDS = 0.5
 

@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from chat.engine.context import current_step, require_session
 from chat.engine.tasks import spawn
-
-from .elements import send_elements
+from chat.sdk.elements import send_elements
 
 F = TypeVar("F", bound=Callable[..., Any])
 

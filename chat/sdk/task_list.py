@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
 
-from .elements import Element, ElementType
+from chat.sdk.elements import Element, ElementType
 
 
 class TaskStatus(Enum):

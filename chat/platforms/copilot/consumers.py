@@ -12,8 +12,7 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 
 from chat.consumers import ChatConsumer
-
-from .tokens import socket_user
+from chat.platforms.copilot.tokens import socket_user
 
 
 class CopilotConsumer(ChatConsumer):

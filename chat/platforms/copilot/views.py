@@ -12,10 +12,9 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from chat.engine import threads
+from chat.platforms.copilot import panel as service
+from chat.platforms.copilot.tokens import redeem, socket_ticket
 from chat.rendering import fragments
-
-from . import panel as service
-from .tokens import redeem, socket_ticket
 
 
 def script(request: HttpRequest) -> HttpResponse:

@@ -13,8 +13,7 @@ import dataclasses
 from typing import Any
 
 from chat.platforms import headless, people
-
-from .sink import DiscordSink
+from chat.platforms.discord.sink import DiscordSink
 
 COMMAND, COMPONENT = 2, 3
 COMMAND_NAME = "ask"

@@ -12,9 +12,8 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from chat.platforms import guard
+from chat.platforms.discord import service
 from chat.platforms.headless import in_background
-
-from . import service
 
 PING, COMMAND, COMPONENT = 1, 2, 3
 PONG, DEFERRED_REPLY, DEFERRED_UPDATE = 1, 5, 6

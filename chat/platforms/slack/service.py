@@ -7,8 +7,7 @@ import re
 from typing import Any
 
 from chat.platforms import headless, people
-
-from .sink import SlackSink, call
+from chat.platforms.slack.sink import SlackSink, call
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 

@@ -9,8 +9,7 @@ from django.conf import settings
 from slack_sdk import WebClient
 
 from chat.platforms.sink import OutMessage, PlatformSink
-
-from .blocks import render
+from chat.platforms.slack.blocks import render
 
 
 def client() -> WebClient:

@@ -11,8 +11,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from chat.platforms import guard
 from chat.platforms.headless import in_background
-
-from . import service
+from chat.platforms.slack import service
 
 
 def _verified(request: HttpRequest) -> bool:

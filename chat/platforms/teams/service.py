@@ -11,9 +11,8 @@ from urllib.parse import quote
 import httpx
 
 from chat.platforms import headless, people
-
-from .auth import connector_token
-from .sink import BUTTON_KEY, TeamsSink
+from chat.platforms.teams.auth import connector_token
+from chat.platforms.teams.sink import BUTTON_KEY, TeamsSink
 
 _MENTION = re.compile(r"<at>[^<]*</at>")
 

@@ -7,8 +7,7 @@ from typing import Any
 import httpx
 
 from chat.platforms.sink import OutMessage, PlatformSink
-
-from .auth import connector_token
+from chat.platforms.teams.auth import connector_token
 
 BUTTON_KEY = "chat_button"  # the Action.Submit data key a click comes back with
 

@@ -10,8 +10,7 @@ from django.http import HttpRequest, HttpResponse
 
 from chat.platforms import guard
 from chat.platforms.headless import in_background
-
-from . import auth, service
+from chat.platforms.teams import auth, service
 
 
 async def messages(request: HttpRequest) -> HttpResponse:

@@ -23,12 +23,22 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .brackets import brackets_plugin
-from .cache import SizedCache, digest
-from .code import Highlighter, highlighted_block, highlighted_cache, language_of
-from .images import image_html, is_data_image
-from .math import MathRenderer, formula_cache
-from .sanitizer import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, sanitize
+from chat.rendering.markdown.brackets import brackets_plugin
+from chat.rendering.markdown.cache import SizedCache, digest
+from chat.rendering.markdown.code import (
+    Highlighter,
+    highlighted_block,
+    highlighted_cache,
+    language_of,
+)
+from chat.rendering.markdown.images import image_html, is_data_image
+from chat.rendering.markdown.math import MathRenderer, formula_cache
+from chat.rendering.markdown.sanitizer import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    URL_SCHEMES,
+    sanitize,
+)
 
 __all__ = [
     "ALLOWED_ATTRIBUTES",

@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
-from .math import MAX_FORMULA_CHARS
+from chat.rendering.markdown.math import MAX_FORMULA_CHARS
 
 _PAIRS = {"\\(": ("\\)", "math_inline"), "\\[": ("\\]", "math_inline_display")}
 

@@ -19,8 +19,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from .cache import SizedCache, digest
-from .sanitizer import sanitize
+from chat.rendering.markdown.cache import SizedCache, digest
+from chat.rendering.markdown.sanitizer import sanitize
 
 MAX_HIGHLIGHTED_CHARS = 20_000
 MAX_HIGHLIGHTED_TOTAL = 400_000

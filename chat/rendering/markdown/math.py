@@ -16,8 +16,8 @@ from html import escape
 
 from latex2mathml.converter import convert
 
-from .cache import SizedCache, digest
-from .sanitizer import sanitize
+from chat.rendering.markdown.cache import SizedCache, digest
+from chat.rendering.markdown.sanitizer import sanitize
 
 MAX_FORMULA_CHARS = 4_000
 MAX_DEPTH = 40

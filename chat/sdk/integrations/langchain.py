@@ -27,9 +27,8 @@ from langchain_core.tracers.base import AsyncBaseTracer, BaseTracer
 from langchain_core.tracers.schemas import Run
 
 from chat.engine.context import current_step
-
-from ..step import Step
-from .steps import StepWriter, plain
+from chat.sdk.integrations.steps import StepWriter, plain
+from chat.sdk.step import Step
 
 DEFAULT_TO_IGNORE = [
     "RunnableSequence",

@@ -24,9 +24,8 @@ from llama_index.core.callbacks.base_handler import BaseCallbackHandler
 from llama_index.core.callbacks.schema import BASE_TRACE_EVENT, CBEventType, EventPayload
 
 from chat.engine.context import current_step
-
-from ..step import Step
-from .steps import StepWriter, plain
+from chat.sdk.integrations.steps import StepWriter, plain
+from chat.sdk.step import Step
 
 DEFAULT_IGNORE = [
     CBEventType.CHUNKING,

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .openai import patch, read_chunk, read_completion, unpatch, wrap_async, wrap_sync
-from .steps import LLMCall, require
+from chat.sdk.integrations.openai import (
+    patch,
+    read_chunk,
+    read_completion,
+    unpatch,
+    wrap_async,
+    wrap_sync,
+)
+from chat.sdk.integrations.steps import LLMCall, require
 
 
 def _read_event(call: LLMCall, event: Any) -> None:

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from .steps import LLMCall, given, require
+from chat.sdk.integrations.steps import LLMCall, given, require
 
 _originals: dict[tuple[type, str], Callable[..., Any]] = {}
 

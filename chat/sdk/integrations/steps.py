@@ -20,8 +20,7 @@ from django.utils import timezone
 
 from chat.engine.context import current_session, current_step
 from chat.engine.tasks import spawn
-
-from ..step import Step
+from chat.sdk.step import Step
 
 # Arguments of a client call that are not the model's settings.
 NOT_SETTINGS = {
