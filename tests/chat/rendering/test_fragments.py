@@ -88,3 +88,28 @@ def test_user_messages_are_plain_text_unless_the_setting_renders_them_as_markdow
     with override_settings(CHAT_USER_MESSAGE_MARKDOWN=True):
         html = fragments.message(message)
     assert "<strong>bold</strong> and <code>code</code>" in html
+
+
+@pytest.mark.django_db
+def test_a_steps_input_and_code_output_are_highlighted_as_answers_code_is():
+    from django.utils import timezone
+
+    from chat.models import Step
+
+    thread = make_thread(make_user())
+    now = timezone.now()
+    step = Step.objects.create(
+        thread=thread,
+        order=1,
+        type="tool",
+        name="query",
+        input='{"table": "orders"}',
+        output="SELECT 1",
+        language="sql",
+        started_at=now,
+        ended_at=now,
+    )
+    html = fragments.step(step.pk, [step])
+    assert '<span class="code-block__lang">json</span>' in html
+    assert '<span class="code-block__lang">sql</span>' in html
+    assert '<code class="language-sql"><span class="k">SELECT</span>' in html
