@@ -10,7 +10,7 @@ Prints `name: value unit` for:
   answer_html_bytes    the size of that HTML
   page_render_ms       the thread page (the chat view, signed in) of `--messages` such answers,
                        first request (nothing cached) and the median of the next `--reps`
-  page_bytes           the size of that page
+  page_bytes           the size of that page, and page_gzip_bytes compressed as it is sent
   stream_first_us_per_token, stream_last_us_per_token
                        the server's work to turn the answer's streamed tokens into frames
                        (blocks rendered as they finish, the open one as text), over its
@@ -23,6 +23,7 @@ runs another checkout's code (figures before a change) with this venv.
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import statistics
 import sys
@@ -158,6 +159,8 @@ def main() -> None:
     print(f"page_render_first_ms: {page_times[0]:.0f} ms")
     print(f"page_render_ms: {statistics.median(page_times[1:]):.0f} ms")
     print(f"page_bytes: {len(response.content)} bytes")
+    # What goes on the wire: pages are sent gzip-compressed.
+    print(f"page_gzip_bytes: {len(gzip.compress(response.content, 6))} bytes")
 
 
 if __name__ == "__main__":
