@@ -192,6 +192,12 @@ def stream_done(dom_id: str, html: str = "") -> str:
     )
 
 
+def stream_tail(dom_id: str, text: str) -> str:
+    """Replaces the text of a stream's open block (its element stays: what watches it, a
+    cursor, a reader's selection, stays with it)."""
+    return render_to_string(FRAGMENTS + "stream_tail.html", {"dom_id": dom_id, "text": text})
+
+
 def stream_block_text(text: str) -> str:
     """A finished block too large for a frame once formatted: as text (the final render
     formats it)."""

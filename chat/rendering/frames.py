@@ -89,7 +89,13 @@ def stream_frames(message_id: Any, blocks: list[str], tail: str, *, reset: bool)
     (`reset`: the finished blocks replace any the page shows)."""
     text_id = fragments.message_text_id(message_id)
     first = [fragments.stream_done(fragments.message_done_id(message_id))] if reset else []
-    return [*first, *stream_block_frames(message_id, blocks), *stream_text_frames(text_id, tail)]
+    pieces = text_pieces(tail) or [""]
+    return [
+        *first,
+        *stream_block_frames(message_id, blocks),
+        fragments.stream_tail(text_id, pieces[0]),
+        *[fragments.tokens(text_id, piece) for piece in pieces[1:]],
+    ]
 
 
 class MessageStreamFrames:
