@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -79,8 +80,6 @@ def vouch_for_address(user: Any) -> None:
     """A hook (the company's directory) or the SSO proxy said who this is: their address
     counts as confirmed, as a provider's verified address does, so that mandatory email
     verification (on with a domain allow-list) does not hold them back."""
-    from allauth.account.models import EmailAddress
-
     primary = not EmailAddress.objects.filter(user=user, primary=True).exists()
     address, created = EmailAddress.objects.get_or_create(
         user=user,

@@ -4,7 +4,7 @@
     .venv/bin/python bench/compare.py [--rounds 2] [--services] [--md-out FILE]
 
 A = bench/run.py --reps 1 (this project, all workloads a..h).
-B = Chainlit, through the anchor's own scripts in /work/shared/anchors/chainlit, run
+B = Chainlit, through the anchor's own scripts in ../shared/anchors/chainlit, run
     with the Chainlit venv (/tmp/anchors/chainlit-venv; --install creates it as the
     anchor README says):
       bench.py --reps 1                              a, b, c, d, e, f (default sizes)
@@ -45,7 +45,11 @@ import rates
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
-ANCHOR = Path("/work/shared/anchors/chainlit")
+# The Chainlit anchor sits beside the project: ../shared/anchors/chainlit (or CHAT_BENCH_ANCHOR).
+ANCHOR = Path(
+    os.environ.get("CHAT_BENCH_ANCHOR")
+    or Path(__file__).resolve().parents[2] / "shared" / "anchors" / "chainlit"
+)
 CL_VENV = Path("/tmp/anchors/chainlit-venv")  # noqa: S108 - the anchor README's path
 CL_PY = CL_VENV / "bin" / "python"
 CL_WORKDIR = Path("/tmp/anchors/chainlit-run")  # noqa: S108 - the anchor README's path

@@ -50,8 +50,8 @@ def main() -> int:
     from django.urls import reverse
     from django.utils import timezone
 
-    from chat.engine import history
     from chat.models import Thread
+    from chat.threads import history
 
     # The test Client's host; setup_test_environment() would do it, but it also makes every
     # template render send a signal, which costs pages like these a third of their time.

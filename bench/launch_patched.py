@@ -51,7 +51,7 @@ def apply() -> None:
             connections[alias].settings_dict["CONN_MAX_AGE"] = None
             connections[alias].settings_dict["CONN_HEALTH_CHECKS"] = True
     if "fragment-dispatch" in PATCHES:
-        from chat.consumers import ChatConsumer
+        from chat.web.consumers import ChatConsumer
 
         original = ChatConsumer.dispatch
 

@@ -51,9 +51,9 @@ def apply() -> None:
     import django
 
     django.setup()
-    from chat import consumers
     from chat.engine import emitter, session
     from chat.rendering import fragments
+    from chat.web import consumers
 
     consumer = consumers.ChatConsumer
     dispatch, receive, send_fragment = consumer.dispatch, consumer.receive, consumer.chat_fragment
@@ -104,7 +104,11 @@ def apply() -> None:
         mark("hook_" + getattr(fn, "__name__", "?"))
         return await call_hook(fn, *args)
 
-    session.call_hook = traced_call_hook
+    # Every module that calls the assistant's hooks holds its own name for call_hook.
+    from chat.engine import app_hooks, profiles
+
+    for module in (session, profiles, app_hooks):
+        module.call_hook = traced_call_hook
     print("bench launcher: tracing frames", flush=True)
 
 

@@ -27,10 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from chat import permissions
-from chat.engine import export, history, retention, search, threads
 from chat.models import Element, Feedback, Message, PlatformAccount, Step, Thread
 from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
+from chat.threads import export, history, retention, search
+from chat.threads import store as threads
 
 # The admin bears the product's name (its colours come with admin/base_site.html).
 admin.site.site_header = settings.CHAT_UI_NAME

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 
 from chat.engine import app_hooks, socket_auth
 
-# Where the hook's response waits for the real one (see chat.middleware).
+# Where the hook's response waits for the real one (see chat.web.middleware).
 LOGOUT_RESPONSE = "chat_logout_response"
 # What of an account its sign-ins depend on (the session hash is made from the password).
 SIGN_IN_FIELDS = ("password", "is_active")

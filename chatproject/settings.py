@@ -9,6 +9,7 @@ secret is generated into var/secret_key); with it off, SECRET_KEY is required.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import secrets
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from chatproject.db import ENGINES as DB_ENGINES
+from chatproject.serving.db import ENGINES as DB_ENGINES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,13 +68,31 @@ ASGI_APPLICATION = "chatproject.asgi.application"
 WSGI_APPLICATION = None
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
-# Languages users may choose (the browser's Accept-Language picks one at first); each needs
-# its translations under locale/. Arabic shows the right-to-left layout.
-_KNOWN_LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "ar": "العربية"}
+# Languages users may choose (the browser's Accept-Language picks one at first), each by its
+# own name; each has complete translations under locale/ (Django's code "pt-br" is the folder
+# pt_BR). Arabic shows the right-to-left layout. All are offered unless CHAT_LANGUAGES narrows.
+_KNOWN_LANGUAGES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "it": "Italiano",
+    "pt-br": "Português (Brasil)",
+    "nl": "Nederlands",
+    "pl": "Polski",
+    "ja": "日本語",
+    "zh-hans": "简体中文",
+    "ko": "한국어",
+    "hi": "हिन्दी",
+    "ar": "العربية",
+}
 LANGUAGES = [
-    (code, _KNOWN_LANGUAGES.get(code, code)) for code in env_list("CHAT_LANGUAGES", "en,de,fr,ar")
+    (code, _KNOWN_LANGUAGES.get(code, code))
+    for code in env_list("CHAT_LANGUAGES", ",".join(_KNOWN_LANGUAGES))
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The product's own words, then the sign-in pages' words that django-allauth or Django leave
+# untranslated in a language offered here (allauth has no Hindi at all).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "accounts" / "sign_in_locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -164,7 +183,7 @@ else:
         }
     }
 
-# Django's backends, with DEBUG's per-query log kept only on request (chatproject.db).
+# Django's backends, with DEBUG's per-query log kept only on request (chatproject.serving.db).
 DEBUG_SQL = env_bool("DEBUG_SQL", default=False)
 for _database in DATABASES.values():
     _database["ENGINE"] = DB_ENGINES.get(_database["ENGINE"], _database["ENGINE"])
@@ -201,13 +220,14 @@ LOCAL_APPS = [
     "accounts",
     "chat",
     "chat.rag",
+    "chat.mcp_servers",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 SITE_ID = 1
 
 MIDDLEWARE = [
     # Outermost, so that it compresses what whitenoise serves in development too.
-    "chatproject.compression.TextGZipMiddleware",
+    "chatproject.serving.compression.TextGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -215,7 +235,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check, which parses POST bodies: no upload is parsed for nobody.
-    "chat.middleware.UploadsNeedSignIn",
+    "chat.web.middleware.UploadsNeedSignIn",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.language_middleware.UserLanguageMiddleware",
@@ -223,10 +243,10 @@ MIDDLEWARE = [
     "accounts.middleware.SsoHeaderMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "chat.csp.ContentSecurityPolicyMiddleware",
+    "chat.web.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "chat.middleware.LogoutCookiesMiddleware",
+    "chat.web.middleware.LogoutCookiesMiddleware",
     "accounts.middleware.StaffMfaMiddleware",
 ]
 
@@ -240,7 +260,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "chat.context_processors.branding",
+                "chat.web.context_processors.branding",
                 "accounts.context_processors.sign_in",
             ],
         },
@@ -276,7 +296,7 @@ CHANNEL_CAPACITY = int(os.environ.get("CHANNEL_CAPACITY", 10_000))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "chat.redis_channel_layer.ResilientRedisChannelLayer",
+            "BACKEND": "chatproject.serving.redis_channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 times sockets out after 5 s, which kills idle websockets.
                 # Without that timeout, TCP keepalive and a ping before reusing an idle
@@ -304,7 +324,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "chat.channel_layers.SweepingInMemoryChannelLayer",
+            "BACKEND": "chatproject.serving.channel_layers.SweepingInMemoryChannelLayer",
             "CONFIG": {"capacity": CHANNEL_CAPACITY},
         }
     }
@@ -537,7 +557,7 @@ CHAT_UPLOAD_MAX_FILES = int(os.environ.get("CHAT_UPLOAD_MAX_FILES", 10))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # An upload past this size goes to a temporary file as it is read, never into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
-# Request bodies are capped before they are read (chat/body_limits.py): an upload
+# Request bodies are capped before they are read (chatproject/body_limits.py): an upload
 # carries at most CHAT_UPLOAD_MAX_FILES files of CHAT_UPLOAD_MAX_MB, plus the form around
 # them; a platform's webhook a small event; anything else a form without files.
 CHAT_UPLOAD_MAX_BODY_BYTES = int(CHAT_UPLOAD_MAX_MB * 1024 * 1024) * CHAT_UPLOAD_MAX_FILES + (
@@ -587,6 +607,25 @@ if CHAT_LLM_PROVIDER not in ("openai", "anthropic", "mistral"):
     raise ImproperlyConfigured(
         f"CHAT_LLM_PROVIDER must be openai, anthropic or mistral, not {CHAT_LLM_PROVIDER!r}"
     )
+# Tool servers (Model Context Protocol) for every chat, as a JSON list of objects:
+# {"name": "tickets", "type": "streamable-http" | "sse", "url": ..., "headers": {...}} or
+# {"name": ..., "type": "stdio", "command": ..., "args": [...], "env": {...}}. Each is
+# connected when a chat opens (here or on any instance) and handed to @cl.on_mcp_connect.
+CHAT_MCP_SERVERS = json.loads(os.environ.get("CHAT_MCP_SERVERS") or "[]")
+# Executables a stdio server may be started with (names or absolute paths); empty: none.
+# They are started directly, never through a shell.
+CHAT_MCP_STDIO_ALLOWED = env_list("CHAT_MCP_STDIO_ALLOWED")
+# Hosts a person's own HTTP/SSE server may be at (shell-style patterns, e.g.
+# "*.example.com"); empty: people may not add HTTP servers. Private and loopback
+# addresses are refused unless listed literally.
+CHAT_MCP_ALLOWED_HOSTS = env_list("CHAT_MCP_ALLOWED_HOSTS")
+# Seconds to connect to a server (and list its tools), and to wait for one tool call.
+CHAT_MCP_CONNECT_TIMEOUT = float(os.environ.get("CHAT_MCP_CONNECT_TIMEOUT", 10))
+CHAT_MCP_CALL_TIMEOUT = float(os.environ.get("CHAT_MCP_CALL_TIMEOUT", 30))
+# Characters of a tool's output kept in its step (and given to the model); beyond, cut.
+CHAT_MCP_OUTPUT_LIMIT = int(os.environ.get("CHAT_MCP_OUTPUT_LIMIT", 20_000))
+# Ask the person (Allow / Deny) before the default assistant runs each tool call.
+CHAT_MCP_CONFIRM_TOOLS = env_bool("CHAT_MCP_CONFIRM_TOOLS", False)
 
 # -------------------------------------------------------------- PLATFORMS
 # The assistant in Slack, Discord and Teams, each on when its secrets are set.

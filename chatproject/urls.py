@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.language_views import choose_language
-from chat.branding_views import branding_css
+from chat.web.branding_views import branding_css
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,5 +10,5 @@ urlpatterns = [
     path("language/", choose_language, name="set_language"),
     path("branding.css", branding_css, name="branding_css"),
     path("", include("chat.platforms.urls")),
-    path("", include("chat.urls")),
+    path("", include("chat.web.urls")),
 ]

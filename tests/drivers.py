@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 from channels.layers import get_channel_layer
 
-from chat.engine import control, tasks
+from chat.engine import background as tasks
+from chat.engine import control
 from chat.engine.groups import thread_group
 from chat.models import Message, Thread
 

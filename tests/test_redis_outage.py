@@ -17,8 +17,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.sessions.models import Session
 
-from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.models import Message
+from chat.web.consumers import CLOSE_UNAUTHENTICATED
 from tests.assistants.outages import tokens
 from tests.conftest import ASSISTANTS_DIR
 from tests.drivers import wait_for

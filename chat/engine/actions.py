@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chat.engine.errors import UserFacingError
+from chat.errors import UserFacingError
 from chat.models import Message
 from chat.rendering import fragments
 

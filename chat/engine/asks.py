@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from chat.engine import control
 from chat.engine.context import Session
-from chat.engine.errors import UserFacingError
+from chat.errors import UserFacingError
 from chat.models import Message
 
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from django.utils.translation import gettext as _
 
-from chat.engine.errors import UserFacingError
+from chat.errors import UserFacingError
 from chat.models import Thread
 
 INPUTS_KEY = "chat_settings_inputs"

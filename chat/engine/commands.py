@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.utils.translation import gettext as _
 
-from chat.engine.errors import UserFacingError
+from chat.errors import UserFacingError
 from chat.models import Thread
 
 COMMANDS_KEY = "commands"

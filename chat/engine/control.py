@@ -16,9 +16,9 @@ from uuid import UUID
 
 from channels.layers import get_channel_layer
 
+from chat.engine.background import spawn
 from chat.engine.context import Session
 from chat.engine.groups import control_group
-from chat.engine.tasks import spawn
 
 logger = logging.getLogger(__name__)
 

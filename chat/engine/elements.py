@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.db import transaction
-from django.db.models import Q
 
-from chat import permissions
 from chat.engine.element_files import (
     TEXT_KINDS,
     ElementError,
@@ -24,9 +22,10 @@ from chat.engine.element_files import (
     check_url,
     fill,
 )
-from chat.models import Element, Message, Step, Thread
+from chat.models import Element, Message, Step
 from chat.rendering import elements as rendering
 from chat.rendering import fragments
+from chat.threads import elements as stored
 
 if TYPE_CHECKING:
     from chat.engine.emitter import Emitter
@@ -61,52 +60,6 @@ async def remove(emitter: Emitter, element_id: str) -> None:
 
 
 # -- services for the edges ----------------------------------------------------------------------
-def visible_element(user: Any, element_id: Any) -> Element | None:
-    """The element if this user may see it; None for a missing or foreign one alike."""
-    try:
-        pk = uuid.UUID(str(element_id))
-    except ValueError:
-        return None
-    element = Element.objects.select_related("thread").filter(pk=pk).first()
-    if element is None or not permissions.can_view_element(user, element):
-        return None
-    return element
-
-
-def thread_task_lists(thread: Thread | Any) -> list[Element]:
-    """Task lists sent to the thread itself (not under a message), oldest first."""
-    return list(Element.objects.filter(thread=thread, kind="tasklist", message=None, step=None))
-
-
-def task_lists_html(thread: Thread | Any) -> str:
-    return rendering.task_lists(thread_task_lists(thread), oob=True)
-
-
-def element_dicts(thread: Thread | Any) -> list[dict[str, Any]]:
-    """The thread's elements in Chainlit's ElementDict shape (for on_chat_resume)."""
-    # Not the uploads still waiting for a message: those belong to nothing yet.
-    rows = Element.objects.filter(
-        Q(message__isnull=False) | Q(step__isnull=False) | Q(kind="tasklist"), thread=thread
-    )
-    return [
-        {
-            "id": str(e.id),
-            "threadId": str(e.thread_id),
-            "type": e.kind,
-            "name": e.name,
-            "display": e.display,
-            "url": e.url or rendering.file_url(e),
-            "mime": e.mime,
-            "forId": str(e.message_id or e.step_id or "") or None,
-            "size": e.metadata.get("size"),
-            "language": e.metadata.get("language"),
-            "page": e.metadata.get("page"),
-        }
-        for e in rows
-    ]
-
-
-# -- storing ----------------------------------------------------------------------------------
 def _uuid(value: Any, what: str) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
@@ -193,7 +146,7 @@ def _owner_html(element: Element, *, created: bool) -> str:
     if created:
         # The whole list of the thread's task lists: a tab that just got it in its
         # snapshot gets it again, rather than twice.
-        return task_lists_html(element.thread_id)
+        return stored.task_lists_html(element.thread_id)
     return rendering.element(element, oob=True)
 
 

@@ -20,13 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat.engine.connections import reconnecting
+from chat.engine.background import spawn
 from chat.engine.groups import thread_group
 from chat.engine.storable import storable_text
 from chat.engine.streaming import MessageStream, StreamBuffer
-from chat.engine.tasks import spawn
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments, frames
+from chatproject.serving.connections import reconnecting
 
 logger = logging.getLogger(__name__)
 

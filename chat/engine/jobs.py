@@ -23,13 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat.engine import control, runner
-from chat.engine.connections import reconnecting
+from chat.engine.background import spawn
 from chat.engine.context import current_session
 from chat.engine.emitter import Emitter
-from chat.engine.errors import UserFacingError
 from chat.engine.registry import hooks, public_objects
-from chat.engine.tasks import spawn
+from chat.engine.running import RunningSession
+from chat.errors import UserFacingError
 from chat.models import Job, Message, Thread
+from chatproject.serving.connections import reconnecting
 
 logger = logging.getLogger(__name__)
 
@@ -49,37 +50,16 @@ class JobError(UserFacingError):
     pass
 
 
-class JobSession:
+class JobSession(RunningSession):
     """What the public API needs from a chat session, for a job with no socket."""
 
     def __init__(self, thread: Thread) -> None:
-        owner = thread.owner
-        self.id = f"job-{thread.pk}"
-        self.loop = asyncio.get_running_loop()
-        self.thread_id = thread.pk
-        self.user = owner
-        self.emitter = Emitter(thread.pk)
-        self.user_session: dict[str, Any] = {
+        super().__init__(f"job-{thread.pk}", thread.pk, thread.owner)
+        self.user_session = {
             "id": self.id,
-            "user": public_objects.user(owner),
+            "user": public_objects.user(thread.owner),
             "client_type": "job",
         }
-        self.context_messages: list[Any] = []
-        self.pending_asks: dict[str, asyncio.Future[Any]] = {}
-        self.current_run: asyncio.Task[Any] | None = None
-
-    async def stop(self) -> None:
-        if self.current_run is not None and not self.current_run.done():
-            self.current_run.cancel()
-
-    async def resync(self) -> None:
-        await control.control().push_run_state(self, only_if_running=True)
-        await self.emitter.resync()
-
-    def answer(self, ask_id: str, answer: Any) -> None:
-        waiting = self.pending_asks.get(ask_id)
-        if waiting is not None and not waiting.done():
-            waiting.set_result(answer)
 
 
 def _check_json(args: Any, kwargs: Any) -> None:

@@ -1,7 +1,7 @@
 """Catching a tab up after the channel layer's Redis was away.
 
 While Redis is away a process's sockets hear only what happens in that process (see
-chat.redis_channel_layer); what other instances and workers wrote meanwhile is in the
+chatproject.serving.redis_channel_layer); what other instances and workers wrote meanwhile is in the
 database.
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chat.engine import control, threads
+from chat.engine import control
+from chat.threads import store as threads
 
 
 async def catch_up_frames(thread_id: UUID) -> list[str]:

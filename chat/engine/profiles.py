@@ -17,8 +17,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from chat.engine import chat_settings, commands
-from chat.engine.errors import UserFacingError
 from chat.engine.registry import call_hook, hooks, public_objects
+from chat.errors import UserFacingError
 from chat.models import Message, Thread
 
 logger = logging.getLogger(__name__)

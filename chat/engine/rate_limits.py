@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from redis import exceptions as redis_errors
 
-from chat.engine.errors import UserFacingError
+from chat.errors import UserFacingError
 
 logger = logging.getLogger(__name__)
 

@@ -24,6 +24,9 @@ class HookRegistry:
     set_chat_profiles: Hook | None = None
     set_starters: Hook | None = None
     on_settings_update: Hook | None = None
+    # Tool servers (chat.engine.mcp_links): a connection made, a connection ended.
+    on_mcp_connect: Hook | None = None
+    on_mcp_disconnect: Hook | None = None
     author_rename: Hook | None = None
     on_logout: Hook | None = None
     on_app_startup: Hook | None = None

@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from celery import current_app
 from django.conf import settings
 
-from chat.engine.tasks import spawn
+from chat.engine.background import spawn
 
 Work = Callable[[str], Awaitable[None]]
 

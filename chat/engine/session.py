@@ -27,19 +27,22 @@ from chat.engine import (
     control,
     edits,
     handover,
-    history,
     jobs,
+    mcp_links,
     rate_limits,
-    threads,
     uploads,
 )
+from chat.engine.background import spawn
 from chat.engine.context import current_session
-from chat.engine.emitter import Emitter
+from chat.engine.mcp_panel import McpPanel
 from chat.engine.registry import call_hook, hooks, public_objects
+from chat.engine.running import RunningSession
 from chat.engine.session_options import SessionOptions
 from chat.engine.shutdown import drain
-from chat.engine.tasks import spawn
 from chat.models import Message, Thread
+from chat.threads import edits as stored_edits
+from chat.threads import history
+from chat.threads import store as threads
 
 logger = logging.getLogger(__name__)
 
@@ -56,25 +59,21 @@ CLIENT_TYPES = {
 }
 
 
-class ChatSession(SessionOptions):
+class ChatSession(SessionOptions, RunningSession, McpPanel):
     def __init__(self, thread: Thread, user: Any, *, client_type: str | None = None) -> None:
         client_type = client_type or CLIENT_TYPES.get(thread.source, "webapp")
         self.client_type = client_type  # as Chainlit's cl.context.session.client_type
-        self.id = str(uuid.uuid4())
-        self.loop = asyncio.get_running_loop()
-        self.thread_id = thread.id
-        self.user = user
-        self.emitter = Emitter(thread.id)
+        super().__init__(str(uuid.uuid4()), thread.id, user)
         self._load_state(thread)
-        # The thread's messages as the public API's Message objects (chat_context).
-        self.context_messages: list[Any] = []
-        self.current_run: asyncio.Task[Any] | None = None
-        self.pending_asks: dict[str, asyncio.Future[Any]] = {}
         self._run_lock = asyncio.Lock()
         self._pending = 0
         self.closed = False
         self._orphans: asyncio.Task[Any] | None = None
         self._saved_state: tuple[dict[str, Any], bool] | None = None
+        # Tool servers: Chainlit's `mcp_sessions` (name -> (session, exit stack)).
+        self.mcp_sessions: dict[str, tuple[Any, Any]] = {}
+        self.mcp_links: dict[str, Any] = {}
+        self.mcp_failures: dict[str, str] = {}
 
     def _load_state(self, thread: Thread) -> None:
         """The session's values and options as the thread has them stored."""
@@ -87,7 +86,7 @@ class ChatSession(SessionOptions):
         # Whether the thread was last run by the assistant running now.
         self._adopted = not handover.runs_elsewhere(thread)
         saved = thread.metadata.get("user_session", {})
-        self.user_session: dict[str, Any] = {
+        self.user_session = {
             **{k: v for k, v in saved.items() if k not in RESERVED_KEYS},
             "id": self.id,
             "user": public_objects.user(user),
@@ -115,6 +114,8 @@ class ChatSession(SessionOptions):
             self._spawn_run(self._resume(await self._thread_as_opened()), "resume")
         else:
             self._spawn_run(self._start(), "start")
+        # Rebuilt for every socket: an MCP session lives only in the process holding it.
+        await self._open_mcp()
 
     async def _watch_orphan_streams(self) -> None:
         """A stream shown as live whose server died turns into "interrupted" on the page too.
@@ -147,6 +148,7 @@ class ChatSession(SessionOptions):
 
     async def _detach_when_idle(self) -> None:
         if self.closed and self._pending == 0:
+            await mcp_links.close_all(self)
             await control.control().detach(self.thread_id, self)
 
     async def _start(self) -> None:
@@ -160,7 +162,7 @@ class ChatSession(SessionOptions):
         a message sent from now on comes after it, in chat_context and in what
         on_chat_resume is shown, however long the resume waits for its turn."""
         thread = await threads.load_thread(self.thread_id)
-        async for row in edits.current(thread.messages.all()):
+        async for row in stored_edits.current(thread.messages.all()):
             self.context_messages.append(public_objects.message(row))
         if hooks.on_chat_resume is None:
             return None
@@ -295,11 +297,6 @@ class ChatSession(SessionOptions):
         names = ", ".join(f.name for f in files)
         await asks.deliver(self.emitter, question, answer, summary=names)
 
-    def answer(self, ask_id: str, answer: Any) -> None:
-        waiting = self.pending_asks.get(ask_id)
-        if waiting is not None and not waiting.done():
-            waiting.set_result(answer)
-
     async def edit_message(self, message_id: str, content: str) -> None:
         """The user changed a sent message: what came after it goes, on_message runs again."""
         drain.refuse_new_runs()
@@ -336,19 +333,9 @@ class ChatSession(SessionOptions):
 
     async def _reload_context(self) -> None:
         """The assistant's history again from the database, without what was replaced."""
-        rows = edits.current(Message.objects.filter(thread_id=self.thread_id)).order_by("order")
+        rows = stored_edits.current(Message.objects.filter(thread_id=self.thread_id))
+        rows = rows.order_by("order")
         self.context_messages[:] = [public_objects.message(row) async for row in rows]
-
-    async def stop(self) -> None:
-        run = self.current_run
-        if run is not None and not run.done():
-            run.cancel()
-
-    async def resync(self) -> None:
-        # Only a running session speaks about the run state: an idle one must not tell the
-        # tabs that nothing runs while another session streams an answer into the thread.
-        await control.control().push_run_state(self, only_if_running=True)
-        await self.emitter.resync()
 
     # -- running hooks ---------------------------------------------------------------
     def _spawn_run(self, coro: Any, label: str) -> None:

@@ -11,11 +11,12 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chat.engine import chat_settings, commands, control, elements, handover, profiles, rate_limits
+from chat.engine import chat_settings, commands, control, handover, profiles, rate_limits
 from chat.engine.context import Session
 from chat.engine.registry import hooks
 from chat.models import Thread
 from chat.rendering import chat_start, fragments
+from chat.threads import elements as stored_elements
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class SessionOptions:
         options = await profiles.start_options(thread, self.user)
         await self.emitter.push(
             fragments.messages([], oob=True)
-            + await sync_to_async(elements.task_lists_html)(thread)
+            + await sync_to_async(stored_elements.task_lists_html)(thread)
             + chat_start.chat_start(options, show=True)
             + chat_start.profile_badge(thread.chat_profile, options.current)
             + chat_start.settings_panel([], {})

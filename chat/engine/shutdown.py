@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.utils.translation import gettext as _
 
 from chat.engine import control
-from chat.engine.errors import UserFacingError
+from chat.errors import UserFacingError
 from chat.models import Message
 
 logger = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from django.conf import settings
 from django.db import DatabaseError, models
 from django.utils import timezone
 
-from chat.engine.connections import reconnecting
+from chat.engine.background import spawn
 from chat.engine.storable import storable_text
-from chat.engine.tasks import spawn
 from chat.rendering import frames
+from chatproject.serving.connections import reconnecting
 
 
 class FrameSink(Protocol):

@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from chat.engine.errors import UserFacingError
+from chat.errors import UserFacingError
 from chat.models import Element, Thread
 
 SNIFF_BYTES = 8192

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 # Full-text search over message text on PostgreSQL. The expression must stay the same
-# as chat.engine.search.MessageDocument, or the search stops using the index.
+# as chat.threads.search.MessageDocument, or the search stops using the index.
 # SQLite searches with LIKE and needs nothing here.
 MESSAGE_FTS = (
     "CREATE INDEX IF NOT EXISTS message_content_fts ON chat_message "

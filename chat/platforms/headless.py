@@ -26,11 +26,11 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
+from chat.engine.background import spawn
 from chat.engine.emitter import Emitter
-from chat.engine.errors import UserFacingError
 from chat.engine.session import ChatSession
 from chat.engine.streaming import MessageStream
-from chat.engine.tasks import spawn
+from chat.errors import UserFacingError
 from chat.models import Message, Thread
 from chat.platforms.sink import ASK, PlatformSink, out_message, parse_button
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.urls import reverse
 
-from chat.engine.tasks import spawn
+from chat.engine.background import spawn
 from chat.models import Message
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from chat.body_limits import takes_webhooks
+from chatproject.body_limits import takes_webhooks
 
 app_name = "platforms"
 

@@ -9,7 +9,7 @@ import asyncio
 import importlib
 from typing import Any
 
-from chat.sdk import input_widget, rag
+from chat.sdk import input_widget, mcp, rag
 from chat.sdk.action import Action
 from chat.sdk.app_hooks import author_rename, on_app_shutdown, on_app_startup, on_logout
 from chat.sdk.ask import AskActionMessage, AskFileMessage, AskUserMessage
@@ -35,6 +35,7 @@ from chat.sdk.hooks import (
     set_starters,
 )
 from chat.sdk.jobs import Job, job
+from chat.sdk.mcp import on_mcp_connect, on_mcp_disconnect
 from chat.sdk.message import ErrorMessage, Message
 from chat.sdk.profiles import ChatProfile, Starter
 from chat.sdk.step import Step, step
@@ -110,6 +111,7 @@ __all__ = [
     "instrument_openai",
     "job",
     "make_async",
+    "mcp",
     "oauth_callback",
     "on_app_shutdown",
     "on_app_startup",
@@ -117,6 +119,8 @@ __all__ = [
     "on_chat_resume",
     "on_chat_start",
     "on_logout",
+    "on_mcp_connect",
+    "on_mcp_disconnect",
     "on_message",
     "on_settings_update",
     "on_stop",

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from chat.engine import window
+from chat.engine import copilot as window
 from chat.engine.context import require_session
 from chat.engine.registry import hooks
 

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from django.utils import timezone
 
+from chat.engine.background import spawn
 from chat.engine.context import current_step, require_session
-from chat.engine.tasks import spawn
 from chat.sdk.elements import send_elements
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +27,9 @@ def _as_text(value: Any) -> tuple[str, str | None]:
         return "", None
     if isinstance(value, str):
         return value, None
+    if callable(getattr(value, "model_dump", None)):
+        # A pydantic result (an MCP tool's CallToolResult, say) shown as its fields.
+        value = value.model_dump(mode="json", exclude_none=True)
     return json.dumps(value, indent=4, ensure_ascii=False, default=str), "json"
 
 

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chat.admin import CappedPaginator, ThreadAdmin
-from chat.engine import search
 from chat.models import Element, Feedback, Message, Step, Thread
+from chat.threads import search
 from tests.factories import make_message, make_thread, make_user
 
 pytestmark = pytest.mark.django_db

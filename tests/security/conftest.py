@@ -10,7 +10,7 @@ from django.test import Client
 
 from chat.models import Element, Feedback, Message, Thread
 from chat.rag.models import Document
-from tests.chat.test_consumers import connect  # noqa: F401 (a fixture, shared)
+from tests.chat.web.test_consumers import connect  # noqa: F401 (a fixture, shared)
 from tests.factories import make_message, make_thread, make_user
 from tests.security.servers import (  # noqa: F401 (fixtures, shared)
     behind_proxy,

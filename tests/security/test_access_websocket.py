@@ -9,9 +9,9 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from chat.models import Element, Message
-from tests.chat.test_consumers import path_of
+from chat.web.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from tests.chat.web.test_consumers import path_of
 from tests.factories import make_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from chat.models import Element, Message
-from tests.chat.test_consumers import path_of
+from tests.chat.web.test_consumers import path_of
 from tests.factories import make_thread
 from tests.security.canary import Canary
 

@@ -21,7 +21,7 @@ from tests.chat.rendering.test_markdown import (
     XSS_PAYLOADS,
     tags_of,
 )
-from tests.chat.test_consumers import path_of
+from tests.chat.web.test_consumers import path_of
 from tests.factories import make_message, make_thread, make_user
 
 # Tags that never belong on our pages, wherever they come from.

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from chat.engine import retention
+from chat.threads import retention
 
 
 class Command(BaseCommand):

@@ -21,8 +21,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chat.engine.threads import title_from
 from chat.models import Feedback, Message, Step, Thread
+from chat.threads.store import title_from
 
 VOCABULARY = (
     "account access address agenda answer approval audit backup budget build calendar "

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 
-from chat.consumers import ChatConsumer
 from chat.platforms.copilot.tokens import socket_user
+from chat.web.consumers import ChatConsumer
 
 
 class CopilotConsumer(ChatConsumer):

@@ -11,10 +11,10 @@ from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
 
-from chat.engine import threads
 from chat.platforms.copilot import panel as service
 from chat.platforms.copilot.tokens import redeem, socket_ticket
 from chat.rendering import fragments
+from chat.threads import store as threads
 
 
 def script(request: HttpRequest) -> HttpResponse:

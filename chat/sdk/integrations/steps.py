@@ -18,8 +18,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from chat.engine.background import spawn
 from chat.engine.context import current_session, current_step
-from chat.engine.tasks import spawn
 from chat.sdk.step import Step
 
 # Arguments of a client call that are not the model's settings.

@@ -9,7 +9,7 @@ import pytest
 
 from chat.engine import admission
 from chat.models import Message, Thread
-from tests.chat.test_consumers import path_of, replies
+from tests.chat.web.test_consumers import path_of, replies
 from tests.drivers import drain_background, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat.engine import edits, threads
 from chat.models import Message, Step
 from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
+from chat.threads import edits
+from chat.threads import store as threads
 from tests.drivers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,8 +12,8 @@ from django.test.utils import override_settings
 from chat.engine.rate_limits import parse_rate
 from chat.models import Message
 from tests.assistants.echo import echo_of
-from tests.chat.test_consumers import path_of
-from tests.chat.test_edit_frames import idle_after_start
+from tests.chat.web.test_consumers import path_of
+from tests.chat.web.test_edit_frames import idle_after_start
 from tests.factories import make_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)

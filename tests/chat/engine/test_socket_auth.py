@@ -12,12 +12,12 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test.utils import override_settings
 
-from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.engine import socket_auth
 from chat.models import Message, Thread
 from chat.platforms.copilot.tokens import socket_ticket
+from chat.web.consumers import CLOSE_UNAUTHENTICATED
 from tests.chat.platforms.copilot.test_consumers import connect as copilot_socket
-from tests.chat.test_consumers import path_of
+from tests.chat.web.test_consumers import path_of
 from tests.factories import make_thread, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

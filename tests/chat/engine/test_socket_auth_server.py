@@ -26,8 +26,8 @@ from django.test import Client
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.models import Message
+from chat.web.consumers import CLOSE_UNAUTHENTICATED
 from tests.conftest import ASSISTANTS_DIR
 from tests.factories import PASSWORD, make_thread, make_user
 from tests.services import Daphne, service_env

@@ -10,7 +10,7 @@ import pytest
 
 from chat.engine.storable import storable, storable_text
 from chat.models import Message
-from tests.chat.test_consumers import final_of, replies
+from tests.chat.web.test_consumers import final_of, replies
 from tests.drivers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from chat.engine import threads
 from chat.models import Message
 from chat.rendering import fragments, frames
+from chat.threads import store as threads
 from tests.drivers import wait_for
 from tests.factories import make_message
 

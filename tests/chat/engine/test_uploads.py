@@ -18,7 +18,7 @@ from django.urls import reverse
 from chat.engine import uploads
 from chat.models import Element, Message
 from chatproject.asgi import application
-from tests.chat.test_consumers import ORIGIN, Socket, path_of, session_cookie
+from tests.chat.web.test_consumers import ORIGIN, Socket, path_of, session_cookie
 from tests.drivers import wait_for
 
 PNG = (

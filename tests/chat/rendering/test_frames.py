@@ -9,9 +9,9 @@ import re
 import pytest
 from django.test import Client
 
-from chat.engine import threads
 from chat.models import Message
 from chat.rendering import frames
+from chat.threads import store as threads
 from tests.factories import make_big_thread, make_message, words
 
 pytestmark = pytest.mark.django_db

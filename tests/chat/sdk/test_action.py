@@ -12,7 +12,7 @@ from django.utils.html import escapejs
 from chat.engine import actions
 from chat.models import Message, Thread
 from chatproject.asgi import application
-from tests.chat.test_consumers import ORIGIN, Socket, path_of, session_cookie
+from tests.chat.web.test_consumers import ORIGIN, Socket, path_of, session_cookie
 from tests.drivers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

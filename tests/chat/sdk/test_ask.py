@@ -17,7 +17,7 @@ from django.utils.html import escapejs
 from chat.engine import asks, uploads
 from chat.models import Element, Message, Thread
 from chatproject.asgi import application
-from tests.chat.test_consumers import ORIGIN, Socket, path_of, session_cookie
+from tests.chat.web.test_consumers import ORIGIN, Socket, path_of, session_cookie
 from tests.drivers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

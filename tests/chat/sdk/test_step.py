@@ -239,7 +239,7 @@ async def test_steps_render_nested_after_a_reload(chat, user, thread):
 
 
 async def test_the_socket_snapshot_renders_the_same_nested_steps(chat, thread):
-    from chat.engine import threads
+    from chat.threads import store as threads
 
     await chat.send("context")
     steps = by_name(await steps_of(chat))

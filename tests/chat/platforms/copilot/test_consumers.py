@@ -9,10 +9,10 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.urls import path
 
-from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.models import Thread
 from chat.platforms.copilot.consumers import CopilotConsumer
 from chat.platforms.copilot.tokens import socket_ticket
+from chat.web.consumers import CLOSE_UNAUTHENTICATED
 from tests.factories import make_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)

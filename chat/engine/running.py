@@ -1,0 +1,44 @@
+"""What every session that runs the assistant's code shares: the web's chat session, a
+job's, a chat platform's. Stop, catching the tabs up, and answering a question exist here
+once; each kind adds how it is reached (a socket, a worker, a platform's webhook)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from chat.engine import control
+from chat.engine.emitter import Emitter
+
+
+class RunningSession:
+    """The `Session` of chat.engine.context, as a base to build on."""
+
+    def __init__(self, session_id: str, thread_id: Any, user: Any) -> None:
+        self.id = session_id
+        self.loop = asyncio.get_running_loop()
+        self.thread_id = thread_id
+        self.user = user
+        self.emitter = Emitter(thread_id)
+        self.user_session: dict[str, Any] = {}
+        # The thread's messages as the public API's Message objects (chat_context).
+        self.context_messages: list[Any] = []
+        self.pending_asks: dict[str, asyncio.Future[Any]] = {}
+        self.current_run: asyncio.Task[Any] | None = None
+
+    async def stop(self) -> None:
+        run = self.current_run
+        if run is not None and not run.done():
+            run.cancel()
+
+    async def resync(self) -> None:
+        # Only a running session speaks about the run state: an idle one must not tell the
+        # tabs that nothing runs while another session streams an answer into the thread.
+        await control.control().push_run_state(self, only_if_running=True)
+        await self.emitter.resync()
+
+    def answer(self, ask_id: str, answer: Any) -> None:
+        """A question this session asked got its answer (from any tab, on any instance)."""
+        waiting = self.pending_asks.get(ask_id)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(answer)

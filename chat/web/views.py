@@ -1,0 +1,123 @@
+"""Chat pages. Thin: authorise, call a service, render."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from chat.engine import handover, profiles, uploads
+from chat.models import Thread
+from chat.rendering import chat_start, fragments, sidebar
+from chat.rendering import elements as element_rendering
+from chat.threads import elements as stored_elements
+from chat.threads import history
+from chat.threads import store as threads
+from chatproject.body_limits import takes_uploads
+
+
+def _prompt(request: HttpRequest) -> str:
+    """`?prompt=` fills the composer (not sent), as in Chainlit: links can suggest a question."""
+    return request.GET.get("prompt", "")[: settings.CHAT_MAX_MESSAGE_CHARS]
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    url = reverse("chat:thread", kwargs={"thread_id": threads.draft_thread(request.user).id})
+    prompt = _prompt(request)
+    return redirect(f"{url}?{urlencode({'prompt': prompt})}" if prompt else url)
+
+
+@login_required
+@require_POST
+def new_thread(request: HttpRequest) -> HttpResponse:
+    return redirect("chat:thread", thread_id=threads.draft_thread(request.user).id)
+
+
+def _thread_or_404(request: HttpRequest, thread_id: str) -> Thread:
+    thread = threads.visible_thread(request.user, thread_id)
+    if thread is None:
+        raise Http404("No such conversation.")
+    return thread
+
+
+def _sidebar_context(user: object, thread: Thread) -> dict:
+    listing = history.list_threads(user)
+    return sidebar.list_context(listing.threads, str(thread.id), next_cursor=listing.next_cursor)
+
+
+@login_required
+@require_GET
+def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
+    thread = _thread_or_404(request, thread_id)
+    if handover.runs_elsewhere(thread):
+        thread = handover.adopt(thread.pk)[0]
+    return TemplateResponse(
+        request,
+        "chat/page.html",
+        {
+            "thread": thread,
+            **fragments.messages_context(
+                threads.thread_messages(thread), threads.thread_steps(thread)
+            ),
+            **_sidebar_context(request.user, thread),
+            **element_rendering.task_lists_context(stored_elements.thread_task_lists(thread)),
+            **_chat_start_context(request.user, thread),
+            "prompt": _prompt(request),
+        },
+    )
+
+
+@login_required
+@require_GET
+def chat_item(request: HttpRequest, thread_id: str, kind: str, item_id: str) -> HttpResponse:
+    """One message or step, for a tab that got it as a placeholder: too large to push."""
+    html = threads.item_html(request.user, thread_id, kind, item_id)
+    if html is None:
+        raise Http404("No such message.")
+    return HttpResponse(html)
+
+
+@login_required
+@require_GET
+def message_source(request: HttpRequest, thread_id: str, message_id: str) -> HttpResponse:
+    """A message's markdown, as written: what "Copy answer" puts beside its HTML."""
+    source = threads.message_source(request.user, thread_id, message_id)
+    if source is None:
+        raise Http404("No such message.")
+    return HttpResponse(source, content_type="text/plain; charset=utf-8")
+
+
+def _chat_start_context(user: object, thread: Thread) -> dict:
+    """The profile, starters, settings panel and commands, as the thread has them."""
+    found = profiles.page_options(thread, user)
+    options = found["options"]
+    return {
+        **chat_start.start_context(options, show=not found["written"]),
+        **chat_start.profile_badge_context(thread.chat_profile, options.current),
+        **chat_start.settings_context(found["settings_inputs"], found["settings_values"]),
+        **chat_start.commands_context(found["commands"]),
+    }
+
+
+@login_required
+@require_POST
+@takes_uploads
+def upload_files(request: HttpRequest, thread_id: str) -> HttpResponse:
+    """Stores files for the next message or an open question; answers with their ids."""
+    thread = _thread_or_404(request, thread_id)
+    try:
+        stored = uploads.store(
+            thread, request.user, request.FILES.getlist("files"), uploads.Limits.from_settings()
+        )
+    except uploads.UploadRefused as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    files = [{"id": str(e.pk), "name": e.name, "size": e.size, "type": e.mime} for e in stored]
+    return JsonResponse({"files": files})

@@ -1,9 +1,0 @@
-"""SQLite, as Django's, with the query log of DEBUG only on request (see chatproject.db)."""
-
-from django.db.backends.sqlite3 import base
-
-from chatproject.db import QueryLogOnRequest
-
-
-class DatabaseWrapper(QueryLogOnRequest, base.DatabaseWrapper):
-    pass

@@ -1,0 +1,274 @@
+"""The chat websocket, through the real ASGI application: origin check, auth, frames, streams."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from collections.abc import Callable
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import OperationalError
+from django.test import Client
+
+from chat.engine.groups import thread_group
+from chat.models import Message
+from chat.web.consumers import CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART_APP, CLOSE_UNAUTHENTICATED
+from chatproject.asgi import application
+from tests.assistants.echo import LONG_WORDS, echo_of, long_answer
+from tests.factories import make_message, make_thread
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+@database_sync_to_async
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+class Socket:
+    """One browser tab's websocket: sends frames, reads them with deadlines."""
+
+    def __init__(self, communicator: WebsocketCommunicator) -> None:
+        self.communicator = communicator
+        self.frames: list[str] = []
+
+    async def next_output(self, within: float = 10.0) -> dict:
+        return await self.communicator.receive_output(timeout=within)
+
+    async def until(self, predicate: Callable[[str], bool], *, within: float = 10.0) -> str:
+        """Reads frames until one matches; every frame read is kept in self.frames."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            try:
+                output = await self.next_output(within=max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                last = "\n".join(f[:200] for f in self.frames[-5:])
+                pytest.fail(f"No matching frame within {within} s; the last ones:\n{last}")
+            assert output["type"] == "websocket.send", f"socket closed: {output}"
+            self.frames.append(output["text"])
+            if predicate(output["text"]):
+                return output["text"]
+
+    async def send(self, **fields) -> None:
+        await self.communicator.send_to(
+            text_data=json.dumps({**fields, "HEADERS": {"HX-Request": "true"}})
+        )
+
+    async def say(self, content: str, client_id: str | None = None) -> None:
+        await self.send(type="message", content=content, client_id=client_id or uuid.uuid4().hex)
+
+
+@pytest.fixture
+async def connect(background):
+    """Opens sockets to the real application; disconnects them afterwards."""
+    opened: list[WebsocketCommunicator] = []
+
+    async def connect_(path: str, *, user=None, origin: tuple[bytes, bytes] | None = ORIGIN):
+        headers = [origin] if origin else []
+        if user is not None:
+            headers.append((b"cookie", await session_cookie(user)))
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        opened.append(communicator)
+        connected, code = await communicator.connect(timeout=10)
+        return connected, code, Socket(communicator)
+
+    yield connect_
+    for communicator in opened:
+        await communicator.disconnect(timeout=5)
+
+
+@pytest.fixture
+async def tab(use_assistant, connect, thread, user):
+    """A signed-in tab on the user's thread, past its snapshot, with the echo assistant."""
+    use_assistant("echo")
+    connected, _, socket = await connect(path_of(thread), user=user)
+    assert connected
+    await socket.until(lambda f: 'id="messages"' in f)
+    return socket
+
+
+def path_of(thread) -> str:
+    return f"/ws/threads/{thread.id}/"
+
+
+async def replies(thread) -> list[Message]:
+    return [
+        m async for m in Message.objects.filter(thread=thread, author_kind=Message.Author.ASSISTANT)
+    ]
+
+
+def final_of(message_id) -> Callable[[str], bool]:
+    return lambda f: (
+        f'id="m-{message_id}"' in f
+        and 'hx-swap-oob="outerHTML"' in f
+        and ('data-status="streaming"' not in f)
+    )
+
+
+async def test_fragments_coming_after_the_socket_closed_itself_are_not_sent(tab, thread):
+    """Between its close frame and the page's reply the protocol takes no frame (daphne
+    raises, and the consumer would end without its disconnect)."""
+    layer = get_channel_layer()
+    await layer.group_send(thread_group(thread.id), {"type": "chat.shutdown"})
+    await layer.group_send(thread_group(thread.id), {"type": "chat.fragment", "html": "<p>late"})
+    while (output := await tab.next_output())["type"] != "websocket.close":
+        assert "<p>late" not in output.get("text", "")
+    assert output["code"] == CLOSE_SERVICE_RESTART_APP
+    assert await tab.communicator.receive_nothing(timeout=0.5)
+
+
+# -- who may connect -------------------------------------------------------------------------
+async def test_anonymous_socket_is_closed_as_unauthenticated(connect, thread):
+    connected, _, socket = await connect(path_of(thread))
+    assert connected  # accepted, so that the page can read the close code
+    assert await socket.next_output() == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_other_users_thread_socket_is_refused(connect, thread, other_user):
+    connected, _, socket = await connect(path_of(thread), user=other_user)
+    assert connected
+    assert await socket.next_output() == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
+
+
+@pytest.mark.parametrize("thread_id", [str(uuid.uuid4()), "not-a-uuid", "1"])
+async def test_missing_or_malformed_thread_socket_is_refused(connect, user, thread_id):
+    connected, _, socket = await connect(f"/ws/threads/{thread_id}/", user=user)
+    assert connected
+    assert await socket.next_output() == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
+
+
+@pytest.mark.parametrize(
+    "origin", [(b"origin", b"https://evil.example.com"), (b"origin", b"null"), None]
+)
+async def test_socket_from_a_foreign_or_missing_origin_is_refused(connect, thread, user, origin):
+    connected, _, _ = await connect(path_of(thread), user=user, origin=origin)
+    assert not connected
+
+
+# -- what a tab sees and does ----------------------------------------------------------------
+async def test_on_connect_the_socket_receives_a_snapshot_of_the_stored_thread(
+    use_assistant, connect, thread, user
+):
+    use_assistant("echo")
+    await database_sync_to_async(make_message)(thread, "What is <b>2+2</b>?")
+    await database_sync_to_async(make_message)(
+        thread, "It is **4**.", author_kind=Message.Author.ASSISTANT
+    )
+    connected, _, socket = await connect(path_of(thread), user=user)
+    assert connected
+    snapshot = await socket.until(lambda f: 'id="messages"' in f)
+    assert 'hx-swap-oob="outerHTML"' in snapshot
+    assert "What is &lt;b&gt;2+2&lt;/b&gt;?" in snapshot
+    assert "It is <strong>4</strong>." in snapshot
+    assert snapshot.index("What is") < snapshot.index("It is")
+
+
+async def test_a_message_is_stored_and_its_answer_streams_in_as_fragments(tab, thread):
+    await tab.say("hello there")
+    appended = await tab.until(lambda f: "beforeend:#messages" in f and "message--assistant" in f)
+    message_id = re.search(r'id="m-([0-9a-f-]+)"', appended).group(1)
+    final = await tab.until(final_of(message_id))
+
+    user_rows = [m async for m in Message.objects.filter(thread=thread, author_kind="user")]
+    assert [m.content for m in user_rows] == ["hello there"]
+    assert any("hello there" in f and "message--user" in f for f in tab.frames)
+    token_frames = [f for f in tab.frames if f'hx-swap-oob="beforeend:#m-{message_id}-text"' in f]
+    assert token_frames, "no token was appended"
+    assert tab.frames.index(token_frames[0]) < tab.frames.index(final)
+    assert f"<p>{echo_of('hello there')}</p>" in final
+    [reply] = await replies(thread)
+    assert (reply.content, reply.status) == (echo_of("hello there"), Message.Status.DONE)
+
+
+async def test_a_malformed_frame_gets_a_visible_error_and_the_socket_stays_usable(tab, thread):
+    await tab.communicator.send_to(text_data="this is not json")
+    notice = await tab.until(lambda f: 'id="chat-notice"' in f and "notice--error" in f)
+    assert "not valid JSON" in notice
+
+    await tab.send(type="message", content="   ")
+    assert "empty" in await tab.until(lambda f: 'id="chat-notice"' in f and "notice--error" in f)
+
+    await tab.communicator.send_to(bytes_data=b"\x00\x01")
+    assert "Binary" in await tab.until(lambda f: 'id="chat-notice"' in f and "notice--error" in f)
+
+    await tab.say("still here?")
+    await tab.until(lambda f: echo_of("still here?") in f and 'data-status="done"' in f)
+    assert [r.content for r in await replies(thread)] == [echo_of("still here?")]
+
+
+async def test_a_message_that_fails_unexpectedly_comes_back_with_a_notice_on_an_open_socket(
+    tab, thread, monkeypatch
+):
+    from chat.engine import emitter
+
+    stored = emitter._insert_message
+
+    def database_away_once(message, check=None):
+        monkeypatch.setattr(emitter, "_insert_message", stored)
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(emitter, "_insert_message", database_away_once)
+    await tab.say("lost?")
+    notice = await tab.until(lambda f: 'id="chat-notice"' in f and "notice--error" in f)
+    assert "data-keep-draft" in notice  # the page puts the text back in the composer
+
+    await tab.say("lost?")
+    await tab.until(lambda f: echo_of("lost?") in f and 'data-status="done"' in f)
+    assert [r.content for r in await replies(thread)] == [echo_of("lost?")]
+
+
+async def test_stop_cancels_a_long_answer_and_keeps_what_was_written(tab, thread):
+    await tab.say("long")
+    await tab.until(lambda f: "beforeend:#m-" in f and "word" in f)
+
+    await tab.send(type="stop")
+    stopped = await tab.until(lambda f: 'data-status="stopped"' in f)
+
+    assert "Stopped" in stopped
+    [reply] = await replies(thread)
+    assert reply.status == Message.Status.STOPPED
+    assert reply.content
+    assert long_answer().startswith(reply.content)
+    assert len(reply.content.split()) < LONG_WORDS
+
+
+async def test_a_message_re_sent_with_the_same_client_id_is_stored_once(tab, thread):
+    await tab.say("only once", client_id="client-1")
+    await tab.say("only once", client_id="client-1")
+    # Runs are handled in order: once this one is answered, the duplicate was handled too.
+    await tab.say("next")
+    await tab.until(lambda f: echo_of("next") in f and 'data-status="done"' in f)
+
+    contents = [m.content async for m in Message.objects.filter(thread=thread).order_by("order")]
+    assert contents == ["only once", echo_of("only once"), "next", echo_of("next")]
+
+
+async def test_two_sockets_on_the_same_thread_both_receive_the_stream(tab, connect, thread, user):
+    connected, _, second = await connect(path_of(thread), user=user)
+    assert connected
+    await second.until(lambda f: 'id="messages"' in f)
+
+    await tab.say("to both tabs")
+    for socket in (tab, second):
+        await socket.until(lambda f: "beforeend:#m-" in f and "-text" in f)
+        await socket.until(lambda f: echo_of("to both tabs") in f and 'data-status="done"' in f)
+
+
+async def test_a_refused_socket_gets_no_snapshot_of_the_thread(connect, user, other_user):
+    theirs = await database_sync_to_async(make_thread)(other_user)
+    await database_sync_to_async(make_message)(theirs, "secret plans")
+    _, _, socket = await connect(path_of(theirs), user=user)
+    output = await socket.next_output()
+    assert output == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
