@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -505,6 +506,10 @@ CHAT_UI_THEME = os.environ.get("CHAT_UI_THEME", "system")
 # A stylesheet loaded after the product's own, to restyle anything.
 CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
 CHAT_COT = os.environ.get("CHAT_COT", "full")
+# Read-only links to a conversation (the Share menu item). Off: no Share item, and every
+# link given out so far answers 404; the app's @cl.on_shared_thread_view decides who else
+# may open one.
+CHAT_SHARING = env_bool("CHAT_SHARING", True)
 # Streamed tokens are pushed at most once per this many milliseconds per message.
 CHAT_STREAM_FRAME_MS = int(os.environ.get("CHAT_STREAM_FRAME_MS", 30))
 # An open websocket checks in full that its sign-in still holds (session, account) at least
@@ -661,6 +666,15 @@ CHAT_COPILOT = env_bool("CHAT_COPILOT", False)
 CHAT_COPILOT_ALLOWED_ORIGINS = env_list("CHAT_COPILOT_ALLOWED_ORIGINS")
 # How long a sign-in token issued for the widget by a host page's backend is valid.
 CHAT_COPILOT_TOKEN_SECONDS = int(os.environ.get("CHAT_COPILOT_TOKEN_SECONDS", 3600))
+# Origins (scheme://host[:port]) of other sites' pages that may show the whole chat in
+# an iframe, as Chainlit apps are embedded, and exchange window messages with it.
+CHAT_FRAME_ANCESTORS = env_list("CHAT_FRAME_ANCESTORS")
+for _origin in CHAT_FRAME_ANCESTORS:
+    if not re.fullmatch(r"https?://[^/\s;,'\"]+", _origin):
+        raise ImproperlyConfigured(
+            f"CHAT_FRAME_ANCESTORS: {_origin!r} is not an origin: give scheme://host[:port], "
+            "e.g. https://intranet.example.com, with no path"
+        )
 
 # ------------------------------------------------------------- PRODUCTION
 # No SECURE_PROXY_SSL_HEADER: Django would take X-Forwarded-Proto from anyone. The scheme

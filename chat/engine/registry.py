@@ -31,6 +31,10 @@ class HookRegistry:
     on_logout: Hook | None = None
     on_app_startup: Hook | None = None
     on_app_shutdown: Hook | None = None
+    # Each rating, once stored (chat.engine.feedback_hook).
+    on_feedback: Hook | None = None
+    # Who may open a shared conversation's link (chat.engine.sharing).
+    on_shared_thread_view: Hook | None = None
     # Sign-in: asked by accounts/ (backends, adapters, the SSO header middleware).
     password_auth_callback: Hook | None = None
     oauth_callback: Hook | None = None

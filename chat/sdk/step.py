@@ -69,6 +69,8 @@ class Step:
         self._sent = False
         self._streaming = False
         self._token: Token[Any] | None = None
+        # The step this one runs inside, for `chat.sdk.context.local_steps`.
+        self._parent_step: Step | None = None
         self._last: asyncio.Task[Any] | None = None  # for sync use: writes stay in order
 
     # -- input and output --------------------------------------------------------------
@@ -187,6 +189,7 @@ class Step:
     # -- as a context manager ----------------------------------------------------------
     def _enter(self) -> None:
         parent = current_step.get()
+        self._parent_step = parent
         if parent is not None and self.parent_id is None:
             self.parent_id = parent.id
         self._token = current_step.set(self)
