@@ -527,11 +527,26 @@ CHAT_MAX_MESSAGE_CHARS = int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", 20_000))
 # refused with a notice and stays in the composer. Every other frame that makes the
 # assistant run (an edit, a button, ...) counts too. Empty: no limit.
 CHAT_MESSAGE_RATE_LIMIT = os.environ.get("CHAT_MESSAGE_RATE_LIMIT", "20/60")
-# The Content-Security-Policy of every page; empty sends none.
+# Answers: formulas ($...$, $$...$$, \\(...\\), \\[...\\]) drawn as math; user messages as
+# markdown too (off, as in Chainlit); the hosts whose images markdown may show (any other
+# image is a link: the reader's browser would tell that host who read the answer).
+CHAT_MARKDOWN_MATH = env_bool("CHAT_MARKDOWN_MATH", True)
+CHAT_USER_MESSAGE_MARKDOWN = env_bool("CHAT_USER_MESSAGE_MARKDOWN", False)
+CHAT_MARKDOWN_IMAGE_HOSTS = [host.lower() for host in env_list("CHAT_MARKDOWN_IMAGE_HOSTS")]
+# Rendered answers kept in memory per process (a thread page shows each again on a load).
+CHAT_MARKDOWN_CACHE_MB = float(os.environ.get("CHAT_MARKDOWN_CACHE_MB", 128))
+# Follow new content while the reader is at the bottom: after their own message, and as
+# the assistant's answers and steps arrive (Chainlit's features.autoscroll_*).
+CHAT_AUTOSCROLL_USER = env_bool("CHAT_AUTOSCROLL_USER", True)
+CHAT_AUTOSCROLL_ASSISTANT = env_bool("CHAT_AUTOSCROLL_ASSISTANT", True)
+# The Content-Security-Policy of every page; empty sends none. Images come from this site
+# and from CHAT_MARKDOWN_IMAGE_HOSTS.
+_IMAGE_SOURCES = " ".join(["'self'", "data:", "blob:", *CHAT_MARKDOWN_IMAGE_HOSTS])
 CHAT_CSP = os.environ.get(
     "CHAT_CSP",
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+    f"img-src {_IMAGE_SOURCES}; "
+    "media-src 'self' blob:; font-src 'self' data:; "
     "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; object-src 'none'; "
     "base-uri 'self'",
 )

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from chat.engine.background import spawn
 from chat.engine.groups import thread_group
 from chat.engine.storable import storable_text
-from chat.engine.streaming import StreamBuffer
+from chat.engine.streaming import MessageStream, StreamBuffer
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments, frames
 from chatproject.serving.connections import reconnecting
@@ -104,7 +104,7 @@ class Emitter:
     """Persists and pushes for one thread; owns the thread's live streams in this process."""
 
     # A message's live text; a chat platform's emitter streams to its platform as well.
-    stream_class: type[StreamBuffer] = StreamBuffer
+    stream_class: type[StreamBuffer] = MessageStream
 
     def __init__(self, thread_id: UUID) -> None:
         self.thread_id = thread_id

@@ -115,7 +115,7 @@ class StreamBuffer:
             self.parts = [text]
             self._text_cache = text
             self._pushed = 1
-            await self.emitter.push_frames(frames.stream_text_frames(self.dom_id, text))
+            await self.emitter.push_frames(self._replaced_frames(text))
 
     async def catch_up(self) -> None:
         """Shows the whole text so far on every tab (a late tab has only what the database
@@ -124,7 +124,14 @@ class StreamBuffer:
         async with self._lock:
             self._pushed = len(self.parts)
             self._pushed_at = time.monotonic()
-            await self.emitter.push_frames(frames.stream_text_frames(self.dom_id, self.text))
+            await self.emitter.push_frames(self._replaced_frames(self.text))
+
+    # -- what the page is sent (a message's stream shows its finished blocks formatted) ----
+    def _appended_frames(self, chunk: str) -> list[str]:
+        return frames.token_frames(self.dom_id, chunk)
+
+    def _replaced_frames(self, text: str) -> list[str]:
+        return frames.stream_text_frames(self.dom_id, text)
 
     def _flush_later(self) -> None:
         self._timer = None
@@ -143,7 +150,7 @@ class StreamBuffer:
                 self._pushed = end
                 self._pushed_at = time.monotonic()
                 # A fast producer with wide tokens may have queued more than a frame holds.
-                await self.emitter.push_frames(frames.token_frames(self.dom_id, chunk))
+                await self.emitter.push_frames(self._appended_frames(chunk))
             if save and time.monotonic() - self._saved_at >= self._save_every:
                 await self.save()
 
@@ -184,3 +191,31 @@ class StreamBuffer:
         self._keepalive.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._keepalive
+
+
+class MessageStream(StreamBuffer):
+    """A message's stream: each block the text finishes (a paragraph, a list, a closed
+    code fence...) goes to the page once, formatted; only the open block goes as text.
+
+    Rendering a finished block costs about what its tokens cost to send, once: the cost
+    per token stays flat however long the answer (bench (h), bench/answers.py).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._view = frames.MessageStreamFrames(self.message_id)
+
+    def seed(self, text: str) -> None:
+        if text and not self.parts:
+            self._view = frames.MessageStreamFrames(self.message_id, text)
+        super().seed(text)
+
+    def set_text(self, text: str) -> None:
+        super().set_text(text)
+        self._view = frames.MessageStreamFrames(self.message_id, self.text)
+
+    def _appended_frames(self, chunk: str) -> list[str]:
+        return self._view.appended(chunk)
+
+    def _replaced_frames(self, text: str) -> list[str]:
+        return self._view.replaced(text)

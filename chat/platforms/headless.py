@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from chat.engine.background import spawn
 from chat.engine.emitter import Emitter
 from chat.engine.session import ChatSession
-from chat.engine.streaming import StreamBuffer
+from chat.engine.streaming import MessageStream
 from chat.errors import UserFacingError
 from chat.models import Message, Thread
 from chat.platforms.sink import ASK, PlatformSink, out_message, parse_button
@@ -37,7 +37,7 @@ from chat.platforms.sink import ASK, PlatformSink, out_message, parse_button
 logger = logging.getLogger(__name__)
 
 
-class _SinkStream(StreamBuffer):
+class _SinkStream(MessageStream):
     """A message's stream that also tells the sink, which edits at its own pace."""
 
     def __init__(self, emitter: PlatformEmitter, *args: Any) -> None:

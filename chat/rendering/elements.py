@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from chat.models import Element, Message, Step
-from chat.rendering.markdown import render_markdown
+from chat.rendering.markdown import render_code, render_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,9 @@ def _text(element: Element, place: str, page: int) -> dict:
     language = _LANGUAGE.sub("", element.metadata.get("language") or "")[:32]
     return {
         "language": language,
-        "html": "" if language else render_markdown(element.content),
+        "html": render_code(element.content, language)
+        if language
+        else render_markdown(element.content),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from chat.models import Message
 
@@ -52,6 +53,11 @@ def tools_context(message: Message, status: str, mode: str = CHAT) -> dict | Non
     show_rating = mode != SHARED and rateable(message, status)
     return {
         "copy": bool(message.content),
+        # The markdown the answer was written in, copied with its HTML (not on a shared
+        # page: its readers may have no account).
+        "source_url": reverse("chat:message_source", args=[message.thread_id, message.id])
+        if mode != SHARED
+        else "",
         "feedback": feedback_context(message, mode=mode) if show_rating else None,
         # Shown on the conversation's last answer only (by CSS), so it needs no re-render
         # of the previous answer when a new one arrives.

@@ -17,7 +17,8 @@ from chat.models import Message, Step, Thread
 from chat.rendering import elements, sidebar
 from chat.rendering.feedback import CHAT, REVIEW, tools_context
 from chat.rendering.generation import generation_context
-from chat.rendering.markdown import cut_off, render_markdown
+from chat.rendering.markdown import cut_off, render_code, render_markdown
+from chat.rendering.stream_blocks import split_blocks
 
 FRAGMENTS = "chat/fragments/"
 
@@ -42,14 +43,21 @@ def message_context(message: Message, mode: str = CHAT) -> dict:
     is_user = message.author_kind == Message.Author.USER
     shown = elements.message_elements(message)
     text = cut_off(message.content) if status in CUT_OFF else message.content
+    # User text is shown as typed (unless CHAT_USER_MESSAGE_MARKDOWN); assistant text as
+    # markdown once it is complete (while it streams, its finished blocks are).
+    as_markdown = not streaming and (not is_user or settings.CHAT_USER_MESSAGE_MARKDOWN)
+    blocks, tail = split_blocks(message.content) if streaming else ([], "")
     context = {
         "kind": "message",
         "message": message,
+        # While it streams: its finished blocks formatted, the open one as text.
+        "done_id": message_done_id(message.pk),
+        "stream_html": "".join(stream_block_html(block) for block in blocks),
+        "stream_tail": tail,
         "status": status,
         "streaming": streaming,
         "is_user": is_user,
-        # User text is shown as typed; assistant text as markdown once it is complete.
-        "html": "" if streaming or is_user else render_markdown(text, shown["links"]),
+        "html": render_markdown(text, shown["links"]) if as_markdown else "",
         "elements": shown,
         "actions": message.metadata.get("actions", []),
         "ask": ask_context(message),
@@ -166,6 +174,36 @@ def message_text_id(message_id: Any) -> str:
     return f"m-{message_id}-text"
 
 
+def message_done_id(message_id: Any) -> str:
+    """The element holding a streaming message's finished blocks, formatted."""
+    return f"m-{message_id}-done"
+
+
+def stream_block_html(block: str) -> str:
+    """A finished block of a streaming answer: formatted as the final render will be, its
+    code not yet coloured."""
+    return render_markdown(block, highlight=False)
+
+
+def stream_done(dom_id: str, html: str = "") -> str:
+    """Replaces a stream's finished blocks (a late tab catching up starts from none)."""
+    return render_to_string(
+        FRAGMENTS + "stream_done.html", {"dom_id": dom_id, "html": html, "oob": True}
+    )
+
+
+def stream_tail(dom_id: str, text: str) -> str:
+    """Replaces the text of a stream's open block (its element stays: what watches it, a
+    cursor, a reader's selection, stays with it)."""
+    return render_to_string(FRAGMENTS + "stream_tail.html", {"dom_id": dom_id, "text": text})
+
+
+def stream_block_text(text: str) -> str:
+    """A finished block too large for a frame once formatted: as text (the final render
+    formats it)."""
+    return render_to_string(FRAGMENTS + "stream_block_text.html", {"text": text})
+
+
 def step_output_id(step_id: Any) -> str:
     return f"s-{step_id}-output-text"
 
@@ -204,11 +242,14 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
         "running": running,
         "duration": _duration(step),
         "show_input": bool(show_input) and bool(step.input),
-        "input_language": show_input if isinstance(show_input, str) else "json",
+        "input_html": render_code(step.input, show_input if isinstance(show_input, str) else "json")
+        if show_input and step.input
+        else "",
         # A long output (a tool's, say) is cut in the view; the step keeps it whole.
-        "output_shown": step.output[:STEP_VIEW_CHARS],
         "output_cut": max(0, len(step.output) - STEP_VIEW_CHARS),
         "output_html": ""
+        if running
+        else render_code(step.output[:STEP_VIEW_CHARS], language)
         if language
         else render_markdown(step.output[:STEP_VIEW_CHARS], shown["links"]),
         "elements": shown,

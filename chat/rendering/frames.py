@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 
 from chat.models import Message, Step
 from chat.rendering import fragments
+from chat.rendering.stream_blocks import BlockSplitter, split_blocks
 
 FRAME_BYTES = 256 * 1024
 # Escaping makes one character at most 6 bytes ("&quot;") and UTF-8 at most 4: a piece of
@@ -58,6 +59,68 @@ def stream_text_frames(dom_id: str, text: str) -> list[str]:
     ]
 
 
+def stream_block_frames(message_id: Any, blocks: list[str]) -> list[str]:
+    """Frames that append a stream's finished blocks, formatted, to its message; a block
+    too large for a frame once formatted goes as text, in pieces."""
+    target = "#" + fragments.message_done_id(message_id)
+    frames: list[str] = []
+    group: list[str] = []
+    size = 0
+    for block in blocks:
+        html = fragments.stream_block_html(block)
+        html_size = byte_size(html)
+        if group and (size + html_size > ITEM_BYTES or html_size > ITEM_BYTES):
+            frames.append(appended(target, "".join(group)))
+            group, size = [], 0
+        if html_size > ITEM_BYTES:
+            frames += [
+                appended(target, fragments.stream_block_text(piece)) for piece in text_pieces(block)
+            ]
+            continue
+        group.append(html)
+        size += html_size
+    if group:
+        frames.append(appended(target, "".join(group)))
+    return frames
+
+
+def stream_frames(message_id: Any, blocks: list[str], tail: str, *, reset: bool) -> list[str]:
+    """Frames that show a stream: its new finished blocks, then its open one as text
+    (`reset`: the finished blocks replace any the page shows)."""
+    text_id = fragments.message_text_id(message_id)
+    first = [fragments.stream_done(fragments.message_done_id(message_id))] if reset else []
+    pieces = text_pieces(tail) or [""]
+    return [
+        *first,
+        *stream_block_frames(message_id, blocks),
+        fragments.stream_tail(text_id, pieces[0]),
+        *[fragments.tokens(text_id, piece) for piece in pieces[1:]],
+    ]
+
+
+class MessageStreamFrames:
+    """The frames that show one message's stream: each block the text finishes goes once,
+    formatted; the open block as text (see stream_blocks.py)."""
+
+    def __init__(self, message_id: Any, shown: str = "") -> None:
+        """`shown`: the text the page already shows, split as message.html splits it."""
+        self.message_id = message_id
+        self.dom_id = fragments.message_text_id(message_id)
+        self.splitter = BlockSplitter()
+        self.splitter.feed(shown)
+
+    def appended(self, chunk: str) -> list[str]:
+        blocks = self.splitter.feed(chunk)
+        if not blocks:
+            return token_frames(self.dom_id, chunk)
+        return stream_frames(self.message_id, blocks, self.splitter.tail, reset=False)
+
+    def replaced(self, text: str) -> list[str]:
+        self.splitter = BlockSplitter()
+        blocks = self.splitter.feed(text)
+        return stream_frames(self.message_id, blocks, self.splitter.tail, reset=True)
+
+
 # -- items (messages and steps) --------------------------------------------------------------
 def item_placeholder(kind: str, item_id: Any, thread_id: Any, *, oob: bool = False) -> str:
     """Stands for an item too large for a frame (`kind` "message" or "step"): it loads the
@@ -90,7 +153,8 @@ def _blank_stream(context: dict) -> tuple[dict, str, str] | None:
     if context["kind"] == "message" and context["streaming"]:
         message = copy.copy(context["message"])
         text, message.content = message.content, ""
-        return {**context, "message": message}, fragments.message_text_id(message.pk), text
+        shell = {**context, "message": message, "stream_html": "", "stream_tail": ""}
+        return shell, fragments.message_text_id(message.pk), text
     if context["kind"] == "step" and context["running"]:
         step = copy.copy(context["step"])
         text, step.output = step.output, ""
@@ -114,6 +178,14 @@ def item_parts(context: dict, thread_id: Any, *, oob: bool = False) -> tuple[str
         shell, dom_id, text = blank
         shell_html = _render_item(shell, oob=oob)
         if byte_size(shell_html) <= ITEM_BYTES:
+            if context["kind"] == "message":
+                # Into the shell's empty elements: its finished blocks, then the open one.
+                blocks, tail = split_blocks(text)
+                message_id = context["message"].pk
+                return shell_html, [
+                    *stream_block_frames(message_id, blocks),
+                    *token_frames(dom_id, tail),
+                ]
             return shell_html, token_frames(dom_id, text)
     elif context["kind"] == "message" and not context["is_user"]:
         # A long answer: everything but its text now (status, buttons, tools), the text

@@ -18,5 +18,7 @@ def script_strings() -> dict[str, str]:
         "chartUnreadable": _("This chart could not be read."),
         "chartMissing": _("The chart library could not be loaded."),
         "waitToEdit": _("Wait for the answer to finish, or press Stop, then edit."),
+        "newBelow": _("New messages below"),
+        "openImage": _("Open the image"),
         "frameTooLarge": _("The message is too large to send: shorten it, or attach it as a file."),
     }

@@ -123,6 +123,15 @@ def item_html(user: Any, thread_id: Any, kind: str, item_id: Any) -> str | None:
     return None
 
 
+def message_source(user: Any, thread_id: Any, message_id: Any) -> str | None:
+    """The text of one message of a thread the user may see, as written; None if none."""
+    thread = visible_thread(user, thread_id)
+    pk = _as_uuid(message_id)
+    if thread is None or pk is None:
+        return None
+    return thread.messages.filter(pk=pk).values_list("content", flat=True).first()
+
+
 def title_from(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"

@@ -18,6 +18,8 @@ def branding(request: HttpRequest) -> dict[str, object]:
         # Rendered on <html>, so the page comes in the chosen theme with no flash.
         "ui_theme": look.theme(request.COOKIES.get(look.THEME_COOKIE)),
         "ui_strings": script_strings(),
+        "autoscroll_user": settings.CHAT_AUTOSCROLL_USER,
+        "autoscroll_assistant": settings.CHAT_AUTOSCROLL_ASSISTANT,
     }
 
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path("threads/<str:thread_id>/uploads/", views.upload_files, name="upload"),
     # A message or step too large for a websocket frame loads from here.
     path("threads/<str:thread_id>/<str:kind>s/<str:item_id>/", views.chat_item, name="chat_item"),
+    path(
+        "threads/<str:thread_id>/messages/<str:message_id>/source/",
+        views.message_source,
+        name="message_source",
+    ),
     # History: the sidebar's list and search, rename, delete, share; ratings of answers.
     path("history/", history_views.thread_list, name="history"),
     path("threads/<str:thread_id>/item/", history_views.thread_item, name="thread_item"),

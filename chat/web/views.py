@@ -85,6 +85,16 @@ def chat_item(request: HttpRequest, thread_id: str, kind: str, item_id: str) -> 
     return HttpResponse(html)
 
 
+@login_required
+@require_GET
+def message_source(request: HttpRequest, thread_id: str, message_id: str) -> HttpResponse:
+    """A message's markdown, as written: what "Copy answer" puts beside its HTML."""
+    source = threads.message_source(request.user, thread_id, message_id)
+    if source is None:
+        raise Http404("No such message.")
+    return HttpResponse(source, content_type="text/plain; charset=utf-8")
+
+
 def _chat_start_context(user: object, thread: Thread) -> dict:
     """The profile, starters, settings panel and commands, as the thread has them."""
     found = profiles.page_options(thread, user)

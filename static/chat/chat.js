@@ -1,4 +1,5 @@
-/* The chat page's behaviour beyond htmx: keyboard, reconnection, scrolling. No framework. */
+/* The chat page's behaviour beyond htmx: keyboard, reconnection, uploads. (Scrolling is
+   reading.js's.) No framework. */
 (function () {
   "use strict";
   // Translated words from the page (see experience.js); English if it is missing.
@@ -32,15 +33,6 @@
     el.textContent = text;
   }
 
-  function nearBottom(el) {
-    return el.scrollHeight - el.scrollTop - el.clientHeight < 120;
-  }
-
-  function scrollToEnd(force) {
-    var list = document.getElementById("messages");
-    if (list && (force || list.dataset.follow !== "false")) list.scrollTop = list.scrollHeight;
-  }
-
   function autosize() {
     var box = input();
     if (!box) return;
@@ -57,8 +49,11 @@
     var box = input();
     if (event.target !== box || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
     event.preventDefault();
+    // Before the person's first message only the greeting (on_chat_start) can be running:
+    // the server runs their message right after it, so it goes at once.
     var busy = document.querySelector('#run-state[data-running="true"]') &&
-      !document.querySelector('article[data-ask="text"]');
+      !document.querySelector('article[data-ask="text"]') &&
+      document.querySelector("#messages article.message--user");
     var files = box.form.querySelector('input[name="file_ids"]').value;
     if (busy) {
       showNotice(say("stillAnswering", "The assistant is still answering: wait for it, or press Stop."), "info");
@@ -93,7 +88,7 @@
     form.querySelector('input[name="file_ids"]').value = "";
     document.getElementById("attachments").replaceChildren();
     autosize();
-    scrollToEnd(true);
+    document.dispatchEvent(new CustomEvent("chat:sent"));  // reading.js follows it
   });
 
   // htmx's own reconnects (after 1006, 1011, 1012, 1013) wait as long as ours.
@@ -104,6 +99,12 @@
   document.addEventListener("htmx:wsOpen", function () {
     openedAt = Date.now();
     setConnection("open", "");
+    // A message typed and sent before the socket opened (composer_early.js) goes now, once.
+    if (window.chatComposerReady) window.chatComposerReady();
+    if (window.chatComposerPending) {
+      window.chatComposerPending = false;
+      if (input() && input().value.trim()) input().form.requestSubmit();
+    }
   });
 
   document.addEventListener("htmx:wsClose", function (event) {
@@ -140,19 +141,6 @@
     showNotice(tooBigNotice);
     tooBigNotice = "";
   });
-
-  // Reading scrollHeight lays the page out: once per painted frame, not once per fragment.
-  var scrollPending = false;
-  document.addEventListener("htmx:wsAfterMessage", function () {
-    if (scrollPending) return;
-    scrollPending = true;
-    requestAnimationFrame(function () { scrollPending = false; scrollToEnd(false); });
-  });
-
-  document.addEventListener("scroll", function (event) {
-    var list = event.target;
-    if (list && list.id === "messages") list.dataset.follow = nearBottom(list) ? "true" : "false";
-  }, true);
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-dismiss-notice]");
@@ -256,7 +244,7 @@
   }
 
   window.addEventListener("pagehide", function () { leaving = true; });
-  window.addEventListener("DOMContentLoaded", function () { scrollToEnd(true); autosize(); });
+  window.addEventListener("DOMContentLoaded", autosize);
 })();
 
 /* History and feedback: copy buttons (answers, code blocks, links), the thread menu, the

@@ -1,6 +1,6 @@
-/* Elements beyond htmx: the side panel, charts and highlighted code. plotly.js (4.8 MB)
-   and highlight.js are loaded only when a chart or code is on the page, from the URLs
-   the elements name. No framework. */
+/* Elements beyond htmx: the side panel and charts. plotly.js (4.8 MB) is loaded only when
+   a chart is on the page, from the URL the element names. (Code is highlighted on the
+   server.) No framework. */
 (function () {
   "use strict";
 
@@ -52,24 +52,6 @@
     });
   }
 
-  // -- code in text elements -------------------------------------------------------------------
-  var highlighter = null;
-
-  function highlightCode() {
-    var blocks = document.querySelectorAll(".element__code code[class*='language-']:not([data-highlighted])");
-    if (!blocks.length) return;
-    var src = document.querySelector("[data-highlight-src]");
-    if (!src) return;
-    if (!highlighter) highlighter = loadScript(src.dataset.highlightSrc, "hljs");
-    highlighter.then(function (hljs) {
-      blocks.forEach(function (block) {
-        var language = (block.className.match(/language-([\w+#.-]+)/) || [])[1];
-        if (block.dataset.highlighted || !language || !hljs.getLanguage(language)) return;
-        hljs.highlightElement(block);
-      });
-    }, function () { highlighter = null; });
-  }
-
   function loadScript(src, global) {
     return new Promise(function (resolve, reject) {
       if (window[global]) { resolve(window[global]); return; }
@@ -82,7 +64,7 @@
     });
   }
 
-  function enhance() { drawCharts(); highlightCode(); }
+  function enhance() { drawCharts(); }
 
   // -- the side panel ---------------------------------------------------------------------
   function panel() { return document.getElementById("element-panel"); }

@@ -6,7 +6,8 @@ which the event loop is held, as on a server busy with other sessions; "spin S" 
 tokens for S seconds without ever waiting, as a model running in this process does;
 "wide N K" streams N tokens of K KiB each without waiting (wider than a frame, together);
 "drip N MS" streams N tokens, one every MS milliseconds; "bad text" streams a NUL byte
-and a lone surrogate.
+and a lone surrogate; "markdown" streams MARKDOWN a few characters at a time, then pauses
+before it ends.
 """
 
 import re
@@ -15,6 +16,10 @@ import time
 import chat.sdk as cl
 
 LONG_WORDS = 400
+MARKDOWN = (
+    "# A tour\n\nSome **bold** words.\n\n- first item\n- second item\n\n"
+    "```python\nprint('hi')\n```\nAnd a last paragraph that is still open"
+)
 
 
 def echo_of(text: str) -> str:
@@ -46,6 +51,11 @@ async def on_message(message: cl.Message):
     elif text == "bad text":
         for token in ("nul\x00", " lone \ud800", " end"):
             await reply.stream_token(token)
+    elif text == "markdown":
+        for start in range(0, len(MARKDOWN), 4):
+            await reply.stream_token(MARKDOWN[start : start + 4])
+            await cl.sleep(0.01)
+        await cl.sleep(0.3)
     elif text.startswith("drip "):
         count, every_ms = (int(n) for n in text.split()[1:3])
         for i in range(count):

@@ -94,4 +94,5 @@ def conversation(page: Page) -> list[tuple[str, str, str]]:
 
 
 def stream_length(page: Page, message: Locator) -> int:
-    return message.locator(".message__stream").evaluate("el => el.textContent.length")
+    # Its finished blocks (formatted) and its open one (as text).
+    return message.locator(".message__body").evaluate("el => el.textContent.length")

@@ -49,12 +49,12 @@ def test_sign_up_chat_stop_reload_sign_out_and_back(page: Page) -> None:
     expect(long_answer).to_have_attribute("data-status", "streaming")
     page.wait_for_function(
         "el => el.textContent.length > 20",
-        arg=long_answer.locator(".message__stream").element_handle(),
+        arg=long_answer.locator(".message__body").element_handle(),
     )
     first = stream_length(page, long_answer)
     page.wait_for_function(
         "([el, n]) => el.textContent.length > n",
-        arg=[long_answer.locator(".message__stream").element_handle(), first],
+        arg=[long_answer.locator(".message__body").element_handle(), first],
     )
     expect(long_answer).to_have_attribute("data-status", "streaming")
 

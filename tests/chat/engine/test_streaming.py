@@ -246,3 +246,38 @@ async def test_wide_tokens_from_a_fast_producer_go_out_in_frames_that_each_fit(
     assert len(row.content) > 2 * 1024 * 1024
     assert all(frames.fits(f) for f in chat.tab.frames)
     assert "".join(token_frames(chat.tab.frames, row.id)) == row.content
+
+
+def done_blocks(frames: list[str], message_id) -> list[str]:
+    """The formatted blocks appended to a streaming message, in arrival order."""
+    target = f'hx-swap-oob="beforeend:#m-{message_id}-done"'
+    return [f for f in frames if target in f]
+
+
+async def test_a_streaming_answer_shows_its_finished_blocks_formatted_before_it_ends(
+    use_assistant, open_chat, thread, user
+):
+    from tests.assistants.echo import MARKDOWN
+
+    use_assistant("echo")
+    chat = await open_chat(thread, user)
+    await chat.send("markdown")
+    row = await chat.last_reply()
+    await chat.tab.until(lambda f: f'id="m-{row.id}"' in f and 'data-status="done"' in f)
+    sent = list(chat.tab.frames)
+    final = next(
+        i
+        for i, f in enumerate(sent)
+        if f'id="m-{row.id}"' in f and "data-status" in f and 'data-status="done"' in f
+    )
+    blocks = "".join(done_blocks(sent[:final], row.id))
+    assert "<h1>A tour</h1>" in blocks
+    assert "<strong>bold</strong>" in blocks
+    assert "<li>first item</li>" in blocks
+    # Code shows plain while it streams (the final render colours it), in its frame.
+    assert '<span class="code-block__lang">python</span>' in blocks
+    assert "print('hi')" in html.unescape(blocks)
+    # The open paragraph is still text, and nothing is sent formatted twice.
+    assert "last paragraph" not in blocks
+    assert blocks.count("<strong>bold</strong>") == 1
+    assert (await chat.last_reply()).content == MARKDOWN

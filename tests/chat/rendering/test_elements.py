@@ -76,6 +76,14 @@ def test_a_task_list_shows_each_status_and_links_tasks_to_their_messages():
     assert '<a class="task__title" href="#m-abc">' in html
     assert "<strong>one</strong>" in html
     assert "1 of 3 done" in html
+    assert "data-finished" not in html
+
+
+def test_a_finished_task_list_is_marked_so_that_it_shrinks_to_its_header():
+    content = {"status": "Done", "tasks": [{"title": "a", "status": "done"}] * 2}
+    html = rendering.element(_element(kind="tasklist", name="t", content=json.dumps(content)))
+    assert "data-finished" in html
+    assert "2 of 2 done" in html
 
 
 def test_a_table_page_past_the_end_shows_the_last_page():

@@ -6,7 +6,7 @@ import pytest
 
 from chat.models import Message
 from chat.rendering import fragments
-from tests.factories import make_message
+from tests.factories import make_message, make_thread, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +75,41 @@ def test_an_answer_cut_off_as_a_list_item_began_shows_no_empty_item(thread, stat
 def test_a_finished_answer_keeps_every_item_as_written(thread):
     message = make_message(thread, "1. Sign in\n2.", author_kind=Message.Author.ASSISTANT)
     assert "<li></li>" in fragments.message(message)
+
+
+@pytest.mark.django_db
+def test_user_messages_are_plain_text_unless_the_setting_renders_them_as_markdown():
+    from django.test import override_settings
+
+    thread = make_thread(make_user())
+    message = make_message(thread, "**bold** and `code`")
+    assert "<strong>" not in fragments.message(message)
+    assert "**bold**" in fragments.message(message)
+    with override_settings(CHAT_USER_MESSAGE_MARKDOWN=True):
+        html = fragments.message(message)
+    assert "<strong>bold</strong> and <code>code</code>" in html
+
+
+@pytest.mark.django_db
+def test_a_steps_input_and_code_output_are_highlighted_as_answers_code_is():
+    from django.utils import timezone
+
+    from chat.models import Step
+
+    thread = make_thread(make_user())
+    now = timezone.now()
+    step = Step.objects.create(
+        thread=thread,
+        order=1,
+        type="tool",
+        name="query",
+        input='{"table": "orders"}',
+        output="SELECT 1",
+        language="sql",
+        started_at=now,
+        ended_at=now,
+    )
+    html = fragments.step(step.pk, [step])
+    assert '<span class="code-block__lang">json</span>' in html
+    assert '<span class="code-block__lang">sql</span>' in html
+    assert '<code class="language-sql"><span class="k">SELECT</span>' in html

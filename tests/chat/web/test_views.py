@@ -127,3 +127,31 @@ def test_new_chat_for_anonymous_visitors_redirects_to_sign_in(client):
     response = client.post(reverse("chat:new"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_an_answers_markdown_is_served_to_who_may_see_it_for_copying(signed_in, thread):
+    message = make_message(thread, "# Title\n\n**bold**", author_kind=Message.Author.ASSISTANT)
+    url = reverse("chat:message_source", args=[thread.pk, message.pk])
+    response = signed_in.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == "# Title\n\n**bold**"
+    page = signed_in.get(thread_url(thread)).content.decode()
+    assert f'data-source-url="{url}"' in page
+
+
+def test_an_answers_markdown_is_not_found_for_another_user(other_user, thread):
+    message = make_message(thread, "secret", author_kind=Message.Author.ASSISTANT)
+    other = Client()
+    other.force_login(other_user)
+    response = other.get(reverse("chat:message_source", args=[thread.pk, message.pk]))
+    assert response.status_code == 404
+    assert b"secret" not in response.content
+
+
+def test_the_chat_page_says_how_it_follows_new_content(signed_in, thread, settings):
+    settings.CHAT_AUTOSCROLL_ASSISTANT = False
+    page = signed_in.get(thread_url(thread)).content.decode()
+    assert 'data-autoscroll-user="true"' in page
+    assert 'data-autoscroll-assistant="false"' in page
+    assert 'id="jump-latest"' in page
