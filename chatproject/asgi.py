@@ -21,6 +21,7 @@ from chat.engine.assistant import ensure_loaded  # noqa: E402
 from chat.engine.shutdown import drain  # noqa: E402
 from chat.rendering.warm_up import warm_up  # noqa: E402
 from chatproject.body_limits import LimitRequestBody, limit_before_reading  # noqa: E402
+from chatproject.health.endpoints import HealthEndpoints  # noqa: E402
 from chatproject.origins import SameOriginWebsocketValidator  # noqa: E402
 from chatproject.proxies import ClientAddressMiddleware  # noqa: E402
 from chatproject.routing import websocket_urlpatterns  # noqa: E402
@@ -56,16 +57,21 @@ gc.freeze()
 http_app = LimitRequestBody(django_asgi_app)
 
 # The assistant's @cl.on_app_startup runs before the first request or socket is served.
-# The client's address and scheme are settled first (CHAT_TRUSTED_PROXIES), for both.
+# Probes and metrics are answered next, before any middleware. Then the client's address
+# and scheme are settled (CHAT_TRUSTED_PROXIES), for requests and sockets alike.
 application = LifecycleApp(
-    ClientAddressMiddleware(
-        ProtocolTypeRouter(
-            {
-                "http": http_app,
-                "websocket": SameOriginWebsocketValidator(
-                    SetupTurns(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-                ),
-            }
-        )
+    HealthEndpoints(
+        ClientAddressMiddleware(
+            ProtocolTypeRouter(
+                {
+                    "http": http_app,
+                    "websocket": SameOriginWebsocketValidator(
+                        SetupTurns(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+                    ),
+                }
+            )
+        ),
+        # A stopping process stays alive but is no longer ready: no new work reaches it.
+        draining=lambda: drain.draining,
     )
 )

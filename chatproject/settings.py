@@ -319,7 +319,8 @@ else:
     }
 
 # ----------------------------------------------------------------- CELERY
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The broker is REDIS_URL's Redis unless said otherwise (a Redis or RabbitMQ of its own).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_ACKS_LATE = True
@@ -607,6 +608,14 @@ CHAT_COPILOT = env_bool("CHAT_COPILOT", False)
 CHAT_COPILOT_ALLOWED_ORIGINS = env_list("CHAT_COPILOT_ALLOWED_ORIGINS")
 # How long a sign-in token issued for the widget by a host page's backend is valid.
 CHAT_COPILOT_TOKEN_SECONDS = int(os.environ.get("CHAT_COPILOT_TOKEN_SECONDS", 3600))
+
+# ------------------------------------------------------------- OPERATIONS
+# /readyz answers within this many seconds: each service (database, Redis, channel layer,
+# Celery broker) that has not answered by then counts as down.
+CHAT_READY_TIMEOUT_SECONDS = float(os.environ.get("CHAT_READY_TIMEOUT_SECONDS", 0.5))
+# /metrics (Prometheus) answers only a scraper sending `Authorization: Bearer <this>`;
+# empty turns the endpoint off (404).
+CHAT_METRICS_TOKEN = os.environ.get("CHAT_METRICS_TOKEN", "")
 
 # ------------------------------------------------------------- PRODUCTION
 # No SECURE_PROXY_SSL_HEADER: Django would take X-Forwarded-Proto from anyone. The scheme
