@@ -95,9 +95,7 @@ async def test_metrics_refuse_a_caller_without_the_token():
 
 @override_settings(**{**PRODUCTION, "CHAT_METRICS_TOKEN": "scrape-secret"})
 async def test_metrics_answer_the_scraper_with_the_token():
-    response = await get(
-        app(), "/metrics", headers=[(b"authorization", b"Bearer scrape-secret")]
-    )
+    response = await get(app(), "/metrics", headers=[(b"authorization", b"Bearer scrape-secret")])
     assert response["status"] == 200
     assert header(response, b"content-type").startswith(b"text/plain")
     assert b"python_info" in response["body"] or b"process_" in response["body"]
