@@ -206,6 +206,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 SITE_ID = 1
 
 MIDDLEWARE = [
+    # Counts every answer (/metrics), whatever the middleware below makes of the request.
+    "chat.web.request_metrics.CountRequests",
     # Outermost, so that it compresses what whitenoise serves in development too.
     "chatproject.serving.compression.TextGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -42,12 +42,18 @@ _redis_clients: dict[str, Any] = {}
 
 def _redis(url: str) -> Any:
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     client = _redis_clients.get(url)
     if client is None:
         timeout = settings.CHAT_READY_TIMEOUT_SECONDS
         client = _redis_clients[url] = redis.Redis.from_url(
-            url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=None
+            url,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            # One try: a check that retried would answer late, and the next one asks again.
+            retry=Retry(NoBackoff(), 0),
         )
     return client
 
@@ -86,6 +92,13 @@ class _Threaded:
     name: str
     _executor: ThreadPoolExecutor | None = None
     _pending: Future[None] | None = field(default=None)
+
+    def close(self) -> None:
+        """Lets go of the thread, and of the database connection it may hold."""
+        if self._executor is not None:
+            self._executor.submit(connections.close_all).result(timeout=10)
+            self._executor.shutdown()
+            self._executor = None
 
     async def __call__(self) -> None:
         if self._pending is not None and not self._pending.done():
@@ -126,6 +139,11 @@ class Readiness:
             logger.warning("readiness: %s answers again", name)
             self.failing.discard(name)
         return True
+
+    def close(self) -> None:
+        for check in self.checks.values():
+            if isinstance(check, _Threaded):
+                check.close()
 
     async def check(self) -> dict[str, bool]:
         """Each service's name and whether it answered, all checked at once."""

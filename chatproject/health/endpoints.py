@@ -70,6 +70,12 @@ class HealthEndpoints:
                 return await answer(scope, send, scope["method"] == "HEAD")
         return await self.app(scope, receive, send)
 
+    def close(self) -> None:
+        """Ends the readiness checks' threads (a test's process outlives its app)."""
+        if self._readiness is not None:
+            self._readiness.close()
+            self._readiness = None
+
     async def healthz(self, scope: dict, send: Any, head: bool) -> None:
         await _json(send, 200, {"status": "ok"}, head)
 

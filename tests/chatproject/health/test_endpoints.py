@@ -22,8 +22,17 @@ PRODUCTION = {
 }
 
 
-def app(draining: bool = False) -> HealthEndpoints:
-    return HealthEndpoints(get_asgi_application(), draining=lambda: draining)
+@pytest.fixture
+def app():
+    made: list[HealthEndpoints] = []
+
+    def make(draining: bool = False) -> HealthEndpoints:
+        made.append(HealthEndpoints(get_asgi_application(), draining=lambda: draining))
+        return made[-1]
+
+    yield make
+    for application in made:
+        application.close()
 
 
 async def get(application, path: str, method: str = "GET", headers=()) -> dict:
@@ -38,7 +47,7 @@ def header(response: dict, name: bytes) -> bytes | None:
 
 
 @override_settings(**PRODUCTION)
-async def test_healthz_answers_a_probe_that_any_other_page_would_redirect_or_refuse():
+async def test_healthz_answers_a_probe_that_any_other_page_would_redirect_or_refuse(app):
     application = app()
     page = await get(application, "/accounts/login/")
     assert page["status"] in (301, 400)  # the HTTPS redirect or the host check
@@ -50,7 +59,7 @@ async def test_healthz_answers_a_probe_that_any_other_page_would_redirect_or_ref
 
 
 @override_settings(**PRODUCTION)
-async def test_readyz_answers_ready_on_this_backend_without_a_session():
+async def test_readyz_answers_ready_on_this_backend_without_a_session(app):
     response = await get(app(), "/readyz")
     assert response["status"] == 200
     body = json.loads(response["body"])
@@ -60,7 +69,7 @@ async def test_readyz_answers_ready_on_this_backend_without_a_session():
 
 
 @override_settings(**PRODUCTION)
-async def test_a_stopping_process_is_alive_but_not_ready():
+async def test_a_stopping_process_is_alive_but_not_ready(app):
     application = app(draining=True)
     assert (await get(application, "/healthz"))["status"] == 200
     response = await get(application, "/readyz")
@@ -69,7 +78,7 @@ async def test_a_stopping_process_is_alive_but_not_ready():
 
 
 @override_settings(**PRODUCTION)
-async def test_probes_take_only_get_and_head():
+async def test_probes_take_only_get_and_head(app):
     application = app()
     assert (await get(application, "/healthz", "POST"))["status"] == 405
     head = await get(application, "/healthz", "HEAD")
@@ -78,12 +87,12 @@ async def test_probes_take_only_get_and_head():
 
 
 @override_settings(**PRODUCTION)
-async def test_metrics_are_off_without_a_token():
+async def test_metrics_are_off_without_a_token(app):
     assert (await get(app(), "/metrics"))["status"] == 404
 
 
 @override_settings(**{**PRODUCTION, "CHAT_METRICS_TOKEN": "scrape-secret"})
-async def test_metrics_refuse_a_caller_without_the_token():
+async def test_metrics_refuse_a_caller_without_the_token(app):
     application = app()
     missing = await get(application, "/metrics")
     assert missing["status"] == 401
@@ -94,7 +103,7 @@ async def test_metrics_refuse_a_caller_without_the_token():
 
 
 @override_settings(**{**PRODUCTION, "CHAT_METRICS_TOKEN": "scrape-secret"})
-async def test_metrics_answer_the_scraper_with_the_token():
+async def test_metrics_answer_the_scraper_with_the_token(app):
     response = await get(app(), "/metrics", headers=[(b"authorization", b"Bearer scrape-secret")])
     assert response["status"] == 200
     assert header(response, b"content-type").startswith(b"text/plain")
