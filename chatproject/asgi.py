@@ -25,6 +25,7 @@ from chatproject.health.endpoints import HealthEndpoints  # noqa: E402
 from chatproject.origins import SameOriginWebsocketValidator  # noqa: E402
 from chatproject.proxies import ClientAddressMiddleware  # noqa: E402
 from chatproject.routing import websocket_urlpatterns  # noqa: E402
+from chatproject.serving.access_log import access_log_as_records  # noqa: E402
 from chatproject.serving.daphne_bodies import limit_daphne_bodies  # noqa: E402
 from chatproject.serving.daphne_shutdown import fix_daphne_shutdown  # noqa: E402
 from chatproject.serving.websocket_close import close_websockets_with_a_reason  # noqa: E402
@@ -47,6 +48,8 @@ fix_daphne_shutdown(
 compress_daphne_websockets()
 limit_daphne_bodies(limit_before_reading, settings.SESSION_COOKIE_NAME)
 close_websockets_with_a_reason()
+if settings.CHAT_LOG_FORMAT == "json":
+    access_log_as_records()
 
 # What start-up loaded (Django, the templates, the assistant) lives as long as the process:
 # full garbage collections need not walk it again (each took about 70 ms under load).

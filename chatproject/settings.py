@@ -97,13 +97,28 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# "text" (for people) or "json" (one object per line, for a log shipper). Either way each
+# record carries the request, user, thread and run ids known where it was written.
+CHAT_LOG_FORMAT = os.environ.get("CHAT_LOG_FORMAT", "text").strip().lower()
+if CHAT_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"CHAT_LOG_FORMAT must be text or json, not {CHAT_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"ids": {"()": "chat.log_context.ContextFilter"}},
+    "formatters": {"json": {"()": "chatproject.json_logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["ids"],
+            **({"formatter": "json"} if CHAT_LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "daphne": {"level": "WARNING"},
+        # Its access log, when it goes through logging (CHAT_LOG_FORMAT=json).
+        "daphne.access": {"level": "INFO"},
         "django.channels.server": {"level": "WARNING"},
         # Django gives its own logger a console handler too: each line would print twice.
         "django": {"handlers": []},
@@ -220,6 +235,8 @@ MIDDLEWARE = [
     "chat.web.middleware.UploadsNeedSignIn",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's and the user's ids on every log line written while it is served.
+    "chat.web.request_ids.RequestIds",
     "accounts.language_middleware.UserLanguageMiddleware",
     # Signs in from the SSO proxy's header, only for requests from the trusted proxies.
     "accounts.middleware.SsoHeaderMiddleware",
@@ -326,6 +343,8 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "memory:
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_ACKS_LATE = True
+# The worker keeps Django's logging (LOGGING above) when its lines must be JSON.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = CHAT_LOG_FORMAT != "json"
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 60 * 30))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 60 * 25))

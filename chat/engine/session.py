@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chat import log_context
 from chat.engine import (
     actions,
     asks,
@@ -345,6 +346,13 @@ class ChatSession(SessionOptions, RunningSession):
                     return
                 context = contextvars.copy_context()
                 context.run(current_session.set, self)
+                # Every line the run logs names its thread, user and run.
+                context.run(
+                    log_context.bind,
+                    thread_id=self.thread_id,
+                    user_id=getattr(self.user, "pk", None),
+                    run_id=uuid.uuid4().hex,
+                )
                 run = spawn(coro, name=f"hook-{self.thread_id}", context=context)
                 self.current_run = run
                 await control.control().push_run_state(self)
