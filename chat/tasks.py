@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import close_old_connections
 
-from chat.engine import jobs, runner
+from chat.engine import housekeeping, jobs, runner
 from chat.engine.assistant import ensure_loaded
 from chat.rag import library
 
@@ -30,5 +30,14 @@ def run_job(job_id: str) -> None:
 def read_library_document(document_id: str) -> None:
     try:
         runner.run_here(library.READ_DOCUMENT, document_id)
+    finally:
+        close_old_connections()
+
+
+# Sent by Celery beat (CELERY_BEAT_SCHEDULE); a lease keeps two rounds from overlapping.
+@shared_task(name="chat.housekeeping", ignore_result=True)
+def run_housekeeping() -> None:
+    try:
+        housekeeping.run_round()
     finally:
         close_old_connections()

@@ -355,6 +355,17 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CHAT_JOBS_IN_PROCESS = not REDIS_URL
 # A running job that has not written its heartbeat for this long lost its worker.
 CHAT_JOB_STALE_SECONDS = float(os.environ.get("CHAT_JOB_STALE_SECONDS", 30))
+# Periodic work (retention, dead jobs and streams, expired sessions: chat.engine.housekeeping)
+# runs every this many seconds: from Celery beat with a broker, else from a timer in the
+# web process. 0 turns the timer off (beat then runs only what you schedule yourself).
+CHAT_HOUSEKEEPING_SECONDS = float(os.environ.get("CHAT_HOUSEKEEPING_SECONDS", 300))
+# The lease a round takes so that no other runs meanwhile (longer than a round lasts).
+CHAT_HOUSEKEEPING_LEASE_SECONDS = int(os.environ.get("CHAT_HOUSEKEEPING_LEASE_SECONDS", 600))
+CELERY_BEAT_SCHEDULE = (
+    {"housekeeping": {"task": "chat.housekeeping", "schedule": CHAT_HOUSEKEEPING_SECONDS}}
+    if CHAT_HOUSEKEEPING_SECONDS > 0
+    else {}
+)
 
 # ---------------------------------------------------------------- ALLAUTH
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
