@@ -30,6 +30,7 @@ from chatproject.serving.daphne_bodies import limit_daphne_bodies  # noqa: E402
 from chatproject.serving.daphne_shutdown import fix_daphne_shutdown  # noqa: E402
 from chatproject.serving.websocket_close import close_websockets_with_a_reason  # noqa: E402
 from chatproject.serving.websocket_compression import compress_daphne_websockets  # noqa: E402
+from chatproject.url_prefix import UrlPrefix  # noqa: E402
 
 ensure_loaded()
 # The first answer after a start should not wait for templates to compile. In a context
@@ -64,14 +65,17 @@ http_app = LimitRequestBody(django_asgi_app)
 # and scheme are settled (CHAT_TRUSTED_PROXIES), for requests and sockets alike.
 application = LifecycleApp(
     HealthEndpoints(
-        ClientAddressMiddleware(
-            ProtocolTypeRouter(
-                {
-                    "http": http_app,
-                    "websocket": SameOriginWebsocketValidator(
-                        SetupTurns(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-                    ),
-                }
+        # The site under CHAT_URL_PREFIX, if set.
+        UrlPrefix(
+            ClientAddressMiddleware(
+                ProtocolTypeRouter(
+                    {
+                        "http": http_app,
+                        "websocket": SameOriginWebsocketValidator(
+                            SetupTurns(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+                        ),
+                    }
+                )
             )
         ),
         # A stopping process stays alive but is no longer ready: no new work reaches it.

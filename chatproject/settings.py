@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -62,6 +63,20 @@ SECRET_KEY = SECRET_KEY or _local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The site under a path of an existing domain, e.g. /assistant (behind a proxy that passes
+# the path as it is): every page, static file, socket and webhook, and the links and
+# redirects it makes. Empty: at the root.
+CHAT_URL_PREFIX = os.environ.get("CHAT_URL_PREFIX", "").strip().rstrip("/")
+if CHAT_URL_PREFIX and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", CHAT_URL_PREFIX):
+    raise ImproperlyConfigured(
+        f"CHAT_URL_PREFIX must be a path such as /assistant, not {CHAT_URL_PREFIX!r}"
+    )
+if CHAT_URL_PREFIX:
+    # Django reverses every URL (and the relative STATIC_URL, MEDIA_URL) with it.
+    FORCE_SCRIPT_NAME = CHAT_URL_PREFIX
+    # The cookies stay with this site, not the rest of the domain.
+    SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = LANGUAGE_COOKIE_PATH = CHAT_URL_PREFIX + "/"
+
 ROOT_URLCONF = "chatproject.urls"
 ASGI_APPLICATION = "chatproject.asgi.application"
 WSGI_APPLICATION = None
@@ -78,10 +93,12 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+# Absolute, with the prefix: a relative one would get the prefix only inside a request, and
+# the static files storage takes its address once, at start.
+STATIC_URL = f"{CHAT_URL_PREFIX}/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-MEDIA_URL = "media/"
+MEDIA_URL = f"{CHAT_URL_PREFIX}/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Static files are served by whitenoise in development too (from the apps' folders, as
 # they change), so that they are compressed like every other response.

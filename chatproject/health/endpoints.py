@@ -61,7 +61,13 @@ class HealthEndpoints:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
         if scope["type"] == "http":
             paths = {HEALTHZ: self.healthz, READYZ: self.readyz, METRICS: self.metrics}
-            answer = paths.get(scope["path"])
+            path = scope["path"]
+            # At the root for probes and scrapers inside the cluster, and under the prefix
+            # for those that come through the site's proxy.
+            prefix = settings.CHAT_URL_PREFIX
+            if prefix and path.startswith(prefix + "/"):
+                path = path[len(prefix) :]
+            answer = paths.get(path)
             if answer is not None:
                 if scope["method"] not in ("GET", "HEAD"):
                     return await _respond(
