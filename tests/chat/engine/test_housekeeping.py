@@ -125,6 +125,7 @@ def test_a_second_round_asked_while_one_runs_does_nothing(world, monkeypatch):
 
     monkeypatch.setattr(retention, "purge", slow_purge)
     first: list = []
+
     def round_in_a_thread() -> None:
         try:
             first.append(housekeeping.run_round())
