@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import close_old_connections
 
-from chat.engine import feedback_hook, jobs, runner
+from chat.engine import feedback_hook, housekeeping, jobs, runner
 from chat.engine.assistant import ensure_loaded
 from chat.rag import library
 
@@ -41,5 +41,14 @@ def run_feedback_hook(feedback_id: str) -> None:
     ensure_loaded()
     try:
         runner.run_here(feedback_hook.FEEDBACK_HOOK, feedback_id)
+    finally:
+        close_old_connections()
+
+
+# Sent by Celery beat (CELERY_BEAT_SCHEDULE); a lease keeps two rounds from overlapping.
+@shared_task(name="chat.housekeeping", ignore_result=True)
+def run_housekeeping() -> None:
+    try:
+        housekeeping.run_round()
     finally:
         close_old_connections()

@@ -21,13 +21,16 @@ from chat.engine.assistant import ensure_loaded  # noqa: E402
 from chat.engine.shutdown import drain  # noqa: E402
 from chat.rendering.warm_up import warm_up  # noqa: E402
 from chatproject.body_limits import LimitRequestBody, limit_before_reading  # noqa: E402
+from chatproject.health.endpoints import HealthEndpoints  # noqa: E402
 from chatproject.origins import SameOriginWebsocketValidator  # noqa: E402
 from chatproject.proxies import ClientAddressMiddleware  # noqa: E402
 from chatproject.routing import websocket_urlpatterns  # noqa: E402
+from chatproject.serving.access_log import access_log_as_records  # noqa: E402
 from chatproject.serving.daphne_bodies import limit_daphne_bodies  # noqa: E402
 from chatproject.serving.daphne_shutdown import fix_daphne_shutdown  # noqa: E402
 from chatproject.serving.websocket_close import close_websockets_with_a_reason  # noqa: E402
 from chatproject.serving.websocket_compression import compress_daphne_websockets  # noqa: E402
+from chatproject.url_prefix import UrlPrefix  # noqa: E402
 
 ensure_loaded()
 # The first answer after a start should not wait for templates to compile. In a context
@@ -46,6 +49,8 @@ fix_daphne_shutdown(
 compress_daphne_websockets()
 limit_daphne_bodies(limit_before_reading, settings.SESSION_COOKIE_NAME)
 close_websockets_with_a_reason()
+if settings.CHAT_LOG_FORMAT == "json":
+    access_log_as_records()
 
 # What start-up loaded (Django, the templates, the assistant) lives as long as the process:
 # full garbage collections need not walk it again (each took about 70 ms under load).
@@ -56,16 +61,24 @@ gc.freeze()
 http_app = LimitRequestBody(django_asgi_app)
 
 # The assistant's @cl.on_app_startup runs before the first request or socket is served.
-# The client's address and scheme are settled first (CHAT_TRUSTED_PROXIES), for both.
+# Probes and metrics are answered next, before any middleware. Then the client's address
+# and scheme are settled (CHAT_TRUSTED_PROXIES), for requests and sockets alike.
 application = LifecycleApp(
-    ClientAddressMiddleware(
-        ProtocolTypeRouter(
-            {
-                "http": http_app,
-                "websocket": SameOriginWebsocketValidator(
-                    SetupTurns(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-                ),
-            }
-        )
+    HealthEndpoints(
+        # The site under CHAT_URL_PREFIX, if set.
+        UrlPrefix(
+            ClientAddressMiddleware(
+                ProtocolTypeRouter(
+                    {
+                        "http": http_app,
+                        "websocket": SameOriginWebsocketValidator(
+                            SetupTurns(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+                        ),
+                    }
+                )
+            )
+        ),
+        # A stopping process stays alive but is no longer ready: no new work reaches it.
+        draining=lambda: drain.draining,
     )
 )

@@ -64,6 +64,20 @@ SECRET_KEY = SECRET_KEY or _local_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The site under a path of an existing domain, e.g. /assistant (behind a proxy that passes
+# the path as it is): every page, static file, socket and webhook, and the links and
+# redirects it makes. Empty: at the root.
+CHAT_URL_PREFIX = os.environ.get("CHAT_URL_PREFIX", "").strip().rstrip("/")
+if CHAT_URL_PREFIX and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", CHAT_URL_PREFIX):
+    raise ImproperlyConfigured(
+        f"CHAT_URL_PREFIX must be a path such as /assistant, not {CHAT_URL_PREFIX!r}"
+    )
+if CHAT_URL_PREFIX:
+    # Django reverses every URL (and the relative STATIC_URL, MEDIA_URL) with it.
+    FORCE_SCRIPT_NAME = CHAT_URL_PREFIX
+    # The cookies stay with this site, not the rest of the domain.
+    SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = LANGUAGE_COOKIE_PATH = CHAT_URL_PREFIX + "/"
+
 ROOT_URLCONF = "chatproject.urls"
 ASGI_APPLICATION = "chatproject.asgi.application"
 WSGI_APPLICATION = None
@@ -98,10 +112,12 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+# Absolute, with the prefix: a relative one would get the prefix only inside a request, and
+# the static files storage takes its address once, at start.
+STATIC_URL = f"{CHAT_URL_PREFIX}/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-MEDIA_URL = "media/"
+MEDIA_URL = f"{CHAT_URL_PREFIX}/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Static files are served by whitenoise in development too (from the apps' folders, as
 # they change), so that they are compressed like every other response.
@@ -117,13 +133,28 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# "text" (for people) or "json" (one object per line, for a log shipper). Either way each
+# record carries the request, user, thread and run ids known where it was written.
+CHAT_LOG_FORMAT = os.environ.get("CHAT_LOG_FORMAT", "text").strip().lower()
+if CHAT_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"CHAT_LOG_FORMAT must be text or json, not {CHAT_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"ids": {"()": "chat.log_context.ContextFilter"}},
+    "formatters": {"json": {"()": "chatproject.json_logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["ids"],
+            **({"formatter": "json"} if CHAT_LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "daphne": {"level": "WARNING"},
+        # Its access log, when it goes through logging (CHAT_LOG_FORMAT=json).
+        "daphne.access": {"level": "INFO"},
         "django.channels.server": {"level": "WARNING"},
         # Django gives its own logger a console handler too: each line would print twice.
         "django": {"handlers": []},
@@ -227,6 +258,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 SITE_ID = 1
 
 MIDDLEWARE = [
+    # Counts every answer (/metrics), whatever the middleware below makes of the request.
+    "chat.web.request_metrics.CountRequests",
     # Outermost, so that it compresses what whitenoise serves in development too.
     "chatproject.serving.compression.TextGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -239,6 +272,8 @@ MIDDLEWARE = [
     "chat.web.middleware.UploadsNeedSignIn",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's and the user's ids on every log line written while it is served.
+    "chat.web.request_ids.RequestIds",
     "accounts.language_middleware.UserLanguageMiddleware",
     # Signs in from the SSO proxy's header, only for requests from the trusted proxies.
     "accounts.middleware.SsoHeaderMiddleware",
@@ -340,10 +375,13 @@ else:
     }
 
 # ----------------------------------------------------------------- CELERY
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The broker is REDIS_URL's Redis unless said otherwise (a Redis or RabbitMQ of its own).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_ACKS_LATE = True
+# The worker keeps Django's logging (LOGGING above) when its lines must be JSON.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = CHAT_LOG_FORMAT != "json"
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 60 * 30))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 60 * 25))
@@ -354,6 +392,17 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CHAT_JOBS_IN_PROCESS = not REDIS_URL
 # A running job that has not written its heartbeat for this long lost its worker.
 CHAT_JOB_STALE_SECONDS = float(os.environ.get("CHAT_JOB_STALE_SECONDS", 30))
+# Periodic work (retention, dead jobs and streams, expired sessions: chat.engine.housekeeping)
+# runs every this many seconds: from Celery beat with a broker, else from a timer in the
+# web process. 0 turns the timer off (beat then runs only what you schedule yourself).
+CHAT_HOUSEKEEPING_SECONDS = float(os.environ.get("CHAT_HOUSEKEEPING_SECONDS", 300))
+# The lease a round takes so that no other runs meanwhile (longer than a round lasts).
+CHAT_HOUSEKEEPING_LEASE_SECONDS = int(os.environ.get("CHAT_HOUSEKEEPING_LEASE_SECONDS", 600))
+CELERY_BEAT_SCHEDULE = (
+    {"housekeeping": {"task": "chat.housekeeping", "schedule": CHAT_HOUSEKEEPING_SECONDS}}
+    if CHAT_HOUSEKEEPING_SECONDS > 0
+    else {}
+)
 
 # ---------------------------------------------------------------- ALLAUTH
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -675,6 +724,14 @@ for _origin in CHAT_FRAME_ANCESTORS:
             f"CHAT_FRAME_ANCESTORS: {_origin!r} is not an origin: give scheme://host[:port], "
             "e.g. https://intranet.example.com, with no path"
         )
+
+# ------------------------------------------------------------- OPERATIONS
+# /readyz answers within this many seconds: each service (database, Redis, channel layer,
+# Celery broker) that has not answered by then counts as down.
+CHAT_READY_TIMEOUT_SECONDS = float(os.environ.get("CHAT_READY_TIMEOUT_SECONDS", 0.5))
+# /metrics (Prometheus) answers only a scraper sending `Authorization: Bearer <this>`;
+# empty turns the endpoint off (404).
+CHAT_METRICS_TOKEN = os.environ.get("CHAT_METRICS_TOKEN", "")
 
 # ------------------------------------------------------------- PRODUCTION
 # No SECURE_PROXY_SSL_HEADER: Django would take X-Forwarded-Proto from anyone. The scheme

@@ -45,6 +45,15 @@ class RoundRobinProxy:
         self._thread.join(timeout=10)
         self._loop.close()
 
+    def cut(self) -> None:
+        """Drops every connection relayed so far, as a network failure would."""
+        self._run(self._cut())
+
+    async def _cut(self) -> None:
+        for relay in list(self._relays):
+            relay.cancel()
+        await asyncio.gather(*self._relays, return_exceptions=True)
+
     def backend_of(self, client_port: int) -> int | None:
         """The backend a connection from this (local) client port was relayed to."""
         return self.routes.get(client_port)

@@ -13,6 +13,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 
+from chat.engine import housekeeping
 from chat.engine.registry import call_hook, hooks
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class Lifecycle:
             # One start per serving loop (a server has one; each test has its own).
             self._stopped = False
             self._started = loop.create_task(self._run("on_app_startup"))
+            # Periodic work in this process when no beat does it (the embedded default).
+            housekeeping.start_timer()
         # Every early request waits for the start; a failed start is logged, not repeated.
         await asyncio.shield(self._started)
 

@@ -51,6 +51,15 @@ class HookRegistry:
 hooks = HookRegistry()
 
 
+def hook_name(fn: Hook) -> str:
+    """The registry's name for a hook (`on_message` ...), `action` for an action's
+    callback: a name from a fixed set, whatever the assistant called its function."""
+    for name, value in vars(hooks).items():
+        if value is fn:
+            return name
+    return "action" if fn in hooks.action_callbacks.values() else "other"
+
+
 def start_hook(fn: Hook, *args: Any) -> Any:
     """Calls a hook with as many of the arguments as it declares (Chainlit added arguments
     to some hooks over time, e.g. oauth_callback's id_token); returns its result, or what

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chat import log_context
 from chat.engine import (
     actions,
     asks,
@@ -29,13 +30,14 @@ from chat.engine import (
     handover,
     jobs,
     mcp_links,
+    metrics,
     rate_limits,
     uploads,
 )
 from chat.engine.background import spawn
 from chat.engine.context import current_session
 from chat.engine.mcp_panel import McpPanel
-from chat.engine.registry import call_hook, hooks, public_objects
+from chat.engine.registry import call_hook, hook_name, hooks, public_objects
 from chat.engine.running import RunningSession
 from chat.engine.session_options import SessionOptions
 from chat.engine.shutdown import drain
@@ -353,6 +355,13 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
                     return
                 context = contextvars.copy_context()
                 context.run(current_session.set, self)
+                # Every line the run logs names its thread, user and run.
+                context.run(
+                    log_context.bind,
+                    thread_id=self.thread_id,
+                    user_id=getattr(self.user, "pk", None),
+                    run_id=uuid.uuid4().hex,
+                )
                 run = spawn(coro, name=f"hook-{self.thread_id}", context=context)
                 self.current_run = run
                 await control.control().push_run_state(self)
@@ -375,21 +384,24 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
             await self._detach_when_idle()
 
     async def _invoke(self, fn: Callable[..., Any], *args: Any) -> None:
-        try:
-            await call_hook(fn, *args)
-            await self.emitter.stored()
-        except asyncio.CancelledError:
-            await self.emitter.end_all_streams(Message.Status.STOPPED)
-            # A shutdown's cancel is no Stop from the user.
-            if hooks.on_stop is not None and not drain.draining:
-                await call_hook(hooks.on_stop)
-            raise
-        except Exception as error:
-            logger.exception("Assistant hook %s failed", getattr(fn, "__name__", fn))
-            await self.emitter.end_all_streams(Message.Status.FAILED)
-            await self.send_error(f"{type(error).__name__}: {error}")
-        else:
-            await self.emitter.end_all_streams(Message.Status.DONE)
+        with metrics.counting_run(hook_name(fn)) as outcome:
+            try:
+                await call_hook(fn, *args)
+                await self.emitter.stored()
+            except asyncio.CancelledError:
+                outcome.stopped()
+                await self.emitter.end_all_streams(Message.Status.STOPPED)
+                # A shutdown's cancel is no Stop from the user.
+                if hooks.on_stop is not None and not drain.draining:
+                    await call_hook(hooks.on_stop)
+                raise
+            except Exception as error:
+                outcome.failed()
+                logger.exception("Assistant hook %s failed", getattr(fn, "__name__", fn))
+                await self.emitter.end_all_streams(Message.Status.FAILED)
+                await self.send_error(f"{type(error).__name__}: {error}")
+            else:
+                await self.emitter.end_all_streams(Message.Status.DONE)
 
     async def send_error(self, text: str) -> None:
         await self.emitter.create_message(

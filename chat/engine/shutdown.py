@@ -17,7 +17,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.utils.translation import gettext as _
 
-from chat.engine import control
+from chat.engine import control, metrics
 from chat.errors import UserFacingError
 from chat.models import Message
 
@@ -125,3 +125,4 @@ async def _interrupt(session: Any) -> None:
 
 
 drain = Drain()
+metrics.websockets_open.set_function(lambda: len(drain.sockets))

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, models
 from django.utils import timezone
 
+from chat.engine import metrics
 from chat.engine.background import spawn
 from chat.engine.storable import storable_text
 from chat.rendering import frames
@@ -74,6 +75,7 @@ class StreamBuffer:
         if not token:
             return
         token = storable_text(token)
+        metrics.token_streamed()
         self.parts.append(token)
         self._text_cache = None
         if self._pushed_at == 0.0:

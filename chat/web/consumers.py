@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts import languages
+from chat import log_context
 from chat.engine import admission, control, outages
 from chat.engine import copilot as window
 from chat.engine.groups import thread_group
@@ -95,6 +96,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if thread is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        # For the socket's life (its consumer runs in one task): log lines name both.
+        log_context.bind(user_id=user.pk, thread_id=thread.id)
         # What this socket renders (and the hooks it starts) speaks the page's language.
         translation.activate(languages.choose(user, *self._language_hints()))
         self.group = thread_group(thread.id)

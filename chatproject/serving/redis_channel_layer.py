@@ -31,6 +31,7 @@ from collections import defaultdict
 from typing import Any
 
 from channels_redis.core import RedisChannelLayer
+from prometheus_client import Counter
 from redis import exceptions as redis_errors
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,11 @@ REDIS_ERRORS = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError
 RECOVERED = "layer.recovered"
 FIRST_PROBE_SECONDS = 0.25
 LONGEST_PROBE_SECONDS = 1.0  # a ping a second while away: back within a second
+
+send_failures = Counter(
+    "chat_channel_layer_send_failures",
+    "Sends Redis did not take (delivered to this process's sockets only).",
+)
 
 
 class _LoopState:
@@ -181,6 +187,7 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
                 return
             except REDIS_ERRORS as error:
                 self._went_away(error)
+        send_failures.inc()
         self._deliver_locally(channel, message)
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
@@ -190,6 +197,7 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
                 return
             except REDIS_ERRORS as error:
                 self._went_away(error)
+        send_failures.inc()
         for channel in list(self.memberships.get(group, ())):
             self._deliver_locally(channel, message)
 

@@ -45,9 +45,9 @@ def shipped_daphne_arguments() -> list[str]:
 
 
 def compose_daphne_arguments() -> list[str]:
-    """daphne's arguments in docker-compose.yml's web command."""
+    """daphne's arguments in docker-compose.yml's web processes' command (one for both)."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    command = " ".join(compose["services"]["web"]["command"])
+    command = " ".join(compose["services"]["web-1"]["command"])
     started = re.search(r"exec daphne (.*)$", command)
     assert started, f"no daphne in the web command: {command}"
     return shlex.split(started.group(1))

@@ -36,8 +36,13 @@ def test_the_shipped_commands_start_daphne_without_trusting_forwarded_headers():
     assert "--proxy-headers" not in shipped_daphne_arguments()
     assert compose_daphne_arguments() == shipped_daphne_arguments()
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    # The trusted proxies are named explicitly, and none by default.
-    assert compose["x-app"]["environment"]["CHAT_TRUSTED_PROXIES"] == "${CHAT_TRUSTED_PROXIES:-}"
+    # The trusted proxies are named explicitly; by default only compose's own nginx, by
+    # its fixed address (never a network, never the Docker gateway).
+    proxy = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    assert compose["x-app"]["environment"]["CHAT_TRUSTED_PROXIES"] == (
+        "${CHAT_TRUSTED_PROXIES:-" + proxy + "}"
+    )
+    assert not proxy.endswith(".1")
     assert (
         compose["x-app"]["environment"]["CHAT_SSO_TRUSTED_PROXIES"]
         == "${CHAT_SSO_TRUSTED_PROXIES:-}"
@@ -48,9 +53,11 @@ def test_the_compose_port_is_published_on_the_hosts_loopback_unless_asked_otherw
     """A proxy on the host is trusted by the Docker gateway's address, which every client
     reaching a port published on all addresses would share."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    assert compose["services"]["web"]["ports"] == [
-        "${CHAT_BIND:-127.0.0.1}:${CHAT_PORT:-8000}:8000"
+    assert compose["services"]["proxy"]["ports"] == [
+        "${CHAT_BIND:-127.0.0.1}:${CHAT_PORT:-8000}:8080"
     ]
+    # The web processes are reached through the proxy only.
+    assert [name for name, s in compose["services"].items() if s.get("ports")] == ["proxy"]
 
 
 # -- the SSO header ----------------------------------------------------------------------

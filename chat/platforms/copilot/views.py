@@ -62,7 +62,8 @@ def panel(request: HttpRequest) -> HttpResponse:
         "host_origin": host,
         # Where the panel goes on a reload: its own address without the spent token.
         "panel_url": f"{request.path}?{urlencode({'host': host})}",
-        "socket_url": f"/ws/copilot/{thread.id}/?ticket={socket_ticket(user, thread.id)}",
+        "socket_url": f"{request.META.get('SCRIPT_NAME', '')}/ws/copilot/{thread.id}/"
+        f"?ticket={socket_ticket(user, thread.id)}",
         **fragments.messages_context(threads.thread_messages(thread), threads.thread_steps(thread)),
     }
     response = TemplateResponse(request, "chat/copilot/panel.html", context)

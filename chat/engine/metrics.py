@@ -1,0 +1,95 @@
+"""What the chat counts for Prometheus (served at /metrics, see chatproject.health).
+
+Each web process counts for itself and is scraped on its own (one daphne per container or
+pod): no multiprocess mode, no shared directory. A run is one call of an assistant's hook
+(`on_message`, `on_chat_start`, an action's callback ...), labelled by the hook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from prometheus_client import Counter, Gauge, Histogram
+
+# Seconds: a first token comes in tens of milliseconds from memory, in seconds from a model.
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+RUN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
+
+http_requests = Counter(
+    "chat_http_requests",
+    "HTTP requests answered, by URL name and status code.",
+    ["view", "status"],
+)
+# Read from the sockets the shutdown tracks (chat.engine.shutdown), so it cannot drift.
+websockets_open = Gauge("chat_websockets_open", "Chat sockets open on this process.")
+runs_active = Gauge("chat_runs_active", "Assistant hooks running now.", ["hook"])
+runs = Counter(
+    "chat_runs",
+    "Assistant hook runs ended, by hook and outcome (done, failed, stopped).",
+    ["hook", "outcome"],
+)
+run_duration = Histogram(
+    "chat_run_duration_seconds", "How long a hook ran.", ["hook"], buckets=RUN_BUCKETS
+)
+first_token = Histogram(
+    "chat_first_token_seconds",
+    "From the start of a run to its first streamed token.",
+    ["hook"],
+    buckets=LATENCY_BUCKETS,
+)
+tokens_streamed = Counter("chat_tokens_streamed", "Tokens streamed to the pages.")
+
+
+@dataclass
+class _Run:
+    hook: str
+    started: float
+    first_token_seen: bool = False
+
+
+_run: ContextVar[_Run | None] = ContextVar("chat_metrics_run", default=None)
+
+
+@contextlib.contextmanager
+def counting_run(hook: str) -> Iterator[_Outcome]:
+    """Counts one run of `hook`: active while inside, then ended with the outcome the body
+    set (an exception that escapes counts as failed, a cancel as stopped)."""
+    outcome = _Outcome()
+    started = time.monotonic()
+    token = _run.set(_Run(hook, started))
+    runs_active.labels(hook).inc()
+    try:
+        yield outcome
+    except BaseException as error:
+        if outcome.value == "done":
+            outcome.value = "failed" if isinstance(error, Exception) else "stopped"
+        raise
+    finally:
+        _run.reset(token)
+        runs_active.labels(hook).dec()
+        runs.labels(hook, outcome.value).inc()
+        run_duration.labels(hook).observe(time.monotonic() - started)
+
+
+@dataclass
+class _Outcome:
+    value: str = "done"
+
+    def failed(self) -> None:
+        self.value = "failed"
+
+    def stopped(self) -> None:
+        self.value = "stopped"
+
+
+def token_streamed() -> None:
+    """One token out; the run's first also times its first token."""
+    tokens_streamed.inc()
+    run = _run.get()
+    if run is not None and not run.first_token_seen:
+        run.first_token_seen = True
+        first_token.labels(run.hook).observe(time.monotonic() - run.started)
