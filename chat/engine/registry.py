@@ -23,6 +23,7 @@ class HookRegistry:
     on_window_message: Hook | None = None
     set_chat_profiles: Hook | None = None
     set_starters: Hook | None = None
+    set_starter_categories: Hook | None = None
     on_settings_update: Hook | None = None
     author_rename: Hook | None = None
     on_logout: Hook | None = None

@@ -50,12 +50,26 @@ def _starter_context(starter: Any) -> dict[str, Any]:
 def start_context(options: Any | None, *, show: bool) -> dict[str, Any]:
     """`options` are the engine's StartOptions; `show` is false once the user has written."""
     if options is None or not show:
-        return {"start_profiles": [], "start_starters": [], "current_profile": ""}
+        return {
+            "start_profiles": [],
+            "start_starters": [],
+            "start_categories": [],
+            "current_profile": "",
+        }
     return {
         "start_profiles": [_profile_context(p) for p in options.profiles]
         if len(options.profiles) > 1
         else [],
         "start_starters": [_starter_context(s) for s in options.starters],
+        "start_categories": [
+            {
+                "label": c.label,
+                "icon": c.icon,
+                "icon_kind": icon_kind(c.icon),
+                "starters": [_starter_context(s) for s in c.starters],
+            }
+            for c in options.categories
+        ],
         "current_profile": options.current.name if options.current else "",
     }
 

@@ -32,11 +32,12 @@ from chat.sdk.hooks import (
     on_settings_update,
     on_stop,
     set_chat_profiles,
+    set_starter_categories,
     set_starters,
 )
 from chat.sdk.jobs import Job, job
 from chat.sdk.message import ErrorMessage, Message
-from chat.sdk.profiles import ChatProfile, Starter
+from chat.sdk.profiles import ChatProfile, Starter, StarterCategory
 from chat.sdk.step import Step, step
 from chat.sdk.sync import make_async, run_sync
 from chat.sdk.task_list import Task, TaskList, TaskStatus
@@ -93,6 +94,7 @@ __all__ = [
     "Pdf",
     "Plotly",
     "Starter",
+    "StarterCategory",
     "Step",
     "Task",
     "TaskList",
@@ -126,6 +128,7 @@ __all__ = [
     "run_sync",
     "send_window_message",
     "set_chat_profiles",
+    "set_starter_categories",
     "set_starters",
     "sleep",
     "step",

@@ -115,6 +115,19 @@ def set_starters(func: F) -> F:
     return func
 
 
+def set_starter_categories(func: F) -> F:
+    """Declares grouped suggestions for a new chat; receives the user (and the language).
+
+    Example:
+        @cl.set_starter_categories
+        async def categories(current_user: cl.User):
+            leave = cl.Starter(label="Leave", message="How much leave do I have?")
+            return [cl.StarterCategory(label="HR", starters=[leave])]
+    """
+    hooks.set_starter_categories = func
+    return func
+
+
 def on_settings_update(func: F) -> F:
     """Runs when the user saves the chat settings; receives the new values, all checked.
 

@@ -180,6 +180,18 @@
     if (first) first.focus();
   }
 
+  // One category's starters at a time; choosing the open one again closes it.
+  function showCategory(button) {
+    var open = button.getAttribute("aria-expanded") !== "true";
+    var labels = button.parentElement.querySelectorAll("[data-starter-category]");
+    Array.prototype.forEach.call(labels, function (other) {
+      var shown = other === button && open;
+      other.setAttribute("aria-expanded", shown ? "true" : "false");
+      var panel = document.getElementById(other.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !shown;
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target : null;
     if (!target) return;
@@ -193,6 +205,8 @@
       return;
     }
     if (target.closest("[data-command-clear]")) { selectCommand(""); box().focus(); return; }
+    var category = target.closest("[data-starter-category]");
+    if (category) { showCategory(category); return; }
     var starter = target.closest("[data-starter-message]");
     if (starter) {
       // Sent exactly as if typed: the same form, the same id against double sending.

@@ -299,3 +299,77 @@ def test_data_analyst_app(app_page) -> None:
         re.compile(r"^2 analyses so far; \d+ messages in this chat\.\s*$")
     )
     expect(user_messages(page)).to_have_count(6)
+
+
+# -- a research desk: starter categories and step options -----------------------------------
+def phone_shot(page: Page, path, before: Callable[[], None] | None = None) -> None:
+    """A screenshot at 390 px, of the page loaded at that width (no sidebar mid-slide)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    wait_connected(page)
+    if before is not None:
+        before()
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_research_desk_app(app_page, shots_dir) -> None:
+    page = app_page("research_desk")
+    sign_up_to_a_new_chat(page)
+
+    # Starters grouped by topic: a label shows its starters, by keyboard too.
+    topics = page.get_by_role("group", name="Suggestions by topic")
+    research = topics.get_by_role("button", name="Research")
+    writing = topics.get_by_role("button", name="Writing")
+    expect(research).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("button", name="Latest on batteries")).to_be_hidden()
+    writing.click()
+    expect(writing).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("group", name="Writing")).to_be_visible()
+    expect(page.get_by_role("button", name="Draft an abstract")).to_be_visible()
+    research.focus()
+    page.keyboard.press("Enter")
+    expect(research).to_have_attribute("aria-expanded", "true")
+    expect(writing).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("button", name="Draft an abstract")).to_be_hidden()
+    expect(page.get_by_role("button", name="Latest on batteries")).to_be_visible()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-categories-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+    phone_shot(page, shots_dir / "port-research-categories-390.png", before=research.click)
+
+    page.get_by_role("button", name="Latest on batteries").click()
+    expect(user_messages(page)).to_have_count(1)
+
+    # The search step is open from the start, with its icon and without its input.
+    search = step(page, "search_sources")
+    expect(search).to_have_attribute("open", "")
+    expect(search.locator("> summary .icon")).to_have_text("🔎")
+    expect(search.locator(".step__output")).to_contain_text("3 sources about")
+    expect(search.locator(".step__input")).to_be_hidden()
+
+    # The long read runs open, with a spinner, until it ends; then it closes itself.
+    read = step(page, "read_sources")
+    expect(read.locator("> summary")).to_have_attribute("data-state", "running")
+    expect(read).to_have_attribute("open", "")
+    expect(read.locator("> summary .step__spinner")).to_be_visible()
+    page.screenshot(path=str(shots_dir / "port-research-step-running.png"))
+    answer_in_composer(page, "yes")
+    expect(read.locator("> summary")).to_have_attribute("data-state", "done")
+    expect(read).not_to_have_attribute("open", "")
+    expect(read.locator("> summary .step__spinner")).to_have_count(0)
+    expect(reply(page, "Here is what I found")).to_be_visible()
+    # A person may open it again, by keyboard; it stays open.
+    read.locator("> summary").focus()
+    page.keyboard.press("Enter")
+    expect(read).to_have_attribute("open", "")
+    expect(read.locator(".step__output")).to_contain_text("read 3 sources (yes)")
+    expect(read.locator(".step__input")).to_contain_text("solid-state batteries")
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-steps-{scheme}.png"))
+    # After a reload the finished read is drawn closed, the search open.
+    phone_shot(page, shots_dir / "port-research-steps-390.png")
+    expect(step(page, "read_sources")).not_to_have_attribute("open", "")
+    expect(step(page, "search_sources")).to_have_attribute("open", "")
