@@ -25,6 +25,7 @@ class HookRegistry:
     set_starters: Hook | None = None
     set_starter_categories: Hook | None = None
     on_settings_update: Hook | None = None
+    on_settings_edit: Hook | None = None
     author_rename: Hook | None = None
     on_logout: Hook | None = None
     on_app_startup: Hook | None = None

@@ -36,6 +36,7 @@ class OptionsHost(Session, Protocol):
 
     started: bool
     settings_inputs: list[dict[str, Any]]
+    settings_draft: dict[str, Any] | None
     commands: list[dict[str, Any]]
     _start_hidden: bool
 
@@ -62,6 +63,8 @@ class SessionOptions:
 
     def _load_options(self: OptionsHost, thread: Thread) -> None:
         self.settings_inputs = chat_settings.inputs_of(thread)
+        # The panel's values while on_settings_edit runs: a redraw from it keeps them.
+        self.settings_draft: dict[str, Any] | None = None
         self.commands = commands.commands_of(thread)
         self._start_hidden = False
 
@@ -131,15 +134,44 @@ class SessionOptions:
             await self.emitter.push(chat_start.chat_start(None, show=False))
 
     # -- settings -------------------------------------------------------------------------
-    async def publish_settings(self: OptionsHost, inputs: list[dict[str, Any]]) -> dict[str, Any]:
-        """Draws the settings panel; returns the values in force (saved ones kept on resume)."""
+    async def publish_settings(
+        self: OptionsHost, inputs: list[dict[str, Any]], *, commit: bool = True
+    ) -> dict[str, Any]:
+        """Draws the settings panel; returns the values in force (saved ones kept on resume).
+
+        `commit` false (Chainlit's `refresh()`) redraws it without changing the values in
+        force. A redraw while the user edits the panel keeps what they chose there.
+        """
         inputs = chat_settings.check_inputs(inputs)
-        values = chat_settings.current_values(inputs, self.user_session.get("chat_settings") or {})
+        saved = self.user_session.get("chat_settings") or {}
+        values = chat_settings.current_values(inputs, saved)
+        shown = values
+        draft = getattr(self, "settings_draft", None)
+        if draft is not None:
+            shown = chat_settings.current_values(inputs, {**saved, **draft})
         self.settings_inputs = inputs
-        self.user_session["chat_settings"] = values
+        if commit:
+            self.user_session["chat_settings"] = values
         await chat_settings.save_inputs(self.thread_id, inputs)
-        await self.emitter.push(chat_start.settings_panel(inputs, values))
+        await self.emitter.push(chat_start.settings_panel(inputs, shown))
         return dict(values)
+
+    async def edit_settings(self: OptionsHost, submitted: dict[str, Any]) -> None:
+        """A change in the open panel, before Save: checked, shown to on_settings_edit,
+        saved nowhere."""
+        if hooks.on_settings_edit is None:
+            return
+        current = self.user_session.get("chat_settings") or {}
+        values = chat_settings.apply(self.settings_inputs, current, submitted)
+        await rate_limits.check_run_rate(self.user)
+        self._spawn_run(self._edited(values), "settings-edit")
+
+    async def _edited(self: OptionsHost, values: dict[str, Any]) -> None:
+        self.settings_draft = values
+        try:
+            await self._invoke(hooks.on_settings_edit, dict(values))
+        finally:
+            self.settings_draft = None
 
     async def update_settings(self: OptionsHost, submitted: dict[str, Any]) -> None:
         """Checks every value against its widget; only then saves and tells the assistant."""

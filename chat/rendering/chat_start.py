@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from chat.rendering.markdown import render_markdown
 
@@ -113,16 +114,29 @@ def _widget_context(index: int, widget: dict[str, Any], value: Any) -> dict[str,
         context["text"] = ", ".join(value or [])
     elif kind == "numberinput":
         context["text"] = "" if value is None else value
+    elif kind == "datepicker" and widget.get("mode") == "range":
+        context["start"], context["end"] = value if isinstance(value, list) else (None, None)
     return context
 
 
+def _tabs(widgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Widgets grouped in their tabs, in order; those outside any tab come first, under
+    "General". No tabs when no widget names one."""
+    if not any(w.get("tab") for w in widgets):
+        return []
+    tabs: dict[str, dict[str, Any]] = {}
+    for widget in widgets:
+        tab = widget.get("tab") or {"id": "", "label": _("General")}
+        tabs.setdefault(tab["id"], {**tab, "widgets": []})["widgets"].append(widget)
+    general = tabs.pop("", None)
+    return ([general] if general else []) + list(tabs.values())
+
+
 def settings_context(inputs: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "settings_widgets": [
-            _widget_context(n, w, values.get(w["id"], w.get("initial")))
-            for n, w in enumerate(inputs)
-        ]
-    }
+    widgets = [
+        _widget_context(n, w, values.get(w["id"], w.get("initial"))) for n, w in enumerate(inputs)
+    ]
+    return {"settings_widgets": widgets, "settings_tabs": _tabs(widgets)}
 
 
 def settings_panel(inputs: list[dict[str, Any]], values: dict[str, Any]) -> str:

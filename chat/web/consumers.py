@@ -31,6 +31,7 @@ from chat.web.events import (
     MalformedFrame,
     ProfileChoice,
     RegenerateRequest,
+    SettingsEdit,
     SettingsUpdate,
     StopRequest,
     UserMessage,
@@ -164,6 +165,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await session.choose_profile(event.name)
             elif isinstance(event, SettingsUpdate):
                 await session.update_settings(event.values)
+            elif isinstance(event, SettingsEdit):
+                await session.edit_settings(event.values)
             elif isinstance(event, WindowMessage):
                 await window.receive_window_message(session, event.data)
             elif isinstance(event, CopilotResult):

@@ -71,6 +71,13 @@ class SettingsUpdate:
 
 
 @dataclass(frozen=True)
+class SettingsEdit:
+    """The panel's values while the user changes them, before Save."""
+
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class EditMessage:
     message_id: str
     content: str
@@ -106,6 +113,7 @@ Event = (
     | RegenerateRequest
     | ProfileChoice
     | SettingsUpdate
+    | SettingsEdit
     | WindowMessage
     | CopilotResult
 )
@@ -220,6 +228,8 @@ def parse_frame(text: str | None) -> Event:
         return ProfileChoice(name=_text_field(data, "profile", limit=MAX_PROFILE_NAME))
     if kind == "settings":
         return SettingsUpdate(values=_settings_values(data))
+    if kind == "settings_edit":
+        return SettingsEdit(values=_settings_values(data))
     if kind == "window_message":
         return WindowMessage(data=_json_field(data, "data"))
     if kind == "copilot_result":

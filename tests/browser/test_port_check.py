@@ -373,3 +373,44 @@ def test_research_desk_app(app_page, shots_dir) -> None:
     phone_shot(page, shots_dir / "port-research-steps-390.png")
     expect(step(page, "read_sources")).not_to_have_attribute("open", "")
     expect(step(page, "search_sources")).to_have_attribute("open", "")
+
+
+def test_research_desk_settings(app_page, shots_dir) -> None:
+    page = app_page("research_desk")
+    sign_up_to_a_new_chat(page)
+    page.get_by_role("button", name="Settings").click()
+    dialog = page.get_by_role("dialog", name="Chat settings")
+    sources = dialog.get_by_role("tab", name="Sources")
+    period = dialog.get_by_role("tab", name="Period")
+    expect(sources).to_have_attribute("aria-selected", "true")
+    expect(dialog.get_by_label("Published since")).to_be_hidden()
+
+    # Choosing another kind redraws the sources at once, unsaved; the dialog stays open
+    # with the choice and the focus where they were.
+    dialog.get_by_label("Kind").select_option("news")
+    source = dialog.get_by_label("Source", exact=True)
+    expect(source.locator("option")).to_have_text(["Reuters", "AP"])
+    expect(dialog.get_by_label("Kind")).to_have_value("news")
+    expect(dialog.get_by_label("Kind")).to_be_focused()
+    expect(dialog).to_be_visible()
+
+    # The tabs go by arrow keys.
+    sources.focus()
+    page.keyboard.press("ArrowRight")
+    expect(period).to_be_focused()
+    expect(period).to_have_attribute("aria-selected", "true")
+    since = dialog.get_by_label("Published since")
+    expect(since).to_have_value("2026-01-01")
+    since.fill("2026-02-15")
+    expect(period).to_have_attribute("aria-selected", "true")  # the redraw keeps the tab
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-settings-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(shots_dir / "port-research-settings-390.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    expect(reply(page, "Searching")).to_have_text(re.compile("Searching Reuters since 2026-02-15"))

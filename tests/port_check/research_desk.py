@@ -1,11 +1,56 @@
-"""A research desk written as a Chainlit app: grouped starters on a new chat, and its
-work shown as steps with Chainlit's display options (an icon, open at first, closed again
-when done, the input shown or not).
+"""A research desk written as a Chainlit app: grouped starters on a new chat, its work
+shown as steps with Chainlit's display options (an icon, open at first, closed again when
+done, the input shown or not), and settings in tabs whose choices follow each other while
+the user edits them.
 
-A Chainlit app: only `import chainlit as cl` became `import chat.sdk as cl`.
+A Chainlit app: only `import chainlit as cl` became `import chat.sdk as cl` (and
+`chainlit.input_widget` became `chat.sdk.input_widget`).
 """
 
 import chat.sdk as cl
+from chat.sdk.input_widget import DatePicker, Select, Switch, Tab
+
+SOURCES = {"papers": ["arXiv", "PubMed"], "news": ["Reuters", "AP"]}
+
+
+def settings_widgets(kind: str) -> list:
+    return [
+        Tab(
+            id="sources",
+            label="Sources",
+            inputs=[
+                Select(id="kind", label="Kind", values=list(SOURCES), initial_value=kind),
+                Select(id="source", label="Source", values=SOURCES[kind], initial_index=0),
+            ],
+        ),
+        Tab(
+            id="period",
+            label="Period",
+            inputs=[
+                DatePicker(id="since", label="Published since", initial="2026-01-01"),
+                Switch(id="peer", label="Peer-reviewed only", initial=True),
+            ],
+        ),
+    ]
+
+
+@cl.on_chat_start
+async def start():
+    cl.user_session.set("kind", "papers")
+    await cl.ChatSettings(settings_widgets("papers")).send()
+
+
+@cl.on_settings_edit
+async def settings_edit(settings: dict):
+    # The sources offered follow the kind chosen, before the user saves.
+    if settings["kind"] != cl.user_session.get("kind"):
+        cl.user_session.set("kind", settings["kind"])
+        await cl.ChatSettings(settings_widgets(settings["kind"])).send()
+
+
+@cl.on_settings_update
+async def settings_update(settings: dict):
+    await cl.Message(content=f"Searching {settings['source']} since {settings['since']}").send()
 
 
 @cl.set_starter_categories
