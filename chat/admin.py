@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from chat import permissions
+from chat.engine import modes
 from chat.models import Element, Feedback, Message, PlatformAccount, Step, Thread
 from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
@@ -239,6 +240,7 @@ class ThreadAdmin(admin.ModelAdmin):
     fields = (
         "title",
         "chat_profile",
+        "modes_shown",
         "user_shown",
         "created",
         "last_active",
@@ -327,6 +329,12 @@ class ThreadAdmin(admin.ModelAdmin):
     @admin.display(description=_("last active"), ordering="updated_at")
     def last_active(self, thread: Thread) -> str:
         return _short_date(thread.updated_at)
+
+    @admin.display(description=_("modes"))
+    def modes_shown(self, thread: Thread) -> str:
+        """The composer's pickers as the user last set them."""
+        chosen = modes.shown(modes.modes_of(thread), modes.choices_of(thread))
+        return ", ".join(f"{mode}: {option}" for mode, option in chosen) or "-"
 
     @admin.display(description=_("shared as a link"), boolean=True)
     def shared(self, thread: Thread) -> bool:

@@ -17,7 +17,7 @@ from asgiref.sync import async_to_sync
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from chat.engine import chat_settings, commands
+from chat.engine import chat_settings, commands, modes
 from chat.engine.registry import call_hook, hooks, public_objects
 from chat.errors import UserFacingError
 from chat.models import Message, Thread
@@ -235,4 +235,6 @@ def page_options(thread: Thread, user: Any) -> dict[str, Any]:
         "settings_inputs": inputs,
         "settings_values": chat_settings.current_values(inputs, saved),
         "commands": commands.commands_of(thread),
+        "modes": modes.modes_of(thread),
+        "mode_choices": modes.choices_of(thread),
     }

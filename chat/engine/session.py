@@ -31,6 +31,7 @@ from chat.engine import (
     rate_limits,
     uploads,
 )
+from chat.engine import modes as stored_modes
 from chat.engine.background import spawn
 from chat.engine.context import current_session
 from chat.engine.registry import call_hook, hooks, public_objects
@@ -172,10 +173,12 @@ class ChatSession(SessionOptions, RunningSession):
         author: str | None = None,
         *,
         command: str = "",
+        modes: dict[str, str] | None = None,
     ) -> None:
         """Stores the user's message at once; it answers an open question or runs on_message."""
         drain.refuse_new_runs()
         command = commands.check_choice(self.commands, command)
+        chosen = stored_modes.check_choices(self.modes, modes or {}, self.mode_choices)
         await rate_limits.check_message_rate(self.user)
         files = []
         if file_ids:
@@ -197,10 +200,20 @@ class ChatSession(SessionOptions, RunningSession):
             author_name=author or self.user.shown_name,
             content=content,
             client_id=client_id,
-            metadata={"command": command} if command else {},
+            metadata={
+                **({"command": command} if command else {}),
+                **(
+                    {"modes": chosen, "modes_shown": stored_modes.shown(self.modes, chosen)}
+                    if chosen
+                    else {}
+                ),
+            },
         )
         if row is None:
             return  # the same message again, after a reconnect
+        if chosen != self.mode_choices:
+            self.mode_choices = chosen
+            await stored_modes.save_choices(self.thread_id, chosen)
         moves_up, self._listed_first = not self._listed_first, True
         await self._hide_start()
         if files:

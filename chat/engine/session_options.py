@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chat.engine import chat_settings, commands, control, handover, profiles, rate_limits
+from chat.engine import chat_settings, commands, control, handover, modes, profiles, rate_limits
 from chat.engine.context import Session
 from chat.engine.registry import hooks
 from chat.models import Thread
@@ -38,6 +38,8 @@ class OptionsHost(Session, Protocol):
     settings_inputs: list[dict[str, Any]]
     settings_draft: dict[str, Any] | None
     commands: list[dict[str, Any]]
+    modes: list[dict[str, Any]]
+    mode_choices: dict[str, str]
     _start_hidden: bool
 
     async def send_error(self, text: str) -> None: ...
@@ -66,6 +68,8 @@ class SessionOptions:
         # The panel's values while on_settings_edit runs: a redraw from it keeps them.
         self.settings_draft: dict[str, Any] | None = None
         self.commands = commands.commands_of(thread)
+        self.modes = modes.modes_of(thread)
+        self.mode_choices = modes.choices_of(thread)
         self._start_hidden = False
 
     # -- another assistant ran the thread -----------------------------------------------
@@ -80,6 +84,7 @@ class SessionOptions:
                 chat_start.profile_badge(thread.chat_profile, None)
                 + chat_start.settings_panel([], {})
                 + chat_start.commands([])
+                + chat_start.modes([], {})
             )
         else:
             await self._show_new_chat(thread)
@@ -111,6 +116,7 @@ class SessionOptions:
         self.user_session.clear()
         self.user_session.update(kept, chat_profile=profile.name, chat_settings={})
         self.settings_inputs, self.commands, self.context_messages = [], [], []
+        self.modes, self.mode_choices = [], {}
         self.started = False
         await self._show_new_chat(thread)
         await self._start()
@@ -125,6 +131,7 @@ class SessionOptions:
             + chat_start.profile_badge(thread.chat_profile, options.current)
             + chat_start.settings_panel([], {})
             + chat_start.commands([])
+            + chat_start.modes([], {})
         )
 
     async def _hide_start(self: OptionsHost) -> None:
@@ -188,6 +195,14 @@ class SessionOptions:
         )
         if hooks.on_settings_update is not None:
             self._spawn_run(self._invoke(hooks.on_settings_update, dict(values)), "settings")
+
+    # -- modes ----------------------------------------------------------------------------
+    async def publish_modes(self: OptionsHost, offered: list[Any]) -> None:
+        """Draws the composer's pickers; a choice made earlier stays while it is offered."""
+        self.modes = modes.check_modes(offered)
+        self.mode_choices = modes.current(self.modes, self.mode_choices)
+        await modes.save(self.thread_id, self.modes)
+        await self.emitter.push(chat_start.modes(self.modes, self.mode_choices))
 
     # -- commands -------------------------------------------------------------------------
     async def publish_commands(self: OptionsHost, offered: list[dict[str, Any]]) -> None:

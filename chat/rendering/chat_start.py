@@ -156,3 +156,29 @@ def commands(commands: list[dict[str, Any]]) -> str:
     return render_to_string(
         FRAGMENTS + "commands.html", {**commands_context(commands), "oob": True}
     )
+
+
+# -- modes -----------------------------------------------------------------------------
+def modes_context(modes: list[dict[str, Any]], choices: dict[str, str]) -> dict[str, Any]:
+    return {
+        "modes": [
+            {
+                **mode,
+                "options": [
+                    {
+                        **option,
+                        "icon_kind": icon_kind(option["icon"]),
+                        "chosen": choices.get(mode["id"]) == option["id"],
+                    }
+                    for option in mode["options"]
+                ],
+            }
+            for mode in modes
+        ]
+    }
+
+
+def modes(modes: list[dict[str, Any]], choices: dict[str, str]) -> str:
+    return render_to_string(
+        FRAGMENTS + "modes.html", {**modes_context(modes, choices), "oob": True}
+    )

@@ -38,6 +38,7 @@ from chat.sdk.hooks import (
 )
 from chat.sdk.jobs import Job, job
 from chat.sdk.message import ErrorMessage, Message
+from chat.sdk.modes import Mode, ModeOption
 from chat.sdk.profiles import ChatProfile, Starter, StarterCategory
 from chat.sdk.step import Step, step
 from chat.sdk.sync import make_async, run_sync
@@ -92,6 +93,8 @@ __all__ = [
     "LangchainCallbackHandler",
     "LlamaIndexCallbackHandler",
     "Message",
+    "Mode",
+    "ModeOption",
     "Pdf",
     "Plotly",
     "Starter",

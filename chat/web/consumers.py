@@ -147,7 +147,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             event = parse_frame(text_data)
             if isinstance(event, UserMessage):
                 await session.receive_message(
-                    event.content, event.client_id, event.file_ids, command=event.command
+                    event.content,
+                    event.client_id,
+                    event.file_ids,
+                    command=event.command,
+                    modes=event.modes,
                 )
             elif isinstance(event, StopRequest):
                 await control.request_stop(session.thread_id)

@@ -414,3 +414,29 @@ def test_research_desk_settings(app_page, shots_dir) -> None:
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
     expect(reply(page, "Searching")).to_have_text(re.compile("Searching Reuters since 2026-02-15"))
+
+
+def test_research_desk_modes(app_page, shots_dir) -> None:
+    page = app_page("research_desk")
+    sign_up_to_a_new_chat(page)
+    modes = page.get_by_role("group", name="Modes")
+    depth = modes.get_by_label("Depth")
+    expect(depth).to_have_value("quick")  # the first option, none being marked default
+    depth.focus()
+    depth.select_option("thorough")
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-modes-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+
+    send(page, "tidal energy")
+    answer_in_composer(page, "yes")
+    expect(reply(page, "Here is what I found")).to_contain_text("(depth: thorough)")
+    expect(user_messages(page).first.locator(".message__modes")).to_have_text("Depth: Thorough")
+
+    # Kept with the thread: a reload shows the picker as it was left.
+    wait_idle(page)
+    page.reload()
+    wait_connected(page)
+    expect(page.get_by_role("group", name="Modes").get_by_label("Depth")).to_have_value("thorough")
+    phone_shot(page, shots_dir / "port-research-modes-390.png")

@@ -1,7 +1,7 @@
 """A research desk written as a Chainlit app: grouped starters on a new chat, its work
 shown as steps with Chainlit's display options (an icon, open at first, closed again when
-done, the input shown or not), and settings in tabs whose choices follow each other while
-the user edits them.
+done, the input shown or not), settings in tabs whose choices follow each other while
+the user edits them, and a picker in the composer for how deep to look.
 
 A Chainlit app: only `import chainlit as cl` became `import chat.sdk as cl` (and
 `chainlit.input_widget` became `chat.sdk.input_widget`).
@@ -38,6 +38,18 @@ def settings_widgets(kind: str) -> list:
 async def start():
     cl.user_session.set("kind", "papers")
     await cl.ChatSettings(settings_widgets("papers")).send()
+    await cl.context.emitter.set_modes(
+        [
+            cl.Mode(
+                id="depth",
+                name="Depth",
+                options=[
+                    cl.ModeOption(id="quick", name="Quick", description="The first source"),
+                    cl.ModeOption(id="thorough", name="Thorough", description="Every source"),
+                ],
+            )
+        ]
+    )
 
 
 @cl.on_settings_edit
@@ -87,4 +99,5 @@ async def main(message: cl.Message):
         read.input = {"topic": topic}
         go = await cl.AskUserMessage(content="Read all three sources?", timeout=60).send()
         read.output = f"read 3 sources ({go['output'] if go else 'no answer'})"
-    await cl.Message(content=f"Here is what I found on: {topic}").send()
+    depth = (message.modes or {}).get("depth")
+    await cl.Message(content=f"Here is what I found on: {topic} (depth: {depth})").send()
