@@ -22,6 +22,7 @@ from chat.sdk.context import context
 from chat.sdk.conversions import install as _install_conversions  # noqa: F401
 from chat.sdk.copilot import CopilotFunction, on_window_message, send_window_message
 from chat.sdk.data_elements import Dataframe, Plotly
+from chat.sdk.element_sidebar import ElementSidebar
 from chat.sdk.elements import Audio, Element, File, Image, Pdf, Text, Video
 from chat.sdk.hooks import (
     action_callback,
@@ -86,6 +87,7 @@ __all__ = [
     "CopilotFunction",
     "Dataframe",
     "Element",
+    "ElementSidebar",
     "ErrorMessage",
     "File",
     "Image",

@@ -440,3 +440,32 @@ def test_research_desk_modes(app_page, shots_dir) -> None:
     wait_connected(page)
     expect(page.get_by_role("group", name="Modes").get_by_label("Depth")).to_have_value("thorough")
     phone_shot(page, shots_dir / "port-research-modes-390.png")
+
+
+def test_research_desk_side_panel(app_page, shots_dir) -> None:
+    page = app_page("research_desk")
+    sign_up_to_a_new_chat(page)
+    box = composer(page)
+    send(page, "sources")
+    panel = page.get_by_role("complementary", name="Reading list")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("A 2026 review of 40 studies.")
+    expect(panel.locator("strong")).to_have_text("2026")
+    # Opened from code, it leaves the focus where the user was.
+    expect(box).to_be_focused()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-sidebar-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(shots_dir / "port-research-sidebar-390.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    # Closed by keyboard, as any side panel.
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    wait_idle(page)
+    # Opened again from code, closed with its button.
+    send(page, "sources")
+    expect(panel).to_be_visible()
+    panel.get_by_role("button", name="Close the panel").click()
+    expect(panel).to_be_hidden()

@@ -1,7 +1,8 @@
 """A research desk written as a Chainlit app: grouped starters on a new chat, its work
 shown as steps with Chainlit's display options (an icon, open at first, closed again when
 done, the input shown or not), settings in tabs whose choices follow each other while
-the user edits them, and a picker in the composer for how deep to look.
+the user edits them, a picker in the composer for how deep to look, and a reading list
+in the side panel.
 
 A Chainlit app: only `import chainlit as cl` became `import chat.sdk as cl` (and
 `chainlit.input_widget` became `chat.sdk.input_widget`).
@@ -92,6 +93,16 @@ async def search_sources(topic: str) -> str:
 @cl.on_message
 async def main(message: cl.Message):
     topic = message.content
+    if topic == "sources":
+        # The reading list in the side panel, without a message.
+        await cl.ElementSidebar.set_title("Reading list")
+        await cl.ElementSidebar.set_elements(
+            [
+                cl.Text(name="Solid-state batteries", content="A **2026** review of 40 studies."),
+                cl.Text(name="Query", content="battery AND solid-state", language="text"),
+            ]
+        )
+        return
     await search_sources(topic)
     # A long read: open while it runs, with a spinner, and closed again once done. It
     # waits for the reader's go-ahead, as an app waits on a slow service.
