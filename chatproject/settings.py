@@ -485,6 +485,8 @@ CHAT_UI_THEME = os.environ.get("CHAT_UI_THEME", "system")
 # A stylesheet loaded after the product's own, to restyle anything.
 CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
 CHAT_COT = os.environ.get("CHAT_COT", "full")
+# Tag each conversation with its chat profile, as Chainlit's auto_tag_thread.
+CHAT_AUTO_TAG_THREAD = env_bool("CHAT_AUTO_TAG_THREAD", True)
 # Streamed tokens are pushed at most once per this many milliseconds per message.
 CHAT_STREAM_FRAME_MS = int(os.environ.get("CHAT_STREAM_FRAME_MS", 30))
 # An open websocket checks in full that its sign-in still holds (session, account) at least

@@ -8,6 +8,7 @@ reconnects, here or on another instance, gets them back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import uuid
@@ -74,6 +75,7 @@ class ChatSession(SessionOptions, RunningSession):
         """The session's values and options as the thread has them stored."""
         user = self.user
         self.started = bool(thread.metadata.get("started"))
+        self.thread_tags = thread.tag_list
         # Whether the thread has a title: its first message names it.
         self._titled = bool(thread.title)
         # Whether the thread heads its owner's sidebar: known at open, true once written in.
@@ -211,6 +213,11 @@ class ChatSession(SessionOptions, RunningSession):
         )
         if row is None:
             return  # the same message again, after a reconnect
+        profile = self.user_session.get("chat_profile")
+        if settings.CHAT_AUTO_TAG_THREAD and profile and profile not in (self.thread_tags or []):
+            # As Chainlit's auto_tag_thread: the conversation is tagged with its profile.
+            with contextlib.suppress(ValueError):  # a profile name too long for a tag
+                self.thread.tags = [*(self.thread_tags or []), profile]
         if chosen != self.mode_choices:
             self.mode_choices = chosen
             await stored_modes.save_choices(self.thread_id, chosen)

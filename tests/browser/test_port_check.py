@@ -441,6 +441,24 @@ def test_research_desk_modes(app_page, shots_dir) -> None:
     expect(page.get_by_role("group", name="Modes").get_by_label("Depth")).to_have_value("thorough")
     phone_shot(page, shots_dir / "port-research-modes-390.png")
 
+    # The app tagged the conversation: the sidebar shows it and its search finds it by tag.
+    item = page.locator("#thread-list .thread-item").filter(has_text="tidal energy")
+    expect(item.locator(".tag")).to_have_text(["research"])
+    page.goto("/")
+    wait_connected(page)
+    send(page, "sources")  # a conversation the app does not tag
+    wait_idle(page)
+    expect(page.locator("#thread-list .thread-item")).to_have_count(2)
+    search = page.get_by_label("Search conversations")
+    with page.expect_response(lambda r: "/history/" in r.url and "tag%3Aresearch" in r.url):
+        search.fill("tag:research")
+    expect(page.locator("#thread-list .thread-item")).to_have_count(1)
+    expect(page.locator("#thread-list .thread-item .tag")).to_have_text(["research"])
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-tags-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+
 
 def test_research_desk_side_panel(app_page, shots_dir) -> None:
     page = app_page("research_desk")

@@ -225,6 +225,21 @@ def test_the_thread_page_shows_the_modes_the_user_chose(review, data):
     assert '<span class="message__mode">Model: Deep</span>' in transcript.content.decode()
 
 
+def test_reviewers_see_tags_and_filter_by_them(review, data):
+    data["good"].tags = "\nbilling\nurgent\n"
+    data["good"].save()
+    data["none"].tags = "\nbilling\n"
+    data["none"].save()
+    changelist = reverse("admin:chat_thread_changelist")
+    page = review.get(changelist).content.decode()
+    assert "?tag=urgent" in page
+    listed = review.get(changelist, {"tag": "billing", "all": "1"}).content.decode()
+    assert sorted(rows(listed)) == ["Holiday policy", "Printer setup"]
+    assert rows(review.get(changelist, {"tag": "urgent"}).content.decode()) == ["Holiday policy"]
+    thread_page = review.get(reverse("admin:chat_thread_change", args=[data["good"].pk]))
+    assert '<div class="readonly">billing, urgent</div>' in thread_page.content.decode()
+
+
 def test_a_user_who_is_not_a_reviewer_gets_nothing(user, data):
     staff = Client()
     staff.force_login(make_user(is_staff=True))

@@ -1,8 +1,8 @@
 """A research desk written as a Chainlit app: grouped starters on a new chat, its work
 shown as steps with Chainlit's display options (an icon, open at first, closed again when
 done, the input shown or not), settings in tabs whose choices follow each other while
-the user edits them, a picker in the composer for how deep to look, and a reading list
-in the side panel.
+the user edits them, a picker in the composer for how deep to look, a reading list in the
+side panel, and a tag on each conversation.
 
 A Chainlit app: only `import chainlit as cl` became `import chat.sdk as cl` (and
 `chainlit.input_widget` became `chat.sdk.input_widget`).
@@ -103,6 +103,9 @@ async def main(message: cl.Message):
             ]
         )
         return
+    # Labels the conversation: the sidebar shows them, and finds it by "tag:research".
+    thread = cl.context.session.thread
+    thread.tags = [*thread.tags, "research"]
     await search_sources(topic)
     # A long read: open while it runs, with a spinner, and closed again once done. It
     # waits for the reader's go-ahead, as an app waits on a slow service.
