@@ -27,10 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from chat import permissions
+from chat.engine import modes
 from chat.models import Element, Feedback, Message, PlatformAccount, Step, Thread
 from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
-from chat.threads import export, history, retention, search
+from chat.threads import export, history, retention, search, tags
 from chat.threads import store as threads
 
 # The admin bears the product's name (its colours come with admin/base_site.html).
@@ -202,6 +203,23 @@ class ChatProfileFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TagFilter(admin.SimpleListFilter):
+    """Threads by a tag the assistant put on them (the tags of the latest tagged threads)."""
+
+    title = _("tag")
+    parameter_name = "tag"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        rows = Thread.objects.exclude(tags="").order_by("-updated_at").values_list("tags")
+        found = {tag for (text,) in rows[:500] for tag in text.split("\n") if tag}
+        return [(tag, tag) for tag in sorted(found, key=str.lower)[:100]]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(tags.tagged(self.value()))
+        return queryset
+
+
 @admin.register(Thread)
 class ThreadAdmin(admin.ModelAdmin):
     list_display = (
@@ -221,6 +239,7 @@ class ThreadAdmin(admin.ModelAdmin):
         ("updated_at", LastActiveFilter),
         ("created_at", admin.DateFieldListFilter),
         ChatProfileFilter,
+        TagFilter,
         # Where the conversation happened: web, Slack, Discord, Teams or the copilot.
         "source",
     )
@@ -239,6 +258,8 @@ class ThreadAdmin(admin.ModelAdmin):
     fields = (
         "title",
         "chat_profile",
+        "modes_shown",
+        "tags_shown",
         "user_shown",
         "created",
         "last_active",
@@ -327,6 +348,16 @@ class ThreadAdmin(admin.ModelAdmin):
     @admin.display(description=_("last active"), ordering="updated_at")
     def last_active(self, thread: Thread) -> str:
         return _short_date(thread.updated_at)
+
+    @admin.display(description=_("tags"))
+    def tags_shown(self, thread: Thread) -> str:
+        return ", ".join(thread.tag_list) or "-"
+
+    @admin.display(description=_("modes"))
+    def modes_shown(self, thread: Thread) -> str:
+        """The composer's pickers as the user last set them."""
+        chosen = modes.shown(modes.modes_of(thread), modes.choices_of(thread))
+        return ", ".join(f"{mode}: {option}" for mode, option in chosen) or "-"
 
     @admin.display(description=_("shared as a link"), boolean=True)
     def shared(self, thread: Thread) -> bool:

@@ -43,6 +43,10 @@ class Thread(models.Model):
     external_id = models.CharField(max_length=255, blank=True)
     # The chat profile the conversation runs with; a column (indexed) so reviewers filter by it.
     chat_profile = models.CharField(max_length=100, blank=True, db_index=True)
+    # Labels the assistant puts on the conversation (cl.context.session.thread.tags), one
+    # per line between newlines ("\nbilling\nurgent\n"): text, so that "threads tagged
+    # billing" is one portable LIKE on SQLite and PostgreSQL alike.
+    tags = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-updated_at"]
@@ -61,6 +65,10 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return self.title or "New chat"
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag for tag in self.tags.split("\n") if tag]
 
 
 class MessageQuerySet(models.QuerySet):

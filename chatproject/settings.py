@@ -555,6 +555,8 @@ CHAT_UI_THEME = os.environ.get("CHAT_UI_THEME", "system")
 # A stylesheet loaded after the product's own, to restyle anything.
 CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
 CHAT_COT = os.environ.get("CHAT_COT", "full")
+# Tag each conversation with its chat profile, as Chainlit's auto_tag_thread.
+CHAT_AUTO_TAG_THREAD = env_bool("CHAT_AUTO_TAG_THREAD", True)
 # Read-only links to a conversation (the Share menu item). Off: no Share item, and every
 # link given out so far answers 404; the app's @cl.on_shared_thread_view decides who else
 # may open one.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +29,7 @@ KINDS = {
     "numberinput",
     "tags",
     "multiselect",
+    "datepicker",
 }
 MAX_WIDGETS = 50
 MAX_TEXT = 4000
@@ -52,6 +54,11 @@ def check_inputs(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not isinstance(widget.get("id"), str) or widget["id"] in seen:
             raise ValueError(f"Chat setting ids must be unique text: {widget.get('id')!r}")
         seen.add(widget["id"])
+        tab = widget.get("tab")
+        if tab is not None and not (
+            isinstance(tab, dict) and isinstance(tab.get("id"), str) and tab.get("label")
+        ):
+            raise ValueError(f"A settings tab needs an id and a label: {tab!r}")
     return inputs
 
 
@@ -91,6 +98,44 @@ def _text_list(value: Any, label: str) -> list[str]:
         if item and item not in items:
             items.append(item)
     return items
+
+
+def _date(widget: dict[str, Any], value: Any, label: str) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        day = date.fromisoformat(value.strip()) if isinstance(value, str) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise SettingsRefused(_("%(label)s must be a date.") % {"label": label})
+    low, high = widget.get("min_date"), widget.get("max_date")
+    if (low and day.isoformat() < low) or (high and day.isoformat() > high):
+        raise SettingsRefused(
+            _("%(label)s must be between %(min)s and %(max)s.")
+            % {"label": label, "min": low or "…", "max": high or "…"}
+        )
+    return day.isoformat()
+
+
+def _dates(widget: dict[str, Any], value: Any, label: str) -> Any:
+    """A date as ISO text; for a range, a list of two (or None when both are empty)."""
+    if widget.get("mode") != "range":
+        return _date(widget, value, label)
+    if value is None or value == "" or value == []:
+        return None
+    if not isinstance(value, list) or len(value) != 2:
+        raise SettingsRefused(_("%(label)s needs a first and a last date.") % {"label": label})
+    start, end = (_date(widget, v, label) for v in value)
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise SettingsRefused(_("%(label)s needs a first and a last date.") % {"label": label})
+    if start > end:
+        raise SettingsRefused(
+            _("%(label)s must end on or after the day it starts.") % {"label": label}
+        )
+    return [start, end]
 
 
 def clean(widget: dict[str, Any], value: Any) -> Any:
@@ -150,6 +195,8 @@ def clean(widget: dict[str, Any], value: Any) -> Any:
                 % {"label": label, "count": MAX_TAGS, "size": MAX_TAG}
             )
         return tags
+    if kind == "datepicker":
+        return _dates(widget, value, label)
     # multiselect
     chosen = _text_list(value, label)
     allowed = _choices(widget)

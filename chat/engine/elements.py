@@ -53,6 +53,20 @@ async def send_many(emitter: Emitter, sources: list[ElementSource]) -> None:
     await emitter.attachments_changed(sources[0].for_id)
 
 
+async def show_in_sidebar(
+    emitter: Emitter, title: str | None, sources: list[ElementSource] | None
+) -> None:
+    """Opens the side panel on every tab with `title` and these elements (stored with the
+    thread, under nothing), or closes it when there is neither."""
+    html = await sync_to_async(_sidebar_html)(emitter.thread_id, title or "", sources or [])
+    await emitter.push(html)
+
+
+def _sidebar_html(thread_id: Any, title: str, sources: list[ElementSource]) -> str:
+    shown = [_store(thread_id, source)[0] for source in sources]
+    return rendering.sidebar(title, shown)
+
+
 async def remove(emitter: Emitter, element_id: str) -> None:
     html = await sync_to_async(_delete_and_render)(emitter.thread_id, element_id)
     if html:

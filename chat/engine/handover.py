@@ -15,7 +15,7 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from django.db import transaction
 
-from chat.engine import assistant, chat_settings, commands
+from chat.engine import assistant, chat_settings, commands, modes
 from chat.models import Element, Message, Step, Thread
 
 ASSISTANT_KEY = "assistant"
@@ -48,6 +48,7 @@ def _drop_widgets(thread: Thread, earlier: str) -> None:
     widgets; its profile is kept in the metadata, where a reviewer can still read it."""
     thread.metadata.pop(chat_settings.INPUTS_KEY, None)
     thread.metadata.pop(commands.COMMANDS_KEY, None)
+    thread.metadata.pop(modes.MODES_KEY, None)
     session = thread.metadata.get("user_session", {})
     session.pop("chat_settings", None)
     session.pop("chat_profile", None)

@@ -1,6 +1,7 @@
 """Chat profiles and starters: what the assistant offers when a chat starts.
 
-The assistant declares them with `@cl.set_chat_profiles` and `@cl.set_starters`; they
+The assistant declares them with `@cl.set_chat_profiles`, `@cl.set_starters` and
+`@cl.set_starter_categories`; they
 may depend on the user (and the language), so they are asked for each time a new chat
 is shown. The chosen profile is stored on the thread, where reviewers can filter by it.
 """
@@ -16,7 +17,7 @@ from asgiref.sync import async_to_sync
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from chat.engine import chat_settings, commands
+from chat.engine import chat_settings, commands, modes
 from chat.engine.registry import call_hook, hooks, public_objects
 from chat.errors import UserFacingError
 from chat.models import Message, Thread
@@ -36,6 +37,13 @@ class Starter:
     message: str
     icon: str = ""
     command: str = ""
+
+
+@dataclass(frozen=True)
+class StarterCategory:
+    label: str
+    icon: str = ""
+    starters: tuple[Starter, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class StartOptions:
     profiles: tuple[Profile, ...] = ()
     current: Profile | None = None
     starters: tuple[Starter, ...] = field(default_factory=tuple)
+    categories: tuple[StarterCategory, ...] = field(default_factory=tuple)
 
 
 def _field(item: Any, name: str, default: Any = None) -> Any:
@@ -80,6 +89,22 @@ def _starter(item: Any) -> Starter | None:
 
 def _starters(items: Any) -> tuple[Starter, ...]:
     return tuple(s for s in (_starter(i) for i in items or ()) if s is not None)
+
+
+def _categories(items: Any) -> tuple[StarterCategory, ...]:
+    """The groups with a label and at least one starter, each label once."""
+    categories: list[StarterCategory] = []
+    for item in items or ():
+        label = _field(item, "label")
+        starters = _starters(_field(item, "starters"))
+        if not isinstance(label, str) or not label or not starters:
+            logger.warning("A starter category needs a label and starters; left out: %r", item)
+            continue
+        if all(c.label != label for c in categories):
+            categories.append(
+                StarterCategory(label=label, icon=_field(item, "icon") or "", starters=starters)
+            )
+    return tuple(categories)
 
 
 def _profile(item: Any) -> Profile | None:
@@ -132,6 +157,15 @@ async def starters_for(user: Any, profile: Profile | None) -> tuple[Starter, ...
     return _starters(await _ask(hooks.set_starters, user))
 
 
+async def categories_for(user: Any, profile: Profile | None) -> tuple[StarterCategory, ...]:
+    """The grouped starters; a profile with its own starters shows only those."""
+    if profile is not None and profile.starters is not None:
+        return ()
+    if hooks.set_starter_categories is None:
+        return ()
+    return _categories(await _ask(hooks.set_starter_categories, user))
+
+
 async def has_user_messages(thread_id: UUID) -> bool:
     return await Message.objects.filter(
         thread_id=thread_id, author_kind=Message.Author.USER
@@ -161,7 +195,10 @@ async def start_options(thread: Thread, user: Any) -> StartOptions:
     profiles = await ensure_profile(thread, user)
     current = find(profiles, thread.chat_profile)
     return StartOptions(
-        profiles=profiles, current=current, starters=await starters_for(user, current)
+        profiles=profiles,
+        current=current,
+        starters=await starters_for(user, current),
+        categories=await categories_for(user, current),
     )
 
 
@@ -188,7 +225,7 @@ def page_options(thread: Thread, user: Any) -> dict[str, Any]:
         options = async_to_sync(start_options)(thread, user)
     except Exception:
         # A failing hook must not take the page down: the chat says so when it starts.
-        logger.exception("set_chat_profiles or set_starters failed")
+        logger.exception("set_chat_profiles, set_starters or set_starter_categories failed")
         options = StartOptions()
     inputs = chat_settings.inputs_of(thread)
     saved = thread.metadata.get("user_session", {}).get("chat_settings") or {}
@@ -198,4 +235,6 @@ def page_options(thread: Thread, user: Any) -> dict[str, Any]:
         "settings_inputs": inputs,
         "settings_values": chat_settings.current_values(inputs, saved),
         "commands": commands.commands_of(thread),
+        "modes": modes.modes_of(thread),
+        "mode_choices": modes.choices_of(thread),
     }

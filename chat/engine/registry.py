@@ -23,7 +23,9 @@ class HookRegistry:
     on_window_message: Hook | None = None
     set_chat_profiles: Hook | None = None
     set_starters: Hook | None = None
+    set_starter_categories: Hook | None = None
     on_settings_update: Hook | None = None
+    on_settings_edit: Hook | None = None
     # Tool servers (chat.engine.mcp_links): a connection made, a connection ended.
     on_mcp_connect: Hook | None = None
     on_mcp_disconnect: Hook | None = None

@@ -9,6 +9,7 @@ from typing import Any
 
 from chat.engine import control
 from chat.engine.emitter import Emitter
+from chat.engine.thread_view import ThreadView
 
 
 class RunningSession:
@@ -25,6 +26,13 @@ class RunningSession:
         self.context_messages: list[Any] = []
         self.pending_asks: dict[str, asyncio.Future[Any]] = {}
         self.current_run: asyncio.Task[Any] | None = None
+        # The thread's tags as stored (None: not read, for a session that never opened it).
+        self.thread_tags: list[str] | None = None
+
+    @property
+    def thread(self) -> ThreadView:
+        """`cl.context.session.thread`: its `tags` label the conversation."""
+        return ThreadView(self)
 
     async def stop(self) -> None:
         run = self.current_run

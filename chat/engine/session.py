@@ -8,6 +8,7 @@ reconnects, here or on another instance, gets them back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import uuid
@@ -34,6 +35,7 @@ from chat.engine import (
     rate_limits,
     uploads,
 )
+from chat.engine import modes as stored_modes
 from chat.engine.background import spawn
 from chat.engine.context import current_session
 from chat.engine.mcp_panel import McpPanel
@@ -81,6 +83,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         """The session's values and options as the thread has them stored."""
         user = self.user
         self.started = bool(thread.metadata.get("started"))
+        self.thread_tags = thread.tag_list
         # Whether the thread has a title: its first message names it.
         self._titled = bool(thread.title)
         # Whether the thread heads its owner's sidebar: known at open, true once written in.
@@ -183,10 +186,12 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         author: str | None = None,
         *,
         command: str = "",
+        modes: dict[str, str] | None = None,
     ) -> None:
         """Stores the user's message at once; it answers an open question or runs on_message."""
         drain.refuse_new_runs()
         command = commands.check_choice(self.commands, command)
+        chosen = stored_modes.check_choices(self.modes, modes or {}, self.mode_choices)
         await rate_limits.check_message_rate(self.user)
         files = []
         if file_ids:
@@ -208,10 +213,25 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
             author_name=author or self.user.shown_name,
             content=content,
             client_id=client_id,
-            metadata={"command": command} if command else {},
+            metadata={
+                **({"command": command} if command else {}),
+                **(
+                    {"modes": chosen, "modes_shown": stored_modes.shown(self.modes, chosen)}
+                    if chosen
+                    else {}
+                ),
+            },
         )
         if row is None:
             return  # the same message again, after a reconnect
+        profile = self.user_session.get("chat_profile")
+        if settings.CHAT_AUTO_TAG_THREAD and profile and profile not in (self.thread_tags or []):
+            # As Chainlit's auto_tag_thread: the conversation is tagged with its profile.
+            with contextlib.suppress(ValueError):  # a profile name too long for a tag
+                self.thread.tags = [*(self.thread_tags or []), profile]
+        if chosen != self.mode_choices:
+            self.mode_choices = chosen
+            await stored_modes.save_choices(self.thread_id, chosen)
         moves_up, self._listed_first = not self._listed_first, True
         await self._hide_start()
         if files:

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chat.engine import chat_settings, commands, control, handover, profiles, rate_limits
+from chat.engine import chat_settings, commands, control, handover, modes, profiles, rate_limits
 from chat.engine.context import Session
 from chat.engine.registry import hooks
 from chat.models import Thread
@@ -36,7 +36,10 @@ class OptionsHost(Session, Protocol):
 
     started: bool
     settings_inputs: list[dict[str, Any]]
+    settings_draft: dict[str, Any] | None
     commands: list[dict[str, Any]]
+    modes: list[dict[str, Any]]
+    mode_choices: dict[str, str]
     _start_hidden: bool
 
     async def send_error(self, text: str) -> None: ...
@@ -62,7 +65,11 @@ class SessionOptions:
 
     def _load_options(self: OptionsHost, thread: Thread) -> None:
         self.settings_inputs = chat_settings.inputs_of(thread)
+        # The panel's values while on_settings_edit runs: a redraw from it keeps them.
+        self.settings_draft: dict[str, Any] | None = None
         self.commands = commands.commands_of(thread)
+        self.modes = modes.modes_of(thread)
+        self.mode_choices = modes.choices_of(thread)
         self._start_hidden = False
 
     # -- another assistant ran the thread -----------------------------------------------
@@ -77,6 +84,7 @@ class SessionOptions:
                 chat_start.profile_badge(thread.chat_profile, None)
                 + chat_start.settings_panel([], {})
                 + chat_start.commands([])
+                + chat_start.modes([], {})
             )
         else:
             await self._show_new_chat(thread)
@@ -108,6 +116,7 @@ class SessionOptions:
         self.user_session.clear()
         self.user_session.update(kept, chat_profile=profile.name, chat_settings={})
         self.settings_inputs, self.commands, self.context_messages = [], [], []
+        self.modes, self.mode_choices = [], {}
         self.started = False
         await self._show_new_chat(thread)
         await self._start()
@@ -122,6 +131,7 @@ class SessionOptions:
             + chat_start.profile_badge(thread.chat_profile, options.current)
             + chat_start.settings_panel([], {})
             + chat_start.commands([])
+            + chat_start.modes([], {})
         )
 
     async def _hide_start(self: OptionsHost) -> None:
@@ -131,15 +141,44 @@ class SessionOptions:
             await self.emitter.push(chat_start.chat_start(None, show=False))
 
     # -- settings -------------------------------------------------------------------------
-    async def publish_settings(self: OptionsHost, inputs: list[dict[str, Any]]) -> dict[str, Any]:
-        """Draws the settings panel; returns the values in force (saved ones kept on resume)."""
+    async def publish_settings(
+        self: OptionsHost, inputs: list[dict[str, Any]], *, commit: bool = True
+    ) -> dict[str, Any]:
+        """Draws the settings panel; returns the values in force (saved ones kept on resume).
+
+        `commit` false (Chainlit's `refresh()`) redraws it without changing the values in
+        force. A redraw while the user edits the panel keeps what they chose there.
+        """
         inputs = chat_settings.check_inputs(inputs)
-        values = chat_settings.current_values(inputs, self.user_session.get("chat_settings") or {})
+        saved = self.user_session.get("chat_settings") or {}
+        values = chat_settings.current_values(inputs, saved)
+        shown = values
+        draft = getattr(self, "settings_draft", None)
+        if draft is not None:
+            shown = chat_settings.current_values(inputs, {**saved, **draft})
         self.settings_inputs = inputs
-        self.user_session["chat_settings"] = values
+        if commit:
+            self.user_session["chat_settings"] = values
         await chat_settings.save_inputs(self.thread_id, inputs)
-        await self.emitter.push(chat_start.settings_panel(inputs, values))
+        await self.emitter.push(chat_start.settings_panel(inputs, shown))
         return dict(values)
+
+    async def edit_settings(self: OptionsHost, submitted: dict[str, Any]) -> None:
+        """A change in the open panel, before Save: checked, shown to on_settings_edit,
+        saved nowhere."""
+        if hooks.on_settings_edit is None:
+            return
+        current = self.user_session.get("chat_settings") or {}
+        values = chat_settings.apply(self.settings_inputs, current, submitted)
+        await rate_limits.check_run_rate(self.user)
+        self._spawn_run(self._edited(values), "settings-edit")
+
+    async def _edited(self: OptionsHost, values: dict[str, Any]) -> None:
+        self.settings_draft = values
+        try:
+            await self._invoke(hooks.on_settings_edit, dict(values))
+        finally:
+            self.settings_draft = None
 
     async def update_settings(self: OptionsHost, submitted: dict[str, Any]) -> None:
         """Checks every value against its widget; only then saves and tells the assistant."""
@@ -156,6 +195,14 @@ class SessionOptions:
         )
         if hooks.on_settings_update is not None:
             self._spawn_run(self._invoke(hooks.on_settings_update, dict(values)), "settings")
+
+    # -- modes ----------------------------------------------------------------------------
+    async def publish_modes(self: OptionsHost, offered: list[Any]) -> None:
+        """Draws the composer's pickers; a choice made earlier stays while it is offered."""
+        self.modes = modes.check_modes(offered)
+        self.mode_choices = modes.current(self.modes, self.mode_choices)
+        await modes.save(self.thread_id, self.modes)
+        await self.emitter.push(chat_start.modes(self.modes, self.mode_choices))
 
     # -- commands -------------------------------------------------------------------------
     async def publish_commands(self: OptionsHost, offered: list[dict[str, Any]]) -> None:

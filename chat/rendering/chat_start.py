@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from chat.rendering.markdown import render_markdown
 
@@ -50,12 +51,26 @@ def _starter_context(starter: Any) -> dict[str, Any]:
 def start_context(options: Any | None, *, show: bool) -> dict[str, Any]:
     """`options` are the engine's StartOptions; `show` is false once the user has written."""
     if options is None or not show:
-        return {"start_profiles": [], "start_starters": [], "current_profile": ""}
+        return {
+            "start_profiles": [],
+            "start_starters": [],
+            "start_categories": [],
+            "current_profile": "",
+        }
     return {
         "start_profiles": [_profile_context(p) for p in options.profiles]
         if len(options.profiles) > 1
         else [],
         "start_starters": [_starter_context(s) for s in options.starters],
+        "start_categories": [
+            {
+                "label": c.label,
+                "icon": c.icon,
+                "icon_kind": icon_kind(c.icon),
+                "starters": [_starter_context(s) for s in c.starters],
+            }
+            for c in options.categories
+        ],
         "current_profile": options.current.name if options.current else "",
     }
 
@@ -99,16 +114,29 @@ def _widget_context(index: int, widget: dict[str, Any], value: Any) -> dict[str,
         context["text"] = ", ".join(value or [])
     elif kind == "numberinput":
         context["text"] = "" if value is None else value
+    elif kind == "datepicker" and widget.get("mode") == "range":
+        context["start"], context["end"] = value if isinstance(value, list) else (None, None)
     return context
 
 
+def _tabs(widgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Widgets grouped in their tabs, in order; those outside any tab come first, under
+    "General". No tabs when no widget names one."""
+    if not any(w.get("tab") for w in widgets):
+        return []
+    tabs: dict[str, dict[str, Any]] = {}
+    for widget in widgets:
+        tab = widget.get("tab") or {"id": "", "label": _("General")}
+        tabs.setdefault(tab["id"], {**tab, "widgets": []})["widgets"].append(widget)
+    general = tabs.pop("", None)
+    return ([general] if general else []) + list(tabs.values())
+
+
 def settings_context(inputs: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "settings_widgets": [
-            _widget_context(n, w, values.get(w["id"], w.get("initial")))
-            for n, w in enumerate(inputs)
-        ]
-    }
+    widgets = [
+        _widget_context(n, w, values.get(w["id"], w.get("initial"))) for n, w in enumerate(inputs)
+    ]
+    return {"settings_widgets": widgets, "settings_tabs": _tabs(widgets)}
 
 
 def settings_panel(inputs: list[dict[str, Any]], values: dict[str, Any]) -> str:
@@ -127,4 +155,30 @@ def commands_context(commands: list[dict[str, Any]]) -> dict[str, Any]:
 def commands(commands: list[dict[str, Any]]) -> str:
     return render_to_string(
         FRAGMENTS + "commands.html", {**commands_context(commands), "oob": True}
+    )
+
+
+# -- modes -----------------------------------------------------------------------------
+def modes_context(modes: list[dict[str, Any]], choices: dict[str, str]) -> dict[str, Any]:
+    return {
+        "modes": [
+            {
+                **mode,
+                "options": [
+                    {
+                        **option,
+                        "icon_kind": icon_kind(option["icon"]),
+                        "chosen": choices.get(mode["id"]) == option["id"],
+                    }
+                    for option in mode["options"]
+                ],
+            }
+            for mode in modes
+        ]
+    }
+
+
+def modes(modes: list[dict[str, Any]], choices: dict[str, str]) -> str:
+    return render_to_string(
+        FRAGMENTS + "modes.html", {**modes_context(modes, choices), "oob": True}
     )

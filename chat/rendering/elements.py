@@ -265,3 +265,16 @@ def task_lists(elements: list[Element], *, oob: bool = False) -> str:
     return render_to_string(
         "chat/fragments/task_lists.html", {**task_lists_context(elements), "oob": oob}
     )
+
+
+# -- the side panel, filled from code (cl.ElementSidebar) ------------------------------------------
+def sidebar(title: str, elements: list[Element]) -> str:
+    """The whole side panel: open with a title and elements, or closed when it has neither."""
+    return render_to_string(
+        "chat/fragments/sidebar_panel.html",
+        {
+            "title": title,
+            "open": bool(title or elements),
+            "items": [element_context(e, place="sidebar") for e in elements],
+        },
+    )

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from chat.models import Message, Step, Thread
 from chat.rendering import elements, sidebar
+from chat.rendering.chat_start import icon_kind
 from chat.rendering.feedback import CHAT, REVIEW, tools_context
 from chat.rendering.generation import generation_context
 from chat.rendering.markdown import cut_off, render_code, render_markdown
@@ -235,6 +236,8 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
     language = step.language
     show_input = step.metadata.get("show_input", "json")
     shown = elements.step_elements(step)
+    auto_collapse = bool(step.metadata.get("auto_collapse"))
+    icon = step.metadata.get("icon") or ""
     return {
         "kind": "step",
         "step": step,
@@ -254,7 +257,13 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
         else render_markdown(step.output[:STEP_VIEW_CHARS], shown["links"]),
         "elements": shown,
         "language": language,
-        "default_open": bool(step.metadata.get("default_open")),
+        # Chainlit's auto_collapse: open while it runs, closed once it ends (the page closes
+        # it when the end arrives; a reload draws it closed).
+        "default_open": (running and auto_collapse)
+        or (bool(step.metadata.get("default_open")) and not auto_collapse),
+        "auto_collapse": running and auto_collapse,
+        "icon": icon,
+        "icon_kind": icon_kind(icon),
         "generation": generation_context(step.metadata),
         "superseded": (step.metadata.get("superseded") or {}).get("reason", ""),
         "children": [step_context(child, children) for child in children.get(step.id, [])],

@@ -24,6 +24,7 @@ from chat.sdk.conversions import install as _install_conversions  # noqa: F401
 from chat.sdk.copilot import CopilotFunction, on_window_message, send_window_message
 from chat.sdk.data_elements import Dataframe, Plotly
 from chat.sdk.data_layer import data_layer
+from chat.sdk.element_sidebar import ElementSidebar
 from chat.sdk.elements import Audio, Element, File, Image, Pdf, Text, Video
 from chat.sdk.feedback import on_feedback
 from chat.sdk.hooks import (
@@ -32,15 +33,18 @@ from chat.sdk.hooks import (
     on_chat_resume,
     on_chat_start,
     on_message,
+    on_settings_edit,
     on_settings_update,
     on_stop,
     set_chat_profiles,
+    set_starter_categories,
     set_starters,
 )
 from chat.sdk.jobs import Job, job
 from chat.sdk.mcp import on_mcp_connect, on_mcp_disconnect
 from chat.sdk.message import ErrorMessage, Message
-from chat.sdk.profiles import ChatProfile, Starter
+from chat.sdk.modes import Mode, ModeOption
+from chat.sdk.profiles import ChatProfile, Starter, StarterCategory
 from chat.sdk.sharing import on_shared_thread_view
 from chat.sdk.step import Step, step
 from chat.sdk.sync import make_async, run_sync
@@ -89,6 +93,7 @@ __all__ = [
     "CopilotFunction",
     "Dataframe",
     "Element",
+    "ElementSidebar",
     "ErrorMessage",
     "File",
     "Image",
@@ -96,10 +101,13 @@ __all__ = [
     "LangchainCallbackHandler",
     "LlamaIndexCallbackHandler",
     "Message",
+    "Mode",
+    "ModeOption",
     "Pdf",
     "PersistedUser",
     "Plotly",
     "Starter",
+    "StarterCategory",
     "Step",
     "Task",
     "TaskList",
@@ -131,6 +139,7 @@ __all__ = [
     "on_mcp_connect",
     "on_mcp_disconnect",
     "on_message",
+    "on_settings_edit",
     "on_settings_update",
     "on_shared_thread_view",
     "on_stop",
@@ -140,6 +149,7 @@ __all__ = [
     "run_sync",
     "send_window_message",
     "set_chat_profiles",
+    "set_starter_categories",
     "set_starters",
     "sleep",
     "step",

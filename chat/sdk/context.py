@@ -31,6 +31,17 @@ class SessionEmitter:
         """
         await require_session().publish_commands(commands)
 
+    async def set_modes(self, modes: list[Any]) -> None:
+        """Offers pickers in the composer (`cl.Mode`s); `[]` takes them away. The options
+        chosen reach each message as `message.modes`.
+
+        Example:
+            await cl.context.emitter.set_modes([
+                cl.Mode(id="model", name="Model", options=[cl.ModeOption(id="fast", name="Fast")]),
+            ])
+        """
+        await require_session().publish_modes(modes)
+
     def set_chat_settings(self, settings: dict[str, Any]) -> None:
         require_session().user_session["chat_settings"] = dict(settings)
 

@@ -115,6 +115,34 @@ def set_starters(func: F) -> F:
     return func
 
 
+def set_starter_categories(func: F) -> F:
+    """Declares grouped suggestions for a new chat; receives the user (and the language).
+
+    Example:
+        @cl.set_starter_categories
+        async def categories(current_user: cl.User):
+            leave = cl.Starter(label="Leave", message="How much leave do I have?")
+            return [cl.StarterCategory(label="HR", starters=[leave])]
+    """
+    hooks.set_starter_categories = func
+    return func
+
+
+def on_settings_edit(func: F) -> F:
+    """Runs on each change in the settings panel, before the user saves; receives all the
+    values as the panel shows them, checked. Nothing is saved: redraw the panel from here
+    (`await cl.ChatSettings(widgets).send()`) to offer other choices.
+
+    Example:
+        @cl.on_settings_edit
+        async def editing(settings: dict):
+            if settings["provider"] != cl.user_session.get("provider"):
+                await cl.ChatSettings(widgets_for(settings["provider"])).send()
+    """
+    hooks.on_settings_edit = func
+    return func
+
+
 def on_settings_update(func: F) -> F:
     """Runs when the user saves the chat settings; receives the new values, all checked.
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 
 @dataclass
@@ -203,8 +204,103 @@ class MultiSelect(InputWidget):
         return {**self._base(self.type), "items": _choice_list(self.items)}
 
 
+def _iso(value: str | date | None, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"'{name}' must be in ISO format") from None
+
+
+def _text(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass
+class DatePicker(InputWidget):
+    """A date, or a range of two (`mode="range"`), between `min_date` and `max_date`.
+
+    Dates are `datetime.date`s or ISO texts ("2026-12-24"); the value a hook receives is
+    the ISO text, or a list of two for a range. `format` (date-fns in Chainlit) is kept but
+    the browser shows dates in the user's own way.
+    """
+
+    type: str = "datepicker"
+    mode: Literal["single", "range"] = "single"
+    initial: str | date | tuple[str | date, str | date] | None = None
+    min_date: str | date | None = None
+    max_date: str | date | None = None
+    format: str | None = None
+    placeholder: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.mode not in ("single", "range"):
+            raise ValueError("mode must be 'single' or 'range'")
+        if (
+            self.mode == "range"
+            and self.initial is not None
+            and (not isinstance(self.initial, tuple | list) or len(self.initial) != 2)
+        ):
+            raise ValueError("'initial' must be a tuple for range mode")
+        if self.mode == "single" and isinstance(self.initial, tuple | list):
+            raise ValueError("'initial' must be one date for single mode")
+        initial = list(self.initial) if isinstance(self.initial, tuple | list) else [self.initial]
+        days = [_iso(d, "initial") for d in initial]
+        low, high = _iso(self.min_date, "min_date"), _iso(self.max_date, "max_date")
+        if low is not None and high is not None and low > high:
+            raise ValueError("'[min_date, max_date]' range is invalid, start must be before end.")
+        if len(days) == 2 and None not in days and days[0] > days[1]:  # type: ignore[operator]
+            raise ValueError("'initial' range is invalid, start must be before end.")
+        for day in days:
+            if day is not None and ((low and day < low) or (high and day > high)):
+                raise ValueError("'initial' must be within 'min_date' and 'max_date' bounds")
+
+    def to_dict(self) -> dict[str, Any]:
+        if isinstance(self.initial, tuple | list):
+            initial: Any = [_text(_iso(d, "initial")) for d in self.initial]
+        else:
+            initial = _text(_iso(self.initial, "initial"))
+        return {
+            **self._base(self.type),
+            "initial": initial,
+            "mode": self.mode,
+            "min_date": _text(_iso(self.min_date, "min_date")),
+            "max_date": _text(_iso(self.max_date, "max_date")),
+            "format": self.format,
+            "placeholder": self.placeholder,
+        }
+
+
+@dataclass
+class Tab:
+    """A tab of the settings panel, holding some of the widgets.
+
+    Example:
+        await cl.ChatSettings([
+            Tab(id="model", label="Model", inputs=[Select(id="model", ...)]),
+            Tab(id="search", label="Search", inputs=[Switch(id="web", ...)]),
+        ]).send()
+    """
+
+    id: str
+    label: str
+    inputs: list[InputWidget] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "inputs": [widget.to_dict() for widget in self.inputs],
+        }
+
+
 __all__ = [
     "Checkbox",
+    "DatePicker",
     "InputWidget",
     "MultiSelect",
     "NumberInput",
@@ -212,6 +308,7 @@ __all__ = [
     "Select",
     "Slider",
     "Switch",
+    "Tab",
     "Tags",
     "TextInput",
 ]

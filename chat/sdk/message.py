@@ -34,6 +34,7 @@ class Message:
         parent_id: str | None = None,
         created_at: str | None = None,
         command: str | None = None,
+        modes: dict[str, str] | None = None,
     ) -> None:
         if not isinstance(content, str):
             # As in Chainlit: structured content is shown as pretty JSON.
@@ -52,6 +53,8 @@ class Message:
         self.created_at = created_at
         # The composer command the user chose with this message, as in Chainlit.
         self.command = command
+        # The option chosen in each of the composer's pickers ({mode id: option id}).
+        self.modes = modes
         self.is_error = False
         self._sent = False
         self._stream: StreamBuffer | None = None
@@ -71,6 +74,7 @@ class Message:
             metadata=dict(record.metadata),
             created_at=created.isoformat(),
             command=record.metadata.get("command") or None,
+            modes=record.metadata.get("modes") or None,
         )
         if elements:
             message.elements = [element_from_record(e) for e in elements]

@@ -1,8 +1,8 @@
-"""`cl.ChatProfile` and `cl.Starter`, as in Chainlit."""
+"""`cl.ChatProfile`, `cl.Starter` and `cl.StarterCategory`, as in Chainlit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -19,6 +19,27 @@ class Starter:
     message: str
     icon: str | None = None
     command: str | None = None
+
+
+@dataclass
+class StarterCategory:
+    """A group of starters under one label (and icon), shown on a new chat; a click on the
+    label shows its starters.
+
+    Example:
+        @cl.set_starter_categories
+        async def categories(user):
+            return [
+                cl.StarterCategory(
+                    label="Travel",
+                    starters=[cl.Starter(label="Plan a trip", message="Help me plan a trip.")],
+                )
+            ]
+    """
+
+    label: str
+    icon: str | None = None
+    starters: list[Starter] = field(default_factory=list)
 
 
 @dataclass

@@ -46,6 +46,9 @@ class Step:
         language: str | None = None,
         default_open: bool = False,
         show_input: bool | str = "json",
+        thread_id: str | None = None,
+        auto_collapse: bool = False,
+        icon: str | None = None,
     ) -> None:
         self.id = id or str(uuid.uuid4())
         self.name = name or "Step"
@@ -55,8 +58,13 @@ class Step:
         self.metadata = metadata or {}
         self.tags = tags
         self.language = language
+        # As Chainlit: open when first shown; closed again once it ends (auto_collapse, which
+        # keeps it open while it runs); a picture, a short glyph or an icon name beside it.
         self.default_open = default_open
+        self.auto_collapse = auto_collapse
+        self.icon = icon
         self.show_input = show_input
+        self.thread_id = thread_id
         self.is_error = False
         # For `llm` steps, as Chainlit's `step.generation`: provider, model, settings, token
         # counts, duration. A dict, or an object with to_dict().
@@ -109,6 +117,8 @@ class Step:
                 **({"generation": self._generation_dict()} if self.generation else {}),
                 "show_input": self.show_input,
                 "default_open": self.default_open,
+                "auto_collapse": self.auto_collapse,
+                "icon": self.icon or "",
             },
         }
 
@@ -257,6 +267,8 @@ def step(
     language: str | None = None,
     show_input: bool | str = "json",
     default_open: bool = False,
+    auto_collapse: bool = False,
+    icon: str | None = None,
 ) -> Any:
     """Shows each call of the decorated function as a step; its return value is the output.
 
@@ -278,6 +290,8 @@ def step(
                 language=language,
                 show_input=show_input,
                 default_open=default_open,
+                auto_collapse=auto_collapse,
+                icon=icon,
             )
 
         if inspect.iscoroutinefunction(func):

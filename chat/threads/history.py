@@ -21,14 +21,14 @@ from chat import permissions
 from chat.errors import UserFacingError
 from chat.models import Thread
 from chat.rendering import fragments, sidebar
-from chat.threads import retention, search
+from chat.threads import retention, search, tags
 from chat.threads import store as threads
 
 PAGE_SIZE = 50
 TITLE_MAX = Thread._meta.get_field("title").max_length
 QUERY_MAX = search.QUERY_MAX
 # What the sidebar shows of a thread; the rest (metadata can be large) stays in the database.
-LISTED_FIELDS = ("id", "owner_id", "title", "updated_at", "share_token")
+LISTED_FIELDS = ("id", "owner_id", "title", "updated_at", "share_token", "tags")
 
 
 class NotFound(Exception):
@@ -83,11 +83,14 @@ def list_threads(
     rows = Thread.objects.filter(owner=user).exclude(title="")
     if cursor:
         rows = _after_cursor(rows, cursor)
-    if not query:
+    wanted, words = tags.split_query(query)
+    for tag in wanted:
+        rows = rows.filter(tags.tagged(tag))
+    if not words:
         page = _page(rows, size)
     else:
-        by_title = _page(rows.filter(search.in_title(query)), size)
-        by_message = _page(search.threads_with_message(rows, query), size)
+        by_title = _page(rows.filter(search.in_title(words)), size)
+        by_message = _page(search.threads_with_message(rows, words), size)
         found = {t.pk: t for t in by_title + by_message}
         page = sorted(found.values(), key=lambda t: (t.updated_at, t.pk), reverse=True)
         page = page[: size + 1]

@@ -32,6 +32,7 @@ from chat.web.events import (
     MalformedFrame,
     ProfileChoice,
     RegenerateRequest,
+    SettingsEdit,
     SettingsUpdate,
     StopRequest,
     UserMessage,
@@ -150,7 +151,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             event = parse_frame(text_data)
             if isinstance(event, UserMessage):
                 await session.receive_message(
-                    event.content, event.client_id, event.file_ids, command=event.command
+                    event.content,
+                    event.client_id,
+                    event.file_ids,
+                    command=event.command,
+                    modes=event.modes,
                 )
             elif isinstance(event, StopRequest):
                 await control.request_stop(session.thread_id)
@@ -168,6 +173,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await session.choose_profile(event.name)
             elif isinstance(event, SettingsUpdate):
                 await session.update_settings(event.values)
+            elif isinstance(event, SettingsEdit):
+                await session.edit_settings(event.values)
             elif isinstance(event, WindowMessage):
                 await window.receive_window_message(session, event.data)
             elif isinstance(event, CopilotResult):

@@ -6,7 +6,7 @@ htmx's websocket extension sends a form as JSON: its fields plus a "HEADERS" obj
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +21,7 @@ MAX_CLIENT_ID = 64
 MAX_PROFILE_NAME = 100
 SETTING_PREFIX = "setting:"
 MAX_SETTING_CHARS = 8000
+MODE_PREFIX = "mode:"
 MAX_SETTING_ITEMS = 200
 
 
@@ -35,6 +36,8 @@ class UserMessage:
     file_ids: tuple[str, ...] = ()
     # The composer command chosen with the message ("" for none).
     command: str = ""
+    # The option chosen in each of the composer's pickers: {mode id: option id}.
+    modes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,13 @@ class ProfileChoice:
 @dataclass(frozen=True)
 class SettingsUpdate:
     """Chat settings as the panel's form sends them: {widget id: raw value}."""
+
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SettingsEdit:
+    """The panel's values while the user changes them, before Save."""
 
     values: dict[str, Any]
 
@@ -108,6 +118,7 @@ Event = (
     | RegenerateRequest
     | ProfileChoice
     | SettingsUpdate
+    | SettingsEdit
     | WindowMessage
     | CopilotResult
     | McpPanelRequest
@@ -192,7 +203,14 @@ def parse_frame(text: str | None) -> Event:
             raise MalformedFrame(_("The message is empty."))
         client_id = _text_field(data, "client_id", limit=MAX_CLIENT_ID)
         command = _text_field(data, "command", limit=MAX_CLIENT_ID).strip()
-        return UserMessage(content=content, client_id=client_id, file_ids=file_ids, command=command)
+        modes = {
+            key[len(MODE_PREFIX) :]: _text_field(data, key, limit=MAX_CLIENT_ID)
+            for key in data
+            if key.startswith(MODE_PREFIX)
+        }
+        return UserMessage(
+            content=content, client_id=client_id, file_ids=file_ids, command=command, modes=modes
+        )
     if kind == "stop":
         return StopRequest()
     if kind == "action":
@@ -223,6 +241,8 @@ def parse_frame(text: str | None) -> Event:
         return ProfileChoice(name=_text_field(data, "profile", limit=MAX_PROFILE_NAME))
     if kind == "settings":
         return SettingsUpdate(values=_settings_values(data))
+    if kind == "settings_edit":
+        return SettingsEdit(values=_settings_values(data))
     if kind == "window_message":
         return WindowMessage(data=_json_field(data, "data"))
     if kind == "copilot_result":

@@ -104,6 +104,7 @@ def _chat_start_context(user: object, thread: Thread) -> dict:
         **chat_start.profile_badge_context(thread.chat_profile, options.current),
         **chat_start.settings_context(found["settings_inputs"], found["settings_values"]),
         **chat_start.commands_context(found["commands"]),
+        **chat_start.modes_context(found["modes"], found["mode_choices"]),
     }
 
 

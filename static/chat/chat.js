@@ -364,6 +364,17 @@
 
   document.addEventListener("htmx:oobAfterSwap", decorateCode);
 
+  // A step made with auto_collapse is open while it runs and closes once when it ends; a
+  // person may open it again.
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    document.querySelectorAll("details.step[data-auto-collapse]").forEach(function (step) {
+      var summary = step.querySelector(":scope > summary");
+      if (!summary || summary.dataset.state === "running") return;
+      step.removeAttribute("data-auto-collapse");
+      step.open = false;
+    });
+  });
+
   // The server pushes the list (or a new conversation for its top) when a conversation
   // moves to the top; search results on screen stay as they are until the search is cleared.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {

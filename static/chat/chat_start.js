@@ -180,6 +180,18 @@
     if (first) first.focus();
   }
 
+  // One category's starters at a time; choosing the open one again closes it.
+  function showCategory(button) {
+    var open = button.getAttribute("aria-expanded") !== "true";
+    var labels = button.parentElement.querySelectorAll("[data-starter-category]");
+    Array.prototype.forEach.call(labels, function (other) {
+      var shown = other === button && open;
+      other.setAttribute("aria-expanded", shown ? "true" : "false");
+      var panel = document.getElementById(other.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !shown;
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target : null;
     if (!target) return;
@@ -193,6 +205,8 @@
       return;
     }
     if (target.closest("[data-command-clear]")) { selectCommand(""); box().focus(); return; }
+    var category = target.closest("[data-starter-category]");
+    if (category) { showCategory(category); return; }
     var starter = target.closest("[data-starter-message]");
     if (starter) {
       // Sent exactly as if typed: the same form, the same id against double sending.
@@ -218,8 +232,79 @@
     }
   });
 
+  // Each change in the open panel goes to the assistant's on_settings_edit at once (not
+  // saved): it may redraw the panel with other choices.
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("#settings-form");
+    if (!form) return;
+    form.dataset.edit = "true";
+    form.requestSubmit();
+  });
+
+  // Tabs of the settings panel: a click or the arrow keys (Home, End) choose one.
+  function chooseTab(tab, focus) {
+    var list = tab.closest("[role=tablist]");
+    Array.prototype.forEach.call(list.querySelectorAll("[role=tab]"), function (other) {
+      var chosen = other === tab;
+      other.setAttribute("aria-selected", chosen ? "true" : "false");
+      other.tabIndex = chosen ? 0 : -1;
+      var panel = document.getElementById(other.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !chosen;
+    });
+    if (focus) tab.focus();
+  }
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest && event.target.closest("[data-settings-tab]");
+    if (tab) chooseTab(tab, false);
+  });
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest && event.target.closest("[data-settings-tab]");
+    if (!tab) return;
+    var tabs = Array.prototype.slice.call(tab.parentElement.querySelectorAll("[role=tab]"));
+    var at = tabs.indexOf(tab);
+    var next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    chooseTab(tabs[(next + tabs.length) % tabs.length], true);
+  });
+
+  // A panel redrawn while open keeps its tab and the field the user was on.
+  var keep = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "settings-panel") return;
+    var tab = target.querySelector("[role=tab][aria-selected=true]");
+    var focused = document.activeElement;
+    keep = {
+      tab: tab ? tab.dataset.settingsTab : null,
+      name: focused && target.contains(focused) ? focused.getAttribute("name") : null,
+      value: focused ? focused.value : null,
+    };
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    if (!keep) return;
+    var panel = document.getElementById("settings-panel");
+    var kept = keep;
+    keep = null;
+    if (!panel) return;
+    if (kept.tab !== null) {
+      var tab = panel.querySelector('[data-settings-tab="' + CSS.escape(kept.tab) + '"]');
+      if (tab) chooseTab(tab, false);
+    }
+    if (kept.name) {
+      var fields = panel.querySelectorAll('[name="' + CSS.escape(kept.name) + '"]');
+      var field = Array.prototype.filter.call(fields, function (f) { return f.value === kept.value; })[0] || fields[0];
+      if (field) field.focus();
+    }
+  });
+
   document.addEventListener("htmx:wsConfigSend", function (event) {
     if (event.target.id !== "settings-form") return;
+    if (event.target.dataset.edit) {
+      delete event.target.dataset.edit;
+      event.detail.parameters.type = "settings_edit";
+      return;
+    }
     var dialog = document.getElementById("settings-dialog");
     if (dialog && dialog.open) dialog.close();
     var opener = document.getElementById("settings-open");

@@ -113,6 +113,14 @@
     if (event.key === "Escape" && panel() && !panel().hidden) closePanel();
   });
 
+  // The assistant opens or closes the panel itself (cl.ElementSidebar): the page follows,
+  // without taking the focus from what the user is doing.
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var aside = panel();
+    if (!aside || !aside.hasAttribute("data-sidebar")) return;
+    document.body.classList.toggle("element-panel-open", !aside.hidden);
+  });
+
   ["htmx:wsAfterMessage", "htmx:afterSwap", "DOMContentLoaded"].forEach(function (name) {
     document.addEventListener(name, enhance);
   });

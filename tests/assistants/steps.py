@@ -62,6 +62,11 @@ async def quiet(secret: str) -> None:
     return None
 
 
+@cl.step(type="tool", default_open=True, icon="/static/chat/favicon.svg", show_input="text")
+async def lookup(word: str) -> str:
+    return f"looked up {word}"
+
+
 @cl.on_chat_start
 async def start():
     cl.user_session.set("seen", {})
@@ -123,5 +128,12 @@ async def on_message(message: cl.Message):
             async with cl.Step(name="model", type="llm") as llm:
                 llm.output = "thought about it"
         await cl.Message(content="answer").send()
+    elif command == "options":
+        # Chainlit's display options: an icon, open at first, closed again once done.
+        await lookup("opened")
+        async with cl.Step(name="fetch", type="tool", auto_collapse=True, icon="🌐") as fetch:
+            seen("fetch", fetch.id)
+            fetch.output = "fetched"
+        await cl.Message(content="options done").send()
     else:
         await cl.Message(content=f"unknown command {command}").send()

@@ -299,3 +299,191 @@ def test_data_analyst_app(app_page) -> None:
         re.compile(r"^2 analyses so far; \d+ messages in this chat\.\s*$")
     )
     expect(user_messages(page)).to_have_count(6)
+
+
+# -- a research desk: starter categories and step options -----------------------------------
+def phone_shot(page: Page, path, before: Callable[[], None] | None = None) -> None:
+    """A screenshot at 390 px, of the page loaded at that width (no sidebar mid-slide)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    wait_connected(page)
+    if before is not None:
+        before()
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_research_desk_app(app_page, shots_dir) -> None:
+    page = app_page("research_desk")
+    sign_up_to_a_new_chat(page)
+
+    # Starters grouped by topic: a label shows its starters, by keyboard too.
+    topics = page.get_by_role("group", name="Suggestions by topic")
+    research = topics.get_by_role("button", name="Research")
+    writing = topics.get_by_role("button", name="Writing")
+    expect(research).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("button", name="Latest on batteries")).to_be_hidden()
+    writing.click()
+    expect(writing).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("group", name="Writing")).to_be_visible()
+    expect(page.get_by_role("button", name="Draft an abstract")).to_be_visible()
+    research.focus()
+    page.keyboard.press("Enter")
+    expect(research).to_have_attribute("aria-expanded", "true")
+    expect(writing).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("button", name="Draft an abstract")).to_be_hidden()
+    expect(page.get_by_role("button", name="Latest on batteries")).to_be_visible()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-categories-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+    phone_shot(page, shots_dir / "port-research-categories-390.png", before=research.click)
+
+    page.get_by_role("button", name="Latest on batteries").click()
+    expect(user_messages(page)).to_have_count(1)
+
+    # The search step is open from the start, with its icon and without its input.
+    search = step(page, "search_sources")
+    expect(search).to_have_attribute("open", "")
+    expect(search.locator("> summary .icon")).to_have_text("🔎")
+    expect(search.locator(".step__output")).to_contain_text("3 sources about")
+    expect(search.locator(".step__input")).to_be_hidden()
+
+    # The long read runs open, with a spinner, until it ends; then it closes itself.
+    read = step(page, "read_sources")
+    expect(read.locator("> summary")).to_have_attribute("data-state", "running")
+    expect(read).to_have_attribute("open", "")
+    expect(read.locator("> summary .step__spinner")).to_be_visible()
+    page.screenshot(path=str(shots_dir / "port-research-step-running.png"))
+    answer_in_composer(page, "yes")
+    expect(read.locator("> summary")).to_have_attribute("data-state", "done")
+    expect(read).not_to_have_attribute("open", "")
+    expect(read.locator("> summary .step__spinner")).to_have_count(0)
+    expect(reply(page, "Here is what I found")).to_be_visible()
+    # A person may open it again, by keyboard; it stays open.
+    read.locator("> summary").focus()
+    page.keyboard.press("Enter")
+    expect(read).to_have_attribute("open", "")
+    expect(read.locator(".step__output")).to_contain_text("read 3 sources (yes)")
+    expect(read.locator(".step__input")).to_contain_text("solid-state batteries")
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-steps-{scheme}.png"))
+    # After a reload the finished read is drawn closed, the search open.
+    phone_shot(page, shots_dir / "port-research-steps-390.png")
+    expect(step(page, "read_sources")).not_to_have_attribute("open", "")
+    expect(step(page, "search_sources")).to_have_attribute("open", "")
+
+
+def test_research_desk_settings(app_page, shots_dir) -> None:
+    page = app_page("research_desk")
+    sign_up_to_a_new_chat(page)
+    page.get_by_role("button", name="Settings").click()
+    dialog = page.get_by_role("dialog", name="Chat settings")
+    sources = dialog.get_by_role("tab", name="Sources")
+    period = dialog.get_by_role("tab", name="Period")
+    expect(sources).to_have_attribute("aria-selected", "true")
+    expect(dialog.get_by_label("Published since")).to_be_hidden()
+
+    # Choosing another kind redraws the sources at once, unsaved; the dialog stays open
+    # with the choice and the focus where they were.
+    dialog.get_by_label("Kind").select_option("news")
+    source = dialog.get_by_label("Source", exact=True)
+    expect(source.locator("option")).to_have_text(["Reuters", "AP"])
+    expect(dialog.get_by_label("Kind")).to_have_value("news")
+    expect(dialog.get_by_label("Kind")).to_be_focused()
+    expect(dialog).to_be_visible()
+
+    # The tabs go by arrow keys.
+    sources.focus()
+    page.keyboard.press("ArrowRight")
+    expect(period).to_be_focused()
+    expect(period).to_have_attribute("aria-selected", "true")
+    since = dialog.get_by_label("Published since")
+    expect(since).to_have_value("2026-01-01")
+    since.fill("2026-02-15")
+    expect(period).to_have_attribute("aria-selected", "true")  # the redraw keeps the tab
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-settings-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(shots_dir / "port-research-settings-390.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    expect(reply(page, "Searching")).to_have_text(re.compile("Searching Reuters since 2026-02-15"))
+
+
+def test_research_desk_modes(app_page, shots_dir) -> None:
+    page = app_page("research_desk")
+    sign_up_to_a_new_chat(page)
+    modes = page.get_by_role("group", name="Modes")
+    depth = modes.get_by_label("Depth")
+    expect(depth).to_have_value("quick")  # the first option, none being marked default
+    depth.focus()
+    depth.select_option("thorough")
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-modes-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+
+    send(page, "tidal energy")
+    answer_in_composer(page, "yes")
+    expect(reply(page, "Here is what I found")).to_contain_text("(depth: thorough)")
+    expect(user_messages(page).first.locator(".message__modes")).to_have_text("Depth: Thorough")
+
+    # Kept with the thread: a reload shows the picker as it was left.
+    wait_idle(page)
+    page.reload()
+    wait_connected(page)
+    expect(page.get_by_role("group", name="Modes").get_by_label("Depth")).to_have_value("thorough")
+    phone_shot(page, shots_dir / "port-research-modes-390.png")
+
+    # The app tagged the conversation: the sidebar shows it and its search finds it by tag.
+    item = page.locator("#thread-list .thread-item").filter(has_text="tidal energy")
+    expect(item.locator(".tag")).to_have_text(["research"])
+    page.goto("/")
+    wait_connected(page)
+    send(page, "sources")  # a conversation the app does not tag
+    wait_idle(page)
+    expect(page.locator("#thread-list .thread-item")).to_have_count(2)
+    search = page.get_by_label("Search conversations")
+    with page.expect_response(lambda r: "/history/" in r.url and "tag%3Aresearch" in r.url):
+        search.fill("tag:research")
+    expect(page.locator("#thread-list .thread-item")).to_have_count(1)
+    expect(page.locator("#thread-list .thread-item .tag")).to_have_text(["research"])
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-tags-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+
+
+def test_research_desk_side_panel(app_page, shots_dir) -> None:
+    page = app_page("research_desk")
+    sign_up_to_a_new_chat(page)
+    box = composer(page)
+    send(page, "sources")
+    panel = page.get_by_role("complementary", name="Reading list")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("A 2026 review of 40 studies.")
+    expect(panel.locator("strong")).to_have_text("2026")
+    # Opened from code, it leaves the focus where the user was.
+    expect(box).to_be_focused()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.screenshot(path=str(shots_dir / f"port-research-sidebar-{scheme}.png"))
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(shots_dir / "port-research-sidebar-390.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    # Closed by keyboard, as any side panel.
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    wait_idle(page)
+    # Opened again from code, closed with its button.
+    send(page, "sources")
+    expect(panel).to_be_visible()
+    panel.get_by_role("button", name="Close the panel").click()
+    expect(panel).to_be_hidden()

@@ -197,6 +197,49 @@ def test_the_thread_page_embeds_the_transcript_read_only(review, data):
     assert "ws-connect" not in html
 
 
+def test_the_thread_page_shows_the_modes_the_user_chose(review, data):
+    thread = data["good"]
+    thread.metadata["modes"] = [
+        {
+            "id": "model",
+            "name": "Model",
+            "options": [
+                {"id": "fast", "name": "Fast", "description": "", "icon": "", "default": True},
+                {"id": "deep", "name": "Deep", "description": "", "icon": "", "default": False},
+            ],
+        }
+    ]
+    thread.metadata["mode_choices"] = {"model": "deep"}
+    thread.save()
+    message = thread.messages.filter(author_kind="user").first()
+    message.metadata = {"modes": {"model": "deep"}, "modes_shown": [["Model", "Deep"]]}
+    message.save()
+    page = review.get(reverse("admin:chat_thread_change", args=[thread.pk])).content.decode()
+    shown = page[page.index("field-modes_shown") :]
+    assert re.match(
+        r'field-modes_shown">.*?<label>Modes:</label>\s*<div class="readonly">Model: Deep</div>',
+        shown,
+        re.S,
+    )
+    transcript = review.get(reverse("admin:chat_thread_transcript", args=[thread.pk]))
+    assert '<span class="message__mode">Model: Deep</span>' in transcript.content.decode()
+
+
+def test_reviewers_see_tags_and_filter_by_them(review, data):
+    data["good"].tags = "\nbilling\nurgent\n"
+    data["good"].save()
+    data["none"].tags = "\nbilling\n"
+    data["none"].save()
+    changelist = reverse("admin:chat_thread_changelist")
+    page = review.get(changelist).content.decode()
+    assert "?tag=urgent" in page
+    listed = review.get(changelist, {"tag": "billing", "all": "1"}).content.decode()
+    assert sorted(rows(listed)) == ["Holiday policy", "Printer setup"]
+    assert rows(review.get(changelist, {"tag": "urgent"}).content.decode()) == ["Holiday policy"]
+    thread_page = review.get(reverse("admin:chat_thread_change", args=[data["good"].pk]))
+    assert '<div class="readonly">billing, urgent</div>' in thread_page.content.decode()
+
+
 def test_a_user_who_is_not_a_reviewer_gets_nothing(user, data):
     staff = Client()
     staff.force_login(make_user(is_staff=True))

@@ -96,6 +96,53 @@ async def test_starters_without_a_label_or_message_are_left_out(assistant, user)
     assert [s.label for s in await profiles.starters_for(user, None)] == ["From a dict"]
 
 
+async def test_starter_categories_group_starters_under_a_label(assistant, user, thread):
+    seen = []
+
+    async def categories(current_user, language):
+        seen.append((current_user.identifier, language))
+        return [
+            cl.StarterCategory(
+                label="Travel",
+                icon="✈️",
+                starters=[cl.Starter(label="Plan a trip", message="plan a trip")],
+            ),
+            cl.StarterCategory(label="Empty"),
+            cl.StarterCategory(label="", starters=[cl.Starter(label="x", message="y")]),
+            cl.StarterCategory(label="Travel", starters=[cl.Starter(label="z", message="z")]),
+            {"label": "HR", "starters": [{"label": "Leave", "message": "how much leave"}]},
+        ]
+
+    assistant.set_starter_categories = categories
+    options = await profiles.start_options(thread, user)
+    assert [(c.label, c.icon, [s.message for s in c.starters]) for c in options.categories] == [
+        ("Travel", "✈️", ["plan a trip"]),
+        ("HR", "", ["how much leave"]),
+    ]
+    assert seen == [(user.email, "en")]
+
+
+async def test_a_profile_with_its_own_starters_shows_no_categories(assistant, user):
+    assistant.set_starter_categories = lambda u: [
+        cl.StarterCategory(label="HR", starters=[cl.Starter(label="Leave", message="l")])
+    ]
+    assistant.set_chat_profiles = lambda u: [
+        cl.ChatProfile(name="Plain", markdown_description=""),
+        cl.ChatProfile(name="Own", markdown_description="", starters=[]),
+    ]
+    plain, own = await profiles.available(user)
+    assert [c.label for c in await profiles.categories_for(user, plain)] == ["HR"]
+    assert await profiles.categories_for(user, own) == ()
+
+
+def test_the_decorator_registers_the_categories_hook(assistant):
+    @cl.set_starter_categories
+    async def categories(user):
+        return []
+
+    assert assistant.set_starter_categories is categories
+
+
 @pytest.mark.parametrize(
     "offered",
     [

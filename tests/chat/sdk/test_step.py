@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -181,6 +182,45 @@ async def test_a_step_is_pushed_running_then_done(chat):
         lambda f: f'id="s-{outer.id}-summary"' in f and 'data-state="done"' in f
     )
     assert 'hx-swap-oob="outerHTML"' in done
+
+
+async def test_display_options_are_kept_with_the_step(chat):
+    await chat.send("options")
+    steps = by_name(await steps_of(chat))
+    lookup, fetch = steps["lookup"], steps["fetch"]
+    assert lookup.metadata["default_open"] is True
+    assert lookup.metadata["icon"] == "/static/chat/favicon.svg"
+    assert lookup.metadata["show_input"] == "text"
+    assert fetch.metadata["auto_collapse"] is True
+    assert fetch.metadata["icon"] == "🌐"
+
+
+async def test_an_auto_collapse_step_is_open_while_it_runs_and_closed_once_done(chat, user, thread):
+    await chat.send("options")
+    fetch = by_name(await steps_of(chat))["fetch"]
+    running = await chat.tab.until(lambda f: "beforeend:#messages" in f and dom(fetch) in f)
+    assert re.search(rf'<details id="{dom(fetch)}"[^>]* open data-auto-collapse', running)
+    assert "step__spinner" in running
+    done = await chat.tab.until(
+        lambda f: f'id="s-{fetch.id}-summary"' in f and 'data-state="done"' in f
+    )
+    assert "step__spinner" not in done
+    html = await reloaded_page(user, thread)
+    opening = re.search(rf'<details id="{dom(fetch)}"[^>]*>', html).group(0)
+    assert " open" not in opening
+    assert "data-auto-collapse" not in opening
+    assert '<span class="icon" aria-hidden="true">🌐</span>' in html
+
+
+async def test_a_default_open_step_is_drawn_open_with_its_picture(chat, user, thread):
+    await chat.send("options")
+    lookup = by_name(await steps_of(chat))["lookup"]
+    html = await reloaded_page(user, thread)
+    opening = re.search(rf'<details id="{dom(lookup)}"[^>]*>', html).group(0)
+    assert opening.endswith(" open>")
+    assert 'class="icon" src="/static/chat/favicon.svg"' in html
+    # show_input="text" shows the arguments, as plain text.
+    assert re.search(r'<code class="language-text">\{\s*&quot;word&quot;: &quot;opened&quot;', html)
 
 
 # -- errors -------------------------------------------------------------------------------
