@@ -464,3 +464,7 @@ class PlatformAccountAdmin(admin.ModelAdmin):
     search_fields = ("name", "external_id", "user__email")
     raw_id_fields = ("user",)
     readonly_fields = ("created_at",)
+
+
+# Usage and quotas have their own module; registered with the rest.
+from chat import usage_admin  # noqa: E402, F401

@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from asgiref.sync import sync_to_async
+
 from chat.engine import control
 from chat.engine.emitter import Emitter
+from chat.usage import recording
 
 
 class RunningSession:
@@ -25,6 +28,19 @@ class RunningSession:
         self.context_messages: list[Any] = []
         self.pending_asks: dict[str, asyncio.Future[Any]] = {}
         self.current_run: asyncio.Task[Any] | None = None
+        # The usage of the answer running now, when a quota admitted it.
+        self.current_answer: recording.AnswerUsage | None = None
+
+    async def record_model_call(self, generation: dict[str, Any], *, is_error: bool) -> None:
+        """Stores a model call's usage for the person this session runs for."""
+        await sync_to_async(recording.record)(
+            user_id=getattr(self.user, "pk", None),
+            thread_id=self.thread_id,
+            chat_profile=str(self.user_session.get("chat_profile") or ""),
+            generation=generation,
+            is_error=is_error,
+            answer=self.current_answer,
+        )
 
     async def stop(self) -> None:
         run = self.current_run
