@@ -456,3 +456,58 @@ class AnswerReservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} since {self.created_at}"
+
+
+class UsageDay(models.Model):
+    """One day's usage of one person with one chat profile (and, for model calls, one
+    model): the rows the usage dashboard adds up, rebuilt from the calls, messages and
+    ratings of that day by chat.usage.rollup.
+
+    Rows with an empty `model` hold the conversation side (messages, conversations,
+    ratings, failed answers); rows with a model hold its calls, tokens and cost.
+    """
+
+    day = models.DateField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    chat_profile = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    calls = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cached_tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=16, decimal_places=6, default=0)
+    # Calls of models with no price: their cost is unknown, not zero.
+    unpriced_calls = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0)
+    conversations = models.PositiveIntegerField(default=0)
+    rated_good = models.PositiveIntegerField(default=0)
+    rated_bad = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "usage"
+        verbose_name_plural = "usage"
+        permissions = [("view_usage_dashboard", "Can see the usage dashboard")]
+        indexes = [
+            models.Index(fields=["day"], name="usageday_day"),
+            models.Index(fields=["user", "day"], name="usageday_user_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.user_id} {self.chat_profile} {self.model}"
+
+
+class UsageRollup(models.Model):
+    """When a day's UsageDay rows were last rebuilt: a day rebuilt after it ended is final."""
+
+    day = models.DateField(primary_key=True)
+    rolled_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day} at {self.rolled_at}"

@@ -601,6 +601,8 @@ CHAT_COST_CURRENCY = os.environ.get("CHAT_COST_CURRENCY", "USD")
 CHAT_QUOTA_CONTACT = os.environ.get("CHAT_QUOTA_CONTACT", "")
 # An answer whose process died stops holding back its owner's quota after this long.
 CHAT_QUOTA_RESERVATION_MINUTES = int(os.environ.get("CHAT_QUOTA_RESERVATION_MINUTES", 15))
+# How old today's rows of the usage dashboard may be before it rebuilds them, in seconds.
+CHAT_USAGE_ROLLUP_SECONDS = int(os.environ.get("CHAT_USAGE_ROLLUP_SECONDS", 300))
 
 # -------------------------------------------------------------- PLATFORMS
 # The assistant in Slack, Discord and Teams, each on when its secrets are set.
