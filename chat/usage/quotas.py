@@ -22,6 +22,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chat.errors import UserFacingError
 from chat.models import AnswerReservation, Quota, QuotaLift, UsageCounter
@@ -89,8 +90,9 @@ def resets_at(period: str, day: date) -> datetime:
 
 def _amount(limit: Limit, value: Decimal) -> str:
     if limit.metric == Quota.Metric.TOKENS:
-        return _("%(count)s tokens") % {
-            "count": formats.number_format(int(value), force_grouping=True)
+        count = int(value)
+        return ngettext("%(count)s token", "%(count)s tokens", count) % {
+            "count": formats.number_format(count, force_grouping=True)
         }
     return f"{formats.number_format(value, 2, force_grouping=True)} {settings.CHAT_COST_CURRENCY}"
 
