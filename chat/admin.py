@@ -26,7 +26,7 @@ from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from chat import permissions
+from chat import audit, permissions
 from chat.models import Element, Feedback, Message, PlatformAccount, Step, Thread
 from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
@@ -348,6 +348,12 @@ class ThreadAdmin(admin.ModelAdmin):
             thread = history.thread_for_review(request.user, object_id)
         except history.NotFound:
             raise Http404 from None
+        audit.record(
+            request.user,
+            audit.Action.TRANSCRIPT_VIEWED,
+            f"thread {thread.pk}",
+            f"owner {thread.owner.email}" if thread.owner_id else "",
+        )
         context = fragments.messages_context(
             threads.thread_messages(thread, include_superseded=True),
             threads.thread_steps(thread, include_superseded=True),
@@ -376,12 +382,19 @@ class ThreadAdmin(admin.ModelAdmin):
         return [str(t) for t in chosen], counts, set(), []
 
     def delete_model(self, request: HttpRequest, obj: Thread) -> None:
+        audit.record(request.user, audit.Action.THREADS_DELETED, "", audit.threads_detail([obj.pk]))
         retention.remove_threads([obj.pk])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        retention.remove_threads(queryset.values_list("pk", flat=True))
+        ids = list(queryset.values_list("pk", flat=True))
+        audit.record(request.user, audit.Action.THREADS_DELETED, "", audit.threads_detail(ids))
+        retention.remove_threads(ids)
 
     # -- export ------------------------------------------------------------------------------
+    def _audit_export(self, request: HttpRequest, queryset: QuerySet, kind: str) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        audit.record(request.user, audit.Action.THREADS_EXPORTED, kind, audit.threads_detail(ids))
+
     def _download(self, chunks: Any, kind: str, content_type: str) -> StreamingHttpResponse:
         response = StreamingHttpResponse(chunks, content_type=content_type)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -390,10 +403,12 @@ class ThreadAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export selected threads as JSON"), permissions=["view"])
     def export_json(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        self._audit_export(request, queryset, "JSON")
         return self._download(export.json_chunks(queryset), "json", "application/json")
 
     @admin.action(description=_("Export selected threads as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        self._audit_export(request, queryset, "CSV")
         return self._download(export.csv_chunks(queryset), "csv", "text/csv; charset=utf-8")
 
 
@@ -466,5 +481,5 @@ class PlatformAccountAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
 
-# Usage and quotas have their own module; registered with the rest.
-from chat import usage_admin  # noqa: E402, F401
+# Usage and quotas, and the audit log, have their own modules; registered with the rest.
+from chat import audit_admin, usage_admin  # noqa: E402, F401

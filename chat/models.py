@@ -511,3 +511,45 @@ class UsageRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} at {self.rolled_at}"
+
+
+class AuditEntry(models.Model):
+    """What someone did with other people's conversations or limits: opened a transcript
+    in the admin, exported or deleted threads, turned a share link on or off, changed a
+    quota. Append-only: an entry is never changed; the retention purge removes old ones."""
+
+    class Action(models.TextChoices):
+        TRANSCRIPT_VIEWED = "transcript_viewed", "Opened a transcript"
+        THREADS_EXPORTED = "threads_exported", "Exported threads"
+        THREADS_DELETED = "threads_deleted", "Deleted threads"
+        SHARE_ON = "share_on", "Turned a share link on"
+        SHARE_OFF = "share_off", "Turned a share link off"
+        QUOTA_CHANGED = "quota_changed", "Changed a quota"
+        QUOTA_DELETED = "quota_deleted", "Deleted a quota"
+        QUOTA_LIFTED = "quota_lifted", "Lifted a person's limits for a day"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept as written then: the account may be renamed or deleted later.
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    target = models.CharField(max_length=255, blank=True)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_email} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Audit entries are never changed.")
+        super().save(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from chat import audit
 from chat.models import ModelCall, Quota, QuotaLift, UsageDay
 from chat.usage import chart, dashboard, rollup
 
@@ -63,6 +64,19 @@ class QuotaAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "group"]
     fields = ["user", "group", "period", "metric", "limit"]
 
+    def save_model(self, request: HttpRequest, obj: Quota, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record(request.user, audit.Action.QUOTA_CHANGED, f"quota {obj.pk}", str(obj))
+
+    def delete_model(self, request: HttpRequest, obj: Quota) -> None:
+        audit.record(request.user, audit.Action.QUOTA_DELETED, f"quota {obj.pk}", str(obj))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for quota in queryset:
+            audit.record(request.user, audit.Action.QUOTA_DELETED, f"quota {quota.pk}", str(quota))
+        super().delete_queryset(request, queryset)
+
 
 class QuotaLiftAdmin(admin.ModelAdmin):
     list_display = ["user", "day", "reason", "granted_by", "created_at"]
@@ -75,6 +89,12 @@ class QuotaLiftAdmin(admin.ModelAdmin):
         if not change:
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+        audit.record(
+            request.user,
+            audit.Action.QUOTA_LIFTED,
+            f"user {obj.user.email}",
+            f"{obj.day}: {obj.reason}".rstrip(": "),
+        )
 
 
 DASHBOARD_PERMISSION = "chat.view_usage_dashboard"

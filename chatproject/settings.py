@@ -601,6 +601,9 @@ CHAT_COST_CURRENCY = os.environ.get("CHAT_COST_CURRENCY", "USD")
 CHAT_QUOTA_CONTACT = os.environ.get("CHAT_QUOTA_CONTACT", "")
 # An answer whose process died stops holding back its owner's quota after this long.
 CHAT_QUOTA_RESERVATION_MINUTES = int(os.environ.get("CHAT_QUOTA_RESERVATION_MINUTES", 15))
+# How long the audit log of staff actions is kept, in days (0: for ever).
+# `manage.py purge_audit` (from cron) removes older entries.
+CHAT_AUDIT_RETENTION_DAYS = int(os.environ.get("CHAT_AUDIT_RETENTION_DAYS", 365))
 # How old today's rows of the usage dashboard may be before it rebuilds them, in seconds.
 CHAT_USAGE_ROLLUP_SECONDS = int(os.environ.get("CHAT_USAGE_ROLLUP_SECONDS", 300))
 
