@@ -29,7 +29,7 @@ def threads_detail(ids: list[Any]) -> str:
     """The threads an action touched: their ids, the first NAMED of them."""
     named = ", ".join(str(i) for i in ids[:NAMED])
     more = len(ids) - NAMED
-    return f"{len(ids)} thread(s): {named}" + (f" and {more} more" if more > 0 else "")
+    return f"threads ({len(ids)}): {named}" + (f" and {more} more" if more > 0 else "")
 
 
 def purge(days: int) -> int:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-MILLION = Decimal(1_000_000)
+MILLION = 1_000_000
 
 
 def price_of(model: str) -> dict[str, Decimal] | None:

@@ -28,7 +28,9 @@ from chat.errors import UserFacingError
 from chat.models import AnswerReservation, Quota, QuotaLift, UsageCounter
 from chat.usage.recording import AnswerUsage, counter, period_start
 
-WARN_AT = Decimal("0.8")
+# The warning comes at 80 %: used * 5 >= limit * 4 (no Decimal made at import, which would
+# leave a decimal context set in every request's context).
+WARN_NUMERATOR, WARN_DENOMINATOR = 4, 5
 
 
 class QuotaExceeded(UserFacingError):
@@ -138,7 +140,7 @@ def warning(limit: Limit, used: Decimal) -> str:
 def _first_warning(limit: Limit, row: UsageCounter) -> str | None:
     """The 80 % warning, the first time only (the counter remembers it was given)."""
     used = limit.used(row)
-    if used < limit.limit * WARN_AT or used >= limit.limit:
+    if used * WARN_DENOMINATOR < limit.limit * WARN_NUMERATOR or used >= limit.limit:
         return None
     if UsageCounter.objects.filter(pk=row.pk, warned=False).update(warned=True):
         return warning(limit, used)

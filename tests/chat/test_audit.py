@@ -77,7 +77,7 @@ def test_an_export_names_the_exported_threads(reviewer_client, conversation):
     b"".join(response.streaming_content)
     [entry] = AuditEntry.objects.all()
     assert (entry.action, entry.target) == ("threads_exported", "CSV")
-    assert entry.detail == f"1 thread(s): {conversation.pk}"
+    assert entry.detail == f"threads (1): {conversation.pk}"
 
 
 def test_deleting_threads_in_the_admin_is_logged(boss_client, conversation):
