@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from chat.models import Element, Message, Thread
 
 
@@ -21,12 +23,19 @@ def can_rate_message(user: Any, message: Message) -> bool:
 
 
 def can_share_thread(user: Any, thread: Thread) -> bool:
-    return can_write_thread(user, thread)
+    return settings.CHAT_SHARING and can_write_thread(user, thread)
 
 
 def can_view_shared_thread(user: Any, thread: Thread) -> bool:
-    """A shared link opens for anyone signed in to this site, while it is not revoked."""
-    return bool(user and user.is_authenticated and user.is_active and thread.share_token)
+    """A shared link opens for anyone signed in to this site, while it is not revoked and
+    sharing is on (the app's @cl.on_shared_thread_view may narrow it: chat.engine.sharing)."""
+    return bool(
+        settings.CHAT_SHARING
+        and user
+        and user.is_authenticated
+        and user.is_active
+        and thread.share_token
+    )
 
 
 def can_view_element(user: Any, element: Element) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import close_old_connections
 
-from chat.engine import jobs, runner
+from chat.engine import feedback_hook, jobs, runner
 from chat.engine.assistant import ensure_loaded
 from chat.rag import library
 
@@ -30,5 +30,16 @@ def run_job(job_id: str) -> None:
 def read_library_document(document_id: str) -> None:
     try:
         runner.run_here(library.READ_DOCUMENT, document_id)
+    finally:
+        close_old_connections()
+
+
+# The app's @cl.on_feedback on a stored rating: it may call outside services, so a lost
+# worker's call is not made twice.
+@shared_task(name=feedback_hook.FEEDBACK_HOOK, acks_late=True, reject_on_worker_lost=False)
+def run_feedback_hook(feedback_id: str) -> None:
+    ensure_loaded()
+    try:
+        runner.run_here(feedback_hook.FEEDBACK_HOOK, feedback_id)
     finally:
         close_old_connections()

@@ -9,7 +9,9 @@ secret is generated into var/secret_key); with it off, SECRET_KEY is required.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -67,13 +69,31 @@ ASGI_APPLICATION = "chatproject.asgi.application"
 WSGI_APPLICATION = None
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
-# Languages users may choose (the browser's Accept-Language picks one at first); each needs
-# its translations under locale/. Arabic shows the right-to-left layout.
-_KNOWN_LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "ar": "العربية"}
+# Languages users may choose (the browser's Accept-Language picks one at first), each by its
+# own name; each has complete translations under locale/ (Django's code "pt-br" is the folder
+# pt_BR). Arabic shows the right-to-left layout. All are offered unless CHAT_LANGUAGES narrows.
+_KNOWN_LANGUAGES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "it": "Italiano",
+    "pt-br": "Português (Brasil)",
+    "nl": "Nederlands",
+    "pl": "Polski",
+    "ja": "日本語",
+    "zh-hans": "简体中文",
+    "ko": "한국어",
+    "hi": "हिन्दी",
+    "ar": "العربية",
+}
 LANGUAGES = [
-    (code, _KNOWN_LANGUAGES.get(code, code)) for code in env_list("CHAT_LANGUAGES", "en,de,fr,ar")
+    (code, _KNOWN_LANGUAGES.get(code, code))
+    for code in env_list("CHAT_LANGUAGES", ",".join(_KNOWN_LANGUAGES))
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The product's own words, then the sign-in pages' words that django-allauth or Django leave
+# untranslated in a language offered here (allauth has no Hindi at all).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "accounts" / "sign_in_locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -201,6 +221,7 @@ LOCAL_APPS = [
     "accounts",
     "chat",
     "chat.rag",
+    "chat.mcp_servers",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 SITE_ID = 1
@@ -485,6 +506,10 @@ CHAT_UI_THEME = os.environ.get("CHAT_UI_THEME", "system")
 # A stylesheet loaded after the product's own, to restyle anything.
 CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
 CHAT_COT = os.environ.get("CHAT_COT", "full")
+# Read-only links to a conversation (the Share menu item). Off: no Share item, and every
+# link given out so far answers 404; the app's @cl.on_shared_thread_view decides who else
+# may open one.
+CHAT_SHARING = env_bool("CHAT_SHARING", True)
 # Streamed tokens are pushed at most once per this many milliseconds per message.
 CHAT_STREAM_FRAME_MS = int(os.environ.get("CHAT_STREAM_FRAME_MS", 30))
 # An open websocket checks in full that its sign-in still holds (session, account) at least
@@ -572,6 +597,25 @@ if CHAT_LLM_PROVIDER not in ("openai", "anthropic", "mistral"):
     raise ImproperlyConfigured(
         f"CHAT_LLM_PROVIDER must be openai, anthropic or mistral, not {CHAT_LLM_PROVIDER!r}"
     )
+# Tool servers (Model Context Protocol) for every chat, as a JSON list of objects:
+# {"name": "tickets", "type": "streamable-http" | "sse", "url": ..., "headers": {...}} or
+# {"name": ..., "type": "stdio", "command": ..., "args": [...], "env": {...}}. Each is
+# connected when a chat opens (here or on any instance) and handed to @cl.on_mcp_connect.
+CHAT_MCP_SERVERS = json.loads(os.environ.get("CHAT_MCP_SERVERS") or "[]")
+# Executables a stdio server may be started with (names or absolute paths); empty: none.
+# They are started directly, never through a shell.
+CHAT_MCP_STDIO_ALLOWED = env_list("CHAT_MCP_STDIO_ALLOWED")
+# Hosts a person's own HTTP/SSE server may be at (shell-style patterns, e.g.
+# "*.example.com"); empty: people may not add HTTP servers. Private and loopback
+# addresses are refused unless listed literally.
+CHAT_MCP_ALLOWED_HOSTS = env_list("CHAT_MCP_ALLOWED_HOSTS")
+# Seconds to connect to a server (and list its tools), and to wait for one tool call.
+CHAT_MCP_CONNECT_TIMEOUT = float(os.environ.get("CHAT_MCP_CONNECT_TIMEOUT", 10))
+CHAT_MCP_CALL_TIMEOUT = float(os.environ.get("CHAT_MCP_CALL_TIMEOUT", 30))
+# Characters of a tool's output kept in its step (and given to the model); beyond, cut.
+CHAT_MCP_OUTPUT_LIMIT = int(os.environ.get("CHAT_MCP_OUTPUT_LIMIT", 20_000))
+# Ask the person (Allow / Deny) before the default assistant runs each tool call.
+CHAT_MCP_CONFIRM_TOOLS = env_bool("CHAT_MCP_CONFIRM_TOOLS", False)
 
 
 # ------------------------------------------------------------ USAGE AND QUOTAS
@@ -641,6 +685,15 @@ CHAT_COPILOT = env_bool("CHAT_COPILOT", False)
 CHAT_COPILOT_ALLOWED_ORIGINS = env_list("CHAT_COPILOT_ALLOWED_ORIGINS")
 # How long a sign-in token issued for the widget by a host page's backend is valid.
 CHAT_COPILOT_TOKEN_SECONDS = int(os.environ.get("CHAT_COPILOT_TOKEN_SECONDS", 3600))
+# Origins (scheme://host[:port]) of other sites' pages that may show the whole chat in
+# an iframe, as Chainlit apps are embedded, and exchange window messages with it.
+CHAT_FRAME_ANCESTORS = env_list("CHAT_FRAME_ANCESTORS")
+for _origin in CHAT_FRAME_ANCESTORS:
+    if not re.fullmatch(r"https?://[^/\s;,'\"]+", _origin):
+        raise ImproperlyConfigured(
+            f"CHAT_FRAME_ANCESTORS: {_origin!r} is not an origin: give scheme://host[:port], "
+            "e.g. https://intranet.example.com, with no path"
+        )
 
 # ------------------------------------------------------------- PRODUCTION
 # No SECURE_PROXY_SSL_HEADER: Django would take X-Forwarded-Proto from anyone. The scheme

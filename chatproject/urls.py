@@ -3,12 +3,16 @@ from django.urls import include, path
 
 from accounts.language_views import choose_language
 from chat.web.branding_views import branding_css
+from chat.web.public_views import avatar, public_file
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("language/", choose_language, name="set_language"),
     path("branding.css", branding_css, name="branding_css"),
+    # The app's public/ folder, where Chainlit serves it.
+    path("public/<path:path>", public_file, name="public_file"),
+    path("avatars/<str:author>", avatar, name="avatar"),
     path("", include("chat.platforms.urls")),
     path("", include("chat.web.urls")),
 ]

@@ -92,7 +92,8 @@ def resolves(name: str) -> bool:
 
 def test_every_file_and_module_the_architecture_map_names_exists():
     paths, dotted = named_in((ROOT / "docs" / "architecture.md").read_text())
-    assert len(paths) > 20 and len(dotted) > 10
+    assert len(paths) > 20
+    assert len(dotted) > 10
     missing = [p for p in sorted(paths) if not (ROOT / p.split(" ")[0]).exists()]
     assert not missing, f"docs/architecture.md names files that do not exist: {missing}"
     unresolved = [name for name in sorted(dotted) if not resolves(name)]

@@ -317,3 +317,29 @@ async def test_work_queued_under_the_task_names_of_earlier_releases_still_runs(t
 
     await wait_for(read, within=40, what="the library document read by the worker")
     assert document.status == Document.Status.READY
+
+
+# -- @cl.on_feedback on the worker -------------------------------------------------------------
+async def test_a_rating_reaches_the_apps_feedback_hook_on_the_worker(thread, user, worker):
+    from django.test import AsyncClient
+
+    from tests.factories import make_message
+
+    answer = await sync_to_async(make_message)(
+        thread, "It is 4.", author_kind=Message.Author.ASSISTANT
+    )
+    client = AsyncClient()
+    await client.aforce_login(user)
+    response = await client.post(
+        f"/messages/{answer.pk}/feedback/", {"value": "1"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+
+    async def seen_on_the_worker() -> str:
+        row = await Message.objects.filter(
+            thread=thread, content__startswith="Feedback 1 seen by process"
+        ).afirst()
+        return row.content if row else ""
+
+    await wait_for(seen_on_the_worker, within=30, what="the hook's message")
+    assert await seen_on_the_worker() != f"Feedback 1 seen by process {os.getpid()}"

@@ -91,6 +91,12 @@ def settings_widgets() -> list:
     ]
 
 
+@cl.on_mcp_connect
+async def mcp_connected(connection, session) -> None:
+    """The company's MCP servers (CHAT_MCP_SERVERS) connect to every chat; with a model,
+    their tools are offered to it (model.py, mcp_tools.py)."""
+
+
 @cl.set_chat_profiles
 async def chat_profiles(user: cl.User, language: str | None = None) -> list:
     # The profiles, like the settings and commands, shape the demo's answers: a model

@@ -16,6 +16,7 @@ from django.conf import settings
 
 import chat.sdk as cl
 from chat import llm
+from chat.assistants import mcp_tools
 
 MAX_ROUNDS = 4  # model calls per question: tool calls, then the answer
 
@@ -67,7 +68,9 @@ async def search_documents(query: str) -> str:
     return "\n\n".join(f"[{p.name}]\n{p.text}" for p in passages)
 
 
-async def run_tool(call: llm.ToolCall) -> str:
+async def run_tool(call: llm.ToolCall, mcp: dict[str, tuple[str, Any]] | None = None) -> str:
+    if mcp and call.name in mcp:
+        return await mcp_tools.run(*mcp[call.name], call.arguments)
     if call.name == "current_time":
         return await current_time()
     if call.name == "search_documents":
@@ -92,7 +95,10 @@ async def prompt() -> list[dict[str, Any]]:
 
 
 async def call_model(
-    model: llm.Model, messages: list[dict[str, Any]], answer: cl.Message
+    model: llm.Model,
+    messages: list[dict[str, Any]],
+    answer: cl.Message,
+    tools: list[dict[str, Any]] = TOOLS,
 ) -> llm.Turn:
     """One model call, shown as an `llm` step; its text streams into `answer`."""
     async with cl.Step(name=model.model, type="llm") as step:
@@ -101,12 +107,12 @@ async def call_model(
             "provider": model.provider,
             "model": model.model,
             "settings": model.settings,
-            "tools": [t["function"]["name"] for t in TOOLS],
+            "tools": [t["function"]["name"] for t in tools],
         }
         step.generation = generation
         started = datetime.now(UTC)
         try:
-            turn = await model.turn(messages, TOOLS, answer.stream_token)
+            turn = await model.turn(messages, tools, answer.stream_token)
         finally:
             generation["duration_ms"] = round((datetime.now(UTC) - started).total_seconds() * 1000)
         generation.update(
@@ -130,9 +136,12 @@ async def answer() -> None:
     messages = await prompt()
     reply = cl.Message(content="")
     cl.user_session.set("cited_passages", [])
+    # The tools of the chat's MCP servers too, as connected now.
+    mcp = mcp_tools.offered({t["function"]["name"] for t in TOOLS})
+    tools = TOOLS + mcp_tools.functions(mcp)
     try:
         for _ in range(MAX_ROUNDS):
-            turn = await call_model(model, messages, reply)
+            turn = await call_model(model, messages, reply, tools)
             if not turn.tool_calls:
                 break
             messages.append(
@@ -150,7 +159,7 @@ async def answer() -> None:
                 }
             )
             for call in turn.tool_calls:
-                result = await run_tool(call)
+                result = await run_tool(call, mcp)
                 messages.append(
                     {"role": "tool", "tool_call_id": call.id, "name": call.name, "content": result}
                 )

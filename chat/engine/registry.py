@@ -24,10 +24,17 @@ class HookRegistry:
     set_chat_profiles: Hook | None = None
     set_starters: Hook | None = None
     on_settings_update: Hook | None = None
+    # Tool servers (chat.engine.mcp_links): a connection made, a connection ended.
+    on_mcp_connect: Hook | None = None
+    on_mcp_disconnect: Hook | None = None
     author_rename: Hook | None = None
     on_logout: Hook | None = None
     on_app_startup: Hook | None = None
     on_app_shutdown: Hook | None = None
+    # Each rating, once stored (chat.engine.feedback_hook).
+    on_feedback: Hook | None = None
+    # Who may open a shared conversation's link (chat.engine.sharing).
+    on_shared_thread_view: Hook | None = None
     # Sign-in: asked by accounts/ (backends, adapters, the SSO header middleware).
     password_auth_callback: Hook | None = None
     oauth_callback: Hook | None = None

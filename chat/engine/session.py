@@ -28,11 +28,13 @@ from chat.engine import (
     edits,
     handover,
     jobs,
+    mcp_links,
     rate_limits,
     uploads,
 )
 from chat.engine.background import spawn
 from chat.engine.context import current_session
+from chat.engine.mcp_panel import McpPanel
 from chat.engine.registry import call_hook, hooks, public_objects
 from chat.engine.running import RunningSession
 from chat.engine.session_options import SessionOptions
@@ -59,7 +61,7 @@ CLIENT_TYPES = {
 }
 
 
-class ChatSession(SessionOptions, RunningSession):
+class ChatSession(SessionOptions, RunningSession, McpPanel):
     def __init__(self, thread: Thread, user: Any, *, client_type: str | None = None) -> None:
         client_type = client_type or CLIENT_TYPES.get(thread.source, "webapp")
         self.client_type = client_type  # as Chainlit's cl.context.session.client_type
@@ -70,6 +72,10 @@ class ChatSession(SessionOptions, RunningSession):
         self.closed = False
         self._orphans: asyncio.Task[Any] | None = None
         self._saved_state: tuple[dict[str, Any], bool] | None = None
+        # Tool servers: Chainlit's `mcp_sessions` (name -> (session, exit stack)).
+        self.mcp_sessions: dict[str, tuple[Any, Any]] = {}
+        self.mcp_links: dict[str, Any] = {}
+        self.mcp_failures: dict[str, str] = {}
 
     def _load_state(self, thread: Thread) -> None:
         """The session's values and options as the thread has them stored."""
@@ -110,6 +116,8 @@ class ChatSession(SessionOptions, RunningSession):
             self._spawn_run(self._resume(await self._thread_as_opened()), "resume")
         else:
             self._spawn_run(self._start(), "start")
+        # Rebuilt for every socket: an MCP session lives only in the process holding it.
+        await self._open_mcp()
 
     async def _watch_orphan_streams(self) -> None:
         """A stream shown as live whose server died turns into "interrupted" on the page too.
@@ -142,6 +150,7 @@ class ChatSession(SessionOptions, RunningSession):
 
     async def _detach_when_idle(self) -> None:
         if self.closed and self._pending == 0:
+            await mcp_links.close_all(self)
             await control.control().detach(self.thread_id, self)
 
     async def _start(self) -> None:

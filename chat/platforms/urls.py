@@ -64,4 +64,6 @@ urlpatterns = [
     # The copilot widget: the script other pages include, and the page it frames.
     path("copilot.js", _endpoint("copilot", "script"), name="copilot_script"),
     path("copilot/", _endpoint("copilot", "panel"), name="copilot"),
+    # Chainlit's embed script, for pages written for a Chainlit copilot.
+    path("copilot/index.js", _endpoint("copilot", "chainlit_script"), name="copilot_chainlit"),
 ]

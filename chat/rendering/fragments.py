@@ -177,6 +177,10 @@ def _duration(step: Step) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
+# Characters of a step's output shown in the chat; the rest stays in the stored step.
+STEP_VIEW_CHARS = 8000
+
+
 def step_visible(step: Step) -> bool:
     """Whether the `cot` setting shows this step's own box (its children decide for themselves)."""
     mode = settings.CHAT_COT
@@ -201,7 +205,12 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
         "duration": _duration(step),
         "show_input": bool(show_input) and bool(step.input),
         "input_language": show_input if isinstance(show_input, str) else "json",
-        "output_html": "" if language else render_markdown(step.output, shown["links"]),
+        # A long output (a tool's, say) is cut in the view; the step keeps it whole.
+        "output_shown": step.output[:STEP_VIEW_CHARS],
+        "output_cut": max(0, len(step.output) - STEP_VIEW_CHARS),
+        "output_html": ""
+        if language
+        else render_markdown(step.output[:STEP_VIEW_CHARS], shown["links"]),
         "elements": shown,
         "language": language,
         "default_open": bool(step.metadata.get("default_open")),

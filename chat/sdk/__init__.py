@@ -9,11 +9,12 @@ import asyncio
 import importlib
 from typing import Any
 
-from chat.sdk import input_widget, rag
+from chat.sdk import input_widget, mcp, rag
 from chat.sdk.action import Action
 from chat.sdk.app_hooks import author_rename, on_app_shutdown, on_app_startup, on_logout
 from chat.sdk.ask import AskActionMessage, AskFileMessage, AskUserMessage
 from chat.sdk.auth_hooks import header_auth_callback, oauth_callback, password_auth_callback
+from chat.sdk.cache import cache
 from chat.sdk.chat_context import chat_context
 from chat.sdk.chat_settings import ChatSettings
 from chat.sdk.context import context
@@ -22,7 +23,9 @@ from chat.sdk.context import context
 from chat.sdk.conversions import install as _install_conversions  # noqa: F401
 from chat.sdk.copilot import CopilotFunction, on_window_message, send_window_message
 from chat.sdk.data_elements import Dataframe, Plotly
+from chat.sdk.data_layer import data_layer
 from chat.sdk.elements import Audio, Element, File, Image, Pdf, Text, Video
+from chat.sdk.feedback import on_feedback
 from chat.sdk.hooks import (
     action_callback,
     on_chat_end,
@@ -35,12 +38,15 @@ from chat.sdk.hooks import (
     set_starters,
 )
 from chat.sdk.jobs import Job, job
+from chat.sdk.mcp import on_mcp_connect, on_mcp_disconnect
 from chat.sdk.message import ErrorMessage, Message
 from chat.sdk.profiles import ChatProfile, Starter
+from chat.sdk.sharing import on_shared_thread_view
 from chat.sdk.step import Step, step
 from chat.sdk.sync import make_async, run_sync
 from chat.sdk.task_list import Task, TaskList, TaskStatus
 from chat.sdk.types import AskFileResponse, User
+from chat.sdk.user import PersistedUser
 from chat.sdk.user_session import user_session
 
 sleep = asyncio.sleep
@@ -91,6 +97,7 @@ __all__ = [
     "LlamaIndexCallbackHandler",
     "Message",
     "Pdf",
+    "PersistedUser",
     "Plotly",
     "Starter",
     "Step",
@@ -102,23 +109,30 @@ __all__ = [
     "Video",
     "action_callback",
     "author_rename",
+    "cache",
     "chat_context",
     "context",
+    "data_layer",
     "header_auth_callback",
     "input_widget",
     "instrument_mistralai",
     "instrument_openai",
     "job",
     "make_async",
+    "mcp",
     "oauth_callback",
     "on_app_shutdown",
     "on_app_startup",
     "on_chat_end",
     "on_chat_resume",
     "on_chat_start",
+    "on_feedback",
     "on_logout",
+    "on_mcp_connect",
+    "on_mcp_disconnect",
     "on_message",
     "on_settings_update",
+    "on_shared_thread_view",
     "on_stop",
     "on_window_message",
     "password_auth_callback",

@@ -6,6 +6,9 @@ from typing import Any
 
 from chat.engine.context import current_session, current_step, require_session
 
+# Chainlit's `chainlit.context` also names the open steps.
+from chat.sdk.step_stack import local_steps
+
 
 class SessionEmitter:
     """`cl.context.emitter`: the calls Chainlit apps make on the session's emitter.
@@ -53,3 +56,5 @@ class ChatContextView:
 
 
 context = ChatContextView()
+
+__all__ = ["context", "local_steps"]

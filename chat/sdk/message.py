@@ -12,6 +12,7 @@ from django.conf import settings
 from chat.engine.app_hooks import renamed_author
 from chat.engine.context import require_session
 from chat.engine.streaming import StreamBuffer
+from chat.sdk import step_writes
 from chat.sdk.chat_context import chat_context
 from chat.sdk.elements import element_from_record, send_elements
 
@@ -102,6 +103,8 @@ class Message:
 
     async def _create(self, status: str) -> None:
         await self._rename()
+        # The steps a library reported before this message go above it.
+        await step_writes.settle(require_session())
         metadata = dict(self.metadata)
         if self.actions:
             for action in self.actions:

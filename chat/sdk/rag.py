@@ -149,8 +149,10 @@ class _Reading:
     def __init__(self, document: Any) -> None:
         self.document = document
         self.name = document.name
-        self.read = Task(title=f"Read {self.name}")
-        self.index = Task(title=f"Split {self.name} into passages and index them")
+        self.read = Task(title=_("Read %(name)s") % {"name": self.name})
+        self.index = Task(
+            title=_("Split %(name)s into passages and index them") % {"name": self.name}
+        )
         self.line = ""
 
     def ended(self, status: Any) -> None:
@@ -170,7 +172,7 @@ async def ingest_job(*document_ids: str) -> None:
     names = [r.name for r in readings]
     message = Message(content=_reading(names))
     await message.send()
-    tasks = TaskList(status="Reading " + ", ".join(names))
+    tasks = TaskList(status=_("Reading %(names)s") % {"names": ", ".join(names)})
     for reading in readings:
         await tasks.add_task(reading.read)
         await tasks.add_task(reading.index)
@@ -211,14 +213,16 @@ async def ingest_job(*document_ids: str) -> None:
                 reading.line = (
                     _("I stopped reading %(names)s.") if stopped else _("Reading %(names)s failed.")
                 ) % {"names": unread_names}
-                await show("Stopped" if stopped else "Failed")
+                await show(_("Stopped") if stopped else _("Failed"))
             raise
     ready = [r for r in readings if _ingest.is_ready(r.document)]
     if ready:
         readings[-1].line += ("\n\n" if readings[-1].line else "") + ngettext(
             "Ask me about it.", "Ask me about them.", len(ready)
         )
-    await show("Ready" if len(ready) == len(readings) else "Failed" if not ready else "Done")
+    await show(
+        _("Ready") if len(ready) == len(readings) else _("Failed") if not ready else _("Done")
+    )
 
 
 async def _read_one(reading: _Reading, tasks: TaskList, message_id: str) -> None:
@@ -238,7 +242,7 @@ async def _read_one(reading: _Reading, tasks: TaskList, message_id: str) -> None
         elif time.monotonic() - last < PROGRESS_EVERY_SECONDS:
             return
         last = time.monotonic()
-        index.title = f"{title} ({count} so far)"
+        index.title = _("%(task)s (%(count)s so far)") % {"task": title, "count": count}
         await tasks.send(for_id=message_id)
 
     try:

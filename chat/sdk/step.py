@@ -27,6 +27,9 @@ def _as_text(value: Any) -> tuple[str, str | None]:
         return "", None
     if isinstance(value, str):
         return value, None
+    if callable(getattr(value, "model_dump", None)):
+        # A pydantic result (an MCP tool's CallToolResult, say) shown as its fields.
+        value = value.model_dump(mode="json", exclude_none=True)
     return json.dumps(value, indent=4, ensure_ascii=False, default=str), "json"
 
 
@@ -66,6 +69,8 @@ class Step:
         self._sent = False
         self._streaming = False
         self._token: Token[Any] | None = None
+        # The step this one runs inside, for `chat.sdk.context.local_steps`.
+        self._parent_step: Step | None = None
         self._last: asyncio.Task[Any] | None = None  # for sync use: writes stay in order
 
     # -- input and output --------------------------------------------------------------
@@ -185,6 +190,7 @@ class Step:
     # -- as a context manager ----------------------------------------------------------
     def _enter(self) -> None:
         parent = current_step.get()
+        self._parent_step = parent
         if parent is not None and self.parent_id is None:
             self.parent_id = parent.id
         self._token = current_step.set(self)

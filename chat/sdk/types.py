@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
+from chat.sdk.feedback import Feedback
+
 
 @dataclass
 class User:
@@ -58,3 +60,13 @@ class AskFileResponse:
     path: str
     size: int
     type: str
+
+
+__all__ = [
+    "AskFileResponse",
+    "ElementDict",
+    "Feedback",
+    "StepDict",
+    "ThreadDict",
+    "User",
+]

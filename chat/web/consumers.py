@@ -37,6 +37,7 @@ from chat.web.events import (
     WindowMessage,
     parse_frame,
 )
+from chat.web.mcp_frames import McpPanelRequest
 from chatproject.serving import connections
 
 logger = logging.getLogger(__name__)
@@ -168,6 +169,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await window.receive_window_message(session, event.data)
             elif isinstance(event, CopilotResult):
                 await window.deliver_result(session, event.call_id, event.result)
+            elif isinstance(event, McpPanelRequest):
+                await session.mcp_panel_request(event.action, event.fields)
         except (MalformedFrame, UserFacingError) as error:
             keep_draft = getattr(error, "keeps_draft", False)
             await self.send(text_data=fragments.notice(str(error), keep_draft=keep_draft))

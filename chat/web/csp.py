@@ -13,6 +13,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from chat.web import framing
+
 
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -21,5 +23,6 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if settings.CHAT_CSP and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = settings.CHAT_CSP
+            policy = framing.allow_framing(request, response, settings.CHAT_CSP)
+            response["Content-Security-Policy"] = policy
         return response

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from chat.engine.storable import storable
+from chat.web import mcp_frames
+from chat.web.mcp_frames import McpPanelRequest
 
 MAX_FRAME_BYTES = 256 * 1024
 MAX_CLIENT_ID = 64
@@ -108,6 +110,7 @@ Event = (
     | SettingsUpdate
     | WindowMessage
     | CopilotResult
+    | McpPanelRequest
 )
 
 
@@ -227,4 +230,9 @@ def parse_frame(text: str | None) -> Event:
             call_id=_text_field(data, "call", limit=MAX_CLIENT_ID),
             result=_json_field(data, "result"),
         )
+    if isinstance(kind, str) and kind in mcp_frames.ACTIONS:
+        try:
+            return mcp_frames.parse(kind, data)
+        except mcp_frames.McpFrameError as error:
+            raise MalformedFrame(str(error)) from None
     raise MalformedFrame(f"Unknown frame type: {kind!r}.")

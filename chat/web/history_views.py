@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from chat import permissions
+from chat.engine import feedback_hook, sharing
 from chat.models import Thread
 from chat.rendering import feedback as feedback_rendering
 from chat.rendering import fragments, sidebar
@@ -126,6 +128,8 @@ def _share_panel(request: HttpRequest, thread: Thread, **extra: object) -> HttpR
 def share_thread(request: HttpRequest, thread_id: str) -> HttpResponse:
     """GET: the share dialog; POST: turns the read-only link on."""
     thread = _owned_or_404(request, thread_id)
+    if not permissions.can_share_thread(request.user, thread):
+        raise Http404("Sharing is off.")
     if request.method == "POST":
         thread = history.share(request.user, thread.pk)
     return _share_panel(request, thread)
@@ -147,6 +151,8 @@ def shared_thread(request: HttpRequest, token: str) -> HttpResponse:
         thread = history.shared_thread(request.user, token)
     except history.NotFound:
         raise Http404("This link does not open a conversation (any more).") from None
+    if not sharing.viewer_allowed(request.user, thread):  # the app's @cl.on_shared_thread_view
+        raise Http404("This link does not open a conversation (any more).")
     context = fragments.messages_context(
         threads.thread_messages(thread), threads.thread_steps(thread), mode="shared"
     )
@@ -169,6 +175,9 @@ def rate_message(request: HttpRequest, message_id: str) -> HttpResponse:
         raise Http404("No such message.") from None
     except feedback.FeedbackRefused as error:
         return HttpResponse(str(error), status=400)
+    if message.feedback_value is not None:
+        # The app's @cl.on_feedback sees the stored rating (in the background).
+        feedback_hook.after_rating(message.pk, request.user)
     context = {
         "feedback": feedback_rendering.feedback_context(message, just_rated=value is not None),
         "comment_max": feedback.COMMENT_MAX,

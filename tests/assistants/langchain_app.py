@@ -54,13 +54,43 @@ def simple_chain():
     return prompt | model(reply) | StrOutputParser()
 
 
+async def streamed(question: str, handler) -> None:
+    """The answer streamed into a message as it comes, as Chainlit's LangChain cookbook does."""
+    reply = AIMessage(content="The capital is Paris.", usage_metadata=USAGE)
+    runnable = ChatPromptTemplate.from_messages([("human", "{question}")]) | model(reply)
+    answer = cl.Message(content="")
+    async for chunk in (runnable | StrOutputParser()).astream(
+        {"question": question}, config={"callbacks": [handler]}
+    ):
+        await answer.stream_token(chunk)
+    await answer.send()
+
+
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     kind, _, question = message.content.partition(": ")
+    if kind in ("stream", "stream-sync"):
+        sync = kind == "stream-sync"
+        handler = cl.LangchainCallbackHandler() if sync else cl.AsyncLangchainCallbackHandler()
+        await streamed(question, handler)
+        return
     if kind == "chain":
         answer = await simple_chain().ainvoke(
             {"question": question}, config={"callbacks": [cl.AsyncLangchainCallbackHandler()]}
         )
+    elif kind == "final-answer":
+        # Chainlit's older cookbook: the handler streams the final answer, or the app sends it.
+        handler = cl.AsyncLangchainCallbackHandler(
+            stream_final_answer=True, answer_prefix_tokens=["FINAL", "ANSWER"]
+        )
+        handler.answer_reached = True
+        answer = await simple_chain().ainvoke(
+            {"question": question}, config={"callbacks": [handler]}
+        )
+        if handler.has_streamed_final_answer:
+            handler.final_stream.content = answer
+            await handler.final_stream.update()
+            return
     elif kind == "chain-sync":
         answer = simple_chain().invoke(
             {"question": question}, config={"callbacks": [cl.LangchainCallbackHandler()]}

@@ -68,3 +68,9 @@ async def on_message(message: cl.Message) -> None:
         await cl.Message(content=f"count={count} resumes={resumes} pid={os.getpid()}").send()
     else:
         await cl.Message(content=f"echo: {text}").send()
+
+
+@cl.on_feedback
+async def on_feedback(feedback: cl.types.Feedback) -> None:
+    # Where this runs shows in the thread: the worker's process id.
+    await cl.Message(content=f"Feedback {feedback.value} seen by process {os.getpid()}").send()

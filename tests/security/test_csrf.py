@@ -30,6 +30,8 @@ EXEMPT = {
     # both only read.
     "copilot.js",
     "copilot/",
+    # Chainlit's name for the widget's script, an alias of copilot.js.
+    "copilot/index.js",
 }
 SAMPLES = {
     "thread_id": str(uuid.uuid4()),

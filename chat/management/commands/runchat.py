@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import autoreload
 
 from chat.devserver.addresses import Address, split_arguments
+from chat.devserver.app_folder import enter_app_folder
 from chat.devserver.load_failure import LoadFailure
 from chat.devserver.server import ChatServer
 from chat.engine.assistant import AssistantLoadError, load
@@ -49,6 +50,9 @@ class Command(BaseCommand):
             call_command(ChatServer(), address.addrport, use_reloader=True)
             return
 
+        # Only the process that serves moves: the reloader's parent restarts its child
+        # with the command line as typed, relative to where it was typed.
+        enter_app_folder(target)
         failure = self._load(target, keep_serving=reload)
         # What the ASGI application loads (and the jobs' processes, from the environment).
         os.environ["CHAT_ASSISTANT"] = target

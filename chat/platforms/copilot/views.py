@@ -22,6 +22,12 @@ def script(request: HttpRequest) -> HttpResponse:
     return redirect(static("chat/copilot.js"))
 
 
+def chainlit_script(request: HttpRequest) -> HttpResponse:
+    """Chainlit's embed script (`/copilot/index.js`, `window.mountChainlitWidget`): an alias
+    that mounts this widget."""
+    return redirect(static("chat/copilot_chainlit.js"))
+
+
 def _framed_by(response: HttpResponse, host: str | None) -> HttpResponse:
     """Only this page may be framed, and only by our own pages and the host's."""
     response.xframe_options_exempt = True

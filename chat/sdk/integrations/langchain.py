@@ -109,6 +109,11 @@ class _StepTree:
         self._home_parent = home.id if home is not None else None
         self.steps: dict[str, Step] = {}
         self.skipped_parent: dict[str, str | None] = {}
+        # What Chainlit apps written for `stream_final_answer=True` read after the run: the
+        # answer was not streamed here, so they send it themselves.
+        self.has_streamed_final_answer = False
+        self.final_stream: Any = None
+        self.answer_reached = False
 
     def _ignored(self, run: Run) -> bool:
         return run.run_type in IGNORED_RUN_TYPES or any(

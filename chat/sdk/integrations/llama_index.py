@@ -24,6 +24,7 @@ from llama_index.core.callbacks.base_handler import BaseCallbackHandler
 from llama_index.core.callbacks.schema import BASE_TRACE_EVENT, CBEventType, EventPayload
 
 from chat.engine.context import current_step
+from chat.sdk.integrations.llama_index_streams import follow, is_unread_stream
 from chat.sdk.integrations.steps import StepWriter, plain
 from chat.sdk.step import Step
 
@@ -174,11 +175,18 @@ class LlamaIndexCallbackHandler(BaseCallbackHandler):
             ]
         elif event_type == CBEventType.FUNCTION_CALL:
             step.output = str(payload.get(EventPayload.FUNCTION_OUTPUT, ""))
+        elif is_unread_stream(payload.get(EventPayload.RESPONSE)):
+            # The app reads the answer after the query: the step gets it then.
+            follow(payload[EventPayload.RESPONSE], lambda text: self._streamed(step, text))
         elif EventPayload.RESPONSE in payload:
             step.output = str(payload[EventPayload.RESPONSE])
         if EventPayload.EXCEPTION in payload:
             step.is_error = True
             step.output = str(payload[EventPayload.EXCEPTION])
+        self.writer.submit(step.update)
+
+    def _streamed(self, step: Step, text: str) -> None:
+        step.output = text
         self.writer.submit(step.update)
 
     def start_trace(self, trace_id: str | None = None) -> None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from chat.engine.background import spawn
 from chat.engine.context import current_session, current_step
+from chat.sdk import step_writes
 from chat.sdk.step import Step
 
 # Arguments of a client call that are not the model's settings.
@@ -122,6 +123,7 @@ class StepWriter:
             await write()
 
         self._last = spawn(run(), name="integration-step", context=context)
+        step_writes.track(self.session, self._last)
 
     async def flush(self) -> None:
         """Waits for the writes queued so far (from the chat's event loop)."""

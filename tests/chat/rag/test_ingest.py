@@ -367,3 +367,19 @@ def test_a_read_document_counts_its_passages_in_the_users_language(language, cou
     with translation.override(language):
         # The reading job, written with the public API, words it.
         assert sdk_rag._ready_line(document, None) == wording
+
+
+@pytest.mark.parametrize(
+    ("language", "read", "index"),
+    [
+        ("en", "Read a.txt", "Split a.txt into passages and index them"),
+        ("ja", "a.txt を読み込む", "a.txt をパッセージに分割して索引に登録"),
+        ("pl", "Odczytaj a.txt", "Podziel a.txt na fragmenty i zaindeksuj je"),
+    ],
+)
+def test_a_document_s_reading_tasks_are_named_in_the_users_language(language, read, index):
+    from django.utils import translation
+
+    with translation.override(language):
+        reading = sdk_rag._Reading(Document(name="a.txt"))
+    assert (reading.read.title, reading.index.title) == (read, index)

@@ -38,7 +38,9 @@ async def test_a_person_is_the_same_cl_user_in_a_chat_a_job_and_the_profile_choi
     user.metadata = {"role": "admin"}  # what a sign-in hook kept about them
     await user.asave(update_fields=["metadata"])
     thread = await Thread.objects.select_related("owner").aget(pk=thread.pk)
-    expected = cl.User(
+    expected = cl.PersistedUser(
+        id=str(user.pk),
+        createdAt=user.date_joined.isoformat(),
         identifier="alice@example.com",
         display_name="Alice",
         metadata={"role": "admin", "id": str(user.pk)},

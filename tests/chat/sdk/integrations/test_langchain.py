@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from chat.models import Step, Thread
+from chat.models import Message, Step, Thread
 
 from .conftest import finished_steps
 
@@ -72,3 +72,35 @@ async def test_a_failing_model_is_a_failed_step(chat):
     assert step.type == "llm"
     assert step.is_error
     assert (await chat.last_reply()).content.startswith("failed: ")
+
+
+@pytest.mark.parametrize("kind", ["stream", "stream-sync"])
+async def test_the_steps_of_a_streamed_answer_come_before_the_answer(chat, kind):
+    for _ in range(3):  # the race it guards against is lost only now and then
+        await chat.send(f"{kind}: capital of France?")
+    answers = [m for m in await chat.messages() if m.author_kind == Message.Author.ASSISTANT]
+    assert [m.content for m in answers] == ["The capital is Paris."] * 3
+    steps = await finished_steps(chat.thread, 3)
+    assert [s.name for s in steps] == ["GenericFakeChatModel"] * 3
+    for step, answer in zip(steps, answers, strict=True):
+        assert step.order < answer.order
+        assert step.output == "The capital is Paris."
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "pipeline-thread", "chain-sync"])
+async def test_the_steps_of_an_answer_come_before_it(chat, kind):
+    for _ in range(3):
+        await chat.send(f"{kind}: when is the boiler serviced?")
+    answers = [m for m in await chat.messages() if m.author_kind == Message.Author.ASSISTANT]
+    steps = await finished_steps(chat.thread, 3 if kind == "chain-sync" else 12)
+    per_answer = len(steps) // 3
+    for n, answer in enumerate(answers):
+        mine = steps[n * per_answer : (n + 1) * per_answer]
+        assert all(step.order < answer.order for step in mine), (kind, n)
+
+
+async def test_an_app_written_for_chainlits_final_answer_streaming_sends_its_answer(chat):
+    await chat.send("final-answer: capital of France?")
+    assert (await chat.last_reply()).content == "Paris."
+    steps = await finished_steps(chat.thread, 1)
+    assert [s.name for s in steps] == ["GenericFakeChatModel"]

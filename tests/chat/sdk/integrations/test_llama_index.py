@@ -7,6 +7,9 @@ import json
 
 import pytest
 
+from chat.models import Step
+from tests.drivers import wait_for
+
 from .conftest import finished_steps
 from .test_langchain import tree
 
@@ -48,3 +51,18 @@ async def test_a_query_shows_its_retrieval_and_llm_call_nested(chat, kind):
     assert query.input == "when is the boiler serviced?"
     assert query.output == (await chat.last_reply()).content
     assert all(s.ended_at is not None and not s.is_error for s in steps)
+
+
+@pytest.mark.parametrize("kind", ["stream", "astream"])
+async def test_a_streamed_answer_reaches_the_message_and_then_the_query_step(chat, kind):
+    await chat.send(f"{kind}: when is the boiler serviced?")
+    reply = await chat.last_reply()
+    # The handler did not read the stream itself: the app got every token.
+    assert reply.content.strip()
+    assert reply.content != "None"
+    steps = await finished_steps(chat.thread, 4 if kind == "stream" else 5)
+    [query] = [s for s in steps if s.name == "query"]
+    await wait_for(
+        lambda: Step.objects.filter(pk=query.pk, output=reply.content).aexists(),
+        what="the query step's output",
+    )

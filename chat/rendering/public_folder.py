@@ -1,0 +1,110 @@
+"""The app's `public/` folder, used as Chainlit uses it: served at /public/, its
+`logo_light.*` / `logo_dark.*` as the logo of each theme, its `favicon.*` as the icon, and
+`avatars/<author>.*` as the picture of each author. Settings (CHAT_UI_LOGO,
+CHAT_UI_FAVICON) win over these files.
+
+The folder is the assistant's: next to an app file (`app.py` and `public/` side by side,
+as a Chainlit project has them), or next to an assistant module's package file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+
+PREFIX = "/public/"
+AVATAR_PREFIX = "/avatars/"
+# Chainlit accepts author names of these characters for avatars.
+_AVATAR_NAME = re.compile(r"^[\w .-]{1,100}$")
+
+
+def app_folder(target: str | None = None) -> Path | None:
+    """The folder of the assistant named by CHAT_ASSISTANT (or `target`)."""
+    target = target or settings.CHAT_ASSISTANT
+    if target.endswith(".py") or "/" in target:
+        return Path(target).resolve().parent
+    try:
+        spec = importlib.util.find_spec(target)
+    except (ImportError, ValueError):
+        return None
+    origin = getattr(spec, "origin", None)
+    return Path(origin).resolve().parent if origin else None
+
+
+def public_dir() -> Path | None:
+    folder = app_folder()
+    public = folder / "public" if folder else None
+    return public if public is not None and public.is_dir() else None
+
+
+def _first(folder: Path, stem: str) -> str | None:
+    """The name of the first file `stem.*` in the folder (sorted, so always the same one)."""
+    try:
+        names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    except OSError:
+        return None
+    return next((n for n in names if n.rsplit(".", 1)[0].lower() == stem), None)
+
+
+def _url(relative: str) -> str:
+    return PREFIX + relative
+
+
+def logos() -> tuple[str, str]:
+    """The light and the dark theme's logo from public/ ("" where there is none); one file
+    serves both themes when only one is there."""
+    public = public_dir()
+    if public is None:
+        return "", ""
+    light, dark = _first(public, "logo_light"), _first(public, "logo_dark")
+    light_url = _url(light) if light else ""
+    dark_url = _url(dark) if dark else ""
+    return light_url or dark_url, dark_url or light_url
+
+
+def favicon() -> str:
+    public = public_dir()
+    found = _first(public, "favicon") if public else None
+    return _url(found) if found else ""
+
+
+def avatar_key(author: str) -> str | None:
+    """Chainlit's file name for an author's avatar: lower case, spaces and dots as "_"."""
+    author = (author or "").strip()
+    if not _AVATAR_NAME.match(author):
+        return None
+    return author.lower().replace(" ", "_").replace(".", "_")
+
+
+@lru_cache(maxsize=8)
+def _avatars(folder: str, modified: float) -> dict[str, str]:
+    """The avatars in a folder, by key; read again when the folder changes."""
+    found: dict[str, str] = {}
+    for path in sorted(Path(folder).iterdir()):
+        if path.is_file():
+            found.setdefault(path.name.rsplit(".", 1)[0].lower(), path.name)
+    return found
+
+
+def avatar_file(author: str) -> Path | None:
+    public = public_dir()
+    key = avatar_key(author)
+    if public is None or key is None:
+        return None
+    folder = public / "avatars"
+    try:
+        modified = folder.stat().st_mtime
+    except OSError:
+        return None
+    name = _avatars(str(folder), modified).get(key)
+    return folder / name if name else None
+
+
+def avatar_url(author: str) -> str:
+    """Where the page finds the author's picture, or "" to draw their initial."""
+    return AVATAR_PREFIX + quote(author.strip()) if avatar_file(author) else ""

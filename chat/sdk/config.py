@@ -1,0 +1,168 @@
+"""`chainlit.config` as `chat.sdk.config`: `config.ui.name`, `config.project...`,
+`config.features...` and `config.run...`, shaped as Chainlit's, read from the settings.
+
+Chainlit reads them from `.chainlit/config.toml`; here the environment variables in
+settings.py decide (CHAT_UI_NAME, CHAT_COT, CHAT_UPLOAD_*, ...), and each read reflects
+them. The sections are read-only: an app that assigns to one gets an error instead of a
+change that silently does nothing.
+
+Example:
+    from chat.sdk.config import config
+
+    WELCOME = f"Hello, I am {config.ui.name}."
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from django.conf import settings
+
+from chat.engine.registry import HookRegistry, hooks
+
+Cot = Literal["hidden", "tool_call", "full"]
+
+
+@dataclass(frozen=True)
+class Theme:
+    default: str = "system"
+    layout: Literal["default", "wide"] = "default"
+    font_family: str | None = None
+
+
+@dataclass(frozen=True)
+class UISettings:
+    name: str
+    description: str = ""
+    cot: Cot = "full"
+    default_theme: str = "system"
+    layout: Literal["default", "wide"] = "default"
+    default_collapse_content: bool = True
+    github: str | None = None
+    custom_css: str | None = None
+    custom_js: str | None = None
+    custom_font: str | None = None
+    custom_meta_image_url: str | None = None
+    logo_file_url: str | None = None
+    default_avatar_file_url: str | None = None
+    theme: Theme = field(default_factory=Theme)
+
+
+@dataclass(frozen=True)
+class SpontaneousFileUploadFeature:
+    enabled: bool = True
+    accept: list[str] = field(default_factory=list)
+    max_files: int = 10
+    max_size_mb: float = 20
+
+
+@dataclass(frozen=True)
+class AudioFeature:
+    enabled: bool = False
+    sample_rate: int = 24000
+
+
+@dataclass(frozen=True)
+class FeaturesSettings:
+    spontaneous_file_upload: SpontaneousFileUploadFeature
+    audio: AudioFeature = field(default_factory=AudioFeature)
+    latex: bool = False
+    unsafe_allow_html: bool = False
+    auto_tag_thread: bool = True
+    edit_message: bool = True
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    allow_origins: list[str] = field(default_factory=list)
+    enable_telemetry: bool = False
+    user_env: list[str] = field(default_factory=list)
+    session_timeout: int = 3600
+    cache: bool = False
+    follow_symlink: bool = False
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    module_name: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    root_path: str = ""
+    headless: bool = True
+    watch: bool = False
+    debug: bool = False
+
+
+class ChainlitConfig:
+    """The app's configuration, section by section, as Chainlit's `config` object."""
+
+    @property
+    def root(self) -> str:
+        """The app's folder (a file assistant's own; else the current directory)."""
+        target = settings.CHAT_ASSISTANT
+        if target.endswith(".py"):
+            return str(Path(target).resolve().parent)
+        return os.getcwd()
+
+    @property
+    def chainlit_server(self) -> str:
+        return settings.CHAT_PUBLIC_URL
+
+    @property
+    def ui(self) -> UISettings:
+        theme = settings.CHAT_UI_THEME
+        return UISettings(
+            name=settings.CHAT_UI_NAME,
+            cot=settings.CHAT_COT,
+            default_theme=theme,
+            custom_css=settings.CHAT_UI_CUSTOM_CSS or None,
+            logo_file_url=settings.CHAT_UI_LOGO or None,
+            theme=Theme(default=theme),
+        )
+
+    @property
+    def features(self) -> FeaturesSettings:
+        return FeaturesSettings(
+            spontaneous_file_upload=SpontaneousFileUploadFeature(
+                accept=list(settings.CHAT_UPLOAD_ACCEPT),
+                max_files=settings.CHAT_UPLOAD_MAX_FILES,
+                max_size_mb=settings.CHAT_UPLOAD_MAX_MB,
+            )
+        )
+
+    @property
+    def project(self) -> ProjectSettings:
+        return ProjectSettings(allow_origins=list(settings.CHAT_COPILOT_ALLOWED_ORIGINS))
+
+    @property
+    def run(self) -> RunSettings:
+        target = settings.CHAT_ASSISTANT
+        return RunSettings(module_name=target, debug=settings.DEBUG)
+
+    @property
+    def code(self) -> HookRegistry:
+        """The app's hooks as registered (`config.code.on_message`, ...)."""
+        return hooks
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(
+            f"config.{name} comes from the settings (environment variables), not from code."
+        )
+
+
+config = ChainlitConfig()
+
+__all__ = [
+    "AudioFeature",
+    "ChainlitConfig",
+    "FeaturesSettings",
+    "ProjectSettings",
+    "RunSettings",
+    "SpontaneousFileUploadFeature",
+    "Theme",
+    "UISettings",
+    "config",
+]
