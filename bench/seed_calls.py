@@ -30,7 +30,7 @@ SELECT t.owner_id, t.id, t.chat_profile, 'openai',
     CASE WHEN g % 4 = 3 THEN NULL ELSE ((g % 997) / 100000.0)::numeric(14, 6) END,
     g % 250 = 0,
     now() - ((g * 2654435761) % (%(days)s * 86400)) * interval '1 second'
-FROM generate_series(1, %(calls)s) AS g
+FROM generate_series(1::bigint, %(calls)s) AS g
 JOIN LATERAL (
     SELECT id, owner_id, chat_profile FROM chat_thread OFFSET (g * 7) %% %(threads)s LIMIT 1
 ) AS t ON true
