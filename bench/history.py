@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark of the history at scale: sidebar, search, admin review, transcript.
+"""Benchmark of the history at scale: sidebar, search, admin review, transcript, and
+the usage dashboard (after `bench/seed_calls.py --calls 2000000` has added model calls).
 
     createdb -h 127.0.0.1 chat_scale
     export DATABASE_URL=postgres://root@127.0.0.1:5432/chat_scale
@@ -91,6 +92,15 @@ def main() -> int:
     review.force_login(reviewer)
     reader = Client()
     reader.force_login(reviewer)
+    analyst, _ = User.objects.get_or_create(
+        email="bench-analyst@example.com", defaults={"is_staff": True, "is_superuser": True}
+    )
+    analyst_client = Client()
+    analyst_client.force_login(analyst)
+    analyst = analyst_client
+    dashboard = reverse("admin:chat_usageday_changelist")
+    quarter = (timezone.localdate() - timedelta(days=89)).isoformat()
+    quarter_by_week = {"from": quarter, "bucket": "week"}
     week_ago = (timezone.now() - timedelta(days=7)).replace(microsecond=0).isoformat()
     changelist = reverse("admin:chat_thread_changelist")
     pages = [
@@ -132,6 +142,11 @@ def main() -> int:
             {},
         ),
         ("admin message list", review, reverse("admin:chat_message_changelist"), {}, {}),
+        ("usage dashboard, 30 days", analyst, dashboard, {}, {}),
+        ("usage dashboard, by model", analyst, dashboard, {"by": "model"}, {}),
+        ("usage dashboard, by group", analyst, dashboard, {"by": "group"}, {}),
+        ("usage dashboard, 90 days by week", analyst, dashboard, quarter_by_week, {}),
+        ("usage dashboard, CSV", analyst, dashboard, {"format": "csv"}, {}),
     ]
     for name, client, url, params, extra in pages:
         timings = []

@@ -26,7 +26,7 @@ from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from chat import permissions
+from chat import audit, permissions
 from chat.engine import modes
 from chat.models import Element, Feedback, Message, PlatformAccount, Step, Thread
 from chat.rendering import fragments
@@ -379,6 +379,12 @@ class ThreadAdmin(admin.ModelAdmin):
             thread = history.thread_for_review(request.user, object_id)
         except history.NotFound:
             raise Http404 from None
+        audit.record(
+            request.user,
+            audit.Action.TRANSCRIPT_VIEWED,
+            f"thread {thread.pk}",
+            f"owner {thread.owner.email}" if thread.owner_id else "",
+        )
         context = fragments.messages_context(
             threads.thread_messages(thread, include_superseded=True),
             threads.thread_steps(thread, include_superseded=True),
@@ -407,12 +413,19 @@ class ThreadAdmin(admin.ModelAdmin):
         return [str(t) for t in chosen], counts, set(), []
 
     def delete_model(self, request: HttpRequest, obj: Thread) -> None:
+        audit.record(request.user, audit.Action.THREADS_DELETED, "", audit.threads_detail([obj.pk]))
         retention.remove_threads([obj.pk])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        retention.remove_threads(queryset.values_list("pk", flat=True))
+        ids = list(queryset.values_list("pk", flat=True))
+        audit.record(request.user, audit.Action.THREADS_DELETED, "", audit.threads_detail(ids))
+        retention.remove_threads(ids)
 
     # -- export ------------------------------------------------------------------------------
+    def _audit_export(self, request: HttpRequest, queryset: QuerySet, kind: str) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        audit.record(request.user, audit.Action.THREADS_EXPORTED, kind, audit.threads_detail(ids))
+
     def _download(self, chunks: Any, kind: str, content_type: str) -> StreamingHttpResponse:
         response = StreamingHttpResponse(chunks, content_type=content_type)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -421,10 +434,12 @@ class ThreadAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export selected threads as JSON"), permissions=["view"])
     def export_json(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        self._audit_export(request, queryset, "JSON")
         return self._download(export.json_chunks(queryset), "json", "application/json")
 
     @admin.action(description=_("Export selected threads as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        self._audit_export(request, queryset, "CSV")
         return self._download(export.csv_chunks(queryset), "csv", "text/csv; charset=utf-8")
 
 
@@ -495,3 +510,7 @@ class PlatformAccountAdmin(admin.ModelAdmin):
     search_fields = ("name", "external_id", "user__email")
     raw_id_fields = ("user",)
     readonly_fields = ("created_at",)
+
+
+# Usage and quotas, and the audit log, have their own modules; registered with the rest.
+from chat import audit_admin, usage_admin  # noqa: E402, F401

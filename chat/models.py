@@ -294,3 +294,270 @@ class PlatformAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}: {self.name or self.external_id}"
+
+
+class ModelCall(models.Model):
+    """One call to a language model and what it used, whoever made it: the default
+    assistant's clients, `cl.instrument_openai()`, the LangChain or LlamaIndex handlers.
+
+    Kept apart from the step that shows the call: steps go with their thread (retention,
+    deletion), while usage stays countable for the month it belongs to.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="model_calls",
+    )
+    thread = models.ForeignKey(
+        Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="model_calls"
+    )
+    chat_profile = models.CharField(max_length=100, blank=True)
+    provider = models.CharField(max_length=50, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    # Input tokens the provider served from its prompt cache (part of input_tokens).
+    cached_tokens = models.PositiveIntegerField(default=0)
+    # None when the model has no price in CHAT_MODEL_PRICES: unknown, not free.
+    cost = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    is_error = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="modelcall_created"),
+            models.Index(fields=["user", "created_at"], name="modelcall_user_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model or self.provider}: {self.total_tokens} tokens"
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+class Quota(models.Model):
+    """A ceiling on what one person, or each member of a group, may use in a day or a month.
+
+    A person's own quota wins over their groups'; among groups, the most generous wins.
+    """
+
+    class Period(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+
+    class Metric(models.TextChoices):
+        TOKENS = "tokens", "Tokens"
+        COST = "cost", "Cost"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="quotas",
+    )
+    group = models.ForeignKey(
+        "auth.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="quotas"
+    )
+    period = models.CharField(max_length=8, choices=Period.choices, default=Period.DAY)
+    metric = models.CharField(max_length=8, choices=Metric.choices, default=Metric.TOKENS)
+    # Tokens, or the currency of CHAT_MODEL_PRICES.
+    limit = models.DecimalField(max_digits=14, decimal_places=4)
+
+    class Meta:
+        ordering = ["user", "group", "period", "metric"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, group__isnull=True)
+                | Q(user__isnull=True, group__isnull=False),
+                name="quota_user_or_group",
+            ),
+            models.UniqueConstraint(fields=["user", "period", "metric"], name="quota_one_per_user"),
+            models.UniqueConstraint(
+                fields=["group", "period", "metric"], name="quota_one_per_group"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.user or self.group
+        return f"{who}: {self.limit:g} {self.metric} per {self.period}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        if (self.user_id is None) == (self.group_id is None):
+            raise ValidationError(_("A quota is for one person or for one group: choose one."))
+
+
+class QuotaLift(models.Model):
+    """Staff let one person past their limits for one day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota_lifts"
+    )
+    day = models.DateField(default=timezone.localdate)
+    reason = models.CharField(max_length=255, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="quota_lift_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.day}"
+
+
+class UsageCounter(models.Model):
+    """What one person used in one day or month: added to with atomic UPDATEs, so every
+    web process and worker counts into the same row without losing an update."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="usage_counters"
+    )
+    period = models.CharField(max_length=8, choices=Quota.Period.choices)
+    start = models.DateField()
+    tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    # The largest answer of the period: what an answer still running may add.
+    largest_answer_tokens = models.PositiveBigIntegerField(default=0)
+    largest_answer_cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    # Whether the person was told they passed 80 % of a limit this period.
+    warned = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "period", "start"], name="usage_counter_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.period} {self.start}: {self.tokens} tokens"
+
+
+class AnswerReservation(models.Model):
+    """An answer admitted under a quota and still running (deleted when it ends; one left
+    behind by a process that died stops counting after CHAT_QUOTA_RESERVATION_MINUTES)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="reservation_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} since {self.created_at}"
+
+
+class UsageDay(models.Model):
+    """One day's usage of one person with one chat profile (and, for model calls, one
+    model): the rows the usage dashboard adds up, rebuilt from the calls, messages and
+    ratings of that day by chat.usage.rollup.
+
+    Rows with an empty `model` hold the conversation side (messages, conversations,
+    ratings, failed answers); rows with a model hold its calls, tokens and cost.
+    """
+
+    day = models.DateField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    chat_profile = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    calls = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cached_tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=16, decimal_places=6, default=0)
+    # Calls of models with no price: their cost is unknown, not zero.
+    unpriced_calls = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0)
+    conversations = models.PositiveIntegerField(default=0)
+    rated_good = models.PositiveIntegerField(default=0)
+    rated_bad = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "usage"
+        verbose_name_plural = "usage"
+        permissions = [("view_usage_dashboard", "Can see the usage dashboard")]
+        indexes = [
+            models.Index(fields=["day"], name="usageday_day"),
+            models.Index(fields=["user", "day"], name="usageday_user_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.user_id} {self.chat_profile} {self.model}"
+
+
+class UsageRollup(models.Model):
+    """When a day's UsageDay rows were last rebuilt: a day rebuilt after it ended is final."""
+
+    day = models.DateField(primary_key=True)
+    rolled_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day} at {self.rolled_at}"
+
+
+class AuditEntry(models.Model):
+    """What someone did with other people's conversations or limits: opened a transcript
+    in the admin, exported or deleted threads, turned a share link on or off, changed a
+    quota. Append-only: an entry is never changed; the retention purge removes old ones."""
+
+    class Action(models.TextChoices):
+        TRANSCRIPT_VIEWED = "transcript_viewed", "Opened a transcript"
+        THREADS_EXPORTED = "threads_exported", "Exported threads"
+        THREADS_DELETED = "threads_deleted", "Deleted threads"
+        SHARE_ON = "share_on", "Turned a share link on"
+        SHARE_OFF = "share_off", "Turned a share link off"
+        QUOTA_CHANGED = "quota_changed", "Changed a quota"
+        QUOTA_DELETED = "quota_deleted", "Deleted a quota"
+        QUOTA_LIFTED = "quota_lifted", "Lifted a person's limits for a day"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept as written then: the account may be renamed or deleted later.
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    target = models.CharField(max_length=255, blank=True)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_email} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Audit entries are never changed.")
+        super().save(*args, **kwargs)

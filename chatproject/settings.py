@@ -683,6 +683,40 @@ CHAT_MCP_OUTPUT_LIMIT = int(os.environ.get("CHAT_MCP_OUTPUT_LIMIT", 20_000))
 # Ask the person (Allow / Deny) before the default assistant runs each tool call.
 CHAT_MCP_CONFIRM_TOOLS = env_bool("CHAT_MCP_CONFIRM_TOOLS", False)
 
+
+# ------------------------------------------------------------ USAGE AND QUOTAS
+# Prices per million tokens, by model, as JSON: {"gpt-4o-mini": {"input": 0.15,
+# "output": 0.6, "cached_input": 0.075}} ("cached_input" defaults to "input"). A model
+# that is not listed has its tokens counted and its cost shown as unknown.
+def _model_prices(raw: str) -> dict[str, dict[str, float]]:
+    import json
+
+    try:
+        prices = json.loads(raw or "{}")
+    except ValueError as error:
+        raise ImproperlyConfigured(f"CHAT_MODEL_PRICES is not valid JSON: {error}") from error
+    if not isinstance(prices, dict) or not all(
+        isinstance(p, dict) and {"input", "output"} <= p.keys() for p in prices.values()
+    ):
+        raise ImproperlyConfigured(
+            'CHAT_MODEL_PRICES must map each model to {"input": ..., "output": ...}'
+        )
+    return prices
+
+
+CHAT_MODEL_PRICES = _model_prices(os.environ.get("CHAT_MODEL_PRICES", ""))
+# The currency of those prices and of cost quotas, as shown.
+CHAT_COST_CURRENCY = os.environ.get("CHAT_COST_CURRENCY", "USD")
+# Whom a person over their quota is told to ask (an address, a team, a link).
+CHAT_QUOTA_CONTACT = os.environ.get("CHAT_QUOTA_CONTACT", "")
+# An answer whose process died stops holding back its owner's quota after this long.
+CHAT_QUOTA_RESERVATION_MINUTES = int(os.environ.get("CHAT_QUOTA_RESERVATION_MINUTES", 15))
+# How long the audit log of staff actions is kept, in days (0: for ever).
+# `manage.py purge_audit` (from cron) removes older entries.
+CHAT_AUDIT_RETENTION_DAYS = int(os.environ.get("CHAT_AUDIT_RETENTION_DAYS", 365))
+# How old today's rows of the usage dashboard may be before it rebuilds them, in seconds.
+CHAT_USAGE_ROLLUP_SECONDS = int(os.environ.get("CHAT_USAGE_ROLLUP_SECONDS", 300))
+
 # -------------------------------------------------------------- PLATFORMS
 # The assistant in Slack, Discord and Teams, each on when its secrets are set.
 # The site's public address, for links to files in platform messages (and the copilot).

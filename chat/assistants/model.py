@@ -120,6 +120,8 @@ async def call_model(
             input_tokens=turn.input_tokens,
             output_tokens=turn.output_tokens,
         )
+        if turn.cached_tokens is not None:
+            generation["cached_tokens"] = turn.cached_tokens
         if turn.tool_calls:
             generation["tool_calls"] = [
                 {"id": c.id, "name": c.name, "arguments": c.arguments} for c in turn.tool_calls

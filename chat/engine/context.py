@@ -31,6 +31,8 @@ class Session(Protocol):
 
     def answer(self, ask_id: str, answer: Any) -> None: ...
 
+    async def record_model_call(self, generation: dict[str, Any], *, is_error: bool) -> None: ...
+
 
 current_session: ContextVar[Session | None] = ContextVar("current_session", default=None)
 

@@ -257,13 +257,6 @@ class Emitter:
         Nothing more for a browser; an emitter for a chat platform re-posts the message.
         """
 
-    async def add_tokens(self, count: int) -> None:
-        """Adds an LLM call's tokens to the thread's total (the admin list shows it)."""
-        if count > 0:
-            await Thread.objects.filter(pk=self.thread_id).aupdate(
-                total_tokens=F("total_tokens") + count
-            )
-
     async def set_running(self, running: bool) -> None:
         await self.push(fragments.run_state(running))
 

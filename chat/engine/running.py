@@ -7,9 +7,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from asgiref.sync import sync_to_async
+
 from chat.engine import control
 from chat.engine.emitter import Emitter
 from chat.engine.thread_view import ThreadView
+from chat.usage import recording
 
 
 class RunningSession:
@@ -28,11 +31,24 @@ class RunningSession:
         self.current_run: asyncio.Task[Any] | None = None
         # The thread's tags as stored (None: not read, for a session that never opened it).
         self.thread_tags: list[str] | None = None
+        # The usage of the answer running now, when a quota admitted it.
+        self.current_answer: recording.AnswerUsage | None = None
 
     @property
     def thread(self) -> ThreadView:
         """`cl.context.session.thread`: its `tags` label the conversation."""
         return ThreadView(self)
+
+    async def record_model_call(self, generation: dict[str, Any], *, is_error: bool) -> None:
+        """Stores a model call's usage for the person this session runs for."""
+        await sync_to_async(recording.record)(
+            user_id=getattr(self.user, "pk", None),
+            thread_id=self.thread_id,
+            chat_profile=str(self.user_session.get("chat_profile") or ""),
+            generation=generation,
+            is_error=is_error,
+            answer=self.current_answer,
+        )
 
     async def stop(self) -> None:
         run = self.current_run

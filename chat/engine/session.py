@@ -47,6 +47,8 @@ from chat.models import Message, Thread
 from chat.threads import edits as stored_edits
 from chat.threads import history
 from chat.threads import store as threads
+from chat.usage import quotas
+from chat.usage.recording import AnswerUsage
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +195,24 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         command = commands.check_choice(self.commands, command)
         chosen = stored_modes.check_choices(self.modes, modes or {}, self.mode_choices)
         await rate_limits.check_message_rate(self.user)
+        answer, warning = await sync_to_async(quotas.admit)(self.user)
+        try:
+            await self._receive(content, client_id, file_ids, author, command, answer)
+        except BaseException:
+            await self._release(answer)
+            raise
+        if warning:
+            await self.emitter.notice(warning, level="warning")
+
+    async def _receive(
+        self,
+        content: str,
+        client_id: str,
+        file_ids: tuple[str, ...],
+        author: str | None,
+        command: str,
+        answer: AnswerUsage | None,
+    ) -> None:
         files = []
         if file_ids:
             limits = uploads.Limits.from_settings()
@@ -223,6 +243,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
             },
         )
         if row is None:
+            await self._release(answer)
             return  # the same message again, after a reconnect
         profile = self.user_session.get("chat_profile")
         if settings.CHAT_AUTO_TAG_THREAD and profile and profile not in (self.thread_tags or []):
@@ -240,10 +261,13 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         message = public_objects.message(row, files)
         self.context_messages.append(message)
         if kind == "text":
+            await self._release(answer)
             question = await asks.claim(self.thread_id, "text", None)
             await asks.deliver(self.emitter, question, message.to_dict(), summary=content)
         elif hooks.on_message is not None:
-            self._spawn_run(self._invoke(hooks.on_message, message), "message")
+            self._spawn_run(self._answering(answer, hooks.on_message, message), "message")
+        else:
+            await self._release(answer)
         names_thread = bool(content) and not self._titled
         if names_thread or moves_up:
             self._spawn_side(
@@ -279,6 +303,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         drain.refuse_new_runs()
         found = await actions.find(self.thread_id, message_id, action_id)
         await rate_limits.check_run_rate(self.user)
+        await sync_to_async(quotas.check)(self.user)
         if found["name"] == jobs.RETRY_ACTION:
             await jobs.retry(self.thread_id, found["payload"].get("job", ""))
             await actions.remove(self.emitter, message_id, action_id)
@@ -324,6 +349,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         drain.refuse_new_runs()
         self._refuse_while_running(_("Wait for the answer to finish, or press Stop, then edit."))
         await rate_limits.check_run_rate(self.user)
+        await sync_to_async(quotas.check)(self.user)
         row, files = await edits.edit(self.emitter, message_id, content)
         await self._rerun(row, files)
 
@@ -334,6 +360,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
             _("Wait for the answer to finish, or press Stop, then regenerate.")
         )
         await rate_limits.check_run_rate(self.user)
+        await sync_to_async(quotas.check)(self.user)
         row, files = await edits.regenerate(self.emitter)
         await self._rerun(row, files)
 
@@ -402,6 +429,24 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         finally:
             self._pending -= 1
             await self._detach_when_idle()
+
+    async def _answering(
+        self, answer: AnswerUsage | None, fn: Callable[..., Any], *args: Any
+    ) -> None:
+        """Runs a question's hook, its usage counted as one answer against the quotas."""
+        self.current_answer = answer
+        try:
+            await self._invoke(fn, *args)
+        finally:
+            self.current_answer = None
+            warning = await self._release(answer)
+            if warning:
+                await self.emitter.notice(warning, level="warning")
+
+    async def _release(self, answer: AnswerUsage | None) -> str | None:
+        if answer is None:
+            return None
+        return await sync_to_async(quotas.release)(self.user, answer)
 
     async def _invoke(self, fn: Callable[..., Any], *args: Any) -> None:
         with metrics.counting_run(hook_name(fn)) as outcome:

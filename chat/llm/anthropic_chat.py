@@ -116,7 +116,11 @@ class AnthropicModel:
             cut = LLMError("disconnected", "the stream ended before the answer did")
             raise failed(self, cut, received=True)
         turn.model = final.model or turn.model
-        turn.input_tokens = final.usage.input_tokens
+        # Anthropic counts cached input apart from input_tokens: the input is all three.
+        cache_read = final.usage.cache_read_input_tokens or 0
+        cache_written = final.usage.cache_creation_input_tokens or 0
+        turn.input_tokens = final.usage.input_tokens + cache_read + cache_written
+        turn.cached_tokens = cache_read if final.usage.cache_read_input_tokens is not None else None
         turn.output_tokens = final.usage.output_tokens
         turn.tool_calls = [
             ToolCall(block.id, block.name, dict(block.input or {}))

@@ -71,6 +71,9 @@ class OpenAIModel:
                 if chunk.usage is not None:
                     turn.input_tokens = chunk.usage.prompt_tokens
                     turn.output_tokens = chunk.usage.completion_tokens
+                    details = chunk.usage.prompt_tokens_details
+                    if details is not None and details.cached_tokens is not None:
+                        turn.cached_tokens = details.cached_tokens
                 for choice in chunk.choices:
                     finished = finished or choice.finish_reason is not None
                     delta = choice.delta

@@ -23,6 +23,8 @@ class Turn:
     model: str = ""
     input_tokens: int | None = None
     output_tokens: int | None = None
+    # Input tokens served from the provider's prompt cache, when it says (part of input).
+    cached_tokens: int | None = None
 
 
 OnText = Callable[[str], Awaitable[None]]

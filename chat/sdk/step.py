@@ -129,16 +129,17 @@ class Step:
         return json.loads(json.dumps(dict(generation), default=str))
 
     async def _count_tokens(self) -> None:
-        """Adds a finished LLM call's tokens to the thread's total, once."""
+        """Records a finished LLM call's usage (its tokens, or its failure), once."""
         if self._tokens_counted or self.end is None or not self.generation:
             return
         generation = self._generation_dict()
         total = generation.get("total_tokens") or (
             (generation.get("input_tokens") or 0) + (generation.get("output_tokens") or 0)
         )
-        if total:
+        failed = self.is_error or bool(generation.get("error"))
+        if total or failed:
             self._tokens_counted = True
-            await require_session().emitter.add_tokens(int(total))
+            await require_session().record_model_call(generation, is_error=failed)
 
     # -- the API -----------------------------------------------------------------------
     async def send(self) -> Step:

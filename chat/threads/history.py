@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from chat import permissions
+from chat import audit, permissions
 from chat.errors import UserFacingError
 from chat.models import Thread
 from chat.rendering import fragments, sidebar
@@ -140,12 +140,15 @@ def share(user: Any, thread_id: Any) -> Thread:
     if not thread.share_token:
         thread.share_token = secrets.token_urlsafe(24)
         Thread.objects.filter(pk=thread.pk).update(share_token=thread.share_token)
+        audit.record(user, audit.Action.SHARE_ON, f"thread {thread.pk}")
     return thread
 
 
 def revoke(user: Any, thread_id: Any) -> Thread:
     """Turns the link off for good: sharing again makes a new one."""
     thread = owned_thread(user, thread_id)
+    if thread.share_token:
+        audit.record(user, audit.Action.SHARE_OFF, f"thread {thread.pk}")
     thread.share_token = None
     Thread.objects.filter(pk=thread.pk).update(share_token=None)
     return thread

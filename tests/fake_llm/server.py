@@ -40,6 +40,26 @@ class Reply:
     tool: str | None = None
     arguments: dict[str, Any] = field(default_factory=dict)
     prompt_tokens: int = 0
+    # Of the prompt, how much the provider says it served from its prompt cache.
+    cached_tokens: int = 0
+
+    def openai_usage(self) -> dict[str, Any]:
+        usage: dict[str, Any] = {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.prompt_tokens + self.completion_tokens,
+        }
+        if self.cached_tokens:
+            usage["prompt_tokens_details"] = {"cached_tokens": self.cached_tokens}
+        return usage
+
+    def anthropic_input_usage(self) -> dict[str, Any]:
+        """Anthropic counts cache reads apart from input_tokens."""
+        usage: dict[str, Any] = {"input_tokens": self.prompt_tokens - self.cached_tokens}
+        if self.cached_tokens:
+            usage["cache_read_input_tokens"] = self.cached_tokens
+            usage["cache_creation_input_tokens"] = 0
+        return usage
 
     @property
     def words(self) -> list[str]:
@@ -118,6 +138,8 @@ class FakeLLMServer:
         self.slow_seconds = slow_seconds
         self.token_delay = token_delay
         self.requests: list[dict[str, Any]] = []
+        # Prompt tokens to report as read from the provider's cache (OpenAI, Anthropic).
+        self.cached_tokens = 0
         handler = type("Handler", (_Handler,), {"fake": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
@@ -216,6 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(anthropic, 401, "authentication_error", "Incorrect API key provided.")
             return
         reply = decide(body)
+        reply.cached_tokens = min(self.fake.cached_tokens, reply.prompt_tokens)
         last = _text_of((body.get("messages") or [{}])[-1].get("content")).lower()
         if "rate limit" in last:
             self._error(anthropic, 429, "rate_limit_error", "Rate limit reached.", retry=True)
@@ -303,11 +326,7 @@ class _Handler(BaseHTTPRequestHandler):
         if cut:
             self._pause_or_drop(mode)
             return
-        usage = {
-            "prompt_tokens": reply.prompt_tokens,
-            "completion_tokens": reply.completion_tokens,
-            "total_tokens": reply.prompt_tokens + reply.completion_tokens,
-        }
+        usage = reply.openai_usage()
         finish = "tool_calls" if reply.tool else "stop"
         if (body.get("stream_options") or {}).get("include_usage"):
             event({}, finish)
@@ -342,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "model": model,
                     "stop_reason": None,
                     "stop_sequence": None,
-                    "usage": {"input_tokens": reply.prompt_tokens, "output_tokens": 1},
+                    "usage": {**reply.anthropic_input_usage(), "output_tokens": 1},
                 }
             },
         )
@@ -407,11 +426,7 @@ def _openai_completion(reply: Reply, model: str) -> dict:
                 "finish_reason": "tool_calls" if reply.tool else "stop",
             }
         ],
-        "usage": {
-            "prompt_tokens": reply.prompt_tokens,
-            "completion_tokens": reply.completion_tokens,
-            "total_tokens": reply.prompt_tokens + reply.completion_tokens,
-        },
+        "usage": reply.openai_usage(),
     }
 
 
@@ -435,5 +450,5 @@ def _anthropic_message(reply: Reply, model: str) -> dict:
         "model": model,
         "stop_reason": "tool_use" if reply.tool else "end_turn",
         "stop_sequence": None,
-        "usage": {"input_tokens": reply.prompt_tokens, "output_tokens": reply.completion_tokens},
+        "usage": {**reply.anthropic_input_usage(), "output_tokens": reply.completion_tokens},
     }

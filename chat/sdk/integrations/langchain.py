@@ -189,6 +189,9 @@ class _StepTree:
             generation["total_tokens"] = usage.get("total_tokens") or (
                 (input_tokens or 0) + (output_tokens or 0)
             )
+        cached = (usage.get("input_token_details") or {}).get("cache_read")
+        if isinstance(cached, int):
+            generation["cached_tokens"] = cached
         model = (fields.get("response_metadata") or {}).get("model_name")
         if model and not generation.get("model"):
             generation["model"] = model

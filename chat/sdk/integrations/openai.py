@@ -35,6 +35,8 @@ def _read_usage(call: LLMCall, usage: Any) -> None:
             getattr(usage, "completion_tokens", None),
             getattr(usage, "total_tokens", None),
         )
+        details = getattr(usage, "prompt_tokens_details", None)
+        call.set_cached(getattr(details, "cached_tokens", None) if given(details) else None)
 
 
 def _read_tool_calls(call: LLMCall, tool_calls: Any) -> None:

@@ -211,6 +211,11 @@ class LLMCall:
         elif isinstance(input_tokens, int) or isinstance(output_tokens, int):
             self.generation["total_tokens"] = (input_tokens or 0) + (output_tokens or 0)
 
+    def set_cached(self, cached_tokens: Any) -> None:
+        """Input tokens the provider served from its prompt cache (part of the input)."""
+        if isinstance(cached_tokens, int):
+            self.generation["cached_tokens"] = cached_tokens
+
     def set_model(self, model: str | None) -> None:
         if model:
             self.generation["model"] = model
