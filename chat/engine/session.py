@@ -197,7 +197,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         await rate_limits.check_message_rate(self.user)
         answer, warning = await sync_to_async(quotas.admit)(self.user)
         try:
-            await self._receive(content, client_id, file_ids, author, command, answer)
+            await self._receive(content, client_id, file_ids, author, command, chosen, answer)
         except BaseException:
             await self._release(answer)
             raise
@@ -211,6 +211,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         file_ids: tuple[str, ...],
         author: str | None,
         command: str,
+        chosen: dict[str, str],
         answer: AnswerUsage | None,
     ) -> None:
         files = []

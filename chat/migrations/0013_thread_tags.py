@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("chat", "0009_thread_title_trigram")]
+    dependencies = [("chat", "0012_audit_log")]
 
     operations = [
         migrations.AddField(
