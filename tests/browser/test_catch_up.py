@@ -45,7 +45,8 @@ def test_second_tab_opened_mid_stream_ends_with_the_same_text(
         second.add_init_script(
             f"""document.addEventListener("htmx:wsAfterMessage", e => {{
                 const m = e.detail.message;
-                if (m.includes('id="{answer_id}-text"') && !m.includes('id="messages"'))
+                const whole = m.includes('innerHTML:#{answer_id}-text');
+                if (whole && !m.includes('id="messages"'))
                     window.caughtUp = true; }});"""
         )
         second.goto(page.url)

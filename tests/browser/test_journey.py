@@ -85,9 +85,9 @@ def test_sign_up_chat_stop_reload_sign_out_and_back(page: Page) -> None:
     wait_idle(page)
     assert conversation(page) == before
 
-    # The sidebar lists the thread under its title.
+    # The sidebar lists the thread under its title (and the profile it is tagged with).
     current = page.locator("#thread-list a[aria-current=page]")
-    expect(current).to_have_text("hello")
+    expect(current).to_have_text(re.compile(r"^hello(Tags: Standard)?$"))
     expect(page.locator("#thread-title")).to_have_text("hello")
 
     # Sign out lands on a signed-out page; the chat then asks to sign in.
