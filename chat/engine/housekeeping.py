@@ -3,7 +3,8 @@
 - threads past CHAT_RETENTION_DAYS are deleted with their files;
 - jobs whose worker died are failed (and their threads told), and answers whose process
   died mid-stream are marked interrupted, in every thread, opened or not;
-- expired sign-in sessions are removed from the database.
+- expired sign-in sessions are removed from the database;
+- audit entries older than CHAT_AUDIT_RETENTION_DAYS are removed.
 
 It runs from Celery beat on the services backend (the `chat.housekeeping` task, every
 CHAT_HOUSEKEEPING_SECONDS) and from a timer in the web process on the embedded default
@@ -27,6 +28,7 @@ from django.core.cache import cache
 from django.db import connection as db_connection
 from django.utils import timezone
 
+from chat import audit
 from chat.engine import jobs
 from chat.engine.background import spawn
 from chat.models import Message
@@ -43,6 +45,7 @@ class Round:
     jobs_failed: int
     streams_interrupted: int
     sessions_cleared: bool
+    audit_entries_purged: int = 0
 
 
 def _interrupt_dead_streams() -> int:
@@ -77,6 +80,11 @@ def run_round() -> Round | None:
             jobs_failed=async_to_sync(jobs.fail_stale)(),
             streams_interrupted=_interrupt_dead_streams(),
             sessions_cleared=_clear_expired_sessions(),
+            audit_entries_purged=(
+                audit.purge(settings.CHAT_AUDIT_RETENTION_DAYS)
+                if settings.CHAT_AUDIT_RETENTION_DAYS > 0
+                else 0
+            ),
         )
     finally:
         if cache.get(LEASE_KEY) == holder:

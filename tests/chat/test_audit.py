@@ -157,3 +157,16 @@ def test_entries_older_than_the_retention_are_purged(settings, user):
     settings.CHAT_AUDIT_RETENTION_DAYS = 30
     call_command("purge_audit", stdout=out)
     assert [e.target for e in AuditEntry.objects.all()] == ["recent"]
+
+
+def test_the_periodic_work_purges_old_entries_without_a_cron(settings, user):
+    from chat.engine import housekeeping
+
+    old = audit.record(user, audit.Action.SHARE_ON, "old")
+    AuditEntry.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    audit.record(user, audit.Action.SHARE_ON, "recent")
+    settings.CHAT_AUDIT_RETENTION_DAYS = 30
+    done = housekeeping.run_round()
+    assert done is not None
+    assert done.audit_entries_purged == 1
+    assert [e.target for e in AuditEntry.objects.all()] == ["recent"]
