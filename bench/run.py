@@ -379,11 +379,18 @@ TAG = re.compile(r"<[^>]+>")
 DIV = re.compile(r"<(/?)div\b")
 
 
+# An answer too large for a frame comes with its body loaded over HTTP (hx-get): its text
+# is then checked by what streamed (and by the database, see STORED_ANSWERS).
+LAZY_BODY = "<body loaded over HTTP>"
+
+
 def body_text(article_inner: str) -> str:
     """The text of the message's body <div> (balanced), without the tools after it."""
     m = BODY_OPEN.search(article_inner)
     if not m:
         return ""
+    if "hx-get=" in m.group(0):
+        return LAZY_BODY
     depth, start = 1, m.end()
     for d in DIV.finditer(article_inner, start):
         depth += -1 if d.group(1) else 1
@@ -543,7 +550,7 @@ def check_stream(run: Run, n: int) -> str:
         return "no run end"
     if run.final_text is None or run.final_status != "done":
         return f"no final message (status {run.final_status})"
-    if run.final_text != exp.strip():
+    if run.final_text not in (exp.strip(), LAZY_BODY):
         return f"final text wrong ({len(run.final_text.split())} tokens)"
     got = run.streamed
     if got == exp:
