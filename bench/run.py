@@ -372,6 +372,8 @@ FINAL = re.compile(r'<article id="m-([0-9a-f-]{36})"[^>]*data-status="(\w+)"[^>]
 TOKENS = re.compile(r'<span hx-swap-oob="beforeend:#m-([0-9a-f-]{36})-text">(.*?)</span>', re.S)
 REPLACE = re.compile(r'<div id="m-([0-9a-f-]{36})-text" class="message__stream" '
                      r'hx-swap-oob="outerHTML">(.*?)</div>', re.S)
+# The same for a message's stream: its open block's text swapped in place.
+TAIL = re.compile(r'<div hx-swap-oob="innerHTML:#m-([0-9a-f-]{36})-text">(.*?)</div>', re.S)
 BODY_OPEN = re.compile(r'<div class="message__body[^"]*"[^>]*>')
 TAG = re.compile(r"<[^>]+>")
 
@@ -495,14 +497,16 @@ class Tab:
                         if status != "streaming":
                             r.final_status, r.final_text, r.t_final = status, body_text(inner), t
                         break
+            replaced = 'class="message__stream"' in frame or "innerHTML:#m-" in frame
+            if r.msg_id is not None and replaced:
+                for mid, text in [*REPLACE.findall(frame), *TAIL.findall(frame)]:
+                    if mid == r.msg_id:
+                        r.parts = [htmllib.unescape(text)]
+                        r.chars = len(r.parts[0])
             if 'hx-swap-oob="outerHTML">' in frame and r.msg_id is not None:
                 for mid, status, inner in FINAL.findall(frame):
                     if mid == r.msg_id and status != "streaming":
                         r.final_status, r.final_text, r.t_final = status, body_text(inner), t
-                for mid, text in REPLACE.findall(frame):
-                    if mid == r.msg_id:
-                        r.parts = [htmllib.unescape(text)]
-                        r.chars = len(r.parts[0])
         for value in RUN_STATE.findall(frame):
             if r is None:
                 if value == "true":

@@ -121,8 +121,9 @@ async def test_a_redis_outage_loses_nothing_typed_and_every_listener_comes_back(
         # A tab opened now on web-2 is caught up by web-1 (the run's control group again).
         joining = await PageSocket.open(web2.port, thread, cookie, "tab opened after it")
         sockets.append(joining)
+        # The stream's open block, replaced whole from its start.
         await joining.until(
-            lambda f: 'class="message__stream" hx-swap-oob="outerHTML">tok0 tok1 ' in f
+            lambda f: 'hx-swap-oob="innerHTML:#m-' in f and '-text">tok0 tok1 ' in f
         )
         await second.stop()
         await first.until(lambda f: 'data-status="stopped"' in f, after=mark, within=15)
