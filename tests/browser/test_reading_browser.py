@@ -10,7 +10,15 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from .conftest import PASSWORD, ChatServer
-from .helpers import THREAD_URL, composer, send, sign_up, user_messages, wait_connected
+from .helpers import (
+    THREAD_URL,
+    composer,
+    send,
+    sign_up,
+    user_messages,
+    wait_connected,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +75,10 @@ def test_the_demo_tours_questions_and_their_buttons_end_in_view(
         expect(files).to_contain_text("Upload a text or PDF file")
         assert_fully_in_view(page, files)
         page.screenshot(path=str(shots_dir / f"tour-file-question-{width}.png"))
+        # The tour would wait minutes for that file: stopped, so that no run is left in
+        # flight for the tests after this one (a server stopping waits for such runs).
+        page.get_by_role("button", name="Stop").click()
+        wait_idle(page)
     finally:
         context.close()
 
