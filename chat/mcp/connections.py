@@ -17,8 +17,18 @@ class McpDefinitionError(ValueError):
     """A connection that cannot be made as described; the message says why, for people."""
 
 
+class _NamedByClientType:
+    """Chainlit names a connection's transport both `clientType` and `type`."""
+
+    clientType: str
+
+    @property
+    def type(self) -> str:
+        return self.clientType
+
+
 @dataclass(frozen=True)
-class StdioMcpConnection:
+class StdioMcpConnection(_NamedByClientType):
     """A server started as a local process, spoken to over its stdin and stdout."""
 
     name: str
@@ -27,13 +37,9 @@ class StdioMcpConnection:
     env: dict[str, str] = field(default_factory=dict)
     clientType: Literal["stdio"] = STDIO
 
-    @property
-    def type(self) -> str:
-        return self.clientType
-
 
 @dataclass(frozen=True)
-class SseMcpConnection:
+class SseMcpConnection(_NamedByClientType):
     """A server reached over HTTP with server-sent events (the older transport)."""
 
     name: str
@@ -41,23 +47,15 @@ class SseMcpConnection:
     headers: dict[str, str] = field(default_factory=dict)
     clientType: Literal["sse"] = SSE
 
-    @property
-    def type(self) -> str:
-        return self.clientType
-
 
 @dataclass(frozen=True)
-class HttpMcpConnection:
+class HttpMcpConnection(_NamedByClientType):
     """A server reached over streamable HTTP (the current transport)."""
 
     name: str
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     clientType: Literal["streamable-http"] = HTTP
-
-    @property
-    def type(self) -> str:
-        return self.clientType
 
 
 McpConnection = StdioMcpConnection | SseMcpConnection | HttpMcpConnection
