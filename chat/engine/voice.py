@@ -35,6 +35,9 @@ class Voice:
     # The socket this session belongs to (None for a headless one: no audio out).
     channel_name: str | None = None
     _recording: Recording | None = None
+    # The server ended or dropped the recording: pieces the page sent before it heard so
+    # are let fall quietly, until the page starts or ends one itself.
+    _cut_short = False
 
     # -- a recording in --------------------------------------------------------------------
     async def audio_start(self) -> None:
@@ -42,6 +45,7 @@ class Voice:
         if hooks.on_audio_chunk is None:
             raise AudioRefused(_("This assistant does not listen to voice."))
         await self._abort_recording()
+        self._cut_short = False
         drain.refuse_new_runs()
         await rate_limits.check_run_rate(self.user)
         await sync_to_async(quotas.check)(self.user)
@@ -59,6 +63,8 @@ class Voice:
     async def audio_chunk(self, data: bytes) -> None:
         """A piece of the open recording (a binary frame)."""
         recording = self._recording
+        if recording is None and self._cut_short:
+            return
         if recording is None:
             raise AudioRefused(_("No recording is open: press the microphone to start one."))
         try:
@@ -69,6 +75,7 @@ class Voice:
         recording.pieces.put_nowait(chunk)
         if full:
             await self.audio_end()
+            self._cut_short = True
             await self.emitter.notice(longest_notice(recording.limits), level="info")
 
     async def audio_end(self) -> None:
@@ -76,6 +83,7 @@ class Voice:
         runs as any answer does (one run at a time, Stop ends it)."""
         recording, self._recording = self._recording, None
         if recording is None:
+            self._cut_short = False
             return  # ended already (its longest length, or a refused piece)
         recording.pieces.put_nowait(None)
         await self.update_audio_connection("off")
@@ -95,6 +103,7 @@ class Voice:
         if recording is None or (only is not None and recording is not only):
             return
         self._recording = None
+        self._cut_short = True
         recording.broken = True
         recording.pieces.put_nowait(None)
         if not self.closed:
