@@ -62,6 +62,8 @@ class Voice:
 
     async def audio_chunk(self, data: bytes) -> None:
         """A piece of the open recording (a binary frame)."""
+        if hooks.on_audio_chunk is None:
+            raise AudioRefused(_("This assistant does not listen to voice."))
         recording = self._recording
         if recording is None and self._cut_short:
             return
