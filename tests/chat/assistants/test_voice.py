@@ -43,7 +43,7 @@ def speech_endpoints(settings, fake_llm):
 
 
 @pytest.fixture
-async def default_tab(background, use_assistant):
+async def default_tab(use_assistant, background):
     opened: list[WebsocketCommunicator] = []
 
     async def open_(thread, user) -> Tab:

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-async def open_tab(background, use_assistant):
+async def open_tab(use_assistant, background):
     opened: list[WebsocketCommunicator] = []
     use_assistant("voice")
 
