@@ -191,6 +191,8 @@ def listen(answer: Callable[[cl.Message], Awaitable[None]]) -> None:
             content=text, author=author, type="user_message", elements=[recording]
         )
         await question.send()
+        # The recording is the question's, shown with it; not a file to answer about.
+        question.elements = []
         before = len(cl.chat_context.get())
         await answer(question)
         replies = [m for m in cl.chat_context.get()[before:] if m.type == "assistant_message"]

@@ -89,6 +89,9 @@ class Voice:
             return  # ended already (its longest length, or a refused piece)
         recording.pieces.put_nowait(None)
         await self.update_audio_connection("off")
+        if recording.received:
+            # Spoken to, as written to: the picker and the starters go.
+            await self._hide_start()
         self._spawn_run(self._after_recording(recording), "audio-end")
 
     async def _after_recording(self, recording: Recording) -> None:

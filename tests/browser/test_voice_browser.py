@@ -108,6 +108,9 @@ def test_a_spoken_question_is_heard_answered_and_played(
         expect(page.locator("#voice-button")).to_have_attribute("aria-pressed", "false")
         expect(user_messages(page).last.locator("audio")).to_have_count(1)
         expect(assistant_messages(page).last).to_contain_text("You said: What time is it?")
+        # Spoken to as written to: the starters go, and the recording is no file to read.
+        expect(page.get_by_role("button", name="Take the tour")).to_have_count(0)
+        expect(assistant_messages(page)).to_have_count(2)
         # The answer's speech: pieces played as they came, then kept under the answer.
         expect(page.locator("#voice-button[data-played-chunks]")).to_have_count(1)
         expect(assistant_messages(page).last.locator("audio")).to_have_count(1, timeout=30_000)
