@@ -68,16 +68,13 @@ class Tab:
         await self.send(type="message", content=content, client_id=uuid.uuid4().hex)
 
     async def connection(self, state: str) -> None:
-        await self.until(
-            lambda f: (
-                isinstance(f, bytes)
-                and header_of(f)[0]
-                == {
-                    "type": "audio_connection",
-                    "state": state,
-                }
-            )
-        )
+        def wanted(frame) -> bool:
+            if not isinstance(frame, bytes):
+                return False
+            header = header_of(frame)[0]
+            return header["type"] == "audio_connection" and header["state"] == state
+
+        await self.until(wanted)
 
     async def record(self, pcm: bytes) -> None:
         await self.send(type="audio_start")

@@ -42,16 +42,12 @@ class Voice:
     # -- a recording in --------------------------------------------------------------------
     async def audio_start(self) -> None:
         """The user pressed the microphone: `on_audio_start` may refuse."""
-        if hooks.on_audio_chunk is None:
-            raise AudioRefused(_("This assistant does not listen to voice."))
-        await self._abort_recording()
-        self._cut_short = False
-        drain.refuse_new_runs()
-        await rate_limits.check_run_rate(self.user)
-        await sync_to_async(quotas.check)(self.user)
-        accepted = True
-        if hooks.on_audio_start is not None:
-            accepted = await self._in_session(hooks.on_audio_start) is not False
+        try:
+            accepted = await self._admit_recording()
+        except BaseException:
+            # The page waits for a yes or a no: a no, and the notice says why.
+            await self.update_audio_connection("off", explained=True)
+            raise
         if not accepted:
             await self.update_audio_connection("off")
             return
@@ -59,6 +55,18 @@ class Voice:
         recording.worker = self._spawn_in_session(self._feed(recording), "audio")
         self._recording = recording
         await self.update_audio_connection("on")
+
+    async def _admit_recording(self) -> bool:
+        if hooks.on_audio_chunk is None:
+            raise AudioRefused(_("This assistant does not listen to voice."))
+        await self._abort_recording()
+        self._cut_short = False
+        drain.refuse_new_runs()
+        await rate_limits.check_run_rate(self.user)
+        await sync_to_async(quotas.check)(self.user)
+        if hooks.on_audio_start is None:
+            return True
+        return await self._in_session(hooks.on_audio_start) is not False
 
     async def audio_chunk(self, data: bytes) -> None:
         """A piece of the open recording (a binary frame)."""
@@ -72,7 +80,7 @@ class Voice:
         try:
             chunk, full = recording.take(data)
         except AudioRefused:
-            await self._abort_recording()
+            await self._abort_recording(explained=True)
             raise
         recording.pieces.put_nowait(chunk)
         if full:
@@ -102,7 +110,9 @@ class Voice:
         # Chainlit's older on_audio_end took the message's elements: none come with voice.
         await self._invoke(hooks.on_audio_end, [])
 
-    async def _abort_recording(self, only: Recording | None = None) -> None:
+    async def _abort_recording(
+        self, only: Recording | None = None, *, explained: bool = False
+    ) -> None:
         """Drops the open recording (or `only` that one) whole: its end never runs."""
         recording = self._recording
         if recording is None or (only is not None and recording is not only):
@@ -112,7 +122,7 @@ class Voice:
         recording.broken = True
         recording.pieces.put_nowait(None)
         if not self.closed:
-            await self.update_audio_connection("off")
+            await self.update_audio_connection("off", explained=explained)
 
     async def _feed(self, recording: Recording) -> None:
         while (chunk := await recording.pieces.get()) is not None:
@@ -122,7 +132,7 @@ class Voice:
                 await call_hook(hooks.on_audio_chunk, chunk)
             except Exception as error:
                 logger.exception("The assistant's on_audio_chunk failed")
-                await self._abort_recording(only=recording)
+                await self._abort_recording(only=recording, explained=True)
                 recording.broken = True
                 await self.send_error(f"{type(error).__name__}: {error}")
 
@@ -156,7 +166,11 @@ class Voice:
         """What plays stops, and what was sent to play is dropped."""
         await send_to_socket(self.channel_name, output_frame({"type": "audio_interrupt"}))
 
-    async def update_audio_connection(self, state: Literal["on", "off"]) -> None:
-        await send_to_socket(
-            self.channel_name, output_frame({"type": "audio_connection", "state": state})
-        )
+    async def update_audio_connection(
+        self, state: Literal["on", "off"], *, explained: bool = False
+    ) -> None:
+        """The microphone taken ("on") or let go ("off"); `explained`: a notice says why."""
+        header = {"type": "audio_connection", "state": state}
+        if explained:
+            header["explained"] = True
+        await send_to_socket(self.channel_name, output_frame(header))

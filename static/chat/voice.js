@@ -161,7 +161,8 @@
       } else if (header.state === "off") {
         var asked = !recording.on;
         stop(false);
-        if (asked) notice(say("voiceRefused", "The assistant is not listening right now."), "info");
+        // A notice from the server says why (a limit, a bad piece); else it said no.
+        if (asked && !header.explained) notice(say("voiceRefused", "The assistant is not listening right now."), "info");
       }
     }
   }

@@ -93,7 +93,7 @@ async def test_on_audio_start_refusing_turns_the_microphone_off(open_tab, thread
     await tab.say("refuse")
     await tab.until(text_with("noted: refuse"))
     await tab.send(type="audio_start")
-    await tab.connection("off")
+    await tab.connection("off")  # a plain no: the page says the assistant is not listening
     # A piece sent anyway is refused with a word; the socket stays open and works.
     await tab.communicator.send_to(bytes_data=tone(0.1))
     assert "No recording is open" in await tab.until(notice)
@@ -212,4 +212,9 @@ async def test_a_piece_sent_to_a_thread_with_no_listener_is_refused(
     await tab.until(text_with('id="messages"'))
     await tab.send(type="audio_start")
     assert "does not listen to voice" in await tab.until(notice)
+    # The page waiting for a yes or a no hears no, with the notice as the reason.
+    await tab.connection("off")
+    assert [header_of(f)[0] for f in tab.binaries] == [
+        {"type": "audio_connection", "state": "off", "explained": True}
+    ]
     await communicator.disconnect(timeout=5)
