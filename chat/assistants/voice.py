@@ -17,6 +17,7 @@ import asyncio
 import io
 import logging
 import shutil
+import threading
 import wave
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -96,15 +97,25 @@ def resample(pcm: bytes, rate: int, to: int) -> bytes:
     return np.interp(positions, np.arange(len(samples)), samples).astype("<i2").tobytes()
 
 
+# One decoder for the process, one recording at a time: loading the model takes about
+# 0.6 s and 60 MB, more than decoding a short question.
+_sphinx: Any = None
+_sphinx_lock = threading.Lock()
+
+
 def transcribe_offline(pcm: bytes, rate: int) -> str:
     """PocketSphinx's English model: no download, modest accuracy (see the README)."""
-    from pocketsphinx import Decoder
+    global _sphinx
+    audio = resample(pcm, rate, SPHINX_RATE)
+    with _sphinx_lock:
+        if _sphinx is None:
+            from pocketsphinx import Decoder
 
-    decoder = Decoder(samprate=SPHINX_RATE, loglevel="FATAL")
-    decoder.start_utt()
-    decoder.process_raw(resample(pcm, rate, SPHINX_RATE), full_utt=True)
-    decoder.end_utt()
-    hypothesis = decoder.hyp()
+            _sphinx = Decoder(samprate=SPHINX_RATE, loglevel="FATAL")
+        _sphinx.start_utt()
+        _sphinx.process_raw(audio, full_utt=True)
+        _sphinx.end_utt()
+        hypothesis = _sphinx.hyp()
     return hypothesis.hypstr.strip() if hypothesis is not None else ""
 
 
