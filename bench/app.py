@@ -35,7 +35,7 @@ async def on_message(message: cl.Message):
     text = (message.content or "").strip()
 
     if text.startswith("echo "):
-        await cl.Message(content=text[len("echo ") :]).send()
+        await cl.Message(content=text[len("echo "):]).send()
         return
 
     if text.startswith("stream "):

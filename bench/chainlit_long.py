@@ -29,9 +29,8 @@ def main() -> int:
     ap.add_argument("--base", default="http://127.0.0.1:8001")
     ap.add_argument("--tokens", type=int, default=40000)
     ap.add_argument("--window", type=int, default=5000)
-    ap.add_argument(
-        "--command", default=None, help='message to send (default "stream N"; e.g. "paced N R")'
-    )
+    ap.add_argument("--command", default=None,
+                    help='message to send (default "stream N"; e.g. "paced N R")')
     ap.add_argument("--prefix", default="long", help="figure name prefix")
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--no-ws-compress", dest="ws_compress", action="store_false")
@@ -71,12 +70,8 @@ def main() -> int:
                 r.tokens += 1
                 self.samples.append((t, r.tokens))
 
-    args = types.SimpleNamespace(
-        sticky_cookie=True,
-        ws_compress=a.ws_compress,
-        transports="polling,websocket",
-        keepalive=True,
-    )
+    args = types.SimpleNamespace(sticky_cookie=True, ws_compress=a.ws_compress,
+                                 transports="polling,websocket", keepalive=True)
 
     async def run() -> None:
         s = Probe(args, a.base)

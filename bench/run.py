@@ -73,13 +73,8 @@ PY = sys.executable
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 RESULTS: list[tuple[str, float, str]] = []
 STARTED: list[subprocess.Popen] = []  # every server started here, stopped at exit at the latest
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-gpu",
-]
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-gpu"]
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -164,27 +159,12 @@ def in_src(path: Path) -> Path:
 def make_snapshot() -> tuple[Path, str]:
     """Copies the working tree, so that edits made during the run do not change it."""
     dest = Path(tempfile.mkdtemp(prefix="chat-bench-src-")) / "src"
-    shutil.copytree(
-        ROOT,
-        dest,
-        ignore=shutil.ignore_patterns(
-            ".venv",
-            "var",
-            ".git",
-            "__pycache__",
-            "*.pyc",
-            "staticfiles",
-            ".pytest_cache",
-            ".ruff_cache",
-            "node_modules",
-            "*.sqlite3*",
-        ),
-    )
-
+    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
+        ".venv", "var", ".git", "__pycache__", "*.pyc", "staticfiles", ".pytest_cache",
+        ".ruff_cache", "node_modules", "*.sqlite3*"))
     def git(*a):
         r = subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=False)
         return r.stdout.strip()
-
     changed = len([x for x in git("status", "--porcelain").splitlines() if x.strip()])
     return dest, f"HEAD {git('rev-parse', '--short', 'HEAD')} + {changed} uncommitted paths"
 
@@ -224,18 +204,15 @@ class Product:
         self.env = dict(os.environ)
         for k in ("DATABASE_URL", "REDIS_URL", "CHANNEL_PREFIX", "SECRET_KEY", "DEBUG"):
             self.env.pop(k, None)
-        self.env.update(
-            {
-                "DJANGO_SETTINGS_MODULE": "chatproject.settings",
-                # Local settings, as runchat runs them (DEBUG is off unless asked for).
-                "DEBUG": "1",
-                "CHAT_VAR_DIR": str(self.tmp / "var"),
-                "CHAT_ASSISTANT": str(args.app_path),
-                "PYTHONUNBUFFERED": "1",
-                "NO_PROXY": "127.0.0.1,localhost",
-                "no_proxy": "127.0.0.1,localhost",
-            }
-        )
+        self.env.update({
+            "DJANGO_SETTINGS_MODULE": "chatproject.settings",
+            # Local settings, as runchat runs them (DEBUG is off unless asked for).
+            "DEBUG": "1",
+            "CHAT_VAR_DIR": str(self.tmp / "var"),
+            "CHAT_ASSISTANT": str(args.app_path),
+            "PYTHONUNBUFFERED": "1",
+            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+        })
         if args.services:
             self.pg_db = "chat_bench_" + secrets.token_hex(4)
             self._pg(f'CREATE DATABASE "{self.pg_db}"')
@@ -262,30 +239,17 @@ class Product:
             c.execute(sql)
 
     def manage(self, *argv: str, timeout: float = 300) -> str:
-        r = subprocess.run(
-            [PY, str(SRC / "manage.py"), *argv],
-            cwd=SRC,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        r = subprocess.run([PY, str(SRC / "manage.py"), *argv], cwd=SRC, env=self.env,
+                           capture_output=True, text=True, timeout=timeout, check=False)
         if r.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(argv)} failed: {r.stderr[-2000:]}")
         return r.stdout
 
     def seed(self, users: int, groups: dict[str, int]) -> dict:
         spec = ",".join(f"{k}={v}" for k, v in groups.items())
-        r = subprocess.run(
-            [PY, str(SRC / "bench" / "seed.py"), "--users", str(users), "--groups", spec],
-            cwd=SRC,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        r = subprocess.run([PY, str(SRC / "bench" / "seed.py"), "--users", str(users),
+                            "--groups", spec], cwd=SRC, env=self.env, capture_output=True,
+                           text=True, timeout=300, check=False)
         if r.returncode != 0:
             raise RuntimeError(f"seed failed: {r.stderr[-2000:]}")
         return json.loads(r.stdout)
@@ -303,7 +267,7 @@ class Product:
                 r = redis.Redis.from_url(self.args.redis_url, socket_timeout=10)
                 keys = list(r.scan_iter(match=self.redis_prefix + "*", count=1000))
                 for i in range(0, len(keys), 500):
-                    r.delete(*keys[i : i + 500])
+                    r.delete(*keys[i:i + 500])
                 r.close()
             except Exception as e:
                 note(f"could not clean Redis prefix {self.redis_prefix}: {e!r}")
@@ -325,29 +289,18 @@ class Server:
     def start(self) -> float:
         """Spawns daphne; returns seconds until the first HTTP 200 on /accounts/login/."""
         self.log = open(self.log_path, "ab")  # noqa: SIM115
-        head = (
-            [PY, str(in_src(Path(self.args.launcher).resolve()))]
-            if self.args.launcher
+        head = [PY, str(in_src(Path(self.args.launcher).resolve()))] if self.args.launcher \
             else [PY, "-m", "daphne"]
-        )
         cmd = [*head, "-b", "127.0.0.1", "-p", str(self.port), "chatproject.asgi:application"]
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=SRC,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.proc = subprocess.Popen(cmd, cwd=SRC, env=self.env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
         STARTED.append(self.proc)
         deadline = t0 + self.args.start_timeout
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"server exited early rc={self.proc.returncode}; "
-                    f"log: {self.log_path.read_text()[-3000:]}"
-                )
+                raise RuntimeError(f"server exited early rc={self.proc.returncode}; "
+                                   f"log: {self.log_path.read_text()[-3000:]}")
             try:
                 with OPENER.open(self.base + "/accounts/login/", timeout=2) as r:
                     if r.status == 200:
@@ -391,25 +344,11 @@ class Profiler:
             return
         self.out = Path(args.profile_dir) / f"pyspy-{phase}-{int(time.time())}.txt"
         extra = ["--gil"] if args.profile_gil else []
-        self.proc = subprocess.Popen(
-            [
-                spy,
-                "record",
-                "--pid",
-                str(pid),
-                "--format",
-                "raw",
-                "--rate",
-                "250",
-                "--nonblocking",
-                *extra,
-                "-o",
-                str(self.out),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        self.proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw",
+                                      "--rate", "250", "--nonblocking", *extra,
+                                      "-o", str(self.out)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
         time.sleep(0.5)
 
     def stop(self) -> None:
@@ -426,22 +365,13 @@ class Profiler:
 
 # ------------------------------------------------------------ one chat tab, over a websocket
 RUN_STATE = re.compile(r'<div id="run-state"[^>]*data-running="(true|false)"')
-APPENDED = re.compile(
-    r'<article id="m-([0-9a-f-]{36})" class="message message--(\w+)[^"]*" '
-    r'data-status="(\w+)"(.*?)</article>',
-    re.S,
-)
-FINAL = re.compile(
-    r'<article id="m-([0-9a-f-]{36})"[^>]*data-status="(\w+)"[^>]*'
-    r'hx-swap-oob="outerHTML">(.*?)</article>',
-    re.S,
-)
+APPENDED = re.compile(r'<article id="m-([0-9a-f-]{36})" class="message message--(\w+)[^"]*" '
+                      r'data-status="(\w+)"(.*?)</article>', re.S)
+FINAL = re.compile(r'<article id="m-([0-9a-f-]{36})"[^>]*data-status="(\w+)"[^>]*'
+                   r'hx-swap-oob="outerHTML">(.*?)</article>', re.S)
 TOKENS = re.compile(r'<span hx-swap-oob="beforeend:#m-([0-9a-f-]{36})-text">(.*?)</span>', re.S)
-REPLACE = re.compile(
-    r'<div id="m-([0-9a-f-]{36})-text" class="message__stream" '
-    r'hx-swap-oob="outerHTML">(.*?)</div>',
-    re.S,
-)
+REPLACE = re.compile(r'<div id="m-([0-9a-f-]{36})-text" class="message__stream" '
+                     r'hx-swap-oob="outerHTML">(.*?)</div>', re.S)
 # The same for a message's stream: its open block's text swapped in place.
 TAIL = re.compile(r'<div hx-swap-oob="innerHTML:#m-([0-9a-f-]{36})-text">(.*?)</div>', re.S)
 BODY_OPEN = re.compile(r'<div class="message__body[^"]*"[^>]*>')
@@ -467,7 +397,7 @@ def body_text(article_inner: str) -> str:
     for d in DIV.finditer(article_inner, start):
         depth += -1 if d.group(1) else 1
         if depth == 0:
-            return htmllib.unescape(TAG.sub("", article_inner[start : d.start()])).strip()
+            return htmllib.unescape(TAG.sub("", article_inner[start:d.start()])).strip()
     return htmllib.unescape(TAG.sub("", article_inner[start:])).strip()
 
 
@@ -475,15 +405,15 @@ class Run:
     def __init__(self, text: str, track: bool = False):
         self.text = text
         self.t_emit = 0.0
-        self.t_running = None  # run-state true after the emit
-        self.msg_id = None  # the assistant message
-        self.t_msg = None  # assistant message appended
+        self.t_running = None     # run-state true after the emit
+        self.msg_id = None        # the assistant message
+        self.t_msg = None         # assistant message appended
         self.t_first_token = None
         self.t_last_token = None
-        self.t_final = None  # assistant message with its final text (done re-render)
+        self.t_final = None       # assistant message with its final text (done re-render)
         self.final_status = None
         self.final_text = None
-        self.t_end = None  # run-state false after the message
+        self.t_end = None         # run-state false after the message
         self.parts: list[str] = []
         self.span_frames = 0
         self.chars = 0
@@ -516,21 +446,12 @@ class Tab:
         self.extensions = None
 
     async def open(self, limit: float = 30.0) -> None:
-        self.ws = await asyncio.wait_for(
-            ws_connect(
-                f"{self.server.ws_base}/ws/threads/{self.thread_id}/",
-                origin=self.server.base,
-                additional_headers={"Cookie": self.cookies},
-                compression=None if self.args.no_ws_compress else "deflate",
-                proxy=None,
-                max_size=None,
-                ping_interval=None,
-                open_timeout=limit,
-                close_timeout=5,
-                user_agent_header="chat-bench",
-            ),
-            limit,
-        )
+        self.ws = await asyncio.wait_for(ws_connect(
+            f"{self.server.ws_base}/ws/threads/{self.thread_id}/",
+            origin=self.server.base, additional_headers={"Cookie": self.cookies},
+            compression=None if self.args.no_ws_compress else "deflate",
+            proxy=None, max_size=None, ping_interval=None, open_timeout=limit,
+            close_timeout=5, user_agent_header="chat-bench"), limit)
         self.extensions = self.ws.response.headers.get("Sec-WebSocket-Extensions")
         self.reader = asyncio.create_task(self._read())
         await asyncio.wait_for(self.snapshot.wait(), limit)
@@ -601,20 +522,12 @@ class Tab:
     async def send(self, text: str, track: bool = False) -> Run:
         run = Run(text, track)
         self.run = run
-        frame = json.dumps(
-            {
-                "type": "message",
-                "content": text,
-                "client_id": str(uuid.uuid4()),
-                "HEADERS": {
-                    "HX-Request": "true",
-                    "HX-Trigger": "composer",
-                    "HX-Trigger-Name": None,
-                    "HX-Target": "composer",
-                    "HX-Current-URL": self.page_url,
-                },
-            }
-        )
+        frame = json.dumps({
+            "type": "message", "content": text, "client_id": str(uuid.uuid4()),
+            "HEADERS": {"HX-Request": "true", "HX-Trigger": "composer",
+                        "HX-Trigger-Name": None, "HX-Target": "composer",
+                        "HX-Current-URL": self.page_url},
+        })
         run.t_emit = time.perf_counter()
         await self.ws.send(frame)
         return run
@@ -669,16 +582,9 @@ def stored_answers(product: Product, thread_ids: list[str]) -> dict[str, list[st
     """What the database holds as each thread's last answer (the source of truth)."""
     if not thread_ids:
         return {}
-    r = subprocess.run(
-        [PY, str(SRC / "manage.py"), "shell", "-c", STORED_ANSWERS],
-        cwd=SRC,
-        env=product.env,
-        input=json.dumps(thread_ids),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    r = subprocess.run([PY, str(SRC / "manage.py"), "shell", "-c", STORED_ANSWERS], cwd=SRC,
+                       env=product.env, input=json.dumps(thread_ids), capture_output=True,
+                       text=True, timeout=300, check=False)
     if r.returncode != 0:
         raise RuntimeError(f"reading the answers failed: {r.stderr[-2000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -697,9 +603,8 @@ async def settled_answers(product: Product, thread_ids: list[str], limit: float 
 
 
 def stored_complete(stored: list[str] | None, n: int) -> bool:
-    return (
-        stored is not None and stored[0] == "done" and stored[1].strip() == expected_text(n).strip()
-    )
+    return stored is not None and stored[0] == "done" and stored[1].strip() == \
+        expected_text(n).strip()
 
 
 async def open_many(args, server: Server, pairs: list[dict], batch: int, limit: float):
@@ -741,11 +646,11 @@ async def sign_in(server: Server, email: str, password: str) -> tuple[str, str, 
         async with http.get(server.base + "/accounts/login/") as r:
             page = await r.text()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        async with http.post(
-            server.base + "/accounts/login/",
-            data={"login": email, "password": password, "csrfmiddlewaretoken": token},
-            headers={"Referer": server.base + "/accounts/login/", "Origin": server.base},
-        ) as r:
+        async with http.post(server.base + "/accounts/login/",
+                             data={"login": email, "password": password,
+                                   "csrfmiddlewaretoken": token},
+                             headers={"Referer": server.base + "/accounts/login/",
+                                      "Origin": server.base}) as r:
             await r.read()
         # GET / redirects to the user's draft thread, then the page itself.
         async with http.get(server.base + "/") as r:
@@ -764,13 +669,10 @@ async def phase_echo_steps(args, server: Server, seed: dict) -> None:
     cookies, thread_id, _ = await sign_in(server, login["email"], login["password"])
     tab = Tab(args, server, thread_id, cookies)
     await tab.open()
-    note(
-        f"websocket extensions negotiated: {tab.extensions!r} "
-        f"(client offered permessage-deflate: {not args.no_ws_compress})"
-    )
-    emit_figure(
-        "ws_permessage_deflate", 1 if tab.extensions and "deflate" in tab.extensions else 0, "bool"
-    )
+    note(f"websocket extensions negotiated: {tab.extensions!r} "
+         f"(client offered permessage-deflate: {not args.no_ws_compress})")
+    emit_figure("ws_permessage_deflate", 1 if tab.extensions and "deflate" in tab.extensions
+                else 0, "bool")
     try:
         for _ in range(args.warmup):
             await tab.ask("echo warm", 10)
@@ -827,9 +729,8 @@ async def phase_stream(args, server: Server, pair: dict) -> None:
         emit_figure("stream_tokens_per_s", n / total, "tok/s")
         emit_figure("stream_total", total, "s")
         span = (r.t_last_token - r.t_first_token) if r.t_first_token else 0
-        emit_figure(
-            "stream_token_phase_rate", streamed_tokens / span if span > 0 else float("nan"), "tok/s"
-        )
+        emit_figure("stream_token_phase_rate", streamed_tokens / span if span > 0
+                    else float("nan"), "tok/s")
         emit_figure("stream_frames", r.span_frames, "frames")
         emit_figure("stream_tokens_only_in_final_render", n - streamed_tokens, "tokens")
         emit_figure("stream_server_cpu", c1 - c0, "s")
@@ -838,9 +739,8 @@ async def phase_stream(args, server: Server, pair: dict) -> None:
         await tab.close()
 
 
-async def phase_concurrency(
-    args, server: Server, pairs: list[dict], tok: int, prefix: str, profile_key: str
-) -> None:
+async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
+                            prefix: str, profile_key: str) -> None:
     n = len(pairs)
     t0 = time.perf_counter()
     tabs, open_fail = await open_many(args, server, pairs, args.connect_batch, 60)
@@ -868,10 +768,8 @@ async def phase_concurrency(
         # that closed) is not a failed answer: an answer failed only if the database says
         # so. What only the client missed is counted apart.
         # ("tail-unstreamed" is no failure either way: the final text was right.)
-        seen = {
-            t.thread_id: check_stream(r, tok) or ("; ".join(t.errors) if t.errors else "")
-            for t, r in zip(tabs, runs, strict=True)
-        }
+        seen = {t.thread_id: check_stream(r, tok) or ("; ".join(t.errors) if t.errors else "")
+                for t, r in zip(tabs, runs, strict=True)}
         doubtful = [t for t, bad in seen.items() if bad and bad != "tail-unstreamed"]
         stored = await settled_answers(server.product, doubtful)
         client_only = 0
@@ -887,18 +785,15 @@ async def phase_concurrency(
                 got = r.streamed
                 pairs = zip(got, exp, strict=False)
                 cut = next((i for i, (a, b) in enumerate(pairs) if a != b), None)
-                note(
-                    f"{prefix} example [{problem}] thread {t.thread_id}: "
-                    f"final {len((r.final_text or '').split())} tokens status {r.final_status}; "
-                    f"spans {len(got.split())} tokens in {r.span_frames} frames, first "
-                    f"difference at char {cut}: {got[max(0, (cut or 0) - 20) : (cut or 0) + 20]!r}"
-                    f"; errors {t.errors[:2]}"
-                )
+                note(f"{prefix} example [{problem}] thread {t.thread_id}: "
+                     f"final {len((r.final_text or '').split())} tokens status {r.final_status}; "
+                     f"spans {len(got.split())} tokens in {r.span_frames} frames, first "
+                     f"difference at char {cut}: {got[max(0, (cut or 0) - 20):(cut or 0) + 20]!r}"
+                     f"; errors {t.errors[:2]}")
             if problem:
                 strict_fail += 1
-                kinds[problem.split("(")[0].strip()] = (
-                    kinds.get(problem.split("(")[0].strip(), 0) + 1
-                )
+                kinds[problem.split("(")[0].strip()] = kinds.get(problem.split("(")[0].strip(),
+                                                                 0) + 1
                 if problem != "tail-unstreamed":
                     final_fail += 1
             if r.t_end is not None and r.final_text == expected_text(tok).strip():
@@ -937,9 +832,8 @@ def window_rates(samples: list[tuple[float, int]], t_full: float, n: int, w: int
     return rates.window_rates(pts, n, w)
 
 
-async def phase_long_stream(
-    args, server: Server, pair: dict, command: str | None = None, prefix: str = "long"
-) -> None:
+async def phase_long_stream(args, server: Server, pair: dict, command: str | None = None,
+                            prefix: str = "long") -> None:
     tab = Tab(args, server, pair["thread"], f"sessionid={pair['sessionid']}")
     await tab.open()
     try:
@@ -958,9 +852,8 @@ async def phase_long_stream(
         emit_figure(f"{prefix}_client_first_window_rate", r_first, "tok/s")
         emit_figure(f"{prefix}_client_last_window_rate", r_last, "tok/s")
         emit_figure(f"{prefix}_client_last_over_first", r_last / r_first, "")
-        emit_figure(
-            f"{prefix}_client_ttft", ((r.t_first_token or r.t_final) - r.t_emit) * 1000, "ms"
-        )
+        emit_figure(f"{prefix}_client_ttft",
+                    ((r.t_first_token or r.t_final) - r.t_emit) * 1000, "ms")
         emit_figure(f"{prefix}_client_frames", r.span_frames, "frames")
         emit_figure(f"{prefix}_server_cpu", c1 - c0, "s")
     finally:
@@ -1020,11 +913,8 @@ def browser_partial(h: dict, n: int, w: int, prefix: str, limit: float) -> None:
     first = next(p for p in pts if p[1] >= w)
     last_from = next(p for p in pts if p[1] >= reached - w)
     r_first = (first[1] - k0) / (first[0] - t0) if first[0] > t0 else float("nan")
-    r_last = (
-        (reached - last_from[1]) / (pts[-1][0] - last_from[0])
-        if pts[-1][0] > last_from[0]
-        else float("nan")
-    )
+    r_last = ((reached - last_from[1]) / (pts[-1][0] - last_from[0])
+              if pts[-1][0] > last_from[0] else float("nan"))
     emit_figure(f"{prefix}_browser_first_window_rate", r_first, "tok/s")
     emit_figure(f"{prefix}_browser_last_window_rate", r_last, "tok/s")
     emit_figure(f"{prefix}_browser_last_over_first", r_last / r_first, "")
@@ -1037,20 +927,19 @@ async def _browser_sign_in(page, server: Server, email: str, password: str) -> N
     await page.fill("input[name=password]", password)
     async with page.expect_navigation(timeout=30000):
         await page.click("form [type=submit]")
-    await page.wait_for_selector("#connection[data-state=open]", state="attached", timeout=30000)
+    await page.wait_for_selector("#connection[data-state=open]", state="attached",
+                                 timeout=30000)
 
 
-async def phase_browser(
-    args, server: Server, seed: dict, which: str, command: str | None = None, prefix: str = "long"
-) -> None:
+async def phase_browser(args, server: Server, seed: dict, which: str,
+                        command: str | None = None, prefix: str = "long") -> None:
     """which='f': page weight of the chat page after sign-in; 'h': 40k tokens in the DOM."""
     from playwright.async_api import async_playwright
 
     login = seed["browser_login"]
     async with async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=args.chromium, args=CHROMIUM_FLAGS, timeout=60000
-        )
+        browser = await p.chromium.launch(executable_path=args.chromium,
+                                          args=CHROMIUM_FLAGS, timeout=60000)
         try:
             ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
             page = await ctx.new_page()
@@ -1063,9 +952,8 @@ async def phase_browser(
                 await _browser_sign_in(page, server, login["email"], login["password"])
                 login_reqs, reqs[:] = list(reqs), []
                 await page.goto(server.base + "/", timeout=30000)
-                await page.wait_for_selector(
-                    "#connection[data-state=open]", state="attached", timeout=30000
-                )
+                await page.wait_for_selector("#connection[data-state=open]", state="attached",
+                                             timeout=30000)
                 with contextlib.suppress(Exception):
                     await page.wait_for_load_state("networkidle", timeout=10000)
                 await asyncio.sleep(0.5)
@@ -1086,12 +974,10 @@ async def phase_browser(
                 for r in local:
                     s = await r.sizes()
                     resp = await r.response()
-                    note(
-                        f"page request {r.method} {r.url[len(server.base) :][:70]} -> "
-                        f"{resp.status if resp else '-'} body {s['responseBodySize']} B, "
-                        f"headers {s['responseHeadersSize']} B, "
-                        f"enc={resp.headers.get('content-encoding') if resp else None}"
-                    )
+                    note(f"page request {r.method} {r.url[len(server.base):][:70]} -> "
+                         f"{resp.status if resp else '-'} body {s['responseBodySize']} B, "
+                         f"headers {s['responseHeadersSize']} B, "
+                         f"enc={resp.headers.get('content-encoding') if resp else None}")
                 emit_figure("page_requests", len(local), "requests")
                 emit_figure("page_bytes_body", body / 1024, "KiB")
                 emit_figure("page_bytes_wire", wire / 1024, "KiB")
@@ -1103,18 +989,14 @@ async def phase_browser(
             else:
                 n, w = args.long_tokens, args.long_window
                 await _browser_sign_in(page, server, login["email"], login["password"])
-                await page.wait_for_selector(
-                    "#run-state[data-running=false]", state="attached", timeout=30000
-                )
+                await page.wait_for_selector("#run-state[data-running=false]", state="attached",
+                                             timeout=30000)
                 await asyncio.sleep(0.5)
                 await page.evaluate(OBSERVER_JS)
                 await page.evaluate(SEND_JS, command or f"stream {n}")
                 try:
-                    await page.wait_for_function(
-                        "() => window.__bench.final !== null",
-                        timeout=args.long_timeout * 1000,
-                        polling=250,
-                    )
+                    await page.wait_for_function("() => window.__bench.final !== null",
+                                                 timeout=args.long_timeout * 1000, polling=250)
                 except Exception:  # report how far the page got
                     h = await page.evaluate("() => window.__bench")
                     browser_partial(h, n, w, prefix, args.long_timeout)
@@ -1124,20 +1006,14 @@ async def phase_browser(
                 samples = [(t / 1000, c) for t, c in h["samples"]]
                 ends = token_ends(n)
                 full_by_spans = samples and tokens_in(ends, samples[-1][1]) >= n
-                t_full = (
-                    next(t for t, c in samples if tokens_in(ends, c) >= n)
-                    if full_by_spans
-                    else final["t"] / 1000
-                )
+                t_full = next(t for t, c in samples if tokens_in(ends, c) >= n) \
+                    if full_by_spans else final["t"] / 1000
                 r_first, r_last = window_rates(samples, t_full, n, w)
                 emit_figure(f"{prefix}_browser_final_text_chars", final["len"], "chars")
                 emit_figure(f"{prefix}_browser_total", final["t"] / 1000 - t0 / 1000, "s")
                 emit_figure(f"{prefix}_browser_tokens_per_s", n / (t_full - t0 / 1000), "tok/s")
-                emit_figure(
-                    f"{prefix}_browser_ttft",
-                    (samples[0][0] - t0 / 1000) * 1000 if samples else float("nan"),
-                    "ms",
-                )
+                emit_figure(f"{prefix}_browser_ttft",
+                            (samples[0][0] - t0 / 1000) * 1000 if samples else float("nan"), "ms")
                 emit_figure(f"{prefix}_browser_first_window_rate", r_first, "tok/s")
                 emit_figure(f"{prefix}_browser_last_window_rate", r_last, "tok/s")
                 emit_figure(f"{prefix}_browser_last_over_first", r_last / r_first, "")
@@ -1176,9 +1052,8 @@ async def phase_memory(args, server: Server, pairs: list[dict]) -> None:
         emit_figure("mem_connect_time", connect_s, "s")
         emit_figure("mem_rss_with_sessions", rss_n / 1024 / 1024, "MiB")
         emit_figure("mem_per_session", (rss_n - idle) / 1024 / max(live, 1), "KiB")
-        emit_figure(
-            "mem_per_session_marginal", (rss_n - rss_warm) / 1024 / max(live - warm_n, 1), "KiB"
-        )
+        emit_figure("mem_per_session_marginal",
+                    (rss_n - rss_warm) / 1024 / max(live - warm_n, 1), "KiB")
         emit_figure("mem_open_fds_server", sum(p.num_fds() for p in tree_procs(pid)), "fds")
     finally:
         await close_many(tabs)
@@ -1207,14 +1082,9 @@ async def one_rep(args) -> list[tuple[str, float, str]]:
     servers: list[Server] = []
     try:
         product.manage("migrate", "--noinput", "-v", "0")
-        groups = {
-            "c": 1,
-            "h": 1,
-            "p": 1,
-            "d": args.conc_sessions,
-            "g": args.big_sessions if want(args, "g") else 0,
-            "e": args.idle_sessions,
-        }
+        groups = {"c": 1, "h": 1, "p": 1, "d": args.conc_sessions,
+                  "g": args.big_sessions if want(args, "g") else 0,
+                  "e": args.idle_sessions}
         seed = await asyncio.to_thread(product.seed, max(groups.values()), groups)
         srv = Server(product, args, "A")
         servers.append(srv)
@@ -1228,10 +1098,8 @@ async def one_rep(args) -> list[tuple[str, float, str]]:
             await guarded("c", phase_stream(args, srv, seed["threads"]["c"][0]))
         if want(args, "d"):
             emit_figure("loadavg_1m_before_d", os.getloadavg()[0], "")
-            await guarded(
-                "d",
-                phase_concurrency(args, srv, seed["threads"]["d"], args.conc_tokens, "conc", "d"),
-            )
+            await guarded("d", phase_concurrency(args, srv, seed["threads"]["d"],
+                                                 args.conc_tokens, "conc", "d"))
         if want(args, "h"):
             await guarded("h", phase_long_stream(args, srv, seed["threads"]["h"][0]))
             if args.chromium:
@@ -1243,20 +1111,17 @@ async def one_rep(args) -> list[tuple[str, float, str]]:
             servers.append(paced)
             await asyncio.to_thread(paced.start)
             cmd = f"paced {args.long_tokens} {args.paced_rate}"
-            await guarded(
-                "h_paced", phase_long_stream(args, paced, seed["threads"]["p"][0], cmd, "paced")
-            )
+            await guarded("h_paced", phase_long_stream(args, paced, seed["threads"]["p"][0],
+                                                       cmd, "paced"))
             if args.chromium:
-                await guarded(
-                    "h_paced_browser", phase_browser(args, paced, seed, "h", cmd, "paced")
-                )
+                await guarded("h_paced_browser",
+                              phase_browser(args, paced, seed, "h", cmd, "paced"))
             paced.stop()
         if want(args, "g"):
             # Last on server A: it is the phase most likely to leave a backlog behind.
             emit_figure("loadavg_1m_before_g", os.getloadavg()[0], "")
-            await guarded(
-                "g", phase_concurrency(args, srv, seed["threads"]["g"], args.big_tokens, "big", "g")
-            )
+            await guarded("g", phase_concurrency(args, srv, seed["threads"]["g"],
+                                                 args.big_tokens, "big", "g"))
         emit_figure("server_rss_after_load", tree_rss(srv.pid) / 1024 / 1024, "MiB")
         srv.stop()
         if want(args, "e"):
@@ -1290,25 +1155,17 @@ def summarize(reps: list[list[tuple[str, float, str]]]) -> dict:
     for name in names:
         v = [x for x in vals[name] if not (isinstance(x, float) and math.isnan(x))] or [math.nan]
         m = statistics.median(v)
-        out[name] = {
-            "median": m,
-            "min": min(v),
-            "max": max(v),
-            "values": vals[name],
-            "unit": units[name],
-        }
+        out[name] = {"median": m, "min": min(v), "max": max(v), "values": vals[name],
+                     "unit": units[name]}
         print(f"{name}: {m:.4g} {units[name]}  ({min(v):.4g} .. {max(v):.4g}, n={len(v)})")
     return out
 
 
 def has_cl_step(env: dict) -> bool:
-    code = (
-        "import django; django.setup(); import chat.sdk as cl; "
-        "print(callable(getattr(cl, 'step', None)))"
-    )
-    r = subprocess.run(
-        [PY, "-c", code], cwd=SRC, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    code = ("import django; django.setup(); import chat.sdk as cl; "
+            "print(callable(getattr(cl, 'step', None)))")
+    r = subprocess.run([PY, "-c", code], cwd=SRC, env=env, capture_output=True, text=True,
+                       timeout=60, check=False)
     return r.stdout.strip().endswith("True")
 
 
@@ -1329,33 +1186,22 @@ def main() -> int:
     # compare.py (or a user) stops a run with SIGTERM: unwind, so every finally block
     # stops its server and drops its database.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=1)
-    ap.add_argument(
-        "--services", action="store_true", help="PostgreSQL (fresh database) + Redis channel layer"
-    )
-    ap.add_argument(
-        "--sqlite-url",
-        action="store_true",
-        help="give the SQLite file through DATABASE_URL=sqlite:///... instead of "
-        "the embedded default (CHAT_VAR_DIR/db.sqlite3); see README",
-    )
+    ap.add_argument("--services", action="store_true",
+                    help="PostgreSQL (fresh database) + Redis channel layer")
+    ap.add_argument("--sqlite-url", action="store_true",
+                    help="give the SQLite file through DATABASE_URL=sqlite:///... instead of "
+                         "the embedded default (CHAT_VAR_DIR/db.sqlite3); see README")
     ap.add_argument("--pg-admin-url", default="postgresql://root@127.0.0.1:5432/postgres")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     ap.add_argument("--app", default=str(HERE / "app.py"))
     ap.add_argument("--port", type=int, default=0, help="0: a free port")
-    ap.add_argument(
-        "--phases",
-        default="a,b,c,d,e,f,g,h",
-        help="subset of a,b,c,d,e,f,g,h (a is always measured)",
-    )
-    ap.add_argument(
-        "--no-ws-compress",
-        action="store_true",
-        help="do not offer permessage-deflate (browsers do)",
-    )
+    ap.add_argument("--phases", default="a,b,c,d,e,f,g,h",
+                    help="subset of a,b,c,d,e,f,g,h (a is always measured)")
+    ap.add_argument("--no-ws-compress", action="store_true",
+                    help="do not offer permessage-deflate (browsers do)")
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--echo-n", type=int, default=100)
     ap.add_argument("--steps-n", type=int, default=50)
@@ -1369,52 +1215,31 @@ def main() -> int:
     ap.add_argument("--long-tokens", type=int, default=40000)
     ap.add_argument("--long-window", type=int, default=5000)
     ap.add_argument("--long-timeout", type=float, default=300)
-    ap.add_argument(
-        "--paced-rate",
-        type=int,
-        default=2000,
-        help="(extra, h) tokens/s of the paced long answer; 0 skips it",
-    )
+    ap.add_argument("--paced-rate", type=int, default=2000,
+                    help="(extra, h) tokens/s of the paced long answer; 0 skips it")
     ap.add_argument("--idle-sessions", type=int, default=500)
     ap.add_argument("--connect-batch", type=int, default=20)
     ap.add_argument("--start-timeout", type=float, default=60)
     ap.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     ap.add_argument("--no-browser", action="store_true", help="skip the Chromium parts")
     ap.add_argument("--shot", default=None, help="screenshot of the first load (PNG path)")
-    ap.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        help="extra KEY=VALUE for the server (e.g. CHAT_STREAM_FRAME_MS=20)",
-    )
-    ap.add_argument(
-        "--launcher",
-        default=None,
-        help="diagnostics: start the server with this script instead of "
-        "`-m daphne` (e.g. bench/launch_patched.py with BENCH_PATCHES=...)",
-    )
+    ap.add_argument("--env", action="append", default=[],
+                    help="extra KEY=VALUE for the server (e.g. CHAT_STREAM_FRAME_MS=20)")
+    ap.add_argument("--launcher", default=None,
+                    help="diagnostics: start the server with this script instead of "
+                         "`-m daphne` (e.g. bench/launch_patched.py with BENCH_PATCHES=...)")
     ap.add_argument("--profile", default="", help="phases to sample with py-spy: b,steps,c,d,g,h")
     ap.add_argument("--profile-dir", default="/tmp")  # noqa: S108
-    ap.add_argument(
-        "--profile-gil",
-        action="store_true",
-        help="py-spy --gil: sample only the thread holding the GIL (Python CPU)",
-    )
+    ap.add_argument("--profile-gil", action="store_true",
+                    help="py-spy --gil: sample only the thread holding the GIL (Python CPU)")
     ap.add_argument("--keep-logs", default=None, help="copy server logs to this folder")
-    ap.add_argument(
-        "--src",
-        default=None,
-        help="run the server from this copy of the project (e.g. one made by "
-        "bench/snapshot.sh), instead of a fresh snapshot of the tree",
-    )
-    ap.add_argument(
-        "--no-snapshot",
-        action="store_true",
-        help="run the server from the working tree itself, not a copy",
-    )
-    ap.add_argument(
-        "--deadline", type=float, default=2400, help="hard limit in seconds for the whole run"
-    )
+    ap.add_argument("--src", default=None,
+                    help="run the server from this copy of the project (e.g. one made by "
+                         "bench/snapshot.sh), instead of a fresh snapshot of the tree")
+    ap.add_argument("--no-snapshot", action="store_true",
+                    help="run the server from the working tree itself, not a copy")
+    ap.add_argument("--deadline", type=float, default=2400,
+                    help="hard limit in seconds for the whole run")
     ap.add_argument("--json-out", default=None)
     args = ap.parse_args()
     args.phases = set(args.phases.split(",")) | {"a"}
@@ -1432,7 +1257,8 @@ def main() -> int:
     elif not args.no_snapshot:
         SRC, desc = make_snapshot()
         snap_root = SRC.parent
-        note(f"server runs from a snapshot of {ROOT} taken {now_iso()} ({desc}): {SRC}")
+        note(f"server runs from a snapshot of {ROOT} taken "
+             f"{now_iso()} ({desc}): {SRC}")
     try:
         return _main(args)
     finally:
@@ -1441,13 +1267,9 @@ def main() -> int:
 
 
 def _main(args) -> int:
-    base_env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="chatproject.settings",
-        CHAT_VAR_DIR=tempfile.mkdtemp(prefix="chat-bench-probe-"),
-        DATABASE_URL="sqlite:///:memory:",
-        CHAT_ASSISTANT="chat.assistants.default",
-    )
+    base_env = dict(os.environ, DJANGO_SETTINGS_MODULE="chatproject.settings",
+                    CHAT_VAR_DIR=tempfile.mkdtemp(prefix="chat-bench-probe-"),
+                    DATABASE_URL="sqlite:///:memory:", CHAT_ASSISTANT="chat.assistants.default")
     args.has_step = has_cl_step(base_env)
     shutil.rmtree(base_env["CHAT_VAR_DIR"], ignore_errors=True)
     shim_dir = None
@@ -1458,51 +1280,30 @@ def _main(args) -> int:
         text = app.read_text().replace(
             "import chat.sdk as cl\n",
             "import chat.sdk as cl\nif not hasattr(cl, 'step'):  # bench shim: no cl.step yet\n"
-            "    cl.step = lambda *a, **k: (lambda f: f)\n",
-            1,
-        )
+            "    cl.step = lambda *a, **k: (lambda f: f)\n", 1)
         app = shim_dir / "app.py"
         app.write_text(text)
-        note(
-            "chat.sdk has no cl.step: running a copy of bench/app.py with a no-op shim; "
-            "the steps workload is skipped"
-        )
+        note("chat.sdk has no cl.step: running a copy of bench/app.py with a no-op shim; "
+             "the steps workload is skipped")
     args.app_path = app
     args.paced_app = in_src(HERE / "app_paced.py")
 
     from importlib.metadata import version
 
-    vers = " ".join(
-        f"{m} {version(m)}"
-        for m in (
-            "django",
-            "channels",
-            "daphne",
-            "autobahn",
-            "twisted",
-            "channels-redis",
-            "websockets",
-            "playwright",
-        )
-    )
-    note(f"date {now_iso()}  cpus {os.cpu_count()}  python {platform.python_version()}  {vers}")
-    mode = (
-        "services (PostgreSQL + Redis)"
-        if args.services
-        else "SQLite through DATABASE_URL, in-memory layer"
-        if args.sqlite_url
-        else "embedded default (CHAT_VAR_DIR/db.sqlite3, WAL; in-memory layer)"
-    )
-    note(
-        f"mode={mode} "
-        f"app={args.app_path} cl.step={args.has_step} phases={','.join(sorted(args.phases))} "
-        f"client offers permessage-deflate={not args.no_ws_compress}"
-    )
+    vers = " ".join(f"{m} {version(m)}" for m in
+                    ("django", "channels", "daphne", "autobahn", "twisted", "channels-redis",
+                     "websockets", "playwright"))
+    note(f"date {now_iso()}  cpus {os.cpu_count()}  "
+         f"python {platform.python_version()}  {vers}")
+    mode = ("services (PostgreSQL + Redis)" if args.services else
+            "SQLite through DATABASE_URL, in-memory layer" if args.sqlite_url else
+            "embedded default (CHAT_VAR_DIR/db.sqlite3, WAL; in-memory layer)")
+    note(f"mode={mode} "
+         f"app={args.app_path} cl.step={args.has_step} phases={','.join(sorted(args.phases))} "
+         f"client offers permessage-deflate={not args.no_ws_compress}")
     if args.launcher or args.env:
-        note(
-            f"DIAGNOSTIC RUN: launcher={args.launcher} env={args.env} "
-            f"BENCH_PATCHES={os.environ.get('BENCH_PATCHES', '')}"
-        )
+        note(f"DIAGNOSTIC RUN: launcher={args.launcher} env={args.env} "
+             f"BENCH_PATCHES={os.environ.get('BENCH_PATCHES', '')}")
 
     async def all_reps():
         reps = []
@@ -1524,20 +1325,11 @@ def _main(args) -> int:
     summary = summarize(reps)
     note(f"bench wall time {time.perf_counter() - t_all:.1f} s")
     if args.json_out:
-        Path(args.json_out).write_text(
-            json.dumps(
-                {
-                    "date": now_iso(),
-                    "args": {
-                        k: (sorted(v) if isinstance(v, set) else str(v))
-                        for k, v in vars(args).items()
-                    },
-                    "reps": [[list(x) for x in r] for r in reps],
-                    "summary": summary,
-                },
-                indent=1,
-            )
-        )
+        Path(args.json_out).write_text(json.dumps({
+            "date": now_iso(),
+            "args": {k: (sorted(v) if isinstance(v, set) else str(v))
+                     for k, v in vars(args).items()},
+            "reps": [[list(x) for x in r] for r in reps], "summary": summary}, indent=1))
     return rc
 
 

@@ -31,11 +31,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, required=True)
-    ap.add_argument(
-        "--groups",
-        required=True,
-        help="comma list name=count: threads to create, one per user round robin",
-    )
+    ap.add_argument("--groups", required=True,
+                    help="comma list name=count: threads to create, one per user round robin")
     ap.add_argument("--login-email", default="bench-login@example.com")
     ap.add_argument("--browser-email", default="bench-browser@example.com")
     ap.add_argument("--login-password", default="bench-password-123")
@@ -69,32 +66,22 @@ def main() -> int:
         browser.save()
         # Confirmed addresses: email verification is mandatory by default.
         EmailAddress.objects.bulk_create(
-            [
-                EmailAddress(user=u, email=u.email, primary=True, verified=True)
-                for u in (login, browser)
-            ]
+            [EmailAddress(user=u, email=u.email, primary=True, verified=True)
+             for u in (login, browser)]
         )
         users = [User(email=f"bench-{i}@example.com") for i in range(a.users)]
         for u in users:
             u.set_unusable_password()
         User.objects.bulk_create(users, batch_size=500)
-        users = list(
-            User.objects.filter(email__startswith="bench-")
-            .exclude(pk__in=[login.pk, browser.pk])
-            .order_by("pk")
-        )
+        users = list(User.objects.filter(email__startswith="bench-")
+                     .exclude(pk__in=[login.pk, browser.pk]).order_by("pk"))
         store = SessionStore()
         expire = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
         rows, out_users = [], []
         for u in users:
             key = store._get_new_session_key()
-            data = store.encode(
-                {
-                    SESSION_KEY: str(u.pk),
-                    BACKEND_SESSION_KEY: backend,
-                    HASH_SESSION_KEY: u.get_session_auth_hash(),
-                }
-            )
+            data = store.encode({SESSION_KEY: str(u.pk), BACKEND_SESSION_KEY: backend,
+                                 HASH_SESSION_KEY: u.get_session_auth_hash()})
             rows.append(Session(session_key=key, session_data=data, expire_date=expire))
             out_users.append({"sessionid": key, "email": u.email, "pk": u.pk})
         Session.objects.bulk_create(rows, batch_size=500)
@@ -109,15 +96,9 @@ def main() -> int:
                 made.append((Thread(owner_id=u["pk"]), u["sessionid"]))
             Thread.objects.bulk_create([t for t, _ in made], batch_size=500)
             groups[name] = [{"thread": str(t.id), "sessionid": s} for t, s in made]
-    json.dump(
-        {
-            "login": {"email": a.login_email, "password": a.login_password},
-            "browser_login": {"email": a.browser_email, "password": a.login_password},
-            "users": out_users,
-            "threads": groups,
-        },
-        sys.stdout,
-    )
+    json.dump({"login": {"email": a.login_email, "password": a.login_password},
+               "browser_login": {"email": a.browser_email, "password": a.login_password},
+               "users": out_users, "threads": groups}, sys.stdout)
     return 0
 
 
