@@ -20,7 +20,6 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 
 from chat.models import Element, Thread
 from chat.rag import library
@@ -156,8 +155,5 @@ def delete_account(user: Any) -> None:
             library.forget(document)
         else:
             Document.objects.filter(pk=document.pk).update(owner=heir)
-    with transaction.atomic():
-        # Documents of threads were removed with them; anything left is theirs alone.
-        for document in Document.objects.filter(owner=user).exclude(file=""):
-            transaction.on_commit(lambda name=document.file.name: default_storage.delete(name))
-        user.delete()
+    # Whatever else is theirs goes with the account (a document's file with its row).
+    user.delete()

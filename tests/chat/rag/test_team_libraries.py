@@ -204,3 +204,15 @@ async def test_a_manager_taken_out_of_the_group_manages_it_no_more():
     )
     assert response.status_code == 404
     assert not await Document.objects.aexists()
+
+
+async def test_a_team_librarys_files_go_with_its_group():
+    from django.core.files.storage import default_storage
+
+    people = await setup_people()
+    document = await ready(people["alice"], "rota.txt", TEAM, team=people["team"])
+    name = document.file.name
+    assert await sync_to_async(default_storage.exists)(name)
+    await people["group"].adelete()
+    assert not await Document.objects.filter(pk=document.pk).aexists()
+    assert not await sync_to_async(default_storage.exists)(name)
