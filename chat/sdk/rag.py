@@ -3,8 +3,8 @@
 `await cl.rag.ingest(message.elements)` starts reading the files that are documents
 (txt, md, html, pdf, docx) in the background, with progress shown in the thread;
 `await cl.rag.search(question)` returns the best passages of the user's own documents,
-in this thread and their personal library, and of their groups' team libraries; `passage.to_element()` cites one as a
-`cl.Text` shown in the side panel.
+in this thread and their personal library, and of their groups' team libraries;
+`passage.to_element()` cites one as a `cl.Text` shown in the side panel.
 
 Example:
     @cl.on_message
