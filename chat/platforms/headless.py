@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import uuid
 import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -197,8 +198,21 @@ def _existing_thread(source: str, external_id: str) -> Thread | None:
     return Thread.objects.filter(source=source, external_id=external_id).first()
 
 
+def _conversation_of_message(source: str, message_id: str) -> str | None:
+    """The platform conversation whose thread holds a message (None: not one of ours)."""
+    try:
+        uuid.UUID(message_id)
+    except ValueError:
+        return None
+    found = Message.objects.filter(
+        pk=message_id, thread__source=source, thread__external_id__gt=""
+    ).values_list("thread__external_id", flat=True)
+    return found.first()
+
+
 thread_for = sync_to_async(_thread_for)
 existing_thread = sync_to_async(_existing_thread)
+conversation_of_message = sync_to_async(_conversation_of_message)
 
 
 # -- what the platforms' edges call ---------------------------------------------------------------
@@ -242,12 +256,20 @@ async def deliver_click(
     """A button of ours was clicked in a platform conversation: run its callback (or
     answer the question it belongs to). The button must be under a message of that very
     conversation's thread."""
-    thread = await existing_thread(source, external_id)
-    if thread is None:
-        return None
     try:
         kind, message_id, action_id = parse_button(value)
     except ValueError:
+        return None
+    asked_in = await conversation_of_message(source, message_id)
+    if asked_in is not None and asked_in != external_id:
+        # The buttons sit in a channel everyone sees, but act in the asker's conversation:
+        # someone else's click is told so, not silently dropped.
+        sink = make_sink()
+        sink.begin(event or {})
+        await sink.notice(_("Only the person who asked can use these buttons."))
+        return None
+    thread = await existing_thread(source, external_id)
+    if thread is None:
         return None
     session = await conversations().session(thread, await _owner(thread), make_sink)
     session.sink.begin(event or {})

@@ -176,6 +176,35 @@ async def test_buttons_round_trip_as_components(async_client, discord, alice):
     assert picked.method == "POST"  # a follow-up with the click's token
 
 
+@pytest.fixture
+def bob(db):
+    user = make_user(email="bob@example.com", display_name="Bob")
+    PlatformAccount.objects.create(platform="discord", external_id="D-BOB", user=user)
+    return user
+
+
+async def test_someone_elses_click_on_the_askers_buttons_is_told_so(
+    async_client, discord, alice, bob
+):
+    await send(async_client, ask("buttons"))
+    choose = await final(discord, "Choose one")
+    button = choose.body["components"][0]["components"][0]
+
+    response = await send(async_client, click(button["custom_id"], user="D-BOB"))
+    assert response.json() == {"type": 6}
+    await wait_for(
+        lambda: [c for c in discord.shown() if "Only the person who asked" in str(c.body)],
+        what="the notice to the one who clicked",
+    )
+    notice = next(c for c in discord.shown() if "Only the person who asked" in str(c.body))
+    assert notice.body["flags"] == 64  # seen by the one who clicked only
+    assert notice.method == "POST"
+    # The asker's callback did not run for Bob; Alice's own click still works.
+    assert not [c for c in discord.shown() if "picked" in str(c.body)]
+    await send(async_client, click(button["custom_id"]))
+    await final(discord, "picked 1")
+
+
 async def test_an_unknown_discord_user_is_refused_by_default(async_client, discord, alice):
     await send(async_client, ask("let me in", user="D-STRANGER"))
     await wait_for(lambda: discord.shown(), what="a refusal")
