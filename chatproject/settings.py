@@ -783,6 +783,9 @@ CHAT_PLATFORM_MAX_AGE_SECONDS = float(os.environ.get("CHAT_PLATFORM_MAX_AGE_SECO
 CHAT_SLACK_SIGNING_SECRET = os.environ.get("CHAT_SLACK_SIGNING_SECRET", "")
 CHAT_SLACK_BOT_TOKEN = os.environ.get("CHAT_SLACK_BOT_TOKEN", "")
 CHAT_SLACK_API_URL = os.environ.get("CHAT_SLACK_API_URL", "https://slack.com/api/")
+# Socket Mode (no public URL): the app-level token (xapp-..., scope connections:write) that
+# `manage.py slack_socket_mode` connects with; the signing secret is then not needed.
+CHAT_SLACK_APP_TOKEN = os.environ.get("CHAT_SLACK_APP_TOKEN", "")
 CHAT_DISCORD_PUBLIC_KEY = os.environ.get("CHAT_DISCORD_PUBLIC_KEY", "")
 CHAT_DISCORD_APPLICATION_ID = os.environ.get("CHAT_DISCORD_APPLICATION_ID", "")
 CHAT_DISCORD_API_URL = os.environ.get("CHAT_DISCORD_API_URL", "https://discord.com/api/v10")

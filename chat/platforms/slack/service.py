@@ -17,6 +17,25 @@ def clean(text: str) -> str:
     return _MENTION.sub("", text or "").strip()
 
 
+def wanted(event: dict[str, Any]) -> bool:
+    """A person's mention of the bot, or a person's direct message; never a bot's own."""
+    if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+        return False
+    if not isinstance(event.get("channel"), str) or not isinstance(event.get("ts"), str):
+        return False
+    return event.get("type") == "app_mention" or (
+        event.get("type") == "message" and event.get("channel_type") == "im"
+    )
+
+
+def wanted_reaction(event: dict[str, Any]) -> bool:
+    return False
+
+
+async def on_reaction(event: dict[str, Any]) -> None:
+    return None
+
+
 async def _profile(user_id: str) -> tuple[str, str | None]:
     reply = await call("users_info", user=user_id)
     user = reply["user"]
