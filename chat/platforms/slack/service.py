@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from typing import Any
 
+from chat.engine.registry import call_hook, hooks
 from chat.platforms import headless, people
 from chat.platforms.slack.sink import SlackSink, call
+
+logger = logging.getLogger(__name__)
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
@@ -29,11 +33,33 @@ def wanted(event: dict[str, Any]) -> bool:
 
 
 def wanted_reaction(event: dict[str, Any]) -> bool:
-    return False
+    """A person's reaction, for `@cl.on_slack_reaction_added` (when the app has one)."""
+    return (
+        event.get("type") == "reaction_added"
+        and hooks.on_slack_reaction_added is not None
+        and isinstance(event.get("user"), str)
+        and isinstance(event.get("reaction"), str)
+        and isinstance(event.get("item"), dict)
+    )
 
 
 async def on_reaction(event: dict[str, Any]) -> None:
-    return None
+    hook = hooks.on_slack_reaction_added
+    if hook is None:
+        return
+    try:
+        await call_hook(hook, dict(event))
+    except Exception:
+        logger.exception("@cl.on_slack_reaction_added failed")
+
+
+async def _seen(event: dict[str, Any]) -> None:
+    """The "eyes" reaction on the person's message, as Chainlit puts it: seen, working on
+    it. A bot without the reactions:write scope still answers."""
+    try:
+        await call("reactions_add", channel=event["channel"], timestamp=event["ts"], name="eyes")
+    except Exception as error:
+        logger.info("No eyes reaction on %s: %s", event.get("ts"), error)
 
 
 async def _profile(user_id: str) -> tuple[str, str | None]:
@@ -63,6 +89,7 @@ async def on_event(event: dict[str, Any], event_id: str) -> None:
     who = await _person(event["user"], refusals)
     if who is None:
         return
+    await _seen(event)
     await headless.deliver_message(
         source="slack",
         external_id=f"{channel}:{root}",

@@ -45,11 +45,14 @@ async def events(request: HttpRequest) -> HttpResponse:
         data.get("type") == "event_callback"
         and isinstance(event, dict)
         and isinstance(event_id, str)
-        and service.wanted(event)
+        and (service.wanted(event) or service.wanted_reaction(event))
         # Slack retries an event it thinks went unanswered; a replay is the same event.
         and await guard.first_time("slack", event_id)
     ):
-        in_background(service.on_event(event, event_id), name=f"slack-event-{event_id}")
+        if service.wanted(event):
+            in_background(service.on_event(event, event_id), name=f"slack-event-{event_id}")
+        else:
+            in_background(service.on_reaction(event), name=f"slack-reaction-{event_id}")
     return HttpResponse(status=200)
 
 

@@ -278,3 +278,60 @@ async def test_an_unknown_slack_user_gets_an_account_when_the_setting_says_creat
 async def test_slack_is_off_without_its_secrets(async_client):
     body = mention("anyone?")
     assert (await post_event(async_client, body)).status_code == 404
+
+
+async def test_a_mention_gets_the_eyes_reaction_at_once(async_client, slack, alice):
+    await post_event(async_client, mention("look at this", ts="510.000001"))
+    await final_text(slack, "look at this")
+    (reaction,) = [c.body for c in slack.named("reactions.add")]
+    assert reaction == {"channel": "C1", "timestamp": "510.000001", "name": "eyes"}
+
+
+async def test_without_the_reactions_scope_the_answer_still_comes(async_client, slack, alice):
+    original = slack.respond
+
+    def no_scope(call):
+        if call.path.endswith("reactions.add"):
+            return 200, {"ok": False, "error": "missing_scope"}
+        return original(call)
+
+    slack.respond = no_scope
+    await post_event(async_client, mention("no eyes here"))
+    answer = await final_text(slack, "no eyes here")
+    assert answer["text"].startswith("echo from slack: no eyes here")
+
+
+def reaction(name: str, *, user: str = "UALICE") -> bytes:
+    event = {
+        "type": "reaction_added",
+        "user": user,
+        "reaction": name,
+        "item": {"type": "message", "channel": "C1", "ts": "500.000001"},
+        "item_user": "UBOT",
+        "event_ts": "520.000001",
+    }
+    data = {"type": "event_callback", "event_id": f"Ev{uuid.uuid4().hex[:10]}", "event": event}
+    return json.dumps(data).encode()
+
+
+async def test_a_reaction_reaches_on_slack_reaction_added(async_client, slack, monkeypatch):
+    import chat.sdk as cl
+    from chat.engine.registry import hooks
+
+    seen: list[dict] = []
+    monkeypatch.setattr(hooks, "on_slack_reaction_added", None)
+
+    @cl.on_slack_reaction_added
+    async def reacted(event):
+        seen.append(event)
+
+    body = reaction("+1")
+    assert (await post_event(async_client, body)).status_code == 200
+    await wait_for(lambda: seen, what="the reaction hook called")
+    assert seen[0]["reaction"] == "+1"
+    assert seen[0]["item"] == {"type": "message", "channel": "C1", "ts": "500.000001"}
+    # Slack's retry of the same event is not handed on twice.
+    await post_event(async_client, body)
+    await post_event(async_client, reaction("tada", user="UALICE"))
+    await wait_for(lambda: len(seen) == 2, what="the second reaction")
+    assert [e["reaction"] for e in seen] == ["+1", "tada"]
