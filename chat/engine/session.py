@@ -393,6 +393,10 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         rows = rows.order_by("order")
         self.context_messages[:] = [public_objects.message(row) async for row in rows]
 
+    # For lines stored before a new session's first message (a platform conversation's
+    # earlier lines): a new chat reads no history when it opens.
+    reload_context = _reload_context
+
     # -- running hooks ---------------------------------------------------------------
     def _spawn_run(self, coro: Any, label: str) -> None:
         """Runs one hook at a time, in the order asked, each as its own task."""

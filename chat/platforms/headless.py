@@ -15,20 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import uuid
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from chat.engine.background import spawn
-from chat.engine.emitter import Emitter
+from chat.engine.emitter import Emitter, next_order
 from chat.engine.session import ChatSession
 from chat.engine.streaming import MessageStream
 from chat.errors import UserFacingError
@@ -194,6 +195,39 @@ def _thread_for(source: str, external_id: str, owner: Any) -> Thread:
         return Thread.objects.get(source=source, external_id=external_id)
 
 
+@dataclasses.dataclass(frozen=True)
+class EarlierLine:
+    """A line of the platform conversation written before the assistant was asked."""
+
+    author: str
+    text: str
+    by_bot: bool = False
+
+
+# The earlier lines kept of a conversation the assistant joins late; older ones are left.
+MAX_EARLIER_LINES = 50
+
+
+@transaction.atomic
+def _keep_earlier_lines(thread: Thread, lines: list[EarlierLine]) -> None:
+    """The conversation before the assistant was asked, stored first in its new thread, so
+    that `cl.chat_context` and the transcript have it."""
+    if Message.objects.filter(thread=thread).exists():
+        return  # another event of the conversation got here first
+    for line in lines[-MAX_EARLIER_LINES:]:
+        text = line.text[: settings.CHAT_MAX_MESSAGE_CHARS].strip()
+        if not text:
+            continue
+        Message.objects.create(
+            thread=thread,
+            order=next_order(thread.pk),
+            author_kind=Message.Author.ASSISTANT if line.by_bot else Message.Author.USER,
+            author_name=line.author[:150],
+            content=text,
+            metadata={"earlier_in_platform": True},
+        )
+
+
 def _existing_thread(source: str, external_id: str) -> Thread | None:
     return Thread.objects.filter(source=source, external_id=external_id).first()
 
@@ -225,14 +259,30 @@ async def deliver_message(
     client_id: str,
     make_sink: Callable[[], PlatformSink],
     event: dict[str, Any] | None = None,
+    earlier: Callable[[], Awaitable[list[EarlierLine]]] | None = None,
 ) -> HeadlessSession:
     """A person wrote in a platform conversation: store it and let the hooks answer.
+
+    `earlier` reads what the conversation said before the assistant was asked; it is
+    called once, when the conversation's thread is new.
 
     The conversation's thread belongs to whoever spoke first in it; the platform decides
     who else sees the conversation, and each message keeps its own author.
     """
+    new = earlier is not None and await existing_thread(source, external_id) is None
     thread = await thread_for(source, external_id, person)
+    if new and earlier is not None:
+        try:
+            lines = await earlier()
+        except Exception:
+            # The answer matters more than the history: it comes without it.
+            logger.warning("The earlier lines of %s could not be read", external_id, exc_info=True)
+            lines = []
+        if lines:
+            await sync_to_async(_keep_earlier_lines)(thread, lines)
     session = await conversations().session(thread, await _owner(thread), make_sink)
+    if new:
+        await session.reload_context()
     session.sink.begin(event or {})
     text = text[: settings.CHAT_MAX_MESSAGE_CHARS].strip()
     if not text:

@@ -90,6 +90,7 @@ async def on_event(event: dict[str, Any], event_id: str) -> None:
     if who is None:
         return
     await _seen(event)
+    started_before = event.get("thread_ts") and event.get("thread_ts") != event["ts"]
     await headless.deliver_message(
         source="slack",
         external_id=f"{channel}:{root}",
@@ -98,7 +99,31 @@ async def on_event(event: dict[str, Any], event_id: str) -> None:
         client_id=f"slack:{event_id}"[:64],
         make_sink=make_sink,
         event=event,
+        earlier=(lambda: _earlier_lines(channel, root, event["ts"])) if started_before else None,
     )
+
+
+async def _earlier_lines(channel: str, root: str, asked_at: str) -> list[headless.EarlierLine]:
+    """The Slack thread before the bot was mentioned in it (conversations.replies, scopes
+    channels:history / groups:history), oldest first, each with its author's name."""
+    reply = await call(
+        "conversations_replies", channel=channel, ts=root, limit=headless.MAX_EARLIER_LINES + 1
+    )
+    names: dict[str, str] = {}
+    lines = []
+    for message in reply.get("messages") or []:
+        if not isinstance(message, dict) or float(message.get("ts", 0)) >= float(asked_at):
+            continue
+        by_bot = bool(message.get("bot_id"))
+        user = str(message.get("user") or "")
+        if by_bot:
+            author = str(message.get("username") or "Assistant")
+        else:
+            if user and user not in names:
+                names[user] = (await _profile(user))[0]
+            author = names.get(user, user)
+        lines.append(headless.EarlierLine(author, clean(str(message.get("text", ""))), by_bot))
+    return lines
 
 
 @dataclasses.dataclass(frozen=True)

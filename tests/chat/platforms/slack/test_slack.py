@@ -335,3 +335,59 @@ async def test_a_reaction_reaches_on_slack_reaction_added(async_client, slack, m
     await post_event(async_client, reaction("tada", user="UALICE"))
     await wait_for(lambda: len(seen) == 2, what="the second reaction")
     assert [e["reaction"] for e in seen] == ["+1", "tada"]
+
+
+async def test_a_thread_started_before_the_mention_is_in_the_chat_context(
+    async_client, slack, alice
+):
+    original = slack.respond
+
+    def with_history(call):
+        if call.path.endswith("conversations.replies"):
+            assert (call.query.get("ts") or call.body.get("ts")) == "400.000001"
+            return 200, {
+                "ok": True,
+                "messages": [
+                    {"ts": "400.000001", "user": "UALICE", "text": "Our VPN is down again"},
+                    {"ts": "410.000001", "user": "USTRANGER", "text": "Same here since 9"},
+                    {"ts": "450.000001", "user": "UALICE", "text": "<@UBOT> what came before"},
+                    {"ts": "460.000001", "user": "USTRANGER", "text": "written after"},
+                ],
+            }
+        return original(call)
+
+    slack.respond = with_history
+    body = mention("what came before", ts="450.000001", thread_ts="400.000001")
+    await post_event(async_client, body)
+    answer = await final_text(slack, "context:")
+    assert answer["text"] == (
+        "context: user: Our VPN is down again | user: Same here since 9 | user: what came before"
+    )
+    thread = await Thread.objects.aget(source="slack", external_id="C1:400.000001")
+    rows = [
+        (m.author_name, m.content)
+        async for m in Message.objects.filter(thread=thread).order_by("order")
+    ][:3]
+    assert rows == [
+        ("Alice A", "Our VPN is down again"),
+        ("Stranger", "Same here since 9"),
+        ("Alice", "what came before"),
+    ]
+    # Asked once, when the conversation began here: a later mention reads no history.
+    await post_event(async_client, mention("hello again", ts="470.000001", thread_ts="400.000001"))
+    await final_text(slack, "hello again")
+    assert len(slack.named("conversations.replies")) == 1
+
+
+async def test_a_history_slack_refuses_leaves_the_answer_to_come(async_client, slack, alice):
+    original = slack.respond
+
+    def refused(call):
+        if call.path.endswith("conversations.replies"):
+            return 200, {"ok": False, "error": "missing_scope"}
+        return original(call)
+
+    slack.respond = refused
+    await post_event(async_client, mention("still answered", ts="650.000001", thread_ts="600.1"))
+    answer = await final_text(slack, "still answered")
+    assert answer["text"].startswith("echo from slack: still answered")
