@@ -25,9 +25,11 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from chat.engine import uploads
 from chat.engine.background import spawn
 from chat.engine.emitter import Emitter, next_order
 from chat.engine.session import ChatSession
@@ -204,6 +206,14 @@ class EarlierLine:
     by_bot: bool = False
 
 
+@dataclasses.dataclass(frozen=True)
+class IncomingFile:
+    """A file a person sent with their message on the platform, downloaded."""
+
+    name: str
+    content: bytes
+
+
 # The earlier lines kept of a conversation the assistant joins late; older ones are left.
 MAX_EARLIER_LINES = 50
 
@@ -260,11 +270,13 @@ async def deliver_message(
     make_sink: Callable[[], PlatformSink],
     event: dict[str, Any] | None = None,
     earlier: Callable[[], Awaitable[list[EarlierLine]]] | None = None,
+    files: Callable[[], Awaitable[list[IncomingFile]]] | None = None,
 ) -> HeadlessSession:
     """A person wrote in a platform conversation: store it and let the hooks answer.
 
     `earlier` reads what the conversation said before the assistant was asked; it is
-    called once, when the conversation's thread is new.
+    called once, when the conversation's thread is new. `files` downloads what the person
+    sent with the message.
 
     The conversation's thread belongs to whoever spoke first in it; the platform decides
     who else sees the conversation, and each message keeps its own author.
@@ -285,14 +297,30 @@ async def deliver_message(
         await session.reload_context()
     session.sink.begin(event or {})
     text = text[: settings.CHAT_MAX_MESSAGE_CHARS].strip()
-    if not text:
-        await session.sink.notice(_("Write a question after the command or mention."))
-        return session
     try:
-        await session.receive_message(text, client_id, author=person.shown_name)
+        file_ids = await _store_files(thread, person, files) if files is not None else ()
+        if not text and not file_ids:
+            await session.sink.notice(_("Write a question after the command or mention."))
+            return session
+        await session.receive_message(text, client_id, file_ids, author=person.shown_name)
     except UserFacingError as error:
         await session.sink.notice(str(error))
     return session
+
+
+async def _store_files(
+    thread: Thread, person: Any, files: Callable[[], Awaitable[list[IncomingFile]]]
+) -> tuple[str, ...]:
+    """The person's files, checked and stored as the web's uploads are (the same limits),
+    for their message to take as `message.elements`."""
+    incoming = await files()
+    if not incoming:
+        return ()
+    as_uploads = [SimpleUploadedFile(f.name, f.content) for f in incoming]
+    stored = await sync_to_async(uploads.store)(
+        thread, person, as_uploads, uploads.Limits.from_settings()
+    )
+    return tuple(str(element.pk) for element in stored)
 
 
 async def deliver_click(

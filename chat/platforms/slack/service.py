@@ -7,6 +7,9 @@ import logging
 import re
 from typing import Any
 
+import httpx
+from django.conf import settings
+
 from chat.engine.registry import call_hook, hooks
 from chat.platforms import headless, people
 from chat.platforms.slack.sink import SlackSink, call
@@ -23,7 +26,11 @@ def clean(text: str) -> str:
 
 def wanted(event: dict[str, Any]) -> bool:
     """A person's mention of the bot, or a person's direct message; never a bot's own."""
-    if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+    # A message with files comes as the "file_share" subtype; other subtypes are edits,
+    # joins and the like, not questions.
+    if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
+        return False
+    if not event.get("user"):
         return False
     if not isinstance(event.get("channel"), str) or not isinstance(event.get("ts"), str):
         return False
@@ -91,6 +98,7 @@ async def on_event(event: dict[str, Any], event_id: str) -> None:
         return
     await _seen(event)
     started_before = event.get("thread_ts") and event.get("thread_ts") != event["ts"]
+    shared = event.get("files") if isinstance(event.get("files"), list) else None
     await headless.deliver_message(
         source="slack",
         external_id=f"{channel}:{root}",
@@ -100,7 +108,37 @@ async def on_event(event: dict[str, Any], event_id: str) -> None:
         make_sink=make_sink,
         event=event,
         earlier=(lambda: _earlier_lines(channel, root, event["ts"])) if started_before else None,
+        files=(lambda: _downloads(shared)) if shared else None,
     )
+
+
+async def _download(client: httpx.AsyncClient, url: str, limit: int) -> bytes:
+    """A file's bytes with the bot's token; one over the size limit stops at limit + 1
+    bytes (the upload check then refuses it), so memory stays bounded."""
+    chunks: list[bytes] = []
+    total = 0
+    headers = {"Authorization": f"Bearer {settings.CHAT_SLACK_BOT_TOKEN}"}
+    async with client.stream("GET", url, headers=headers) as response:
+        response.raise_for_status()
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                break
+    return b"".join(chunks)[: limit + 1]
+
+
+async def _downloads(files: list[Any]) -> list[headless.IncomingFile]:
+    """The files a person shared with their message (url_private, scope files:read)."""
+    limit = int(settings.CHAT_UPLOAD_MAX_MB * 1024 * 1024)
+    # One more than allowed is enough for the count check to refuse the rest.
+    shared = [f for f in files if isinstance(f, dict) and isinstance(f.get("url_private"), str)]
+    found = []
+    async with httpx.AsyncClient(timeout=30, follow_redirects=False) as client:
+        for file in shared[: settings.CHAT_UPLOAD_MAX_FILES + 1]:
+            content = await _download(client, file["url_private"], limit)
+            found.append(headless.IncomingFile(str(file.get("name") or "file"), content))
+    return found
 
 
 async def _earlier_lines(channel: str, root: str, asked_at: str) -> list[headless.EarlierLine]:

@@ -391,3 +391,53 @@ async def test_a_history_slack_refuses_leaves_the_answer_to_come(async_client, s
     await post_event(async_client, mention("still answered", ts="650.000001", thread_ts="600.1"))
     answer = await final_text(slack, "still answered")
     assert answer["text"].startswith("echo from slack: still answered")
+
+
+def with_files(text: str, *names: str, url: str, ts: str = "900.000001") -> bytes:
+    data = json.loads(mention(text, ts=ts))
+    data["event"]["files"] = [
+        {"id": f"F{i}", "name": name, "mimetype": "text/csv", "url_private": f"{url}/files/{name}"}
+        for i, name in enumerate(names)
+    ]
+    return json.dumps(data).encode()
+
+
+async def test_files_sent_with_a_mention_arrive_as_the_messages_elements(
+    async_client, slack, alice
+):
+    # Served through FakeApi's JSON writer: the body is the file's text as a JSON string.
+    original = slack.respond
+
+    def files(call):
+        if call.method == "GET" and call.path == "/files/report.csv":
+            assert call.headers.get("authorization") == "Bearer xoxb-test"
+            return 200, "quarter,revenue Q1,10"
+        return original(call)
+
+    slack.respond = files
+    await post_event(async_client, with_files("what files", "report.csv", url=slack.url))
+    answer = await final_text(slack, "files:")
+    assert answer["text"] == "files: report.csv (text/csv)"
+    thread = await Thread.objects.aget(source="slack", external_id="C1:900.000001")
+    asked = await Message.objects.aget(thread=thread, author_kind="user")
+    (element,) = [e async for e in asked.elements.all()]
+    assert element.name == "report.csv"
+    with element.file.open("rb") as stored:
+        assert stored.read() == b'"quarter,revenue Q1,10"'
+
+
+async def test_a_file_over_the_upload_limit_is_refused_with_a_notice(async_client, slack, alice):
+    original = slack.respond
+
+    def big(call):
+        if call.method == "GET" and call.path == "/files/big.csv":
+            return 200, "x" * 4096
+        return original(call)
+
+    slack.respond = big
+    with override_settings(CHAT_UPLOAD_MAX_MB=0.001):
+        await post_event(async_client, with_files("what files", "big.csv", url=slack.url))
+        await wait_for(lambda: slack.named("chat.postEphemeral"), what="the refusal")
+    notice = slack.named("chat.postEphemeral")[0].body
+    assert "big.csv" in notice["text"]
+    assert not await Message.objects.filter(content="what files").aexists()
