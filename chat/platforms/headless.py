@@ -214,6 +214,43 @@ class IncomingFile:
     content: bytes
 
 
+@dataclasses.dataclass(frozen=True)
+class FileLink:
+    """Where a platform keeps a file a person sent, and how to ask for it."""
+
+    name: str
+    url: str
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+async def _download(client: Any, link: FileLink, limit: int) -> bytes:
+    """A file's bytes; one over the size limit stops at limit + 1 bytes (the upload check
+    then refuses it), so memory stays bounded."""
+    chunks: list[bytes] = []
+    total = 0
+    async with client.stream("GET", link.url, headers=link.headers) as response:
+        response.raise_for_status()
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                break
+    return b"".join(chunks)[: limit + 1]
+
+
+async def download_files(links: list[FileLink]) -> list[IncomingFile]:
+    """The files behind the links, at most one more than a message may carry (enough for
+    the count check to refuse the rest)."""
+    import httpx  # each platform's extra brings it; the web chat needs none of this
+
+    limit = int(settings.CHAT_UPLOAD_MAX_MB * 1024 * 1024)
+    found = []
+    async with httpx.AsyncClient(timeout=30, follow_redirects=True) as client:
+        for link in links[: settings.CHAT_UPLOAD_MAX_FILES + 1]:
+            found.append(IncomingFile(link.name, await _download(client, link, limit)))
+    return found
+
+
 # The earlier lines kept of a conversation the assistant joins late; older ones are left.
 MAX_EARLIER_LINES = 50
 

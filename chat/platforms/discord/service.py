@@ -16,6 +16,8 @@ from chat.platforms import headless, people
 from chat.platforms.discord.sink import DiscordSink
 
 COMMAND, COMPONENT = 2, 3
+# An option of the slash command that carries a file (register `/ask` with one or more).
+ATTACHMENT = 11
 COMMAND_NAME = "ask"
 
 
@@ -29,6 +31,8 @@ class Interaction:
     name: str
     text: str = ""
     value: str = ""
+    # (file name, CDN URL) of the files given in the command's attachment options.
+    attachments: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Interaction:
@@ -38,8 +42,18 @@ class Interaction:
         if kind == COMMAND:
             if data["data"]["name"] != COMMAND_NAME:
                 raise ValueError("unknown command")
-            options = {o["name"]: o.get("value") for o in data["data"].get("options", [])}
+            given = data["data"].get("options", [])
+            options = {o["name"]: o.get("value") for o in given if o.get("type") != ATTACHMENT}
             fields["text"] = str(options.get("question") or "")
+            resolved = (data["data"].get("resolved") or {}).get("attachments") or {}
+            files = [
+                resolved.get(str(o.get("value"))) for o in given if o.get("type") == ATTACHMENT
+            ]
+            fields["attachments"] = tuple(
+                (str(f.get("filename") or "file"), str(f["url"]))
+                for f in files
+                if isinstance(f, dict) and isinstance(f.get("url"), str)
+            )
         elif kind == COMPONENT:
             fields["value"] = str(data["data"]["custom_id"])
         else:
@@ -62,6 +76,12 @@ class Interaction:
         return {"type": self.type, "token": self.token}
 
 
+async def _downloads(interaction: Interaction) -> list[headless.IncomingFile]:
+    """The command's files, from Discord's CDN (their URLs are signed: no token needed)."""
+    links = [headless.FileLink(name, url) for name, url in interaction.attachments]
+    return await headless.download_files(links)
+
+
 async def handle(interaction: Interaction) -> None:
     async def profile() -> tuple[str, str | None]:
         return interaction.name, None  # no email from Discord
@@ -81,6 +101,7 @@ async def handle(interaction: Interaction) -> None:
             client_id=f"discord:{interaction.id}"[:64],
             make_sink=DiscordSink,
             event=interaction.event(),
+            files=(lambda: _downloads(interaction)) if interaction.attachments else None,
         )
     else:
         await headless.deliver_click(

@@ -7,7 +7,6 @@ import logging
 import re
 from typing import Any
 
-import httpx
 from django.conf import settings
 
 from chat.engine.registry import call_hook, hooks
@@ -112,33 +111,16 @@ async def on_event(event: dict[str, Any], event_id: str) -> None:
     )
 
 
-async def _download(client: httpx.AsyncClient, url: str, limit: int) -> bytes:
-    """A file's bytes with the bot's token; one over the size limit stops at limit + 1
-    bytes (the upload check then refuses it), so memory stays bounded."""
-    chunks: list[bytes] = []
-    total = 0
-    headers = {"Authorization": f"Bearer {settings.CHAT_SLACK_BOT_TOKEN}"}
-    async with client.stream("GET", url, headers=headers) as response:
-        response.raise_for_status()
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                break
-    return b"".join(chunks)[: limit + 1]
-
-
 async def _downloads(files: list[Any]) -> list[headless.IncomingFile]:
     """The files a person shared with their message (url_private, scope files:read)."""
-    limit = int(settings.CHAT_UPLOAD_MAX_MB * 1024 * 1024)
-    # One more than allowed is enough for the count check to refuse the rest.
-    shared = [f for f in files if isinstance(f, dict) and isinstance(f.get("url_private"), str)]
-    found = []
-    async with httpx.AsyncClient(timeout=30, follow_redirects=False) as client:
-        for file in shared[: settings.CHAT_UPLOAD_MAX_FILES + 1]:
-            content = await _download(client, file["url_private"], limit)
-            found.append(headless.IncomingFile(str(file.get("name") or "file"), content))
-    return found
+    headers = {"Authorization": f"Bearer {settings.CHAT_SLACK_BOT_TOKEN}"}
+    return await headless.download_files(
+        [
+            headless.FileLink(str(f.get("name") or "file"), f["url_private"], headers)
+            for f in files
+            if isinstance(f, dict) and isinstance(f.get("url_private"), str)
+        ]
+    )
 
 
 async def _earlier_lines(channel: str, root: str, asked_at: str) -> list[headless.EarlierLine]:

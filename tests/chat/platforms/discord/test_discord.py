@@ -233,3 +233,34 @@ async def test_an_unknown_command_is_refused(async_client, discord, alice):
 async def test_discord_is_off_without_its_settings(async_client):
     body = ask("anyone?")
     assert (await send(async_client, body)).status_code == 404
+
+
+async def test_a_file_given_to_ask_arrives_as_the_messages_elements(async_client, discord, alice):
+    original = discord.respond
+
+    def cdn(call):
+        if call.method == "GET" and call.path == "/attachments/CH1/77/notes.txt":
+            return 200, "meeting notes"
+        return original(call)
+
+    discord.respond = cdn
+    data = json.loads(ask("what files"))
+    data["data"]["options"].append({"name": "file", "type": 11, "value": "77"})
+    data["data"]["resolved"] = {
+        "attachments": {
+            "77": {
+                "id": "77",
+                "filename": "notes.txt",
+                "size": 15,
+                "content_type": "text/plain",
+                "url": f"{discord.url}/attachments/CH1/77/notes.txt",
+            }
+        }
+    }
+    await send(async_client, json.dumps(data).encode())
+    reply = await final(discord, "files:")
+    assert reply.body["content"] == "files: notes.txt (text/plain)"
+    asked = await Message.objects.aget(author_kind="user", content="what files")
+    (element,) = [e async for e in asked.elements.all()]
+    with element.file.open("rb") as stored:
+        assert stored.read() == b'"meeting notes"'
