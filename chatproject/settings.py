@@ -788,6 +788,8 @@ CHAT_SLACK_API_URL = os.environ.get("CHAT_SLACK_API_URL", "https://slack.com/api
 CHAT_SLACK_APP_TOKEN = os.environ.get("CHAT_SLACK_APP_TOKEN", "")
 CHAT_DISCORD_PUBLIC_KEY = os.environ.get("CHAT_DISCORD_PUBLIC_KEY", "")
 CHAT_DISCORD_APPLICATION_ID = os.environ.get("CHAT_DISCORD_APPLICATION_ID", "")
+# Messages and mentions (not only /ask): the bot's token, for `manage.py discord_gateway`.
+CHAT_DISCORD_BOT_TOKEN = os.environ.get("CHAT_DISCORD_BOT_TOKEN", "")
 CHAT_DISCORD_API_URL = os.environ.get("CHAT_DISCORD_API_URL", "https://discord.com/api/v10")
 CHAT_TEAMS_APP_ID = os.environ.get("CHAT_TEAMS_APP_ID", "")
 CHAT_TEAMS_APP_PASSWORD = os.environ.get("CHAT_TEAMS_APP_PASSWORD", "")

@@ -111,3 +111,37 @@ async def handle(interaction: Interaction) -> None:
             make_sink=DiscordSink,
             event=interaction.event(),
         )
+
+
+async def handle_message(message: dict[str, Any], text: str) -> None:
+    """A message the bot read from the Gateway (a mention, a direct message): answered in
+    the channel, in the person's conversation with the assistant (as `/ask` is)."""
+    person = message["author"]
+    name = str(person.get("global_name") or person.get("username") or person["id"])
+    channel, user = str(message["channel_id"]), str(person["id"])
+
+    async def profile() -> tuple[str, str | None]:
+        return name, None  # no email from Discord
+
+    event = {"channel_message": True, "channel_id": channel}
+    who = await people.person("discord", user, profile)
+    if who is None:
+        sink = DiscordSink()
+        sink.begin(event)
+        await sink.notice(people.refusal("discord"))
+        return
+    links = [
+        headless.FileLink(str(a.get("filename") or "file"), a["url"])
+        for a in message.get("attachments") or []
+        if isinstance(a, dict) and isinstance(a.get("url"), str)
+    ]
+    await headless.deliver_message(
+        source="discord",
+        external_id=f"{channel}:{user}",
+        person=who,
+        text=text,
+        client_id=f"discord:{message['id']}"[:64],
+        make_sink=DiscordSink,
+        event=event,
+        files=(lambda: headless.download_files(links)) if links else None,
+    )
