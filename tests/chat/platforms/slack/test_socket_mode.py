@@ -162,3 +162,28 @@ async def test_a_button_click_over_the_socket_runs_its_callback(slack_socket, al
 def test_the_command_says_what_it_needs_without_its_tokens():
     with override_settings(CHAT_SLACK_APP_TOKEN=""), pytest.raises(CommandError, match="xapp"):
         call_command("slack_socket_mode")
+
+
+async def test_a_reaction_over_the_socket_reaches_on_slack_reaction_added(
+    slack_socket, monkeypatch
+):
+    import chat.sdk as cl
+    from chat.engine.registry import hooks
+
+    socket, _ = slack_socket
+    seen: list[dict] = []
+    monkeypatch.setattr(hooks, "on_slack_reaction_added", None)
+
+    @cl.on_slack_reaction_added
+    def reacted(event):
+        seen.append(event)
+
+    event = {
+        "type": "reaction_added",
+        "user": "UALICE",
+        "reaction": "eyes",
+        "item": {"type": "message", "channel": "C1", "ts": "700.000001"},
+    }
+    socket.send("events_api", {"type": "event_callback", "event_id": "EvR1", "event": event})
+    await wait_for(lambda: seen, what="the reaction hook called")
+    assert seen[0]["reaction"] == "eyes"
