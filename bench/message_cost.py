@@ -88,7 +88,8 @@ async def run(a) -> int:
     @database_sync_to_async
     def seed() -> tuple[str, str]:
         user = get_user_model().objects.create_user(
-            email="cost@example.com", password="x"  # noqa: S106
+            email="cost@example.com",
+            password="x",  # noqa: S106
         )
         thread = Thread.objects.create(owner=user)
         client = Client()

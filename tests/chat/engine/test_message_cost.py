@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from channels.layers import InMemoryChannelLayer
+from asgiref.sync import SyncToAsync
 from django.db.backends.utils import CursorWrapper
+
+from chat.engine.session import SIDEBAR_DELAY_SECONDS
+from chat.models import AnswerReservation, Quota, Step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +21,7 @@ BENCH_APP = str(Path(__file__).resolve().parents[3] / "bench" / "app.py")
 class Counted:
     def __init__(self) -> None:
         self.sql: list[str] = []
-        self.sends = 0
+        self.trips = 0
         self._lock = threading.Lock()
 
     def add(self, sql: str) -> None:
@@ -27,7 +30,7 @@ class Counted:
 
 
 @pytest.fixture
-def counted(monkeypatch) -> Iterator[Counted]:
+def counted(monkeypatch) -> Counted:
     """Every statement on every connection (the database thread's too), and every send to
     the channel layer."""
     seen = Counted()
@@ -41,19 +44,71 @@ def counted(monkeypatch) -> Iterator[Counted]:
         seen.add(sql)
         return executemany(self, sql, param_list)
 
+    call = SyncToAsync.__call__
+
+    def counting_call(self, *args, **kwargs):
+        seen.trips += 1
+        return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counting_call)
     monkeypatch.setattr(CursorWrapper, "execute", counting_execute)
     monkeypatch.setattr(CursorWrapper, "executemany", counting_executemany)
-    yield seen
+    return seen
 
 
-async def test_print(use_assistant, open_chat, thread, user, counted):
+@pytest.fixture
+async def bench_chat(use_assistant, open_chat, thread, user):
+    """bench/app.py on a thread, past its first message (which titles the thread)."""
     use_assistant(BENCH_APP)
     chat = await open_chat(thread, user)
     await chat.send("echo warm")
-    await chat.send("echo warm")
-    for text in ("echo hi", "steps", "stream 50"):
-        counted.sql.clear()
-        await chat.send(text)
-        print(text, len(counted.sql))
-        for s in counted.sql:
-            print("   ", s[:160])
+    await drain_side_work()
+    return chat
+
+
+async def drain_side_work() -> None:
+    # The sidebar's update after a first message waits a moment before it starts.
+    await asyncio.sleep(SIDEBAR_DELAY_SECONDS + 0.2)
+
+
+def statements(counted: Counted) -> list[str]:
+    return [sql.split()[0] for sql in counted.sql]
+
+
+async def test_an_echo_takes_three_trips_to_the_database_and_eight_statements(bench_chat, counted):
+    await bench_chat.send("echo hi")
+    # The question: quotas, a waiting question, its position and row, in one trip; the
+    # answer's position and row in another.
+    assert statements(counted) == [
+        "SELECT", "SELECT", "BEGIN", "UPDATE", "INSERT", "BEGIN", "UPDATE", "INSERT",
+    ] or statements(counted) == [  # PostgreSQL has no BEGIN IMMEDIATE statement
+        "SELECT", "SELECT", "UPDATE", "INSERT", "UPDATE", "INSERT",
+    ]  # fmt: skip
+    assert counted.trips == 3
+    assert [m.content for m in await bench_chat.messages()][-2:] == ["echo hi", "hi"]
+
+
+async def test_two_nested_steps_take_seven_trips_to_the_database(bench_chat, counted):
+    await bench_chat.send("steps")
+    # The question (1), each step stored (2) and ended with its row read back (2), the
+    # answer (1), and the run's end.
+    assert counted.trips == 7
+    kinds = statements(counted)
+    assert kinds.count("INSERT") == 4  # the question, two steps, the answer
+    assert kinds.count("UPDATE") == 6  # four positions, two steps ended
+    assert len(kinds) in (20, 16)  # 16 without SQLite's BEGIN IMMEDIATE
+    steps = [s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)]
+    assert sorted(s.output for s in steps) == ["NESTED", "NESTED"]
+    assert all(s.ended_at is not None for s in steps)
+
+
+async def test_a_resent_question_leaves_no_answer_reserved_against_a_quota(
+    bench_chat, counted, user
+):
+    await Quota.objects.acreate(user=user, period="day", metric="tokens", limit=10_000)
+    await bench_chat.send("echo once", client_id="same")
+    await bench_chat.send("echo once", client_id="same")  # the page sent it again
+    said = [m.content for m in await bench_chat.messages()]
+    assert said.count("echo once") == 1
+    assert said.count("once") == 1
+    assert await AnswerReservation.objects.acount() == 0
