@@ -11,6 +11,7 @@ assistant. After warm-ups, each workload (`echo hi`, `steps`, `stream 200`) is s
 times, one at a time, each read until its run ends. Per message:
 
   *_sql            SQL statements (every connection, the database thread's included)
+  *_db_trips       calls into sync code (sync_to_async: Django's database thread)
   *_layer_sends    group sends on the channel layer (each reaches every tab of the thread)
   *_frames         frames sent to the socket, and *_frame_bytes their bytes (uncompressed)
   *_py_calls       Python function calls on the event loop's thread (cProfile; the database
@@ -72,6 +73,7 @@ def main() -> int:
 
 
 async def run(a) -> int:
+    from asgiref.sync import SyncToAsync
     from channels.db import database_sync_to_async
     from channels.layers import get_channel_layer
     from channels.testing import WebsocketCommunicator
@@ -113,6 +115,14 @@ async def run(a) -> int:
             sql.append(query)
         return executemany(self, query, param_list)
 
+    trips = [0]
+    call = SyncToAsync.__call__
+
+    def counting_call(self, *args, **kwargs):
+        trips[0] += 1
+        return call(self, *args, **kwargs)
+
+    SyncToAsync.__call__ = counting_call
     CursorWrapper.execute = counting_execute
     CursorWrapper.executemany = counting_executemany
 
@@ -188,11 +198,13 @@ async def run(a) -> int:
         sql.clear()
         frames.clear()
         sends[0] = 0
+        trips[0] = 0
         c0 = time.process_time()
         for _ in range(a.n):
             await ask(text)
         c1 = time.process_time()
         counted_sql, counted_frames, counted_sends = len(sql), list(frames), sends[0]
+        counted_trips = trips[0]
         # A second pass under cProfile, for the calls (it slows the code it counts).
         counter = cProfile.Profile()
         counter.enable()
@@ -203,6 +215,7 @@ async def run(a) -> int:
         name = text.split()[0]
         out = {
             f"{name}_sql": counted_sql / a.n,
+            f"{name}_db_trips": counted_trips / a.n,
             f"{name}_layer_sends": counted_sends / a.n,
             f"{name}_frames": len(counted_frames) / a.n,
             f"{name}_frame_bytes": sum(len(f.encode()) for f in counted_frames) / a.n,
