@@ -11,7 +11,8 @@ assistant. After warm-ups, each workload (`echo hi`, `steps`, `stream 200`) is s
 times, one at a time, each read until its run ends. Per message:
 
   *_sql            SQL statements (every connection, the database thread's included)
-  *_db_trips       calls into sync code (sync_to_async: Django's database thread)
+  *_db_trips       calls into Django's database thread (thread-sensitive sync_to_async)
+  *_other_thread_trips  calls into other threads (the cache, when it may wait on I/O)
   *_layer_sends    group sends on the channel layer (each reaches every tab of the thread)
   *_frames         frames sent to the socket, and *_frame_bytes their bytes (uncompressed)
   *_py_calls       Python function calls on the event loop's thread (cProfile; the database
@@ -115,11 +116,11 @@ async def run(a) -> int:
             sql.append(query)
         return executemany(self, query, param_list)
 
-    trips = [0]
+    trips = [0, 0]  # the database's thread, other threads
     call = SyncToAsync.__call__
 
     def counting_call(self, *args, **kwargs):
-        trips[0] += 1
+        trips[0 if self._thread_sensitive else 1] += 1
         return call(self, *args, **kwargs)
 
     SyncToAsync.__call__ = counting_call
@@ -198,13 +199,13 @@ async def run(a) -> int:
         sql.clear()
         frames.clear()
         sends[0] = 0
-        trips[0] = 0
+        trips[:] = [0, 0]
         c0 = time.process_time()
         for _ in range(a.n):
             await ask(text)
         c1 = time.process_time()
         counted_sql, counted_frames, counted_sends = len(sql), list(frames), sends[0]
-        counted_trips = trips[0]
+        counted_trips = list(trips)
         # A second pass under cProfile, for the calls (it slows the code it counts).
         counter = cProfile.Profile()
         counter.enable()
@@ -215,7 +216,8 @@ async def run(a) -> int:
         name = text.split()[0]
         out = {
             f"{name}_sql": counted_sql / a.n,
-            f"{name}_db_trips": counted_trips / a.n,
+            f"{name}_db_trips": counted_trips[0] / a.n,
+            f"{name}_other_thread_trips": counted_trips[1] / a.n,
             f"{name}_layer_sends": counted_sends / a.n,
             f"{name}_frames": len(counted_frames) / a.n,
             f"{name}_frame_bytes": sum(len(f.encode()) for f in counted_frames) / a.n,
