@@ -440,6 +440,13 @@ CHAT_SSO_ONLY = env_bool("CHAT_SSO_ONLY", False)
 # X-Forwarded-Email), believed only on requests that came through a proxy of
 # CHAT_SSO_TRUSTED_PROXIES (which must then be set: the start stops otherwise).
 CHAT_SSO_HEADER = os.environ.get("CHAT_SSO_HEADER", "")
+# The SSO proxy's header with the person's groups, comma-separated (e.g. X-Forwarded-Groups):
+# set at each sign-in as their groups here (mapped in the admin). Empty: groups unchanged.
+CHAT_SSO_GROUPS_HEADER = os.environ.get("CHAT_SSO_GROUPS_HEADER", "")
+# The claim with a person's groups or roles in a provider's sign-in (a dotted path reaches
+# into nested claims, e.g. realm_access.roles); per provider OAUTH_<NAME>_GROUPS_CLAIM.
+# A sign-in without the claim leaves groups unchanged; empty turns the sync off.
+CHAT_GROUPS_CLAIM = os.environ.get("CHAT_GROUPS_CLAIM", "groups")
 
 # Addresses or networks of your proxies (load balancer, TLS or SSO proxy) in front of the
 # site. Only from these are X-Forwarded-For and X-Forwarded-Proto believed
@@ -521,6 +528,21 @@ def _oauth_providers() -> dict[str, dict]:
 
 
 SOCIALACCOUNT_PROVIDERS = _oauth_providers()
+# allauth's provider ids by the prefix of their OAUTH_* variables.
+_PROVIDER_IDS = {
+    "GITHUB": "github",
+    "GOOGLE": "google",
+    "AZURE_AD": "microsoft",
+    "GITLAB": "gitlab",
+    "OKTA": "okta",
+    "KEYCLOAK": "keycloak",
+    "OIDC": "oidc",
+}
+CHAT_GROUPS_CLAIMS = {
+    provider: os.environ[f"OAUTH_{prefix}_GROUPS_CLAIM"]
+    for prefix, provider in _PROVIDER_IDS.items()
+    if os.environ.get(f"OAUTH_{prefix}_GROUPS_CLAIM")
+}
 
 # Rate limits (allauth's syntax: "<count>/<period>/<per: ip, key or user>"; empty: off).
 ACCOUNT_RATE_LIMITS = {
@@ -659,6 +681,21 @@ CHAT_LLM_TEMPERATURE = (
 # Azure OpenAI: its API version; CHAT_LLM_BASE_URL is then the resource's endpoint and
 # CHAT_LLM_MODEL the deployment's name.
 CHAT_LLM_API_VERSION = os.environ.get("CHAT_LLM_API_VERSION", "")
+# Voice: the composer's microphone streams PCM16 at this rate (Chainlit's default too).
+CHAT_AUDIO_SAMPLE_RATE = int(os.environ.get("CHAT_AUDIO_SAMPLE_RATE", 24000))
+# The longest recording, in seconds; the largest binary frame of it, in bytes.
+CHAT_AUDIO_MAX_SECONDS = float(os.environ.get("CHAT_AUDIO_MAX_SECONDS", 60))
+CHAT_AUDIO_MAX_CHUNK_BYTES = int(os.environ.get("CHAT_AUDIO_MAX_CHUNK_BYTES", 64 * 1024))
+# Speech to text for the default assistant: an OpenAI-compatible /audio/transcriptions
+# (base URL and key default to CHAT_LLM_*); unset: PocketSphinx offline if installed.
+CHAT_STT_MODEL = os.environ.get("CHAT_STT_MODEL", "")
+CHAT_STT_BASE_URL = os.environ.get("CHAT_STT_BASE_URL", "") or CHAT_LLM_BASE_URL
+CHAT_STT_API_KEY = os.environ.get("CHAT_STT_API_KEY", "") or CHAT_LLM_API_KEY
+# Spoken answers: an OpenAI-compatible /audio/speech; unset: espeak-ng if installed, or none.
+CHAT_TTS_MODEL = os.environ.get("CHAT_TTS_MODEL", "")
+CHAT_TTS_VOICE = os.environ.get("CHAT_TTS_VOICE", "alloy")
+CHAT_TTS_BASE_URL = os.environ.get("CHAT_TTS_BASE_URL", "") or CHAT_LLM_BASE_URL
+CHAT_TTS_API_KEY = os.environ.get("CHAT_TTS_API_KEY", "") or CHAT_LLM_API_KEY
 if CHAT_LLM_PROVIDER not in ("openai", "anthropic", "mistral"):
     raise ImproperlyConfigured(
         f"CHAT_LLM_PROVIDER must be openai, anthropic or mistral, not {CHAT_LLM_PROVIDER!r}"
