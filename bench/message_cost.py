@@ -20,8 +20,9 @@ times, one at a time, each read until its run ends. Per message:
   *_cpu_ms         CPU time of this process (server and client together; indicative)
   *_sql_ms         wall time inside the statements (the database's round trips)
   *_layer_send_ms  wall time awaiting the group sends (the channel layer's share)
-  *_redis_cmds     (--services) Redis commands other than the consumers' blocking pops,
-                   *_redis_ms_per_cmd their mean round trip
+  *_redis_cmds     (--services) the channel layer's Redis commands other than the
+                   consumers' blocking pops, *_redis_ms_per_cmd their mean round trip;
+                   *_redis_cache_cmds, *_redis_cache_ms_per_cmd the same for the cache
   *_jobs           background jobs queued (Celery's apply_async)
 
 `--root DIR` measures another checkout (a before/after) with this venv. `--services` runs
@@ -199,6 +200,25 @@ async def run(a) -> int:
                 redis_s[0] += time.perf_counter() - t
 
         AsyncRedis.execute_command = timed_command
+    # The cache's commands (django's Redis cache is synchronous, on other threads).
+    cache_cmds, cache_s = [0], [0.0]
+    try:
+        from redis.client import Redis as SyncRedis
+    except ImportError:
+        SyncRedis = None
+    if SyncRedis is not None:
+        sync_command = SyncRedis.execute_command
+
+        def timed_sync_command(self, *args, **options):
+            t = time.perf_counter()
+            try:
+                return sync_command(self, *args, **options)
+            finally:
+                with lock:
+                    cache_cmds[0] += 1
+                    cache_s[0] += time.perf_counter() - t
+
+        SyncRedis.execute_command = timed_sync_command
     jobs = [0]
     from celery.app.task import Task
 
@@ -289,14 +309,16 @@ async def run(a) -> int:
         sends[0] = 0
         trips[:] = [0, 0]
         sql_s[0] = send_s[0] = redis_s[0] = 0.0
-        redis_cmds[0] = redis_pops[0] = jobs[0] = 0
+        redis_cmds[0] = redis_pops[0] = jobs[0] = cache_cmds[0] = 0
+        cache_s[0] = 0.0
         c0 = time.process_time()
         for _ in range(a.n):
             await ask(text)
         c1 = time.process_time()
         counted_sql, counted_frames, counted_sends = len(sql), list(frames), sends[0]
         counted_trips = list(trips)
-        counted_times = (sql_s[0], send_s[0], redis_cmds[0], redis_s[0], jobs[0])
+        counted_times = (sql_s[0], send_s[0], redis_cmds[0], redis_s[0], jobs[0],
+                         cache_cmds[0], cache_s[0])
         # A second pass under cProfile, for the calls (it slows the code it counts).
         counter = cProfile.Profile()
         counter.enable()
@@ -321,6 +343,9 @@ async def run(a) -> int:
         if a.services:
             out[f"{name}_redis_cmds"] = counted_times[2] / a.n
             out[f"{name}_redis_ms_per_cmd"] = counted_times[3] * 1000 / max(counted_times[2], 1)
+            out[f"{name}_redis_cache_cmds"] = counted_times[5] / a.n
+            out[f"{name}_redis_cache_ms_per_cmd"] = (counted_times[6] * 1000
+                                                     / max(counted_times[5], 1))
         for key, value in out.items():
             print(f"{key}: {value:.4g}")
         if profile is not None:

@@ -371,8 +371,6 @@ class Cluster:
         self.args = args
         self.label = label
         self.webs = [Server(product, args, f"{label}{i + 1}") for i in range(webs)]
-        for w in self.webs[1:]:
-            w.port = free_port()
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
