@@ -128,11 +128,12 @@
     handle.hidden = true;
     style(handle, {
       position: "absolute", top: "0", left: "0", width: "8px", height: "100%",
-      cursor: "col-resize", zIndex: "1", outlineOffset: "-3px", touchAction: "none"
+      cursor: "col-resize", zIndex: "1", outline: "none", touchAction: "none"
     });
     // The edge shows where to grab it, and that it has the keyboard's focus.
     function mark(on) { handle.style.background = on ? "rgba(79,70,229,.45)" : "transparent"; }
-    handle.addEventListener("focus", function () { mark(true); });
+    // Its own focus mark (a solid stripe) in place of the outline, which the frame would hide.
+    handle.addEventListener("focus", function () { handle.style.background = "#4f46e5"; });
     handle.addEventListener("blur", function () { mark(false); });
     handle.addEventListener("pointerenter", function () { mark(true); });
     handle.addEventListener("pointerleave", function () { if (document.activeElement !== handle) mark(false); });

@@ -126,7 +126,8 @@ def test_the_host_page_sets_the_panels_theme_and_language(client, copilot, user)
     assert ">Senden</button>" in html
     # The socket renders in that language too, and a reload keeps the host's choices.
     assert "&amp;lang=de" in html
-    assert 'data-login-url="/copilot/?host=' in html and "theme=dark&amp;lang=de-CH" in html
+    assert 'data-login-url="/copilot/?host=' in html
+    assert "theme=dark&amp;lang=de-CH" in html
 
 
 def test_system_theme_follows_the_device_over_the_persons_choice(client, copilot, user):
@@ -140,6 +141,7 @@ def test_unknown_theme_and_language_leave_the_persons_own(client, copilot, user)
     client.cookies["chat_theme"] = "dark"
     html = panel(client, token=tokens.issue(user.email), theme="neon", lang="xx").content.decode()
     assert '<html lang="en"' in html
-    assert 'data-theme="dark"' in html and "data-theme-fixed" not in html
+    assert 'data-theme="dark"' in html
+    assert "data-theme-fixed" not in html
     socket_url = html.split('ws-connect="', 1)[1].split('"', 1)[0]
     assert "lang=" not in socket_url
