@@ -54,6 +54,14 @@ class Thread(models.Model):
             models.Index(fields=["owner", "-updated_at"], name="thread_owner_recent"),
             # The admin's list and the retention purge go by last activity over all users.
             models.Index(fields=["-updated_at"], name="thread_recent"),
+            # The admin's tag and chat profile filters list the values in use: few threads
+            # have any, and these small indexes hold only those.
+            models.Index(
+                fields=["-updated_at"], condition=~Q(tags=""), name="thread_tagged_recent"
+            ),
+            models.Index(
+                fields=["chat_profile"], condition=~Q(chat_profile=""), name="thread_profile_set"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

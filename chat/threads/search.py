@@ -157,5 +157,25 @@ def any_thread_matching(threads: QuerySet[Thread], text: str) -> QuerySet[Thread
     text = text.strip()[:QUERY_MAX]
     users = get_user_model().objects.filter(email__icontains=text).order_by()
     user_ids = list(users.values_list("pk", flat=True)[:USERS_MAX])
+    named = _named_threads(text)
+    if named is not None:
+        return threads.filter(Q(pk__in=named) | Q(owner_id__in=user_ids))
     marked, in_messages = _message_condition(threads, text)
     return marked.filter(in_title(text) | in_messages | Q(owner_id__in=user_ids))
+
+
+def _named_threads(text: str) -> list[Any] | None:
+    """On PostgreSQL, for a rare word: the ids of the threads with it in a message or the
+    title (each from its index), or None. A list of ids alone is looked up by primary key;
+    OR'ed with the title's LIKE, the planner reads every thread instead and checks each
+    against the whole list (0.2 to 0.4 s at 100k threads)."""
+    if not _full_text() or not words(text):
+        return None
+    in_messages = rare_word_threads(text)
+    if in_messages is None:
+        return None
+    titled = Thread.objects.filter(in_title(text)).order_by().values_list("pk", flat=True)
+    in_titles = list(titled[:RARE_BELOW])
+    if len(in_titles) >= RARE_BELOW:
+        return None
+    return list({*in_messages, *in_titles})
