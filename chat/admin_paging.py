@@ -65,6 +65,14 @@ class EstimatingPaginator(Paginator):
         except (TypeError, ValueError):
             return super().validate_number(number)
 
+    def page(self, number: Any) -> Any:
+        if not self.estimated:
+            return super().page(number)
+        # Not cut at the estimated total, which may fall short of the rows there are.
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
 
 class CappedPaginator(Paginator):
     """Counts no further than CAP rows (the pages stop there too): for a broad search over

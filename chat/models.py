@@ -545,6 +545,8 @@ class AuditEntry(models.Model):
         QUOTA_LIFTED = "quota_lifted", "Lifted a person's limits for a day"
         GROUP_MAPPING_CHANGED = "group_mapping_changed", "Changed a group mapping"
         GROUP_MAPPING_DELETED = "group_mapping_deleted", "Deleted a group mapping"
+        TEAM_LIBRARY_CHANGED = "team_library_changed", "Changed a team library or its managers"
+        TEAM_LIBRARY_DELETED = "team_library_deleted", "Deleted a team library"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
