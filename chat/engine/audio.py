@@ -108,9 +108,7 @@ class Recording:
             BURST_SECONDS * PIECES_PER_SECOND, self.piece_credit + passed * PIECES_PER_SECOND
         )
         if self.piece_credit < 1:
-            raise AudioRefused(
-                _("The audio came in too many small pieces: the recording stopped.")
-            )
+            raise AudioRefused(_("The audio came in too many small pieces: the recording stopped."))
         if seconds > self.audio_credit + 1e-9:  # sums of tenths are not exact
             raise AudioRefused(
                 _("The audio came faster than it can be spoken: the recording stopped.")

@@ -134,3 +134,22 @@ async def test_offline_it_hears_a_spoken_sentence_and_speaks_with_espeak(
         lambda f: isinstance(f, bytes) and header_of(f)[0].get("type") == "audio_chunk"
     )
     assert header_of(frame)[0]["sampleRate"] == 22050
+
+
+async def test_a_conversation_begun_by_voice_is_named_by_its_transcript(
+    speech_endpoints, default_tab, thread, user
+):
+    tab = await default_tab(thread, user)
+    await tab.record(silence(0.2) + tone(0.8))
+    # The open tabs see the new name, as after a typed first message.
+    await tab.until(
+        lambda f: isinstance(f, str) and "thread-title" in f and "What time is it?" in f
+    )
+    await thread.arefresh_from_db()
+    assert thread.title == "What time is it?"
+    # A later question, spoken or typed, leaves the name alone.
+    await tab.until(text_with("You said: What time is it?"))
+    await tab.say("And tomorrow?")
+    await tab.until(text_with("You said: And tomorrow?"))
+    await thread.arefresh_from_db()
+    assert thread.title == "What time is it?"

@@ -17,6 +17,11 @@ LIMITS = AudioLimits(sample_rate=24000, max_seconds=60, max_chunk_bytes=64 * 102
 TENTH = b"\0\0" * 2400  # a tenth of a second, as the page's worklet sends
 
 
+def take_many(recording: Recording, piece: bytes, count: int) -> None:
+    for _ in range(count):
+        recording.take(piece)
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 100.0
@@ -40,8 +45,7 @@ def test_pieces_at_the_pace_of_speech_are_taken_for_a_whole_minute():
 def test_thousands_of_tiny_pieces_are_refused_though_their_bytes_are_few():
     recording = Recording(LIMITS, clock=Clock())
     with pytest.raises(AudioRefused, match="too many small pieces"):
-        for _ in range(int(BURST_SECONDS * PIECES_PER_SECOND) + 1):
-            recording.take(b"\0\0")
+        take_many(recording, b"\0\0", int(BURST_SECONDS * PIECES_PER_SECOND) + 1)
     assert recording.received == 2 * BURST_SECONDS * PIECES_PER_SECOND
 
 
@@ -50,15 +54,13 @@ def test_a_recording_left_idle_saves_up_no_allowance_to_spend_at_once():
     recording = Recording(LIMITS, clock=clock)
     clock.now += 3600  # an hour with the microphone open and nothing sent
     with pytest.raises(AudioRefused, match="faster than it can be spoken"):
-        for _ in range(int(BURST_SECONDS * 10) + 1):
-            recording.take(TENTH)
+        take_many(recording, TENTH, int(BURST_SECONDS * 10) + 1)
     # Nor pieces: a backlog of an hour's tiny ones is refused just the same.
     clock.now += 3600
     tiny = Recording(LIMITS, clock=clock)
     clock.now += 3600
     with pytest.raises(AudioRefused, match="too many small pieces"):
-        for _ in range(int(BURST_SECONDS * PIECES_PER_SECOND) + 1):
-            tiny.take(b"\0\0")
+        take_many(tiny, b"\0\0", int(BURST_SECONDS * PIECES_PER_SECOND) + 1)
 
 
 def test_a_backlog_within_the_burst_is_taken():

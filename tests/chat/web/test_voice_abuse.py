@@ -18,7 +18,7 @@ from chat.models import Message
 from chat.web.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from chatproject.asgi import application
 from tests.chat.engine.test_socket_auth import end_sessions_silently
-from tests.chat.web.test_voice_consumer import answers, open_tab  # noqa: F401 (fixture)
+from tests.chat.web.test_voice_consumer import answers
 from tests.factories import make_thread
 from tests.voice_sockets import ORIGIN, notice, path_of, session_cookie, text_with, tone
 
