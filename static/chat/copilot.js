@@ -177,6 +177,9 @@
     frame = document.createElement("iframe");
     frame.id = "chat-copilot-frame";
     frame.title = options.title || "Assistant";
+    // The panel's microphone, when its assistant listens: a frame of another site gets
+    // it only when its host delegates it (the browser still asks the person).
+    frame.allow = "microphone";
     var params = new URLSearchParams({ host: window.location.origin });
     if (options.token) params.set("token", options.token);
     if (options.theme) params.set("theme", options.theme);

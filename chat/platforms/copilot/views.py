@@ -12,6 +12,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 
+from chat.engine import voice
 from chat.platforms.copilot import panel as service
 from chat.platforms.copilot.tokens import redeem, socket_ticket
 from chat.rendering import fragments
@@ -79,6 +80,7 @@ def panel(request: HttpRequest) -> HttpResponse:
         f"?{urlencode(query)}",
         **({"ui_theme": theme, "ui_theme_fixed": True} if theme is not None else {}),
         **fragments.messages_context(threads.thread_messages(thread), threads.thread_steps(thread)),
+        **voice.page_context(),
     }
     response = TemplateResponse(request, "chat/copilot/panel.html", context)
     # The address carries the token: no other page learns it, no cache keeps the page.

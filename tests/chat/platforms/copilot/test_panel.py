@@ -145,3 +145,23 @@ def test_unknown_theme_and_language_leave_the_persons_own(client, copilot, user)
     assert "data-theme-fixed" not in html
     socket_url = html.split('ws-connect="', 1)[1].split('"', 1)[0]
     assert "lang=" not in socket_url
+
+
+def test_the_panel_offers_the_microphone_when_its_assistant_listens(
+    client, copilot, user, use_assistant
+):
+    use_assistant("voice")
+    html = panel(client, token=tokens.issue(user.email)).content.decode()
+    assert 'id="voice-button"' in html
+    assert 'aria-keyshortcuts="Alt+M"' in html
+    assert 'data-voice-rate="24000"' in html
+    assert "chat/voice.js" in html
+
+
+def test_the_panel_has_no_microphone_when_its_assistant_does_not_listen(
+    client, copilot, user, use_assistant
+):
+    use_assistant("echo")
+    html = panel(client, token=tokens.issue(user.email)).content.decode()
+    assert 'id="voice-button"' not in html
+    assert "chat/voice.js" not in html
