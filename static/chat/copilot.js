@@ -130,13 +130,17 @@
       position: "absolute", top: "0", left: "0", width: "8px", height: "100%",
       cursor: "col-resize", zIndex: "1", outline: "none", touchAction: "none"
     });
-    // The edge shows where to grab it, and that it has the keyboard's focus.
-    function mark(on) { handle.style.background = on ? "rgba(79,70,229,.45)" : "transparent"; }
-    // Its own focus mark (a solid stripe) in place of the outline, which the frame would hide.
-    handle.addEventListener("focus", function () { handle.style.background = "#4f46e5"; });
-    handle.addEventListener("blur", function () { mark(false); });
-    handle.addEventListener("pointerenter", function () { mark(true); });
-    handle.addEventListener("pointerleave", function () { if (document.activeElement !== handle) mark(false); });
+    // The edge shows where to grab it, and (solid) that it has the keyboard's focus: its
+    // own mark in place of an outline, which the frame beside it would hide.
+    var hovered = false;
+    function paint() {
+      var focused = document.activeElement === handle;
+      handle.style.background = focused ? "#4f46e5" : hovered ? "rgba(79,70,229,.45)" : "transparent";
+    }
+    handle.addEventListener("focus", paint);
+    handle.addEventListener("blur", paint);
+    handle.addEventListener("pointerenter", function () { hovered = true; paint(); });
+    handle.addEventListener("pointerleave", function () { hovered = false; paint(); });
     handle.addEventListener("keydown", function (event) {
       // The panel sits on the right: the left arrow widens it.
       var moves = { ArrowLeft: STEP, ArrowRight: -STEP, ArrowUp: STEP, ArrowDown: -STEP };
