@@ -1,0 +1,62 @@
+"""Where stored files go: local disk, or an S3-compatible bucket (AWS S3, MinIO, Ceph, R2...).
+
+Settings read the environment and hand the values here; this only shapes Django's STORAGES
+entry. With a bucket, django-storages' S3 backend is used with:
+
+- private objects (no ACL: the bucket's own policy), reached only through the app's
+  permission check, or a presigned URL the app hands out after it;
+- no overwriting: two files with one name (an element saved twice in a month) must not
+  replace each other, as FileSystemStorage never does;
+- a 1 MB memory ceiling per file read or written through the storage: django-storages'
+  default (0) keeps a whole object in memory until it is closed;
+- path-style addresses when an endpoint is given, which MinIO and most self-hosted
+  servers need (virtual-host style needs a DNS name per bucket).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+S3_BACKEND = "storages.backends.s3.S3Storage"
+DISK_BACKEND = "django.core.files.storage.FileSystemStorage"
+# Past this, a file read or written through the storage goes to a temporary file.
+MEMORY_CEILING = 1024 * 1024
+
+
+def default_storage(
+    *,
+    bucket: str,
+    endpoint_url: str = "",
+    region: str = "",
+    access_key: str = "",
+    secret_key: str = "",
+    prefix: str = "",
+    addressing_style: str = "",
+    url_seconds: int = 60,
+) -> dict[str, Any]:
+    """The STORAGES["default"] entry: the bucket's when one is named, else local disk.
+
+    Without a key, boto3 looks for credentials as every AWS tool does (the instance's or the
+    pod's role, AWS_* variables, ~/.aws), so a role needs nothing here.
+    """
+    if not bucket:
+        return {"BACKEND": DISK_BACKEND}
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": url_seconds,
+        "file_overwrite": False,
+        "max_memory_size": MEMORY_CEILING,
+        "signature_version": "s3v4",
+        "location": prefix.strip("/"),
+        "addressing_style": addressing_style or ("path" if endpoint_url else None),
+    }
+    if endpoint_url:
+        options["endpoint_url"] = endpoint_url
+    if region:
+        options["region_name"] = region
+    if access_key or secret_key:
+        options["access_key"] = access_key
+        options["secret_key"] = secret_key
+    return {"BACKEND": S3_BACKEND, "OPTIONS": options}
