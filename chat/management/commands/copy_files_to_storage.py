@@ -39,7 +39,8 @@ class Command(BaseCommand):
             report = copying.copy_files(root, default_storage, dry_run=dry_run)
         except copying.SameStorage as error:
             raise CommandError(str(error)) from error
-        target = settings.CHAT_STORAGE_S3_BUCKET or settings.MEDIA_ROOT
+        bucket = getattr(default_storage, "bucket_name", "")
+        target = f"the bucket {bucket}" if bucket else default_storage.location
         verb = "Would copy" if dry_run else "Copied"
         megabytes = report.bytes_copied / 1024 / 1024
         self.stdout.write(
