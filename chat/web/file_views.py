@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
 from django.http import (
     FileResponse,
     Http404,
@@ -144,7 +145,10 @@ def element_file(request: HttpRequest, element_id: str) -> HttpResponse:
         response["Cache-Control"] = "private, no-store"
         return response
     if element.file:
-        content = downloads.chunks(element.file)
+        # Served by an ASGI server, the pieces must come from an async iterator (see
+        # downloads.achunks); Django's test client and WSGI take the plain one.
+        asgi = isinstance(request, ASGIRequest)
+        content = (downloads.achunks if asgi else downloads.chunks)(element.file)
     response = FileResponse(
         content, as_attachment=attachment, filename=_download_name(element), content_type=mime
     )
