@@ -474,7 +474,7 @@ CHAT_SSO_ONLY = env_bool("CHAT_SSO_ONLY", False)
 CHAT_SSO_HEADER = os.environ.get("CHAT_SSO_HEADER", "")
 
 # Addresses or networks of your proxies (load balancer, TLS or SSO proxy) in front of the
-# site. Only from these are X-Forwarded-For and X-Forwarded-Proto believed
+# site. Only from these are X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host believed
 # (chatproject.proxies); empty believes none of them. `unix` stands for a proxy reaching
 # daphne over a unix socket (daphne -u).
 CHAT_TRUSTED_PROXIES = env_list("CHAT_TRUSTED_PROXIES")
