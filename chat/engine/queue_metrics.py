@@ -75,8 +75,9 @@ class QueueCollector(Collector):
             )
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
-        # Known names without a query, so that registering does not touch the database.
-        return iter(())
+        # The names, without a query: registering must not touch the database.
+        yield GaugeMetricFamily("chat_jobs", "", labels=["status"])
+        yield GaugeMetricFamily("chat_broker_queue_length", "")
 
 
 _registered = False
