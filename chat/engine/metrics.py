@@ -2,8 +2,9 @@
 
 Each web process counts for itself and is scraped on its own (one daphne per container or
 pod): no multiprocess mode, no shared directory. What is the same for every process (the
-stored jobs, the broker's queue) is read at scrape time instead (chat.engine.queue_metrics). A run is one call of an assistant's hook
-(`on_message`, `on_chat_start`, an action's callback ...), labelled by the hook.
+stored jobs, the broker's queue) is read at scrape time instead (chat.engine.queue_metrics).
+A run is one call of an assistant's hook (`on_message`, `on_chat_start`, an action's
+callback ...), labelled by the hook.
 """
 
 from __future__ import annotations
