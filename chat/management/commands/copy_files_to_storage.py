@@ -19,6 +19,10 @@ from chat.storage import copying
 LISTED = 20
 
 
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
+
+
 class Command(BaseCommand):
     help = "Copies the files kept on local disk into the configured storage (a bucket)."
 
@@ -44,7 +48,7 @@ class Command(BaseCommand):
         verb = "Would copy" if dry_run else "Copied"
         megabytes = report.bytes_copied / 1024 / 1024
         self.stdout.write(
-            f"{verb} {len(report.copied)} file(s) ({megabytes:.1f} MB) from {root} to {target}; "
+            f"{verb} {_files(len(report.copied))} ({megabytes:.1f} MB) from {root} to {target}; "
             f"{len(report.already_there)} already there."
         )
         for name in report.copied[:LISTED]:
@@ -52,8 +56,9 @@ class Command(BaseCommand):
         if len(report.copied) > LISTED:
             self.stdout.write(f"  ... and {len(report.copied) - LISTED} more")
         if report.missing:
+            named = "is" if len(report.missing) == 1 else "are"
             self.stderr.write(
-                f"{len(report.missing)} file(s) named in the database are in neither place:"
+                f"{_files(len(report.missing))} named in the database {named} in neither place:"
             )
             for name in report.missing[:LISTED]:
                 self.stderr.write(f"  {name}")

@@ -35,15 +35,15 @@ def test_files_on_disk_are_copied_under_their_names_and_the_run_says_so(
     settings.STORAGES = {**settings.STORAGES, "default": s3_server.storage_setting(bucket)}
 
     out, _ = run("--from", str(disk), "--dry-run")
-    assert "Would copy 2 file(s)" in out
+    assert "Would copy 2 files" in out
     assert s3_server.keys(bucket) == []
 
     out, err = run("--from", str(disk))
-    assert "Copied 2 file(s)" in out
+    assert "Copied 2 files" in out
     assert f"to the bucket {bucket}" in out
     assert "library/hours.txt" in out
     assert "uploads/t1/notes.txt" in out
-    assert "1 file(s) named in the database are in neither place" in err
+    assert "1 file named in the database is in neither place" in err
     assert "uploads/t1/gone.txt" in err
     assert s3_server.keys(bucket) == ["library/hours.txt", "uploads/t1/notes.txt"]
     assert s3_server.read(bucket, "uploads/t1/notes.txt") == b"hello"
@@ -51,7 +51,7 @@ def test_files_on_disk_are_copied_under_their_names_and_the_run_says_so(
     assert element.file.open("rb").read() == b"hello"
 
     out, _ = run("--from", str(disk))
-    assert "Copied 0 file(s)" in out
+    assert "Copied 0 files" in out
     assert "2 already there" in out
 
 
