@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 S3_BACKEND = "storages.backends.s3.S3Storage"
 DISK_BACKEND = "django.core.files.storage.FileSystemStorage"
 # Past this, a file read or written through the storage goes to a temporary file.
@@ -44,7 +46,14 @@ def default_storage(
     """
     if not bucket:
         return {"BACKEND": DISK_BACKEND}
-    from boto3.s3.transfer import TransferConfig
+    try:
+        import storages.backends.s3  # noqa: F401
+        from boto3.s3.transfer import TransferConfig
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "CHAT_STORAGE_S3_BUCKET is set but django-storages or boto3 is missing: install "
+            'the s3 extra (pip install -e ".[s3]"; with docker compose, PIP_EXTRAS=s3)'
+        ) from error
 
     transfer = TransferConfig(multipart_chunksize=UPLOAD_PART, max_concurrency=2)
     # s3transfer's own knob, which boto3's constructor does not take.
