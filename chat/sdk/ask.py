@@ -103,9 +103,11 @@ async def _file_response(item: dict[str, Any]) -> AskFileResponse:
     the hook that asked ends."""
     fields = dict(item)
     stored = fields.pop("stored_name", "")
+    response = AskFileResponse(**{"path": "", **fields})
     if stored:
-        fields["path"] = await sync_to_async(local_copies.local_path)(stored)
-    return AskFileResponse(**fields)
+        # Outside a hook's run (a job's), the copy goes with the response object.
+        response.path = await sync_to_async(local_copies.local_path)(stored, owner=response)
+    return response
 
 
 class AskActionMessage(_Ask):
