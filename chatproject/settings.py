@@ -691,6 +691,21 @@ CHAT_LLM_TEMPERATURE = (
 # Azure OpenAI: its API version; CHAT_LLM_BASE_URL is then the resource's endpoint and
 # CHAT_LLM_MODEL the deployment's name.
 CHAT_LLM_API_VERSION = os.environ.get("CHAT_LLM_API_VERSION", "")
+# Voice: the composer's microphone streams PCM16 at this rate (Chainlit's default too).
+CHAT_AUDIO_SAMPLE_RATE = int(os.environ.get("CHAT_AUDIO_SAMPLE_RATE", 24000))
+# The longest recording, in seconds; the largest binary frame of it, in bytes.
+CHAT_AUDIO_MAX_SECONDS = float(os.environ.get("CHAT_AUDIO_MAX_SECONDS", 60))
+CHAT_AUDIO_MAX_CHUNK_BYTES = int(os.environ.get("CHAT_AUDIO_MAX_CHUNK_BYTES", 64 * 1024))
+# Speech to text for the default assistant: an OpenAI-compatible /audio/transcriptions
+# (base URL and key default to CHAT_LLM_*); unset: PocketSphinx offline if installed.
+CHAT_STT_MODEL = os.environ.get("CHAT_STT_MODEL", "")
+CHAT_STT_BASE_URL = os.environ.get("CHAT_STT_BASE_URL", "") or CHAT_LLM_BASE_URL
+CHAT_STT_API_KEY = os.environ.get("CHAT_STT_API_KEY", "") or CHAT_LLM_API_KEY
+# Spoken answers: an OpenAI-compatible /audio/speech; unset: espeak-ng if installed, or none.
+CHAT_TTS_MODEL = os.environ.get("CHAT_TTS_MODEL", "")
+CHAT_TTS_VOICE = os.environ.get("CHAT_TTS_VOICE", "alloy")
+CHAT_TTS_BASE_URL = os.environ.get("CHAT_TTS_BASE_URL", "") or CHAT_LLM_BASE_URL
+CHAT_TTS_API_KEY = os.environ.get("CHAT_TTS_API_KEY", "") or CHAT_LLM_API_KEY
 if CHAT_LLM_PROVIDER not in ("openai", "anthropic", "mistral"):
     raise ImproperlyConfigured(
         f"CHAT_LLM_PROVIDER must be openai, anthropic or mistral, not {CHAT_LLM_PROVIDER!r}"

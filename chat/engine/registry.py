@@ -21,6 +21,10 @@ class HookRegistry:
     on_stop: Hook | None = None
     # The copilot widget: a message the host page posted to the assistant.
     on_window_message: Hook | None = None
+    # Voice (chat.engine.audio): a recording starts, brings a piece, ends.
+    on_audio_start: Hook | None = None
+    on_audio_chunk: Hook | None = None
+    on_audio_end: Hook | None = None
     set_chat_profiles: Hook | None = None
     set_starters: Hook | None = None
     set_starter_categories: Hook | None = None

@@ -43,6 +43,7 @@ from chat.engine.registry import call_hook, hook_name, hooks, public_objects
 from chat.engine.running import RunningSession
 from chat.engine.session_options import SessionOptions
 from chat.engine.shutdown import drain
+from chat.engine.voice import Voice
 from chat.models import Message, Thread
 from chat.storage.local_copies import Scope
 from chat.threads import edits as stored_edits
@@ -66,7 +67,7 @@ CLIENT_TYPES = {
 }
 
 
-class ChatSession(SessionOptions, RunningSession, McpPanel):
+class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
     def __init__(self, thread: Thread, user: Any, *, client_type: str | None = None) -> None:
         client_type = client_type or CLIENT_TYPES.get(thread.source, "webapp")
         self.client_type = client_type  # as Chainlit's cl.context.session.client_type
@@ -147,6 +148,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
     async def close(self) -> None:
         """The socket went away. A running hook goes on; its output reaches the database."""
         self.closed = True
+        # A recording the drop cut short is dropped whole, never taken as a turn.
+        await self._abort_recording()
         if self._orphans is not None:
             self._orphans.cancel()
         if hooks.on_chat_end is not None:

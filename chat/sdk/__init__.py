@@ -13,6 +13,7 @@ from chat.sdk import input_widget, mcp, rag
 from chat.sdk.action import Action
 from chat.sdk.app_hooks import author_rename, on_app_shutdown, on_app_startup, on_logout
 from chat.sdk.ask import AskActionMessage, AskFileMessage, AskUserMessage
+from chat.sdk.audio import on_audio_chunk, on_audio_end, on_audio_start
 from chat.sdk.auth_hooks import header_auth_callback, oauth_callback, password_auth_callback
 from chat.sdk.cache import cache
 from chat.sdk.chat_context import chat_context
@@ -49,7 +50,7 @@ from chat.sdk.sharing import on_shared_thread_view
 from chat.sdk.step import Step, step
 from chat.sdk.sync import make_async, run_sync
 from chat.sdk.task_list import Task, TaskList, TaskStatus
-from chat.sdk.types import AskFileResponse, User
+from chat.sdk.types import AskFileResponse, InputAudioChunk, OutputAudioChunk, User
 from chat.sdk.user import PersistedUser
 from chat.sdk.user_session import user_session
 
@@ -97,12 +98,14 @@ __all__ = [
     "ErrorMessage",
     "File",
     "Image",
+    "InputAudioChunk",
     "Job",
     "LangchainCallbackHandler",
     "LlamaIndexCallbackHandler",
     "Message",
     "Mode",
     "ModeOption",
+    "OutputAudioChunk",
     "Pdf",
     "PersistedUser",
     "Plotly",
@@ -131,6 +134,9 @@ __all__ = [
     "oauth_callback",
     "on_app_shutdown",
     "on_app_startup",
+    "on_audio_chunk",
+    "on_audio_end",
+    "on_audio_start",
     "on_chat_end",
     "on_chat_resume",
     "on_chat_start",
