@@ -7,11 +7,10 @@ first download all of it); on local disk the file is read in pieces as always.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 
 CHUNK = 256 * 1024
@@ -45,19 +44,6 @@ def chunks(file: Any) -> Iterator[bytes]:
     with file.open("rb") as handle:
         while piece := handle.read(CHUNK):
             yield piece
-
-
-async def achunks(file: Any) -> AsyncIterator[bytes]:
-    """`chunks` for an ASGI server: Django would turn a sync iterator into one list first
-    (StreamingHttpResponse.__aiter__), the whole file in memory. Each piece is read in a
-    worker thread, off the event loop."""
-    pieces = chunks(file)
-    read = sync_to_async(next, thread_sensitive=False)
-    try:
-        while (piece := await read(pieces, None)) is not None:
-            yield piece
-    finally:
-        await sync_to_async(pieces.close, thread_sensitive=False)()
 
 
 def presigned_url(file: Any, *, filename: str, content_type: str, attachment: bool) -> str:

@@ -13,7 +13,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.handlers.asgi import ASGIRequest
 from django.http import (
     FileResponse,
     Http404,
@@ -32,6 +31,7 @@ from chat.models import Element
 from chat.rendering import elements as rendering
 from chat.storage import downloads
 from chat.threads import elements as service
+from chatproject.serving import async_bodies
 
 # Shown inline (in an <img>, a player, the PDF viewer); anything else is downloaded.
 INLINE_TYPES = {
@@ -145,10 +145,10 @@ def element_file(request: HttpRequest, element_id: str) -> HttpResponse:
         response["Cache-Control"] = "private, no-store"
         return response
     if element.file:
-        # Served by an ASGI server, the pieces must come from an async iterator (see
-        # downloads.achunks); Django's test client and WSGI take the plain one.
-        asgi = isinstance(request, ASGIRequest)
-        content = (downloads.achunks if asgi else downloads.chunks)(element.file)
+        # Read off the event loop, a piece at a time (no database work: any thread will do).
+        content = async_bodies.pieces(
+            request, downloads.chunks(element.file), thread_sensitive=False
+        )
     response = FileResponse(
         content, as_attachment=attachment, filename=_download_name(element), content_type=mime
     )

@@ -424,3 +424,24 @@ def test_admin_pages_make_the_same_number_of_queries_for_few_or_many_rows(review
         for m in range(6):
             make_message(big, f"more {m}", author_kind=Message.Author.ASSISTANT)
     assert admin_counts(review, big) == first
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_export_over_asgi_streams_piece_by_piece_with_every_thread(user):
+    """Django would collect a plain generator into one list under ASGI: every conversation
+    in memory before the first byte."""
+    from asgiref.sync import sync_to_async
+    from django.test import AsyncClient
+
+    threads = [await sync_to_async(conversation)(user, f"topic {n}") for n in range(3)]
+    # A superuser: a transactional test's database has no Reviewers group left.
+    staff = await sync_to_async(make_user)(is_staff=True, is_superuser=True)
+    client = AsyncClient()
+    await client.aforce_login(staff)
+    response = await client.post(
+        CHANGELIST, {"action": "export_json", "_selected_action": [str(t.pk) for t in threads]}
+    )
+    assert response.status_code == 200
+    assert response.is_async
+    body = b"".join([piece async for piece in response.streaming_content])
+    assert {t["title"] for t in json.loads(body)} == {"topic 0", "topic 1", "topic 2"}
