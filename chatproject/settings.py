@@ -472,6 +472,13 @@ CHAT_SSO_ONLY = env_bool("CHAT_SSO_ONLY", False)
 # X-Forwarded-Email), believed only on requests that came through a proxy of
 # CHAT_SSO_TRUSTED_PROXIES (which must then be set: the start stops otherwise).
 CHAT_SSO_HEADER = os.environ.get("CHAT_SSO_HEADER", "")
+# The SSO proxy's header with the person's groups, comma-separated (e.g. X-Forwarded-Groups):
+# set at each sign-in as their groups here (mapped in the admin). Empty: groups unchanged.
+CHAT_SSO_GROUPS_HEADER = os.environ.get("CHAT_SSO_GROUPS_HEADER", "")
+# The claim with a person's groups or roles in a provider's sign-in (a dotted path reaches
+# into nested claims, e.g. realm_access.roles); per provider OAUTH_<NAME>_GROUPS_CLAIM.
+# A sign-in without the claim leaves groups unchanged; empty turns the sync off.
+CHAT_GROUPS_CLAIM = os.environ.get("CHAT_GROUPS_CLAIM", "groups")
 
 # Addresses or networks of your proxies (load balancer, TLS or SSO proxy) in front of the
 # site. Only from these are X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host believed
@@ -553,6 +560,21 @@ def _oauth_providers() -> dict[str, dict]:
 
 
 SOCIALACCOUNT_PROVIDERS = _oauth_providers()
+# allauth's provider ids by the prefix of their OAUTH_* variables.
+_PROVIDER_IDS = {
+    "GITHUB": "github",
+    "GOOGLE": "google",
+    "AZURE_AD": "microsoft",
+    "GITLAB": "gitlab",
+    "OKTA": "okta",
+    "KEYCLOAK": "keycloak",
+    "OIDC": "oidc",
+}
+CHAT_GROUPS_CLAIMS = {
+    provider: os.environ[f"OAUTH_{prefix}_GROUPS_CLAIM"]
+    for prefix, provider in _PROVIDER_IDS.items()
+    if os.environ.get(f"OAUTH_{prefix}_GROUPS_CLAIM")
+}
 
 # Rate limits (allauth's syntax: "<count>/<period>/<per: ip, key or user>"; empty: off).
 ACCOUNT_RATE_LIMITS = {

@@ -54,6 +54,7 @@ class Profile:
     default: bool = False
     display_name: str = ""
     starters: tuple[Starter, ...] | None = None
+    groups: frozenset[str] | None = None
 
     @property
     def shown_name(self) -> str:
@@ -113,6 +114,7 @@ def _profile(item: Any) -> Profile | None:
         logger.warning("A chat profile needs a name of 1 to 100 characters; left out: %r", item)
         return None
     starters = _field(item, "starters")
+    groups = _field(item, "groups")
     return Profile(
         name=name,
         description=_field(item, "markdown_description") or "",
@@ -120,7 +122,14 @@ def _profile(item: Any) -> Profile | None:
         default=bool(_field(item, "default", False)),
         display_name=_field(item, "display_name") or "",
         starters=None if starters is None else _starters(starters),
+        groups=None if groups is None else frozenset(str(g) for g in groups),
     )
+
+
+async def _group_names(user: Any) -> frozenset[str]:
+    if user is None or not getattr(user, "pk", None):
+        return frozenset()
+    return frozenset([name async for name in user.groups.values_list("name", flat=True)])
 
 
 async def _ask(hook: Any, user: Any) -> Any:
@@ -132,10 +141,17 @@ async def available(user: Any) -> tuple[Profile, ...]:
     if hooks.set_chat_profiles is None:
         return ()
     profiles: list[Profile] = []
+    member_of: frozenset[str] | None = None
     for item in await _ask(hooks.set_chat_profiles, user) or ():
         profile = _profile(item)
-        if profile is not None and all(p.name != profile.name for p in profiles):
-            profiles.append(profile)
+        if profile is None or any(p.name == profile.name for p in profiles):
+            continue
+        if profile.groups is not None:
+            if member_of is None:
+                member_of = await _group_names(user)
+            if not profile.groups & member_of:
+                continue  # for other groups: not offered, and so not chosen either
+        profiles.append(profile)
     return tuple(profiles)
 
 

@@ -58,3 +58,6 @@ class ChatProfile:
     default: bool = False
     starters: list[Starter] | None = None
     display_name: str | None = None
+    # Offered only to members of these groups (names of groups here, e.g. from the
+    # identity provider); None: to everyone.
+    groups: list[str] | None = None
