@@ -51,14 +51,14 @@ PROFILES = [
 ]
 
 MODEL_STARTERS = [
-    cl.Starter(label="What time is it?", message="What time is it?"),
-    cl.Starter(label="What can you do?", message="What can you help me with?"),
+    cl.Starter(label="What time is it?", message="What time is it?", icon="clock"),
+    cl.Starter(label="What can you do?", message="What can you help me with?", icon="sparkles"),
 ]
 
 STARTERS = [
-    cl.Starter(label="Take the tour", message="demo"),
-    cl.Starter(label="Stream a long answer", message="long"),
-    cl.Starter(label="Say it loudly", message="hello there", command="shout"),
+    cl.Starter(label="Take the tour", message="demo", icon="compass"),
+    cl.Starter(label="Stream a long answer", message="long", icon="file-text"),
+    cl.Starter(label="Say it loudly", message="hello there", command="shout", icon="megaphone"),
 ]
 
 COMMANDS = [

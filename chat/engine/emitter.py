@@ -62,6 +62,11 @@ def _next_order(thread_id: UUID) -> int:
     return row[0]
 
 
+# For code that stores messages of its own inside its transaction (a platform conversation's
+# earlier lines).
+next_order = _next_order
+
+
 @reconnecting
 def _insert_message(message: Message, check: Callable[[], None] | None = None) -> bool:
     """Stores a new message at the thread's end; False if the page already sent it."""
@@ -92,6 +97,14 @@ def _update_message(thread_id: UUID, message_id: str, fields: dict[str, Any]) ->
         return None
     rows = Message.objects.with_feedback().filter(pk=message_id).prefetch_related("elements")
     return rows.order_by().first()
+
+
+@reconnecting
+def _update_step(thread_id: UUID, step_id: str, fields: dict[str, Any]) -> Step | None:
+    """Writes the fields and reads the step back as shown, in one trip; None if gone."""
+    if not Step.objects.filter(pk=step_id, thread_id=thread_id).update(**fields):
+        return None
+    return Step.objects.filter(pk=step_id).prefetch_related("elements").order_by().first()
 
 
 @reconnecting
@@ -231,8 +244,7 @@ class Emitter:
         if stream is not None:
             await stream.close()
             fields.setdefault("output", stream.text)
-        await Step.objects.filter(pk=step_id, thread_id=self.thread_id).aupdate(**fields)
-        step = await Step.objects.filter(pk=step_id).prefetch_related("elements").afirst()
+        step = await sync_to_async(_update_step)(self.thread_id, step_id, fields)
         if step is not None:
             await self.push_frames(frames.step_updated(step, self.thread_id))
 

@@ -39,6 +39,8 @@ class HookRegistry:
     on_app_shutdown: Hook | None = None
     # Each rating, once stored (chat.engine.feedback_hook).
     on_feedback: Hook | None = None
+    # Someone reacted with an emoji in Slack (chat.platforms.slack).
+    on_slack_reaction_added: Hook | None = None
     # Who may open a shared conversation's link (chat.engine.sharing).
     on_shared_thread_view: Hook | None = None
     # Sign-in: asked by accounts/ (backends, adapters, the SSO header middleware).

@@ -33,6 +33,7 @@ from chat.engine import (
     mcp_links,
     metrics,
     rate_limits,
+    run_marks,
     uploads,
 )
 from chat.engine import modes as stored_modes
@@ -199,12 +200,16 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         command = commands.check_choice(self.commands, command)
         chosen = stored_modes.check_choices(self.modes, modes or {}, self.mode_choices)
         await rate_limits.check_message_rate(self.user)
-        answer, warning = await sync_to_async(quotas.admit)(self.user)
+        # The quotas admit the message in the same trip to the database thread that
+        # stores it (see _receive): (answer, warning) once they have.
+        admitted: list[tuple[AnswerUsage | None, str | None]] = []
         try:
-            await self._receive(content, client_id, file_ids, author, command, chosen, answer)
+            await self._receive(content, client_id, file_ids, author, command, chosen, admitted)
         except BaseException:
-            await self._release(answer)
+            if admitted:
+                await self._release(admitted[0][0])
             raise
+        warning = admitted[0][1] if admitted else None
         if warning:
             await self.emitter.notice(warning, level="warning")
 
@@ -216,23 +221,27 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         author: str | None,
         command: str,
         chosen: dict[str, str],
-        answer: AnswerUsage | None,
+        admitted: list[tuple[AnswerUsage | None, str | None]],
     ) -> None:
         files = []
         if file_ids:
+            # Admitted before the files are checked, so a used-up quota is what is said.
+            admitted.append(await sync_to_async(quotas.admit)(self.user))
             limits = uploads.Limits.from_settings()
             files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
         # A message in an older conversation brings it to the top of the sidebar.
         kind: str | None = None
 
-        def no_question_waits_for_another_answer() -> None:
+        def admitted_and_no_question_waits_for_another_answer() -> None:
             nonlocal kind
+            if not admitted:  # once, should the call be made again on a new connection
+                admitted.append(quotas.admit(self.user))
             kind = asks.pending_kind_now(self.thread_id)
             if kind in ("file", "action"):
                 raise asks.AskPending(_("Please answer the question above first."))
 
         row = await self.emitter.create_message(
-            check=no_question_waits_for_another_answer,
+            check=admitted_and_no_question_waits_for_another_answer,
             author_kind=Message.Author.USER,
             # A chat platform's thread may have several people in it: each writes as self.
             author_name=author or self.user.shown_name,
@@ -247,7 +256,9 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
                 ),
             },
         )
+        answer = admitted[0][0]
         if row is None:
+            admitted.clear()  # released: nothing left for receive_message to release
             await self._release(answer)
             return  # the same message again, after a reconnect
         profile = self.user_session.get("chat_profile")
@@ -356,7 +367,9 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
     async def edit_message(self, message_id: str, content: str) -> None:
         """The user changed a sent message: what came after it goes, on_message runs again."""
         drain.refuse_new_runs()
-        self._refuse_while_running(_("Wait for the answer to finish, or press Stop, then edit."))
+        await self._refuse_while_running(
+            _("Wait for the answer to finish, or press Stop, then edit.")
+        )
         await rate_limits.check_run_rate(self.user)
         await sync_to_async(quotas.check)(self.user)
         row, files = await edits.edit(self.emitter, message_id, content)
@@ -365,7 +378,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
     async def regenerate(self) -> None:
         """The last answer goes; on_message runs again with the last user message."""
         drain.refuse_new_runs()
-        self._refuse_while_running(
+        await self._refuse_while_running(
             _("Wait for the answer to finish, or press Stop, then regenerate.")
         )
         await rate_limits.check_run_rate(self.user)
@@ -373,10 +386,13 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         row, files = await edits.regenerate(self.emitter)
         await self._rerun(row, files)
 
-    def _refuse_while_running(self, text: str) -> None:
-        # One run at a time: an edit never races the answer it would replace. (A run that
-        # is only finishing up, its end already shown, does not count.)
+    async def _refuse_while_running(self, text: str) -> None:
+        # One run at a time: an edit never races the answer it would replace, here or on
+        # another instance (run_marks). (A run that is only finishing up, its end already
+        # shown, does not count.)
         if self.current_run is not None or control.control().running(self.thread_id):
+            raise edits.CannotEdit(text)
+        if await run_marks.marked(self.thread_id):
             raise edits.CannotEdit(text)
 
     async def _rerun(self, row: Message, files: list[Any]) -> None:
@@ -408,6 +424,10 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         rows = rows.order_by("order")
         self.context_messages[:] = [public_objects.message(row) async for row in rows]
 
+    # For lines stored before a new session's first message (a platform conversation's
+    # earlier lines): a new chat reads no history when it opens.
+    reload_context = _reload_context
+
     # -- running hooks ---------------------------------------------------------------
     def _spawn_run(self, coro: Any, label: str) -> None:
         """Runs one hook at a time, in the order asked, each as its own task."""
@@ -433,14 +453,17 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
                 )
                 run = spawn(coro, name=f"hook-{self.thread_id}", context=context)
                 self.current_run = run
-                await control.control().push_run_state(self)
+                mark = run_marks.RunMark(self.thread_id)
                 try:
+                    await mark.put_up()
+                    await control.control().push_run_state(self)
                     await asyncio.shield(run)
                 except asyncio.CancelledError:
                     if not run.done():
                         raise
                 finally:
                     self.current_run = None
+                    await mark.take_down()
                     # Another tab's session may still be running this thread (a second tab
                     # opened mid-answer): then the thread is still running for every tab.
                     still_running = await control.control().push_run_state(self)

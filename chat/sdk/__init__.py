@@ -47,6 +47,7 @@ from chat.sdk.message import ErrorMessage, Message
 from chat.sdk.modes import Mode, ModeOption
 from chat.sdk.profiles import ChatProfile, Starter, StarterCategory
 from chat.sdk.sharing import on_shared_thread_view
+from chat.sdk.slack import on_slack_reaction_added
 from chat.sdk.step import Step, step
 from chat.sdk.sync import make_async, run_sync
 from chat.sdk.task_list import Task, TaskList, TaskStatus
@@ -148,6 +149,7 @@ __all__ = [
     "on_settings_edit",
     "on_settings_update",
     "on_shared_thread_view",
+    "on_slack_reaction_added",
     "on_stop",
     "on_window_message",
     "password_auth_callback",
