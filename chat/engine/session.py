@@ -294,6 +294,16 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
                 self._update_listing(content if names_thread else "", moves_up), "listing"
             )
 
+    async def user_message_written(self, content: str) -> None:
+        # A spoken question arrives as its transcript, written by the assistant: it names
+        # the thread and lifts it in the sidebar as the same words typed would.
+        names_thread = bool(content.strip()) and not self._titled
+        moves_up, self._listed_first = not self._listed_first, True
+        if names_thread or moves_up:
+            self._spawn_side(
+                self._update_listing(content if names_thread else "", moves_up), "listing"
+            )
+
     async def _update_listing(self, content: str, moves_up: bool) -> None:
         """Titles a new thread and re-sorts the sidebar. The answer goes first: database
         calls wait in one queue, and the first token matters more than the sidebar."""
