@@ -13,20 +13,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from chat import audit, permissions
+from chat.admin_paging import CappedPaginator, EstimatingPaginator
 from chat.engine import modes
 from chat.models import Element, Feedback, Message, PlatformAccount, Step, Thread
 from chat.rendering import fragments
@@ -58,24 +57,12 @@ def _short_date(moment: Any) -> str:
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
-class CappedPaginator(Paginator):
-    """Counts no further than CAP rows (the pages stop there too): for a broad search over
-    every conversation, the exact number costs a walk through all of them and tells a
-    reviewer little. The search box's help says so."""
-
-    CAP = 1000
-
-    @cached_property
-    def count(self) -> int:
-        # Only the ids: the per-row counts shown in the list need not be computed to count.
-        return self.object_list.values("pk")[: self.CAP].count()
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Shown to who may view it; added, changed and deleted by nobody."""
 
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatingPaginator
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -301,7 +288,7 @@ class ThreadAdmin(admin.ModelAdmin):
     def get_paginator(self, request: HttpRequest, queryset: QuerySet, per_page: int, **kw: Any):
         if request.GET.get("q", "").strip():
             return CappedPaginator(queryset, per_page, **kw)
-        return super().get_paginator(request, queryset, per_page, **kw)
+        return EstimatingPaginator(queryset, per_page, **kw)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

@@ -54,6 +54,14 @@ class Thread(models.Model):
             models.Index(fields=["owner", "-updated_at"], name="thread_owner_recent"),
             # The admin's list and the retention purge go by last activity over all users.
             models.Index(fields=["-updated_at"], name="thread_recent"),
+            # The admin's tag and chat profile filters list the values in use: few threads
+            # have any, and these small indexes hold only those.
+            models.Index(
+                fields=["-updated_at"], condition=~Q(tags=""), name="thread_tagged_recent"
+            ),
+            models.Index(
+                fields=["chat_profile"], condition=~Q(chat_profile=""), name="thread_profile_set"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -537,6 +545,8 @@ class AuditEntry(models.Model):
         QUOTA_LIFTED = "quota_lifted", "Lifted a person's limits for a day"
         GROUP_MAPPING_CHANGED = "group_mapping_changed", "Changed a group mapping"
         GROUP_MAPPING_DELETED = "group_mapping_deleted", "Deleted a group mapping"
+        TEAM_LIBRARY_CHANGED = "team_library_changed", "Changed a team library or its managers"
+        TEAM_LIBRARY_DELETED = "team_library_deleted", "Deleted a team library"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
