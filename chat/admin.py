@@ -32,6 +32,7 @@ from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
 from chat.threads import export, history, retention, search, tags
 from chat.threads import store as threads
+from chatproject.serving import async_bodies
 
 # The admin bears the product's name (its colours come with admin/base_site.html).
 admin.site.site_header = settings.CHAT_UI_NAME
@@ -413,8 +414,12 @@ class ThreadAdmin(admin.ModelAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         audit.record(request.user, audit.Action.THREADS_EXPORTED, kind, audit.threads_detail(ids))
 
-    def _download(self, chunks: Any, kind: str, content_type: str) -> StreamingHttpResponse:
-        response = StreamingHttpResponse(chunks, content_type=content_type)
+    def _download(
+        self, request: HttpRequest, chunks: Any, kind: str, content_type: str
+    ) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(
+            async_bodies.pieces(request, chunks), content_type=content_type
+        )
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="threads-{stamp}.{kind}"'
         return response
@@ -422,12 +427,14 @@ class ThreadAdmin(admin.ModelAdmin):
     @admin.action(description=_("Export selected threads as JSON"), permissions=["view"])
     def export_json(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         self._audit_export(request, queryset, "JSON")
-        return self._download(export.json_chunks(queryset), "json", "application/json")
+        return self._download(request, export.json_chunks(queryset), "json", "application/json")
 
     @admin.action(description=_("Export selected threads as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         self._audit_export(request, queryset, "CSV")
-        return self._download(export.csv_chunks(queryset), "csv", "text/csv; charset=utf-8")
+        return self._download(
+            request, export.csv_chunks(queryset), "csv", "text/csv; charset=utf-8"
+        )
 
 
 @admin.register(Message)

@@ -18,6 +18,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from chatproject.serving import object_storage
 from chatproject.serving.db import ENGINES as DB_ENGINES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,8 +124,39 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # they change), so that they are compressed like every other response.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Stored files (uploads, elements, library documents): local disk under MEDIA_ROOT, or an
+# S3-compatible bucket when CHAT_STORAGE_S3_BUCKET names one (chatproject.serving.object_storage).
+# The endpoint is for anything but AWS (MinIO, Ceph, R2: e.g. http://minio:9000); without a
+# key and secret, boto3 finds credentials as AWS tools do (an instance or pod role).
+CHAT_STORAGE_S3_BUCKET = os.environ.get("CHAT_STORAGE_S3_BUCKET", "")
+CHAT_STORAGE_S3_ENDPOINT_URL = os.environ.get("CHAT_STORAGE_S3_ENDPOINT_URL", "")
+CHAT_STORAGE_S3_REGION = os.environ.get("CHAT_STORAGE_S3_REGION", "")
+CHAT_STORAGE_S3_ACCESS_KEY_ID = os.environ.get("CHAT_STORAGE_S3_ACCESS_KEY_ID", "")
+CHAT_STORAGE_S3_SECRET_ACCESS_KEY = os.environ.get("CHAT_STORAGE_S3_SECRET_ACCESS_KEY", "")
+# A folder in the bucket for this site's files (several sites may share one bucket).
+CHAT_STORAGE_S3_PREFIX = os.environ.get("CHAT_STORAGE_S3_PREFIX", "")
+# "path" or "virtual"; empty: path with an endpoint (MinIO needs it), else virtual.
+CHAT_STORAGE_S3_ADDRESSING_STYLE = os.environ.get("CHAT_STORAGE_S3_ADDRESSING_STYLE", "")
+# How a permitted download reaches the browser from a bucket: "stream" (through the web
+# process, with the app's own security headers) or "redirect" (to a presigned URL valid for
+# CHAT_STORAGE_URL_SECONDS, so the bytes bypass the web process). Local disk always streams.
+CHAT_STORAGE_DOWNLOADS = os.environ.get("CHAT_STORAGE_DOWNLOADS", "stream").strip().lower()
+if CHAT_STORAGE_DOWNLOADS not in ("stream", "redirect"):
+    raise ImproperlyConfigured(
+        f"CHAT_STORAGE_DOWNLOADS must be stream or redirect, not {CHAT_STORAGE_DOWNLOADS!r}"
+    )
+CHAT_STORAGE_URL_SECONDS = int(os.environ.get("CHAT_STORAGE_URL_SECONDS", 60))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": object_storage.default_storage(
+        bucket=CHAT_STORAGE_S3_BUCKET,
+        endpoint_url=CHAT_STORAGE_S3_ENDPOINT_URL,
+        region=CHAT_STORAGE_S3_REGION,
+        access_key=CHAT_STORAGE_S3_ACCESS_KEY_ID,
+        secret_key=CHAT_STORAGE_S3_SECRET_ACCESS_KEY,
+        prefix=CHAT_STORAGE_S3_PREFIX,
+        addressing_style=CHAT_STORAGE_S3_ADDRESSING_STYLE,
+        url_seconds=CHAT_STORAGE_URL_SECONDS,
+    ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -450,7 +482,7 @@ CHAT_SSO_GROUPS_HEADER = os.environ.get("CHAT_SSO_GROUPS_HEADER", "")
 CHAT_GROUPS_CLAIM = os.environ.get("CHAT_GROUPS_CLAIM", "groups")
 
 # Addresses or networks of your proxies (load balancer, TLS or SSO proxy) in front of the
-# site. Only from these are X-Forwarded-For and X-Forwarded-Proto believed
+# site. Only from these are X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host believed
 # (chatproject.proxies); empty believes none of them. `unix` stands for a proxy reaching
 # daphne over a unix socket (daphne -u).
 CHAT_TRUSTED_PROXIES = env_list("CHAT_TRUSTED_PROXIES")

@@ -46,6 +46,7 @@ from chat.engine.session_options import SessionOptions
 from chat.engine.shutdown import drain
 from chat.engine.voice import Voice
 from chat.models import Message, Thread
+from chat.storage.local_copies import Scope
 from chat.threads import edits as stored_edits
 from chat.threads import history
 from chat.threads import store as threads
@@ -273,15 +274,19 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         if files:
             await sync_to_async(uploads.attach)(files, row.pk)
             await self.emitter.update_message(str(row.pk))
-        message = public_objects.message(row, files)
+        message, copies = await self._public_message(row, files)
         self.context_messages.append(message)
         if kind == "text":
+            await sync_to_async(copies.remove)()
             await self._release(answer)
             question = await asks.claim(self.thread_id, "text", None)
             await asks.deliver(self.emitter, question, message.to_dict(), summary=content)
         elif hooks.on_message is not None:
-            self._spawn_run(self._answering(answer, hooks.on_message, message), "message")
+            self._spawn_run(
+                self._answering(answer, hooks.on_message, message, copies=copies), "message"
+            )
         else:
+            await sync_to_async(copies.remove)()
             await self._release(answer)
         names_thread = bool(content) and not self._titled
         if names_thread or moves_up:
@@ -402,13 +407,26 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
 
     async def _rerun(self, row: Message, files: list[Any]) -> None:
         await self._reload_context()
-        message = public_objects.message(row, files)
+        message, copies = await self._public_message(row, files)
         # The hook's message is the one in the history, as for a message just sent.
         self.context_messages[:] = [
             message if m.id == message.id else m for m in self.context_messages
         ]
         if hooks.on_message is not None:
-            self._spawn_run(self._invoke(hooks.on_message, message), "message")
+            self._spawn_run(self._invoke(hooks.on_message, message, copies=copies), "message")
+        else:
+            await sync_to_async(copies.remove)()
+
+    async def _public_message(self, row: Message, files: list[Any]) -> tuple[Any, Scope]:
+        """The message as the hook gets it, with the local copies of its files (from a
+        bucket) that the hook's run removes when it ends."""
+        copies = Scope()
+        if not files:
+            return public_objects.message(row, files), copies
+        with copies.active():
+            # Off the event loop: a copy is downloaded from the store.
+            message = await sync_to_async(public_objects.message)(row, files)
+        return message, copies
 
     async def _reload_context(self) -> None:
         """The assistant's history again from the database, without what was replaced."""
@@ -468,12 +486,16 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             await self._detach_when_idle()
 
     async def _answering(
-        self, answer: AnswerUsage | None, fn: Callable[..., Any], *args: Any
+        self,
+        answer: AnswerUsage | None,
+        fn: Callable[..., Any],
+        *args: Any,
+        copies: Scope | None = None,
     ) -> None:
         """Runs a question's hook, its usage counted as one answer against the quotas."""
         self.current_answer = answer
         try:
-            await self._invoke(fn, *args)
+            await self._invoke(fn, *args, copies=copies)
         finally:
             self.current_answer = None
             warning = await self._release(answer)
@@ -485,7 +507,19 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             return None
         return await sync_to_async(quotas.release)(self.user, answer)
 
-    async def _invoke(self, fn: Callable[..., Any], *args: Any) -> None:
+    async def _invoke(
+        self, fn: Callable[..., Any], *args: Any, copies: Scope | None = None
+    ) -> None:
+        """Runs a hook; the local copies of stored files made for it go when it ends."""
+        scope = copies or Scope()
+        try:
+            with scope.active():
+                await self._run_hook(fn, *args)
+        finally:
+            if scope.paths:
+                await sync_to_async(scope.remove)()
+
+    async def _run_hook(self, fn: Callable[..., Any], *args: Any) -> None:
         with metrics.counting_run(hook_name(fn)) as outcome:
             try:
                 await call_hook(fn, *args)

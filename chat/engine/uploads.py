@@ -202,11 +202,12 @@ def attach(elements: list[Element], message_id: Any) -> None:
 
 
 def as_file_response(element: Element) -> dict[str, Any]:
-    """Chainlit's AskFileResponse fields."""
+    """Chainlit's AskFileResponse fields, but for the path: the stored name, made a local
+    path by the process that runs the waiting hook (it may be another host)."""
     return {
         "id": str(element.pk),
         "name": element.name,
-        "path": default_storage.path(element.file.name),
+        "stored_name": element.file.name,
         "size": element.size,
         "type": element.mime,
     }

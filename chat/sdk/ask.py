@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from chat.engine import asks
 from chat.engine.context import require_session
 from chat.sdk.action import Action
 from chat.sdk.types import AskFileResponse
+from chat.storage import local_copies
 
 
 class _Ask:
@@ -93,7 +95,19 @@ class AskFileMessage(_Ask):
 
     async def send(self) -> list[AskFileResponse] | None:
         answer = await self._ask()
-        return None if answer is None else [AskFileResponse(**item) for item in answer]
+        return None if answer is None else [await _file_response(item) for item in answer]
+
+
+async def _file_response(item: dict[str, Any]) -> AskFileResponse:
+    """A local path for the file (a temporary copy when it lives in a bucket), removed when
+    the hook that asked ends."""
+    fields = dict(item)
+    stored = fields.pop("stored_name", "")
+    response = AskFileResponse(**{"path": "", **fields})
+    if stored:
+        # Outside a hook's run (a job's), the copy goes with the response object.
+        response.path = await sync_to_async(local_copies.local_path)(stored, owner=response)
+    return response
 
 
 class AskActionMessage(_Ask):

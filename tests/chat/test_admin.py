@@ -476,3 +476,24 @@ def test_search_finds_a_word_only_in_a_title_or_only_in_a_message(
     found = rows(review.get(CHANGELIST, {"q": "kumquat"}).content.decode())
     assert sorted(found) == ["Expense report", "Quarterly kumquat numbers"]
     assert rows(review.get(CHANGELIST, {"q": "kumq"}).content.decode()) == found
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_export_over_asgi_streams_piece_by_piece_with_every_thread(user):
+    """Django would collect a plain generator into one list under ASGI: every conversation
+    in memory before the first byte."""
+    from asgiref.sync import sync_to_async
+    from django.test import AsyncClient
+
+    threads = [await sync_to_async(conversation)(user, f"topic {n}") for n in range(3)]
+    # A superuser: a transactional test's database has no Reviewers group left.
+    staff = await sync_to_async(make_user)(is_staff=True, is_superuser=True)
+    client = AsyncClient()
+    await client.aforce_login(staff)
+    response = await client.post(
+        CHANGELIST, {"action": "export_json", "_selected_action": [str(t.pk) for t in threads]}
+    )
+    assert response.status_code == 200
+    assert response.is_async
+    body = b"".join([piece async for piece in response.streaming_content])
+    assert {t["title"] for t in json.loads(body)} == {"topic 0", "topic 1", "topic 2"}
