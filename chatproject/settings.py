@@ -845,6 +845,9 @@ CHAT_PUBLIC_URL = os.environ.get("CHAT_PUBLIC_URL", "")
 CHAT_PLATFORM_UNKNOWN_USERS = os.environ.get("CHAT_PLATFORM_UNKNOWN_USERS", "refuse")
 # A streamed answer edits its platform message at most once per this many seconds.
 CHAT_PLATFORM_EDIT_SECONDS = float(os.environ.get("CHAT_PLATFORM_EDIT_SECONDS", 1.0))
+# Files of an answer are uploaded to Slack and Discord up to this size (Discord's own limit
+# for a bot is 10 MB); a larger one, or one the platform refuses, stays a link.
+CHAT_PLATFORM_UPLOAD_MAX_MB = float(os.environ.get("CHAT_PLATFORM_UPLOAD_MAX_MB", 8))
 # A platform conversation's session closes after this many seconds without an event.
 CHAT_PLATFORM_IDLE_SECONDS = float(os.environ.get("CHAT_PLATFORM_IDLE_SECONDS", 600))
 # Signed requests older (or newer) than this many seconds are refused as replays.

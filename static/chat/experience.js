@@ -232,7 +232,9 @@
     // A choice kept in this browser whose cookie has gone (cleared, expired): apply it.
     var kept = null;
     try { kept = localStorage.getItem(THEME_COOKIE); } catch (ignored) { kept = null; }
-    if (!document.documentElement.dataset.theme && (kept === "light" || kept === "dark")) setTheme(kept);
+    // A page that embeds the assistant may fix its theme (data-theme-fixed): that one holds.
+    var root = document.documentElement;
+    if (!root.dataset.theme && !root.dataset.themeFixed && (kept === "light" || kept === "dark")) setTheme(kept);
     labelThemeButtons();
     showSidebarState();
     armToasts();
