@@ -601,6 +601,9 @@ CHAT_CSP = os.environ.get(
     "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; object-src 'none'; "
     "base-uri 'self'",
 )
+# Files attached to a message (the button, drag and drop, paste); off refuses them on the
+# server too. Questions that ask for a file (AskFileMessage) still take one.
+CHAT_UPLOADS = env_bool("CHAT_UPLOADS", True)
 # Uploads: the type is sniffed from the content and must match one of these patterns.
 CHAT_UPLOAD_ACCEPT = env_list(
     "CHAT_UPLOAD_ACCEPT",

@@ -216,7 +216,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
     ) -> None:
         files = []
         if file_ids:
-            limits = uploads.Limits.from_settings()
+            thread = await Thread.objects.aget(pk=self.thread_id)
+            limits = uploads.Limits.for_thread(thread)
             files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
         # A message in an older conversation brings it to the top of the sidebar.
         kind: str | None = None

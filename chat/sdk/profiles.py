@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -58,3 +59,6 @@ class ChatProfile:
     default: bool = False
     starters: list[Starter] | None = None
     display_name: str | None = None
+    # Its own switches: `chat.sdk.config.ChainlitConfigOverrides`, or a dict of the same
+    # shape, or flat ({"uploads": False, "accept": [...], "max_files": 2, "sharing": False}).
+    config_overrides: Any = None

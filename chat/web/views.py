@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat.engine import handover, profiles, uploads
+from chat.engine import handover, profile_config, profiles, uploads
 from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
@@ -105,6 +105,7 @@ def _chat_start_context(user: object, thread: Thread) -> dict:
         **chat_start.settings_context(found["settings_inputs"], found["settings_values"]),
         **chat_start.commands_context(found["commands"]),
         **chat_start.modes_context(found["modes"], found["mode_choices"]),
+        "uploads_on": uploads.enabled(profile_config.of(thread.metadata)),
     }
 
 
@@ -116,7 +117,7 @@ def upload_files(request: HttpRequest, thread_id: str) -> HttpResponse:
     thread = _thread_or_404(request, thread_id)
     try:
         stored = uploads.store(
-            thread, request.user, request.FILES.getlist("files"), uploads.Limits.from_settings()
+            thread, request.user, request.FILES.getlist("files"), uploads.limits_for_upload(thread)
         )
     except uploads.UploadRefused as error:
         return JsonResponse({"error": str(error)}, status=400)
