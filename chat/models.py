@@ -561,3 +561,25 @@ class AuditEntry(models.Model):
         if not self._state.adding:
             raise ValueError("Audit entries are never changed.")
         super().save(*args, **kwargs)
+
+
+class Favorite(models.Model):
+    """A prompt a person saved from their own messages, offered again in the composer."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
+    )
+    content = models.TextField()
+    # The content's SHA-256: the same words are saved once per person (a unique index on
+    # the text itself would break on long prompts).
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="favorite_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.content[:60]

@@ -574,6 +574,8 @@ CHAT_STREAM_STALE_SECONDS = float(os.environ.get("CHAT_STREAM_STALE_SECONDS", 20
 # saved as interrupted); keep it under the orchestrator's own grace (Kubernetes: 30 s).
 CHAT_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("CHAT_SHUTDOWN_GRACE_SECONDS", 20))
 CHAT_MAX_MESSAGE_CHARS = int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", 20_000))
+# Favorites (saved prompts) a person may keep; past it, starring another is refused.
+CHAT_FAVORITES_MAX = int(os.environ.get("CHAT_FAVORITES_MAX", 50))
 # Messages one user may send, "<count>/<seconds>" (e.g. 20/60); over it a message is
 # refused with a notice and stays in the composer. Every other frame that makes the
 # assistant run (an edit, a button, ...) counts too. Empty: no limit.

@@ -17,7 +17,7 @@ from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
 from chat.threads import elements as stored_elements
-from chat.threads import history
+from chat.threads import favorites, history
 from chat.threads import store as threads
 from chatproject.body_limits import takes_uploads
 
@@ -65,8 +65,10 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
         {
             "thread": thread,
             **fragments.messages_context(
-                threads.thread_messages(thread), threads.thread_steps(thread)
+                favorites.mark_starred(request.user, threads.thread_messages(thread)),
+                threads.thread_steps(thread),
             ),
+            "favorites": favorites.of(request.user),
             **_sidebar_context(request.user, thread),
             **element_rendering.task_lists_context(stored_elements.thread_task_lists(thread)),
             **_chat_start_context(request.user, thread),
