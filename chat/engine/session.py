@@ -27,6 +27,7 @@ from chat.engine import (
     asks,
     commands,
     control,
+    custom_elements,
     edits,
     handover,
     jobs,
@@ -225,7 +226,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         def no_question_waits_for_another_answer() -> None:
             nonlocal kind
             kind = asks.pending_kind_now(self.thread_id)
-            if kind in ("file", "action"):
+            if kind in ("file", "action", "element"):
                 raise asks.AskPending(_("Please answer the question above first."))
 
         row = await self.emitter.create_message(
@@ -314,6 +315,31 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         if callback is None:
             raise actions.ActionUnavailable(f"Nothing handles the action {found['name']!r}.")
         self._spawn_run(self._invoke(callback, public_objects.action(found)), "action")
+
+    async def element_call(self, element_id: str, op: str, data: Any) -> None:
+        """A custom element's call from the page (chat.engine.custom_elements)."""
+        if op == "update":
+            await custom_elements.update(self.emitter, element_id, data)
+        elif op == "delete":
+            await custom_elements.delete(self.emitter, element_id)
+        elif op == "submit":
+            props = data if isinstance(data, dict) else {}
+            question = await asks.claim(self.thread_id, "element", None)
+            if question.metadata["ask"].get("element_id") != element_id:
+                question.metadata["ask"]["status"] = "pending"
+                await Message.objects.filter(pk=question.pk).aupdate(metadata=question.metadata)
+                raise asks.AskUnavailable("That element is not the one asked about.")
+            await custom_elements.update(self.emitter, element_id, props)
+            await asks.deliver(self.emitter, question, {"submitted": True, **props}, summary="")
+        else:
+            found = await custom_elements.action_for(self.thread_id, element_id, data)
+            drain.refuse_new_runs()
+            await rate_limits.check_run_rate(self.user)
+            await sync_to_async(quotas.check)(self.user)
+            callback = hooks.action_callbacks.get(found["name"])
+            if callback is None:
+                raise actions.ActionUnavailable(f"Nothing handles the action {found['name']!r}.")
+            self._spawn_run(self._invoke(callback, public_objects.action(found)), "action")
 
     async def answer_with_action(self, ask_id: str, action_id: str) -> None:
         question = await asks.claim(self.thread_id, "action", ask_id)

@@ -29,7 +29,7 @@ from chat.engine import elements as engine
 from chat.engine.context import require_session
 
 ElementType = Literal[
-    "text", "image", "file", "pdf", "audio", "video", "plotly", "dataframe", "tasklist"
+    "text", "image", "file", "pdf", "audio", "video", "plotly", "dataframe", "tasklist", "custom"
 ]
 ElementDisplay = Literal["inline", "side", "page"]
 ElementSize = Literal["small", "medium", "large"]
