@@ -23,7 +23,7 @@ from chat.sdk.context import context
 from chat.sdk.conversions import install as _install_conversions  # noqa: F401
 from chat.sdk.copilot import CopilotFunction, on_window_message, send_window_message
 from chat.sdk.custom_element import CustomElement
-from chat.sdk.data_elements import Dataframe, Plotly
+from chat.sdk.data_elements import Dataframe, Plotly, Pyplot
 from chat.sdk.data_layer import data_layer
 from chat.sdk.element_sidebar import ElementSidebar
 from chat.sdk.elements import Audio, Element, File, Image, Pdf, Text, Video
@@ -64,6 +64,7 @@ _LAZY = {
     "LangchainCallbackHandler": ("chat.sdk.integrations.langchain", "langchain-core"),
     "AsyncLangchainCallbackHandler": ("chat.sdk.integrations.langchain", "langchain-core"),
     "LlamaIndexCallbackHandler": ("chat.sdk.integrations.llama_index", "llama-index-core"),
+    "SemanticKernelFilter": ("chat.sdk.integrations.semantic_kernel", "semantic-kernel"),
 }
 
 
@@ -109,6 +110,8 @@ __all__ = [
     "Pdf",
     "PersistedUser",
     "Plotly",
+    "Pyplot",
+    "SemanticKernelFilter",
     "Starter",
     "StarterCategory",
     "Step",
