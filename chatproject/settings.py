@@ -554,6 +554,17 @@ CHAT_UI_ACCENT_DARK = os.environ.get("CHAT_UI_ACCENT_DARK", "#818cf8")
 CHAT_UI_THEME = os.environ.get("CHAT_UI_THEME", "system")
 # A stylesheet loaded after the product's own, to restyle anything.
 CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
+# What link previews and search engines show: the page's description and Open Graph image
+# (a path under static/ or a full URL).
+CHAT_UI_DESCRIPTION = os.environ.get("CHAT_UI_DESCRIPTION", "")
+CHAT_UI_META_IMAGE = os.environ.get("CHAT_UI_META_IMAGE", "")
+# "wide" lets the conversation use the whole width of a large screen; "default" keeps lines
+# readable.
+CHAT_UI_LAYOUT = os.environ.get("CHAT_UI_LAYOUT", "default")
+# Links in the chat's header: "Label|URL" items, comma-separated (Chainlit's header_links).
+CHAT_UI_HEADER_LINKS = env_list("CHAT_UI_HEADER_LINKS")
+# Always ask before a new chat (not only while an answer is being written).
+CHAT_CONFIRM_NEW_CHAT = env_bool("CHAT_CONFIRM_NEW_CHAT", False)
 CHAT_COT = os.environ.get("CHAT_COT", "full")
 # Tag each conversation with its chat profile, as Chainlit's auto_tag_thread.
 CHAT_AUTO_TAG_THREAD = env_bool("CHAT_AUTO_TAG_THREAD", True)

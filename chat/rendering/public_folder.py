@@ -123,3 +123,19 @@ def element_script(component: str) -> str:
     public = public_dir()
     path = public / "elements" / f"{component}.js" if public else None
     return _url(f"elements/{component}.js") if path is not None and path.is_file() else ""
+
+
+def readme_file(language: str = "") -> Path | None:
+    """The app's `chainlit.md` (Chainlit's readme), in the reader's language where the app
+    has one (`chainlit_de.md`, `chainlit_pt-BR.md`); None without one."""
+    folder = app_folder()
+    if folder is None:
+        return None
+    names = []
+    if language:
+        names += [f"chainlit_{language}.md", f"chainlit_{language.split('-')[0]}.md"]
+    for name in [*names, "chainlit.md"]:
+        path = folder / name
+        if path.is_file():
+            return path
+    return None
