@@ -558,6 +558,8 @@ CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
 # (a path under static/ or a full URL).
 CHAT_UI_DESCRIPTION = os.environ.get("CHAT_UI_DESCRIPTION", "")
 CHAT_UI_META_IMAGE = os.environ.get("CHAT_UI_META_IMAGE", "")
+# A picture beside the sign-in form on wide screens (Chainlit's login_page_image).
+CHAT_UI_LOGIN_IMAGE = os.environ.get("CHAT_UI_LOGIN_IMAGE", "")
 # "wide" lets the conversation use the whole width of a large screen; "default" keeps lines
 # readable.
 CHAT_UI_LAYOUT = os.environ.get("CHAT_UI_LAYOUT", "default")

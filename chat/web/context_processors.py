@@ -22,6 +22,7 @@ def branding(request: HttpRequest) -> dict[str, object]:
         "autoscroll_assistant": settings.CHAT_AUTOSCROLL_ASSISTANT,
         "ui_description": settings.CHAT_UI_DESCRIPTION,
         "ui_meta_image": look.asset_url(settings.CHAT_UI_META_IMAGE),
+        "ui_login_image": look.asset_url(settings.CHAT_UI_LOGIN_IMAGE),
         "ui_layout": look.layout(settings.CHAT_UI_LAYOUT),
         "ui_header_links": look.header_links(settings.CHAT_UI_HEADER_LINKS),
         "confirm_new_chat": settings.CHAT_CONFIRM_NEW_CHAT,

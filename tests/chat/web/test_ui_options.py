@@ -72,3 +72,12 @@ def test_the_apps_chainlit_md_is_its_readme_page(user, thread, settings, tmp_pat
     german = client.get(reverse("readme"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Willkommen" in german
     assert Client().get(reverse("readme")).status_code == 302
+
+
+def test_the_sign_in_page_shows_the_login_image(settings, client):
+    page = client.get(reverse("account_login")).content.decode()
+    assert "auth-image" not in page
+    settings.CHAT_UI_LOGIN_IMAGE = "brand/office.jpg"
+    page = client.get(reverse("account_login")).content.decode()
+    assert '<img class="auth-image" src="/static/brand/office.jpg" alt="">' in page
+    assert "page-auth--image" in page
