@@ -583,3 +583,17 @@ class Favorite(models.Model):
 
     def __str__(self) -> str:
         return self.content[:60]
+
+
+class UserEnv(models.Model):
+    """The values a person gave for the app's `user_env` (CHAT_USER_ENV: their own API key,
+    say), encrypted (chat.engine.user_env); never shown again, only replaced."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_env"
+    )
+    sealed = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"user_env of {self.user_id}"

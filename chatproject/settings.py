@@ -565,6 +565,9 @@ CHAT_UI_LOGIN_IMAGE = os.environ.get("CHAT_UI_LOGIN_IMAGE", "")
 CHAT_UI_LAYOUT = os.environ.get("CHAT_UI_LAYOUT", "default")
 # Links in the chat's header: "Label|URL" items, comma-separated (Chainlit's header_links).
 CHAT_UI_HEADER_LINKS = env_list("CHAT_UI_HEADER_LINKS")
+# Values each person must give before chatting, as Chainlit's user_env (their own API key,
+# say): comma-separated names. Stored encrypted; hooks read them in cl.user_session.get("env").
+CHAT_USER_ENV = env_list("CHAT_USER_ENV")
 # Always ask before a new chat (not only while an answer is being written).
 CHAT_CONFIRM_NEW_CHAT = env_bool("CHAT_CONFIRM_NEW_CHAT", False)
 CHAT_COT = os.environ.get("CHAT_COT", "full")

@@ -35,6 +35,7 @@ from chat.engine import (
     metrics,
     rate_limits,
     uploads,
+    user_env,
 )
 from chat.engine import modes as stored_modes
 from chat.engine.background import spawn
@@ -117,6 +118,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
             thread_id=self.thread_id, status=Message.Status.STREAMING
         ).aexists():
             self._orphans = spawn(self._watch_orphan_streams(), name="orphan-streams")
+        # The person's own values (CHAT_USER_ENV), for the hooks; never saved with the thread.
+        self.user_session["env"] = await sync_to_async(user_env.values)(self.user)
         if self.started:
             self._listed_first = await threads.listed_first(self.user, self.thread_id)
             self._spawn_run(self._resume(await self._thread_as_opened()), "resume")
@@ -193,6 +196,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
     ) -> None:
         """Stores the user's message at once; it answers an open question or runs on_message."""
         drain.refuse_new_runs()
+        if self.client_type == "webapp" and user_env.names():
+            await sync_to_async(user_env.check_complete)(self.user)
         command = commands.check_choice(self.commands, command)
         chosen = stored_modes.check_choices(self.modes, modes or {}, self.mode_choices)
         await rate_limits.check_message_rate(self.user)
@@ -507,7 +512,9 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
     async def save_state(self) -> None:
         """Saves the session's values with the thread, unless they are as last saved (most
         answers change nothing in the session)."""
-        state = (threads.session_state(self.user_session), self.started)
+        # The user's env values are secrets: kept encrypted elsewhere, never in the thread.
+        values = {k: v for k, v in self.user_session.items() if k != "env"}
+        state = (threads.session_state(values), self.started)
         if state == self._saved_state:
             return
         await threads.save_session_state(self.thread_id, state[0], started=state[1])

@@ -165,7 +165,10 @@ class ChainlitConfig:
 
     @property
     def project(self) -> ProjectSettings:
-        return ProjectSettings(allow_origins=list(settings.CHAT_COPILOT_ALLOWED_ORIGINS))
+        return ProjectSettings(
+            allow_origins=list(settings.CHAT_COPILOT_ALLOWED_ORIGINS),
+            user_env=list(settings.CHAT_USER_ENV),
+        )
 
     @property
     def run(self) -> RunSettings:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat.web import favorite_views, history_views, library_views, views
+from chat.web import favorite_views, history_views, library_views, user_env_views, views
 from chat.web import file_views as files
 
 app_name = "chat"
@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     # History: the sidebar's list and search, rename, delete, share; ratings of answers.
     path("history/", history_views.thread_list, name="history"),
+    path("keys/", user_env_views.user_env_page, name="user_env"),
     path("threads/<str:thread_id>/item/", history_views.thread_item, name="thread_item"),
     path("threads/<str:thread_id>/rename/", history_views.rename_thread, name="rename"),
     path("threads/<str:thread_id>/delete/", history_views.delete_thread, name="delete"),

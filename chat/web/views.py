@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat.engine import handover, profile_config, profiles, uploads
+from chat.engine import handover, profile_config, profiles, uploads, user_env
 from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
@@ -57,6 +57,9 @@ def _sidebar_context(user: object, thread: Thread) -> dict:
 @require_GET
 def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
     thread = _thread_or_404(request, thread_id)
+    if user_env.missing(request.user):
+        # Asked once, before the chat starts (its hooks may need the values at once).
+        return redirect(f"{reverse('chat:user_env')}?{urlencode({'next': request.path})}")
     if handover.runs_elsewhere(thread):
         thread = handover.adopt(thread.pk)[0]
     return TemplateResponse(
