@@ -568,6 +568,9 @@ CHAT_UI_HEADER_LINKS = env_list("CHAT_UI_HEADER_LINKS")
 # Values each person must give before chatting, as Chainlit's user_env (their own API key,
 # say): comma-separated names. Stored encrypted; hooks read them in cl.user_session.get("env").
 CHAT_USER_ENV = env_list("CHAT_USER_ENV")
+# Where the chat settings open (Chainlit's chat_settings_location): "message_composer", a
+# dialog over the chat, or "sidebar", a panel at the side with the chat usable beside it.
+CHAT_SETTINGS_LOCATION = os.environ.get("CHAT_SETTINGS_LOCATION", "message_composer")
 # Always ask before a new chat (not only while an answer is being written).
 CHAT_CONFIRM_NEW_CHAT = env_bool("CHAT_CONFIRM_NEW_CHAT", False)
 CHAT_COT = os.environ.get("CHAT_COT", "full")

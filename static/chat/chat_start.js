@@ -225,7 +225,8 @@
   function openSettings() {
     var dialog = document.getElementById("settings-dialog");
     if (!dialog || dialog.open) return;
-    dialog.showModal();
+    // At the side (CHAT_SETTINGS_LOCATION=sidebar) the chat stays usable beside it.
+    if (dialog.hasAttribute("data-side")) dialog.show(); else dialog.showModal();
     var first = dialog.querySelector("input:not([type=hidden]), select, textarea");
     if (first) first.focus();
   }
@@ -363,6 +364,17 @@
     }
     var dialog = document.getElementById("settings-dialog");
     if (dialog && dialog.open) dialog.close();
+    var opener = document.getElementById("settings-open");
+    if (opener) opener.focus();
+  });
+
+  // A panel at the side is not modal: Escape inside it closes it, back on its button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var dialog = event.target.closest && event.target.closest("#settings-dialog[data-side][open]");
+    if (!dialog) return;
+    event.preventDefault();
+    dialog.close();
     var opener = document.getElementById("settings-open");
     if (opener) opener.focus();
   });

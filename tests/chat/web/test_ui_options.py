@@ -81,3 +81,11 @@ def test_the_sign_in_page_shows_the_login_image(settings, client):
     page = client.get(reverse("account_login")).content.decode()
     assert '<img class="auth-image" src="/static/brand/office.jpg" alt="">' in page
     assert "page-auth--image" in page
+
+
+def test_the_settings_panel_opens_at_the_side_when_set(user, thread, settings):
+    assert "settings-dialog--side" not in page_of(user, thread)
+    settings.CHAT_SETTINGS_LOCATION = "sidebar"
+    html = page_of(user, thread)
+    assert 'class="dialog settings-dialog settings-dialog--side"' in html
+    assert "data-side" in html
