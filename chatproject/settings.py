@@ -563,6 +563,9 @@ CHAT_UI_LOGIN_IMAGE = os.environ.get("CHAT_UI_LOGIN_IMAGE", "")
 # "wide" lets the conversation use the whole width of a large screen; "default" keeps lines
 # readable.
 CHAT_UI_LAYOUT = os.environ.get("CHAT_UI_LAYOUT", "default")
+# The conversations' sidebar on a wide screen: "open", or "closed" behind the menu button
+# (Chainlit's default_sidebar_state).
+CHAT_UI_SIDEBAR = os.environ.get("CHAT_UI_SIDEBAR", "open")
 # Links in the chat's header: "Label|URL" items, comma-separated (Chainlit's header_links).
 CHAT_UI_HEADER_LINKS = env_list("CHAT_UI_HEADER_LINKS")
 # Values each person must give before chatting, as Chainlit's user_env (their own API key,

@@ -27,6 +27,7 @@ def branding(request: HttpRequest) -> dict[str, object]:
         "ui_header_links": look.header_links(settings.CHAT_UI_HEADER_LINKS),
         "confirm_new_chat": settings.CHAT_CONFIRM_NEW_CHAT,
         "settings_at_side": settings.CHAT_SETTINGS_LOCATION == "sidebar",
+        "ui_sidebar_closed": settings.CHAT_UI_SIDEBAR == "closed",
         "user_env_asked": bool(settings.CHAT_USER_ENV),
         "ui_readme": public_folder.readme_file() is not None,
     }

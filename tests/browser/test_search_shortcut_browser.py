@@ -38,3 +38,29 @@ def test_ctrl_k_on_a_phone_slides_the_conversations_in(page: Page) -> None:
     expect(page.locator(".menu-button")).to_have_attribute("aria-expanded", "true")
     page.keyboard.press("Escape")
     expect(page.locator(".menu-button")).to_have_attribute("aria-expanded", "false")
+
+
+def test_a_sidebar_closed_by_default_opens_from_the_menu_and_ctrl_k(product, browser) -> None:
+    server = product.server("sidebar-closed", CHAT_UI_SIDEBAR="closed")
+    server.start()
+    context = browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_up(page)
+        wait_idle(page)
+        search = page.get_by_role("searchbox", name="Search conversations")
+        menu = page.locator(".menu-button")
+        expect(search).not_to_be_in_viewport()
+        expect(menu).to_be_visible()
+        composer(page).click()
+        page.keyboard.press("Control+k")
+        expect(search).to_be_focused()
+        expect(search).to_be_in_viewport()
+        page.keyboard.press("Escape")
+        expect(menu).to_have_attribute("aria-expanded", "false")
+        menu.click()
+        expect(search).to_be_in_viewport()
+    finally:
+        context.close()
+        server.stop()

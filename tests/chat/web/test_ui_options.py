@@ -89,3 +89,9 @@ def test_the_settings_panel_opens_at_the_side_when_set(user, thread, settings):
     html = page_of(user, thread)
     assert 'class="dialog settings-dialog settings-dialog--side"' in html
     assert "data-side" in html
+
+
+def test_the_sidebar_may_start_closed(user, thread, settings):
+    assert "app--sidebar-closed" not in page_of(user, thread)
+    settings.CHAT_UI_SIDEBAR = "closed"
+    assert '<div class="app app--sidebar-closed">' in page_of(user, thread)
