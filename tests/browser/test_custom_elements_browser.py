@@ -36,10 +36,13 @@ def test_each_client_call_of_a_custom_element(app_page: Page) -> None:
     sign_up(page)
     counter = page.locator('[data-custom-element="Counter"]')
     expect(counter.locator("[data-count]")).to_have_text("1")
+    # Its script (public/elements/Counter.js) is loaded with the first one shown.
+    expect(counter).to_have_attribute("data-mounted", "true")
 
     # updateElement, from the element's script: stored, drawn again.
     counter.get_by_role("button", name="Increment").click()
     expect(counter.locator("[data-count]")).to_have_text("2")
+    expect(counter).to_have_attribute("data-mounted", "true")
     counter.get_by_role("button", name="Increment").click()
     expect(counter.locator("[data-count]")).to_have_text("3")
 
