@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.signals import user_logged_in
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from accounts import sign_in
+from accounts import groups, sign_in
 from chatproject.proxies import UNIX_SOCKET_CLIENT, client_address
 
 
@@ -40,6 +42,23 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_address(request) or UNIX_SOCKET_CLIENT
 
 
+def claims_of(sociallogin: Any) -> dict[str, Any]:
+    """What the provider said about the person: its user data, or for OpenID Connect the
+    id token's claims with the userinfo endpoint's over them."""
+    raw = sociallogin.account.extra_data or {}
+    if isinstance(raw.get("userinfo"), dict):  # OpenID Connect keeps claims nested
+        raw = {**(raw.get("id_token") or {}), **raw["userinfo"]}
+    return raw
+
+
+@receiver(user_logged_in, dispatch_uid="accounts-groups-from-provider")
+def groups_from_provider(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """At each provider sign-in, the groups claim sets the person's groups here."""
+    sociallogin = kwargs.get("sociallogin")
+    if sociallogin is not None:
+        groups.sync_from_claims(user, sociallogin.account.provider, claims_of(sociallogin))
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:
         # Provider sign-up stays open in SSO-only mode: that is the way in.
@@ -55,9 +74,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if not email or not sign_in.email_allowed(email):
             self._refuse(request, _("Your email address may not sign in here."))
         token = sociallogin.token.token if sociallogin.token else ""
-        raw = sociallogin.account.extra_data or {}
-        if isinstance(raw.get("userinfo"), dict):  # OpenID Connect keeps claims nested
-            raw = {**raw.get("id_token", {}), **raw["userinfo"]}
+        raw = claims_of(sociallogin)
         chat_user = sign_in.oauth_user(sociallogin.account.provider, token, raw, email, None)
         if chat_user is None:
             self._refuse(request, _("Sign-in was refused."))

@@ -1,8 +1,13 @@
+from typing import Any
+
 from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.models import GroupMapping, User
+from chat import audit
 
 
 @admin.register(User)
@@ -27,3 +32,42 @@ class UserAdmin(BaseUserAdmin):
 # are not stored, so their page would always be empty.
 admin.site.unregister(SocialApp)
 admin.site.unregister(SocialToken)
+
+
+@admin.register(GroupMapping)
+class GroupMappingAdmin(admin.ModelAdmin):
+    """The groups the identity provider names, as they become groups here. Every change is
+    in the audit log: a mapping decides who becomes staff."""
+
+    list_display = ["name", "group_name", "ignored", "staff", "reviewer", "created_at"]
+    list_editable = ["group_name", "ignored", "staff", "reviewer"]
+    list_filter = ["ignored", "staff", "reviewer"]
+    search_fields = ["name", "group_name"]
+
+    def save_model(self, request: HttpRequest, obj: GroupMapping, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit.record(
+            request.user, audit.Action.GROUP_MAPPING_CHANGED, f"group {obj.name}", _describe(obj)
+        )
+
+    def delete_model(self, request: HttpRequest, obj: GroupMapping) -> None:
+        audit.record(request.user, audit.Action.GROUP_MAPPING_DELETED, f"group {obj.name}")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for mapping in queryset:
+            audit.record(request.user, audit.Action.GROUP_MAPPING_DELETED, f"group {mapping.name}")
+        super().delete_queryset(request, queryset)
+
+
+def _describe(mapping: GroupMapping) -> str:
+    flags = [
+        name
+        for name, on in (
+            ("ignored", mapping.ignored),
+            ("staff", mapping.staff),
+            ("reviewer", mapping.reviewer),
+        )
+        if on
+    ]
+    return f"as {mapping.target}" + (f" ({', '.join(flags)})" if flags else "")

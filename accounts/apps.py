@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users")
 
     def ready(self) -> None:
-        from accounts import audit  # noqa: F401  (connects the sign-in log's receivers)
+        from accounts import adapters, audit  # noqa: F401  (connect their receivers)

@@ -11,12 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts import sign_in, staff_mfa
+from accounts import groups, sign_in, staff_mfa
 from accounts.session_keys import SESSION_FLAG
 from chat.engine.registry import hooks
 from chatproject.proxies import client_of
 
 logger = logging.getLogger(__name__)
+# The session's record of the groups header last applied.
+GROUPS_SEEN = "sso_groups"
 
 
 class SsoHeaderMiddleware:
@@ -43,7 +45,9 @@ class SsoHeaderMiddleware:
         email = request.headers.get(header, "").strip().lower() if header else ""
         current = request.user if request.user.is_authenticated else None
         if current is not None and (not header or current.email == email or not email):
-            return  # already this person: the hook is asked once per sign-in
+            # Already this person: the hook is asked once per sign-in.
+            self.sync_groups(request, current)
+            return
         try:
             chat_user = sign_in.header_user(request.headers, email)
             user = sign_in.account_for(chat_user, check_domain=True) if chat_user else None
@@ -57,6 +61,18 @@ class SsoHeaderMiddleware:
         if user is not None and (current is None or user.pk != current.pk):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session[SESSION_FLAG] = True
+        if user is not None:
+            self.sync_groups(request, user)
+
+    @staticmethod
+    def sync_groups(request: HttpRequest, user: object) -> None:
+        """The groups header sets the person's groups at sign-in, and again whenever the
+        proxy starts sending other groups, so that a removal counts from the next request."""
+        names = groups.from_header(request.headers)
+        if names is None or request.session.get(GROUPS_SEEN) == names:
+            return
+        groups.sync(user, names)
+        request.session[GROUPS_SEEN] = names
 
 
 # Pages a staff member without an authenticator may still open: setting one up, signing

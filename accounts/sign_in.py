@@ -105,7 +105,8 @@ def oauth_user(
     """What `@cl.oauth_callback` makes of a provider's sign-in (None: refused)."""
     default_user = ChatUser(
         identifier=email,
-        display_name=raw_user_data.get("name") or None,
+        # Microsoft Graph names the person "displayName"; the others, "name".
+        display_name=raw_user_data.get("name") or raw_user_data.get("displayName") or None,
         metadata={"provider": provider_id},
     )
     if hooks.oauth_callback is None:

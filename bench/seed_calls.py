@@ -21,19 +21,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 
+# The threads the calls spread over are read once into arrays, each call picking one by
+# its number: a LATERAL subquery with an OFFSET per row reads thousands of rows per call.
 INSERT = """
 INSERT INTO chat_modelcall (user_id, thread_id, chat_profile, provider, model, input_tokens,
     output_tokens, cached_tokens, cost, is_error, created_at)
-SELECT t.owner_id, t.id, t.chat_profile, 'openai',
-    (ARRAY['gpt-4o-mini', 'gpt-4o', 'claude-sonnet', 'llama-3'])[1 + g % 4],
-    200 + (g * 7919) % 3000, 20 + (g * 104729) % 600, (g * 31) % 200,
-    CASE WHEN g % 4 = 3 THEN NULL ELSE ((g % 997) / 100000.0)::numeric(14, 6) END,
-    g % 250 = 0,
-    now() - ((g * 2654435761) % (%(days)s * 86400)) * interval '1 second'
-FROM generate_series(1::bigint, %(calls)s) AS g
-JOIN LATERAL (
-    SELECT id, owner_id, chat_profile FROM chat_thread OFFSET (g * 7) %% %(threads)s LIMIT 1
-) AS t ON true
+SELECT t.owners[1 + (g * 7) %% t.n], t.ids[1 + (g * 7) %% t.n], t.profiles[1 + (g * 7) %% t.n],
+    'openai',
+    (ARRAY['gpt-4o-mini', 'gpt-4o', 'claude-sonnet', 'llama-3'])[1 + g %% 4],
+    200 + (g * 7919) %% 3000, 20 + (g * 104729) %% 600, (g * 31) %% 200,
+    CASE WHEN g %% 4 = 3 THEN NULL ELSE ((g %% 997) / 100000.0)::numeric(14, 6) END,
+    g %% 250 = 0,
+    now() - ((g * 2654435761) %% (%(days)s * 86400)) * interval '1 second'
+FROM generate_series(1::bigint, %(calls)s) AS g,
+    (SELECT array_agg(id) AS ids, array_agg(owner_id) AS owners,
+            array_agg(chat_profile) AS profiles, count(*) AS n
+     FROM (SELECT id, owner_id, chat_profile FROM chat_thread LIMIT %(threads)s) AS s) AS t
 """
 
 

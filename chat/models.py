@@ -535,6 +535,8 @@ class AuditEntry(models.Model):
         QUOTA_CHANGED = "quota_changed", "Changed a quota"
         QUOTA_DELETED = "quota_deleted", "Deleted a quota"
         QUOTA_LIFTED = "quota_lifted", "Lifted a person's limits for a day"
+        GROUP_MAPPING_CHANGED = "group_mapping_changed", "Changed a group mapping"
+        GROUP_MAPPING_DELETED = "group_mapping_deleted", "Deleted a group mapping"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

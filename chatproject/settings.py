@@ -240,6 +240,7 @@ THIRD_PARTY_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     # Every supported provider is installed; only those configured below show a button.
+    "allauth.socialaccount.providers.amazon_cognito",
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.microsoft",
@@ -440,6 +441,13 @@ CHAT_SSO_ONLY = env_bool("CHAT_SSO_ONLY", False)
 # X-Forwarded-Email), believed only on requests that came through a proxy of
 # CHAT_SSO_TRUSTED_PROXIES (which must then be set: the start stops otherwise).
 CHAT_SSO_HEADER = os.environ.get("CHAT_SSO_HEADER", "")
+# The SSO proxy's header with the person's groups, comma-separated (e.g. X-Forwarded-Groups):
+# set at each sign-in as their groups here (mapped in the admin). Empty: groups unchanged.
+CHAT_SSO_GROUPS_HEADER = os.environ.get("CHAT_SSO_GROUPS_HEADER", "")
+# The claim with a person's groups or roles in a provider's sign-in (a dotted path reaches
+# into nested claims, e.g. realm_access.roles); per provider OAUTH_<NAME>_GROUPS_CLAIM.
+# A sign-in without the claim leaves groups unchanged; empty turns the sync off.
+CHAT_GROUPS_CLAIM = os.environ.get("CHAT_GROUPS_CLAIM", "groups")
 
 # Addresses or networks of your proxies (load balancer, TLS or SSO proxy) in front of the
 # site. Only from these are X-Forwarded-For and X-Forwarded-Proto believed
@@ -473,44 +481,94 @@ if CHAT_SSO_HEADER and not CHAT_SSO_TRUSTED_PROXIES:
     )
 
 
-def _oauth_app(prefix: str, *, needs: tuple[str, ...] = (), **app_settings: str) -> dict | None:
+def _oauth_app(
+    prefix: str,
+    *,
+    needs: tuple[str, ...] = (),
+    optional: dict[str, str] | None = None,
+    **app_settings: str,
+) -> dict | None:
     """One provider app from OAUTH_<PREFIX>_CLIENT_ID, _CLIENT_SECRET and what it needs
-    (Chainlit's variable names); None while any of them is unset."""
+    (Chainlit's variable names); None while any of them is unset. `optional` maps an app
+    setting to the variable that sets it when given."""
     values = {
-        name: os.environ.get(f"OAUTH_{prefix}_{name}", "")
+        name: os.environ.get(f"OAUTH_{prefix}_{name}", "").strip()
         for name in ("CLIENT_ID", "CLIENT_SECRET", *needs)
     }
     if not all(values.values()):
         return None
     app = {"client_id": values["CLIENT_ID"], "secret": values["CLIENT_SECRET"], "key": ""}
     settings_ = {key: value.format(**values) for key, value in app_settings.items()}
+    for key, name in (optional or {}).items():
+        if given := os.environ.get(f"OAUTH_{prefix}_{name}", "").strip():
+            settings_[key] = given.rstrip("/")
     return {**app, "settings": settings_} if settings_ else app
+
+
+def _host(value: str) -> str:
+    """A domain variable as allauth wants it: no scheme, no trailing slash (Chainlit's
+    variables name a domain; people paste a URL)."""
+    return value.strip().removeprefix("https://").rstrip("/")
 
 
 def _oauth_providers() -> dict[str, dict]:
     """allauth providers turned on by environment variables alone: no database rows."""
     providers: dict[str, dict] = {}
     simple = {
-        "github": _oauth_app("GITHUB"),
         "google": _oauth_app("GOOGLE"),
-        "microsoft": _oauth_app("AZURE_AD", needs=("TENANT_ID",), tenant="{TENANT_ID}"),
-        "gitlab": _oauth_app("GITLAB", needs=("DOMAIN",), gitlab_url="https://{DOMAIN}"),
+        "microsoft": _oauth_app(
+            "AZURE_AD",
+            needs=("TENANT_ID",),
+            # Sovereign clouds (US Government, China) sign in and read the profile elsewhere.
+            optional={"login_url": "LOGIN_URL", "graph_url": "GRAPH_URL"},
+            tenant="{TENANT_ID}",
+        ),
     }
     for provider, app in simple.items():
         if app:
             providers[provider] = {"APPS": [app]}
+    gitlab = _oauth_app("GITLAB", needs=("DOMAIN",))
+    if gitlab:
+        gitlab["settings"] = {"gitlab_url": "https://" + _host(os.environ["OAUTH_GITLAB_DOMAIN"])}
+        providers["gitlab"] = {"APPS": [gitlab]}
+    github = _oauth_app("GITHUB")
+    if github:
+        providers["github"] = {"APPS": [github]}
+        # GitHub Enterprise Server: its own sign-in, and its API under /api/v3.
+        if enterprise := os.environ.get("OAUTH_GITHUB_ENTERPRISE_URL", "").strip():
+            providers["github"]["GITHUB_URL"] = enterprise.rstrip("/")
     okta = _oauth_app("OKTA", needs=("DOMAIN",))
     if okta:
-        providers["okta"] = {"OKTA_BASE_URL": os.environ["OAUTH_OKTA_DOMAIN"], "APPS": [okta]}
+        providers["okta"] = {
+            "OKTA_BASE_URL": _host(os.environ["OAUTH_OKTA_DOMAIN"]),
+            "APPS": [okta],
+        }
+    cognito = _oauth_app("COGNITO", needs=("DOMAIN",))
+    if cognito:
+        domain = "https://" + _host(os.environ["OAUTH_COGNITO_DOMAIN"])
+        providers["amazon_cognito"] = {"DOMAIN": domain, "APPS": [cognito]}
     oidc_apps = []
-    keycloak = _oauth_app(
-        "KEYCLOAK",
-        needs=("BASE_URL", "REALM"),
-        server_url="{BASE_URL}/realms/{REALM}",
-    )
+    keycloak = _oauth_app("KEYCLOAK", needs=("BASE_URL", "REALM"))
     if keycloak:
+        base = os.environ["OAUTH_KEYCLOAK_BASE_URL"].strip().rstrip("/")
+        realm = os.environ["OAUTH_KEYCLOAK_REALM"].strip()
+        keycloak["settings"] = {"server_url": f"{base}/realms/{realm}"}
         name = os.environ.get("OAUTH_KEYCLOAK_NAME") or "Keycloak"
         oidc_apps.append({**keycloak, "provider_id": "keycloak", "name": name})
+    # Auth0 and Descope through OpenID Connect rather than allauth's Auth0 provider: the
+    # id_token is checked and `email_verified` is believed, so a verified address signs in
+    # at once; allauth's Auth0 provider counts every address as unconfirmed.
+    auth0 = _oauth_app("AUTH0", needs=("DOMAIN",))
+    if auth0:
+        auth0["settings"] = {"server_url": "https://" + _host(os.environ["OAUTH_AUTH0_DOMAIN"])}
+        oidc_apps.append({**auth0, "provider_id": "auth0", "name": "Auth0"})
+    descope = _oauth_app("DESCOPE")
+    if descope:
+        # Descope's issuer is its API's URL followed by the project id (the client id).
+        base = os.environ.get("OAUTH_DESCOPE_BASE_URL", "").strip().rstrip("/")
+        server_url = f"{base or 'https://api.descope.com'}/{descope['client_id']}"
+        descope["settings"] = {"server_url": server_url}
+        oidc_apps.append({**descope, "provider_id": "descope", "name": "Descope"})
     generic = _oauth_app("OIDC", needs=("SERVER_URL",), server_url="{SERVER_URL}")
     if generic:
         name = os.environ.get("OAUTH_OIDC_NAME") or "Company sign-in"
@@ -521,6 +579,21 @@ def _oauth_providers() -> dict[str, dict]:
 
 
 SOCIALACCOUNT_PROVIDERS = _oauth_providers()
+# allauth's provider ids by the prefix of their OAUTH_* variables.
+_PROVIDER_IDS = {
+    "GITHUB": "github",
+    "GOOGLE": "google",
+    "AZURE_AD": "microsoft",
+    "GITLAB": "gitlab",
+    "OKTA": "okta",
+    "KEYCLOAK": "keycloak",
+    "OIDC": "oidc",
+}
+CHAT_GROUPS_CLAIMS = {
+    provider: os.environ[f"OAUTH_{prefix}_GROUPS_CLAIM"]
+    for prefix, provider in _PROVIDER_IDS.items()
+    if os.environ.get(f"OAUTH_{prefix}_GROUPS_CLAIM")
+}
 
 # Rate limits (allauth's syntax: "<count>/<period>/<per: ip, key or user>"; empty: off).
 ACCOUNT_RATE_LIMITS = {
@@ -686,6 +759,21 @@ CHAT_LLM_TEMPERATURE = (
 # Azure OpenAI: its API version; CHAT_LLM_BASE_URL is then the resource's endpoint and
 # CHAT_LLM_MODEL the deployment's name.
 CHAT_LLM_API_VERSION = os.environ.get("CHAT_LLM_API_VERSION", "")
+# Voice: the composer's microphone streams PCM16 at this rate (Chainlit's default too).
+CHAT_AUDIO_SAMPLE_RATE = int(os.environ.get("CHAT_AUDIO_SAMPLE_RATE", 24000))
+# The longest recording, in seconds; the largest binary frame of it, in bytes.
+CHAT_AUDIO_MAX_SECONDS = float(os.environ.get("CHAT_AUDIO_MAX_SECONDS", 60))
+CHAT_AUDIO_MAX_CHUNK_BYTES = int(os.environ.get("CHAT_AUDIO_MAX_CHUNK_BYTES", 64 * 1024))
+# Speech to text for the default assistant: an OpenAI-compatible /audio/transcriptions
+# (base URL and key default to CHAT_LLM_*); unset: PocketSphinx offline if installed.
+CHAT_STT_MODEL = os.environ.get("CHAT_STT_MODEL", "")
+CHAT_STT_BASE_URL = os.environ.get("CHAT_STT_BASE_URL", "") or CHAT_LLM_BASE_URL
+CHAT_STT_API_KEY = os.environ.get("CHAT_STT_API_KEY", "") or CHAT_LLM_API_KEY
+# Spoken answers: an OpenAI-compatible /audio/speech; unset: espeak-ng if installed, or none.
+CHAT_TTS_MODEL = os.environ.get("CHAT_TTS_MODEL", "")
+CHAT_TTS_VOICE = os.environ.get("CHAT_TTS_VOICE", "alloy")
+CHAT_TTS_BASE_URL = os.environ.get("CHAT_TTS_BASE_URL", "") or CHAT_LLM_BASE_URL
+CHAT_TTS_API_KEY = os.environ.get("CHAT_TTS_API_KEY", "") or CHAT_LLM_API_KEY
 if CHAT_LLM_PROVIDER not in ("openai", "anthropic", "mistral"):
     raise ImproperlyConfigured(
         f"CHAT_LLM_PROVIDER must be openai, anthropic or mistral, not {CHAT_LLM_PROVIDER!r}"
@@ -759,8 +847,13 @@ CHAT_PLATFORM_MAX_AGE_SECONDS = float(os.environ.get("CHAT_PLATFORM_MAX_AGE_SECO
 CHAT_SLACK_SIGNING_SECRET = os.environ.get("CHAT_SLACK_SIGNING_SECRET", "")
 CHAT_SLACK_BOT_TOKEN = os.environ.get("CHAT_SLACK_BOT_TOKEN", "")
 CHAT_SLACK_API_URL = os.environ.get("CHAT_SLACK_API_URL", "https://slack.com/api/")
+# Socket Mode (no public URL): the app-level token (xapp-..., scope connections:write) that
+# `manage.py slack_socket_mode` connects with; the signing secret is then not needed.
+CHAT_SLACK_APP_TOKEN = os.environ.get("CHAT_SLACK_APP_TOKEN", "")
 CHAT_DISCORD_PUBLIC_KEY = os.environ.get("CHAT_DISCORD_PUBLIC_KEY", "")
 CHAT_DISCORD_APPLICATION_ID = os.environ.get("CHAT_DISCORD_APPLICATION_ID", "")
+# Messages and mentions (not only /ask): the bot's token, for `manage.py discord_gateway`.
+CHAT_DISCORD_BOT_TOKEN = os.environ.get("CHAT_DISCORD_BOT_TOKEN", "")
 CHAT_DISCORD_API_URL = os.environ.get("CHAT_DISCORD_API_URL", "https://discord.com/api/v10")
 CHAT_TEAMS_APP_ID = os.environ.get("CHAT_TEAMS_APP_ID", "")
 CHAT_TEAMS_APP_PASSWORD = os.environ.get("CHAT_TEAMS_APP_PASSWORD", "")

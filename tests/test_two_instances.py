@@ -20,7 +20,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.test import Client
 
-from chat.models import Thread
+from chat.models import Message, Thread
 from tests.conftest import ASSISTANTS_DIR
 from tests.drivers import wait_for
 from tests.services import Daphne, Worker, service_env, use_queue
@@ -224,3 +224,40 @@ async def test_the_message_limit_counts_a_persons_frames_on_every_instance(insta
 
 async def answers(thread: Thread, count: int) -> bool:
     return await thread.messages.filter(content__startswith="echo: on ").acount() == count
+
+
+async def test_an_edit_is_refused_while_the_answer_runs_on_the_other_instance(
+    instances, tab, thread
+):
+    web1, web2, _ = instances
+    first = await tab(web1, thread)
+    second = await tab(web2, thread)
+    await idle(thread)
+    await asyncio.sleep(0.5)  # the second session's start hook too
+
+    await first.say("stream 400")  # about 8 s of tokens, run by instance 1
+    await second.until(lambda f: "tok5 " in f)
+    asked = await Message.objects.filter(thread=thread, author_kind="user").aget()
+
+    async def edit(tab_: Tab, content: str) -> None:
+        frame = {"type": "edit", "message_id": str(asked.pk), "content": content}
+        await tab_.connection.send(json.dumps({**frame, "HEADERS": {"HX-Request": "true"}}))
+
+    # Instance 2 runs nothing for this thread, yet refuses: the answer runs on instance 1.
+    await edit(second, "stream 3")
+    notice = await second.until(lambda f: "Wait for the answer to finish" in f)
+    assert "notice--error" in notice
+    await first.until(lambda f: "tok399" in f)
+    assert (await Message.objects.aget(pk=asked.pk)).content == "stream 400"
+
+    # Once it has ended, the same edit goes through.
+    first.frames.clear()  # (frames read so far include the snapshot's "not running")
+    await first.until(lambda f: 'data-running="false"' in f)
+    second.frames.clear()
+    await edit(second, "stream 3")
+    await second.until(lambda f: "tok2" in f)
+
+    async def edited() -> bool:
+        return (await Message.objects.aget(pk=asked.pk)).content == "stream 3"
+
+    await wait_for(edited, within=10, what="the edit saved")

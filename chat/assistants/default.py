@@ -5,9 +5,10 @@ Commands: "demo" walks through steps, elements, actions and questions (see `tour
 "echo TEXT" repeats TEXT; "count" counts in the user session. Anything else is echoed back,
 word by word. It also shows chat profiles ("Standard", "Brief"), starters, a settings panel
 (tone, typing speed, streaming) and the composer's commands ("/shout", "/reverse").
-Files sent with a message are named; documents among them (txt, md, html, pdf, docx)
-are read in the background, and from then on questions are answered from them, quoting
-the best passages and citing each as a source in the side panel (see `documents.py`).
+It listens, and may answer aloud (see `voice.py`). Files sent with a message are named;
+documents among them (txt, md, html, pdf, docx) are read in the background, and from then
+on questions are answered from them, quoting the best passages and citing each as a source
+in the side panel (see `documents.py`).
 
 With a model configured (CHAT_LLM_MODEL and the other CHAT_LLM_* settings), the model
 answers every message instead, with tools and cited sources: see `model.py` beside this.
@@ -17,7 +18,7 @@ them is offered; only starters a model can answer are.
 
 import chat.sdk as cl
 from chat import llm
-from chat.assistants import model
+from chat.assistants import model, voice
 from chat.assistants.documents import answer_from_documents
 from chat.assistants.tour import LONG_ANSWER, slow_report, stream_text, tour
 from chat.sdk.input_widget import Select, Slider, Switch, Tags
@@ -50,14 +51,14 @@ PROFILES = [
 ]
 
 MODEL_STARTERS = [
-    cl.Starter(label="What time is it?", message="What time is it?"),
-    cl.Starter(label="What can you do?", message="What can you help me with?"),
+    cl.Starter(label="What time is it?", message="What time is it?", icon="clock"),
+    cl.Starter(label="What can you do?", message="What can you help me with?", icon="sparkles"),
 ]
 
 STARTERS = [
-    cl.Starter(label="Take the tour", message="demo"),
-    cl.Starter(label="Stream a long answer", message="long"),
-    cl.Starter(label="Say it loudly", message="hello there", command="shout"),
+    cl.Starter(label="Take the tour", message="demo", icon="compass"),
+    cl.Starter(label="Stream a long answer", message="long", icon="file-text"),
+    cl.Starter(label="Say it loudly", message="hello there", command="shout", icon="megaphone"),
 ]
 
 COMMANDS = [
@@ -215,3 +216,7 @@ async def answer(text: str) -> None:
         return
     speed = settings.get("speed", 5)
     await stream_text(text, delay=0.1 / max(1, speed))
+
+
+# Spoken questions are answered as typed ones (see voice.py: when it can hear).
+voice.listen(on_message)

@@ -159,8 +159,8 @@ async def tour() -> None:
     await cl.Message(
         content="Buttons run Python callbacks:",
         actions=[
-            cl.Action(name="thumbs", payload={"liked": True}, label="Looks good"),
-            cl.Action(name="thumbs", payload={"liked": False}, label="Not yet"),
+            cl.Action(name="thumbs", payload={"liked": True}, label="Looks good", icon="thumbs-up"),
+            cl.Action(name="thumbs", payload={"liked": False}, label="Not yet", icon="thumbs-down"),
         ],
     ).send()
     elements_task.status = cl.TaskStatus.DONE

@@ -104,6 +104,12 @@ class RunControl:
                 await session.resync()
             elif event["type"] == "ask.answer":
                 session.answer(event["ask"], event["answer"])
+            elif event["type"] == "chat.restarted" and session.id != event.get("origin"):
+                # Another tab started the chat over (another profile): this tab's session
+                # works in the new chat too, not in the one its page no longer shows.
+                adopt = getattr(session, "adopt_new_chat", None)
+                if adopt is not None:
+                    await adopt()
             elif event["type"] == "settings.changed":
                 # Every tab's session of the thread works with the settings just saved.
                 session.user_session["chat_settings"] = dict(event["values"])
@@ -133,6 +139,14 @@ async def share_settings(thread_id: UUID, values: dict[str, Any]) -> None:
     await get_channel_layer().group_send(
         control_group(thread_id),
         {"type": "settings.changed", "thread": str(thread_id), "values": values},
+    )
+
+
+async def share_restart(thread_id: UUID, origin: str) -> None:
+    """Tells the thread's other sessions that session `origin` started the chat over."""
+    await get_channel_layer().group_send(
+        control_group(thread_id),
+        {"type": "chat.restarted", "thread": str(thread_id), "origin": origin},
     )
 
 

@@ -62,6 +62,11 @@ def _next_order(thread_id: UUID) -> int:
     return row[0]
 
 
+# For code that stores messages of its own inside its transaction (a platform conversation's
+# earlier lines).
+next_order = _next_order
+
+
 @reconnecting
 def _insert_message(message: Message, check: Callable[[], None] | None = None) -> bool:
     """Stores a new message at the thread's end; False if the page already sent it."""

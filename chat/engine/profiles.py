@@ -56,6 +56,7 @@ class Profile:
     starters: tuple[Starter, ...] | None = None
     # Its own switches (uploads, sharing, cot), from `config_overrides`: profile_config.
     overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    groups: frozenset[str] | None = None
 
     @property
     def shown_name(self) -> str:
@@ -115,6 +116,7 @@ def _profile(item: Any) -> Profile | None:
         logger.warning("A chat profile needs a name of 1 to 100 characters; left out: %r", item)
         return None
     starters = _field(item, "starters")
+    groups = _field(item, "groups")
     return Profile(
         name=name,
         description=_field(item, "markdown_description") or "",
@@ -123,7 +125,14 @@ def _profile(item: Any) -> Profile | None:
         display_name=_field(item, "display_name") or "",
         starters=None if starters is None else _starters(starters),
         overrides=profile_config.parse(_field(item, "config_overrides")),
+        groups=None if groups is None else frozenset(str(g) for g in groups),
     )
+
+
+async def _group_names(user: Any) -> frozenset[str]:
+    if user is None or not getattr(user, "pk", None):
+        return frozenset()
+    return frozenset([name async for name in user.groups.values_list("name", flat=True)])
 
 
 async def _ask(hook: Any, user: Any) -> Any:
@@ -135,10 +144,17 @@ async def available(user: Any) -> tuple[Profile, ...]:
     if hooks.set_chat_profiles is None:
         return ()
     profiles: list[Profile] = []
+    member_of: frozenset[str] | None = None
     for item in await _ask(hooks.set_chat_profiles, user) or ():
         profile = _profile(item)
-        if profile is not None and all(p.name != profile.name for p in profiles):
-            profiles.append(profile)
+        if profile is None or any(p.name == profile.name for p in profiles):
+            continue
+        if profile.groups is not None:
+            if member_of is None:
+                member_of = await _group_names(user)
+            if not profile.groups & member_of:
+                continue  # for other groups: not offered, and so not chosen either
+        profiles.append(profile)
     return tuple(profiles)
 
 

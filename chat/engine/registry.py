@@ -21,6 +21,10 @@ class HookRegistry:
     on_stop: Hook | None = None
     # The copilot widget: a message the host page posted to the assistant.
     on_window_message: Hook | None = None
+    # Voice (chat.engine.audio): a recording starts, brings a piece, ends.
+    on_audio_start: Hook | None = None
+    on_audio_chunk: Hook | None = None
+    on_audio_end: Hook | None = None
     set_chat_profiles: Hook | None = None
     set_starters: Hook | None = None
     set_starter_categories: Hook | None = None
@@ -35,6 +39,8 @@ class HookRegistry:
     on_app_shutdown: Hook | None = None
     # Each rating, once stored (chat.engine.feedback_hook).
     on_feedback: Hook | None = None
+    # Someone reacted with an emoji in Slack (chat.platforms.slack).
+    on_slack_reaction_added: Hook | None = None
     # Who may open a shared conversation's link (chat.engine.sharing).
     on_shared_thread_view: Hook | None = None
     # Sign-in: asked by accounts/ (backends, adapters, the SSO header middleware).

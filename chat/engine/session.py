@@ -34,6 +34,7 @@ from chat.engine import (
     mcp_links,
     metrics,
     rate_limits,
+    run_marks,
     uploads,
     user_env,
 )
@@ -45,6 +46,7 @@ from chat.engine.registry import call_hook, hook_name, hooks, public_objects
 from chat.engine.running import RunningSession
 from chat.engine.session_options import SessionOptions
 from chat.engine.shutdown import drain
+from chat.engine.voice import Voice
 from chat.models import Message, Thread
 from chat.threads import edits as stored_edits
 from chat.threads import history
@@ -67,7 +69,7 @@ CLIENT_TYPES = {
 }
 
 
-class ChatSession(SessionOptions, RunningSession, McpPanel):
+class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
     def __init__(self, thread: Thread, user: Any, *, client_type: str | None = None) -> None:
         client_type = client_type or CLIENT_TYPES.get(thread.source, "webapp")
         self.client_type = client_type  # as Chainlit's cl.context.session.client_type
@@ -150,6 +152,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
     async def close(self) -> None:
         """The socket went away. A running hook goes on; its output reaches the database."""
         self.closed = True
+        # A recording the drop cut short is dropped whole, never taken as a turn.
+        await self._abort_recording()
         if self._orphans is not None:
             self._orphans.cancel()
         if hooks.on_chat_end is not None:
@@ -380,7 +384,9 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
     async def edit_message(self, message_id: str, content: str) -> None:
         """The user changed a sent message: what came after it goes, on_message runs again."""
         drain.refuse_new_runs()
-        self._refuse_while_running(_("Wait for the answer to finish, or press Stop, then edit."))
+        await self._refuse_while_running(
+            _("Wait for the answer to finish, or press Stop, then edit.")
+        )
         await rate_limits.check_run_rate(self.user)
         await sync_to_async(quotas.check)(self.user)
         row, files = await edits.edit(self.emitter, message_id, content)
@@ -389,7 +395,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
     async def regenerate(self) -> None:
         """The last answer goes; on_message runs again with the last user message."""
         drain.refuse_new_runs()
-        self._refuse_while_running(
+        await self._refuse_while_running(
             _("Wait for the answer to finish, or press Stop, then regenerate.")
         )
         await rate_limits.check_run_rate(self.user)
@@ -397,10 +403,13 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         row, files = await edits.regenerate(self.emitter)
         await self._rerun(row, files)
 
-    def _refuse_while_running(self, text: str) -> None:
-        # One run at a time: an edit never races the answer it would replace. (A run that
-        # is only finishing up, its end already shown, does not count.)
+    async def _refuse_while_running(self, text: str) -> None:
+        # One run at a time: an edit never races the answer it would replace, here or on
+        # another instance (run_marks). (A run that is only finishing up, its end already
+        # shown, does not count.)
         if self.current_run is not None or control.control().running(self.thread_id):
+            raise edits.CannotEdit(text)
+        if await run_marks.marked(self.thread_id):
             raise edits.CannotEdit(text)
 
     async def _rerun(self, row: Message, files: list[Any]) -> None:
@@ -418,6 +427,10 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
         rows = stored_edits.current(Message.objects.filter(thread_id=self.thread_id))
         rows = rows.order_by("order")
         self.context_messages[:] = [public_objects.message(row) async for row in rows]
+
+    # For lines stored before a new session's first message (a platform conversation's
+    # earlier lines): a new chat reads no history when it opens.
+    reload_context = _reload_context
 
     # -- running hooks ---------------------------------------------------------------
     def _spawn_run(self, coro: Any, label: str) -> None:
@@ -444,14 +457,17 @@ class ChatSession(SessionOptions, RunningSession, McpPanel):
                 )
                 run = spawn(coro, name=f"hook-{self.thread_id}", context=context)
                 self.current_run = run
-                await control.control().push_run_state(self)
+                mark = run_marks.RunMark(self.thread_id)
                 try:
+                    await mark.put_up()
+                    await control.control().push_run_state(self)
                     await asyncio.shield(run)
                 except asyncio.CancelledError:
                     if not run.done():
                         raise
                 finally:
                     self.current_run = None
+                    await mark.take_down()
                     # Another tab's session may still be running this thread (a second tab
                     # opened mid-answer): then the thread is still running for every tab.
                     still_running = await control.control().push_run_state(self)

@@ -58,6 +58,8 @@ class OptionsHost(Session, Protocol):
 
     def _load_state(self, thread: Thread) -> None: ...
 
+    async def _reload_context(self) -> None: ...
+
 
 class SessionOptions:
     """The part of ChatSession that handles profiles, settings and commands, and what
@@ -119,8 +121,22 @@ class SessionOptions:
         self.settings_inputs, self.commands, self.context_messages = [], [], []
         self.modes, self.mode_choices = [], {}
         self.started = False
+        # The other tabs' sessions drop the old chat at once, and take what on_chat_start
+        # kept once it has run.
+        await control.share_restart(self.thread_id, self.id)
         await self._show_new_chat(thread)
         await self._start()
+        await self.save_state()
+        await control.share_restart(self.thread_id, self.id)
+
+    async def adopt_new_chat(self: OptionsHost) -> None:
+        """Another tab's session started this chat over: this one takes the new chat's
+        profile, values and history from the database (its own user_env stays)."""
+        thread = await Thread.objects.aget(pk=self.thread_id)
+        env = self.user_session.get("env", {})
+        self._load_state(thread)
+        self.user_session["env"] = env
+        await self._reload_context()
 
     async def _show_new_chat(self: OptionsHost, thread: Thread) -> None:
         """Every tab shows the chat empty, as new, with the running assistant's options."""

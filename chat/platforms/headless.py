@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
+import uuid
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from chat.engine import uploads
 from chat.engine.background import spawn
-from chat.engine.emitter import Emitter
+from chat.engine.emitter import Emitter, next_order
 from chat.engine.session import ChatSession
 from chat.engine.streaming import MessageStream
 from chat.errors import UserFacingError
@@ -193,12 +197,103 @@ def _thread_for(source: str, external_id: str, owner: Any) -> Thread:
         return Thread.objects.get(source=source, external_id=external_id)
 
 
+@dataclasses.dataclass(frozen=True)
+class EarlierLine:
+    """A line of the platform conversation written before the assistant was asked."""
+
+    author: str
+    text: str
+    by_bot: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class IncomingFile:
+    """A file a person sent with their message on the platform, downloaded."""
+
+    name: str
+    content: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class FileLink:
+    """Where a platform keeps a file a person sent, and how to ask for it."""
+
+    name: str
+    url: str
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+async def _download(client: Any, link: FileLink, limit: int) -> bytes:
+    """A file's bytes; one over the size limit stops at limit + 1 bytes (the upload check
+    then refuses it), so memory stays bounded."""
+    chunks: list[bytes] = []
+    total = 0
+    async with client.stream("GET", link.url, headers=link.headers) as response:
+        response.raise_for_status()
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                break
+    return b"".join(chunks)[: limit + 1]
+
+
+async def download_files(links: list[FileLink]) -> list[IncomingFile]:
+    """The files behind the links, at most one more than a message may carry (enough for
+    the count check to refuse the rest)."""
+    import httpx  # each platform's extra brings it; the web chat needs none of this
+
+    limit = int(settings.CHAT_UPLOAD_MAX_MB * 1024 * 1024)
+    found = []
+    async with httpx.AsyncClient(timeout=30, follow_redirects=True) as client:
+        for link in links[: settings.CHAT_UPLOAD_MAX_FILES + 1]:
+            found.append(IncomingFile(link.name, await _download(client, link, limit)))
+    return found
+
+
+# The earlier lines kept of a conversation the assistant joins late; older ones are left.
+MAX_EARLIER_LINES = 50
+
+
+@transaction.atomic
+def _keep_earlier_lines(thread: Thread, lines: list[EarlierLine]) -> None:
+    """The conversation before the assistant was asked, stored first in its new thread, so
+    that `cl.chat_context` and the transcript have it."""
+    if Message.objects.filter(thread=thread).exists():
+        return  # another event of the conversation got here first
+    for line in lines[-MAX_EARLIER_LINES:]:
+        text = line.text[: settings.CHAT_MAX_MESSAGE_CHARS].strip()
+        if not text:
+            continue
+        Message.objects.create(
+            thread=thread,
+            order=next_order(thread.pk),
+            author_kind=Message.Author.ASSISTANT if line.by_bot else Message.Author.USER,
+            author_name=line.author[:150],
+            content=text,
+            metadata={"earlier_in_platform": True},
+        )
+
+
 def _existing_thread(source: str, external_id: str) -> Thread | None:
     return Thread.objects.filter(source=source, external_id=external_id).first()
 
 
+def _conversation_of_message(source: str, message_id: str) -> str | None:
+    """The platform conversation whose thread holds a message (None: not one of ours)."""
+    try:
+        uuid.UUID(message_id)
+    except ValueError:
+        return None
+    found = Message.objects.filter(
+        pk=message_id, thread__source=source, thread__external_id__gt=""
+    ).values_list("thread__external_id", flat=True)
+    return found.first()
+
+
 thread_for = sync_to_async(_thread_for)
 existing_thread = sync_to_async(_existing_thread)
+conversation_of_message = sync_to_async(_conversation_of_message)
 
 
 # -- what the platforms' edges call ---------------------------------------------------------------
@@ -211,24 +306,58 @@ async def deliver_message(
     client_id: str,
     make_sink: Callable[[], PlatformSink],
     event: dict[str, Any] | None = None,
+    earlier: Callable[[], Awaitable[list[EarlierLine]]] | None = None,
+    files: Callable[[], Awaitable[list[IncomingFile]]] | None = None,
 ) -> HeadlessSession:
     """A person wrote in a platform conversation: store it and let the hooks answer.
+
+    `earlier` reads what the conversation said before the assistant was asked; it is
+    called once, when the conversation's thread is new. `files` downloads what the person
+    sent with the message.
 
     The conversation's thread belongs to whoever spoke first in it; the platform decides
     who else sees the conversation, and each message keeps its own author.
     """
+    new = earlier is not None and await existing_thread(source, external_id) is None
     thread = await thread_for(source, external_id, person)
+    if new and earlier is not None:
+        try:
+            lines = await earlier()
+        except Exception:
+            # The answer matters more than the history: it comes without it.
+            logger.warning("The earlier lines of %s could not be read", external_id, exc_info=True)
+            lines = []
+        if lines:
+            await sync_to_async(_keep_earlier_lines)(thread, lines)
     session = await conversations().session(thread, await _owner(thread), make_sink)
+    if new:
+        await session.reload_context()
     session.sink.begin(event or {})
     text = text[: settings.CHAT_MAX_MESSAGE_CHARS].strip()
-    if not text:
-        await session.sink.notice(_("Write a question after the command or mention."))
-        return session
     try:
-        await session.receive_message(text, client_id, author=person.shown_name)
+        file_ids = await _store_files(thread, person, files) if files is not None else ()
+        if not text and not file_ids:
+            await session.sink.notice(_("Write a question after the command or mention."))
+            return session
+        await session.receive_message(text, client_id, file_ids, author=person.shown_name)
     except UserFacingError as error:
         await session.sink.notice(str(error))
     return session
+
+
+async def _store_files(
+    thread: Thread, person: Any, files: Callable[[], Awaitable[list[IncomingFile]]]
+) -> tuple[str, ...]:
+    """The person's files, checked and stored as the web's uploads are (the same limits),
+    for their message to take as `message.elements`."""
+    incoming = await files()
+    if not incoming:
+        return ()
+    as_uploads = [SimpleUploadedFile(f.name, f.content) for f in incoming]
+    stored = await sync_to_async(uploads.store)(
+        thread, person, as_uploads, uploads.Limits.from_settings()
+    )
+    return tuple(str(element.pk) for element in stored)
 
 
 async def deliver_click(
@@ -242,12 +371,20 @@ async def deliver_click(
     """A button of ours was clicked in a platform conversation: run its callback (or
     answer the question it belongs to). The button must be under a message of that very
     conversation's thread."""
-    thread = await existing_thread(source, external_id)
-    if thread is None:
-        return None
     try:
         kind, message_id, action_id = parse_button(value)
     except ValueError:
+        return None
+    asked_in = await conversation_of_message(source, message_id)
+    if asked_in is not None and asked_in != external_id:
+        # The buttons sit in a channel everyone sees, but act in the asker's conversation:
+        # someone else's click is told so, not silently dropped.
+        sink = make_sink()
+        sink.begin(event or {})
+        await sink.notice(_("Only the person who asked can use these buttons."))
+        return None
+    thread = await existing_thread(source, external_id)
+    if thread is None:
         return None
     session = await conversations().session(thread, await _owner(thread), make_sink)
     session.sink.begin(event or {})

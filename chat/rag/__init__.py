@@ -1,5 +1,6 @@
 """Document Q&A (RAG): documents users upload are read, split into passages and indexed;
-questions retrieve the best passages, from the asking user's own documents only.
+questions retrieve the best passages, from the asking user's own documents and the team
+libraries of their groups only.
 
 - extract.py: text out of txt, md, html, pdf and docx files, as a stream (bounded memory);
 - chunking.py: the stream cut into overlapping passages;

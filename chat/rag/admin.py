@@ -6,21 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from chat.rag.models import Document
+from chat.rag.models import Document, TeamLibrary
 
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner", "thread", "status", "chunk_count", "truncated", "created_at")
+    list_display = (
+        "name", "owner", "library", "thread", "status", "chunk_count", "truncated", "created_at",
+    )  # fmt: skip
     list_filter = ("status", "truncated", "created_at")
     search_fields = ("name", "owner__email", "error")
-    list_select_related = ("owner", "thread")
+    list_select_related = ("owner", "thread", "library__group")
     raw_id_fields = ("owner", "thread", "element")
     date_hierarchy = "created_at"
     readonly_fields = [
-        "name", "owner", "thread", "element", "mime", "status", "error", "chunk_count",
+        "name", "owner", "library", "thread", "element", "mime", "status", "error", "chunk_count",
         "char_count", "truncated", "created_at", "updated_at",
     ]  # fmt: skip
 
@@ -29,3 +33,31 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(TeamLibrary)
+class TeamLibraryAdmin(admin.ModelAdmin):
+    """A group's library and who manages it; its documents are managed from the library
+    page by those managers (who must also be in the group)."""
+
+    list_display = ("group", "managed_by", "document_count")
+    search_fields = ("group__name",)
+    autocomplete_fields = ("group",)
+    filter_horizontal = ("managers",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("group")
+            .prefetch_related("managers")
+            .annotate(documents_count=Count("documents"))
+        )
+
+    @admin.display(description=_("managers"))
+    def managed_by(self, team: TeamLibrary) -> str:
+        return ", ".join(m.email for m in team.managers.all())
+
+    @admin.display(description=_("documents"), ordering="documents_count")
+    def document_count(self, team: TeamLibrary) -> int:
+        return team.documents_count

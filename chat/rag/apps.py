@@ -6,3 +6,6 @@ class RagConfig(AppConfig):
     label = "rag"
     verbose_name = "Documents"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from chat.rag import signals  # noqa: F401  (connects its receiver)

@@ -1,4 +1,5 @@
-"""The personal library: documents a user keeps for every conversation of theirs.
+"""The personal library: documents a user keeps for every conversation of theirs; and
+team libraries: a group's documents, kept by its managers for all its members.
 
 A library document belongs to no thread, so its reading cannot report into a chat: its
 progress is the document's own status and passage count, which the library page shows
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from chat.engine import runner, uploads
 from chat.rag.extract import ExtractionError, Limits, check_before_reading, supported
 from chat.rag.index import index_document
-from chat.rag.models import Document
+from chat.rag.models import Document, TeamLibrary
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class LibraryRefused(uploads.UploadRefused):
 
 
 def owned(owner: Any) -> Any:
-    return Document.objects.filter(owner=owner, thread__isnull=True)
+    return Document.objects.filter(owner=owner, thread__isnull=True, library__isnull=True)
 
 
 def listing(owner: Any) -> list[Document]:
@@ -48,9 +49,14 @@ def listing(owner: Any) -> list[Document]:
     return list(owned(owner).order_by("-created_at"))
 
 
-def store(owner: Any, files: list[UploadedFile], limits: uploads.Limits) -> list[Document]:
+def store(
+    owner: Any,
+    files: list[UploadedFile],
+    limits: uploads.Limits,
+    team: TeamLibrary | None = None,
+) -> list[Document]:
     """Checks every file first (size, content type, readable kind), then keeps them all,
-    or none."""
+    or none: in the owner's library, or in a team's library they manage."""
     checked = uploads.check(files, replace(limits, accept=("*/*",)))
     for upload, name, mime in checked:
         if not supported(mime, name):
@@ -70,12 +76,13 @@ def store(owner: Any, files: list[UploadedFile], limits: uploads.Limits) -> list
     stored: list[Document] = []
     try:
         for upload, name, mime in checked:
+            folder = f"teams/{team.pk}" if team is not None else owner.pk
             path = default_storage.save(
-                f"library/{owner.pk}/{uuid.uuid4().hex}/{uploads.storage_name(name)}", upload
+                f"library/{folder}/{uuid.uuid4().hex}/{uploads.storage_name(name)}", upload
             )
             stored.append(
                 Document.objects.create(
-                    owner=owner, name=name, mime=mime, file=path, size=upload.size
+                    owner=owner, library=team, name=name, mime=mime, file=path, size=upload.size
                 )
             )
     except Exception:
@@ -100,7 +107,49 @@ def remove(owner: Any, document_id: Any) -> bool:
     return True
 
 
-def fail_abandoned(owner: Any = None) -> int:
+def team_documents(team: TeamLibrary) -> Any:
+    return Document.objects.filter(library=team, thread__isnull=True)
+
+
+def teams_of(user: Any) -> list[TeamLibrary]:
+    """The team libraries of the groups the person is in, each marked `managed` when
+    they may add and remove its documents."""
+    teams = list(
+        TeamLibrary.objects.filter(group__user=user).select_related("group").order_by("group__name")
+    )
+    managed = set(
+        TeamLibrary.managers.through.objects.filter(
+            user_id=user.pk, teamlibrary_id__in=[t.pk for t in teams]
+        ).values_list("teamlibrary_id", flat=True)
+    )
+    for team in teams:
+        team.managed = team.pk in managed
+    return teams
+
+
+def managed_team(user: Any, group_id: Any) -> TeamLibrary | None:
+    """The team library this person manages (and whose group they are still in)."""
+    return (
+        TeamLibrary.objects.filter(pk=group_id, group__user=user, managers=user)
+        .select_related("group")
+        .first()
+    )
+
+
+def team_listing(team: TeamLibrary) -> list[Document]:
+    fail_abandoned(team=team)
+    return list(team_documents(team).order_by("-created_at"))
+
+
+def remove_from_team(team: TeamLibrary, document_id: Any) -> bool:
+    document = team_documents(team).filter(pk=document_id).first()
+    if document is None:
+        return False
+    forget(document)
+    return True
+
+
+def fail_abandoned(owner: Any = None, team: TeamLibrary | None = None) -> int:
     """Documents whose reading stopped reporting (its worker died) are failed, so the
     owner sees it and can try again."""
     before = timezone.now() - timedelta(seconds=settings.CHAT_JOB_STALE_SECONDS)
@@ -108,7 +157,9 @@ def fail_abandoned(owner: Any = None) -> int:
         thread__isnull=True, status__in=IN_PROGRESS, updated_at__lt=before
     )
     if owner is not None:
-        abandoned = abandoned.filter(owner=owner)
+        abandoned = abandoned.filter(owner=owner, library__isnull=True)
+    if team is not None:
+        abandoned = abandoned.filter(library=team)
     return abandoned.update(
         status=Document.Status.FAILED,
         error="Reading it stopped half way. Try again.",
@@ -121,8 +172,9 @@ async def start(document: Document) -> None:
     await runner.submit(READ_DOCUMENT, str(document.pk))
 
 
-async def retry(owner: Any, document_id: Any) -> Document | None:
-    document = await owned(owner).filter(pk=document_id).afirst()
+async def retry(owner: Any, document_id: Any, team: TeamLibrary | None = None) -> Document | None:
+    documents = owned(owner) if team is None else team_documents(team)
+    document = await documents.filter(pk=document_id).afirst()
     if document is None:
         return None
     await document.aset(status=Document.Status.QUEUED, error="", chunk_count=0)

@@ -12,6 +12,29 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TeamLibrary(models.Model):
+    """A group's documents, searched from every conversation of its members; its managers
+    (who must be members too) add and remove them from the library page."""
+
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, primary_key=True, related_name="library"
+    )
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_libraries",
+        help_text=_("Members of the group who add and remove its documents."),
+    )
+
+    class Meta:
+        verbose_name = _("team library")
+        verbose_name_plural = _("team libraries")
+
+    def __str__(self) -> str:
+        return self.group.name
 
 
 class Document(models.Model):
@@ -31,6 +54,15 @@ class Document(models.Model):
     )
     element = models.ForeignKey(
         "chat.Element", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    # A team library's document: searched by the group's members (the owner uploaded it),
+    # never as the owner's own. None: the owner's.
+    library = models.ForeignKey(
+        "rag.TeamLibrary",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="documents",
     )
     # The file of a library document; a thread's document reads its element's file.
     file = models.FileField(upload_to="library/", blank=True)

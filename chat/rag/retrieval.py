@@ -1,4 +1,5 @@
-"""The passages that best answer a question, from one user's documents only.
+"""The passages that best answer a question, from one user's documents and their groups'
+team libraries only.
 
 PostgreSQL: websearch_to_tsquery over the words of the question joined with `or`,
 ranked by ts_rank. SQLite: FTS5 MATCH over the same words, ranked by bm25. A question
@@ -16,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Q
 
@@ -58,16 +60,33 @@ def terms(question: str) -> list[str]:
     return list(seen)[:MAX_TERMS]
 
 
-def scope(owner_id: Any, thread_id: Any = None, *, library: bool = True):
-    """The ready documents a search may read: the owner's, in this thread (and their
-    personal library); with no thread, all of the owner's documents."""
-    documents = Document.objects.filter(owner_id=owner_id, status=Document.Status.READY)
+def _mine_and_my_teams(owner_id: Any, thread_id: Any, library: bool) -> Q:
+    """The owner's own documents (in this thread, and with `library` their personal
+    library), and with `library` the team libraries of the groups they are in now.
+
+    Membership is part of the query itself, so someone taken out of a group no longer
+    reads its library from their very next search. A team document is never read as its
+    uploader's own: they reach it as a member, or not at all.
+    """
+    own = Q(owner_id=owner_id, library__isnull=True)
     if thread_id is not None:
         where = Q(thread_id=thread_id)
         if library:
             where |= Q(thread__isnull=True)
-        documents = documents.filter(where)
-    return documents
+        own &= where
+    if not library:
+        return own
+    teams = Group.objects.filter(user__id=owner_id).values("pk")
+    return own | Q(library__group__in=teams, thread__isnull=True)
+
+
+def scope(owner_id: Any, thread_id: Any = None, *, library: bool = True):
+    """The ready documents a search may read: the owner's, in this thread (and their
+    personal library and their groups' team libraries); with no thread, all of the
+    owner's documents and their groups' libraries."""
+    return Document.objects.filter(
+        _mine_and_my_teams(owner_id, thread_id, library), status=Document.Status.READY
+    )
 
 
 def _sql_in(documents) -> tuple[str, tuple[Any, ...]]:
@@ -162,11 +181,6 @@ def search(
 
 
 def documents(owner_id: Any, thread_id: Any = None, *, library: bool = True) -> list[Document]:
-    """The owner's documents a search in this thread reads, whatever their status."""
-    found = Document.objects.filter(owner_id=owner_id)
-    if thread_id is not None:
-        where = Q(thread_id=thread_id)
-        if library:
-            where |= Q(thread__isnull=True)
-        found = found.filter(where)
+    """The documents a search in this thread reads, whatever their status."""
+    found = Document.objects.filter(_mine_and_my_teams(owner_id, thread_id, library))
     return list(found.order_by("created_at"))

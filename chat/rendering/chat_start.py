@@ -9,22 +9,23 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from chat.rendering import icons
 from chat.rendering.markdown import render_markdown
 
 FRAGMENTS = "chat/fragments/"
 
 
 def icon_kind(icon: str) -> str:
-    """How an icon can be shown: a picture (a URL or path), a short glyph, or not at all.
-
-    Chainlit also takes icon names of its icon set; those have no picture here.
-    """
+    """How an icon can be shown: a picture (a URL or path), a short glyph, one of the icon
+    set's names (Chainlit's lucide names, chat.rendering.icons), or not at all."""
     if not icon:
         return ""
     if icon.startswith(("/", "http://", "https://")):
         return "image"
     if len(icon) <= 4 and not icon.isascii():
         return "glyph"
+    if icons.symbol(icon):
+        return "named"
     return ""
 
 

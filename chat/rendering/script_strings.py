@@ -20,5 +20,13 @@ def script_strings() -> dict[str, str]:
         "waitToEdit": _("Wait for the answer to finish, or press Stop, then edit."),
         "newBelow": _("New messages below"),
         "openImage": _("Open the image"),
+        "voiceDenied": _(
+            "The microphone is not available: allow it in the browser, or type instead."
+        ),
+        "voiceMissing": _("No microphone was found: type your message instead."),
+        "voiceRefused": _("The assistant is not listening right now."),
+        "voiceDropped": _("The connection dropped: that recording was not sent."),
+        "voiceStop": _("Stop and send"),
+        "voiceTalk": _("Talk"),
         "frameTooLarge": _("The message is too large to send: shorten it, or attach it as a file."),
     }

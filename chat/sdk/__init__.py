@@ -13,6 +13,7 @@ from chat.sdk import input_widget, mcp, rag
 from chat.sdk.action import Action
 from chat.sdk.app_hooks import author_rename, on_app_shutdown, on_app_startup, on_logout
 from chat.sdk.ask import AskActionMessage, AskElementMessage, AskFileMessage, AskUserMessage
+from chat.sdk.audio import on_audio_chunk, on_audio_end, on_audio_start
 from chat.sdk.auth_hooks import header_auth_callback, oauth_callback, password_auth_callback
 from chat.sdk.cache import cache
 from chat.sdk.chat_context import chat_context
@@ -47,10 +48,11 @@ from chat.sdk.message import ErrorMessage, Message
 from chat.sdk.modes import Mode, ModeOption
 from chat.sdk.profiles import ChatProfile, Starter, StarterCategory
 from chat.sdk.sharing import on_shared_thread_view
+from chat.sdk.slack import on_slack_reaction_added
 from chat.sdk.step import Step, step
 from chat.sdk.sync import make_async, run_sync
 from chat.sdk.task_list import Task, TaskList, TaskStatus
-from chat.sdk.types import AskFileResponse, User
+from chat.sdk.types import AskFileResponse, InputAudioChunk, OutputAudioChunk, User
 from chat.sdk.user import PersistedUser
 from chat.sdk.user_session import user_session
 
@@ -101,12 +103,14 @@ __all__ = [
     "ErrorMessage",
     "File",
     "Image",
+    "InputAudioChunk",
     "Job",
     "LangchainCallbackHandler",
     "LlamaIndexCallbackHandler",
     "Message",
     "Mode",
     "ModeOption",
+    "OutputAudioChunk",
     "Pdf",
     "PersistedUser",
     "Plotly",
@@ -137,6 +141,9 @@ __all__ = [
     "oauth_callback",
     "on_app_shutdown",
     "on_app_startup",
+    "on_audio_chunk",
+    "on_audio_end",
+    "on_audio_start",
     "on_chat_end",
     "on_chat_resume",
     "on_chat_start",
@@ -148,6 +155,7 @@ __all__ = [
     "on_settings_edit",
     "on_settings_update",
     "on_shared_thread_view",
+    "on_slack_reaction_added",
     "on_stop",
     "on_window_message",
     "password_auth_callback",

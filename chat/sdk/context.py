@@ -42,6 +42,32 @@ class SessionEmitter:
         """
         await require_session().publish_modes(modes)
 
+    async def send_audio_chunk(self, chunk: Any) -> None:
+        """Plays audio on the page as it arrives: a `cl.OutputAudioChunk`, PCM16 at
+        `CHAT_AUDIO_SAMPLE_RATE` ("pcm16"). Only the tab that recorded plays it; a
+        session with no page (a job, Slack) drops it.
+
+        Example:
+            await cl.context.emitter.send_audio_chunk(
+                cl.OutputAudioChunk(mimeType="pcm16", data=pcm, track=track_id)
+            )
+        """
+        send = getattr(require_session(), "send_audio_chunk", None)
+        if send is not None:
+            await send(chunk)
+
+    async def send_audio_interrupt(self) -> None:
+        """Stops what the page is playing and drops what it has not played yet."""
+        interrupt = getattr(require_session(), "send_audio_interrupt", None)
+        if interrupt is not None:
+            await interrupt()
+
+    async def update_audio_connection(self, state: str) -> None:
+        """Tells the page the microphone is taken ("on") or let go ("off")."""
+        update = getattr(require_session(), "update_audio_connection", None)
+        if update is not None:
+            await update(state)
+
     def set_chat_settings(self, settings: dict[str, Any]) -> None:
         require_session().user_session["chat_settings"] = dict(settings)
 

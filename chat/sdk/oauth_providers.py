@@ -18,7 +18,7 @@ from chat.sdk.logger import logger
 from chat.sdk.types import User
 
 # allauth's provider names where Chainlit's ids differ.
-CHAINLIT_IDS = {"microsoft": "azure-ad", "oidc": "generic"}
+CHAINLIT_IDS = {"microsoft": "azure-ad", "oidc": "generic", "amazon_cognito": "aws-cognito"}
 
 
 class OAuthProvider:

@@ -62,3 +62,6 @@ class ChatProfile:
     # Its own switches: `chat.sdk.config.ChainlitConfigOverrides`, or a dict of the same
     # shape, or flat ({"uploads": False, "accept": [...], "max_files": 2, "sharing": False}).
     config_overrides: Any = None
+    # Offered only to members of these groups (names of groups here, e.g. from the
+    # identity provider); None: to everyone.
+    groups: list[str] | None = None

@@ -3,8 +3,8 @@
 `await cl.rag.ingest(message.elements)` starts reading the files that are documents
 (txt, md, html, pdf, docx) in the background, with progress shown in the thread;
 `await cl.rag.search(question)` returns the best passages of the user's own documents,
-in this thread and their personal library; `passage.to_element()` cites one as a
-`cl.Text` shown in the side panel.
+in this thread and their personal library, and of their groups' team libraries;
+`passage.to_element()` cites one as a `cl.Text` shown in the side panel.
 
 Example:
     @cl.on_message
@@ -92,7 +92,8 @@ def _owner_id(session: Any) -> Any:
 
 async def search(query: str, k: int = 5, *, library: bool = True) -> list[Passage]:
     """The k passages of the user's documents (this thread's, and with `library` their
-    personal library) that best match the query, best first."""
+    personal library and their groups' team libraries) that best match the query, best
+    first."""
     session = require_session()
     hits = await sync_to_async(_retrieval.search)(
         query, owner_id=_owner_id(session), thread_id=session.thread_id, k=k, library=library

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
+from chat.engine.audio import InputAudioChunk
 from chat.sdk.feedback import Feedback
 
 
@@ -66,7 +67,27 @@ __all__ = [
     "AskFileResponse",
     "ElementDict",
     "Feedback",
+    "InputAudioChunk",
+    "InputAudioChunkPayload",
+    "OutputAudioChunk",
     "StepDict",
     "ThreadDict",
     "User",
 ]
+
+
+class InputAudioChunkPayload(TypedDict):
+    isStart: bool
+    mimeType: str
+    elapsedTime: float
+    data: bytes
+
+
+class OutputAudioChunk(TypedDict):
+    """Audio for the page to play as it arrives (`cl.context.emitter.send_audio_chunk`):
+    `data` PCM16 at `CHAT_AUDIO_SAMPLE_RATE` when `mimeType` is "pcm16"; pieces of one
+    `track` play one after another."""
+
+    track: str
+    mimeType: str
+    data: bytes

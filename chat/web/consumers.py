@@ -27,6 +27,8 @@ from chat.web.events import (
     ActionClick,
     AskActionReply,
     AskFilesReply,
+    AudioEnd,
+    AudioStart,
     CopilotResult,
     EditMessage,
     ElementCall,
@@ -108,6 +110,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for frame in await threads.asnapshot_frames(thread):
             await self.send(text_data=frame)
         self.session = ChatSession(thread, user)
+        self.session.channel_name = self.channel_name  # audio out goes to this socket only
         await self.session.open()
 
     def _language_hints(self) -> tuple[str | None, str]:
@@ -149,6 +152,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         session = self.session
         try:
+            if bytes_data is not None:
+                await session.audio_chunk(bytes_data)
+                return
             event = parse_frame(text_data)
             if isinstance(event, UserMessage):
                 await session.receive_message(
@@ -160,6 +166,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 )
             elif isinstance(event, StopRequest):
                 await control.request_stop(session.thread_id)
+            elif isinstance(event, AudioStart):
+                await session.audio_start()
+            elif isinstance(event, AudioEnd):
+                await session.audio_end()
             elif isinstance(event, ActionClick):
                 await session.click_action(event.message_id, event.action_id)
             elif isinstance(event, AskActionReply):
@@ -200,6 +210,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # page needs it only now and then (see chatproject.serving.connections).
         if message["type"] == "chat.fragment":
             await self.chat_fragment(message)
+        elif message["type"] == "chat.audio":
+            await self.send(bytes_data=message["frame"])
         elif message["type"] == "websocket.receive" and not connections.tidy_due():
             await self.websocket_receive(message)
         else:
@@ -219,6 +231,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_fragment(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["html"])
+
+    async def chat_audio(self, event: dict[str, Any]) -> None:
+        """Audio for this socket alone (see chat.engine.audio)."""
+        await self.send(bytes_data=event["frame"])
 
     async def layer_recovered(self, event: dict[str, Any]) -> None:
         """The channel layer's Redis is back after an outage (see serving.redis_channel_layer)."""

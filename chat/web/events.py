@@ -46,6 +46,16 @@ class StopRequest:
 
 
 @dataclass(frozen=True)
+class AudioStart:
+    """The microphone was pressed; the recording's pieces follow as binary frames."""
+
+
+@dataclass(frozen=True)
+class AudioEnd:
+    """The recording ended as the user meant (pressed again, or silence)."""
+
+
+@dataclass(frozen=True)
 class ActionClick:
     message_id: str
     action_id: str
@@ -120,6 +130,8 @@ class CopilotResult:
 Event = (
     UserMessage
     | StopRequest
+    | AudioStart
+    | AudioEnd
     | ActionClick
     | AskActionReply
     | AskFilesReply
@@ -227,6 +239,10 @@ def parse_frame(text: str | None) -> Event:
         )
     if kind == "stop":
         return StopRequest()
+    if kind == "audio_start":
+        return AudioStart()
+    if kind == "audio_end":
+        return AudioEnd()
     if kind == "action":
         return ActionClick(
             message_id=_text_field(data, "message_id", limit=MAX_CLIENT_ID),

@@ -19,7 +19,9 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
-from chat.models import Element
+from chat import permissions
+from chat.engine import sharing
+from chat.models import Element, Thread
 from chat.rendering import elements as rendering
 from chat.threads import elements as service
 
@@ -53,6 +55,15 @@ def _element_or_404(request: HttpRequest, element_id: str) -> Element:
     element = service.visible_element(request.user, element_id)
     if element is None:
         raise Http404("No such element.")
+    seen_through_link = not permissions.can_view_thread(
+        request.user, element.thread
+    ) and not permissions.can_review_threads(request.user)
+    # Through a shared link, the files answer to the app's @cl.on_shared_thread_view as
+    # the page does: a viewer it turns away gets neither.
+    if seen_through_link:
+        thread = Thread.objects.select_related("owner").get(pk=element.thread_id)
+        if not sharing.viewer_allowed(request.user, thread):
+            raise Http404("No such element.")
     return element
 
 

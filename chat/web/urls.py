@@ -37,6 +37,27 @@ urlpatterns = [
     path("library/", library_views.library_page, name="library"),
     path("library/list/", library_views.library_list, name="library_list"),
     path("library/upload/", library_views.library_upload, name="library_upload"),
+    # Team libraries: a group's documents, searched from every conversation of its members.
+    path(
+        "library/team/<int:group_id>/list/",
+        library_views.team_library_list,
+        name="team_library_list",
+    ),
+    path(
+        "library/team/<int:group_id>/upload/",
+        library_views.team_library_upload,
+        name="team_library_upload",
+    ),
+    path(
+        "library/team/<int:group_id>/<str:document_id>/delete/",
+        library_views.team_library_delete,
+        name="team_library_delete",
+    ),
+    path(
+        "library/team/<int:group_id>/<str:document_id>/retry/",
+        library_views.team_library_retry,
+        name="team_library_retry",
+    ),
     path("library/<str:document_id>/delete/", library_views.library_delete, name="library_delete"),
     path("library/<str:document_id>/retry/", library_views.library_retry, name="library_retry"),
     path("elements/<str:element_id>/", files.element_page, name="element"),

@@ -32,6 +32,17 @@ PROVIDER_ENV = {
         "OAUTH_OKTA_CLIENT_SECRET": "s",
         "OAUTH_OKTA_DOMAIN": "corp.okta.com",
     },
+    "Amazon Cognito": {
+        "OAUTH_COGNITO_CLIENT_ID": "co",
+        "OAUTH_COGNITO_CLIENT_SECRET": "s",
+        "OAUTH_COGNITO_DOMAIN": "auth.corp.example",
+    },
+    "Auth0": {
+        "OAUTH_AUTH0_CLIENT_ID": "a0",
+        "OAUTH_AUTH0_CLIENT_SECRET": "s",
+        "OAUTH_AUTH0_DOMAIN": "corp.eu.auth0.com",
+    },
+    "Descope": {"OAUTH_DESCOPE_CLIENT_ID": "P2abc", "OAUTH_DESCOPE_CLIENT_SECRET": "s"},
     "Corp Keycloak": {
         "OAUTH_KEYCLOAK_CLIENT_ID": "kc",
         "OAUTH_KEYCLOAK_CLIENT_SECRET": "s",
@@ -85,9 +96,39 @@ def test_provider_settings_carry_tenant_server_and_realm(providers_from_env):
         "gitlab_url": "https://gitlab.corp.example"
     }
     assert providers["okta"]["OKTA_BASE_URL"] == "corp.okta.com"
-    keycloak, generic = providers["openid_connect"]["APPS"]
+    assert providers["amazon_cognito"]["DOMAIN"] == "https://auth.corp.example"
+    keycloak, auth0, descope, generic = providers["openid_connect"]["APPS"]
     assert keycloak["settings"] == {"server_url": "https://id.corp.example/realms/staff"}
+    assert auth0["settings"] == {"server_url": "https://corp.eu.auth0.com"}
+    assert descope["settings"] == {"server_url": "https://api.descope.com/P2abc"}
     assert generic["provider_id"] == "oidc"
+    assert "GITHUB_URL" not in providers["github"]
+
+
+def test_github_enterprise_and_a_sovereign_cloud_are_reached_by_their_urls(providers_from_env):
+    providers = providers_from_env(
+        **PROVIDER_ENV["GitHub"],
+        OAUTH_GITHUB_ENTERPRISE_URL="https://github.corp.example/",
+        **PROVIDER_ENV["Microsoft"],
+        OAUTH_AZURE_AD_LOGIN_URL="https://login.microsoftonline.us",
+        OAUTH_AZURE_AD_GRAPH_URL="https://graph.microsoft.us/",
+    )
+    assert providers["github"]["GITHUB_URL"] == "https://github.corp.example"
+    assert providers["microsoft"]["APPS"][0]["settings"] == {
+        "tenant": "corp-tenant",
+        "login_url": "https://login.microsoftonline.us",
+        "graph_url": "https://graph.microsoft.us",
+    }
+
+
+def test_a_domain_given_as_a_url_is_read_as_its_domain(providers_from_env):
+    providers = providers_from_env(
+        **{**PROVIDER_ENV["Okta"], "OAUTH_OKTA_DOMAIN": "https://corp.okta.com/"},
+        **{**PROVIDER_ENV["Auth0"], "OAUTH_AUTH0_DOMAIN": "https://corp.eu.auth0.com/"},
+    )
+    assert providers["okta"]["OKTA_BASE_URL"] == "corp.okta.com"
+    (auth0,) = providers["openid_connect"]["APPS"]
+    assert auth0["settings"] == {"server_url": "https://corp.eu.auth0.com"}
 
 
 def test_the_provider_button_starts_the_flow_with_a_post(client, oidc):

@@ -103,6 +103,8 @@ async def on_message(message: cl.Message):
     if message.content == "drop the commands":
         await cl.context.emitter.set_commands([])
     model = (cl.user_session.get("chat_settings") or {}).get("model")
+    profile = cl.user_session.get("chat_profile")
     await cl.Message(
-        content=f"command={message.command} text={message.content} (model {model})"
+        content=f"command={message.command} text={message.content} (model {model}) "
+        f"[profile {profile}]"
     ).send()

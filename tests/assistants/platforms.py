@@ -27,6 +27,14 @@ async def on_message(message: cl.Message):
             await cl.sleep(0.05)
         await reply.update()
         return
+    if text == "what came before":
+        said = " | ".join(f"{m['role']}: {m['content']}" for m in cl.chat_context.to_openai())
+        await cl.Message(content=f"context: {said}").send()
+        return
+    if text == "what files":
+        got = ", ".join(f"{e.name} ({e.mime})" for e in message.elements)
+        await cl.Message(content=f"files: {got}").send()
+        return
     if text == "file":
         await cl.Message(
             content="Here is a note.",

@@ -132,3 +132,17 @@ def test_a_command_is_chosen_from_the_slash_menu_with_the_keyboard(
 
     page.reload()
     expect(user_messages(page).first.locator(".message__command")).to_contain_text("/reverse")
+
+
+def test_starter_icon_names_are_drawn_from_one_sprite_loaded_once(page: Page) -> None:
+    sprites: list[str] = []
+    page.on("request", lambda r: sprites.append(r.url) if "sprite" in r.url else None)
+    sign_up(page)
+    starters = page.get_by_role("group", name="Suggestions")
+    icons = starters.locator("svg.icon--named")
+    expect(icons.first).to_be_visible()
+    assert icons.count() >= 2
+    # Drawn: each icon's <use> found its symbol in the sprite and has a shape to paint.
+    sizes = icons.evaluate_all("els => els.map(e => e.querySelector('use').getBBox().width)")
+    assert all(width > 0 for width in sizes), sizes
+    assert len(set(sprites)) == 1, sprites

@@ -190,3 +190,83 @@ def test_the_library_chooses_files_and_deletes_them_with_the_pages_own_controls(
     expect(document).to_have_count(0)
     expect(page.locator(".library__empty")).to_be_visible()
     assert browser_dialogs == []
+
+
+TEAM_FACTS = [
+    "The weekend pager is held by the Lisbon office in December.",
+    *["Nothing else happens on this page."] * 10,
+]
+TEAM_SOURCE = re.compile(r"rota\.pdf \(page 1, passage \d+\)")
+MAKE_TEAM = """
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from chat.rag.models import TeamLibrary
+User = get_user_model()
+group = Group.objects.create(name="{group}")
+manager, member = User.objects.get(email="{manager}"), User.objects.get(email="{member}")
+manager.groups.add(group)
+member.groups.add(group)
+TeamLibrary.objects.create(group=group).managers.add(manager)
+"""
+
+
+def test_a_team_library_answers_its_members_and_nobody_else(
+    browser, rag_server: ChatServer, product: Product, shots_dir: Path
+) -> None:
+    pages = {}
+    for role in ("manager", "member", "stranger"):
+        context = browser.new_context(
+            base_url=rag_server.base_url, viewport={"width": 1280, "height": 800}
+        )
+        context.set_default_timeout(20_000)
+        pages[role] = context.new_page()
+    try:
+        emails = {role: sign_up(page) for role, page in pages.items()}
+        group = f"support-{uuid.uuid4().hex[:6]}"
+        product.manage(
+            "shell",
+            "-c",
+            MAKE_TEAM.format(group=group, manager=emails["manager"], member=emails["member"]),
+        )
+
+        # The manager adds a document to the team's library from the library page.
+        page = pages["manager"]
+        page.get_by_role("link", name="My documents").click()
+        team = page.get_by_role("region", name=f"Team library: {group}")
+        expect(team).to_be_visible()
+        team.locator('input[type="file"]').set_input_files(
+            {"name": "rota.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes([TEAM_FACTS])}
+        )
+        team.get_by_role("button", name="Upload").click()
+        document = team.locator(".library-document", has_text="rota.pdf")
+        expect(document.locator(".library-document__meta")).to_contain_text("Ready", timeout=60_000)
+        page.screenshot(path=str(shots_dir / "team-library.png"))
+
+        # A member sees it (without ways to change it), and their answer cites it.
+        page = pages["member"]
+        page.get_by_role("link", name="My documents").click()
+        team = page.get_by_role("region", name=f"Team library: {group}")
+        expect(team.locator(".library-document", has_text="rota.pdf")).to_be_visible()
+        expect(team.get_by_role("button", name="Upload")).to_have_count(0)
+        expect(team.get_by_role("button", name="Delete rota.pdf")).to_have_count(0)
+        page.go_back()
+        wait_idle(page)
+        send(page, "Who holds the weekend pager?")
+        answer = assistant_messages(page).filter(has_text="Here is what your documents say").last
+        expect(answer).to_contain_text("Lisbon office", timeout=30_000)
+        expect(answer).to_contain_text(TEAM_SOURCE)
+
+        # Someone outside the group sees no team library, and their answer knows nothing of it.
+        page = pages["stranger"]
+        send(page, "Who holds the weekend pager?")
+        expect(assistant_messages(page)).to_have_count(2, timeout=30_000)
+        wait_idle(page)
+        reply = assistant_messages(page).last.inner_text()
+        assert "Lisbon" not in reply
+        assert "rota.pdf" not in reply
+        page.get_by_role("link", name="My documents").click()
+        expect(page.get_by_role("heading", name="My documents")).to_be_visible()
+        expect(page.get_by_text("Team library")).to_have_count(0)
+    finally:
+        for page in pages.values():
+            page.context.close()

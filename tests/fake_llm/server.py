@@ -13,18 +13,29 @@ with the words of the last user message:
 - after a tool result → "The tool said: RESULT";
 - anything else → "You said: TEXT".
 
+Speech: `/audio/transcriptions` takes a WAV upload (multipart, as the OpenAI client sends
+it) and "hears" `transcript` in it, or nothing when the recording is silent;
+`/audio/speech` answers with a tone as long as the text would take to say (raw 24 kHz
+PCM16 for `response_format` "pcm", else a WAV), streamed in chunks.
+
 Every request is kept in `requests` (path, headers, JSON body) for tests to look at.
 Streams are chunked HTTP with server-sent events, as the real services send them.
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
+import io
 import json
+import math
 import re
 import socket
+import struct
 import threading
 import time
 import uuid
+import wave
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -140,6 +151,8 @@ class FakeLLMServer:
         self.requests: list[dict[str, Any]] = []
         # Prompt tokens to report as read from the provider's cache (OpenAI, Anthropic).
         self.cached_tokens = 0
+        # What /audio/transcriptions hears in a recording that is not silent.
+        self.transcript = "What time is it?"
         handler = type("Handler", (_Handler,), {"fake": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
@@ -230,6 +243,14 @@ class _Handler(BaseHTTPRequestHandler):
             body = {}
         path = self.path.split("?")[0]
         self.fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+        if path.endswith(("/audio/transcriptions", "/audio/speech")):
+            if not self._authorised():
+                self._error(False, 401, "authentication_error", "Incorrect API key provided.")
+            elif path.endswith("/audio/speech"):
+                self._speech(body)
+            else:
+                self._transcription(raw)
+            return
         anthropic = path.endswith("/messages")
         if not path.endswith("/chat/completions") and not anthropic:
             self._json(404, {"error": {"message": f"no route {path}"}})
@@ -259,6 +280,53 @@ class _Handler(BaseHTTPRequestHandler):
             self._openai_stream(reply, model, mode, body)
         else:
             self._json(200, _openai_completion(reply, model))
+
+    # -- speech ------------------------------------------------------------------------
+    def _transcription(self, raw: bytes) -> None:
+        fields = _multipart(self.headers.get("Content-Type", ""), raw)
+        upload = fields.get("file", b"")
+        try:
+            with wave.open(io.BytesIO(upload)) as wav:
+                rate, width = wav.getframerate(), wav.getsampwidth()
+                frames = wav.readframes(wav.getnframes())
+        except (wave.Error, EOFError):
+            self._error(False, 400, "invalid_request_error", "The file is not a WAV recording.")
+            return
+        self.fake.requests[-1]["body"] = {
+            "model": fields.get("model", b"").decode(),
+            "seconds": len(frames) / width / rate,
+            "rate": rate,
+        }
+        heard = self.fake.transcript if width == 2 and _loudest(frames) > 500 else ""
+        self._json(200, {"text": heard})
+
+    def _speech(self, body: dict) -> None:
+        text = str(body.get("input") or "")
+        # About 15 characters a second, as a voice speaks.
+        count = int(24000 * max(0.2, len(text) / 15))
+        pcm = struct.pack(
+            f"<{count}h",
+            *(int(6000 * math.sin(2 * math.pi * 330 * i / 24000)) for i in range(count)),
+        )
+        if body.get("response_format") != "pcm":
+            out = io.BytesIO()
+            with wave.open(out, "wb") as wav:
+                wav.setnchannels(1)
+                wav.setsampwidth(2)
+                wav.setframerate(24000)
+                wav.writeframes(pcm)
+            pcm = out.getvalue()
+        self.send_response(200)
+        self.send_header(
+            "Content-Type", "audio/pcm" if body.get("response_format") == "pcm" else "audio/wav"
+        )
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for start in range(0, len(pcm), 9600):
+            piece = pcm[start : start + 9600]
+            self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            self.wfile.flush()
+        self._end_stream()
 
     def _error(
         self, anthropic: bool, status: int, kind: str, text: str, retry: bool = False
@@ -428,6 +496,24 @@ def _openai_completion(reply: Reply, model: str) -> dict:
         ],
         "usage": reply.openai_usage(),
     }
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, bytes]:
+    """A multipart/form-data body's fields, by name."""
+    message = email.message_from_bytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw, policy=email.policy.HTTP
+    )
+    fields: dict[str, bytes] = {}
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            fields[str(name)] = part.get_payload(decode=True) or b""
+    return fields
+
+
+def _loudest(frames: bytes) -> int:
+    count = len(frames) // 2
+    return max((abs(s) for s in struct.unpack(f"<{count}h", frames[: count * 2])), default=0)
 
 
 def _anthropic_message(reply: Reply, model: str) -> dict:

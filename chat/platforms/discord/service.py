@@ -16,6 +16,8 @@ from chat.platforms import headless, people
 from chat.platforms.discord.sink import DiscordSink
 
 COMMAND, COMPONENT = 2, 3
+# An option of the slash command that carries a file (register `/ask` with one or more).
+ATTACHMENT = 11
 COMMAND_NAME = "ask"
 
 
@@ -29,6 +31,8 @@ class Interaction:
     name: str
     text: str = ""
     value: str = ""
+    # (file name, CDN URL) of the files given in the command's attachment options.
+    attachments: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Interaction:
@@ -38,8 +42,18 @@ class Interaction:
         if kind == COMMAND:
             if data["data"]["name"] != COMMAND_NAME:
                 raise ValueError("unknown command")
-            options = {o["name"]: o.get("value") for o in data["data"].get("options", [])}
+            given = data["data"].get("options", [])
+            options = {o["name"]: o.get("value") for o in given if o.get("type") != ATTACHMENT}
             fields["text"] = str(options.get("question") or "")
+            resolved = (data["data"].get("resolved") or {}).get("attachments") or {}
+            files = [
+                resolved.get(str(o.get("value"))) for o in given if o.get("type") == ATTACHMENT
+            ]
+            fields["attachments"] = tuple(
+                (str(f.get("filename") or "file"), str(f["url"]))
+                for f in files
+                if isinstance(f, dict) and isinstance(f.get("url"), str)
+            )
         elif kind == COMPONENT:
             fields["value"] = str(data["data"]["custom_id"])
         else:
@@ -62,6 +76,12 @@ class Interaction:
         return {"type": self.type, "token": self.token}
 
 
+async def _downloads(interaction: Interaction) -> list[headless.IncomingFile]:
+    """The command's files, from Discord's CDN (their URLs are signed: no token needed)."""
+    links = [headless.FileLink(name, url) for name, url in interaction.attachments]
+    return await headless.download_files(links)
+
+
 async def handle(interaction: Interaction) -> None:
     async def profile() -> tuple[str, str | None]:
         return interaction.name, None  # no email from Discord
@@ -81,6 +101,7 @@ async def handle(interaction: Interaction) -> None:
             client_id=f"discord:{interaction.id}"[:64],
             make_sink=DiscordSink,
             event=interaction.event(),
+            files=(lambda: _downloads(interaction)) if interaction.attachments else None,
         )
     else:
         await headless.deliver_click(
@@ -90,3 +111,37 @@ async def handle(interaction: Interaction) -> None:
             make_sink=DiscordSink,
             event=interaction.event(),
         )
+
+
+async def handle_message(message: dict[str, Any], text: str) -> None:
+    """A message the bot read from the Gateway (a mention, a direct message): answered in
+    the channel, in the person's conversation with the assistant (as `/ask` is)."""
+    person = message["author"]
+    name = str(person.get("global_name") or person.get("username") or person["id"])
+    channel, user = str(message["channel_id"]), str(person["id"])
+
+    async def profile() -> tuple[str, str | None]:
+        return name, None  # no email from Discord
+
+    event = {"channel_message": True, "channel_id": channel}
+    who = await people.person("discord", user, profile)
+    if who is None:
+        sink = DiscordSink()
+        sink.begin(event)
+        await sink.notice(people.refusal("discord"))
+        return
+    links = [
+        headless.FileLink(str(a.get("filename") or "file"), a["url"])
+        for a in message.get("attachments") or []
+        if isinstance(a, dict) and isinstance(a.get("url"), str)
+    ]
+    await headless.deliver_message(
+        source="discord",
+        external_id=f"{channel}:{user}",
+        person=who,
+        text=text,
+        client_id=f"discord:{message['id']}"[:64],
+        make_sink=DiscordSink,
+        event=event,
+        files=(lambda: headless.download_files(links)) if links else None,
+    )

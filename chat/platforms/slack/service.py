@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from typing import Any
 
+from django.conf import settings
+
+from chat.engine.registry import call_hook, hooks
 from chat.platforms import headless, people
 from chat.platforms.slack.sink import SlackSink, call
+
+logger = logging.getLogger(__name__)
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
@@ -15,6 +21,51 @@ _MENTION = re.compile(r"<@[A-Z0-9]+>")
 def clean(text: str) -> str:
     """The question without the bot's mention."""
     return _MENTION.sub("", text or "").strip()
+
+
+def wanted(event: dict[str, Any]) -> bool:
+    """A person's mention of the bot, or a person's direct message; never a bot's own."""
+    # A message with files comes as the "file_share" subtype; other subtypes are edits,
+    # joins and the like, not questions.
+    if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
+        return False
+    if not event.get("user"):
+        return False
+    if not isinstance(event.get("channel"), str) or not isinstance(event.get("ts"), str):
+        return False
+    return event.get("type") == "app_mention" or (
+        event.get("type") == "message" and event.get("channel_type") == "im"
+    )
+
+
+def wanted_reaction(event: dict[str, Any]) -> bool:
+    """A person's reaction, for `@cl.on_slack_reaction_added` (when the app has one)."""
+    return (
+        event.get("type") == "reaction_added"
+        and hooks.on_slack_reaction_added is not None
+        and isinstance(event.get("user"), str)
+        and isinstance(event.get("reaction"), str)
+        and isinstance(event.get("item"), dict)
+    )
+
+
+async def on_reaction(event: dict[str, Any]) -> None:
+    hook = hooks.on_slack_reaction_added
+    if hook is None:
+        return
+    try:
+        await call_hook(hook, dict(event))
+    except Exception:
+        logger.exception("@cl.on_slack_reaction_added failed")
+
+
+async def _seen(event: dict[str, Any]) -> None:
+    """The "eyes" reaction on the person's message, as Chainlit puts it: seen, working on
+    it. A bot without the reactions:write scope still answers."""
+    try:
+        await call("reactions_add", channel=event["channel"], timestamp=event["ts"], name="eyes")
+    except Exception as error:
+        logger.info("No eyes reaction on %s: %s", event.get("ts"), error)
 
 
 async def _profile(user_id: str) -> tuple[str, str | None]:
@@ -44,6 +95,9 @@ async def on_event(event: dict[str, Any], event_id: str) -> None:
     who = await _person(event["user"], refusals)
     if who is None:
         return
+    await _seen(event)
+    started_before = event.get("thread_ts") and event.get("thread_ts") != event["ts"]
+    shared = event.get("files") if isinstance(event.get("files"), list) else None
     await headless.deliver_message(
         source="slack",
         external_id=f"{channel}:{root}",
@@ -52,7 +106,44 @@ async def on_event(event: dict[str, Any], event_id: str) -> None:
         client_id=f"slack:{event_id}"[:64],
         make_sink=make_sink,
         event=event,
+        earlier=(lambda: _earlier_lines(channel, root, event["ts"])) if started_before else None,
+        files=(lambda: _downloads(shared)) if shared else None,
     )
+
+
+async def _downloads(files: list[Any]) -> list[headless.IncomingFile]:
+    """The files a person shared with their message (url_private, scope files:read)."""
+    headers = {"Authorization": f"Bearer {settings.CHAT_SLACK_BOT_TOKEN}"}
+    return await headless.download_files(
+        [
+            headless.FileLink(str(f.get("name") or "file"), f["url_private"], headers)
+            for f in files
+            if isinstance(f, dict) and isinstance(f.get("url_private"), str)
+        ]
+    )
+
+
+async def _earlier_lines(channel: str, root: str, asked_at: str) -> list[headless.EarlierLine]:
+    """The Slack thread before the bot was mentioned in it (conversations.replies, scopes
+    channels:history / groups:history), oldest first, each with its author's name."""
+    reply = await call(
+        "conversations_replies", channel=channel, ts=root, limit=headless.MAX_EARLIER_LINES + 1
+    )
+    names: dict[str, str] = {}
+    lines = []
+    for message in reply.get("messages") or []:
+        if not isinstance(message, dict) or float(message.get("ts", 0)) >= float(asked_at):
+            continue
+        by_bot = bool(message.get("bot_id"))
+        user = str(message.get("user") or "")
+        if by_bot:
+            author = str(message.get("username") or "Assistant")
+        else:
+            if user and user not in names:
+                names[user] = (await _profile(user))[0]
+            author = names.get(user, user)
+        lines.append(headless.EarlierLine(author, clean(str(message.get("text", ""))), by_bot))
+    return lines
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -27,17 +26,6 @@ def _refused() -> HttpResponse:
     return HttpResponse("Invalid or stale signature.", status=401)
 
 
-def _wanted(event: dict[str, Any]) -> bool:
-    """A person's mention of the bot, or a person's direct message; never a bot's own."""
-    if event.get("bot_id") or event.get("subtype") or not event.get("user"):
-        return False
-    if not isinstance(event.get("channel"), str) or not isinstance(event.get("ts"), str):
-        return False
-    return event.get("type") == "app_mention" or (
-        event.get("type") == "message" and event.get("channel_type") == "im"
-    )
-
-
 async def events(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponse(status=405)
@@ -57,11 +45,14 @@ async def events(request: HttpRequest) -> HttpResponse:
         data.get("type") == "event_callback"
         and isinstance(event, dict)
         and isinstance(event_id, str)
-        and _wanted(event)
+        and (service.wanted(event) or service.wanted_reaction(event))
         # Slack retries an event it thinks went unanswered; a replay is the same event.
         and await guard.first_time("slack", event_id)
     ):
-        in_background(service.on_event(event, event_id), name=f"slack-event-{event_id}")
+        if service.wanted(event):
+            in_background(service.on_event(event, event_id), name=f"slack-event-{event_id}")
+        else:
+            in_background(service.on_reaction(event), name=f"slack-reaction-{event_id}")
     return HttpResponse(status=200)
 
 

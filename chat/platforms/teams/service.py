@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -15,6 +15,7 @@ from chat.platforms.teams.auth import connector_token
 from chat.platforms.teams.sink import BUTTON_KEY, TeamsSink
 
 _MENTION = re.compile(r"<at>[^<]*</at>")
+FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
 
 
 class NotAMessage(Exception):
@@ -31,6 +32,8 @@ class Activity:
     name: str
     text: str = ""
     value: str = ""
+    # (file name, URL) of the files sent with the message.
+    attachments: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Activity:
@@ -49,10 +52,47 @@ class Activity:
             name=str(person.get("name") or person["id"]),
             text=text,
             value=button,
+            attachments=_files(data.get("attachments")),
         )
 
     def sink(self) -> TeamsSink:
         return TeamsSink(self.service_url, self.conversation)
+
+
+def _files(attachments: Any) -> tuple[tuple[str, str], ...]:
+    """Files sent in a chat with the bot (a pre-signed download link), and pictures pasted
+    in (a URL of the Bot Framework's, read with the bot's token)."""
+    found = []
+    for item in attachments if isinstance(attachments, list) else []:
+        if not isinstance(item, dict):
+            continue
+        kind, content = str(item.get("contentType") or ""), item.get("content")
+        if kind == FILE_DOWNLOAD and isinstance(content, dict):
+            url = content.get("downloadUrl")
+        elif kind.startswith("image/"):
+            url = item.get("contentUrl")
+        else:
+            continue  # the message's own HTML, cards: not files
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            found.append((str(item.get("name") or "file"), url))
+    return tuple(found)
+
+
+async def _downloads(activity: Activity) -> list[headless.IncomingFile]:
+    origin = _origin(activity.service_url)
+    links = []
+    for name, url in activity.attachments:
+        # The bot's token goes only to the Bot Framework that sent the activity.
+        headers = (
+            {"Authorization": f"Bearer {await connector_token()}"} if _origin(url) == origin else {}
+        )
+        links.append(headless.FileLink(name, url, headers))
+    return await headless.download_files(links)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 async def _member(activity: Activity, member_id: str) -> tuple[str, str | None]:
@@ -91,4 +131,5 @@ async def handle(activity: Activity, member_id: str) -> None:
             client_id=f"teams:{activity.id}"[:64],
             make_sink=activity.sink,
             event={"id": activity.id},
+            files=(lambda: _downloads(activity)) if activity.attachments else None,
         )

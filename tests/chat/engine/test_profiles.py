@@ -49,6 +49,22 @@ async def test_the_default_is_the_one_marked_so_else_the_first(assistant, user):
     assert profiles.default_of(await profiles.available(user)).name == "A"
 
 
+async def test_a_profile_for_groups_is_offered_to_their_members_only(assistant, user):
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth.models import Group
+
+    assistant.set_chat_profiles = lambda u: [
+        cl.ChatProfile(name="Everyone", markdown_description=""),
+        cl.ChatProfile(name="Legal", markdown_description="", groups=["legal", "board"]),
+    ]
+    assert [p.name for p in await profiles.available(user)] == ["Everyone"]
+    legal = await Group.objects.acreate(name="legal")
+    await sync_to_async(user.groups.add)(legal)
+    assert [p.name for p in await profiles.available(user)] == ["Everyone", "Legal"]
+    await sync_to_async(user.groups.remove)(legal)
+    assert [p.name for p in await profiles.available(user)] == ["Everyone"]
+
+
 async def test_profiles_without_a_usable_name_or_twice_the_same_are_left_out(assistant, user):
     assistant.set_chat_profiles = lambda u: [
         cl.ChatProfile(name="", markdown_description=""),

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 import chat.sdk as cl
 from chat.engine.registry import hooks
-from chat.models import Message
+from chat.models import Element, Message
 from chat.rendering import sidebar
 from chat.threads import history
 from tests.factories import make_message, make_thread, make_user
@@ -65,6 +65,32 @@ def test_the_hook_decides_who_else_opens_the_link(user, shared, no_hook):
     # The owner is not asked.
     assert signed_in(user).get(link(shared)).status_code == 200
     assert len(seen) == 2
+
+
+def test_the_shared_threads_files_answer_to_the_hook_as_its_page_does(user, shared, no_hook):
+    element = Element.objects.create(
+        thread=shared,
+        message=shared.messages.last(),
+        kind="text",
+        name="plan.txt",
+        content="the secret plan",
+    )
+    file_url = reverse("chat:element_file", args=[element.pk])
+    page_url = reverse("chat:element", args=[element.pk])
+
+    @cl.on_shared_thread_view
+    def same_team(thread, viewer) -> bool:
+        return viewer.metadata.get("team") == "blue"
+
+    teammate = signed_in(make_user("blue@example.com", metadata={"team": "blue"}))
+    outsider = signed_in(make_user("red@example.com", metadata={"team": "red"}))
+    assert b"".join(teammate.get(file_url).streaming_content) == b"the secret plan"
+    assert teammate.get(page_url).status_code == 200
+    assert outsider.get(file_url).status_code == 404
+    assert outsider.get(page_url).status_code == 404
+    assert outsider.get(page_url, **HX).status_code == 404
+    # The owner is not asked, and still gets the file.
+    assert b"".join(signed_in(user).get(file_url).streaming_content) == b"the secret plan"
 
 
 def test_a_hook_declaring_the_token_gets_it(shared, no_hook):

@@ -117,6 +117,39 @@ async def test_vectors_never_cross_users():
     assert await top("automobile", owner_id=mallory.pk) == []
 
 
+async def test_vectors_of_private_and_team_libraries_reach_their_readers_only():
+    from django.contrib.auth.models import Group
+
+    from chat.rag.models import TeamLibrary
+
+    @sync_to_async
+    def people():
+        fleet = Group.objects.create(name="fleet")
+        team = TeamLibrary.objects.create(group=fleet)
+        alice, bob, carol = make_user(), make_user(), make_user()
+        alice.groups.add(fleet)
+        bob.groups.add(fleet)
+        return team, alice, bob, carol, fleet
+
+    team, alice, bob, carol, fleet = await people()
+    alice_thread = await sync_to_async(make_thread)(alice)
+    private = await add(alice, alice_thread, "fleet.txt", FLEET)
+    await Document.objects.filter(pk=private.pk).aupdate(thread=None)  # her personal library
+    shared = await add(alice, alice_thread, "pool.txt", b"Pool vehicles are booked a week ahead.")
+    await Document.objects.filter(pk=shared.pk).aupdate(thread=None, library=team)
+    # "automobile" shares no word with either: only the vectors can find them.
+    names = [h.chunk.document.name for h in await top("automobile", owner_id=alice.pk)]
+    assert set(names) == {"fleet.txt", "pool.txt"}
+    for person in (bob, carol):
+        thread = await sync_to_async(make_thread)(person)
+        for scope in ({"owner_id": person.pk}, {"owner_id": person.pk, "thread_id": thread.pk}):
+            names = [h.chunk.document.name for h in await top("automobile", **scope)]
+            assert "fleet.txt" not in names
+            assert ("pool.txt" in names) is (person is bob)
+    await sync_to_async(bob.groups.remove)(fleet)
+    assert await top("automobile", owner_id=bob.pk) == []
+
+
 async def test_a_failing_endpoint_leaves_full_text_search(embeddings_server):
     user = await sync_to_async(make_user)()
     thread = await sync_to_async(make_thread)(user)

@@ -72,4 +72,4 @@ def test_hybrid_retrieval_on_postgresql_with_pgvector(pgvector_url, tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    assert "\n5 passed in" in result.stdout, result.stdout[-2000:]
+    assert "\n6 passed in" in result.stdout, result.stdout[-2000:]

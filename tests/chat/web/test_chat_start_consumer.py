@@ -72,6 +72,28 @@ async def test_picking_a_profile_starts_the_chat_over_in_it(tab, thread):
     assert (await Thread.objects.aget(pk=thread.pk)).chat_profile == "Research"
 
 
+async def test_a_profile_picked_in_one_tab_reaches_the_other_tabs_at_once(
+    tab,
+    connect,  # noqa: F811
+    thread,
+    user,
+):
+    _, _, second = await connect(path_of(thread), user=user)
+    await second.until(lambda f: 'id="messages"' in f)
+    await tab.send(type="profile", profile="Research")
+    # The other tab shows the new chat: its starters and badge, without a reload...
+    await second.until(lambda f: 'id="chat-start"' in f and "Find papers" in f)
+    await second.until(lambda f: "Profile: Research" in f)
+    await wait_for(lambda: saved(thread, "started_with"), what="on_chat_start saved")
+    # ...and its session works in the new profile: a message from it runs there, and what
+    # it saves keeps the profile.
+    await second.say("from the other tab")
+    # (The settings are the ones on_chat_start published in the new profile.)
+    await second.until(lambda f: "text=from the other tab (model small) [profile Research]" in f)
+    assert await saved(thread, "chat_profile") == "Research"
+    assert (await Thread.objects.aget(pk=thread.pk)).chat_profile == "Research"
+
+
 @pytest.mark.parametrize("name", ["Marketing", "", "general"])
 async def test_a_profile_that_is_not_offered_is_refused(tab, thread, name):
     await tab.send(type="profile", profile=name)

@@ -176,6 +176,35 @@ async def test_buttons_round_trip_as_components(async_client, discord, alice):
     assert picked.method == "POST"  # a follow-up with the click's token
 
 
+@pytest.fixture
+def bob(db):
+    user = make_user(email="bob@example.com", display_name="Bob")
+    PlatformAccount.objects.create(platform="discord", external_id="D-BOB", user=user)
+    return user
+
+
+async def test_someone_elses_click_on_the_askers_buttons_is_told_so(
+    async_client, discord, alice, bob
+):
+    await send(async_client, ask("buttons"))
+    choose = await final(discord, "Choose one")
+    button = choose.body["components"][0]["components"][0]
+
+    response = await send(async_client, click(button["custom_id"], user="D-BOB"))
+    assert response.json() == {"type": 6}
+    await wait_for(
+        lambda: [c for c in discord.shown() if "Only the person who asked" in str(c.body)],
+        what="the notice to the one who clicked",
+    )
+    notice = next(c for c in discord.shown() if "Only the person who asked" in str(c.body))
+    assert notice.body["flags"] == 64  # seen by the one who clicked only
+    assert notice.method == "POST"
+    # The asker's callback did not run for Bob; Alice's own click still works.
+    assert not [c for c in discord.shown() if "picked" in str(c.body)]
+    await send(async_client, click(button["custom_id"]))
+    await final(discord, "picked 1")
+
+
 async def test_an_unknown_discord_user_is_refused_by_default(async_client, discord, alice):
     await send(async_client, ask("let me in", user="D-STRANGER"))
     await wait_for(lambda: discord.shown(), what="a refusal")
@@ -204,3 +233,34 @@ async def test_an_unknown_command_is_refused(async_client, discord, alice):
 async def test_discord_is_off_without_its_settings(async_client):
     body = ask("anyone?")
     assert (await send(async_client, body)).status_code == 404
+
+
+async def test_a_file_given_to_ask_arrives_as_the_messages_elements(async_client, discord, alice):
+    original = discord.respond
+
+    def cdn(call):
+        if call.method == "GET" and call.path == "/attachments/CH1/77/notes.txt":
+            return 200, "meeting notes"
+        return original(call)
+
+    discord.respond = cdn
+    data = json.loads(ask("what files"))
+    data["data"]["options"].append({"name": "file", "type": 11, "value": "77"})
+    data["data"]["resolved"] = {
+        "attachments": {
+            "77": {
+                "id": "77",
+                "filename": "notes.txt",
+                "size": 15,
+                "content_type": "text/plain",
+                "url": f"{discord.url}/attachments/CH1/77/notes.txt",
+            }
+        }
+    }
+    await send(async_client, json.dumps(data).encode())
+    reply = await final(discord, "files:")
+    assert reply.body["content"] == "files: notes.txt (text/plain)"
+    asked = await Message.objects.aget(author_kind="user", content="what files")
+    (element,) = [e async for e in asked.elements.all()]
+    with element.file.open("rb") as stored:
+        assert stored.read() == b'"meeting notes"'

@@ -278,3 +278,166 @@ async def test_an_unknown_slack_user_gets_an_account_when_the_setting_says_creat
 async def test_slack_is_off_without_its_secrets(async_client):
     body = mention("anyone?")
     assert (await post_event(async_client, body)).status_code == 404
+
+
+async def test_a_mention_gets_the_eyes_reaction_at_once(async_client, slack, alice):
+    await post_event(async_client, mention("look at this", ts="510.000001"))
+    await final_text(slack, "look at this")
+    (reaction,) = [c.body for c in slack.named("reactions.add")]
+    assert reaction == {"channel": "C1", "timestamp": "510.000001", "name": "eyes"}
+
+
+async def test_without_the_reactions_scope_the_answer_still_comes(async_client, slack, alice):
+    original = slack.respond
+
+    def no_scope(call):
+        if call.path.endswith("reactions.add"):
+            return 200, {"ok": False, "error": "missing_scope"}
+        return original(call)
+
+    slack.respond = no_scope
+    await post_event(async_client, mention("no eyes here"))
+    answer = await final_text(slack, "no eyes here")
+    assert answer["text"].startswith("echo from slack: no eyes here")
+
+
+def reaction(name: str, *, user: str = "UALICE") -> bytes:
+    event = {
+        "type": "reaction_added",
+        "user": user,
+        "reaction": name,
+        "item": {"type": "message", "channel": "C1", "ts": "500.000001"},
+        "item_user": "UBOT",
+        "event_ts": "520.000001",
+    }
+    data = {"type": "event_callback", "event_id": f"Ev{uuid.uuid4().hex[:10]}", "event": event}
+    return json.dumps(data).encode()
+
+
+async def test_a_reaction_reaches_on_slack_reaction_added(async_client, slack, monkeypatch):
+    import chat.sdk as cl
+    from chat.engine.registry import hooks
+
+    seen: list[dict] = []
+    monkeypatch.setattr(hooks, "on_slack_reaction_added", None)
+
+    @cl.on_slack_reaction_added
+    async def reacted(event):
+        seen.append(event)
+
+    body = reaction("+1")
+    assert (await post_event(async_client, body)).status_code == 200
+    await wait_for(lambda: seen, what="the reaction hook called")
+    assert seen[0]["reaction"] == "+1"
+    assert seen[0]["item"] == {"type": "message", "channel": "C1", "ts": "500.000001"}
+    # Slack's retry of the same event is not handed on twice.
+    await post_event(async_client, body)
+    await post_event(async_client, reaction("tada", user="UALICE"))
+    await wait_for(lambda: len(seen) == 2, what="the second reaction")
+    assert [e["reaction"] for e in seen] == ["+1", "tada"]
+
+
+async def test_a_thread_started_before_the_mention_is_in_the_chat_context(
+    async_client, slack, alice
+):
+    original = slack.respond
+
+    def with_history(call):
+        if call.path.endswith("conversations.replies"):
+            assert (call.query.get("ts") or call.body.get("ts")) == "400.000001"
+            return 200, {
+                "ok": True,
+                "messages": [
+                    {"ts": "400.000001", "user": "UALICE", "text": "Our VPN is down again"},
+                    {"ts": "410.000001", "user": "USTRANGER", "text": "Same here since 9"},
+                    {"ts": "450.000001", "user": "UALICE", "text": "<@UBOT> what came before"},
+                    {"ts": "460.000001", "user": "USTRANGER", "text": "written after"},
+                ],
+            }
+        return original(call)
+
+    slack.respond = with_history
+    body = mention("what came before", ts="450.000001", thread_ts="400.000001")
+    await post_event(async_client, body)
+    answer = await final_text(slack, "context:")
+    assert answer["text"] == (
+        "context: user: Our VPN is down again | user: Same here since 9 | user: what came before"
+    )
+    thread = await Thread.objects.aget(source="slack", external_id="C1:400.000001")
+    rows = [
+        (m.author_name, m.content)
+        async for m in Message.objects.filter(thread=thread).order_by("order")
+    ][:3]
+    assert rows == [
+        ("Alice A", "Our VPN is down again"),
+        ("Stranger", "Same here since 9"),
+        ("Alice", "what came before"),
+    ]
+    # Asked once, when the conversation began here: a later mention reads no history.
+    await post_event(async_client, mention("hello again", ts="470.000001", thread_ts="400.000001"))
+    await final_text(slack, "hello again")
+    assert len(slack.named("conversations.replies")) == 1
+
+
+async def test_a_history_slack_refuses_leaves_the_answer_to_come(async_client, slack, alice):
+    original = slack.respond
+
+    def refused(call):
+        if call.path.endswith("conversations.replies"):
+            return 200, {"ok": False, "error": "missing_scope"}
+        return original(call)
+
+    slack.respond = refused
+    await post_event(async_client, mention("still answered", ts="650.000001", thread_ts="600.1"))
+    answer = await final_text(slack, "still answered")
+    assert answer["text"].startswith("echo from slack: still answered")
+
+
+def with_files(text: str, *names: str, url: str, ts: str = "900.000001") -> bytes:
+    data = json.loads(mention(text, ts=ts))
+    data["event"]["files"] = [
+        {"id": f"F{i}", "name": name, "mimetype": "text/csv", "url_private": f"{url}/files/{name}"}
+        for i, name in enumerate(names)
+    ]
+    return json.dumps(data).encode()
+
+
+async def test_files_sent_with_a_mention_arrive_as_the_messages_elements(
+    async_client, slack, alice
+):
+    # Served through FakeApi's JSON writer: the body is the file's text as a JSON string.
+    original = slack.respond
+
+    def files(call):
+        if call.method == "GET" and call.path == "/files/report.csv":
+            assert call.headers.get("authorization") == "Bearer xoxb-test"
+            return 200, "quarter,revenue Q1,10"
+        return original(call)
+
+    slack.respond = files
+    await post_event(async_client, with_files("what files", "report.csv", url=slack.url))
+    answer = await final_text(slack, "files:")
+    assert answer["text"] == "files: report.csv (text/csv)"
+    thread = await Thread.objects.aget(source="slack", external_id="C1:900.000001")
+    asked = await Message.objects.aget(thread=thread, author_kind="user")
+    (element,) = [e async for e in asked.elements.all()]
+    assert element.name == "report.csv"
+    with element.file.open("rb") as stored:
+        assert stored.read() == b'"quarter,revenue Q1,10"'
+
+
+async def test_a_file_over_the_upload_limit_is_refused_with_a_notice(async_client, slack, alice):
+    original = slack.respond
+
+    def big(call):
+        if call.method == "GET" and call.path == "/files/big.csv":
+            return 200, "x" * 4096
+        return original(call)
+
+    slack.respond = big
+    with override_settings(CHAT_UPLOAD_MAX_MB=0.001):
+        await post_event(async_client, with_files("what files", "big.csv", url=slack.url))
+        await wait_for(lambda: slack.named("chat.postEphemeral"), what="the refusal")
+    notice = slack.named("chat.postEphemeral")[0].body
+    assert "big.csv" in notice["text"]
+    assert not await Message.objects.filter(content="what files").aexists()

@@ -234,3 +234,41 @@ async def test_teams_is_off_without_its_settings(async_client):
     data = {"type": "message", "serviceUrl": "http://127.0.0.1:1/"}
     response = await async_client.post(URL, json.dumps(data), content_type="application/json")
     assert response.status_code == 404
+
+
+async def test_files_and_pictures_sent_to_the_bot_arrive_as_the_messages_elements(
+    async_client, teams, alice
+):
+    original = teams.respond
+    asked_with: dict[str, str] = {}
+
+    def files(call):
+        if call.method == "GET" and call.path in ("/download/plan.txt", "/connector/v3/att/pic"):
+            asked_with[call.path] = call.headers.get("authorization", "")
+            return 200, "file body"
+        return original(call)
+
+    teams.respond = files
+    data = activity(teams, "what files")
+    data["attachments"] = [
+        {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": "plan.txt",
+            # A host of its own (SharePoint's, in Teams): here the fake under another name.
+            "content": {
+                "downloadUrl": teams.url.replace("127.0.0.1", "localhost") + "/download/plan.txt",
+                "fileType": "txt",
+            },
+        },
+        {
+            "contentType": "image/png",
+            "name": "pic.txt",
+            "contentUrl": f"{teams.url}/connector/v3/att/pic",
+        },
+        {"contentType": "text/html", "content": "<p>what files</p>"},
+    ]
+    await send(async_client, data)
+    answer = await final(teams, "files:")
+    assert answer.body["text"] == "files: plan.txt (text/plain), pic.txt (text/plain)"
+    # The pre-signed link is asked without a token; the Bot Framework's own URL with it.
+    assert asked_with == {"/download/plan.txt": "", "/connector/v3/att/pic": "Bearer bot-token"}

@@ -1,0 +1,80 @@
+"""Whether a hook runs on a thread anywhere, for the refusals that must see every
+instance (an edit or a regeneration never races an answer running on another instance).
+
+A running session keeps a mark in the cache (Redis on the services backend, shared by every
+instance; this process's memory embedded) and renews it while its hook runs. A process that
+dies leaves its mark for MARK_SECONDS at most. Two runs of one thread on two instances share
+the mark: the first to end may take it away, and the other's next renewal puts it back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from typing import Any
+from uuid import UUID
+
+from asgiref.sync import sync_to_async
+from django.core.cache import cache
+
+from chat.engine.background import spawn
+
+logger = logging.getLogger(__name__)
+
+MARK_SECONDS = 30
+RENEW_SECONDS = 5
+
+
+def mark_key(thread_id: UUID | str) -> str:
+    return f"chat:running:{thread_id}"
+
+
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    return sync_to_async(fn, thread_sensitive=False)(*args, **kwargs)
+
+
+class RunMark:
+    """The mark of one run: put up when it starts, renewed, taken down when it ends."""
+
+    def __init__(self, thread_id: UUID) -> None:
+        self.key = mark_key(thread_id)
+        self.token = secrets.token_hex(8)
+        self._renewing: asyncio.Task[Any] | None = None
+
+    async def put_up(self) -> None:
+        await self._set()
+        self._renewing = spawn(self._renew(), name=f"run-mark-{self.key}")
+
+    async def take_down(self) -> None:
+        if self._renewing is not None:
+            self._renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewing
+        try:
+            if await _call(cache.get, self.key) == self.token:
+                await _call(cache.delete, self.key)
+        except Exception:
+            logger.warning("Cannot take down the run mark of %s", self.key, exc_info=True)
+
+    async def _set(self) -> None:
+        try:
+            await _call(cache.set, self.key, self.token, timeout=MARK_SECONDS)
+        except Exception:
+            # The cache's trouble never stops an answer: only refusals elsewhere miss it.
+            logger.warning("Cannot put up the run mark of %s", self.key, exc_info=True)
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            await self._set()
+
+
+async def marked(thread_id: UUID) -> bool:
+    """Whether a run on the thread has its mark up (on any instance)."""
+    try:
+        return await _call(cache.get, mark_key(thread_id)) is not None
+    except Exception:
+        logger.warning("Cannot read the run mark of %s", thread_id, exc_info=True)
+        return False

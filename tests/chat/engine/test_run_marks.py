@@ -1,0 +1,52 @@
+"""The mark a running hook keeps in the cache, which refusals on every instance read."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from chat.engine import run_marks
+
+
+async def test_a_mark_is_up_while_a_run_lasts_and_down_after():
+    thread_id = uuid.uuid4()
+    mark = run_marks.RunMark(thread_id)
+    assert not await run_marks.marked(thread_id)
+    await mark.put_up()
+    assert await run_marks.marked(thread_id)
+    await mark.take_down()
+    assert not await run_marks.marked(thread_id)
+
+
+async def test_a_run_ending_leaves_the_mark_another_run_put_up_last():
+    thread_id = uuid.uuid4()
+    here, there = run_marks.RunMark(thread_id), run_marks.RunMark(thread_id)
+    await here.put_up()
+    await there.put_up()
+    await here.take_down()
+    assert await run_marks.marked(thread_id)
+    await there.take_down()
+    assert not await run_marks.marked(thread_id)
+
+
+async def test_a_broken_cache_never_stops_a_run(monkeypatch, caplog):
+    class BrokenCache:
+        def _down(self, *args, **kwargs):
+            raise ConnectionError("cache down")
+
+        get = set = delete = _down
+
+    monkeypatch.setattr(run_marks, "cache", BrokenCache())
+    thread_id = uuid.uuid4()
+    mark = run_marks.RunMark(thread_id)
+    await mark.put_up()
+    assert not await run_marks.marked(thread_id)
+    await mark.take_down()
+    assert "Cannot put up the run mark" in caplog.text
+
+
+@pytest.fixture(autouse=True)
+def _no_renewals(monkeypatch):
+    # Renewals every few seconds are not what these tests are about.
+    monkeypatch.setattr(run_marks, "RENEW_SECONDS", 3600)
