@@ -342,6 +342,7 @@ class Profiler:
         if not Path(spy).exists():
             note("py-spy not installed; --profile ignored")
             return
+        Path(args.profile_dir).mkdir(parents=True, exist_ok=True)
         self.out = Path(args.profile_dir) / f"pyspy-{phase}-{int(time.time())}.txt"
         extra = ["--gil"] if args.profile_gil else []
         self.proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw",
@@ -694,12 +695,15 @@ async def phase_echo_steps(args, server: Server, seed: dict) -> None:
         if args.steps_n and args.has_step:
             steps = []
             prof = Profiler(args, server.pid, "steps")
+            c0 = tree_cpu(server.pid)
             for _ in range(args.steps_n):
                 r = await tab.ask("steps", 10)
                 if r.final_text != "steps done: NESTED":
                     raise RuntimeError(f"steps reply wrong: {r.final_text!r}")
                 steps.append((r.t_end - r.t_emit) * 1000)
+            c1 = tree_cpu(server.pid)
             prof.stop()
+            emit_figure("steps_server_cpu_per_message", (c1 - c0) * 1000 / args.steps_n, "ms")
             emit_figure("steps_rtt_median", med(steps), "ms")
             emit_figure("steps_rtt_p95", pct(steps, 95), "ms")
         elif not args.has_step:
@@ -1267,7 +1271,7 @@ def main() -> int:
 
 
 def _main(args) -> int:
-    base_env = dict(os.environ, DJANGO_SETTINGS_MODULE="chatproject.settings",
+    base_env = dict(os.environ, DJANGO_SETTINGS_MODULE="chatproject.settings", DEBUG="1",
                     CHAT_VAR_DIR=tempfile.mkdtemp(prefix="chat-bench-probe-"),
                     DATABASE_URL="sqlite:///:memory:", CHAT_ASSISTANT="chat.assistants.default")
     args.has_step = has_cl_step(base_env)

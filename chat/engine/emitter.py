@@ -100,6 +100,14 @@ def _update_message(thread_id: UUID, message_id: str, fields: dict[str, Any]) ->
 
 
 @reconnecting
+def _update_step(thread_id: UUID, step_id: str, fields: dict[str, Any]) -> Step | None:
+    """Writes the fields and reads the step back as shown, in one trip; None if gone."""
+    if not Step.objects.filter(pk=step_id, thread_id=thread_id).update(**fields):
+        return None
+    return Step.objects.filter(pk=step_id).prefetch_related("elements").order_by().first()
+
+
+@reconnecting
 def _create_step(thread_id: UUID, fields: dict[str, Any]) -> Step:
     with transaction.atomic():
         return Step.objects.create(thread_id=thread_id, order=_next_order(thread_id), **fields)
@@ -236,8 +244,7 @@ class Emitter:
         if stream is not None:
             await stream.close()
             fields.setdefault("output", stream.text)
-        await Step.objects.filter(pk=step_id, thread_id=self.thread_id).aupdate(**fields)
-        step = await Step.objects.filter(pk=step_id).prefetch_related("elements").afirst()
+        step = await sync_to_async(_update_step)(self.thread_id, step_id, fields)
         if step is not None:
             await self.push_frames(frames.step_updated(step, self.thread_id))
 

@@ -13,13 +13,13 @@ import math
 import time
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 from redis import exceptions as redis_errors
 
 from chat.errors import UserFacingError
+from chatproject.serving.cache_calls import cache_call
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ async def _count(user: Any) -> tuple[int, int, int] | None:
     # Not cache.aincr: Django's async incr reads, then writes (with the default timeout),
     # so frames counted at once on two instances, or two sockets, lost counts.
     try:
-        sent = await sync_to_async(_increment, thread_sensitive=False)(key, seconds + 1)
+        sent = await cache_call(_increment, key, seconds + 1)
     except CACHE_ERRORS as error:
         # The cache (Redis) is away: the run is let through rather than lost, and the
         # outage said once, not once per frame.

@@ -50,6 +50,10 @@ class RunningSession:
             answer=self.current_answer,
         )
 
+    async def user_message_written(self, content: str) -> None:
+        """The assistant wrote a message as the user's (a voice transcript, say); a chat
+        session names its thread with it, as with a typed one."""
+
     async def stop(self) -> None:
         run = self.current_run
         if run is not None and not run.done():

@@ -205,12 +205,16 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         command = commands.check_choice(self.commands, command)
         chosen = stored_modes.check_choices(self.modes, modes or {}, self.mode_choices)
         await rate_limits.check_message_rate(self.user)
-        answer, warning = await sync_to_async(quotas.admit)(self.user)
+        # The quotas admit the message in the same trip to the database thread that
+        # stores it (see _receive): (answer, warning) once they have.
+        admitted: list[tuple[AnswerUsage | None, str | None]] = []
         try:
-            await self._receive(content, client_id, file_ids, author, command, chosen, answer)
+            await self._receive(content, client_id, file_ids, author, command, chosen, admitted)
         except BaseException:
-            await self._release(answer)
+            if admitted:
+                await self._release(admitted[0][0])
             raise
+        warning = admitted[0][1] if admitted else None
         if warning:
             await self.emitter.notice(warning, level="warning")
 
@@ -222,24 +226,28 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         author: str | None,
         command: str,
         chosen: dict[str, str],
-        answer: AnswerUsage | None,
+        admitted: list[tuple[AnswerUsage | None, str | None]],
     ) -> None:
         files = []
         if file_ids:
+            # Admitted before the files are checked, so a used-up quota is what is said.
+            admitted.append(await sync_to_async(quotas.admit)(self.user))
             thread = await Thread.objects.aget(pk=self.thread_id)
             limits = uploads.Limits.for_thread(thread)
             files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
         # A message in an older conversation brings it to the top of the sidebar.
         kind: str | None = None
 
-        def no_question_waits_for_another_answer() -> None:
+        def admitted_and_no_question_waits_for_another_answer() -> None:
             nonlocal kind
+            if not admitted:  # once, should the call be made again on a new connection
+                admitted.append(quotas.admit(self.user))
             kind = asks.pending_kind_now(self.thread_id)
             if kind in ("file", "action", "element"):
                 raise asks.AskPending(_("Please answer the question above first."))
 
         row = await self.emitter.create_message(
-            check=no_question_waits_for_another_answer,
+            check=admitted_and_no_question_waits_for_another_answer,
             author_kind=Message.Author.USER,
             # A chat platform's thread may have several people in it: each writes as self.
             author_name=author or self.user.shown_name,
@@ -254,7 +262,9 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
                 ),
             },
         )
+        answer = admitted[0][0]
         if row is None:
+            admitted.clear()  # released: nothing left for receive_message to release
             await self._release(answer)
             return  # the same message again, after a reconnect
         profile = self.user_session.get("chat_profile")
@@ -281,6 +291,16 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         else:
             await self._release(answer)
         names_thread = bool(content) and not self._titled
+        if names_thread or moves_up:
+            self._spawn_side(
+                self._update_listing(content if names_thread else "", moves_up), "listing"
+            )
+
+    async def user_message_written(self, content: str) -> None:
+        # A spoken question arrives as its transcript, written by the assistant: it names
+        # the thread and lifts it in the sidebar as the same words typed would.
+        names_thread = bool(content.strip()) and not self._titled
+        moves_up, self._listed_first = not self._listed_first, True
         if names_thread or moves_up:
             self._spawn_side(
                 self._update_listing(content if names_thread else "", moves_up), "listing"

@@ -38,6 +38,7 @@ from django.utils.crypto import constant_time_compare
 
 from accounts import staff_mfa
 from accounts.session_keys import SESSION_FLAG as SSO_SESSION_FLAG
+from chatproject.serving.cache_calls import cache_call
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ class SocketSignIn:
 
 async def current_version(user_id: Any) -> str | None:
     # In a thread of its own: the cache's async methods queue behind the database's.
-    return await sync_to_async(cache.get, thread_sensitive=False)(version_key(user_id))
+    return await cache_call(cache.get, version_key(user_id))
 
 
 def sign_ins_changed(user_id: Any, ended_session: str | None = None) -> None:

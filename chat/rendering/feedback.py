@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from chat.models import Message
+from chat.rendering.urls import item_url
 
 FRAGMENTS = "chat/fragments/"
 # How a transcript is shown: in the chat (rate, click), in the admin's review (ratings
@@ -31,6 +31,7 @@ def feedback_context(message: Message, *, mode: str = CHAT, just_rated: bool = F
     comment = getattr(message, "feedback_comment", None) or ""
     return {
         "message_id": message.id,
+        "url": item_url("chat:feedback", message.id),
         "value": value,
         "comment": comment,
         "readonly": mode != CHAT,
@@ -64,7 +65,7 @@ def tools_context(message: Message, status: str, mode: str = CHAT) -> dict | Non
         "copy": bool(message.content),
         # The markdown the answer was written in, copied with its HTML (not on a shared
         # page: its readers may have no account).
-        "source_url": reverse("chat:message_source", args=[message.thread_id, message.id])
+        "source_url": item_url("chat:message_source", message.thread_id, message.id)
         if mode != SHARED
         else "",
         "feedback": feedback_context(message, mode=mode) if show_rating else None,

@@ -10,6 +10,7 @@ as a Chainlit project has them), or next to an assistant module's package file.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,16 @@ _AVATAR_NAME = re.compile(r"^[\w .-]{1,100}$")
 def app_folder(target: str | None = None) -> Path | None:
     """The folder of the assistant named by CHAT_ASSISTANT (or `target`)."""
     target = target or settings.CHAT_ASSISTANT
+    # A relative file name is relative to the working folder, which may change.
+    relative = (target.endswith(".py") or "/" in target) and not target.startswith("/")
+    return _folder_of(target, os.getcwd() if relative else "")
+
+
+@lru_cache(maxsize=16)
+def _folder_of(target: str, cwd: str) -> Path | None:
+    # Resolved once per target: every message's avatar asks, and resolving walks the path
+    # with a system call per part (a sixth of an answer's render). What is in the folder is
+    # still read when it changes (see _avatars).
     if target.endswith(".py") or "/" in target:
         return Path(target).resolve().parent
     try:

@@ -9,12 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat.engine import handover, profile_config, profiles, uploads, user_env
-from chat.engine.registry import hooks
+from chat.engine import handover, profile_config, profiles, uploads, user_env, voice
 from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
@@ -77,7 +75,7 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
             **_sidebar_context(request.user, thread),
             **element_rendering.task_lists_context(stored_elements.thread_task_lists(thread)),
             **_chat_start_context(request.user, thread),
-            **_voice_context(),
+            **voice.page_context(),
             "prompt": _prompt(request),
         },
     )
@@ -101,16 +99,6 @@ def message_source(request: HttpRequest, thread_id: str, message_id: str) -> Htt
     if source is None:
         raise Http404("No such message.")
     return HttpResponse(source, content_type="text/plain; charset=utf-8")
-
-
-def _voice_context() -> dict:
-    """The microphone, when the assistant listens (defines on_audio_chunk)."""
-    if hooks.on_audio_chunk is None:
-        return {}
-    return {
-        "voice_rate": settings.CHAT_AUDIO_SAMPLE_RATE,
-        "voice_worklet": static("chat/voice_worklet.js"),
-    }
 
 
 def _chat_start_context(user: object, thread: Thread) -> dict:

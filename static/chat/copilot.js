@@ -48,6 +48,9 @@
     frame = document.createElement("iframe");
     frame.id = "chat-copilot-frame";
     frame.title = options.title || "Assistant";
+    // The panel's microphone, when its assistant listens: a frame of another site gets
+    // it only when its host delegates it (the browser still asks the person).
+    frame.allow = "microphone";
     var params = new URLSearchParams({ host: window.location.origin });
     if (options.token) params.set("token", options.token);
     frame.src = chatOrigin + "/copilot/?" + params.toString();

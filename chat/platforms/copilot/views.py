@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
 
+from chat.engine import voice
 from chat.platforms.copilot import panel as service
 from chat.platforms.copilot.tokens import redeem, socket_ticket
 from chat.rendering import fragments
@@ -65,6 +66,7 @@ def panel(request: HttpRequest) -> HttpResponse:
         "socket_url": f"{request.META.get('SCRIPT_NAME', '')}/ws/copilot/{thread.id}/"
         f"?ticket={socket_ticket(user, thread.id)}",
         **fragments.messages_context(threads.thread_messages(thread), threads.thread_steps(thread)),
+        **voice.page_context(),
     }
     response = TemplateResponse(request, "chat/copilot/panel.html", context)
     # The address carries the token: no other page learns it, no cache keeps the page.

@@ -50,6 +50,10 @@ __all__ = [
     "sanitize",
 ]
 
+# A text that markdown leaves as one paragraph of words: it opens with a letter, and holds
+# only letters, digits, single spaces and punctuation that no rule reads (no marker, no
+# entity, no quote that would be escaped): a short answer, a step's output, a title.
+_PLAIN = re.compile(r"[^\W\d_](?:[^\W_]|[,.;:!?']|[ ](?![ ]))*(?<![ ])\Z")
 # The last line of a text cut off just as a list item began: its marker and nothing else.
 _OPENED_ITEM = re.compile(r"(?:\A|\n)[ \t]*(?:\d{1,9}[.)]|[-+*])[ \t]*\Z")
 # ...or a number that was about to become one ("3" of "3."), after a numbered item.
@@ -219,6 +223,10 @@ def render_markdown(
     colours them).
     """
     text = text or ""
+    if not links and _PLAIN.match(text):
+        # What the parser and the sanitiser would make of it, without them (a third of a
+        # short answer's render, half of a step's end).
+        return f"<p>{text}</p>\n"
     if not highlight or len(text) < 200:
         return _render(text, links, highlight=highlight)
     # Whatever changes the HTML is in the key: the settings, the reader's language.

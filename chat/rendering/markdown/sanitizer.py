@@ -82,9 +82,11 @@ def allowed_classes() -> dict[str, set[str]]:
     }  # fmt: skip
 
 
-def sanitize(html: str) -> str:
-    return nh3.clean(
-        html,
+@lru_cache(maxsize=1)
+def _cleaner() -> nh3.Cleaner:
+    # Built once: nh3.clean() turns its ~1,000 allowed classes into a new rule set on every
+    # call, which cost 0.33 ms even for "<p>hi</p>" (4 µs with the rules kept).
+    return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         # Their text goes too: a stray one shows nothing rather than its code as words.
         clean_content_tags={"script", "style"},
@@ -97,3 +99,7 @@ def sanitize(html: str) -> str:
         set_tag_attribute_values={"a": {"target": "_blank"}, "input": {"disabled": ""}},
         filter_style_properties={"text-align"},
     )
+
+
+def sanitize(html: str) -> str:
+    return _cleaner().clean(html)

@@ -266,3 +266,43 @@ def test_a_cut_off_text_drops_the_list_item_it_had_only_opened(text, kept):
 )
 def test_a_cut_off_text_keeps_what_was_written_in_full(text):
     assert cut_off(text) == text
+
+
+# -- plain words, rendered without the parser --------------------------------------------------
+PLAIN_OR_NOT = [
+    "hi", "NESTED", "Hello world.", "I'm fine, thanks!", "e.g. this: that; those?",
+    "Ünïcödé wörds 日本語 \u0661\u0662", "a.b", "x '", "1. a list", "2) another", "a  b", "a ",
+    "# heading", "*em*", "a_b_c", "a & b", "a < b", 'say "hi"', "line\nbreak", "tab\there",
+    "$x$", "\\(x\\)", "[link](https://example.com)", "~~gone~~", "a | b", "- item", "> quote",
+    "`code`", "hi\n===", "word[^1]", "x\u00a0y", "https://example.com",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", PLAIN_OR_NOT)
+def test_plain_words_render_as_the_parser_and_sanitiser_render_them(text):
+    from chat.rendering.markdown import _render
+
+    assert render_markdown(text) == _render(text, None, highlight=True)
+
+
+def test_random_short_texts_render_as_the_parser_and_sanitiser_render_them():
+    import random
+
+    from chat.rendering.markdown import _render
+
+    alphabet = [
+        *"abcXYZé日ßK0123456789 ,.;:!?'",
+        "\u0661",
+        "\u0301",
+        "  ",
+        *'-*_#>&<"\n\t`$\\[]()~|=+@/',
+    ]
+    chooser = random.Random(27)
+    for _ in range(20_000):
+        text = "".join(chooser.choice(alphabet) for _ in range(chooser.randint(1, 12)))
+        assert render_markdown(text) == _render(text, None, highlight=True), text
+
+
+def test_a_name_to_link_still_goes_through_the_parser():
+    html = render_markdown("see report", {"report": "/files/1"})
+    assert '<a href="/files/1"' in html

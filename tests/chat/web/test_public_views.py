@@ -107,6 +107,19 @@ def test_an_author_with_a_picture_in_avatars_is_drawn_with_it(client, app, threa
     assert client.get("/avatars/Tool").status_code == 404
 
 
+def test_a_picture_or_a_public_folder_added_while_running_is_used_from_then_on(tmp_path, thread):
+    app = tmp_path / "app.py"
+    app.write_text("import chat.sdk as cl\n")
+    message = make_message(thread, "Hello", author_kind=Message.Author.ASSISTANT)
+    message.author_name = "Support Bot"
+    with override_settings(CHAT_ASSISTANT=str(app)):
+        assert '<span class="avatar" aria-hidden="true">S</span>' in fragments.message(message)
+        (tmp_path / "public" / "avatars").mkdir(parents=True)
+        assert '<span class="avatar" aria-hidden="true">S</span>' in fragments.message(message)
+        (tmp_path / "public" / "avatars" / "support_bot.png").write_bytes(PNG)
+        assert 'src="/avatars/Support%20Bot"' in fragments.message(message)
+
+
 def test_avatar_names_are_chainlits_file_names():
     assert public_folder.avatar_key("Support Bot") == "support_bot"
     assert public_folder.avatar_key("gpt-4.1") == "gpt-4_1"

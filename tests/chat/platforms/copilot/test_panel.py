@@ -116,3 +116,23 @@ def test_a_socket_ticket_is_for_one_thread_only(user):
     assert tokens.socket_user(ticket + "x", "thread-a") is None
     other_salt = signing.dumps({"user": user.pk, "thread": "thread-a"}, salt=tokens.SIGN_IN_SALT)
     assert tokens.socket_user(other_salt, "thread-a") is None
+
+
+def test_the_panel_offers_the_microphone_when_its_assistant_listens(
+    client, copilot, user, use_assistant
+):
+    use_assistant("voice")
+    html = panel(client, token=tokens.issue(user.email)).content.decode()
+    assert 'id="voice-button"' in html
+    assert 'aria-keyshortcuts="Alt+M"' in html
+    assert 'data-voice-rate="24000"' in html
+    assert "chat/voice.js" in html
+
+
+def test_the_panel_has_no_microphone_when_its_assistant_does_not_listen(
+    client, copilot, user, use_assistant
+):
+    use_assistant("echo")
+    html = panel(client, token=tokens.issue(user.email)).content.decode()
+    assert 'id="voice-button"' not in html
+    assert "chat/voice.js" not in html

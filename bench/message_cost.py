@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""What one message costs the server, counted rather than timed: figures that a busy
+machine moves little or not at all.
+
+    .venv/bin/python bench/message_cost.py [--n 200] [--root DIR] [--profile OUT.prof]
+
+The real ASGI application (consumer, session, emitter, renderers, the in-memory channel
+layer, a new SQLite file: the embedded default) runs in this process; a socket is opened
+with Channels' WebsocketCommunicator, signed in, on a thread, with `bench/app.py` as the
+assistant. After warm-ups, each workload (`echo hi`, `steps`, `stream 200`) is sent --n
+times, one at a time, each read until its run ends. Per message:
+
+  *_sql            SQL statements (every connection, the database thread's included)
+  *_db_trips       calls into Django's database thread (thread-sensitive sync_to_async)
+  *_other_thread_trips  calls into other threads (the cache, when it may wait on I/O)
+  *_layer_sends    group sends on the channel layer (each reaches every tab of the thread)
+  *_frames         frames sent to the socket, and *_frame_bytes their bytes (uncompressed)
+  *_py_calls       Python function calls on the event loop's thread (cProfile; the database
+                   thread's work shows in *_sql), nearly deterministic for a given code
+  *_cpu_ms         CPU time of this process (server and client together; indicative)
+
+`--root DIR` measures another checkout (a before/after) with this venv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import pstats
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--root", default=str(HERE.parent))
+    ap.add_argument("--workloads", default="echo hi,steps,stream 200")
+    ap.add_argument("--profile", default=None, help="write a cProfile of the workloads here")
+    a = ap.parse_args()
+
+    root = Path(a.root).resolve()
+    sys.path.insert(0, str(root))
+    os.chdir(root)
+    var = tempfile.mkdtemp(prefix="chat-cost-")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="chatproject.settings",
+        DEBUG="1",
+        CHAT_VAR_DIR=var,
+        CHAT_ASSISTANT=str(root / "bench" / "app.py"),
+        # Counted as always, but high enough for thousands of messages a minute.
+        CHAT_MESSAGE_RATE_LIMIT="1000000/60",
+    )
+    for key in ("DATABASE_URL", "REDIS_URL"):
+        os.environ.pop(key, None)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return asyncio.run(run(a))
+
+
+async def run(a) -> int:
+    from asgiref.sync import SyncToAsync
+    from channels.db import database_sync_to_async
+    from channels.layers import get_channel_layer
+    from channels.testing import WebsocketCommunicator
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db.backends.utils import CursorWrapper
+    from django.test import Client
+
+    from chat.models import Thread
+    from chatproject.asgi import application
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+    @database_sync_to_async
+    def seed() -> tuple[str, str]:
+        user = get_user_model().objects.create_user(
+            email="cost@example.com",
+            password="x",  # noqa: S106
+        )
+        thread = Thread.objects.create(owner=user)
+        client = Client()
+        client.force_login(user)
+        name = settings.SESSION_COOKIE_NAME
+        return f"{name}={client.cookies[name].value}", str(thread.id)
+
+    cookie, thread_id = await seed()
+
+    sql: list[str] = []
+    lock = threading.Lock()
+    execute, executemany = CursorWrapper.execute, CursorWrapper.executemany
+
+    def counting_execute(self, query, params=None):
+        with lock:
+            sql.append(query)
+        return execute(self, query, params)
+
+    def counting_executemany(self, query, param_list):
+        with lock:
+            sql.append(query)
+        return executemany(self, query, param_list)
+
+    trips = [0, 0]  # the database's thread, other threads
+    call = SyncToAsync.__call__
+
+    def counting_call(self, *args, **kwargs):
+        trips[0 if self._thread_sensitive else 1] += 1
+        return call(self, *args, **kwargs)
+
+    SyncToAsync.__call__ = counting_call
+    CursorWrapper.execute = counting_execute
+    CursorWrapper.executemany = counting_executemany
+
+    layer = get_channel_layer()
+    sends = [0]
+    # Group sends only: the in-memory layer's group_send sends to each member in turn.
+    for name in ("group_send",):
+        original = getattr(layer, name)
+
+        async def counted(*args, _original=original, _name=name, **kwargs):
+            sends[0] += 1
+            if os.environ.get("COST_DEBUG"):
+                print("layer", _name, str(args[-1])[:150], file=sys.stderr)
+            return await _original(*args, **kwargs)
+
+        setattr(layer, name, counted)
+
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/threads/{thread_id}/",
+        headers=[
+            (b"host", b"localhost"),
+            (b"origin", b"http://localhost"),
+            (b"cookie", cookie.encode()),
+        ],
+    )
+    connected, _ = await communicator.connect(timeout=10)
+    if not connected:
+        print("could not connect", file=sys.stderr)
+        return 1
+    frames: list[str] = []
+
+    async def until_run_ends() -> None:
+        started = False
+        while True:
+            out = await communicator.receive_output(timeout=20)
+            if os.environ.get("COST_DEBUG"):
+                print(out.get("text", out)[:300], file=sys.stderr)
+            if out["type"] != "websocket.send":
+                raise RuntimeError(f"socket closed: {out}")
+            frames.append(out["text"])
+            started = started or 'data-running="true"' in out["text"]
+            if started and 'data-running="false"' in out["text"]:
+                return
+
+    async def ask(text: str) -> None:
+        await communicator.send_to(
+            text_data=json.dumps(
+                {
+                    "type": "message",
+                    "content": text,
+                    "client_id": uuid.uuid4().hex,
+                    "HEADERS": {"HX-Request": "true"},
+                }
+            )
+        )
+        await until_run_ends()
+
+    # The snapshot and the start run's frames, until the socket is quiet.
+    # (A timed-out receive_output would cancel the application: receive_nothing waits.)
+    while not await communicator.receive_nothing(timeout=1):
+        frames.append((await communicator.receive_output(timeout=1))["text"])
+
+    workloads = [w.strip() for w in a.workloads.split(",") if w.strip()]
+    profile = cProfile.Profile() if a.profile else None
+    for text in workloads:
+        for _ in range(a.warmup):
+            await ask(text)
+        # The sidebar's delayed work after the first message.
+        await asyncio.sleep(0.5)
+        while not await communicator.receive_nothing(timeout=0.1):
+            frames.append((await communicator.receive_output(timeout=1))["text"])
+        sql.clear()
+        frames.clear()
+        sends[0] = 0
+        trips[:] = [0, 0]
+        c0 = time.process_time()
+        for _ in range(a.n):
+            await ask(text)
+        c1 = time.process_time()
+        counted_sql, counted_frames, counted_sends = len(sql), list(frames), sends[0]
+        counted_trips = list(trips)
+        # A second pass under cProfile, for the calls (it slows the code it counts).
+        counter = cProfile.Profile()
+        counter.enable()
+        for _ in range(a.n):
+            await ask(text)
+        counter.disable()
+        calls = sum(row[1] for row in pstats.Stats(counter).stats.values())
+        name = text.split()[0]
+        out = {
+            f"{name}_sql": counted_sql / a.n,
+            f"{name}_db_trips": counted_trips[0] / a.n,
+            f"{name}_other_thread_trips": counted_trips[1] / a.n,
+            f"{name}_layer_sends": counted_sends / a.n,
+            f"{name}_frames": len(counted_frames) / a.n,
+            f"{name}_frame_bytes": sum(len(f.encode()) for f in counted_frames) / a.n,
+            f"{name}_py_calls": calls / a.n,
+            f"{name}_cpu_ms": (c1 - c0) * 1000 / a.n,
+        }
+        for key, value in out.items():
+            print(f"{key}: {value:.4g}")
+        if profile is not None:
+            profile.enable()
+            for _ in range(a.n):
+                await ask(text)
+            profile.disable()
+    if profile is not None:
+        profile.dump_stats(a.profile)
+    await communicator.disconnect(timeout=5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Calls to Django's cache from async code, without a thread when the cache is memory.
+
+A cache call may wait on the network (Redis), so async code makes it in a worker thread.
+The embedded default's cache is this process's memory (LocMemCache): its calls take a few
+microseconds under a lock and never wait on I/O, while the hop to a thread and back cost
+more than the call itself, twice per message (the sign-in check and the rate limit).
+
+Measured by `bench/message_cost.py` (`echo_db_trips`, `echo_py_calls`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+
+R = TypeVar("R")
+
+
+def in_memory(alias: str = "default") -> bool:
+    return isinstance(caches[alias], LocMemCache)
+
+
+async def cache_call(function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """`function` (which uses the default cache) called inline for an in-memory cache, in
+    a thread of its own otherwise (not the database's: it would queue behind queries)."""
+    if in_memory():
+        return function(*args, **kwargs)
+    return await sync_to_async(function, thread_sensitive=False)(*args, **kwargs)

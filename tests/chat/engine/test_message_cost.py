@@ -1,0 +1,141 @@
+"""What one message costs the database and the channel layer, counted (not timed)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from asgiref.sync import SyncToAsync
+from django.db.backends.utils import CursorWrapper
+
+from chat.engine.session import SIDEBAR_DELAY_SECONDS
+from chat.models import AnswerReservation, Quota, Step
+from chatproject.serving.cache_calls import in_memory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BENCH_APP = str(Path(__file__).resolve().parents[3] / "bench" / "app.py")
+
+
+class Counted:
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+        self.trips = 0
+        self.other_threads = 0
+        self._lock = threading.Lock()
+
+    def add(self, sql: str) -> None:
+        with self._lock:
+            self.sql.append(sql)
+
+
+@pytest.fixture
+def counted(monkeypatch) -> Counted:
+    """Every statement on every connection (the database thread's too), and every send to
+    the channel layer."""
+    seen = Counted()
+    execute, executemany = CursorWrapper.execute, CursorWrapper.executemany
+
+    def counting_execute(self, sql, params=None):
+        seen.add(sql)
+        return execute(self, sql, params)
+
+    def counting_executemany(self, sql, param_list):
+        seen.add(sql)
+        return executemany(self, sql, param_list)
+
+    call = SyncToAsync.__call__
+
+    def counting_call(self, *args, **kwargs):
+        # The database's thread takes the thread-sensitive calls; the others (a cache on
+        # the network) go to a pool of their own.
+        if self._thread_sensitive:
+            seen.trips += 1
+        else:
+            seen.other_threads += 1
+        return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counting_call)
+    monkeypatch.setattr(CursorWrapper, "execute", counting_execute)
+    monkeypatch.setattr(CursorWrapper, "executemany", counting_executemany)
+    return seen
+
+
+@pytest.fixture
+async def bench_chat(use_assistant, open_chat, thread, user):
+    """bench/app.py on a thread, past its first message (which titles the thread)."""
+    use_assistant(BENCH_APP)
+    chat = await open_chat(thread, user)
+    await chat.send("echo warm")
+    await drain_side_work()
+    return chat
+
+
+async def drain_side_work() -> None:
+    # The sidebar's update after a first message waits a moment before it starts.
+    await asyncio.sleep(SIDEBAR_DELAY_SECONDS + 0.2)
+
+
+def statements(counted: Counted) -> list[str]:
+    return [sql.split()[0] for sql in counted.sql]
+
+
+async def test_an_echo_takes_two_trips_to_the_database_and_eight_statements(bench_chat, counted):
+    await bench_chat.send("echo hi")
+    # The question: quotas, a waiting question, its position and row, in one trip; the
+    # answer's position and row in another.
+    assert statements(counted) == [
+        "SELECT", "SELECT", "BEGIN", "UPDATE", "INSERT", "BEGIN", "UPDATE", "INSERT",
+    ] or statements(counted) == [  # PostgreSQL has no BEGIN IMMEDIATE statement
+        "SELECT", "SELECT", "UPDATE", "INSERT", "UPDATE", "INSERT",
+    ]  # fmt: skip
+    assert counted.trips == 2
+    assert [m.content for m in await bench_chat.messages()][-2:] == ["echo hi", "hi"]
+
+
+async def test_two_nested_steps_take_six_trips_to_the_database(bench_chat, counted):
+    await bench_chat.send("steps")
+    # The question (1), each step stored (2) and ended with its row read back (2), the
+    # answer (1).
+    assert counted.trips == 6
+    kinds = statements(counted)
+    assert kinds.count("INSERT") == 4  # the question, two steps, the answer
+    assert kinds.count("UPDATE") == 6  # four positions, two steps ended
+    assert len(kinds) in (20, 16)  # 16 without SQLite's BEGIN IMMEDIATE
+    steps = [s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)]
+    assert sorted(s.output for s in steps) == ["NESTED", "NESTED"]
+    assert all(s.ended_at is not None for s in steps)
+
+
+async def test_a_resent_question_leaves_no_answer_reserved_against_a_quota(
+    bench_chat, counted, user
+):
+    await Quota.objects.acreate(user=user, period="day", metric="tokens", limit=10_000)
+    await bench_chat.send("echo once", client_id="same")
+    await bench_chat.send("echo once", client_id="same")  # the page sent it again
+    said = [m.content for m in await bench_chat.messages()]
+    assert said.count("echo once") == 1
+    assert said.count("once") == 1
+    assert await AnswerReservation.objects.acount() == 0
+
+
+async def test_through_the_socket_an_echo_still_takes_two_trips_to_the_database(
+    use_assistant, connect, thread, user, counted
+):
+    # The sign-in check and the rate limit of each frame read this process's memory in
+    # place (no thread for either), or Redis from a thread other than the database's.
+    use_assistant(BENCH_APP)
+    connected, _, socket = await connect(f"/ws/threads/{thread.id}/", user=user)
+    assert connected
+    await socket.until(lambda f: 'id="messages"' in f)
+    await socket.say("echo warm")
+    await socket.until(lambda f: 'data-running="false"' in f and "warm" not in f)
+    await drain_side_work()
+    counted.trips = counted.other_threads = 0
+    await socket.say("echo hi")
+    await socket.until(lambda f: ">hi</p>" in f)
+    await socket.until(lambda f: 'data-running="false"' in f)
+    assert counted.trips == 2
+    assert counted.other_threads == (0 if in_memory() else 2)
