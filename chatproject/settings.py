@@ -659,6 +659,28 @@ CHAT_UI_ACCENT_DARK = os.environ.get("CHAT_UI_ACCENT_DARK", "#818cf8")
 CHAT_UI_THEME = os.environ.get("CHAT_UI_THEME", "system")
 # A stylesheet loaded after the product's own, to restyle anything.
 CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
+# What link previews and search engines show: the page's description and Open Graph image
+# (a path under static/ or a full URL).
+CHAT_UI_DESCRIPTION = os.environ.get("CHAT_UI_DESCRIPTION", "")
+CHAT_UI_META_IMAGE = os.environ.get("CHAT_UI_META_IMAGE", "")
+# A picture beside the sign-in form on wide screens (Chainlit's login_page_image).
+CHAT_UI_LOGIN_IMAGE = os.environ.get("CHAT_UI_LOGIN_IMAGE", "")
+# "wide" lets the conversation use the whole width of a large screen; "default" keeps lines
+# readable.
+CHAT_UI_LAYOUT = os.environ.get("CHAT_UI_LAYOUT", "default")
+# The conversations' sidebar on a wide screen: "open", or "closed" behind the menu button
+# (Chainlit's default_sidebar_state).
+CHAT_UI_SIDEBAR = os.environ.get("CHAT_UI_SIDEBAR", "open")
+# Links in the chat's header: "Label|URL" items, comma-separated (Chainlit's header_links).
+CHAT_UI_HEADER_LINKS = env_list("CHAT_UI_HEADER_LINKS")
+# Values each person must give before chatting, as Chainlit's user_env (their own API key,
+# say): comma-separated names. Stored encrypted; hooks read them in cl.user_session.get("env").
+CHAT_USER_ENV = env_list("CHAT_USER_ENV")
+# Where the chat settings open (Chainlit's chat_settings_location): "message_composer", a
+# dialog over the chat, or "sidebar", a panel at the side with the chat usable beside it.
+CHAT_SETTINGS_LOCATION = os.environ.get("CHAT_SETTINGS_LOCATION", "message_composer")
+# Always ask before a new chat (not only while an answer is being written).
+CHAT_CONFIRM_NEW_CHAT = env_bool("CHAT_CONFIRM_NEW_CHAT", False)
 CHAT_COT = os.environ.get("CHAT_COT", "full")
 # Tag each conversation with its chat profile, as Chainlit's auto_tag_thread.
 CHAT_AUTO_TAG_THREAD = env_bool("CHAT_AUTO_TAG_THREAD", True)
@@ -679,6 +701,8 @@ CHAT_STREAM_STALE_SECONDS = float(os.environ.get("CHAT_STREAM_STALE_SECONDS", 20
 # saved as interrupted); keep it under the orchestrator's own grace (Kubernetes: 30 s).
 CHAT_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("CHAT_SHUTDOWN_GRACE_SECONDS", 20))
 CHAT_MAX_MESSAGE_CHARS = int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", 20_000))
+# Favorites (saved prompts) a person may keep; past it, starring another is refused.
+CHAT_FAVORITES_MAX = int(os.environ.get("CHAT_FAVORITES_MAX", 50))
 # Messages one user may send, "<count>/<seconds>" (e.g. 20/60); over it a message is
 # refused with a notice and stays in the composer. Every other frame that makes the
 # assistant run (an edit, a button, ...) counts too. Empty: no limit.
@@ -706,6 +730,9 @@ CHAT_CSP = os.environ.get(
     "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; object-src 'none'; "
     "base-uri 'self'",
 )
+# Files attached to a message (the button, drag and drop, paste); off refuses them on the
+# server too. Questions that ask for a file (AskFileMessage) still take one.
+CHAT_UPLOADS = env_bool("CHAT_UPLOADS", True)
 # Uploads: the type is sniffed from the content and must match one of these patterns.
 CHAT_UPLOAD_ACCEPT = env_list(
     "CHAT_UPLOAD_ACCEPT",

@@ -27,6 +27,7 @@ from chat.engine import (
     asks,
     commands,
     control,
+    custom_elements,
     edits,
     handover,
     jobs,
@@ -35,6 +36,7 @@ from chat.engine import (
     rate_limits,
     run_marks,
     uploads,
+    user_env,
 )
 from chat.engine import modes as stored_modes
 from chat.engine.background import spawn
@@ -119,6 +121,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             thread_id=self.thread_id, status=Message.Status.STREAMING
         ).aexists():
             self._orphans = spawn(self._watch_orphan_streams(), name="orphan-streams")
+        # The person's own values (CHAT_USER_ENV), for the hooks; never saved with the thread.
+        self.user_session["env"] = await sync_to_async(user_env.values)(self.user)
         if self.started:
             self._listed_first = await threads.listed_first(self.user, self.thread_id)
             self._spawn_run(self._resume(await self._thread_as_opened()), "resume")
@@ -197,6 +201,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
     ) -> None:
         """Stores the user's message at once; it answers an open question or runs on_message."""
         drain.refuse_new_runs()
+        if self.client_type == "webapp" and user_env.names():
+            await sync_to_async(user_env.check_complete)(self.user)
         command = commands.check_choice(self.commands, command)
         chosen = stored_modes.check_choices(self.modes, modes or {}, self.mode_choices)
         await rate_limits.check_message_rate(self.user)
@@ -227,7 +233,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         if file_ids:
             # Admitted before the files are checked, so a used-up quota is what is said.
             admitted.append(await sync_to_async(quotas.admit)(self.user))
-            limits = uploads.Limits.from_settings()
+            thread = await Thread.objects.aget(pk=self.thread_id)
+            limits = uploads.Limits.for_thread(thread)
             files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
         # A message in an older conversation brings it to the top of the sidebar.
         kind: str | None = None
@@ -237,7 +244,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             if not admitted:  # once, should the call be made again on a new connection
                 admitted.append(quotas.admit(self.user))
             kind = asks.pending_kind_now(self.thread_id)
-            if kind in ("file", "action"):
+            if kind in ("file", "action", "element"):
                 raise asks.AskPending(_("Please answer the question above first."))
 
         row = await self.emitter.create_message(
@@ -342,6 +349,31 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         if callback is None:
             raise actions.ActionUnavailable(f"Nothing handles the action {found['name']!r}.")
         self._spawn_run(self._invoke(callback, public_objects.action(found)), "action")
+
+    async def element_call(self, element_id: str, op: str, data: Any) -> None:
+        """A custom element's call from the page (chat.engine.custom_elements)."""
+        if op == "update":
+            await custom_elements.update(self.emitter, element_id, data)
+        elif op == "delete":
+            await custom_elements.delete(self.emitter, element_id)
+        elif op == "submit":
+            props = data if isinstance(data, dict) else {}
+            question = await asks.claim(self.thread_id, "element", None)
+            if question.metadata["ask"].get("element_id") != element_id:
+                question.metadata["ask"]["status"] = "pending"
+                await Message.objects.filter(pk=question.pk).aupdate(metadata=question.metadata)
+                raise asks.AskUnavailable("That element is not the one asked about.")
+            await custom_elements.update(self.emitter, element_id, props)
+            await asks.deliver(self.emitter, question, {"submitted": True, **props}, summary="")
+        else:
+            found = await custom_elements.action_for(self.thread_id, element_id, data)
+            drain.refuse_new_runs()
+            await rate_limits.check_run_rate(self.user)
+            await sync_to_async(quotas.check)(self.user)
+            callback = hooks.action_callbacks.get(found["name"])
+            if callback is None:
+                raise actions.ActionUnavailable(f"Nothing handles the action {found['name']!r}.")
+            self._spawn_run(self._invoke(callback, public_objects.action(found)), "action")
 
     async def answer_with_action(self, ask_id: str, action_id: str) -> None:
         question = await asks.claim(self.thread_id, "action", ask_id)
@@ -550,7 +582,9 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
     async def save_state(self) -> None:
         """Saves the session's values with the thread, unless they are as last saved (most
         answers change nothing in the session)."""
-        state = (threads.session_state(self.user_session), self.started)
+        # The user's env values are secrets: kept encrypted elsewhere, never in the thread.
+        values = {k: v for k, v in self.user_session.items() if k != "env"}
+        state = (threads.session_state(values), self.started)
         if state == self._saved_state:
             return
         await threads.save_session_state(self.thread_id, state[0], started=state[1])

@@ -28,6 +28,9 @@ class _Ask:
     def _spec(self) -> dict[str, Any]:
         return {}
 
+    async def _shown(self, ask_id: str) -> None:
+        """Runs once the question is on the page (an element question attaches its element)."""
+
     async def _ask(self) -> Any:
         answer = await asks.ask(
             require_session(),
@@ -36,6 +39,7 @@ class _Ask:
             author=self.author,
             wait_seconds=self.timeout,
             spec=self._spec(),
+            shown=self._shown,
         )
         if answer is None and self.raise_on_timeout:
             raise TimeoutError("The user did not answer in time.")
@@ -135,6 +139,41 @@ class AskActionMessage(_Ask):
 
     def _spec(self) -> dict[str, Any]:
         return {"actions": [action.to_dict() for action in self.actions]}
+
+    async def send(self) -> dict[str, Any] | None:
+        return await self._ask()
+
+
+class AskElementMessage(_Ask):
+    """Shows a custom element under the question and waits until the user submits it (its
+    template's `data-submit-element`, or `api.submitElement(props)` in its script): the
+    submitted props with `"submitted": True`, or None on timeout.
+
+    Example:
+        form = cl.CustomElement(name="Expense", props={"amount": 0, "reason": ""})
+        res = await cl.AskElementMessage(content="Fill in the expense.", element=form).send()
+        if res and res["submitted"]:
+            await cl.Message(content=f"Saved: {res['amount']} for {res['reason']}").send()
+    """
+
+    kind = "element"
+
+    def __init__(
+        self,
+        content: str,
+        element: Any,
+        author: str | None = None,
+        timeout: float = 90,
+        raise_on_timeout: bool = False,
+    ) -> None:
+        super().__init__(content, author, timeout, raise_on_timeout)
+        self.element = element
+
+    def _spec(self) -> dict[str, Any]:
+        return {"element_id": str(self.element.id)}
+
+    async def _shown(self, ask_id: str) -> None:
+        await self.element.send(for_id=ask_id)
 
     async def send(self) -> dict[str, Any] | None:
         return await self._ask()

@@ -28,7 +28,7 @@ from chat.engine.context import require_session
 from chat.storage import local_copies
 
 ElementType = Literal[
-    "text", "image", "file", "pdf", "audio", "video", "plotly", "dataframe", "tasklist"
+    "text", "image", "file", "pdf", "audio", "video", "plotly", "dataframe", "tasklist", "custom"
 ]
 ElementDisplay = Literal["inline", "side", "page"]
 ElementSize = Literal["small", "medium", "large"]

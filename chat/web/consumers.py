@@ -31,6 +31,7 @@ from chat.web.events import (
     AudioStart,
     CopilotResult,
     EditMessage,
+    ElementCall,
     MalformedFrame,
     ProfileChoice,
     RegenerateRequest,
@@ -190,6 +191,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await session.edit_settings(event.values)
             elif isinstance(event, WindowMessage):
                 await window.receive_window_message(session, event.data)
+            elif isinstance(event, ElementCall):
+                await session.element_call(event.element_id, event.op, event.data)
             elif isinstance(event, CopilotResult):
                 await window.deliver_result(session, event.call_id, event.result)
             elif isinstance(event, McpPanelRequest):

@@ -12,12 +12,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat.engine import handover, profiles, uploads, voice
+from chat.engine import handover, profile_config, profiles, uploads, user_env, voice
 from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
 from chat.threads import elements as stored_elements
-from chat.threads import history
+from chat.threads import favorites, history
 from chat.threads import store as threads
 from chatproject.body_limits import takes_uploads
 
@@ -57,6 +57,9 @@ def _sidebar_context(user: object, thread: Thread) -> dict:
 @require_GET
 def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
     thread = _thread_or_404(request, thread_id)
+    if user_env.missing(request.user):
+        # Asked once, before the chat starts (its hooks may need the values at once).
+        return redirect(f"{reverse('chat:user_env')}?{urlencode({'next': request.path})}")
     if handover.runs_elsewhere(thread):
         thread = handover.adopt(thread.pk)[0]
     return TemplateResponse(
@@ -65,8 +68,10 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
         {
             "thread": thread,
             **fragments.messages_context(
-                threads.thread_messages(thread), threads.thread_steps(thread)
+                favorites.mark_starred(request.user, threads.thread_messages(thread)),
+                threads.thread_steps(thread),
             ),
+            "favorites": favorites.of(request.user),
             **_sidebar_context(request.user, thread),
             **element_rendering.task_lists_context(stored_elements.thread_task_lists(thread)),
             **_chat_start_context(request.user, thread),
@@ -106,6 +111,7 @@ def _chat_start_context(user: object, thread: Thread) -> dict:
         **chat_start.settings_context(found["settings_inputs"], found["settings_values"]),
         **chat_start.commands_context(found["commands"]),
         **chat_start.modes_context(found["modes"], found["mode_choices"]),
+        "uploads_on": uploads.enabled(profile_config.of(thread.metadata)),
     }
 
 
@@ -117,7 +123,7 @@ def upload_files(request: HttpRequest, thread_id: str) -> HttpResponse:
     thread = _thread_or_404(request, thread_id)
     try:
         stored = uploads.store(
-            thread, request.user, request.FILES.getlist("files"), uploads.Limits.from_settings()
+            thread, request.user, request.FILES.getlist("files"), uploads.limits_for_upload(thread)
         )
     except uploads.UploadRefused as error:
         return JsonResponse({"error": str(error)}, status=400)
