@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0014_audit_group_mappings"),
+        ("chat", "0016_audit_team_libraries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

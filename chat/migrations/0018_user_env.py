@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0015_favorites"),
+        ("chat", "0017_favorites"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
