@@ -1,6 +1,7 @@
-"""A thread of any size opens (its latest page of messages): over a plain websocket with and without compression, in a
-new tab, and again after the server restarts. Daphne sends no websocket message over
-1 MiB; a 10 MB thread goes out in frames under that, its largest answers over HTTP."""
+"""A thread of any size opens (its latest page of messages): over a plain websocket with
+and without compression, in a new tab, and again after the server restarts. Daphne sends
+no websocket message over 1 MiB; a 10 MB thread goes out in frames under that, its
+largest answers over HTTP."""
 
 from __future__ import annotations
 

@@ -75,12 +75,16 @@ def test_the_page_shows_the_latest_page_and_the_button_walks_back_to_the_first(
     assert shown(page) == list(range(71, 121))
     assert "Show earlier messages" in page
     # The steps and elements of the answers on the page come with them, nested as stored.
-    assert "tool-72" in page and "inner-72" in page and "note-msg-72" in page
+    assert "tool-72" in page
+    assert "inner-72" in page
+    assert "note-msg-72" in page
     assert "tool-70" not in page
 
     earlier = reader.get(earlier_url(page)).content.decode()
     assert shown(earlier) == list(range(21, 71))
-    assert "tool-70" in earlier and "inner-70" in earlier and "note-msg-70" in earlier
+    assert "tool-70" in earlier
+    assert "inner-70" in earlier
+    assert "note-msg-70" in earlier
     assert "Loaded 50 earlier messages." in earlier
     assert 'hx-swap-oob="innerHTML"' in earlier
 
