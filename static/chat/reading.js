@@ -135,12 +135,12 @@
     el.scrollTop = el.scrollHeight - fromBottom;
     lastTop = el.scrollTop;
     fromBottom = null;
-    // The button kept its id (and focus) when more remain; otherwise the first message
-    // shown takes the focus it had.
-    if (!document.getElementById("messages-earlier-button")) {
-      var first = el.querySelector("article");
-      if (first) { first.tabIndex = -1; first.focus({ preventScroll: true }); }
-    }
+    // The focus the button had (it lost it while disabled during the request) goes to the
+    // next one, or to the first message shown once nothing is left to load.
+    var next = document.getElementById("messages-earlier-button");
+    var first = el.querySelector("article");
+    if (next) next.focus({ preventScroll: true });
+    else if (first) { first.tabIndex = -1; first.focus({ preventScroll: true }); }
   });
 
   // -- images opened large --------------------------------------------------------------

@@ -12,41 +12,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from chat.models import AuditEntry, Element, Message, Step, Thread
+from chat.models import AuditEntry, Message
 from chat.threads import store as threads
 from chat.threads import window
+from tests.factories import make_long_thread as long_thread
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def long_thread(owner, messages: int) -> Thread:
-    """Questions and answers in turn, each answer after a tool step with a nested one and
-    carrying a text element; message i says "msg-i" (1-based)."""
-    thread = Thread.objects.create(owner=owner, title="Long")
-    order = 0
-    rows, steps = [], []
-    for i in range(1, messages + 1):
-        answer = i % 2 == 0
-        if answer:
-            order += 1
-            parent = Step(thread=thread, order=order, type="tool", name=f"tool-{i}")
-            order += 1
-            child = Step(thread=thread, order=order, type="tool", name=f"inner-{i}", parent=parent)
-            steps += [parent, child]
-        order += 1
-        kind = Message.Author.ASSISTANT if answer else Message.Author.USER
-        rows.append(Message(thread=thread, order=order, author_kind=kind, content=f"msg-{i}"))
-    Message.objects.bulk_create(rows)
-    Step.objects.bulk_create(steps)
-    Element.objects.bulk_create(
-        Element(thread=thread, message=m, kind="text", name=f"note-{m.content}", content="n")
-        for m in rows
-        if m.author_kind == Message.Author.ASSISTANT
-    )
-    thread.last_order = order
-    thread.save(update_fields=["last_order"])
-    return thread
 
 
 def shown(html: str) -> list[int]:
