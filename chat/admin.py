@@ -15,7 +15,13 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
@@ -30,8 +36,7 @@ from chat.engine import modes
 from chat.models import Element, Feedback, Message, PlatformAccount, Step, Thread
 from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
-from chat.threads import export, history, retention, search, tags
-from chat.threads import store as threads
+from chat.threads import export, history, retention, search, tags, window
 from chatproject.serving import async_bodies
 
 # The admin bears the product's name (its colours come with admin/base_site.html).
@@ -367,20 +372,30 @@ class ThreadAdmin(admin.ModelAdmin):
             thread = history.thread_for_review(request.user, object_id)
         except history.NotFound:
             raise Http404 from None
-        audit.record(
-            request.user,
-            audit.Action.TRANSCRIPT_VIEWED,
-            f"thread {thread.pk}",
-            f"owner {thread.owner.email}" if thread.owner_id else "",
+        raw_before = request.GET.get("before")
+        before = window.parse_before(raw_before)
+        if raw_before is not None and before is None:
+            return HttpResponseBadRequest("`before` must be a whole number.")
+        if before is None:
+            # Opening the transcript is what the audit records; its earlier pages follow.
+            audit.record(
+                request.user,
+                audit.Action.TRANSCRIPT_VIEWED,
+                f"thread {thread.pk}",
+                f"owner {thread.owner.email}" if thread.owner_id else "",
+            )
+        page = window.window(thread, before=before, include_superseded=True)
+        url = reverse("admin:chat_thread_transcript", args=[thread.pk])
+        context = {
+            "thread": thread,
+            "mode": REVIEW,
+            **fragments.messages_context(page.messages, page.steps, mode=REVIEW),
+            **window.earlier_context(url, page),
+        }
+        template = (
+            "chat/fragments/earlier_page.html" if before is not None else "chat/transcript.html"
         )
-        context = fragments.messages_context(
-            threads.thread_messages(thread, include_superseded=True),
-            threads.thread_steps(thread, include_superseded=True),
-            mode=REVIEW,
-        )
-        return TemplateResponse(
-            request, "chat/transcript.html", {"thread": thread, "mode": REVIEW, **context}
-        )
+        return TemplateResponse(request, template, context)
 
     # -- deleting, with the files ----------------------------------------------------------
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:

@@ -697,6 +697,9 @@ CHAT_SIGN_IN_CHECK_SECONDS = float(os.environ.get("CHAT_SIGN_IN_CHECK_SECONDS", 
 CHAT_STREAM_SAVE_SECONDS = float(os.environ.get("CHAT_STREAM_SAVE_SECONDS", 1.0))
 # A message still marked streaming with no write for this long lost its server.
 CHAT_STREAM_STALE_SECONDS = float(os.environ.get("CHAT_STREAM_STALE_SECONDS", 20))
+# A conversation is shown from its end, this many messages at a time (the chat page, the
+# socket's snapshot, the reviewers' transcript); older ones load on demand.
+CHAT_THREAD_PAGE_SIZE = int(os.environ.get("CHAT_THREAD_PAGE_SIZE", 50))
 # On SIGTERM, how long answers in flight may go on before the process stops (they are then
 # saved as interrupted); keep it under the orchestrator's own grace (Kubernetes: 30 s).
 CHAT_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("CHAT_SHUTDOWN_GRACE_SECONDS", 20))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("threads/new/", views.new_thread, name="new"),
     path("threads/<str:thread_id>/", views.thread_page, name="thread"),
     path("threads/<str:thread_id>/uploads/", views.upload_files, name="upload"),
+    path("threads/<str:thread_id>/earlier/", views.thread_earlier, name="thread_earlier"),
     # A message or step too large for a websocket frame loads from here.
     path("threads/<str:thread_id>/<str:kind>s/<str:item_id>/", views.chat_item, name="chat_item"),
     path(

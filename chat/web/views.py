@@ -6,7 +6,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,7 +23,7 @@ from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
 from chat.threads import elements as stored_elements
-from chat.threads import favorites, history
+from chat.threads import favorites, history, window
 from chat.threads import store as threads
 from chatproject.body_limits import takes_uploads
 
@@ -67,10 +73,7 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
         "chat/page.html",
         {
             "thread": thread,
-            **fragments.messages_context(
-                favorites.mark_starred(request.user, threads.thread_messages(thread)),
-                threads.thread_steps(thread),
-            ),
+            **_window_context(request.user, thread, window.window(thread)),
             "favorites": favorites.of(request.user),
             **_sidebar_context(request.user, thread),
             **element_rendering.task_lists_context(stored_elements.thread_task_lists(thread)),
@@ -79,6 +82,26 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
             "prompt": _prompt(request),
         },
     )
+
+
+def _window_context(user: object, thread: Thread, page: window.Window) -> dict:
+    url = reverse("chat:thread_earlier", args=[thread.pk])
+    return {
+        **fragments.messages_context(favorites.mark_starred(user, page.messages), page.steps),
+        **window.earlier_context(url, page),
+    }
+
+
+@login_required
+@require_GET
+def thread_earlier(request: HttpRequest, thread_id: str) -> HttpResponse:
+    """The page of messages before `?before=` (an order), for "Show earlier messages"."""
+    thread = _thread_or_404(request, thread_id)
+    before = window.parse_before(request.GET.get("before"))
+    if before is None:
+        return HttpResponseBadRequest("`before` must be a whole number.")
+    context = _window_context(request.user, thread, window.window(thread, before=before))
+    return TemplateResponse(request, "chat/fragments/earlier_page.html", context)
 
 
 @login_required
