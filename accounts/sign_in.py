@@ -99,10 +99,25 @@ def password_sign_in(login: str, password: str) -> Any:
     return account_for(chat_user, check_domain=False)
 
 
+# allauth's names for providers whose Chainlit name differs: a ported `@cl.oauth_callback`
+# branches on Chainlit's ("azure-ad", "generic", ...). The others are spelt alike.
+CHAINLIT_PROVIDER_IDS = {
+    "microsoft": "azure-ad",
+    "amazon_cognito": "aws-cognito",
+    "oidc": "generic",
+}
+
+
+def chainlit_provider_id(allauth_id: str) -> str:
+    return CHAINLIT_PROVIDER_IDS.get(allauth_id, allauth_id)
+
+
 def oauth_user(
-    provider_id: str, token: str, raw_user_data: dict, email: str, id_token: str | None
+    provider: str, token: str, raw_user_data: dict, email: str, id_token: str | None
 ) -> ChatUser | None:
-    """What `@cl.oauth_callback` makes of a provider's sign-in (None: refused)."""
+    """What `@cl.oauth_callback` makes of a provider's sign-in (None: refused), the provider
+    named as Chainlit names it."""
+    provider_id = chainlit_provider_id(provider)
     default_user = ChatUser(
         identifier=email,
         # Microsoft Graph names the person "displayName"; the others, "name".

@@ -37,6 +37,8 @@ def main() -> int:
     ap.add_argument("--user", default="seed-0000@example.com", help="whose history to list")
     ap.add_argument("--reviewer", default="bench-reviewer@example.com")
     ap.add_argument("--queries", action="store_true", help="also print each page's SQL count")
+    ap.add_argument("--only", default="", help="only the pages whose name contains this")
+    ap.add_argument("--sql", action="store_true", help="print each query of the warm-up, timed")
     a = ap.parse_args()
 
     import django
@@ -149,12 +151,20 @@ def main() -> int:
         ("usage dashboard, CSV", analyst, dashboard, {"format": "csv"}, {}),
     ]
     for name, client, url, params, extra in pages:
+        if a.only not in name:
+            continue
         timings = []
         executed: list[str] = []
 
         def count(execute, sql, params, many, context, executed=executed):
             executed.append(sql)
-            return execute(sql, params, many, context)
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                if a.sql:
+                    took = (time.perf_counter() - started) * 1000
+                    print(f"  {took:7.1f} ms  {sql[:400]}", flush=True)
 
         with connection.execute_wrapper(count):
             response = client.get(url, params, **extra)  # warm-up, and the query count

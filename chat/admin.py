@@ -13,26 +13,31 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from chat import audit, permissions
+from chat.admin_paging import CappedPaginator, EstimatingPaginator
 from chat.engine import modes
 from chat.models import Element, Feedback, Message, PlatformAccount, Step, Thread
 from chat.rendering import fragments
 from chat.rendering.feedback import REVIEW
-from chat.threads import export, history, retention, search, tags
-from chat.threads import store as threads
+from chat.threads import export, history, retention, search, tags, window
+from chatproject.serving import async_bodies
 
 # The admin bears the product's name (its colours come with admin/base_site.html).
 admin.site.site_header = settings.CHAT_UI_NAME
@@ -57,24 +62,12 @@ def _short_date(moment: Any) -> str:
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
-class CappedPaginator(Paginator):
-    """Counts no further than CAP rows (the pages stop there too): for a broad search over
-    every conversation, the exact number costs a walk through all of them and tells a
-    reviewer little. The search box's help says so."""
-
-    CAP = 1000
-
-    @cached_property
-    def count(self) -> int:
-        # Only the ids: the per-row counts shown in the list need not be computed to count.
-        return self.object_list.values("pk")[: self.CAP].count()
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Shown to who may view it; added, changed and deleted by nobody."""
 
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatingPaginator
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -300,7 +293,7 @@ class ThreadAdmin(admin.ModelAdmin):
     def get_paginator(self, request: HttpRequest, queryset: QuerySet, per_page: int, **kw: Any):
         if request.GET.get("q", "").strip():
             return CappedPaginator(queryset, per_page, **kw)
-        return super().get_paginator(request, queryset, per_page, **kw)
+        return EstimatingPaginator(queryset, per_page, **kw)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -379,20 +372,30 @@ class ThreadAdmin(admin.ModelAdmin):
             thread = history.thread_for_review(request.user, object_id)
         except history.NotFound:
             raise Http404 from None
-        audit.record(
-            request.user,
-            audit.Action.TRANSCRIPT_VIEWED,
-            f"thread {thread.pk}",
-            f"owner {thread.owner.email}" if thread.owner_id else "",
+        raw_before = request.GET.get("before")
+        before = window.parse_before(raw_before)
+        if raw_before is not None and before is None:
+            return HttpResponseBadRequest("`before` must be a whole number.")
+        if before is None:
+            # Opening the transcript is what the audit records; its earlier pages follow.
+            audit.record(
+                request.user,
+                audit.Action.TRANSCRIPT_VIEWED,
+                f"thread {thread.pk}",
+                f"owner {thread.owner.email}" if thread.owner_id else "",
+            )
+        page = window.window(thread, before=before, include_superseded=True)
+        url = reverse("admin:chat_thread_transcript", args=[thread.pk])
+        context = {
+            "thread": thread,
+            "mode": REVIEW,
+            **fragments.messages_context(page.messages, page.steps, mode=REVIEW),
+            **window.earlier_context(url, page),
+        }
+        template = (
+            "chat/fragments/earlier_page.html" if before is not None else "chat/transcript.html"
         )
-        context = fragments.messages_context(
-            threads.thread_messages(thread, include_superseded=True),
-            threads.thread_steps(thread, include_superseded=True),
-            mode=REVIEW,
-        )
-        return TemplateResponse(
-            request, "chat/transcript.html", {"thread": thread, "mode": REVIEW, **context}
-        )
+        return TemplateResponse(request, template, context)
 
     # -- deleting, with the files ----------------------------------------------------------
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
@@ -426,8 +429,12 @@ class ThreadAdmin(admin.ModelAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         audit.record(request.user, audit.Action.THREADS_EXPORTED, kind, audit.threads_detail(ids))
 
-    def _download(self, chunks: Any, kind: str, content_type: str) -> StreamingHttpResponse:
-        response = StreamingHttpResponse(chunks, content_type=content_type)
+    def _download(
+        self, request: HttpRequest, chunks: Any, kind: str, content_type: str
+    ) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(
+            async_bodies.pieces(request, chunks), content_type=content_type
+        )
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="threads-{stamp}.{kind}"'
         return response
@@ -435,12 +442,14 @@ class ThreadAdmin(admin.ModelAdmin):
     @admin.action(description=_("Export selected threads as JSON"), permissions=["view"])
     def export_json(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         self._audit_export(request, queryset, "JSON")
-        return self._download(export.json_chunks(queryset), "json", "application/json")
+        return self._download(request, export.json_chunks(queryset), "json", "application/json")
 
     @admin.action(description=_("Export selected threads as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
         self._audit_export(request, queryset, "CSV")
-        return self._download(export.csv_chunks(queryset), "csv", "text/csv; charset=utf-8")
+        return self._download(
+            request, export.csv_chunks(queryset), "csv", "text/csv; charset=utf-8"
+        )
 
 
 @admin.register(Message)

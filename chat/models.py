@@ -54,6 +54,14 @@ class Thread(models.Model):
             models.Index(fields=["owner", "-updated_at"], name="thread_owner_recent"),
             # The admin's list and the retention purge go by last activity over all users.
             models.Index(fields=["-updated_at"], name="thread_recent"),
+            # The admin's tag and chat profile filters list the values in use: few threads
+            # have any, and these small indexes hold only those.
+            models.Index(
+                fields=["-updated_at"], condition=~Q(tags=""), name="thread_tagged_recent"
+            ),
+            models.Index(
+                fields=["chat_profile"], condition=~Q(chat_profile=""), name="thread_profile_set"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -537,6 +545,8 @@ class AuditEntry(models.Model):
         QUOTA_LIFTED = "quota_lifted", "Lifted a person's limits for a day"
         GROUP_MAPPING_CHANGED = "group_mapping_changed", "Changed a group mapping"
         GROUP_MAPPING_DELETED = "group_mapping_deleted", "Deleted a group mapping"
+        TEAM_LIBRARY_CHANGED = "team_library_changed", "Changed a team library or its managers"
+        TEAM_LIBRARY_DELETED = "team_library_deleted", "Deleted a team library"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -563,3 +573,39 @@ class AuditEntry(models.Model):
         if not self._state.adding:
             raise ValueError("Audit entries are never changed.")
         super().save(*args, **kwargs)
+
+
+class Favorite(models.Model):
+    """A prompt a person saved from their own messages, offered again in the composer."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
+    )
+    content = models.TextField()
+    # The content's SHA-256: the same words are saved once per person (a unique index on
+    # the text itself would break on long prompts).
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="favorite_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.content[:60]
+
+
+class UserEnv(models.Model):
+    """The values a person gave for the app's `user_env` (CHAT_USER_ENV: their own API key,
+    say), encrypted (chat.engine.user_env); never shown again, only replaced."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_env"
+    )
+    sealed = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"user_env of {self.user_id}"

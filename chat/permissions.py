@@ -22,15 +22,27 @@ def can_rate_message(user: Any, message: Message) -> bool:
     return can_write_thread(user, message.thread)
 
 
+def sharing_on(thread: Thread | None = None) -> bool:
+    """CHAT_SHARING, then the thread's profile switch (chat.engine.profile_config keeps it
+    in the thread's metadata)."""
+    if not settings.CHAT_SHARING:
+        return False
+    if thread is not None and "metadata" in thread.get_deferred_fields():
+        # A sidebar row (listed without its metadata): the share view checks the thread.
+        return True
+    overrides = (thread.metadata or {}).get("config_overrides") if thread is not None else None
+    return not isinstance(overrides, dict) or overrides.get("sharing") is not False
+
+
 def can_share_thread(user: Any, thread: Thread) -> bool:
-    return settings.CHAT_SHARING and can_write_thread(user, thread)
+    return sharing_on(thread) and can_write_thread(user, thread)
 
 
 def can_view_shared_thread(user: Any, thread: Thread) -> bool:
     """A shared link opens for anyone signed in to this site, while it is not revoked and
     sharing is on (the app's @cl.on_shared_thread_view may narrow it: chat.engine.sharing)."""
     return bool(
-        settings.CHAT_SHARING
+        sharing_on(thread)
         and user
         and user.is_authenticated
         and user.is_active

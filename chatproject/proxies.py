@@ -5,7 +5,8 @@ daphne runs without `--proxy-headers` (which takes the leftmost X-Forwarded-For 
 anyone), so the address it gives is the direct peer's. When that peer is a trusted proxy,
 X-Forwarded-For is read right to left: each trusted hop is skipped, and the first address
 that is not a trusted proxy is the client (whatever lies left of it, the client wrote
-itself). X-Forwarded-Proto is believed from a trusted peer only.
+itself). X-Forwarded-Proto and X-Forwarded-Host are believed from a trusted peer only (the
+nearest proxy's value: the last one); the host then stands in for the Host header.
 
 The SSO header is judged apart, by CHAT_SSO_TRUSTED_PROXIES: it is believed only when the
 request passed through one of those proxies, that is when one of them is a hop the chain
@@ -20,7 +21,8 @@ UNIX_SOCKET_CLIENT (one address for every client, so the per-address limits stil
 
 `ClientAddressMiddleware` works this out once per request or socket, before Django or
 Channels see it: `scope["client"]` (Django's REMOTE_ADDR) then holds the client's address
-and `scope["scheme"]` (`request.is_secure()`) what the proxy said; forwarded headers from
+and `scope["scheme"]` (`request.is_secure()`) what the proxy said, the Host header the host
+it forwarded; forwarded headers from
 anyone else are dropped. Everything else asks `client_of(request)` or `client_address`.
 """
 
@@ -197,7 +199,17 @@ def with_client(scope: dict[str, Any]) -> dict[str, Any]:
     scope["client"] = (client.address, port)
     if client.secure is not None:
         scope["scheme"] = SCHEMES[scope["type"], client.secure]
-    if not client.via_trusted_proxy:
+    if client.via_trusted_proxy:
+        forwarded_host = _header(scope.get("headers") or [], b"x-forwarded-host")
+        # The nearest proxy's word, as for the scheme. It becomes the Host header, so that
+        # Django (ALLOWED_HOSTS, absolute links, the HTTPS redirect) and the socket's
+        # origin check all see the name the browser used.
+        host = forwarded_host.split(",")[-1].strip()
+        if host:
+            scope["headers"] = [
+                (key, value) for key, value in scope.get("headers") or [] if key.lower() != b"host"
+            ] + [(b"host", host.encode("latin-1"))]
+    else:
         scope["headers"] = [
             (key, value)
             for key, value in scope.get("headers") or []

@@ -18,6 +18,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from chatproject.serving import object_storage
 from chatproject.serving.db import ENGINES as DB_ENGINES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,8 +124,39 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # they change), so that they are compressed like every other response.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Stored files (uploads, elements, library documents): local disk under MEDIA_ROOT, or an
+# S3-compatible bucket when CHAT_STORAGE_S3_BUCKET names one (chatproject.serving.object_storage).
+# The endpoint is for anything but AWS (MinIO, Ceph, R2: e.g. http://minio:9000); without a
+# key and secret, boto3 finds credentials as AWS tools do (an instance or pod role).
+CHAT_STORAGE_S3_BUCKET = os.environ.get("CHAT_STORAGE_S3_BUCKET", "")
+CHAT_STORAGE_S3_ENDPOINT_URL = os.environ.get("CHAT_STORAGE_S3_ENDPOINT_URL", "")
+CHAT_STORAGE_S3_REGION = os.environ.get("CHAT_STORAGE_S3_REGION", "")
+CHAT_STORAGE_S3_ACCESS_KEY_ID = os.environ.get("CHAT_STORAGE_S3_ACCESS_KEY_ID", "")
+CHAT_STORAGE_S3_SECRET_ACCESS_KEY = os.environ.get("CHAT_STORAGE_S3_SECRET_ACCESS_KEY", "")
+# A folder in the bucket for this site's files (several sites may share one bucket).
+CHAT_STORAGE_S3_PREFIX = os.environ.get("CHAT_STORAGE_S3_PREFIX", "")
+# "path" or "virtual"; empty: path with an endpoint (MinIO needs it), else virtual.
+CHAT_STORAGE_S3_ADDRESSING_STYLE = os.environ.get("CHAT_STORAGE_S3_ADDRESSING_STYLE", "")
+# How a permitted download reaches the browser from a bucket: "stream" (through the web
+# process, with the app's own security headers) or "redirect" (to a presigned URL valid for
+# CHAT_STORAGE_URL_SECONDS, so the bytes bypass the web process). Local disk always streams.
+CHAT_STORAGE_DOWNLOADS = os.environ.get("CHAT_STORAGE_DOWNLOADS", "stream").strip().lower()
+if CHAT_STORAGE_DOWNLOADS not in ("stream", "redirect"):
+    raise ImproperlyConfigured(
+        f"CHAT_STORAGE_DOWNLOADS must be stream or redirect, not {CHAT_STORAGE_DOWNLOADS!r}"
+    )
+CHAT_STORAGE_URL_SECONDS = int(os.environ.get("CHAT_STORAGE_URL_SECONDS", 60))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": object_storage.default_storage(
+        bucket=CHAT_STORAGE_S3_BUCKET,
+        endpoint_url=CHAT_STORAGE_S3_ENDPOINT_URL,
+        region=CHAT_STORAGE_S3_REGION,
+        access_key=CHAT_STORAGE_S3_ACCESS_KEY_ID,
+        secret_key=CHAT_STORAGE_S3_SECRET_ACCESS_KEY,
+        prefix=CHAT_STORAGE_S3_PREFIX,
+        addressing_style=CHAT_STORAGE_S3_ADDRESSING_STYLE,
+        url_seconds=CHAT_STORAGE_URL_SECONDS,
+    ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -450,7 +482,7 @@ CHAT_SSO_GROUPS_HEADER = os.environ.get("CHAT_SSO_GROUPS_HEADER", "")
 CHAT_GROUPS_CLAIM = os.environ.get("CHAT_GROUPS_CLAIM", "groups")
 
 # Addresses or networks of your proxies (load balancer, TLS or SSO proxy) in front of the
-# site. Only from these are X-Forwarded-For and X-Forwarded-Proto believed
+# site. Only from these are X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host believed
 # (chatproject.proxies); empty believes none of them. `unix` stands for a proxy reaching
 # daphne over a unix socket (daphne -u).
 CHAT_TRUSTED_PROXIES = env_list("CHAT_TRUSTED_PROXIES")
@@ -627,6 +659,28 @@ CHAT_UI_ACCENT_DARK = os.environ.get("CHAT_UI_ACCENT_DARK", "#818cf8")
 CHAT_UI_THEME = os.environ.get("CHAT_UI_THEME", "system")
 # A stylesheet loaded after the product's own, to restyle anything.
 CHAT_UI_CUSTOM_CSS = os.environ.get("CHAT_UI_CUSTOM_CSS", "")
+# What link previews and search engines show: the page's description and Open Graph image
+# (a path under static/ or a full URL).
+CHAT_UI_DESCRIPTION = os.environ.get("CHAT_UI_DESCRIPTION", "")
+CHAT_UI_META_IMAGE = os.environ.get("CHAT_UI_META_IMAGE", "")
+# A picture beside the sign-in form on wide screens (Chainlit's login_page_image).
+CHAT_UI_LOGIN_IMAGE = os.environ.get("CHAT_UI_LOGIN_IMAGE", "")
+# "wide" lets the conversation use the whole width of a large screen; "default" keeps lines
+# readable.
+CHAT_UI_LAYOUT = os.environ.get("CHAT_UI_LAYOUT", "default")
+# The conversations' sidebar on a wide screen: "open", or "closed" behind the menu button
+# (Chainlit's default_sidebar_state).
+CHAT_UI_SIDEBAR = os.environ.get("CHAT_UI_SIDEBAR", "open")
+# Links in the chat's header: "Label|URL" items, comma-separated (Chainlit's header_links).
+CHAT_UI_HEADER_LINKS = env_list("CHAT_UI_HEADER_LINKS")
+# Values each person must give before chatting, as Chainlit's user_env (their own API key,
+# say): comma-separated names. Stored encrypted; hooks read them in cl.user_session.get("env").
+CHAT_USER_ENV = env_list("CHAT_USER_ENV")
+# Where the chat settings open (Chainlit's chat_settings_location): "message_composer", a
+# dialog over the chat, or "sidebar", a panel at the side with the chat usable beside it.
+CHAT_SETTINGS_LOCATION = os.environ.get("CHAT_SETTINGS_LOCATION", "message_composer")
+# Always ask before a new chat (not only while an answer is being written).
+CHAT_CONFIRM_NEW_CHAT = env_bool("CHAT_CONFIRM_NEW_CHAT", False)
 CHAT_COT = os.environ.get("CHAT_COT", "full")
 # Tag each conversation with its chat profile, as Chainlit's auto_tag_thread.
 CHAT_AUTO_TAG_THREAD = env_bool("CHAT_AUTO_TAG_THREAD", True)
@@ -643,10 +697,15 @@ CHAT_SIGN_IN_CHECK_SECONDS = float(os.environ.get("CHAT_SIGN_IN_CHECK_SECONDS", 
 CHAT_STREAM_SAVE_SECONDS = float(os.environ.get("CHAT_STREAM_SAVE_SECONDS", 1.0))
 # A message still marked streaming with no write for this long lost its server.
 CHAT_STREAM_STALE_SECONDS = float(os.environ.get("CHAT_STREAM_STALE_SECONDS", 20))
+# A conversation is shown from its end, this many messages at a time (the chat page, the
+# socket's snapshot, the reviewers' transcript); older ones load on demand.
+CHAT_THREAD_PAGE_SIZE = int(os.environ.get("CHAT_THREAD_PAGE_SIZE", 50))
 # On SIGTERM, how long answers in flight may go on before the process stops (they are then
 # saved as interrupted); keep it under the orchestrator's own grace (Kubernetes: 30 s).
 CHAT_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("CHAT_SHUTDOWN_GRACE_SECONDS", 20))
 CHAT_MAX_MESSAGE_CHARS = int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", 20_000))
+# Favorites (saved prompts) a person may keep; past it, starring another is refused.
+CHAT_FAVORITES_MAX = int(os.environ.get("CHAT_FAVORITES_MAX", 50))
 # Messages one user may send, "<count>/<seconds>" (e.g. 20/60); over it a message is
 # refused with a notice and stays in the composer. Every other frame that makes the
 # assistant run (an edit, a button, ...) counts too. Empty: no limit.
@@ -674,6 +733,9 @@ CHAT_CSP = os.environ.get(
     "connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; object-src 'none'; "
     "base-uri 'self'",
 )
+# Files attached to a message (the button, drag and drop, paste); off refuses them on the
+# server too. Questions that ask for a file (AskFileMessage) still take one.
+CHAT_UPLOADS = env_bool("CHAT_UPLOADS", True)
 # Uploads: the type is sniffed from the content and must match one of these patterns.
 CHAT_UPLOAD_ACCEPT = env_list(
     "CHAT_UPLOAD_ACCEPT",
@@ -813,6 +875,9 @@ CHAT_PUBLIC_URL = os.environ.get("CHAT_PUBLIC_URL", "")
 CHAT_PLATFORM_UNKNOWN_USERS = os.environ.get("CHAT_PLATFORM_UNKNOWN_USERS", "refuse")
 # A streamed answer edits its platform message at most once per this many seconds.
 CHAT_PLATFORM_EDIT_SECONDS = float(os.environ.get("CHAT_PLATFORM_EDIT_SECONDS", 1.0))
+# Files of an answer are uploaded to Slack and Discord up to this size (Discord's own limit
+# for a bot is 10 MB); a larger one, or one the platform refuses, stays a link.
+CHAT_PLATFORM_UPLOAD_MAX_MB = float(os.environ.get("CHAT_PLATFORM_UPLOAD_MAX_MB", 8))
 # A platform conversation's session closes after this many seconds without an event.
 CHAT_PLATFORM_IDLE_SECONDS = float(os.environ.get("CHAT_PLATFORM_IDLE_SECONDS", 600))
 # Signed requests older (or newer) than this many seconds are refused as replays.

@@ -7,7 +7,7 @@ import itertools
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
-from chat.models import Message, Thread
+from chat.models import Element, Message, Step, Thread
 
 PASSWORD = "a-long-test-password-42"
 _numbers = itertools.count(1)
@@ -70,6 +70,35 @@ def make_big_thread(owner, *, exchanges: int = 150, huge_answers: int = 2) -> Th
         status = Message.Status.STREAMING if i == huge_answers - 1 else Message.Status.DONE
         add(Message.Author.ASSISTANT, words(190_000, prefix=f"h{i}-"), status=status)
     Message.objects.bulk_create(rows)
+    thread.last_order = order
+    thread.save(update_fields=["last_order"])
+    return thread
+
+
+def make_long_thread(owner, messages: int) -> Thread:
+    """Questions and answers in turn, each answer after a tool step with a nested one and
+    carrying a text element; message i says "msg-i" (1-based)."""
+    thread = Thread.objects.create(owner=owner, title="Long", metadata={"started": True})
+    order = 0
+    rows, steps = [], []
+    for i in range(1, messages + 1):
+        answer = i % 2 == 0
+        if answer:
+            order += 1
+            parent = Step(thread=thread, order=order, type="tool", name=f"tool-{i}")
+            order += 1
+            child = Step(thread=thread, order=order, type="tool", name=f"inner-{i}", parent=parent)
+            steps += [parent, child]
+        order += 1
+        kind = Message.Author.ASSISTANT if answer else Message.Author.USER
+        rows.append(Message(thread=thread, order=order, author_kind=kind, content=f"msg-{i}"))
+    Message.objects.bulk_create(rows)
+    Step.objects.bulk_create(steps)
+    Element.objects.bulk_create(
+        Element(thread=thread, message=m, kind="text", name=f"note-{m.content}", content="n")
+        for m in rows
+        if m.author_kind == Message.Author.ASSISTANT
+    )
     thread.last_order = order
     thread.save(update_fields=["last_order"])
     return thread

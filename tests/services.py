@@ -80,11 +80,13 @@ class Process:
         self.env = env
         self.log_path = tmp / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
+        # Its working directory: another host's would be elsewhere.
+        self.cwd = ROOT
 
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self.args, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
 
     @property

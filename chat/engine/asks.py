@@ -8,6 +8,7 @@ through the thread's control group, whichever instance holds it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -39,8 +40,10 @@ async def ask(
     author: str,
     wait_seconds: float,
     spec: dict[str, Any],
+    shown: Callable[[str], Awaitable[None]] | None = None,
 ) -> Any:
-    """Shows the question and waits for its answer; None when it times out."""
+    """Shows the question and waits for its answer; None when it times out. `shown` runs
+    once the question is on the page, with its id (to attach an element to it)."""
     expires = timezone.now() + timedelta(seconds=wait_seconds)
     ask_data = {"kind": kind, "status": "pending", "expires_at": expires.isoformat(), **spec}
     row = await session.emitter.create_message(
@@ -53,6 +56,8 @@ async def ask(
     waiting = asyncio.get_running_loop().create_future()
     session.pending_asks[ask_id] = waiting
     try:
+        if shown is not None:
+            await shown(ask_id)
         return await asyncio.wait_for(waiting, wait_seconds)
     except TimeoutError:
         await _close(session.emitter, ask_id, status="expired")

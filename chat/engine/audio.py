@@ -31,6 +31,9 @@ INPUT_MIME_TYPE = "pcm16"
 # How far ahead of real time a page may send: a reconnecting network delivers a backlog
 # at once, and the first pieces wait for the microphone's start.
 BURST_SECONDS = 3.0
+# The page sends a tenth of a second a piece: many more pieces a second than that is a
+# page costing a hook call per handful of samples, whatever their bytes add up to.
+PIECES_PER_SECOND = 50
 # Output frames start with this header's length (2 bytes, big-endian), then the header
 # (JSON), then the audio.
 MAX_HEADER_BYTES = 4096
@@ -85,11 +88,33 @@ class Recording:
     clock: Callable[[], float] = time.monotonic
     received: int = 0
     broken: bool = False
+    # Token buckets, in seconds of audio and in pieces: what may arrive ahead of real
+    # time, refilled as time passes but never beyond the burst (an idle recording does
+    # not save up an allowance to spend at once later).
+    audio_credit: float = BURST_SECONDS
+    piece_credit: float = BURST_SECONDS * PIECES_PER_SECOND
     pieces: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
     worker: asyncio.Task[Any] | None = None
 
     def __post_init__(self) -> None:
         self.started_at = self.clock()
+        self._refilled_at = self.started_at
+
+    def _spend(self, seconds: float) -> None:
+        now = self.clock()
+        passed, self._refilled_at = now - self._refilled_at, now
+        self.audio_credit = min(BURST_SECONDS, self.audio_credit + passed)
+        self.piece_credit = min(
+            BURST_SECONDS * PIECES_PER_SECOND, self.piece_credit + passed * PIECES_PER_SECOND
+        )
+        if self.piece_credit < 1:
+            raise AudioRefused(_("The audio came in too many small pieces: the recording stopped."))
+        if seconds > self.audio_credit + 1e-9:  # sums of tenths are not exact
+            raise AudioRefused(
+                _("The audio came faster than it can be spoken: the recording stopped.")
+            )
+        self.piece_credit -= 1
+        self.audio_credit -= seconds
 
     def take(self, data: bytes) -> tuple[Any, bool]:
         """The piece as the hook receives it, and whether the recording is now as long as
@@ -101,11 +126,7 @@ class Recording:
             )
         if len(data) > limits.max_chunk_bytes:
             raise AudioRefused(_("That piece of audio was too large: the recording stopped."))
-        allowed = limits.bytes_per_second * (self.clock() - self.started_at + BURST_SECONDS)
-        if self.received + len(data) > allowed:
-            raise AudioRefused(
-                _("The audio came faster than it can be spoken: the recording stopped.")
-            )
+        self._spend(len(data) / limits.bytes_per_second)
         room = limits.max_total_bytes - self.received
         full = len(data) >= room
         data = data[:room]

@@ -33,6 +33,8 @@ class Session(Protocol):
 
     async def record_model_call(self, generation: dict[str, Any], *, is_error: bool) -> None: ...
 
+    async def user_message_written(self, content: str) -> None: ...
+
 
 current_session: ContextVar[Session | None] = ContextVar("current_session", default=None)
 

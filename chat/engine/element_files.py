@@ -25,12 +25,13 @@ from django.utils.text import get_valid_filename
 from chat.models import Element
 
 # Kept in the row's text column rather than as a file.
-TEXT_KINDS = {"text", "plotly", "tasklist"}
+TEXT_KINDS = {"text", "plotly", "tasklist", "custom"}
 KIND_MIMES = {
     "text": "text/plain",
     "pdf": "application/pdf",
     "plotly": "application/json",
     "tasklist": "application/json",
+    "custom": "application/json",
     "dataframe": "text/csv",
 }
 URL_SCHEMES = {"http", "https"}

@@ -22,7 +22,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat.engine import control, runner
+from chat.engine import control, metrics, runner
 from chat.engine.background import spawn
 from chat.engine.context import current_session
 from chat.engine.emitter import Emitter
@@ -140,6 +140,7 @@ async def run(job_id: UUID | str) -> None:
         beat.cancel()
         session.current_run = None
         await _update_job(job.pk, status=status, error=error, finished_at=timezone.now())
+        metrics.job_ended(str(status))
         if not await control.control().push_run_state(session):
             # A session on another instance says so again, if it still runs something.
             await control.request_sync(job.thread_id)

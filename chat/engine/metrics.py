@@ -1,8 +1,10 @@
 """What the chat counts for Prometheus (served at /metrics, see chatproject.health).
 
 Each web process counts for itself and is scraped on its own (one daphne per container or
-pod): no multiprocess mode, no shared directory. A run is one call of an assistant's hook
-(`on_message`, `on_chat_start`, an action's callback ...), labelled by the hook.
+pod): no multiprocess mode, no shared directory. What is the same for every process (the
+stored jobs, the broker's queue) is read at scrape time instead (chat.engine.queue_metrics).
+A run is one call of an assistant's hook (`on_message`, `on_chat_start`, an action's
+callback ...), labelled by the hook.
 """
 
 from __future__ import annotations
@@ -93,3 +95,52 @@ def token_streamed() -> None:
     if run is not None and not run.first_token_seen:
         run.first_token_seen = True
         first_token.labels(run.hook).observe(time.monotonic() - run.started)
+
+
+# -- model calls: counted where the hook that made them runs ----------------------------------
+MODEL_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120)
+llm_calls = Counter(
+    "chat_llm_calls",
+    "Model calls that reported usage or failed, by provider, model and outcome (ok, error).",
+    ["provider", "model", "outcome"],
+)
+llm_call_duration = Histogram(
+    "chat_llm_call_duration_seconds",
+    "How long a model call took, as its integration measured it.",
+    ["provider", "model"],
+    buckets=MODEL_BUCKETS,
+)
+llm_tokens = Counter(
+    "chat_llm_tokens",
+    "Tokens model calls used, by provider, model and kind (input, output).",
+    ["provider", "model", "kind"],
+)
+
+# -- jobs (@cl.job): the runs that ended in this process -------------------------------------
+job_runs = Counter(
+    "chat_job_runs",
+    "Jobs that ended in this process, by outcome (done, failed, stopped).",
+    ["outcome"],
+)
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and value > 0 else 0
+
+
+def model_call(generation: dict, *, is_error: bool) -> None:
+    """Counts one model call from its `llm` step's generation."""
+    provider = str(generation.get("provider") or "unknown")[:50]
+    model = str(generation.get("model") or "unknown")[:100]
+    llm_calls.labels(provider, model, "error" if is_error else "ok").inc()
+    duration_ms = generation.get("duration_ms")
+    if isinstance(duration_ms, int | float) and duration_ms >= 0:
+        llm_call_duration.labels(provider, model).observe(duration_ms / 1000)
+    for kind in ("input", "output"):
+        tokens = _count(generation.get(f"{kind}_tokens"))
+        if tokens:
+            llm_tokens.labels(provider, model, kind).inc(tokens)
+
+
+def job_ended(outcome: str) -> None:
+    job_runs.labels(outcome).inc()

@@ -17,7 +17,7 @@ from asgiref.sync import async_to_sync
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from chat.engine import chat_settings, commands, modes
+from chat.engine import chat_settings, commands, modes, profile_config
 from chat.engine.registry import call_hook, hooks, public_objects
 from chat.errors import UserFacingError
 from chat.models import Message, Thread
@@ -54,6 +54,8 @@ class Profile:
     default: bool = False
     display_name: str = ""
     starters: tuple[Starter, ...] | None = None
+    # Its own switches (uploads, sharing, cot), from `config_overrides`: profile_config.
+    overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     groups: frozenset[str] | None = None
 
     @property
@@ -122,6 +124,7 @@ def _profile(item: Any) -> Profile | None:
         default=bool(_field(item, "default", False)),
         display_name=_field(item, "display_name") or "",
         starters=None if starters is None else _starters(starters),
+        overrides=profile_config.parse(_field(item, "config_overrides")),
         groups=None if groups is None else frozenset(str(g) for g in groups),
     )
 
@@ -203,7 +206,20 @@ async def ensure_profile(thread: Thread, user: Any) -> tuple[Profile, ...]:
     ):
         thread.chat_profile = chosen.name
         await Thread.objects.filter(pk=thread.pk).aupdate(chat_profile=chosen.name)
+    current = find(profiles, thread.chat_profile)
+    if current is not None and profile_config.of(thread.metadata) != current.overrides:
+        await keep_overrides(thread, current)
     return profiles
+
+
+async def keep_overrides(thread: Thread, profile: Profile) -> None:
+    """Stores the profile's switches on its thread, where the upload endpoint, the share
+    button and the step view read them."""
+    if profile.overrides:
+        thread.metadata[profile_config.KEY] = profile.overrides
+    else:
+        thread.metadata.pop(profile_config.KEY, None)
+    await thread.asave(update_fields=["metadata"])
 
 
 async def start_options(thread: Thread, user: Any) -> StartOptions:

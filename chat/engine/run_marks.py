@@ -16,10 +16,10 @@ import secrets
 from typing import Any
 from uuid import UUID
 
-from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
 from chat.engine.background import spawn
+from chatproject.serving.cache_calls import cache_call
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def mark_key(thread_id: UUID | str) -> str:
 
 
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    return sync_to_async(fn, thread_sensitive=False)(*args, **kwargs)
+    return cache_call(fn, *args, **kwargs)
 
 
 class RunMark:

@@ -9,7 +9,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
-from chat.engine import control
+from chat.engine import control, metrics
 from chat.engine.emitter import Emitter
 from chat.engine.thread_view import ThreadView
 from chat.usage import recording
@@ -41,6 +41,7 @@ class RunningSession:
 
     async def record_model_call(self, generation: dict[str, Any], *, is_error: bool) -> None:
         """Stores a model call's usage for the person this session runs for."""
+        metrics.model_call(generation, is_error=is_error)
         await sync_to_async(recording.record)(
             user_id=getattr(self.user, "pk", None),
             thread_id=self.thread_id,
@@ -49,6 +50,10 @@ class RunningSession:
             is_error=is_error,
             answer=self.current_answer,
         )
+
+    async def user_message_written(self, content: str) -> None:
+        """The assistant wrote a message as the user's (a voice transcript, say); a chat
+        session names its thread with it, as with a typed one."""
 
     async def stop(self) -> None:
         run = self.current_run

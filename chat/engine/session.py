@@ -27,6 +27,7 @@ from chat.engine import (
     asks,
     commands,
     control,
+    custom_elements,
     edits,
     handover,
     jobs,
@@ -35,6 +36,7 @@ from chat.engine import (
     rate_limits,
     run_marks,
     uploads,
+    user_env,
 )
 from chat.engine import modes as stored_modes
 from chat.engine.background import spawn
@@ -46,6 +48,7 @@ from chat.engine.session_options import SessionOptions
 from chat.engine.shutdown import drain
 from chat.engine.voice import Voice
 from chat.models import Message, Thread
+from chat.storage.local_copies import Scope
 from chat.threads import edits as stored_edits
 from chat.threads import history
 from chat.threads import store as threads
@@ -118,6 +121,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             thread_id=self.thread_id, status=Message.Status.STREAMING
         ).aexists():
             self._orphans = spawn(self._watch_orphan_streams(), name="orphan-streams")
+        # The person's own values (CHAT_USER_ENV), for the hooks; never saved with the thread.
+        self.user_session["env"] = await sync_to_async(user_env.values)(self.user)
         if self.started:
             self._listed_first = await threads.listed_first(self.user, self.thread_id)
             self._spawn_run(self._resume(await self._thread_as_opened()), "resume")
@@ -196,6 +201,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
     ) -> None:
         """Stores the user's message at once; it answers an open question or runs on_message."""
         drain.refuse_new_runs()
+        if self.client_type == "webapp" and user_env.names():
+            await sync_to_async(user_env.check_complete)(self.user)
         command = commands.check_choice(self.commands, command)
         chosen = stored_modes.check_choices(self.modes, modes or {}, self.mode_choices)
         await rate_limits.check_message_rate(self.user)
@@ -226,7 +233,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         if file_ids:
             # Admitted before the files are checked, so a used-up quota is what is said.
             admitted.append(await sync_to_async(quotas.admit)(self.user))
-            limits = uploads.Limits.from_settings()
+            thread = await Thread.objects.aget(pk=self.thread_id)
+            limits = uploads.Limits.for_thread(thread)
             files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
         # A message in an older conversation brings it to the top of the sidebar.
         kind: str | None = None
@@ -236,7 +244,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             if not admitted:  # once, should the call be made again on a new connection
                 admitted.append(quotas.admit(self.user))
             kind = asks.pending_kind_now(self.thread_id)
-            if kind in ("file", "action"):
+            if kind in ("file", "action", "element"):
                 raise asks.AskPending(_("Please answer the question above first."))
 
         row = await self.emitter.create_message(
@@ -273,17 +281,31 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         if files:
             await sync_to_async(uploads.attach)(files, row.pk)
             await self.emitter.update_message(str(row.pk))
-        message = public_objects.message(row, files)
+        message, copies = await self._public_message(row, files)
         self.context_messages.append(message)
         if kind == "text":
+            await sync_to_async(copies.remove)()
             await self._release(answer)
             question = await asks.claim(self.thread_id, "text", None)
             await asks.deliver(self.emitter, question, message.to_dict(), summary=content)
         elif hooks.on_message is not None:
-            self._spawn_run(self._answering(answer, hooks.on_message, message), "message")
+            self._spawn_run(
+                self._answering(answer, hooks.on_message, message, copies=copies), "message"
+            )
         else:
+            await sync_to_async(copies.remove)()
             await self._release(answer)
         names_thread = bool(content) and not self._titled
+        if names_thread or moves_up:
+            self._spawn_side(
+                self._update_listing(content if names_thread else "", moves_up), "listing"
+            )
+
+    async def user_message_written(self, content: str) -> None:
+        # A spoken question arrives as its transcript, written by the assistant: it names
+        # the thread and lifts it in the sidebar as the same words typed would.
+        names_thread = bool(content.strip()) and not self._titled
+        moves_up, self._listed_first = not self._listed_first, True
         if names_thread or moves_up:
             self._spawn_side(
                 self._update_listing(content if names_thread else "", moves_up), "listing"
@@ -327,6 +349,31 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         if callback is None:
             raise actions.ActionUnavailable(f"Nothing handles the action {found['name']!r}.")
         self._spawn_run(self._invoke(callback, public_objects.action(found)), "action")
+
+    async def element_call(self, element_id: str, op: str, data: Any) -> None:
+        """A custom element's call from the page (chat.engine.custom_elements)."""
+        if op == "update":
+            await custom_elements.update(self.emitter, element_id, data)
+        elif op == "delete":
+            await custom_elements.delete(self.emitter, element_id)
+        elif op == "submit":
+            props = data if isinstance(data, dict) else {}
+            question = await asks.claim(self.thread_id, "element", None)
+            if question.metadata["ask"].get("element_id") != element_id:
+                question.metadata["ask"]["status"] = "pending"
+                await Message.objects.filter(pk=question.pk).aupdate(metadata=question.metadata)
+                raise asks.AskUnavailable("That element is not the one asked about.")
+            await custom_elements.update(self.emitter, element_id, props)
+            await asks.deliver(self.emitter, question, {"submitted": True, **props}, summary="")
+        else:
+            found = await custom_elements.action_for(self.thread_id, element_id, data)
+            drain.refuse_new_runs()
+            await rate_limits.check_run_rate(self.user)
+            await sync_to_async(quotas.check)(self.user)
+            callback = hooks.action_callbacks.get(found["name"])
+            if callback is None:
+                raise actions.ActionUnavailable(f"Nothing handles the action {found['name']!r}.")
+            self._spawn_run(self._invoke(callback, public_objects.action(found)), "action")
 
     async def answer_with_action(self, ask_id: str, action_id: str) -> None:
         question = await asks.claim(self.thread_id, "action", ask_id)
@@ -392,13 +439,26 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
 
     async def _rerun(self, row: Message, files: list[Any]) -> None:
         await self._reload_context()
-        message = public_objects.message(row, files)
+        message, copies = await self._public_message(row, files)
         # The hook's message is the one in the history, as for a message just sent.
         self.context_messages[:] = [
             message if m.id == message.id else m for m in self.context_messages
         ]
         if hooks.on_message is not None:
-            self._spawn_run(self._invoke(hooks.on_message, message), "message")
+            self._spawn_run(self._invoke(hooks.on_message, message, copies=copies), "message")
+        else:
+            await sync_to_async(copies.remove)()
+
+    async def _public_message(self, row: Message, files: list[Any]) -> tuple[Any, Scope]:
+        """The message as the hook gets it, with the local copies of its files (from a
+        bucket) that the hook's run removes when it ends."""
+        copies = Scope()
+        if not files:
+            return public_objects.message(row, files), copies
+        with copies.active():
+            # Off the event loop: a copy is downloaded from the store.
+            message = await sync_to_async(public_objects.message)(row, files)
+        return message, copies
 
     async def _reload_context(self) -> None:
         """The assistant's history again from the database, without what was replaced."""
@@ -458,12 +518,16 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             await self._detach_when_idle()
 
     async def _answering(
-        self, answer: AnswerUsage | None, fn: Callable[..., Any], *args: Any
+        self,
+        answer: AnswerUsage | None,
+        fn: Callable[..., Any],
+        *args: Any,
+        copies: Scope | None = None,
     ) -> None:
         """Runs a question's hook, its usage counted as one answer against the quotas."""
         self.current_answer = answer
         try:
-            await self._invoke(fn, *args)
+            await self._invoke(fn, *args, copies=copies)
         finally:
             self.current_answer = None
             warning = await self._release(answer)
@@ -475,7 +539,19 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             return None
         return await sync_to_async(quotas.release)(self.user, answer)
 
-    async def _invoke(self, fn: Callable[..., Any], *args: Any) -> None:
+    async def _invoke(
+        self, fn: Callable[..., Any], *args: Any, copies: Scope | None = None
+    ) -> None:
+        """Runs a hook; the local copies of stored files made for it go when it ends."""
+        scope = copies or Scope()
+        try:
+            with scope.active():
+                await self._run_hook(fn, *args)
+        finally:
+            if scope.paths:
+                await sync_to_async(scope.remove)()
+
+    async def _run_hook(self, fn: Callable[..., Any], *args: Any) -> None:
         with metrics.counting_run(hook_name(fn)) as outcome:
             try:
                 await call_hook(fn, *args)
@@ -506,7 +582,9 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
     async def save_state(self) -> None:
         """Saves the session's values with the thread, unless they are as last saved (most
         answers change nothing in the session)."""
-        state = (threads.session_state(self.user_session), self.started)
+        # The user's env values are secrets: kept encrypted elsewhere, never in the thread.
+        values = {k: v for k, v in self.user_session.items() if k != "env"}
+        state = (threads.session_state(values), self.started)
         if state == self._saved_state:
             return
         await threads.save_session_state(self.thread_id, state[0], started=state[1])

@@ -114,6 +114,7 @@ class SessionOptions:
     async def _switch_profile(self: OptionsHost, profile: profiles.Profile) -> None:
         """As in Chainlit, another profile is another chat: it starts over, empty."""
         thread = await _restart(self.thread_id, profile.name)
+        await profiles.keep_overrides(thread, profile)
         kept = {k: self.user_session[k] for k in ("id", "user", "env", "client_type")}
         self.user_session.clear()
         self.user_session.update(kept, chat_profile=profile.name, chat_settings={})

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from chat.engine import asks, profile_config
 from chat.errors import UserFacingError
 from chat.models import Element, Thread
 
@@ -44,6 +45,8 @@ class Limits:
     accept: tuple[str, ...]
     max_bytes: int
     max_files: int
+    # A profile's own patterns: a file must match these as well as `accept`.
+    narrowed: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -52,6 +55,43 @@ class Limits:
             max_bytes=int(settings.CHAT_UPLOAD_MAX_MB * 1024 * 1024),
             max_files=settings.CHAT_UPLOAD_MAX_FILES,
         )
+
+    @classmethod
+    def for_thread(cls, thread: Thread) -> Limits:
+        """The settings' limits, narrowed by the thread's profile; UploadRefused when
+        CHAT_UPLOADS or the profile turns uploads off. A profile only narrows: it cannot
+        let in a type, a size or a count the settings refuse."""
+        overrides = profile_config.of(thread.metadata)
+        if not enabled(overrides):
+            raise UploadRefused(_("Files cannot be attached in this chat."))
+        limits = cls.from_settings()
+        max_mb = overrides.get("max_size_mb")
+        max_files = overrides.get("max_files")
+        return cls(
+            accept=limits.accept,
+            max_bytes=min(limits.max_bytes, int(max_mb * 1024 * 1024))
+            if max_mb
+            else limits.max_bytes,
+            max_files=min(limits.max_files, max_files) if max_files else limits.max_files,
+            narrowed=tuple(overrides.get("accept") or ()),
+        )
+
+    def allows(self, mime: str) -> bool:
+        return accepted(mime, self.accept) and (not self.narrowed or accepted(mime, self.narrowed))
+
+
+def limits_for_upload(thread: Thread) -> Limits:
+    """What the upload endpoint allows: a question waiting for a file takes one whatever
+    the switches say (its own limits are checked when it takes the file); otherwise the
+    thread's limits for files attached to a message."""
+    if asks.pending_kind_now(thread.pk) == "file":
+        return Limits.from_settings()
+    return Limits.for_thread(thread)
+
+
+def enabled(overrides: dict[str, Any]) -> bool:
+    """Whether files may be attached: CHAT_UPLOADS, then the profile's own switch."""
+    return bool(settings.CHAT_UPLOADS) and overrides.get("uploads") is not False
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -132,7 +172,7 @@ def check(
         upload.seek(0)
         mime = sniff(upload.read(SNIFF_BYTES), name)
         upload.seek(0)
-        if not accepted(mime, limits.accept):
+        if not limits.allows(mime):
             raise UploadRefused(
                 _("%(name)s: files of type %(type)s are not accepted here.")
                 % {"name": name, "type": mime}
@@ -189,7 +229,7 @@ def take(thread_id: Any, ids: tuple[str, ...], limits: Limits) -> list[Element]:
             _("At most %(count)d files are accepted here.") % {"count": limits.max_files}
         )
     for element in found:
-        if element.size > limits.max_bytes or not accepted(element.mime, limits.accept):
+        if element.size > limits.max_bytes or not limits.allows(element.mime):
             raise UploadRefused(_("%(name)s is not accepted here.") % {"name": element.name})
     return found
 
@@ -202,11 +242,12 @@ def attach(elements: list[Element], message_id: Any) -> None:
 
 
 def as_file_response(element: Element) -> dict[str, Any]:
-    """Chainlit's AskFileResponse fields."""
+    """Chainlit's AskFileResponse fields, but for the path: the stored name, made a local
+    path by the process that runs the waiting hook (it may be another host)."""
     return {
         "id": str(element.pk),
         "name": element.name,
-        "path": default_storage.path(element.file.name),
+        "stored_name": element.file.name,
         "size": element.size,
         "type": element.mime,
     }

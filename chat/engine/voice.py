@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
 from chat.engine import rate_limits
@@ -29,6 +30,17 @@ from chat.engine.shutdown import drain
 from chat.usage import quotas
 
 logger = logging.getLogger(__name__)
+
+
+def page_context() -> dict[str, Any]:
+    """The composer's microphone (the chat page's and the copilot panel's), when the
+    assistant listens: it defines on_audio_chunk."""
+    if hooks.on_audio_chunk is None:
+        return {}
+    return {
+        "voice_rate": settings.CHAT_AUDIO_SAMPLE_RATE,
+        "voice_worklet": static("chat/voice_worklet.js"),
+    }
 
 
 class Voice:

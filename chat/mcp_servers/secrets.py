@@ -17,28 +17,29 @@ from django.utils.crypto import salted_hmac
 SALT = "chat.mcp_servers.secrets"
 
 
-def _fernet(secret: str) -> Fernet:
-    raw = salted_hmac(SALT, "fernet-key", secret=secret, algorithm="sha256").digest()
+def _fernet(secret: str, salt: str) -> Fernet:
+    raw = salted_hmac(salt, "fernet-key", secret=secret, algorithm="sha256").digest()
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
-def _keys() -> MultiFernet:
+def _keys(salt: str) -> MultiFernet:
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return MultiFernet([_fernet(s) for s in secrets])
+    return MultiFernet([_fernet(s, salt) for s in secrets])
 
 
-def seal(values: dict[str, Any]) -> str:
+def seal(values: dict[str, Any], *, salt: str = SALT) -> str:
+    """`salt` keeps each kind of secret under a key of its own."""
     if not any(values.values()):
         return ""
-    return _keys().encrypt(json.dumps(values).encode()).decode()
+    return _keys(salt).encrypt(json.dumps(values).encode()).decode()
 
 
-def unseal(token: str) -> dict[str, Any]:
+def unseal(token: str, *, salt: str = SALT) -> dict[str, Any]:
     """The secrets, or {} when there are none or none of the keys opens them."""
     if not token:
         return {}
     try:
-        return json.loads(_keys().decrypt(token.encode()))
+        return json.loads(_keys(salt).decrypt(token.encode()))
     except (InvalidToken, ValueError):
         return {}
 

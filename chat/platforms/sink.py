@@ -15,7 +15,9 @@ import logging
 import time
 from typing import Any, Protocol
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from chat.engine.background import spawn
@@ -43,6 +45,9 @@ class OutElement:
     kind: str
     url: str  # absolute, or empty when the site's public URL is not configured
     text: str = ""  # a Text element's content, shown as a quote
+    path: str = ""  # the stored file's name, for platforms that take uploads
+    size: int = 0
+    mime: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +95,13 @@ def parse_button(value: Any) -> tuple[str, str, str]:
     return kind, message_id, action_id
 
 
+def _read(path: str, limit: int) -> bytes | None:
+    """A stored file's bytes, or None when it is over `limit` (read no further than that)."""
+    with default_storage.open(path, "rb") as stored:
+        data = stored.read(limit + 1)
+    return None if len(data) > limit else data
+
+
 def _element_url(element: Any) -> str:
     if element.url:
         return element.url
@@ -119,6 +131,9 @@ def out_message(row: Message, elements: list[Any] | None = None) -> OutMessage:
             kind=e.kind,
             url=_element_url(e),
             text=e.content[:1500] if e.kind == "text" and not e.file else "",
+            path=e.file.name if e.file else "",
+            size=e.size,
+            mime=e.mime,
         )
         for e in (elements or [])
     ]
@@ -148,6 +163,7 @@ class PlatformSink:
         self._lock = asyncio.Lock()  # one platform call at a time, in order
         self._edited_at: dict[str, float] = {}
         self._waiting: dict[str, asyncio.Task[Any]] = {}
+        self.uploaded: set[tuple[str, str]] = set()  # (message id, file) sent as uploads
 
     # -- what a platform implements ---------------------------------------------------------
     async def post(self, message: OutMessage) -> Any:
@@ -162,6 +178,11 @@ class PlatformSink:
 
     async def notice(self, text: str) -> None:
         """A short note to the person who wrote (an error, a refusal)."""
+        raise NotImplementedError
+
+    async def upload(self, ref: Any, element: OutElement, data: bytes) -> None:
+        """Sends an answer's file as the platform's own upload, next to the message `ref`
+        (which keeps the file's link, so a refused upload leaves the link to it)."""
         raise NotImplementedError
 
     def begin(self, event: dict[str, Any]) -> None:
@@ -223,6 +244,26 @@ class PlatformSink:
                 self.refs[message.id] = ref
         else:
             await self._call(self.edit(ref, message))
+        if ref is not None and not message.streaming:
+            await self._upload_files(ref, message)
+
+    async def _upload_files(self, ref: Any, message: OutMessage) -> None:
+        """Each stored file of a finished answer, once, up to CHAT_PLATFORM_UPLOAD_MAX_MB."""
+        if type(self).upload is PlatformSink.upload:
+            return  # this platform shows links only
+        limit = int(settings.CHAT_PLATFORM_UPLOAD_MAX_MB * 1024 * 1024)
+        for element in message.elements:
+            key = (message.id, element.path)
+            if not element.path or key in self.uploaded:
+                continue
+            self.uploaded.add(key)
+            if element.size > limit:
+                continue
+            data = await sync_to_async(_read, thread_sensitive=False)(element.path, limit)
+            if data is None:
+                logger.warning("%s: %s is over the upload limit", type(self).__name__, element.name)
+                continue
+            await self._call(self.upload(ref, element, data))
 
     async def _call(self, call: Any) -> Any:
         """A platform call that fails is logged; the conversation is stored regardless."""

@@ -10,6 +10,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from chat import audit
 from chat.rag.models import Document, TeamLibrary
 
 
@@ -38,7 +39,8 @@ class DocumentAdmin(admin.ModelAdmin):
 @admin.register(TeamLibrary)
 class TeamLibraryAdmin(admin.ModelAdmin):
     """A group's library and who manages it; its documents are managed from the library
-    page by those managers (who must also be in the group)."""
+    page by those managers (who must also be in the group). Every change is in the audit
+    log: a manager decides what a whole team's assistant reads."""
 
     list_display = ("group", "managed_by", "document_count")
     search_fields = ("group__name",)
@@ -61,3 +63,31 @@ class TeamLibraryAdmin(admin.ModelAdmin):
     @admin.display(description=_("documents"), ordering="documents_count")
     def document_count(self, team: TeamLibrary) -> int:
         return team.documents_count
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The managers are saved with the related objects, after the library itself.
+        super().save_related(request, form, formsets, change)
+        team = form.instance
+        audit.record(
+            request.user, audit.Action.TEAM_LIBRARY_CHANGED, _target(team), _describe(team)
+        )
+
+    def delete_model(self, request: HttpRequest, obj: TeamLibrary) -> None:
+        audit.record(request.user, audit.Action.TEAM_LIBRARY_DELETED, _target(obj), _describe(obj))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for team in queryset:
+            audit.record(
+                request.user, audit.Action.TEAM_LIBRARY_DELETED, _target(team), _describe(team)
+            )
+        super().delete_queryset(request, queryset)
+
+
+def _target(team: TeamLibrary) -> str:
+    return f"library {team.group.name}"
+
+
+def _describe(team: TeamLibrary) -> str:
+    emails = sorted(m.email for m in team.managers.all())
+    return f"managers ({len(emails)}): {', '.join(emails)}" if emails else "no managers"

@@ -66,3 +66,21 @@ def theme(cookie: str | None) -> str:
     if cookie in THEMES:
         return cookie
     return settings.CHAT_UI_THEME if settings.CHAT_UI_THEME in THEMES else ""
+
+
+def header_links(items: list[str]) -> list[dict[str, str]]:
+    """CHAT_UI_HEADER_LINKS as links: "Label|URL" items with an http(s) or site URL; any
+    other item is left out with a warning (never a javascript: link)."""
+    links = []
+    for item in items:
+        label, _sep, url = item.partition("|")
+        label, url = label.strip(), url.strip()
+        if label and (url.startswith(("https://", "http://")) or url.startswith("/")):
+            links.append({"label": label, "url": url, "external": not url.startswith("/")})
+        else:
+            logger.warning("CHAT_UI_HEADER_LINKS: %r is not 'Label|URL'; left out", item)
+    return links
+
+
+def layout(value: str) -> str:
+    return value if value in ("default", "wide") else "default"

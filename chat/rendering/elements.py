@@ -6,24 +6,33 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 import json
 import logging
 import re
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
-from django.template.loader import render_to_string
+from django.contrib.staticfiles import finders
+from django.template import TemplateDoesNotExist, engines
+from django.template.backends.django import Template
+from django.template.loader import get_template, render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from chat.models import Element, Message, Step
+from chat.rendering import public_folder
 from chat.rendering.markdown import render_code, render_markdown
 
 logger = logging.getLogger(__name__)
 
 ELEMENTS = "chat/fragments/elements/"
-KINDS = ("text", "image", "file", "pdf", "audio", "video", "plotly", "dataframe", "tasklist")
+KINDS = (
+    "text", "image", "file", "pdf", "audio", "video", "plotly", "dataframe", "tasklist", "custom",
+)  # fmt: skip
 SIZES = ("small", "medium", "large")
 # Rows of a table shown under a message (and kept with the element, so that showing
 # them needs no file read), and rows per page on the element's own page.
@@ -33,6 +42,8 @@ TASK_STATUSES = ("ready", "running", "done", "failed")
 # As Django's json_script: JSON that cannot close the <script> element it sits in.
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 _LANGUAGE = re.compile(r"[^\w+#.-]")
+# A custom element's template is named by its component: no path can be made of it.
+_CUSTOM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
 # -- which elements an owner has ------------------------------------------------------------
@@ -152,6 +163,62 @@ def _tasklist(element: Element, place: str, page: int) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=256)
+def _static_script(component: str) -> str:
+    path = f"elements/{component}.js"
+    return static(path) if finders.find(path) else ""
+
+
+@functools.lru_cache(maxsize=64)
+def _public_template(path: str, modified: float) -> Template:
+    return engines["django"].from_string(Path(path).read_text(encoding="utf-8"))
+
+
+def _custom_template(component: str) -> Template | str | None:
+    """The fork's `templates/elements/<Name>.html`, else the app's
+    `public/elements/<Name>.html`; None when neither is there."""
+    name = f"elements/{component}.html"
+    try:
+        get_template(name)
+        return name
+    except TemplateDoesNotExist:
+        pass
+    found = public_folder.element_template(component)
+    if found is None:
+        return None
+    return _public_template(str(found), found.stat().st_mtime)
+
+
+def _custom(element: Element, place: str, page: int) -> dict:
+    """A fork's own element, drawn by its template with `props` in the context."""
+    try:
+        props = json.loads(element.content or "{}")
+    except ValueError:
+        props = {}
+    props = props if isinstance(props, dict) else {}
+    component = str(element.metadata.get("component") or element.name)
+    template = _custom_template(component) if _CUSTOM_NAME.match(component) else None
+    html = ""
+    if template is None:
+        logger.warning("No template for the custom element %s (%s)", component, element.pk)
+    elif isinstance(template, str):
+        html = render_to_string(template, {"props": props, "element_id": element.pk})
+    else:
+        html = template.render({"props": props, "element_id": element.pk})
+    return {
+        "props": props,
+        "component": component,
+        "custom_html": mark_safe(html),  # noqa: S308 (the fork's own template, autoescaped)
+        "known": template is not None,
+        "props_id": f"{dom_id(element, place)}-props",
+        # Its script, loaded when such an element is shown: static/elements/<Name>.js, or
+        # the app's public/elements/<Name>.js.
+        "script_src": (_static_script(component) or public_folder.element_script(component))
+        if template is not None
+        else "",
+    }
+
+
 _KIND_CONTEXTS = {
     "text": _text,
     "pdf": _pdf,
@@ -160,6 +227,7 @@ _KIND_CONTEXTS = {
     "plotly": _plotly,
     "dataframe": _dataframe,
     "tasklist": _tasklist,
+    "custom": _custom,
 }
 
 

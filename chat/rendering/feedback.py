@@ -48,7 +48,16 @@ def tools_context(message: Message, status: str, mode: str = CHAT) -> dict | Non
         # a template asking a dict for a missing "copy" would call dict.copy.)
         if not live:
             return None
-        return {"edit": True, "message_id": message.id, "copy": False, "feedback": None}
+        return {
+            "edit": True,
+            "message_id": message.id,
+            "copy": False,
+            "feedback": None,
+            # A star saves the words as a favorite; whether they already are one is known
+            # where the page is drawn for its person (`starred`), not in a pushed frame.
+            "star": bool(message.content.strip()),
+            "starred": getattr(message, "starred", False),
+        }
     if status == Message.Status.STREAMING:
         return None
     show_rating = mode != SHARED and rateable(message, status)

@@ -126,6 +126,13 @@ def messages(items: Iterable[Message], steps: Iterable[Step] = (), *, oob: bool 
     return render_to_string(FRAGMENTS + "messages.html", messages_context(items, steps, oob=oob))
 
 
+def earlier(context: dict) -> str:
+    """The "Show earlier messages" button at the top of a conversation, or nothing."""
+    if not context.get("earlier_url"):
+        return ""
+    return render_to_string(FRAGMENTS + "earlier.html", context)
+
+
 def run_state(running: bool) -> str:
     return render_to_string(FRAGMENTS + "run_state.html", {"running": running, "oob": True})
 

@@ -198,13 +198,14 @@ def item_parts(context: dict, thread_id: Any, *, oob: bool = False) -> tuple[str
     return item_placeholder(kind, item_id, thread_id, oob=oob), []
 
 
-def snapshot_frames(items: list[dict], thread_id: Any, tail: str) -> list[str]:
-    """A thread's items as frames: the first one replaces the list with the first run of
-    whole items, each one after appends the next run; `tail` (task lists, run state,
-    notice) comes last. A thread that fits in one frame is one frame, as it always was."""
+def snapshot_frames(items: list[dict], thread_id: Any, tail: str, *, head: str = "") -> list[str]:
+    """A thread's items as frames: the first one replaces the list with `head` (the
+    button that loads earlier messages) and the first run of whole items, each one after
+    appends the next run; `tail` (task lists, run state, notice) comes last. A thread that
+    fits in one frame is one frame, as it always was."""
     frames: list[str] = []
-    group: list[str] = []
-    size = 0
+    group: list[str] = [head] if head else []
+    size = byte_size(head)
 
     def close_group() -> None:
         nonlocal group, size

@@ -119,3 +119,34 @@ def avatar_file(author: str) -> Path | None:
 def avatar_url(author: str) -> str:
     """Where the page finds the author's picture, or "" to draw their initial."""
     return AVATAR_PREFIX + quote(author.strip()) if avatar_file(author) else ""
+
+
+def element_template(component: str) -> Path | None:
+    """A custom element's template in the app's `public/elements/` (where a Chainlit app
+    keeps `<Name>.jsx`): `<Name>.html`."""
+    public = public_dir()
+    path = public / "elements" / f"{component}.html" if public else None
+    return path if path is not None and path.is_file() else None
+
+
+def element_script(component: str) -> str:
+    """The URL of the app's `public/elements/<Name>.js`, or ""."""
+    public = public_dir()
+    path = public / "elements" / f"{component}.js" if public else None
+    return _url(f"elements/{component}.js") if path is not None and path.is_file() else ""
+
+
+def readme_file(language: str = "") -> Path | None:
+    """The app's `chainlit.md` (Chainlit's readme), in the reader's language where the app
+    has one (`chainlit_de.md`, `chainlit_pt-BR.md`); None without one."""
+    folder = app_folder()
+    if folder is None:
+        return None
+    names = []
+    if language:
+        names += [f"chainlit_{language}.md", f"chainlit_{language.split('-')[0]}.md"]
+    for name in [*names, "chainlit.md"]:
+        path = folder / name
+        if path.is_file():
+            return path
+    return None

@@ -12,7 +12,7 @@ from typing import Any
 from chat.sdk import input_widget, mcp, rag
 from chat.sdk.action import Action
 from chat.sdk.app_hooks import author_rename, on_app_shutdown, on_app_startup, on_logout
-from chat.sdk.ask import AskActionMessage, AskFileMessage, AskUserMessage
+from chat.sdk.ask import AskActionMessage, AskElementMessage, AskFileMessage, AskUserMessage
 from chat.sdk.audio import on_audio_chunk, on_audio_end, on_audio_start
 from chat.sdk.auth_hooks import header_auth_callback, oauth_callback, password_auth_callback
 from chat.sdk.cache import cache
@@ -23,7 +23,8 @@ from chat.sdk.context import context
 # From here on the engine hands the hooks cl.Message, cl.Action and cl.User.
 from chat.sdk.conversions import install as _install_conversions  # noqa: F401
 from chat.sdk.copilot import CopilotFunction, on_window_message, send_window_message
-from chat.sdk.data_elements import Dataframe, Plotly
+from chat.sdk.custom_element import CustomElement
+from chat.sdk.data_elements import Dataframe, Plotly, Pyplot
 from chat.sdk.data_layer import data_layer
 from chat.sdk.element_sidebar import ElementSidebar
 from chat.sdk.elements import Audio, Element, File, Image, Pdf, Text, Video
@@ -65,6 +66,7 @@ _LAZY = {
     "LangchainCallbackHandler": ("chat.sdk.integrations.langchain", "langchain-core"),
     "AsyncLangchainCallbackHandler": ("chat.sdk.integrations.langchain", "langchain-core"),
     "LlamaIndexCallbackHandler": ("chat.sdk.integrations.llama_index", "llama-index-core"),
+    "SemanticKernelFilter": ("chat.sdk.integrations.semantic_kernel", "semantic-kernel"),
 }
 
 
@@ -85,6 +87,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Action",
     "AskActionMessage",
+    "AskElementMessage",
     "AskFileMessage",
     "AskFileResponse",
     "AskUserMessage",
@@ -93,6 +96,7 @@ __all__ = [
     "ChatProfile",
     "ChatSettings",
     "CopilotFunction",
+    "CustomElement",
     "Dataframe",
     "Element",
     "ElementSidebar",
@@ -110,6 +114,8 @@ __all__ = [
     "Pdf",
     "PersistedUser",
     "Plotly",
+    "Pyplot",
+    "SemanticKernelFilter",
     "Starter",
     "StarterCategory",
     "Step",

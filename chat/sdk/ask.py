@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from chat.engine import asks
 from chat.engine.context import require_session
 from chat.sdk.action import Action
 from chat.sdk.types import AskFileResponse
+from chat.storage import local_copies
 
 
 class _Ask:
@@ -26,6 +28,9 @@ class _Ask:
     def _spec(self) -> dict[str, Any]:
         return {}
 
+    async def _shown(self, ask_id: str) -> None:
+        """Runs once the question is on the page (an element question attaches its element)."""
+
     async def _ask(self) -> Any:
         answer = await asks.ask(
             require_session(),
@@ -34,6 +39,7 @@ class _Ask:
             author=self.author,
             wait_seconds=self.timeout,
             spec=self._spec(),
+            shown=self._shown,
         )
         if answer is None and self.raise_on_timeout:
             raise TimeoutError("The user did not answer in time.")
@@ -93,7 +99,19 @@ class AskFileMessage(_Ask):
 
     async def send(self) -> list[AskFileResponse] | None:
         answer = await self._ask()
-        return None if answer is None else [AskFileResponse(**item) for item in answer]
+        return None if answer is None else [await _file_response(item) for item in answer]
+
+
+async def _file_response(item: dict[str, Any]) -> AskFileResponse:
+    """A local path for the file (a temporary copy when it lives in a bucket), removed when
+    the hook that asked ends."""
+    fields = dict(item)
+    stored = fields.pop("stored_name", "")
+    response = AskFileResponse(**{"path": "", **fields})
+    if stored:
+        # Outside a hook's run (a job's), the copy goes with the response object.
+        response.path = await sync_to_async(local_copies.local_path)(stored, owner=response)
+    return response
 
 
 class AskActionMessage(_Ask):
@@ -121,6 +139,41 @@ class AskActionMessage(_Ask):
 
     def _spec(self) -> dict[str, Any]:
         return {"actions": [action.to_dict() for action in self.actions]}
+
+    async def send(self) -> dict[str, Any] | None:
+        return await self._ask()
+
+
+class AskElementMessage(_Ask):
+    """Shows a custom element under the question and waits until the user submits it (its
+    template's `data-submit-element`, or `api.submitElement(props)` in its script): the
+    submitted props with `"submitted": True`, or None on timeout.
+
+    Example:
+        form = cl.CustomElement(name="Expense", props={"amount": 0, "reason": ""})
+        res = await cl.AskElementMessage(content="Fill in the expense.", element=form).send()
+        if res and res["submitted"]:
+            await cl.Message(content=f"Saved: {res['amount']} for {res['reason']}").send()
+    """
+
+    kind = "element"
+
+    def __init__(
+        self,
+        content: str,
+        element: Any,
+        author: str | None = None,
+        timeout: float = 90,
+        raise_on_timeout: bool = False,
+    ) -> None:
+        super().__init__(content, author, timeout, raise_on_timeout)
+        self.element = element
+
+    def _spec(self) -> dict[str, Any]:
+        return {"element_id": str(self.element.id)}
+
+    async def _shown(self, ask_id: str) -> None:
+        await self.element.send(for_id=ask_id)
 
     async def send(self) -> dict[str, Any] | None:
         return await self._ask()

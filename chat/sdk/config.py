@@ -35,7 +35,7 @@ class Theme:
 
 @dataclass(frozen=True)
 class UISettings:
-    name: str
+    name: str = ""
     description: str = ""
     cot: Cot = "full"
     default_theme: str = "system"
@@ -53,10 +53,13 @@ class UISettings:
 
 @dataclass(frozen=True)
 class SpontaneousFileUploadFeature:
+    """Read from the settings in `config.features`; in a profile's overrides a field left
+    out (None) keeps what the settings say."""
+
     enabled: bool = True
-    accept: list[str] = field(default_factory=list)
-    max_files: int = 10
-    max_size_mb: float = 20
+    accept: list[str] | None = None
+    max_files: int | None = None
+    max_size_mb: float | None = None
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,13 @@ class AudioFeature:
 
 @dataclass(frozen=True)
 class FeaturesSettings:
-    spontaneous_file_upload: SpontaneousFileUploadFeature
+    spontaneous_file_upload: SpontaneousFileUploadFeature | None = None
     audio: AudioFeature = field(default_factory=AudioFeature)
     latex: bool = False
     unsafe_allow_html: bool = False
     auto_tag_thread: bool = True
     edit_message: bool = True
+    allow_thread_sharing: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,30 @@ class RunSettings:
     headless: bool = True
     watch: bool = False
     debug: bool = False
+
+
+@dataclass(frozen=True)
+class ChainlitConfigOverrides:
+    """A chat profile's own switches, as Chainlit's (`ChatProfile(config_overrides=...)`):
+    `features.spontaneous_file_upload` (enabled, accept, max_files, max_size_mb) narrows
+    uploads, `features.allow_thread_sharing=False` turns sharing off for the profile's
+    chats. Other fields are accepted and have no effect here.
+
+    Example:
+        from chat.sdk.config import (
+            ChainlitConfigOverrides, FeaturesSettings, SpontaneousFileUploadFeature,
+        )
+
+        overrides = ChainlitConfigOverrides(
+            features=FeaturesSettings(
+                spontaneous_file_upload=SpontaneousFileUploadFeature(enabled=False)
+            )
+        )
+    """
+
+    ui: UISettings | None = None
+    features: FeaturesSettings | None = None
+    project: ProjectSettings | None = None
 
 
 class ChainlitConfig:
@@ -129,13 +157,18 @@ class ChainlitConfig:
             spontaneous_file_upload=SpontaneousFileUploadFeature(
                 accept=list(settings.CHAT_UPLOAD_ACCEPT),
                 max_files=settings.CHAT_UPLOAD_MAX_FILES,
+                enabled=settings.CHAT_UPLOADS,
                 max_size_mb=settings.CHAT_UPLOAD_MAX_MB,
-            )
+            ),
+            allow_thread_sharing=settings.CHAT_SHARING,
         )
 
     @property
     def project(self) -> ProjectSettings:
-        return ProjectSettings(allow_origins=list(settings.CHAT_COPILOT_ALLOWED_ORIGINS))
+        return ProjectSettings(
+            allow_origins=list(settings.CHAT_COPILOT_ALLOWED_ORIGINS),
+            user_env=list(settings.CHAT_USER_ENV),
+        )
 
     @property
     def run(self) -> RunSettings:
@@ -158,6 +191,7 @@ config = ChainlitConfig()
 __all__ = [
     "AudioFeature",
     "ChainlitConfig",
+    "ChainlitConfigOverrides",
     "FeaturesSettings",
     "ProjectSettings",
     "RunSettings",

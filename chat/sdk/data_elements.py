@@ -1,7 +1,8 @@
-"""`cl.Plotly` and `cl.Dataframe`: elements made from a plotly figure or a data frame.
+"""`cl.Plotly`, `cl.Dataframe` and `cl.Pyplot`: elements made from a plotly figure, a data
+frame or a matplotlib figure.
 
 Neither library is needed to import the SDK: each class only touches the object it is
-given, so an app without pandas or plotly never loads them.
+given, so an app without pandas, plotly or matplotlib never loads them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from chat.engine import elements as engine
-from chat.sdk.elements import Element, ElementSize, ElementType
+from chat.sdk.elements import Element, ElementSize, ElementType, Image
 
 
 @dataclass(kw_only=True)
@@ -107,3 +108,38 @@ def _frame_csv(frame: Any) -> tuple[str, int, list[bool]]:
         numeric = [bool(dtype.is_numeric()) for dtype in frame.dtypes]
         return frame.write_csv(), frame.height, numeric
     raise TypeError("data must be a pandas.DataFrame (or a polars.DataFrame)")
+
+
+@dataclass(kw_only=True)
+class Pyplot(Image):
+    """A matplotlib figure, shown as a PNG image (as Chainlit's `cl.Pyplot`).
+
+    Only the figure's own `savefig` is called: the SDK imports without matplotlib (the
+    `plots` extra installs it).
+
+    Example:
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots()
+        ax.plot([1, 2, 3], [1, 4, 2])
+        await cl.Message(content="A chart", elements=[cl.Pyplot(name="plot", figure=fig)]).send()
+    """
+
+    figure: Any = None
+
+    def _computed(self) -> bool:
+        return True
+
+    def __post_init__(self) -> None:
+        if self.figure is None and self.content is None:
+            raise TypeError("figure must be a matplotlib.figure.Figure")
+        if self.figure is not None:
+            if not callable(getattr(self.figure, "savefig", None)):
+                raise TypeError(
+                    f"figure must be a matplotlib.figure.Figure, not {type(self.figure).__name__}"
+                )
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", bbox_inches="tight")
+            self.content = buffer.getvalue()
+        self.mime = "image/png"
+        super().__post_init__()

@@ -23,13 +23,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from django.core.files.storage import default_storage
-
 from chat.engine import elements as engine
 from chat.engine.context import require_session
+from chat.storage import local_copies
 
 ElementType = Literal[
-    "text", "image", "file", "pdf", "audio", "video", "plotly", "dataframe", "tasklist"
+    "text", "image", "file", "pdf", "audio", "video", "plotly", "dataframe", "tasklist", "custom"
 ]
 ElementDisplay = Literal["inline", "side", "page"]
 ElementSize = Literal["small", "medium", "large"]
@@ -214,22 +213,20 @@ KINDS: dict[str, type[Element]] = {cls.type: cls for cls in (Text, Image, File, 
 def element_from_record(record: Any) -> Element:
     """A stored element (a user's upload, say) as the SDK's object, as Chainlit gives them."""
     cls = KINDS.get(record.kind, File)
-    path = None
-    if record.file:
-        try:
-            path = default_storage.path(record.file.name)
-        except NotImplementedError:  # a remote storage has no local path
-            path = None
     element = cls(
         id=str(record.id),
         name=record.name,
         display=record.display,
         url=record.url or None,
-        path=path,
-        content=None if path or record.url else (record.content or b""),
+        # A file's path comes below, once there is an element to tie its copy to.
+        content=None if record.url else (record.content or b""),
         mime=record.mime or None,
         for_id=str(record.message_id or record.step_id or "") or None,
     )
+    if record.file:
+        # A file in a bucket is copied here, for the hook about to run (chat.storage).
+        element.path = local_copies.local_path(record.file.name, owner=element)
+        element.content = None
     element._stored_name = record.file.name if record.file else ""
     element._sent_for = element.for_id
     return element

@@ -126,6 +126,8 @@ class Message:
         )
         self._sent = True
         chat_context.add(self)
+        if self._author_kind == "user":
+            await require_session().user_message_written(str(self._content or ""))
 
     # -- the API -----------------------------------------------------------------------
     async def send(self) -> Message:

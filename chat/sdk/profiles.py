@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -58,6 +59,9 @@ class ChatProfile:
     default: bool = False
     starters: list[Starter] | None = None
     display_name: str | None = None
+    # Its own switches: `chat.sdk.config.ChainlitConfigOverrides`, or a dict of the same
+    # shape, or flat ({"uploads": False, "accept": [...], "max_files": 2, "sharing": False}).
+    config_overrides: Any = None
     # Offered only to members of these groups (names of groups here, e.g. from the
     # identity provider); None: to everyone.
     groups: list[str] | None = None

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.conf import settings
+
+from chat import permissions
 
 register = template.Library()
 
 
 @register.simple_tag
-def sharing_on() -> bool:
-    """Whether conversations may be shared (CHAT_SHARING)."""
-    return bool(settings.CHAT_SHARING)
+def sharing_on(thread: Any = None) -> bool:
+    """Whether conversations (this one, with its profile's switch) may be shared."""
+    return permissions.sharing_on(thread)
 
 
 @register.simple_tag

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.urls import reverse
 
 from chat import permissions
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments, frames
-from chat.threads import edits, elements
+from chat.threads import edits, elements, window
 
 TITLE_LENGTH = 80
 SIDEBAR_SIZE = 50
@@ -66,17 +64,9 @@ async def listed_first(user: Any, thread_id: UUID) -> bool:
     return str(await newest.values_list("pk", flat=True).afirst()) == str(thread_id)
 
 
-def mark_stale_streams(thread: Thread) -> None:
-    """A stream whose server stopped writing is interrupted: say so in the database too."""
-    stale_before = timezone.now() - timedelta(seconds=settings.CHAT_STREAM_STALE_SECONDS)
-    Message.objects.filter(
-        thread=thread, status=Message.Status.STREAMING, updated_at__lt=stale_before
-    ).update(status=Message.Status.INTERRUPTED)
-
-
 def thread_messages(thread: Thread, *, include_superseded: bool = False) -> list[Message]:
     """The thread's messages as its user sees them; reviewers also see what was replaced."""
-    mark_stale_streams(thread)
+    window.mark_stale_streams(thread)
     rows = thread.messages.with_feedback().prefetch_related("elements")
     return list(rows if include_superseded else edits.current(rows))
 
@@ -87,11 +77,15 @@ def thread_steps(thread: Thread, *, include_superseded: bool = False) -> list[St
 
 
 def snapshot_frames(thread: Thread) -> list[str]:
-    """Everything a tab needs to show the thread as stored, as out-of-band swaps, in
-    websocket frames that each fit (see chat.rendering.frames)."""
-    items = fragments.thread_items(thread_messages(thread), thread_steps(thread))
+    """What a tab needs to show the thread as stored, as out-of-band swaps, in websocket
+    frames that each fit (see chat.rendering.frames): its latest page of messages, as the
+    chat page shows them, with the same "Show earlier messages" button."""
+    page = window.window(thread)
+    items = fragments.thread_items(page.messages, page.steps)
+    url = reverse("chat:thread_earlier", args=[thread.pk])
+    head = fragments.earlier(window.earlier_context(url, page))
     tail = elements.task_lists_html(thread) + fragments.run_state(False) + fragments.notice("")
-    return frames.snapshot_frames(items, thread.id, tail)
+    return frames.snapshot_frames(items, thread.id, tail, head=head)
 
 
 asnapshot_frames = sync_to_async(snapshot_frames)
@@ -113,7 +107,7 @@ def item_html(user: Any, thread_id: Any, kind: str, item_id: Any) -> str | None:
     if thread is None or pk is None:
         return None
     if kind == "message":
-        mark_stale_streams(thread)
+        window.mark_stale_streams(thread)
         rows = thread.messages.with_feedback().prefetch_related("elements").filter(pk=pk)
         message = rows.order_by().first()
         return fragments.message(message) if message is not None else None

@@ -31,6 +31,7 @@ from chat.web.events import (
     AudioStart,
     CopilotResult,
     EditMessage,
+    ElementCall,
     MalformedFrame,
     ProfileChoice,
     RegenerateRequest,
@@ -102,7 +103,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # For the socket's life (its consumer runs in one task): log lines name both.
         log_context.bind(user_id=user.pk, thread_id=thread.id)
         # What this socket renders (and the hooks it starts) speaks the page's language.
-        translation.activate(languages.choose(user, *self._language_hints()))
+        translation.activate(self._language(user))
         self.group = thread_group(thread.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         drain.track(self.channel_name)
@@ -111,6 +112,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.session = ChatSession(thread, user)
         self.session.channel_name = self.channel_name  # audio out goes to this socket only
         await self.session.open()
+
+    def _language(self, user: Any) -> str:
+        return languages.choose(user, *self._language_hints())
 
     def _language_hints(self) -> tuple[str | None, str]:
         """The language cookie and the Accept-Language header the browser sent."""
@@ -187,6 +191,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await session.edit_settings(event.values)
             elif isinstance(event, WindowMessage):
                 await window.receive_window_message(session, event.data)
+            elif isinstance(event, ElementCall):
+                await session.element_call(event.element_id, event.op, event.data)
             elif isinstance(event, CopilotResult):
                 await window.deliver_result(session, event.call_id, event.result)
             elif isinstance(event, McpPanelRequest):

@@ -20,6 +20,16 @@ def branding(request: HttpRequest) -> dict[str, object]:
         "ui_strings": script_strings(),
         "autoscroll_user": settings.CHAT_AUTOSCROLL_USER,
         "autoscroll_assistant": settings.CHAT_AUTOSCROLL_ASSISTANT,
+        "ui_description": settings.CHAT_UI_DESCRIPTION,
+        "ui_meta_image": look.asset_url(settings.CHAT_UI_META_IMAGE),
+        "ui_login_image": look.asset_url(settings.CHAT_UI_LOGIN_IMAGE),
+        "ui_layout": look.layout(settings.CHAT_UI_LAYOUT),
+        "ui_header_links": look.header_links(settings.CHAT_UI_HEADER_LINKS),
+        "confirm_new_chat": settings.CHAT_CONFIRM_NEW_CHAT,
+        "settings_at_side": settings.CHAT_SETTINGS_LOCATION == "sidebar",
+        "ui_sidebar_closed": settings.CHAT_UI_SIDEBAR == "closed",
+        "user_env_asked": bool(settings.CHAT_USER_ENV),
+        "ui_readme": public_folder.readme_file() is not None,
     }
 
 

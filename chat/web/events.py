@@ -111,6 +111,15 @@ class WindowMessage:
 
 
 @dataclass(frozen=True)
+class ElementCall:
+    """A custom element's call from the page: new props, delete, an action, a submission."""
+
+    element_id: str
+    op: str
+    data: object
+
+
+@dataclass(frozen=True)
 class CopilotResult:
     """The host page's result of a CopilotFunction call."""
 
@@ -132,9 +141,14 @@ Event = (
     | SettingsUpdate
     | SettingsEdit
     | WindowMessage
+    | ElementCall
     | CopilotResult
     | McpPanelRequest
 )
+
+
+# What a custom element may ask (chat.engine.custom_elements).
+ELEMENT_OPS = ("update", "delete", "action", "submit")
 
 
 def _json_field(data: dict, name: str) -> object:
@@ -261,6 +275,15 @@ def parse_frame(text: str | None) -> Event:
         return SettingsEdit(values=_settings_values(data))
     if kind == "window_message":
         return WindowMessage(data=_json_field(data, "data"))
+    if kind == "element_call":
+        op = _text_field(data, "op", limit=MAX_CLIENT_ID)
+        if op not in ELEMENT_OPS:
+            raise MalformedFrame(f"Unknown element call: {op!r}.")
+        return ElementCall(
+            element_id=_text_field(data, "element_id", limit=MAX_CLIENT_ID),
+            op=op,
+            data=_json_field(data, "data") if data.get("data") else None,
+        )
     if kind == "copilot_result":
         return CopilotResult(
             call_id=_text_field(data, "call", limit=MAX_CLIENT_ID),

@@ -6,20 +6,24 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat.engine import handover, profiles, uploads
-from chat.engine.registry import hooks
+from chat.engine import handover, profile_config, profiles, uploads, user_env, voice
 from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
 from chat.threads import elements as stored_elements
-from chat.threads import history
+from chat.threads import favorites, history, window
 from chat.threads import store as threads
 from chatproject.body_limits import takes_uploads
 
@@ -59,6 +63,9 @@ def _sidebar_context(user: object, thread: Thread) -> dict:
 @require_GET
 def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
     thread = _thread_or_404(request, thread_id)
+    if user_env.missing(request.user):
+        # Asked once, before the chat starts (its hooks may need the values at once).
+        return redirect(f"{reverse('chat:user_env')}?{urlencode({'next': request.path})}")
     if handover.runs_elsewhere(thread):
         thread = handover.adopt(thread.pk)[0]
     return TemplateResponse(
@@ -66,16 +73,35 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
         "chat/page.html",
         {
             "thread": thread,
-            **fragments.messages_context(
-                threads.thread_messages(thread), threads.thread_steps(thread)
-            ),
+            **_window_context(request.user, thread, window.window(thread)),
+            "favorites": favorites.of(request.user),
             **_sidebar_context(request.user, thread),
             **element_rendering.task_lists_context(stored_elements.thread_task_lists(thread)),
             **_chat_start_context(request.user, thread),
-            **_voice_context(),
+            **voice.page_context(),
             "prompt": _prompt(request),
         },
     )
+
+
+def _window_context(user: object, thread: Thread, page: window.Window) -> dict:
+    url = reverse("chat:thread_earlier", args=[thread.pk])
+    return {
+        **fragments.messages_context(favorites.mark_starred(user, page.messages), page.steps),
+        **window.earlier_context(url, page),
+    }
+
+
+@login_required
+@require_GET
+def thread_earlier(request: HttpRequest, thread_id: str) -> HttpResponse:
+    """The page of messages before `?before=` (an order), for "Show earlier messages"."""
+    thread = _thread_or_404(request, thread_id)
+    before = window.parse_before(request.GET.get("before"))
+    if before is None:
+        return HttpResponseBadRequest("`before` must be a whole number.")
+    context = _window_context(request.user, thread, window.window(thread, before=before))
+    return TemplateResponse(request, "chat/fragments/earlier_page.html", context)
 
 
 @login_required
@@ -98,16 +124,6 @@ def message_source(request: HttpRequest, thread_id: str, message_id: str) -> Htt
     return HttpResponse(source, content_type="text/plain; charset=utf-8")
 
 
-def _voice_context() -> dict:
-    """The microphone, when the assistant listens (defines on_audio_chunk)."""
-    if hooks.on_audio_chunk is None:
-        return {}
-    return {
-        "voice_rate": settings.CHAT_AUDIO_SAMPLE_RATE,
-        "voice_worklet": static("chat/voice_worklet.js"),
-    }
-
-
 def _chat_start_context(user: object, thread: Thread) -> dict:
     """The profile, starters, settings panel and commands, as the thread has them."""
     found = profiles.page_options(thread, user)
@@ -118,6 +134,7 @@ def _chat_start_context(user: object, thread: Thread) -> dict:
         **chat_start.settings_context(found["settings_inputs"], found["settings_values"]),
         **chat_start.commands_context(found["commands"]),
         **chat_start.modes_context(found["modes"], found["mode_choices"]),
+        "uploads_on": uploads.enabled(profile_config.of(thread.metadata)),
     }
 
 
@@ -129,7 +146,7 @@ def upload_files(request: HttpRequest, thread_id: str) -> HttpResponse:
     thread = _thread_or_404(request, thread_id)
     try:
         stored = uploads.store(
-            thread, request.user, request.FILES.getlist("files"), uploads.Limits.from_settings()
+            thread, request.user, request.FILES.getlist("files"), uploads.limits_for_upload(thread)
         )
     except uploads.UploadRefused as error:
         return JsonResponse({"error": str(error)}, status=400)

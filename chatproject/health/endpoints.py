@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from chatproject.health.checks import Readiness
@@ -110,4 +111,9 @@ class HealthEndpoints:
             )  # fmt: skip
         from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-        await _respond(send, 200, generate_latest(REGISTRY), CONTENT_TYPE_LATEST.encode(), head)
+        from chat.engine import queue_metrics
+
+        queue_metrics.register()
+        # In Django's sync thread: the job counts are a database query.
+        body = await sync_to_async(generate_latest)(REGISTRY)
+        await _respond(send, 200, body, CONTENT_TYPE_LATEST.encode(), head)

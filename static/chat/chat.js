@@ -217,6 +217,18 @@
     chip.remove();
   });
 
+  // Pasting a file (a screenshot, a file copied in the file manager) attaches it, as a drop
+  // does. A paste that carries text too (cells from a spreadsheet come with a picture of
+  // them) stays text.
+  document.addEventListener("paste", function (event) {
+    var box = input();
+    var data = event.clipboardData;
+    if (!box || event.target !== box || !data || !data.files || !data.files.length) return;
+    if (data.getData("text/plain")) return;
+    event.preventDefault();
+    attachToComposer(data.files);
+  });
+
   document.addEventListener("dragover", function (event) {
     if (document.getElementById("composer")) { event.preventDefault(); document.body.classList.add("dragging"); }
   });

@@ -49,24 +49,54 @@
     if (input) { input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
   }
 
-  // Typing "/" and then letters at the start of the box lists the matching commands.
+  function keyOf(option) {
+    return (option.dataset.command || option.dataset.favorite || "").toLowerCase();
+  }
+
+  // The person's favorites (saved prompts) follow the commands in the "/" list. They are
+  // copied in from the Favorites menu each time, as the assistant may replace the list.
+  function addFavorites(list) {
+    list.querySelectorAll("[data-favorite]").forEach(function (o) { o.remove(); });
+    var saved = document.querySelectorAll("#favorites [data-favorite]");
+    Array.prototype.forEach.call(saved, function (button, index) {
+      var option = document.createElement("li");
+      option.id = "favorite-option-" + (index + 1);
+      option.className = "command-menu__option";
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      option.dataset.favorite = button.dataset.favorite;
+      var star = document.createElement("span");
+      star.className = "icon icon--star";
+      star.setAttribute("aria-hidden", "true");
+      var text = document.createElement("span");
+      text.className = "command-menu__id";
+      text.textContent = button.textContent;
+      option.appendChild(star);
+      option.appendChild(text);
+      list.appendChild(option);
+    });
+  }
+
+  // Typing "/" and then letters at the start of the box lists the matching commands, and
+  // the favorites with those letters in them.
   function filterMenu() {
     var input = box();
     var list = menu();
-    if (!input || !list || !options().length) return closeMenu();
+    if (!input || !list) return closeMenu();
     var typed = /^\/(\S*)$/.exec(input.value);
     if (!typed) return closeMenu();
+    addFavorites(list);
+    if (!options().length) return closeMenu();
     var query = typed[1].toLowerCase();
     var shown = [];
     options().forEach(function (o) {
-      var id = o.dataset.command.toLowerCase();
-      o.hidden = id.indexOf(query) === -1;
+      o.hidden = keyOf(o).indexOf(query) === -1;
       if (!o.hidden) shown.push(o);
     });
-    // Those that start with what was typed come first.
+    // Commands first, those that start with what was typed before the others.
     shown.sort(function (a, b) {
-      return (a.dataset.command.toLowerCase().indexOf(query) === 0 ? 0 : 1) -
-        (b.dataset.command.toLowerCase().indexOf(query) === 0 ? 0 : 1);
+      var rank = function (o) { return (o.dataset.favorite !== undefined ? 2 : 0) + (keyOf(o).indexOf(query) === 0 ? 0 : 1); };
+      return rank(a) - rank(b);
     });
     shown.forEach(function (o) { list.appendChild(o); });
     if (!shown.length) return closeMenu();
@@ -96,7 +126,18 @@
     showSelection();
   }
 
+  function useFavorite(text) {
+    var input = box();
+    if (!input) return;
+    input.value = text;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    closeMenu();
+    input.focus();
+    input.setSelectionRange(text.length, text.length);
+  }
+
   function chooseFromMenu(option) {
+    if (option.dataset.favorite !== undefined) { useFavorite(option.dataset.favorite); return; }
     selectCommand(option.dataset.command);
     var input = box();
     input.value = "";
@@ -122,6 +163,15 @@
     }
     if (menuOpen()) filterMenu();
   }
+
+  // Escape closes the Favorites menu, back on its button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = event.target.closest && event.target.closest("#favorites[open]");
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
 
   document.addEventListener("keydown", function (event) {
     var input = box();
@@ -175,7 +225,8 @@
   function openSettings() {
     var dialog = document.getElementById("settings-dialog");
     if (!dialog || dialog.open) return;
-    dialog.showModal();
+    // At the side (CHAT_SETTINGS_LOCATION=sidebar) the chat stays usable beside it.
+    if (dialog.hasAttribute("data-side")) dialog.show(); else dialog.showModal();
     var first = dialog.querySelector("input:not([type=hidden]), select, textarea");
     if (first) first.focus();
   }
@@ -205,6 +256,12 @@
       return;
     }
     if (target.closest("[data-command-clear]")) { selectCommand(""); box().focus(); return; }
+    var favorite = target.closest(".favorites__use");
+    if (favorite) {
+      favorite.closest("details").open = false;
+      useFavorite(favorite.dataset.favorite);
+      return;
+    }
     var category = target.closest("[data-starter-category]");
     if (category) { showCategory(category); return; }
     var starter = target.closest("[data-starter-message]");
@@ -307,6 +364,17 @@
     }
     var dialog = document.getElementById("settings-dialog");
     if (dialog && dialog.open) dialog.close();
+    var opener = document.getElementById("settings-open");
+    if (opener) opener.focus();
+  });
+
+  // A panel at the side is not modal: Escape inside it closes it, back on its button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var dialog = event.target.closest && event.target.closest("#settings-dialog[data-side][open]");
+    if (!dialog) return;
+    event.preventDefault();
+    dialog.close();
     var opener = document.getElementById("settings-open");
     if (opener) opener.focus();
   });

@@ -6,6 +6,10 @@
          chainlitServer: "https://chat.example.com",
          accessToken: "…",               // a token from copilot_token / tokens.issue
          button: { label: "Ask" },       // optional
+         displayMode: "sidebar",         // or "floating" (the default)
+         expanded: false,                // the floating panel starts large
+         theme: "dark",                  // "light", "dark" or "system"
+         language: "de",
        });
      </script>
 
@@ -28,6 +32,10 @@
     if (config.accessToken) script.dataset.token = config.accessToken;
     if (config.button && config.button.label) script.dataset.label = config.button.label;
     if (config.opened) script.dataset.open = "true";
+    if (config.displayMode) script.dataset.displayMode = String(config.displayMode);
+    if (config.expanded) script.dataset.expanded = "true";
+    if (config.theme) script.dataset.theme = String(config.theme);
+    if (config.language) script.dataset.language = String(config.language);
     document.head.appendChild(script);
   };
 

@@ -49,13 +49,42 @@
     if (event.origin !== host || event.source !== window.parent) return;
     var message = event.data;
     if (!message || message.source !== "chat-copilot-host") return;
-    if (message.kind === "result" && typeof message.call === "string") {
+    if (message.kind === "layout") {
+      shown = { displayMode: message.displayMode, expanded: !!message.expanded };
+      if (controls) showLayout();
+    } else if (message.kind === "result" && typeof message.call === "string") {
       submit("copilot-result", { call: message.call, result: json(message.result) });
     } else if (message.kind === "window") {
       submit("copilot-window-message", { data: json(message.data) });
     }
   });
 
+  // The layout buttons ask the host page, which lays the panel out and says how it is.
+  var controls = document.getElementById("copilot-layout");
+  var shown = { displayMode: "floating", expanded: false };
+  function showLayout() {
+    var docked = shown.displayMode === "sidebar";
+    var expand = controls.querySelector('[data-layout="expand"]');
+    expand.hidden = docked;
+    expand.setAttribute("aria-pressed", shown.expanded && !docked ? "true" : "false");
+    controls.querySelector('[data-layout="dock"]').setAttribute("aria-pressed", docked ? "true" : "false");
+  }
+  if (controls) {
+    controls.hidden = false;
+    controls.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-layout]");
+      if (!button) return;
+      var action = button.dataset.layout;
+      if (action === "close") toHost({ kind: "close" });
+      else if (action === "dock") {
+        toHost({ kind: "layout", displayMode: shown.displayMode === "sidebar" ? "floating" : "sidebar" });
+      } else toHost({ kind: "layout", expanded: !shown.expanded });
+    });
+    showLayout();
+  }
+
   // The host page holds what it posts until the panel can take it.
-  document.addEventListener("htmx:wsOpen", function () { toHost({ kind: "ready" }); });
+  document.addEventListener("htmx:wsOpen", function () {
+    toHost({ kind: "ready", resizeLabel: chat.dataset.resizeLabel || "" });
+  });
 })();

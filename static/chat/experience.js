@@ -116,12 +116,16 @@
     if (button) setTheme(shownTheme() === "dark" ? "light" : "dark");
   });
 
-  // A new chat while the assistant answers: ask first.
+  // A new chat while the assistant answers (or always, with CHAT_CONFIRM_NEW_CHAT): ask first.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("[data-confirm-when-running]") || form.dataset.confirmed) return;
     var dialog = document.getElementById(form.dataset.confirmWhenRunning);
-    if (!running() || !dialog || !dialog.showModal) return;
+    var always = form.hasAttribute("data-confirm-always");
+    if (!(always || running()) || !dialog || !dialog.showModal) return;
+    var busyText = dialog.querySelector("[data-when-running]");
+    var idleText = dialog.querySelector("[data-when-idle]");
+    if (busyText && idleText) { busyText.hidden = !running(); idleText.hidden = running(); }
     event.preventDefault();
     dialog.returnValue = "";
     dialog.showModal();
@@ -165,6 +169,25 @@
       event.preventDefault();
       button.click();
     }
+  });
+
+  // Ctrl+K (Cmd+K on a Mac) goes to the conversations' search, from anywhere on the page;
+  // on a phone it slides the conversations in first.
+  window.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+    if ((event.key || "").toLowerCase() !== "k" || document.querySelector("dialog[open]")) return;
+    var search = document.getElementById("thread-search");
+    if (!search) return;
+    event.preventDefault();
+    var toggle = sidebarToggle();
+    var menuButton = document.querySelector(".menu-button");
+    // The menu button is shown only where the conversations slide in (a phone).
+    if (toggle && !toggle.checked && menuButton && menuButton.offsetParent !== null) {
+      toggle.checked = true;
+      showSidebarState();
+    }
+    search.focus();
+    search.select();
   });
 
   // On window, so that fields with an Escape of their own (a rename, an edit) and open
@@ -232,7 +255,9 @@
     // A choice kept in this browser whose cookie has gone (cleared, expired): apply it.
     var kept = null;
     try { kept = localStorage.getItem(THEME_COOKIE); } catch (ignored) { kept = null; }
-    if (!document.documentElement.dataset.theme && (kept === "light" || kept === "dark")) setTheme(kept);
+    // A page that embeds the assistant may fix its theme (data-theme-fixed): that one holds.
+    var root = document.documentElement;
+    if (!root.dataset.theme && !root.dataset.themeFixed && (kept === "light" || kept === "dark")) setTheme(kept);
     labelThemeButtons();
     showSidebarState();
     armToasts();

@@ -121,6 +121,28 @@
   window.addEventListener("resize", schedule);
   document.addEventListener("input", schedule);
 
+  // -- earlier messages, loaded above: the reader stays on what they were reading ---------
+  var fromBottom = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var el = list();
+    if (!el || !event.detail.target || event.detail.target.id !== "messages-earlier") return;
+    fromBottom = el.scrollHeight - el.scrollTop;
+    following = false;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var el = list();
+    if (fromBottom === null || !el || !el.contains(event.target)) return;
+    el.scrollTop = el.scrollHeight - fromBottom;
+    lastTop = el.scrollTop;
+    fromBottom = null;
+    // The focus the button had (it lost it while disabled during the request) goes to the
+    // next one, or to the first message shown once nothing is left to load.
+    var next = document.getElementById("messages-earlier-button");
+    var first = el.querySelector("article");
+    if (next) next.focus({ preventScroll: true });
+    else if (first) { first.tabIndex = -1; first.focus({ preventScroll: true }); }
+  });
+
   // -- images opened large --------------------------------------------------------------
   var IMAGES = ".markdown img, .element--image img";
 

@@ -13,6 +13,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 
 import chat.sdk as cl
+from accounts import sign_in
 from tests.accounts.conftest import sign_in_with_oidc
 from tests.factories import PASSWORD, make_user
 
@@ -251,12 +252,12 @@ def test_oauth_hook_sees_the_provider_data_and_enriches_the_user(client, oidc, r
 
     sign_in_with_oidc(client)
     ((provider_id, token, raw, default_user),) = calls
-    assert provider_id == "oidc"
+    assert provider_id == "generic"  # Chainlit's name for a generic OpenID Connect provider
     assert token  # the provider's access token
     assert raw["email"] == "olivia@corp.example"
     assert default_user.identifier == "olivia@corp.example"
     user = User.objects.get(email="olivia@corp.example")
-    assert user.metadata == {"provider": "oidc", "groups": ["support"]}
+    assert user.metadata == {"provider": "generic", "groups": ["support"]}
     assert signed_in(client)
 
 
@@ -294,3 +295,26 @@ async def test_the_hooks_metadata_reaches_the_chat_session(background):
     thread = await sync_to_async(make_thread)(user)
     chat_user = ChatSession(thread, user).user_session["user"]
     assert chat_user.metadata == {"role": "lead", "id": str(user.pk)}
+
+
+@pytest.mark.parametrize(
+    ("allauth_id", "chainlit_id"),
+    [
+        ("microsoft", "azure-ad"),
+        ("amazon_cognito", "aws-cognito"),
+        ("oidc", "generic"),
+        ("github", "github"),
+        ("keycloak", "keycloak"),
+    ],
+)
+def test_oauth_hook_is_told_the_provider_by_chainlits_name(register_hook, allauth_id, chainlit_id):
+    seen = []
+
+    def oauth(provider_id, token, raw_user_data, default_user):
+        seen.append(provider_id)
+        return default_user
+
+    register_hook("oauth_callback", oauth)
+    user = sign_in.oauth_user(allauth_id, "token", {"name": "Olivia"}, "olivia@corp.example", None)
+    assert seen == [chainlit_id]
+    assert user.metadata == {"provider": chainlit_id}

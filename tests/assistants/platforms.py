@@ -41,6 +41,14 @@ async def on_message(message: cl.Message):
             elements=[cl.Text(name="note.txt", content="a line of the note")],
         ).send()
         return
+    if text == "a report":
+        await cl.Message(
+            content="Here is the report.",
+            elements=[
+                cl.File(name="report.csv", content=b"region,total\nnorth,12\n", mime="text/csv")
+            ],
+        ).send()
+        return
     reply = cl.Message(content="")
     for word in f"echo from {cl.context.session.client_type}: {text}".split():
         await reply.stream_token(word + " ")

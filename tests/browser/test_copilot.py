@@ -180,3 +180,152 @@ def _wait(condition, page: Page, within_ms: int = 15_000) -> None:
             return
         page.wait_for_timeout(100)
     raise AssertionError("timed out")
+
+
+@pytest.fixture
+def issue(product: Product, copilot_server):
+    """Issues a fresh sign-in token (each is good for one panel) for one person."""
+    email = new_email("copilot-layout")
+    product.manage(
+        "shell",
+        "-c",
+        f"from accounts.models import User; User.objects.create_user({email!r}, 'pw-12345678')",
+    )
+    return lambda: product.manage("copilot_token", email).strip()
+
+
+def chainlit_mount(site: HostSite, server: ChatServer, token: str, **config: object) -> str:
+    """A host page written for Chainlit's copilot: index.js, then mountChainlitWidget."""
+    import json
+
+    options = {"chainlitServer": server.base_url, "accessToken": token, "opened": True, **config}
+    site.files["/mount.js"] = (
+        "text/javascript",
+        f"window.mountChainlitWidget({json.dumps(options)});",
+    )
+    return site.page(
+        "/chainlit.html",
+        "<h1>Intranet</h1><p>Quarterly figures and the team's pages.</p>"
+        f'<script src="{server.base_url}/copilot/index.js"></script>'
+        '<script src="/mount.js"></script>',
+    )
+
+
+def _box(page: Page) -> dict:
+    box = page.locator("#chat-copilot-panel").bounding_box()
+    assert box is not None
+    return box
+
+
+def test_the_sidebar_docks_to_the_side_resizes_and_keeps_its_width_in_the_hosts_theme(
+    host_page: Page, sites, copilot_server: ChatServer, issue, shots_dir: Path
+):
+    allowed, _ = sites
+    config = {"displayMode": "sidebar", "theme": "dark", "language": "de"}
+    host_page.goto(chainlit_mount(allowed, copilot_server, issue(), **config))
+    panel = host_page.frame_locator("#chat-copilot-frame")
+    wait_connected(panel)  # type: ignore[arg-type]
+
+    # Docked along the right edge, full height; the page moves aside rather than under it.
+    box = _box(host_page)
+    assert (box["x"] + box["width"], box["y"], box["height"]) == (1280, 0, 800)
+    assert box["width"] == 400
+    assert host_page.evaluate("document.body.style.marginRight") == "400px"
+    # In the host page's theme and language.
+    expect(panel.locator("html")).to_have_attribute("data-theme", "dark")
+    expect(panel.locator("html")).to_have_attribute("lang", "de")
+    expect(panel.get_by_role("button", name="Senden")).to_be_visible()
+    expect(panel.get_by_role("button", name="Seitlich andocken")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    # The edge is a keyboard-operable separator, named in the panel's language.
+    edge = host_page.get_by_role("separator", name="Größe des Assistenten ändern")
+    edge.focus()
+    edge.press("ArrowLeft")
+    edge.press("ArrowLeft")
+    expect(edge).to_have_attribute("aria-valuenow", "432")
+    assert _box(host_page)["width"] == 432
+
+    # Dragged with the pointer: wider, as far as half the page.
+    grip = edge.bounding_box()
+    assert grip is not None
+    host_page.mouse.move(grip["x"] + 2, 400)
+    host_page.mouse.down()
+    host_page.mouse.move(760, 400, steps=5)
+    host_page.mouse.up()
+    expect(edge).to_have_attribute("aria-valuenow", "520")
+    host_page.screenshot(path=str(shots_dir / "copilot-sidebar-dark.png"))
+
+    # The width is kept in this browser: a new visit opens the panel as wide.
+    host_page.goto(chainlit_mount(allowed, copilot_server, issue(), **config))
+    wait_connected(panel)  # type: ignore[arg-type]
+    assert _box(host_page)["width"] == 520
+    assert host_page.evaluate("document.body.style.marginRight") == "520px"
+
+
+def test_the_floating_panel_expands_docks_and_closes_from_its_header(
+    host_page: Page, sites, copilot_server: ChatServer, issue, shots_dir: Path
+):
+    allowed, _ = sites
+    token = issue()
+    host_page.goto(
+        allowed.page(
+            "/floating.html",
+            "<h1>Intranet</h1>"
+            f'<script src="{copilot_server.base_url}/copilot.js" data-token="{token}" '
+            'data-open="true" data-theme="light" data-display-mode="floating"></script>',
+        )
+    )
+    panel = host_page.frame_locator("#chat-copilot-frame")
+    wait_connected(panel)  # type: ignore[arg-type]
+    expect(panel.locator("html")).to_have_attribute("data-theme", "light")
+    assert _box(host_page)["width"] == 400
+    expect(host_page.locator("#chat-copilot-resize")).to_be_hidden()
+
+    expand = panel.get_by_role("button", name="Full size")
+    expand.click()
+    expect(expand).to_have_attribute("aria-pressed", "true")
+    assert _box(host_page)["width"] == 1100
+    host_page.screenshot(path=str(shots_dir / "copilot-expanded-light.png"))
+    expand.click()
+    expect(expand).to_have_attribute("aria-pressed", "false")
+    assert _box(host_page)["width"] == 400
+
+    # Docked from the header: at the side, the expand button gone; and back.
+    dock = panel.get_by_role("button", name="Dock to the side")
+    dock.click()
+    expect(dock).to_have_attribute("aria-pressed", "true")
+    expect(expand).to_be_hidden()
+    box = _box(host_page)
+    assert (box["x"] + box["width"], box["y"]) == (1280, 0)
+    dock.click()
+    expect(dock).to_have_attribute("aria-pressed", "false")
+    assert host_page.evaluate("document.body.style.marginRight") == ""
+
+    panel.get_by_role("button", name="Close").click()
+    expect(host_page.locator("#chat-copilot-panel")).to_be_hidden()
+    launcher = host_page.locator("#chat-copilot-button")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(launcher).to_be_focused()
+
+
+def test_on_a_phone_the_sidebar_takes_the_whole_width(
+    browser, sites, copilot_server: ChatServer, issue, shots_dir: Path
+):
+    allowed, _ = sites
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        page.goto(chainlit_mount(allowed, copilot_server, issue(), displayMode="sidebar"))
+        panel = page.frame_locator("#chat-copilot-frame")
+        wait_connected(panel)  # type: ignore[arg-type]
+        box = _box(page)
+        assert (box["x"], box["width"], box["height"]) == (0, 390, 844)
+        expect(page.locator("#chat-copilot-resize")).to_be_hidden()
+        expect(page.locator("#chat-copilot-button")).to_be_hidden()
+        expect(panel.get_by_role("button", name="Close")).to_be_visible()
+        page.screenshot(path=str(shots_dir / "copilot-sidebar-390.png"))
+    finally:
+        context.close()

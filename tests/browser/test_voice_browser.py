@@ -144,3 +144,40 @@ def test_without_the_microphone_permission_a_notice_says_so_and_typing_works(
         expect(assistant_messages(page).last).to_contain_text("typed instead")
     finally:
         page.context.close()
+
+
+def test_recording_on_a_phone_leaves_room_to_type_and_reads_well(
+    microphone_browser, voice_server, shots_dir: Path
+) -> None:
+    server, _ = voice_server
+    context = microphone_browser.new_context(
+        base_url=server.base_url, viewport={"width": 390, "height": 800}, color_scheme="dark"
+    )
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        sign_up(page)
+        page.get_by_role("button", name="Talk").click()
+        expect(page.locator("#voice-status")).to_be_visible()
+        expect(page.locator("#voice-timer")).to_have_attribute("role", "timer")
+        page.screenshot(path=str(shots_dir / "voice-recording-390-dark.png"))
+        field = page.locator("#message-input").bounding_box()
+        button = page.locator("#voice-button").bounding_box()
+        timer = page.locator("#voice-timer").bounding_box()
+        assert field is not None
+        assert button is not None
+        assert timer is not None
+        # The message field keeps a usable width beside the meter and timer...
+        assert field["width"] >= 100
+        # ...which sit on the microphone button's middle line.
+        middle = button["y"] + button["height"] / 2
+        assert abs(timer["y"] + timer["height"] / 2 - middle) <= 2
+        # The ticking timer is no live region: a screen reader is not read every second.
+        live = page.locator("#voice-status").evaluate(
+            "el => !!el.closest('[role=status], [role=alert], [aria-live]')"
+        )
+        assert not live
+        page.locator("#voice-button").click()
+        expect(page.locator("#voice-button")).to_have_attribute("aria-pressed", "false")
+    finally:
+        context.close()

@@ -217,3 +217,16 @@ def test_a_proxy_named_by_host_name_stops_the_start_with_a_clear_message():
     result = load_settings("CHAT_TRUSTED_PROXIES", CHAT_TRUSTED_PROXIES="10.0.0.5,proxy.internal")
     assert result.returncode != 0
     assert "CHAT_TRUSTED_PROXIES: 'proxy.internal' is not an address or a network" in result.stderr
+
+
+@TRUSTED
+def test_a_trusted_proxys_forwarded_host_becomes_the_host_header_and_nobody_elses_does():
+    headers = [
+        (b"host", b"10.0.0.7:8000"),
+        (b"x-forwarded-host", b"spoofed.example, chat.example.com"),
+        (b"x-forwarded-proto", b"https"),
+    ]
+    proxied = with_client({"type": "websocket", "client": ("10.0.0.5", 4000), "headers": headers})
+    assert [v for k, v in proxied["headers"] if k == b"host"] == [b"chat.example.com"]
+    direct = with_client({"type": "http", "client": ("192.0.2.9", 4000), "headers": headers})
+    assert direct["headers"] == [(b"host", b"10.0.0.7:8000")]

@@ -7,10 +7,12 @@ on the same site).
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 
+from chat.platforms.copilot.panel import host_language
 from chat.platforms.copilot.tokens import socket_user
 from chat.web.consumers import ChatConsumer
 
@@ -25,3 +27,8 @@ class CopilotConsumer(ChatConsumer):
             if user is not None:
                 self.scope["user"] = user
         await super().connect()
+
+    def _language(self, user: Any) -> str:
+        """The host page's language, as the panel's page was rendered in, else the usual."""
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        return host_language((query.get("lang") or [""])[0]) or super()._language(user)

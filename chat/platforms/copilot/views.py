@@ -10,7 +10,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 
+from chat.engine import voice
 from chat.platforms.copilot import panel as service
 from chat.platforms.copilot.tokens import redeem, socket_ticket
 from chat.rendering import fragments
@@ -41,6 +43,11 @@ def _framed_by(response: HttpResponse, host: str | None) -> HttpResponse:
     return response
 
 
+def _kept(request: HttpRequest) -> dict[str, str]:
+    """The panel's address parameters a reload keeps (all but the spent token)."""
+    return {k: request.GET[k] for k in ("host", "theme", "lang") if request.GET.get(k)}
+
+
 def panel(request: HttpRequest) -> HttpResponse:
     host = service.allowed_host(request.GET.get("host", ""), request.build_absolute_uri("/"))
     if host is None:
@@ -57,14 +64,23 @@ def panel(request: HttpRequest) -> HttpResponse:
         )
         return _framed_by(response, host)
     thread = service.copilot_thread(user)
+    # The host page's choices: the panel matches the page's theme and language.
+    theme = service.host_theme(request.GET.get("theme", ""))
+    language = service.host_language(request.GET.get("lang", ""))
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+    query = {"ticket": socket_ticket(user, thread.id), **({"lang": language} if language else {})}
     context = {
         "thread": thread,
         "host_origin": host,
         # Where the panel goes on a reload: its own address without the spent token.
-        "panel_url": f"{request.path}?{urlencode({'host': host})}",
+        "panel_url": f"{request.path}?{urlencode(_kept(request))}",
         "socket_url": f"{request.META.get('SCRIPT_NAME', '')}/ws/copilot/{thread.id}/"
-        f"?ticket={socket_ticket(user, thread.id)}",
+        f"?{urlencode(query)}",
+        **({"ui_theme": theme, "ui_theme_fixed": True} if theme is not None else {}),
         **fragments.messages_context(threads.thread_messages(thread), threads.thread_steps(thread)),
+        **voice.page_context(),
     }
     response = TemplateResponse(request, "chat/copilot/panel.html", context)
     # The address carries the token: no other page learns it, no cache keeps the page.

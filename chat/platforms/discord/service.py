@@ -10,7 +10,11 @@ channel (or a Discord thread) is one thread of ours.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
+
+import httpx
+from django.conf import settings
 
 from chat.platforms import headless, people
 from chat.platforms.discord.sink import DiscordSink
@@ -143,5 +147,45 @@ async def handle_message(message: dict[str, Any], text: str) -> None:
         client_id=f"discord:{message['id']}"[:64],
         make_sink=DiscordSink,
         event=event,
+        earlier=lambda: _earlier_lines(channel, str(message["id"])),
         files=(lambda: headless.download_files(links)) if links else None,
     )
+
+
+def _author(person: Any) -> str:
+    if not isinstance(person, dict):
+        return ""
+    return str(person.get("global_name") or person.get("username") or person.get("id") or "")
+
+
+def _named_mentions(text: str, mentions: Any) -> str:
+    """`<@123>` as `@name`, from the message's own list of the people it mentions."""
+    names = {str(m.get("id")): _author(m) for m in mentions or [] if isinstance(m, dict)}
+
+    def name(found: re.Match[str]) -> str:
+        return "@" + (names.get(found.group(1)) or "someone")
+
+    return re.sub(r"<@!?([^>\s]+)>", name, text)
+
+
+async def _earlier_lines(channel: str, before: str) -> list[headless.EarlierLine]:
+    """The channel (or Discord thread) before the bot was asked: its latest messages
+    (permission Read Message History), oldest first, mentions shown as names."""
+    url = f"{settings.CHAT_DISCORD_API_URL.rstrip('/')}/channels/{channel}/messages"
+    async with httpx.AsyncClient(timeout=15) as client:
+        response = await client.get(
+            url,
+            params={"before": before, "limit": str(headless.MAX_EARLIER_LINES)},
+            headers={"Authorization": f"Bot {settings.CHAT_DISCORD_BOT_TOKEN}"},
+        )
+    response.raise_for_status()
+    found = response.json()
+    lines = []
+    for message in reversed(found if isinstance(found, list) else []):
+        if not isinstance(message, dict) or not isinstance(message.get("content"), str):
+            continue
+        author = message.get("author") or {}
+        text = _named_mentions(message["content"], message.get("mentions"))
+        by_bot = bool(isinstance(author, dict) and author.get("bot"))
+        lines.append(headless.EarlierLine(_author(author) or "someone", text, by_bot))
+    return lines

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 from django.conf import settings
 
-from chat.platforms.sink import OutMessage, PlatformSink
+from chat.platforms.sink import OutElement, OutMessage, PlatformSink
 
 CONTENT_CHARS = 2000
 EPHEMERAL = 64
@@ -101,6 +102,20 @@ class DiscordSink(PlatformSink):
             return
         token, message_id = ref
         await self._request("DELETE", f"{self._webhook(token)}/messages/{message_id}")
+
+    async def upload(self, ref: Any, element: OutElement, data: bytes) -> None:
+        """The file as a message attachment (multipart: payload_json and files[0]), where
+        the answer went: the channel as the bot, or the interaction's follow-up."""
+        payload = {"attachments": [{"id": 0, "filename": element.name}]}
+        parts = {
+            "data": {"payload_json": json.dumps(payload)},
+            "files": {"files[0]": (element.name, data, element.mime or "application/octet-stream")},
+        }
+        if ref[0] == "channel":
+            url = self._channel_messages(ref[1])
+            await self._request("POST", url, headers=self._as_bot(), **parts)
+            return
+        await self._request("POST", self._webhook(ref[0]), params={"wait": "true"}, **parts)
 
     async def notice(self, text: str) -> None:
         if self.channel:

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from slack_sdk import WebClient
 
-from chat.platforms.sink import OutMessage, PlatformSink
+from chat.platforms.sink import OutElement, OutMessage, PlatformSink
 from chat.platforms.slack.blocks import render
 
 
@@ -55,6 +55,18 @@ class SlackSink(PlatformSink):
 
     async def delete(self, ref: Any) -> None:
         await call("chat_delete", channel=self.channel, ts=ref)
+
+    async def upload(self, ref: Any, element: OutElement, data: bytes) -> None:
+        # Slack's upload flow: files.getUploadURLExternal, the bytes to the address it
+        # gives, then files.completeUploadExternal shares the file in the thread.
+        await call(
+            "files_upload_v2",
+            channel=self.channel,
+            thread_ts=self.thread_ts,
+            content=data,
+            filename=element.name,
+            title=element.name,
+        )
 
     async def notice(self, text: str) -> None:
         if self.person:

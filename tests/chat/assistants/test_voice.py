@@ -10,9 +10,12 @@ import wave
 from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.files.storage import default_storage
 
 from chat.models import Element, Message
+from chat.threads import history
 from chatproject.asgi import application
 from tests.fake_llm import KEY
 from tests.voice_sockets import (
@@ -134,3 +137,38 @@ async def test_offline_it_hears_a_spoken_sentence_and_speaks_with_espeak(
         lambda f: isinstance(f, bytes) and header_of(f)[0].get("type") == "audio_chunk"
     )
     assert header_of(frame)[0]["sampleRate"] == 22050
+
+
+async def test_a_conversation_begun_by_voice_is_named_by_its_transcript(
+    speech_endpoints, default_tab, thread, user
+):
+    tab = await default_tab(thread, user)
+    await tab.record(silence(0.2) + tone(0.8))
+    # The open tabs see the new name, as after a typed first message.
+    await tab.until(
+        lambda f: isinstance(f, str) and "thread-title" in f and "What time is it?" in f
+    )
+    await thread.arefresh_from_db()
+    assert thread.title == "What time is it?"
+    # A later question, spoken or typed, leaves the name alone.
+    await tab.until(text_with("You said: What time is it?"))
+    await tab.say("And tomorrow?")
+    await tab.until(text_with("You said: And tomorrow?"))
+    await thread.arefresh_from_db()
+    assert thread.title == "What time is it?"
+
+
+async def test_the_recordings_go_with_their_thread(speech_endpoints, default_tab, thread, user):
+    tab = await default_tab(thread, user)
+    await tab.record(silence(0.2) + tone(0.8))
+    await tab.until(lambda f: isinstance(f, str) and "answer.wav" in f, within=20)
+    files = [e.file.name async for e in Element.objects.filter(thread=thread, kind="audio")]
+    assert len(files) == 2  # the question's recording and the answer's speech
+    for name in files:
+        assert await sync_to_async(default_storage.exists)(name)
+    await tab.communicator.disconnect(timeout=5)
+
+    await sync_to_async(history.delete)(user, thread.pk)
+
+    for name in files:
+        assert not await sync_to_async(default_storage.exists)(name)

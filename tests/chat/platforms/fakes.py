@@ -6,6 +6,8 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +20,19 @@ class Call:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any = field(default=None)
+    raw: bytes = b""  # the body as sent
+
+
+def _multipart(kind: str, raw: bytes) -> dict[str, Any]:
+    """A multipart/form-data body as {field: text, or (filename, content type, bytes)}."""
+    message = BytesParser(policy=default).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + raw)
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        fields[str(name)] = (filename, part.get_content_type(), data) if filename else data.decode()
+    return fields
 
 
 Responder = Callable[[Call], tuple[int, Any]]
@@ -38,6 +53,8 @@ class FakeApi:
                 body: Any = raw
                 if "json" in kind and raw:
                     body = json.loads(raw)
+                elif "multipart/form-data" in kind:
+                    body = _multipart(kind, raw)
                 elif "form-urlencoded" in kind:
                     body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
                 call = Call(
@@ -46,6 +63,7 @@ class FakeApi:
                     query={k: v[0] for k, v in parse_qs(parts.query).items()},
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=body,
+                    raw=raw,
                 )
                 fake.calls.append(call)
                 status, answer = fake.respond(call)

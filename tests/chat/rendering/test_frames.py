@@ -43,7 +43,8 @@ def test_a_stream_caught_up_whole_is_replaced_then_appended_in_frames_that_fit()
     assert first + appended_text(pieces[1:], "m-x-text") == text
 
 
-def test_a_ten_megabyte_thread_is_sent_in_frames_that_each_fit(user):
+def test_a_ten_megabyte_thread_is_sent_in_frames_that_each_fit(user, settings):
+    settings.CHAT_THREAD_PAGE_SIZE = 1000  # the whole thread on one page
     thread = make_big_thread(user)
     sent = threads.snapshot_frames(thread)
     total = sum(frames.byte_size(f) for f in sent)

@@ -55,7 +55,8 @@ async def test_the_chainlit_voice_app_hears_a_question_after_silence_and_answers
     # Everything until the silence was long enough (1.3 s of it) is in the recording.
     assert 2.4 <= asked[0]["body"]["seconds"] <= 2.6
     await tab.send(type="audio_end")
-    await tab.until(lambda f: isinstance(f, str) and "answer.wav" in f, within=20)
+    # The speech step's output names the file first; the answer's player comes after it.
+    await tab.until(lambda f: isinstance(f, str) and "<audio" in f and "answer.wav" in f, within=20)
     question = await Message.objects.aget(thread=thread, content="What time is it?")
     assert question.author_kind == Message.Author.USER
     answer = await Message.objects.aget(thread=thread, content="You said: What time is it?")

@@ -29,26 +29,6 @@ from tests.voice_sockets import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-async def open_tab(use_assistant, background):
-    opened: list[WebsocketCommunicator] = []
-    use_assistant("voice")
-
-    async def open_(thread, user) -> Tab:
-        headers = [ORIGIN, (b"cookie", await session_cookie(user))]
-        communicator = WebsocketCommunicator(application, path_of(thread), headers=headers)
-        opened.append(communicator)
-        connected, _ = await communicator.connect(timeout=10)
-        assert connected
-        tab = Tab(communicator)
-        await tab.until(text_with('id="messages"'))
-        return tab
-
-    yield open_
-    for communicator in opened:
-        await communicator.disconnect(timeout=5)
-
-
 async def answers(thread) -> list[str]:
     rows = Message.objects.filter(thread=thread, author_kind=Message.Author.ASSISTANT)
     return [m.content async for m in rows.order_by("order")]

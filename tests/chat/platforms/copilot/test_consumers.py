@@ -14,6 +14,7 @@ from chat.platforms.copilot.consumers import CopilotConsumer
 from chat.platforms.copilot.tokens import socket_ticket
 from chat.web.consumers import CLOSE_UNAUTHENTICATED
 from tests.factories import make_thread
+from tests.voice_sockets import Tab, header_of, text_with, tone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,3 +51,20 @@ async def test_a_ticket_of_another_thread_is_refused(background, user):
     closed = await socket.receive_output(timeout=10)
     assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
     await socket.disconnect()
+
+
+async def test_the_panel_socket_takes_a_recording_and_plays_the_answer(
+    background, use_assistant, user
+):
+    use_assistant("voice")
+    thread = await database_sync_to_async(make_thread)(user, source=Thread.Source.COPILOT)
+    tab = Tab(await connect(thread.id, socket_ticket(user, thread.id)))
+    await tab.until(text_with('id="messages"'))
+    pcm = tone(0.5)
+    await tab.record(pcm)
+    assert f"{len(pcm)} bytes" in await tab.until(text_with("heard"))
+    frame = await tab.until(
+        lambda f: isinstance(f, bytes) and header_of(f)[0].get("type") == "audio_chunk"
+    )
+    assert header_of(frame)[0]["track"] == "answer"
+    await tab.communicator.disconnect()

@@ -116,3 +116,52 @@ def test_a_socket_ticket_is_for_one_thread_only(user):
     assert tokens.socket_user(ticket + "x", "thread-a") is None
     other_salt = signing.dumps({"user": user.pk, "thread": "thread-a"}, salt=tokens.SIGN_IN_SALT)
     assert tokens.socket_user(other_salt, "thread-a") is None
+
+
+def test_the_host_page_sets_the_panels_theme_and_language(client, copilot, user):
+    response = panel(client, token=tokens.issue(user.email), theme="dark", lang="de-CH")
+    html = response.content.decode()
+    assert '<html lang="de"' in html
+    assert 'data-theme="dark" data-theme-fixed="true"' in html
+    assert ">Senden</button>" in html
+    # The socket renders in that language too, and a reload keeps the host's choices.
+    assert "&amp;lang=de" in html
+    assert 'data-login-url="/copilot/?host=' in html
+    assert "theme=dark&amp;lang=de-CH" in html
+
+
+def test_system_theme_follows_the_device_over_the_persons_choice(client, copilot, user):
+    client.cookies["chat_theme"] = "light"
+    html = panel(client, token=tokens.issue(user.email), theme="system").content.decode()
+    assert "data-theme=" not in html.split(">", 2)[1]
+    assert 'data-theme-fixed="true"' in html
+
+
+def test_unknown_theme_and_language_leave_the_persons_own(client, copilot, user):
+    client.cookies["chat_theme"] = "dark"
+    html = panel(client, token=tokens.issue(user.email), theme="neon", lang="xx").content.decode()
+    assert '<html lang="en"' in html
+    assert 'data-theme="dark"' in html
+    assert "data-theme-fixed" not in html
+    socket_url = html.split('ws-connect="', 1)[1].split('"', 1)[0]
+    assert "lang=" not in socket_url
+
+
+def test_the_panel_offers_the_microphone_when_its_assistant_listens(
+    client, copilot, user, use_assistant
+):
+    use_assistant("voice")
+    html = panel(client, token=tokens.issue(user.email)).content.decode()
+    assert 'id="voice-button"' in html
+    assert 'aria-keyshortcuts="Alt+M"' in html
+    assert 'data-voice-rate="24000"' in html
+    assert "chat/voice.js" in html
+
+
+def test_the_panel_has_no_microphone_when_its_assistant_does_not_listen(
+    client, copilot, user, use_assistant
+):
+    use_assistant("echo")
+    html = panel(client, token=tokens.issue(user.email)).content.decode()
+    assert 'id="voice-button"' not in html
+    assert "chat/voice.js" not in html

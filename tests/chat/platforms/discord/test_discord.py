@@ -28,12 +28,17 @@ class FakeDiscord(FakeApi):
         super().__init__(self.answer)
 
     def answer(self, call):
+        # A JSON body is echoed back, as Discord returns the message; a multipart one is not.
+        body = call.body if isinstance(call.body, dict) and "payload_json" not in call.body else {}
         if call.method == "POST" and "/webhooks/" in call.path:
             self.ids += 1
-            return 200, {"id": f"90{self.ids}", **(call.body or {})}
+            return 200, {"id": f"90{self.ids}", **body}
         if call.method == "DELETE":
             return 204, None
-        return 200, {"id": "original", **(call.body or {})}
+        return 200, {"id": "original", **body}
+
+    def uploads(self) -> list:
+        return [c for c in list(self.calls) if isinstance(c.body, dict) and "files[0]" in c.body]
 
     def shown(self) -> list:
         """Every body posted or patched to a webhook, in order."""
@@ -264,3 +269,49 @@ async def test_a_file_given_to_ask_arrives_as_the_messages_elements(async_client
     (element,) = [e async for e in asked.elements.all()]
     with element.file.open("rb") as stored:
         assert stored.read() == b'"meeting notes"'
+
+
+async def test_an_answers_file_is_attached_to_a_follow_up_message(async_client, discord, alice):
+    body = ask("a report")
+    token = json.loads(body)["token"]
+    await send(async_client, body)
+    answer = await final(discord, "report.csv")  # named (or linked) in the answer too
+    assert answer.body["content"].startswith("Here is the report.")
+
+    await wait_for(lambda: discord.uploads(), what="the file attached")
+    (upload,) = discord.uploads()
+    assert (upload.method, upload.path) == ("POST", f"/api/v10/webhooks/{APP}/{token}")
+    assert upload.headers["content-type"].startswith("multipart/form-data")
+    assert upload.body["files[0]"] == ("report.csv", "text/csv", b"region,total\nnorth,12\n")
+    payload = json.loads(upload.body["payload_json"])
+    assert payload["attachments"] == [{"id": 0, "filename": "report.csv"}]
+
+
+async def test_a_file_over_the_upload_cap_stays_a_link(async_client, discord, alice):
+    with override_settings(
+        CHAT_PLATFORM_UPLOAD_MAX_MB=0.00001, CHAT_PUBLIC_URL="https://c.example"
+    ):
+        await send(async_client, ask("a report"))
+        await final(discord, "[report.csv](https://c.example/")
+        # The sink calls Discord in order: an upload would come before the next answer.
+        await send(async_client, ask("next"))
+        await final(discord, "echo from discord: next")
+    assert discord.uploads() == []
+
+
+async def test_a_refused_upload_leaves_the_answer_and_its_link(async_client, discord, alice):
+    answer_as_usual = discord.respond
+
+    def refuse(call):
+        if isinstance(call.body, dict) and "files[0]" in call.body:
+            return 413, {"message": "Request entity too large", "code": 40005}
+        return answer_as_usual(call)
+
+    discord.respond = refuse
+    with override_settings(CHAT_PUBLIC_URL="https://c.example"):
+        await send(async_client, ask("a report"))
+        await final(discord, "[report.csv](https://c.example/")
+        await wait_for(lambda: discord.uploads(), what="the upload tried")
+    # The conversation goes on.
+    await send(async_client, ask("still there?"))
+    await final(discord, "echo from discord: still there?")

@@ -82,6 +82,7 @@ class FakeRest(FakeApi):
     def __init__(self, socket: FakeGateway) -> None:
         self.socket = socket
         self.ids = 0
+        self.history: list[dict] | int | None = None  # the channel's messages, or a refusal
         super().__init__(self.answer)
 
     def answer(self, call):
@@ -89,6 +90,11 @@ class FakeRest(FakeApi):
             return 401, {"message": "401: Unauthorized"}
         if call.path.endswith("/gateway/bot"):
             return 200, {"url": self.socket.url, "shards": 1}
+        if call.method == "GET" and call.path.endswith("/messages"):
+            if isinstance(self.history, int):
+                return self.history, {"message": "Missing Access", "code": 50001}
+            # Newest first, as Discord lists them.
+            return 200, list(reversed(self.history or []))
         if call.method == "POST":
             self.ids += 1
             return 200, {"id": f"M{self.ids}", **(call.body or {})}
@@ -176,3 +182,40 @@ async def test_the_heartbeat_is_kept(discord_gateway, alice):
 def test_the_command_says_what_it_needs_without_the_token():
     with override_settings(CHAT_DISCORD_BOT_TOKEN=""), pytest.raises(CommandError, match="TOKEN"):
         call_command("discord_gateway")
+
+
+async def test_a_channels_earlier_messages_are_in_the_chat_context(discord_gateway, alice):
+    socket, rest = discord_gateway
+    rest.history = [
+        {"id": "1", "content": "the build is red", "author": {"id": "D-BOB", "username": "bob"}},
+        {
+            "id": "2",
+            "content": "<@D-BOB> since the upgrade?",
+            "author": {"id": "D-CAROL", "username": "carol", "global_name": "Carol"},
+            "mentions": [{"id": "D-BOB", "username": "bob"}],
+        },
+        {"id": "3", "content": "Earlier answer", "author": {"id": BOT_ID, "bot": True}},
+    ]
+    asked = socket.message(f"<@{BOT_ID}> what came before")
+    answer = await final(rest, "context:")
+    assert answer == (
+        "context: user: the build is red | user: @bob since the upgrade? | "
+        "assistant: Earlier answer | user: what came before"
+    )
+    (read,) = [c for c in rest.calls if c.method == "GET" and c.path.endswith("/messages")]
+    assert read.path == "/api/v10/channels/CH9/messages"
+    assert read.query == {"before": asked["id"], "limit": "50"}
+    kept = [m async for m in Message.objects.filter(metadata__earlier_in_platform=True)]
+    assert [m.author_name for m in kept] == ["bob", "Carol", "B0T"]
+
+    # Read once, when the conversation starts.
+    socket.message(f"<@{BOT_ID}> and again")
+    await final(rest, "and again")
+    assert len([c for c in rest.calls if c.method == "GET" and "/messages" in c.path]) == 1
+
+
+async def test_a_history_discord_refuses_leaves_the_answer_to_come(discord_gateway, alice):
+    socket, rest = discord_gateway
+    rest.history = 403
+    socket.message(f"<@{BOT_ID}> what came before")
+    assert await final(rest, "context:") == "context: user: what came before"

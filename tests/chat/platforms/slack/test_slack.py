@@ -38,6 +38,15 @@ class FakeSlack(FakeApi):
         if call.path.endswith("users.info"):
             user_id = call.query.get("user") or body.get("user")
             return 200, {"ok": True, "user": {"id": user_id, **PEOPLE[user_id]}}
+        if call.path.endswith("files.getUploadURLExternal"):
+            self.ts += 1
+            name = f"F{self.ts}"
+            return 200, {"ok": True, "upload_url": f"{self.url}/upload/{name}", "file_id": name}
+        if call.path.startswith("/upload/"):
+            return 200, None
+        if call.path.endswith("files.completeUploadExternal"):
+            files = json.loads(body["files"])
+            return 200, {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in files]}
         if call.path.endswith("chat.postMessage"):
             self.ts += 1
             return 200, {"ok": True, "channel": body["channel"], "ts": f"{self.ts}.000100"}
@@ -441,3 +450,37 @@ async def test_a_file_over_the_upload_limit_is_refused_with_a_notice(async_clien
     notice = slack.named("chat.postEphemeral")[0].body
     assert "big.csv" in notice["text"]
     assert not await Message.objects.filter(content="what files").aexists()
+
+
+async def test_an_answers_file_is_uploaded_to_the_slack_thread(async_client, slack, alice):
+    await post_event(async_client, mention("a report"))
+    await wait_for(lambda: slack.named("files.completeUploadExternal"), what="the upload shared")
+    answer = await final_text(slack, "Here is the report.")
+    assert "report.csv" in json.dumps(answer["blocks"])  # named (or linked) in the answer too
+
+    (asked,) = slack.named("files.getUploadURLExternal")
+    data = b"region,total\nnorth,12\n"
+    assert (asked.body["filename"], asked.body["length"]) == ("report.csv", str(len(data)))
+    (sent,) = [c for c in slack.calls if c.path.startswith("/upload/")]
+    assert sent.raw == data  # the bytes as they are, to the address Slack gave
+    file_id = sent.path.rsplit("/", 1)[1]
+    (shared,) = slack.named("files.completeUploadExternal")
+    assert (shared.body["channel_id"], shared.body["thread_ts"]) == ("C1", "500.000001")
+    assert json.loads(shared.body["files"]) == [{"id": file_id, "title": "report.csv"}]
+
+
+async def test_an_upload_slack_refuses_leaves_the_link(async_client, slack, alice):
+    answer_as_usual = slack.respond
+
+    def refuse(call):
+        if call.path.endswith("files.getUploadURLExternal"):
+            return 200, {"ok": False, "error": "not_allowed_token_type"}
+        return answer_as_usual(call)
+
+    slack.respond = refuse
+    with override_settings(CHAT_PUBLIC_URL="https://c.example"):
+        await post_event(async_client, mention("a report"))
+        await wait_for(lambda: slack.named("files.getUploadURLExternal"), what="the upload tried")
+        answer = await final_text(slack, "Here is the report.")
+    assert "<https://c.example/" in json.dumps(answer["blocks"])
+    assert slack.named("files.completeUploadExternal") == []

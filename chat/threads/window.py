@@ -1,0 +1,91 @@
+"""A page of a thread: its latest messages, or the ones before a point, with the steps and
+elements between them.
+
+A long conversation is shown from its end: the chat page, the socket's snapshot and the
+reviewers' transcript render one page of messages, and older pages load on demand. Pages
+are cut by `order` at a message, so every step lands on exactly one page (the one of the
+message after which it ran), and each page costs the same few queries however long the
+thread is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from chat.models import Message, Step, Thread
+from chat.threads import edits
+
+
+@dataclass(frozen=True)
+class Window:
+    messages: list[Message]
+    steps: list[Step]
+    # The order of the page's first message when older messages exist, else None: what
+    # "Show earlier messages" asks for next.
+    earlier_before: int | None
+    # How many messages the page holds (what the announcement counts).
+    count: int
+
+
+def mark_stale_streams(thread: Thread) -> None:
+    """A stream whose server stopped writing is interrupted: say so in the database too."""
+    stale_before = timezone.now() - timedelta(seconds=settings.CHAT_STREAM_STALE_SECONDS)
+    Message.objects.filter(
+        thread=thread, status=Message.Status.STREAMING, updated_at__lt=stale_before
+    ).update(status=Message.Status.INTERRUPTED)
+
+
+def page_size() -> int:
+    return max(1, settings.CHAT_THREAD_PAGE_SIZE)
+
+
+def window(
+    thread: Thread,
+    *,
+    before: int | None = None,
+    size: int | None = None,
+    include_superseded: bool = False,
+) -> Window:
+    """The `size` latest messages before order `before` (the thread's end when None)."""
+    size = size or page_size()
+    mark_stale_streams(thread)
+    messages = thread.messages.all()
+    steps = thread.steps.all()
+    if not include_superseded:
+        messages, steps = edits.current(messages), edits.current(steps)
+    if before is not None:
+        messages, steps = messages.filter(order__lt=before), steps.filter(order__lt=before)
+    newest_first = list(
+        messages.with_feedback().prefetch_related("elements").order_by("-order")[: size + 1]
+    )
+    more = len(newest_first) > size
+    page = newest_first[:size][::-1]
+    if more and page:
+        # The steps that ran after the page's first message, up to `before`.
+        steps = steps.filter(order__gte=page[0].order)
+    elif more:
+        steps = steps.none()
+    return Window(
+        messages=page,
+        steps=list(steps.prefetch_related("elements")),
+        earlier_before=page[0].order if more and page else None,
+        count=len(page),
+    )
+
+
+def parse_before(value: str | None) -> int | None:
+    """`?before=` as an order, or None when it is missing or not a whole number >= 0."""
+    if value is None or not value.isdigit() or len(value) > 12:
+        return None
+    return int(value)
+
+
+def earlier_context(url: str, page: Window) -> dict:
+    """What the page's "Show earlier messages" button needs (nothing when there is none)."""
+    if page.earlier_before is None:
+        return {"earlier_url": "", "count": page.count}
+    return {"earlier_url": f"{url}?before={page.earlier_before}", "count": page.count}

@@ -1,0 +1,59 @@
+"""Favorites: a person stars a message they sent, and finds it again in the composer's "/"
+list and in its Favorites menu."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .helpers import composer, send, sign_up, user_messages, wait_idle
+
+pytestmark = pytest.mark.browser
+
+PROMPT = "echo list the open tickets by team"
+
+
+def test_a_starred_message_comes_back_from_the_slash_list_and_the_menu(page: Page) -> None:
+    sign_up(page)
+    wait_idle(page)
+    menu_button = page.locator("#favorites summary")
+    expect(menu_button).to_be_hidden()  # no favorites yet: no menu
+
+    send(page, PROMPT)
+    wait_idle(page)
+    mine = user_messages(page).first
+    mine.hover()
+    star = mine.get_by_role("button", name="Favorite")
+    expect(star).to_have_attribute("aria-pressed", "false")
+    star.click()
+    expect(mine.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "true")
+    expect(menu_button).to_be_visible()
+
+    # "/" and letters of it list it after the commands; Enter puts it in the box.
+    box = composer(page)
+    box.click()
+    box.press_sequentially("/tick")
+    option = page.locator("#command-menu [role=option][data-favorite]")
+    expect(option).to_have_count(1)
+    expect(option).to_contain_text("list the open tickets")
+    expect(box).to_have_attribute("aria-activedescendant", "favorite-option-1")
+    box.press("Enter")
+    expect(box).to_have_value(PROMPT)
+    expect(page.locator("#command-menu")).to_be_hidden()
+    expect(user_messages(page)).to_have_count(1)  # filled in, not sent
+
+    # The menu by the composer offers it too, and takes it out.
+    box.fill("")
+    menu_button.click()
+    page.locator("#favorites").get_by_role("button", name=PROMPT, exact=True).click()
+    expect(box).to_have_value(PROMPT)
+    expect(box).to_be_focused()
+    menu_button.click()
+    page.get_by_role("button", name=f"Remove “{PROMPT}” from favorites").click()
+    expect(menu_button).to_be_hidden()
+
+    # After a reload the star reads as stored.
+    page.reload()
+    mine = user_messages(page).first
+    mine.hover()
+    expect(mine.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "false")
