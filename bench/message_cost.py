@@ -108,7 +108,8 @@ def cleanup_services(a, database: str, prefix: str) -> None:
     with psycopg.connect(a.pg_admin_url, autocommit=True) as c:
         c.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     r = redis.Redis.from_url(a.redis_url)
-    keys = list(r.scan_iter(match=prefix + "*", count=1000))
+    keys = [*r.scan_iter(match=prefix + "*", count=1000),
+            *r.scan_iter(match="_kombu.binding*." + prefix, count=1000)]
     if keys:
         r.delete(*keys)
     r.close()

@@ -266,7 +266,9 @@ class Product:
                 import redis
 
                 r = redis.Redis.from_url(self.args.redis_url, socket_timeout=10)
-                keys = list(r.scan_iter(match=self.redis_prefix + "*", count=1000))
+                keys = [*r.scan_iter(match=self.redis_prefix + "*", count=1000),
+                        # the worker's queue bindings (kombu names them after the queue)
+                        *r.scan_iter(match="_kombu.binding*." + self.redis_prefix, count=1000)]
                 for i in range(0, len(keys), 500):
                     r.delete(*keys[i:i + 500])
                 r.close()
