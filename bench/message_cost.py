@@ -18,8 +18,17 @@ times, one at a time, each read until its run ends. Per message:
   *_py_calls       Python function calls on the event loop's thread (cProfile; the database
                    thread's work shows in *_sql), nearly deterministic for a given code
   *_cpu_ms         CPU time of this process (server and client together; indicative)
+  *_sql_ms         wall time inside the statements (the database's round trips)
+  *_layer_send_ms  wall time awaiting the group sends (the channel layer's share)
+  *_redis_cmds     (--services) the channel layer's Redis commands other than the
+                   consumers' blocking pops, *_redis_ms_per_cmd their mean round trip;
+                   *_redis_cache_cmds, *_redis_cache_ms_per_cmd the same for the cache
+  *_jobs           background jobs queued (Celery's apply_async)
 
-`--root DIR` measures another checkout (a before/after) with this venv.
+`--root DIR` measures another checkout (a before/after) with this venv. `--services` runs
+the production stack instead of the embedded default: a fresh PostgreSQL database
+(`--pg-admin-url`, dropped afterwards) and the Redis channel layer (`--redis-url`, or
+REDIS_URL, with a unique CHANNEL_PREFIX whose keys are deleted afterwards).
 """
 
 from __future__ import annotations
@@ -47,6 +56,10 @@ def main() -> int:
     ap.add_argument("--root", default=str(HERE.parent))
     ap.add_argument("--workloads", default="echo hi,steps,stream 200")
     ap.add_argument("--profile", default=None, help="write a cProfile of the workloads here")
+    ap.add_argument("--services", action="store_true", help="PostgreSQL + Redis")
+    ap.add_argument("--pg-admin-url", default="postgresql://root@127.0.0.1:5432/postgres")
+    ap.add_argument("--redis-url",
+                    default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     a = ap.parse_args()
 
     root = Path(a.root).resolve()
@@ -61,16 +74,45 @@ def main() -> int:
         # Counted as always, but high enough for thousands of messages a minute.
         CHAT_MESSAGE_RATE_LIMIT="1000000/60",
     )
-    for key in ("DATABASE_URL", "REDIS_URL"):
+    for key in ("DATABASE_URL", "REDIS_URL", "CHANNEL_PREFIX"):
         os.environ.pop(key, None)
+    database = prefix = None
+    if a.services:
+        import psycopg
 
-    import django
+        database = prefix = "chat_cost_" + uuid.uuid4().hex[:8]
+        with psycopg.connect(a.pg_admin_url, autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{database}"')
+        base = a.pg_admin_url.rsplit("/", 1)[0]
+        os.environ.update(DATABASE_URL=f"{base}/{database}", REDIS_URL=a.redis_url,
+                          CHANNEL_PREFIX=prefix, CELERY_QUEUE=prefix)
+    try:
+        import django
 
-    django.setup()
-    from django.core.management import call_command
+        django.setup()
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    return asyncio.run(run(a))
+        call_command("migrate", verbosity=0)
+        return asyncio.run(run(a))
+    finally:
+        if database:
+            cleanup_services(a, database, prefix)
+
+
+def cleanup_services(a, database: str, prefix: str) -> None:
+    import psycopg
+    import redis
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(a.pg_admin_url, autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    r = redis.Redis.from_url(a.redis_url)
+    keys = [*r.scan_iter(match=prefix + "*", count=1000),
+            *r.scan_iter(match="_kombu.binding*." + prefix, count=1000)]
+    if keys:
+        r.delete(*keys)
+    r.close()
 
 
 async def run(a) -> int:
@@ -106,15 +148,25 @@ async def run(a) -> int:
     lock = threading.Lock()
     execute, executemany = CursorWrapper.execute, CursorWrapper.executemany
 
+    sql_s = [0.0]
+
     def counting_execute(self, query, params=None):
-        with lock:
-            sql.append(query)
-        return execute(self, query, params)
+        t = time.perf_counter()
+        try:
+            return execute(self, query, params)
+        finally:
+            with lock:
+                sql.append(query)
+                sql_s[0] += time.perf_counter() - t
 
     def counting_executemany(self, query, param_list):
-        with lock:
-            sql.append(query)
-        return executemany(self, query, param_list)
+        t = time.perf_counter()
+        try:
+            return executemany(self, query, param_list)
+        finally:
+            with lock:
+                sql.append(query)
+                sql_s[0] += time.perf_counter() - t
 
     trips = [0, 0]  # the database's thread, other threads
     call = SyncToAsync.__call__
@@ -127,8 +179,61 @@ async def run(a) -> int:
     CursorWrapper.execute = counting_execute
     CursorWrapper.executemany = counting_executemany
 
+    # Redis commands (the channel layer's and the cache's), timed round trip by round trip;
+    # a consumer's blocking pop waits for the next message, so it is counted apart.
+    redis_cmds, redis_s, redis_pops = [0], [0.0], [0]
+    try:
+        from redis.asyncio.client import Redis as AsyncRedis
+    except ImportError:
+        AsyncRedis = None
+    if AsyncRedis is not None:
+        execute_command = AsyncRedis.execute_command
+
+        async def timed_command(self, *args, **options):
+            if str(args[0]).upper().startswith("B"):
+                redis_pops[0] += 1
+                return await execute_command(self, *args, **options)
+            t = time.perf_counter()
+            try:
+                return await execute_command(self, *args, **options)
+            finally:
+                redis_cmds[0] += 1
+                redis_s[0] += time.perf_counter() - t
+
+        AsyncRedis.execute_command = timed_command
+    # The cache's commands (django's Redis cache is synchronous, on other threads).
+    cache_cmds, cache_s = [0], [0.0]
+    try:
+        from redis.client import Redis as SyncRedis
+    except ImportError:
+        SyncRedis = None
+    if SyncRedis is not None:
+        sync_command = SyncRedis.execute_command
+
+        def timed_sync_command(self, *args, **options):
+            t = time.perf_counter()
+            try:
+                return sync_command(self, *args, **options)
+            finally:
+                with lock:
+                    cache_cmds[0] += 1
+                    cache_s[0] += time.perf_counter() - t
+
+        SyncRedis.execute_command = timed_sync_command
+    jobs = [0]
+    from celery.app.task import Task
+
+    apply_async = Task.apply_async
+
+    def counting_apply_async(self, *args, **kwargs):
+        jobs[0] += 1
+        return apply_async(self, *args, **kwargs)
+
+    Task.apply_async = counting_apply_async
+
     layer = get_channel_layer()
     sends = [0]
+    send_s = [0.0]
     # Group sends only: the in-memory layer's group_send sends to each member in turn.
     for name in ("group_send",):
         original = getattr(layer, name)
@@ -137,7 +242,11 @@ async def run(a) -> int:
             sends[0] += 1
             if os.environ.get("COST_DEBUG"):
                 print("layer", _name, str(args[-1])[:150], file=sys.stderr)
-            return await _original(*args, **kwargs)
+            t = time.perf_counter()
+            try:
+                return await _original(*args, **kwargs)
+            finally:
+                send_s[0] += time.perf_counter() - t
 
         setattr(layer, name, counted)
 
@@ -200,12 +309,17 @@ async def run(a) -> int:
         frames.clear()
         sends[0] = 0
         trips[:] = [0, 0]
+        sql_s[0] = send_s[0] = redis_s[0] = 0.0
+        redis_cmds[0] = redis_pops[0] = jobs[0] = cache_cmds[0] = 0
+        cache_s[0] = 0.0
         c0 = time.process_time()
         for _ in range(a.n):
             await ask(text)
         c1 = time.process_time()
         counted_sql, counted_frames, counted_sends = len(sql), list(frames), sends[0]
         counted_trips = list(trips)
+        counted_times = (sql_s[0], send_s[0], redis_cmds[0], redis_s[0], jobs[0],
+                         cache_cmds[0], cache_s[0])
         # A second pass under cProfile, for the calls (it slows the code it counts).
         counter = cProfile.Profile()
         counter.enable()
@@ -223,7 +337,16 @@ async def run(a) -> int:
             f"{name}_frame_bytes": sum(len(f.encode()) for f in counted_frames) / a.n,
             f"{name}_py_calls": calls / a.n,
             f"{name}_cpu_ms": (c1 - c0) * 1000 / a.n,
+            f"{name}_sql_ms": counted_times[0] * 1000 / a.n,
+            f"{name}_layer_send_ms": counted_times[1] * 1000 / a.n,
+            f"{name}_jobs": counted_times[4] / a.n,
         }
+        if a.services:
+            out[f"{name}_redis_cmds"] = counted_times[2] / a.n
+            out[f"{name}_redis_ms_per_cmd"] = counted_times[3] * 1000 / max(counted_times[2], 1)
+            out[f"{name}_redis_cache_cmds"] = counted_times[5] / a.n
+            out[f"{name}_redis_cache_ms_per_cmd"] = (counted_times[6] * 1000
+                                                     / max(counted_times[5], 1))
         for key, value in out.items():
             print(f"{key}: {value:.4g}")
         if profile is not None:

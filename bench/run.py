@@ -220,6 +220,7 @@ class Product:
             self.redis_prefix = "chatbench" + secrets.token_hex(4)
             self.env["REDIS_URL"] = args.redis_url
             self.env["CHANNEL_PREFIX"] = self.redis_prefix
+            self.env["CELERY_QUEUE"] = self.redis_prefix
         elif args.sqlite_url:
             # As asked in the brief. Note: settings.py gives a DATABASE_URL database none of
             # the embedded default's SQLite OPTIONS (WAL, synchronous=NORMAL, IMMEDIATE,
@@ -265,7 +266,9 @@ class Product:
                 import redis
 
                 r = redis.Redis.from_url(self.args.redis_url, socket_timeout=10)
-                keys = list(r.scan_iter(match=self.redis_prefix + "*", count=1000))
+                keys = [*r.scan_iter(match=self.redis_prefix + "*", count=1000),
+                        # the worker's queue bindings (kombu names them after the queue)
+                        *r.scan_iter(match="_kombu.binding*." + self.redis_prefix, count=1000)]
                 for i in range(0, len(keys), 500):
                     r.delete(*keys[i:i + 500])
                 r.close()
@@ -328,6 +331,113 @@ class Server:
         if self.log:
             self.log.close()
             self.log = None
+
+
+def start_logged(cmd: list[str], env: dict, log_path: Path, ready: str, within: float):
+    """Starts a helper process (proxy, Celery worker); waits for `ready` in its output."""
+    log = open(log_path, "ab")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=SRC, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    STARTED.append(proc)
+    deadline = time.perf_counter() + within
+    while time.perf_counter() < deadline:
+        if ready in log_path.read_text(errors="replace"):
+            return proc, log
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    stop_proc(proc)
+    log.close()
+    raise RuntimeError(f"{cmd[1:4]} did not start: {log_path.read_text()[-2000:]}")
+
+
+def stop_proc(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # this PID only
+        proc.wait(timeout=10)
+
+
+class Cluster:
+    """Several web processes behind a non-sticky round-robin proxy (bench/proxy.py), and a
+    Celery worker: what a deployment runs. Offers what the phases use of a Server (base,
+    ws_base, product, pid, pids), so every phase runs against it unchanged; the CPU
+    figures sum the web processes (the proxy's and the worker's are reported apart)."""
+
+    def __init__(self, product: Product, args, label: str, webs: int):
+        self.product = product
+        self.args = args
+        self.label = label
+        self.webs = [Server(product, args, f"{label}{i + 1}") for i in range(webs)]
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_base = f"ws://127.0.0.1:{self.port}"
+        self.proxy = self.worker = None
+        self.logs = []
+        self.log_path = product.tmp / f"server-{label}1.log"
+
+    def start(self) -> float:
+        t = max(w.start() for w in self.webs)
+        if len(self.webs) == 1:  # one web process is reached directly, as before
+            self.port, self.base, self.ws_base = (self.webs[0].port, self.webs[0].base,
+                                                  self.webs[0].ws_base)
+            return t
+        backends = ",".join(str(w.port) for w in self.webs)
+        self.proxy, log = start_logged(
+            [PY, str(SRC / "bench" / "proxy.py"), "--port", str(self.port),
+             "--backends", backends], self.product.env,
+            self.product.tmp / f"proxy-{self.label}.log", "listening", 30)
+        self.logs.append(log)
+        return t
+
+    def start_worker(self) -> None:
+        queue = self.product.env["CELERY_QUEUE"]
+        self.worker, log = start_logged(
+            [PY, "-m", "celery", "-A", "chatproject", "worker", "-c", "1", "-P", "prefork",
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info",
+             "-Q", queue, "-n", f"{queue}@%h"], self.product.env,
+            self.product.tmp / f"worker-{self.label}.log", " ready.", 90)
+        self.logs.append(log)
+
+    @property
+    def pid(self) -> int:
+        return self.webs[0].pid
+
+    @property
+    def pids(self) -> list[int]:
+        return [w.pid for w in self.webs]
+
+    def helper_cpu(self) -> dict[str, float]:
+        return {name: tree_cpu(p.pid) for name, p in
+                (("proxy", self.proxy), ("worker", self.worker)) if p is not None}
+
+    def stop(self) -> None:
+        stop_proc(self.proxy)
+        stop_proc(self.worker)
+        self.proxy = self.worker = None
+        for w in self.webs:
+            w.stop()
+        for log in self.logs:
+            log.close()
+        self.logs = []
+
+
+def make_server(product: Product, args, label: str):
+    return Cluster(product, args, label, args.web_procs) if args.services else \
+        Server(product, args, label)
+
+
+def server_rss(server) -> int:
+    return sum(tree_rss(pid) for pid in getattr(server, "pids", [server.pid]))
+
+
+def server_cpu(server) -> float:
+    """CPU seconds of the web process(es)."""
+    return sum(tree_cpu(pid) for pid in getattr(server, "pids", [server.pid]))
 
 
 class Profiler:
@@ -492,8 +602,10 @@ class Tab:
                         if r.track:
                             r.samples.append((t, r.chars))
             if 'hx-swap-oob="beforeend:#messages"' in frame and r.msg_id is None:
+                # The answer may come before the run-state frame: frames of a run are
+                # pushed in the order they were stored, not in the order of the hooks.
                 for mid, kind, status, inner in APPENDED.findall(frame):
-                    if kind in ("assistant", "system") and r.t_running is not None:
+                    if kind in ("assistant", "system"):
                         r.msg_id, r.t_msg = mid, t
                         if status != "streaming":
                             r.final_status, r.final_text, r.t_final = status, body_text(inner), t
@@ -679,14 +791,14 @@ async def phase_echo_steps(args, server: Server, seed: dict) -> None:
             await tab.ask("echo warm", 10)
         reply, done = [], []
         prof = Profiler(args, server.pid, "b")
-        c0 = tree_cpu(server.pid)
+        c0 = server_cpu(server)
         for _ in range(args.echo_n):
             r = await tab.ask("echo hi", 10)
             if r.t_final is None or r.final_text != "hi":
                 raise RuntimeError(f"echo reply missing or wrong: {r.final_text!r}")
             reply.append((r.t_final - r.t_emit) * 1000)
             done.append((r.t_end - r.t_emit) * 1000)
-        c1 = tree_cpu(server.pid)
+        c1 = server_cpu(server)
         prof.stop()
         emit_figure("echo_rtt_median", med(reply), "ms")
         emit_figure("echo_rtt_p95", pct(reply, 95), "ms")
@@ -695,13 +807,13 @@ async def phase_echo_steps(args, server: Server, seed: dict) -> None:
         if args.steps_n and args.has_step:
             steps = []
             prof = Profiler(args, server.pid, "steps")
-            c0 = tree_cpu(server.pid)
+            c0 = server_cpu(server)
             for _ in range(args.steps_n):
                 r = await tab.ask("steps", 10)
                 if r.final_text != "steps done: NESTED":
                     raise RuntimeError(f"steps reply wrong: {r.final_text!r}")
                 steps.append((r.t_end - r.t_emit) * 1000)
-            c1 = tree_cpu(server.pid)
+            c1 = server_cpu(server)
             prof.stop()
             emit_figure("steps_server_cpu_per_message", (c1 - c0) * 1000 / args.steps_n, "ms")
             emit_figure("steps_rtt_median", med(steps), "ms")
@@ -719,9 +831,9 @@ async def phase_stream(args, server: Server, pair: dict) -> None:
         await tab.ask("echo warm", 10)
         n = args.stream_tokens
         prof = Profiler(args, server.pid, "c")
-        c0, k0 = tree_cpu(server.pid), self_cpu()
+        c0, k0 = server_cpu(server), self_cpu()
         r = await tab.ask(f"stream {n}", args.stream_timeout)
-        c1, k1 = tree_cpu(server.pid), self_cpu()
+        c1, k1 = server_cpu(server), self_cpu()
         prof.stop()
         problem = check_stream(r, n)
         if problem and problem != "tail-unstreamed":
@@ -751,7 +863,8 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
     emit_figure(f"{prefix}_connect_all", time.perf_counter() - t0, "s")
     try:
         prof = Profiler(args, server.pid, profile_key)
-        c0, k0 = tree_cpu(server.pid), self_cpu()
+        c0, k0 = server_cpu(server), self_cpu()
+        h0 = server.helper_cpu() if hasattr(server, "helper_cpu") else {}
         start = time.perf_counter()
         runs = await asyncio.gather(*(t.send(f"stream {tok}") for t in tabs))
 
@@ -761,7 +874,7 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
 
         await asyncio.gather(*(wait(r) for r in runs))
         wall = time.perf_counter() - start
-        c1, k1 = tree_cpu(server.pid), self_cpu()
+        c1, k1 = server_cpu(server), self_cpu()
         prof.stop()
         ok, ttft = [], []
         kinds: dict[str, int] = {}
@@ -821,6 +934,8 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
         emit_figure(f"{prefix}_tokens_per_s_aggregate", len(ok) * tok / wall, "tok/s")
         emit_figure(f"{prefix}_server_cpu", c1 - c0, "s")
         emit_figure(f"{prefix}_client_cpu", k1 - k0, "s")
+        for name, cpu in (server.helper_cpu() if h0 else {}).items():
+            emit_figure(f"{prefix}_{name}_cpu", cpu - h0.get(name, 0.0), "s")
     finally:
         await close_many(tabs)
 
@@ -843,9 +958,9 @@ async def phase_long_stream(args, server: Server, pair: dict, command: str | Non
     try:
         n, w = args.long_tokens, args.long_window
         prof = Profiler(args, server.pid, "h")
-        c0 = tree_cpu(server.pid)
+        c0 = server_cpu(server)
         r = await tab.ask(command or f"stream {n}", args.long_timeout, track=True)
-        c1 = tree_cpu(server.pid)
+        c1 = server_cpu(server)
         prof.stop()
         problem = check_stream(r, n)
         if problem and problem != "tail-unstreamed":
@@ -1027,13 +1142,12 @@ async def phase_browser(args, server: Server, seed: dict, which: str,
 
 
 async def phase_memory(args, server: Server, pairs: list[dict]) -> None:
-    pid = server.pid
 
     async def settle_rss(seconds: float) -> int:
         await asyncio.sleep(seconds)
         vals = []
         for _ in range(5):
-            vals.append(tree_rss(pid))
+            vals.append(server_rss(server))
             await asyncio.sleep(0.2)
         return int(statistics.median(vals))
 
@@ -1058,9 +1172,52 @@ async def phase_memory(args, server: Server, pairs: list[dict]) -> None:
         emit_figure("mem_per_session", (rss_n - idle) / 1024 / max(live, 1), "KiB")
         emit_figure("mem_per_session_marginal",
                     (rss_n - rss_warm) / 1024 / max(live - warm_n, 1), "KiB")
-        emit_figure("mem_open_fds_server", sum(p.num_fds() for p in tree_procs(pid)), "fds")
+        emit_figure("mem_open_fds_server", sum(p.num_fds() for pid in
+                                               getattr(server, "pids", [server.pid])
+                                               for p in tree_procs(pid)), "fds")
     finally:
         await close_many(tabs)
+
+
+async def phase_idle_scale(args, product: Product, pairs: list[dict]) -> None:
+    """(i) Many idle signed-in sockets on one web process, with permessage-deflate
+    negotiated and without (a fresh process each): memory per socket, and the process's
+    CPU while they sit idle."""
+    for variant, no_compress in (("deflate", False), ("plain", True)):
+        vargs = argparse.Namespace(**{**vars(args), "no_ws_compress": no_compress})
+        srv = Server(product, vargs, f"I-{variant}")
+        try:
+            await asyncio.to_thread(srv.start)
+            await asyncio.sleep(2.0)
+            idle = statistics.median([tree_rss(srv.pid) for _ in range(5)])
+            t0 = time.perf_counter()
+            tabs, failed = await open_many(vargs, srv, pairs, args.connect_batch, 120)
+            connect_s = time.perf_counter() - t0
+            try:
+                await asyncio.sleep(5.0)
+                live = sum(1 for t in tabs if not t.closed)
+                rss = statistics.median([tree_rss(srv.pid) for _ in range(5)])
+                negotiated = sum(1 for t in tabs if t.extensions and "deflate" in t.extensions)
+                p = f"idle_{variant}"
+                emit_figure(f"{p}_sockets_open", live, "sockets")
+                emit_figure(f"{p}_connect_failures", failed, "sockets")
+                emit_figure(f"{p}_deflate_negotiated", negotiated, "sockets")
+                emit_figure(f"{p}_connect_time", connect_s, "s")
+                emit_figure(f"{p}_server_rss_idle", idle / 1024 / 1024, "MiB")
+                emit_figure(f"{p}_server_rss", rss / 1024 / 1024, "MiB")
+                emit_figure(f"{p}_per_socket", (rss - idle) / 1024 / max(live, 1), "KiB")
+                emit_figure(f"{p}_server_fds", sum(x.num_fds() for x in tree_procs(srv.pid)),
+                            "fds")
+                emit_figure(f"{p}_loadavg_1m", os.getloadavg()[0], "")
+                c0, w0 = tree_cpu(srv.pid), time.perf_counter()
+                await asyncio.sleep(args.idle_cpu_seconds)
+                c1, w1 = tree_cpu(srv.pid), time.perf_counter()
+                emit_figure(f"{p}_server_cpu", 100 * (c1 - c0) / (w1 - w0), "% of a core")
+                emit_figure(f"{p}_still_open", sum(1 for t in tabs if not t.closed), "sockets")
+            finally:
+                await close_many(tabs)
+        finally:
+            srv.stop()
 
 
 # ----------------------------------------------------------------------------------- driver
@@ -1088,11 +1245,13 @@ async def one_rep(args) -> list[tuple[str, float, str]]:
         product.manage("migrate", "--noinput", "-v", "0")
         groups = {"c": 1, "h": 1, "p": 1, "d": args.conc_sessions,
                   "g": args.big_sessions if want(args, "g") else 0,
-                  "e": args.idle_sessions}
+                  "e": args.idle_sessions, "i": args.idle_scale if want(args, "i") else 0}
         seed = await asyncio.to_thread(product.seed, max(groups.values()), groups)
-        srv = Server(product, args, "A")
+        srv = make_server(product, args, "A")
         servers.append(srv)
         emit_figure("cold_start", await asyncio.to_thread(srv.start), "s")
+        if args.services:
+            await asyncio.to_thread(srv.start_worker)
         note(f"server A pid {srv.pid} port {srv.port}")
         if want(args, "f"):
             await guarded("f", phase_browser(args, srv, seed, "f"))
@@ -1126,15 +1285,17 @@ async def one_rep(args) -> list[tuple[str, float, str]]:
             emit_figure("loadavg_1m_before_g", os.getloadavg()[0], "")
             await guarded("g", phase_concurrency(args, srv, seed["threads"]["g"],
                                                  args.big_tokens, "big", "g"))
-        emit_figure("server_rss_after_load", tree_rss(srv.pid) / 1024 / 1024, "MiB")
+        emit_figure("server_rss_after_load", server_rss(srv) / 1024 / 1024, "MiB")
         srv.stop()
         if want(args, "e"):
-            srv = Server(product, args, "B")
+            srv = make_server(product, args, "B")
             servers.append(srv)
             emit_figure("cold_start_2", await asyncio.to_thread(srv.start), "s")
             note(f"server B pid {srv.pid} port {srv.port}")
             await guarded("e", phase_memory(args, srv, seed["threads"]["e"]))
             srv.stop()
+        if want(args, "i"):
+            await guarded("i", phase_idle_scale(args, product, seed["threads"]["i"]))
     finally:
         for s in servers:
             s.stop()
@@ -1199,11 +1360,15 @@ def main() -> int:
                     help="give the SQLite file through DATABASE_URL=sqlite:///... instead of "
                          "the embedded default (CHAT_VAR_DIR/db.sqlite3); see README")
     ap.add_argument("--pg-admin-url", default="postgresql://root@127.0.0.1:5432/postgres")
-    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    ap.add_argument("--web-procs", type=int, default=1,
+                    help="with --services: web processes; more than 1 are reached through a "
+                         "round-robin proxy without sticky sessions (bench/proxy.py)")
     ap.add_argument("--app", default=str(HERE / "app.py"))
     ap.add_argument("--port", type=int, default=0, help="0: a free port")
     ap.add_argument("--phases", default="a,b,c,d,e,f,g,h",
-                    help="subset of a,b,c,d,e,f,g,h (a is always measured)")
+                    help="subset of a,b,c,d,e,f,g,h,i (a is always measured; i, idle "
+                         "sockets at scale, only when asked for)")
     ap.add_argument("--no-ws-compress", action="store_true",
                     help="do not offer permessage-deflate (browsers do)")
     ap.add_argument("--warmup", type=int, default=5)
@@ -1222,6 +1387,10 @@ def main() -> int:
     ap.add_argument("--paced-rate", type=int, default=2000,
                     help="(extra, h) tokens/s of the paced long answer; 0 skips it")
     ap.add_argument("--idle-sessions", type=int, default=500)
+    ap.add_argument("--idle-scale", type=int, default=10000,
+                    help="(i) idle signed-in sockets on one web process; each side needs as "
+                         "many open files (ulimit -n; raised to the hard limit here)")
+    ap.add_argument("--idle-cpu-seconds", type=float, default=30.0)
     ap.add_argument("--connect-batch", type=int, default=20)
     ap.add_argument("--start-timeout", type=float, default=60)
     ap.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
@@ -1253,6 +1422,11 @@ def main() -> int:
         args.phases.discard("f")
 
     raise_nofile()
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if "i" in args.phases and limit < args.idle_scale + 200:
+        note(f"open-file limit {limit} is below --idle-scale {args.idle_scale} + 200: raise "
+             f"the hard limit (ulimit -Hn, or LimitNOFILE/nofile in limits.conf) or expect "
+             f"failures past ~{limit - 200} sockets")
     global SRC
     snap_root = None
     if args.src:
@@ -1299,7 +1473,12 @@ def _main(args) -> int:
                      "websockets", "playwright"))
     note(f"date {now_iso()}  cpus {os.cpu_count()}  "
          f"python {platform.python_version()}  {vers}")
-    mode = ("services (PostgreSQL + Redis)" if args.services else
+    if args.web_procs > 1 and not args.services:
+        raise SystemExit("--web-procs > 1 needs --services: the in-memory channel layer "
+                         "does not reach across processes")
+    mode = (f"services (PostgreSQL + Redis, {args.web_procs} web process(es)"
+            f"{' behind bench/proxy.py' if args.web_procs > 1 else ''}, 1 Celery worker)"
+            if args.services else
             "SQLite through DATABASE_URL, in-memory layer" if args.sqlite_url else
             "embedded default (CHAT_VAR_DIR/db.sqlite3, WAL; in-memory layer)")
     note(f"mode={mode} "
