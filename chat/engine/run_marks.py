@@ -55,15 +55,19 @@ class RunMark:
         try:
             if await _call(cache.get, self.key) == self.token:
                 await _call(cache.delete, self.key)
-        except Exception:
-            logger.warning("Cannot take down the run mark of %s", self.key, exc_info=True)
+        except Exception as error:
+            _say_cache_away(error)
+        else:
+            _cache_back()
 
     async def _set(self) -> None:
         try:
             await _call(cache.set, self.key, self.token, timeout=MARK_SECONDS)
-        except Exception:
+        except Exception as error:
             # The cache's trouble never stops an answer: only refusals elsewhere miss it.
-            logger.warning("Cannot put up the run mark of %s", self.key, exc_info=True)
+            _say_cache_away(error)
+        else:
+            _cache_back()
 
     async def _renew(self) -> None:
         while True:
@@ -74,7 +78,33 @@ class RunMark:
 async def marked(thread_id: UUID) -> bool:
     """Whether a run on the thread has its mark up (on any instance)."""
     try:
-        return await _call(cache.get, mark_key(thread_id)) is not None
-    except Exception:
-        logger.warning("Cannot read the run mark of %s", thread_id, exc_info=True)
+        found = await _call(cache.get, mark_key(thread_id)) is not None
+    except Exception as error:
+        _say_cache_away(error)
         return False
+    _cache_back()
+    return found
+
+
+# Whether the cache was out of reach at the last try: an outage is said once per process,
+# not once per run (every answer puts up and takes down a mark).
+_cache_away = False
+
+
+def _say_cache_away(error: BaseException) -> None:
+    global _cache_away
+    if not _cache_away:
+        logger.warning(
+            "Run marks are off while the cache is away (%s: %s): edits are refused only "
+            "while an answer runs on this instance",
+            type(error).__name__,
+            error,
+        )
+    _cache_away = True
+
+
+def _cache_back() -> None:
+    global _cache_away
+    if _cache_away:
+        logger.warning("The cache is back: run marks apply again")
+    _cache_away = False
