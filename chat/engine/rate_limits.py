@@ -19,13 +19,12 @@ from django.utils.translation import gettext as _
 from redis import exceptions as redis_errors
 
 from chat.errors import UserFacingError
-from chatproject.serving.cache_calls import cache_call
+from chatproject.serving.cache_calls import CacheOutage, cache_call
 
 logger = logging.getLogger(__name__)
 
 # What the cache raises when its Redis is away.
 CACHE_ERRORS = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
-_cache_away = False
 
 
 class MessageRateLimited(UserFacingError):
@@ -113,15 +112,9 @@ def _increment(key: str, timeout: int) -> int:
         return 1
 
 
-def _say_cache_away(error: BaseException) -> None:
-    global _cache_away
-    if not _cache_away:
-        logger.warning("Message rate limits are off while the cache is away: %s", error)
-    _cache_away = True
-
-
-def _cache_back() -> None:
-    global _cache_away
-    if _cache_away:
-        logger.warning("The cache is back: message rate limits apply again")
-    _cache_away = False
+_outage = CacheOutage(
+    logger,
+    "Message rate limits are off while the cache is away: %s",
+    "The cache is back: message rate limits apply again",
+)
+_say_cache_away, _cache_back = _outage.went, _outage.came_back

@@ -19,7 +19,7 @@ from uuid import UUID
 from django.core.cache import cache
 
 from chat.engine.background import spawn
-from chatproject.serving.cache_calls import cache_call
+from chatproject.serving.cache_calls import CacheOutage, cache_call
 
 logger = logging.getLogger(__name__)
 
@@ -86,25 +86,11 @@ async def marked(thread_id: UUID) -> bool:
     return found
 
 
-# Whether the cache was out of reach at the last try: an outage is said once per process,
-# not once per run (every answer puts up and takes down a mark).
-_cache_away = False
-
-
-def _say_cache_away(error: BaseException) -> None:
-    global _cache_away
-    if not _cache_away:
-        logger.warning(
-            "Run marks are off while the cache is away (%s: %s): edits are refused only "
-            "while an answer runs on this instance",
-            type(error).__name__,
-            error,
-        )
-    _cache_away = True
-
-
-def _cache_back() -> None:
-    global _cache_away
-    if _cache_away:
-        logger.warning("The cache is back: run marks apply again")
-    _cache_away = False
+# An outage is said once per process, not once per run (every answer puts up a mark).
+_outage = CacheOutage(
+    logger,
+    "Run marks are off while the cache is away (%r): edits are refused only "
+    "while an answer runs on this instance",
+    "The cache is back: run marks apply again",
+)
+_say_cache_away, _cache_back = _outage.went, _outage.came_back

@@ -10,6 +10,7 @@ Measured by `bench/message_cost.py` (`echo_db_trips`, `echo_py_calls`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -30,3 +31,23 @@ async def cache_call(function: Callable[..., R], *args: Any, **kwargs: Any) -> R
     if in_memory():
         return function(*args, **kwargs)
     return await sync_to_async(function, thread_sensitive=False)(*args, **kwargs)
+
+
+class CacheOutage:
+    """Says once that the cache is out of reach, and once that it is back: callers that
+    touch the cache on every frame or run would otherwise log the outage each time."""
+
+    def __init__(self, logger: logging.Logger, away: str, back: str) -> None:
+        # `away` takes the error as its one argument.
+        self.logger, self.away_text, self.back_text = logger, away, back
+        self.away = False
+
+    def went(self, error: BaseException) -> None:
+        if not self.away:
+            self.logger.warning(self.away_text, error)
+        self.away = True
+
+    def came_back(self) -> None:
+        if self.away:
+            self.logger.warning(self.back_text)
+        self.away = False
