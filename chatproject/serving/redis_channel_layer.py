@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import types
@@ -68,6 +69,8 @@ LONGEST_PROBE_SECONDS = 1.0  # a ping a second while away: back within a second
 # How long the subscriber's connection may stay quiet before Redis is asked for a pong.
 DEFAULT_QUIET_SECONDS = 30.0
 ORIGIN_BYTES = 12  # the publishing event loop's id, ahead of each published message
+# Sends a serving loop leaves to the publisher without waiting; past this, they wait.
+UNAWAITED_BACKLOG = 1000
 
 # What a send, a join or a leave may meet: Redis away, or refusing (an ACL, a replica).
 FAILURES = (redis_errors.RedisError, OSError)
@@ -331,18 +334,35 @@ class ResilientRedisChannelLayer(BaseChannelLayer):
 
     # -- Redis --------------------------------------------------------------------------------
     async def _publish(self, state: _Loop, name: bytes, message: dict[str, Any]) -> None:
-        """Waits until Redis took it (a job's event loop may close right after), but not
-        for good: a Redis gone silent (no socket timeout, see settings) counts as away."""
-        if state.down_since is None:
-            sent = state.publisher.publish(name, state.origin + self.serialize(message))
-            try:
-                await asyncio.wait_for(sent, self.quiet_seconds)
-                return
-            except TimeoutError:
-                self._went_away(state, TimeoutError("Redis did not take a message in time"))
-            except FAILURES as error:
-                self._went_away(state, error)
+        if state.down_since is not None:
+            send_failures.inc()
+            return
+        sent = state.publisher.publish(name, state.origin + self.serialize(message))
+        if state.listens and state.publisher.unsent <= UNAWAITED_BACKLOG:
+            # A loop that serves sockets lives on: its sends go on without waiting for
+            # Redis's answer (this process's members have the message already; the next
+            # frame need not wait a round trip), and a failure is noticed when it comes.
+            sent.add_done_callback(functools.partial(self._published, state))
+            return
+        # A loop that only sends (a job's, one async_to_sync made) may close right after,
+        # and a backlog means Redis is slow: wait, but not for good, since a Redis gone
+        # silent (no socket timeout, see settings) would hold the sender forever.
+        try:
+            await asyncio.wait_for(sent, self.quiet_seconds)
+        except TimeoutError:
+            send_failures.inc()
+            self._went_away(state, TimeoutError("Redis did not take a message in time"))
+        except FAILURES as error:
+            send_failures.inc()
+            self._went_away(state, error)
+
+    def _published(self, state: _Loop, sent: asyncio.Future[None]) -> None:
+        if sent.cancelled() or sent.exception() is None:
+            return
         send_failures.inc()
+        error = sent.exception()
+        if isinstance(error, FAILURES):
+            self._went_away(state, error)
 
     async def _listen(self, state: _Loop, name: bytes | None = None) -> None:
         """Makes sure this loop's subscriber hears its inbox (and `name`), once Redis has

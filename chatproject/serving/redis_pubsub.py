@@ -170,12 +170,15 @@ class Publisher:
         self._client = client
         self._outbox: list[tuple[bytes, bytes, asyncio.Future[None]]] = []
         self._sender: asyncio.Task[None] | None = None
+        # Asked for and not yet answered by Redis.
+        self.unsent = 0
 
     def publish(self, name: bytes, payload: bytes) -> asyncio.Future[None]:
         """Queues it; the future is done once Redis took it, or has Redis's error."""
         loop = asyncio.get_running_loop()
         sent: asyncio.Future[None] = loop.create_future()
         self._outbox.append((name, payload, sent))
+        self.unsent += 1
         if self._sender is None or self._sender.done():
             self._sender = loop.create_task(self._send(), name="redis-publisher")
         return sent
@@ -201,6 +204,8 @@ class Publisher:
                 for _, _, sent in batch:
                     if not sent.done():
                         sent.set_result(None)
+            finally:
+                self.unsent -= len(batch)
 
     async def close(self) -> None:
         sender, self._sender = self._sender, None
@@ -212,3 +217,4 @@ class Publisher:
             if not sent.done():
                 sent.cancel()
         self._outbox = []
+        self.unsent = 0
