@@ -45,6 +45,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import threading
 import time
 import types
 import uuid
@@ -98,8 +99,12 @@ class _Loop:
         self.publisher = Publisher(self.client)
         self.subscriber: Subscriber | None = None
         self.connecting = asyncio.Lock()
-        # Whether this loop receives at all (a worker's job only sends).
+        # Whether this loop receives at all (a signal receiver's only sends).
         self.listens = False
+        # The server's loop runs on the main thread and lives as long as the process;
+        # async_to_sync makes a loop on another thread for one call (a worker's job,
+        # sync code), which closes as soon as the call returns.
+        self.long_lived = threading.current_thread() is threading.main_thread()
         self.mailboxes: dict[str, Mailbox] = {}
         self.groups: dict[str, set[str]] = {}
         # General channels (no "!") this loop receives on.
@@ -338,14 +343,14 @@ class ResilientRedisChannelLayer(BaseChannelLayer):
             send_failures.inc()
             return
         sent = state.publisher.publish(name, state.origin + self.serialize(message))
-        if state.listens and state.publisher.unsent <= UNAWAITED_BACKLOG:
-            # A loop that serves sockets lives on: its sends go on without waiting for
+        if state.listens and state.long_lived and state.publisher.unsent <= UNAWAITED_BACKLOG:
+            # The loop that serves sockets lives on: its sends go on without waiting for
             # Redis's answer (this process's members have the message already; the next
             # frame need not wait a round trip), and a failure is noticed when it comes.
             sent.add_done_callback(functools.partial(self._published, state))
             return
-        # A loop that only sends (a job's, one async_to_sync made) may close right after,
-        # and a backlog means Redis is slow: wait, but not for good, since a Redis gone
+        # A loop that async_to_sync made (a job's) closes right after its call, and
+        # a backlog means Redis is slow: wait, but not for good, since a Redis gone
         # silent (no socket timeout, see settings) would hold the sender forever.
         try:
             await asyncio.wait_for(sent, self.quiet_seconds)

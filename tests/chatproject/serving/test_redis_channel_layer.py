@@ -183,27 +183,59 @@ async def test_a_consumer_that_stopped_receiving_leaves_nothing_behind(redis):
     await here.close_pools()
 
 
+class Listener:
+    """A tab of another process: a loop on a thread of its own, collecting a group's
+    messages."""
+
+    def __init__(self, url: str, expected: int) -> None:
+        self.layer = layer_on(url)
+        self.expected = expected
+        self.messages: list[dict] = []
+        self.joined = threading.Event()
+        self.thread = threading.Thread(target=lambda: async_to_sync(self._listen)())
+
+    async def _listen(self) -> None:
+        tab = await self.layer.new_channel()
+        await self.layer.group_add("thread", tab)
+        self.joined.set()
+        with contextlib.suppress(TimeoutError):
+            while len(self.messages) < self.expected:
+                self.messages.append(await receive(self.layer, tab))
+        await self.layer.close_pools()
+
+    def start(self) -> Listener:
+        self.thread.start()
+        assert self.joined.wait(10)
+        return self
+
+    def wait(self) -> list[dict]:
+        self.thread.join(15)
+        return self.messages
+
+
 def test_sync_code_sends_through_a_loop_of_its_own_and_leaves_no_connection_open(redis):
+    listener = Listener(redis.url, 1).start()
+    # As a signal receiver does: a new event loop for the one call.
     here = layer_on(redis.url)
-    messages: list[dict] = []
-
-    async def listen(joined: threading.Event) -> None:
-        tab = await here.new_channel()
-        await here.group_add("thread", tab)
-        joined.set()
-        messages.append(await receive(here, tab))
-        await here.close_pools()
-
-    joined = threading.Event()
-    listener = threading.Thread(target=lambda: async_to_sync(listen)(joined))
-    listener.start()
-    assert joined.wait(10)
-    # As a worker's job or a signal receiver does: a new event loop for the one call.
     async_to_sync(here.group_send)("thread", {"type": "chat.fragment", "html": "from sync"})
-    listener.join(10)
-    assert messages == [{"type": "chat.fragment", "html": "from sync"}]
+    assert listener.wait() == [{"type": "chat.fragment", "html": "from sync"}]
     # The listener closed its own; the sending loop's were closed with the loop.
     assert redis_clients(redis) == 0
+
+
+def test_a_jobs_loop_that_listens_too_delivers_its_last_sends_before_it_closes(redis):
+    listener = Listener(redis.url, 50).start()
+    here = layer_on(redis.url)
+
+    async def job() -> None:
+        # A worker's job listens for Stop on a channel of its own, and its last frames
+        # go out just before its loop (made by async_to_sync) closes.
+        await here.group_add("control", await here.new_channel())
+        for n in range(50):
+            await here.group_send("thread", {"type": "chat.fragment", "html": str(n)})
+
+    async_to_sync(job)()
+    assert [m["html"] for m in listener.wait()] == [str(n) for n in range(50)]
 
 
 def redis_clients(server: RedisServer) -> int:
