@@ -875,8 +875,9 @@ CHAT_PUBLIC_URL = os.environ.get("CHAT_PUBLIC_URL", "")
 CHAT_PLATFORM_UNKNOWN_USERS = os.environ.get("CHAT_PLATFORM_UNKNOWN_USERS", "refuse")
 # A streamed answer edits its platform message at most once per this many seconds.
 CHAT_PLATFORM_EDIT_SECONDS = float(os.environ.get("CHAT_PLATFORM_EDIT_SECONDS", 1.0))
-# Files of an answer are uploaded to Slack and Discord up to this size (Discord's own limit
-# for a bot is 10 MB); a larger one, or one the platform refuses, stays a link.
+# Files of an answer are uploaded to Slack and Discord, and offered in Teams' personal chats,
+# up to this size (Discord's own limit for a bot is 10 MB); a larger one, or one the
+# platform refuses, stays a link.
 CHAT_PLATFORM_UPLOAD_MAX_MB = float(os.environ.get("CHAT_PLATFORM_UPLOAD_MAX_MB", 8))
 # A platform conversation's session closes after this many seconds without an event.
 CHAT_PLATFORM_IDLE_SECONDS = float(os.environ.get("CHAT_PLATFORM_IDLE_SECONDS", 600))
@@ -903,6 +904,9 @@ CHAT_TEAMS_OPENID_URL = os.environ.get(
     "CHAT_TEAMS_OPENID_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"
 )
 CHAT_TEAMS_ISSUER = os.environ.get("CHAT_TEAMS_ISSUER", "https://api.botframework.com")
+# An answer's PNG, JPEG or GIF up to this size in KB is shown inside the Teams message (as a
+# data: URL; Teams caps a message near 40 KB, and base64 adds a third).
+CHAT_TEAMS_INLINE_IMAGE_KB = float(os.environ.get("CHAT_TEAMS_INLINE_IMAGE_KB", 28))
 # The copilot widget: a script tag that opens the assistant in a panel of any page.
 CHAT_COPILOT = env_bool("CHAT_COPILOT", False)
 # Origins (scheme://host[:port]) of other sites' pages that may embed it.

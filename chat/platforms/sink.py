@@ -48,6 +48,7 @@ class OutElement:
     path: str = ""  # the stored file's name, for platforms that take uploads
     size: int = 0
     mime: str = ""
+    id: str = ""  # the element's own id, for a platform that fetches the file later
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +103,10 @@ def _read(path: str, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def _element_url(element: Any) -> str:
+read_stored = sync_to_async(_read, thread_sensitive=False)
+
+
+def element_url(element: Any) -> str:
     if element.url:
         return element.url
     base = settings.CHAT_PUBLIC_URL.rstrip("/")
@@ -129,11 +133,12 @@ def out_message(row: Message, elements: list[Any] | None = None) -> OutMessage:
         OutElement(
             name=e.name,
             kind=e.kind,
-            url=_element_url(e),
+            url=element_url(e),
             text=e.content[:1500] if e.kind == "text" and not e.file else "",
             path=e.file.name if e.file else "",
             size=e.size,
             mime=e.mime,
+            id=str(e.pk),
         )
         for e in (elements or [])
     ]
@@ -249,7 +254,8 @@ class PlatformSink:
 
     async def _upload_files(self, ref: Any, message: OutMessage) -> None:
         """Each stored file of a finished answer, once, up to CHAT_PLATFORM_UPLOAD_MAX_MB."""
-        if type(self).upload is PlatformSink.upload:
+        own = type(self)
+        if own.send_file is PlatformSink.send_file and own.upload is PlatformSink.upload:
             return  # this platform shows links only
         limit = int(settings.CHAT_PLATFORM_UPLOAD_MAX_MB * 1024 * 1024)
         for element in message.elements:
@@ -259,11 +265,17 @@ class PlatformSink:
             self.uploaded.add(key)
             if element.size > limit:
                 continue
-            data = await sync_to_async(_read, thread_sensitive=False)(element.path, limit)
-            if data is None:
-                logger.warning("%s: %s is over the upload limit", type(self).__name__, element.name)
-                continue
-            await self._call(self.upload(ref, element, data))
+            await self._call(self.send_file(ref, element, limit))
+
+    async def send_file(self, ref: Any, element: OutElement, limit: int) -> None:
+        """Sends one file of an answer (at most `limit` bytes); by default its bytes go to
+        upload(). A platform that asks the person first, or sends only some files,
+        overrides this."""
+        data = await read_stored(element.path, limit)
+        if data is None:
+            logger.warning("%s: %s is over the upload limit", type(self).__name__, element.name)
+            return
+        await self.upload(ref, element, data)
 
     async def _call(self, call: Any) -> Any:
         """A platform call that fails is logged; the conversation is stored regardless."""
