@@ -894,6 +894,15 @@ CHAT_DISCORD_APPLICATION_ID = os.environ.get("CHAT_DISCORD_APPLICATION_ID", "")
 # Messages and mentions (not only /ask): the bot's token, for `manage.py discord_gateway`.
 CHAT_DISCORD_BOT_TOKEN = os.environ.get("CHAT_DISCORD_BOT_TOKEN", "")
 CHAT_DISCORD_API_URL = os.environ.get("CHAT_DISCORD_API_URL", "https://discord.com/api/v10")
+# A sharded bot: the shard `manage.py discord_gateway` runs, of how many (both, or neither).
+CHAT_DISCORD_SHARD_ID = (
+    int(os.environ["CHAT_DISCORD_SHARD_ID"]) if os.environ.get("CHAT_DISCORD_SHARD_ID") else None
+)
+CHAT_DISCORD_SHARD_COUNT = (
+    int(os.environ["CHAT_DISCORD_SHARD_COUNT"])
+    if os.environ.get("CHAT_DISCORD_SHARD_COUNT")
+    else None
+)
 CHAT_TEAMS_APP_ID = os.environ.get("CHAT_TEAMS_APP_ID", "")
 CHAT_TEAMS_APP_PASSWORD = os.environ.get("CHAT_TEAMS_APP_PASSWORD", "")
 CHAT_TEAMS_TOKEN_URL = os.environ.get(
