@@ -905,9 +905,13 @@ CHAT_DISCORD_SHARD_COUNT = (
 )
 CHAT_TEAMS_APP_ID = os.environ.get("CHAT_TEAMS_APP_ID", "")
 CHAT_TEAMS_APP_PASSWORD = os.environ.get("CHAT_TEAMS_APP_PASSWORD", "")
+# A single-tenant bot (Azure Bot "Single Tenant", as new bots are): its Microsoft Entra
+# tenant id, whose endpoint then issues the bot's token. Empty: a multi-tenant bot.
+CHAT_TEAMS_TENANT_ID = os.environ.get("CHAT_TEAMS_TENANT_ID", "")
 CHAT_TEAMS_TOKEN_URL = os.environ.get(
     "CHAT_TEAMS_TOKEN_URL",
-    "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token",
+    f"https://login.microsoftonline.com/{CHAT_TEAMS_TENANT_ID or 'botframework.com'}"
+    "/oauth2/v2.0/token",
 )
 CHAT_TEAMS_OPENID_URL = os.environ.get(
     "CHAT_TEAMS_OPENID_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"

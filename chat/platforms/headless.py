@@ -308,12 +308,14 @@ async def deliver_message(
     event: dict[str, Any] | None = None,
     earlier: Callable[[], Awaitable[list[EarlierLine]]] | None = None,
     files: Callable[[], Awaitable[list[IncomingFile]]] | None = None,
+    values: dict[str, Any] | None = None,
 ) -> HeadlessSession:
     """A person wrote in a platform conversation: store it and let the hooks answer.
 
     `earlier` reads what the conversation said before the assistant was asked; it is
     called once, when the conversation's thread is new. `files` downloads what the person
-    sent with the message.
+    sent with the message. `values` go into `cl.user_session` for the hooks, as the
+    platform's own keys do in Chainlit (`slack_event`, say).
 
     The conversation's thread belongs to whoever spoke first in it; the platform decides
     who else sees the conversation, and each message keeps its own author.
@@ -333,6 +335,7 @@ async def deliver_message(
     if new:
         await session.reload_context()
     session.sink.begin(event or {})
+    session.user_session.update(values or {})
     text = text[: settings.CHAT_MAX_MESSAGE_CHARS].strip()
     try:
         file_ids = await _store_files(thread, person, files) if files is not None else ()

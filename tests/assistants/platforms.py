@@ -55,6 +55,14 @@ async def on_message(message: cl.Message):
             ],
         ).send()
         return
+    if text == "what event":
+        event = cl.user_session.get("slack_event") or cl.user_session.get("discord_message")
+        await cl.Message(content=f"event: {event.get('ts') or event.get('id')}").send()
+        return
+    if text == "read the thread":
+        history = await cl.user_session.get("fetch_slack_message_history")()
+        await cl.Message(content="thread: " + " | ".join(m["text"] for m in history)).send()
+        return
     if text == "a chart":
         await cl.Message(
             content="Here is the chart.",

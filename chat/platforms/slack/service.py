@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 from typing import Any
@@ -108,7 +109,27 @@ async def on_event(event: dict[str, Any], event_id: str) -> None:
         event=event,
         earlier=(lambda: _earlier_lines(channel, root, event["ts"])) if started_before else None,
         files=(lambda: _downloads(shared)) if shared else None,
+        # Chainlit's keys: the event as Slack sent it, and a reader of the thread.
+        values={
+            "slack_event": event,
+            "fetch_slack_message_history": functools.partial(
+                fetch_message_history, channel_id=channel, thread_ts=root
+            ),
+        },
     )
+
+
+async def fetch_message_history(
+    channel_id: str, thread_ts: str | None = None, limit: int = 30
+) -> list[dict[str, Any]]:
+    """Slack's latest messages of the thread (or of the channel without one), as Slack
+    gives them: what `cl.user_session.get("fetch_slack_message_history")()` returns, as in
+    Chainlit (scopes channels:history, groups:history, im:history)."""
+    if thread_ts:
+        reply = await call("conversations_replies", channel=channel_id, ts=thread_ts, limit=limit)
+    else:
+        reply = await call("conversations_history", channel=channel_id, limit=limit)
+    return list(reply.get("messages") or [])
 
 
 async def _downloads(files: list[Any]) -> list[headless.IncomingFile]:

@@ -126,6 +126,7 @@ async def handle(activity: Activity, member_id: str) -> None:
             event={"id": activity.id},
         )
     else:
+        await activity.sink().typing()
         await headless.deliver_message(
             source="teams",
             external_id=activity.conversation,

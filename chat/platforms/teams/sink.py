@@ -100,5 +100,9 @@ class TeamsSink(PlatformSink):
         response = await self._request("POST", self.base, json=activity)
         return str(response.json().get("id") or "")
 
+    async def typing(self) -> None:
+        """The "typing…" indicator, until the answer comes, as Chainlit sends it."""
+        await self._call(self._request("POST", self.base, json={"type": "typing"}))
+
     async def notice(self, text: str) -> None:
         await self._call(self._request("POST", self.base, json={"type": "message", "text": text}))

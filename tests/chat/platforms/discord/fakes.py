@@ -209,6 +209,7 @@ class FakeRest(FakeApi):
         self.ids = 0
         self.history: list[dict] | int | None = None  # the channel's messages, or a refusal
         self.messages: dict[str, str] = {}  # the bot's messages by id: their latest text
+        self.typing: list[str] = []  # channels the bot showed "typing…" in
         self.lock = threading.Lock()
         super().__init__(self.answer)
 
@@ -226,6 +227,10 @@ class FakeRest(FakeApi):
                     "max_concurrency": self.gateway.max_concurrency,
                 },
             }
+        if call.path.endswith("/typing"):
+            with self.lock:
+                self.typing.append(call.path.split("/")[-2])
+            return 204, None
         if call.method == "GET" and call.path.endswith("/messages"):
             if isinstance(self.history, int):
                 return self.history, {"message": "Missing Access", "code": 50001}

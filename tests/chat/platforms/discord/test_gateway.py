@@ -88,3 +88,10 @@ async def test_a_history_discord_refuses_leaves_the_answer_to_come(discord_gatew
     rest.history = 403
     socket.message(f"<@{BOT_ID}> what came before")
     assert await final(rest, "context:") == "context: user: what came before"
+
+
+async def test_the_bot_shows_it_is_typing_and_the_hooks_see_the_message(discord_gateway, alice):
+    socket, rest = discord_gateway
+    asked = socket.message(f"<@{BOT_ID}> what event")
+    assert await final(rest, "event:") == f"event: {asked['id']}"
+    assert rest.typing == ["CH9"]

@@ -31,6 +31,7 @@ PEOPLE = {
 class FakeSlack(FakeApi):
     def __init__(self) -> None:
         self.ts = 1000
+        self.history: list[dict] = []  # the thread's messages, as Slack lists them
         super().__init__(self.answer)
 
     def answer(self, call):
@@ -47,6 +48,8 @@ class FakeSlack(FakeApi):
         if call.path.endswith("files.completeUploadExternal"):
             files = json.loads(body["files"])
             return 200, {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in files]}
+        if call.path.endswith(("conversations.replies", "conversations.history")):
+            return 200, {"ok": True, "messages": self.history}
         if call.path.endswith("chat.postMessage"):
             self.ts += 1
             return 200, {"ok": True, "channel": body["channel"], "ts": f"{self.ts}.000100"}
@@ -484,3 +487,20 @@ async def test_an_upload_slack_refuses_leaves_the_link(async_client, slack, alic
         answer = await final_text(slack, "Here is the report.")
     assert "<https://c.example/" in json.dumps(answer["blocks"])
     assert slack.named("files.completeUploadExternal") == []
+
+
+async def test_the_hooks_see_the_slack_event_and_can_read_the_thread(async_client, slack, alice):
+    await post_event(async_client, mention("what event", ts="600.000001"))
+    assert (await final_text(slack, "event:"))["text"].startswith("event: 600.000001")
+
+    slack.history = [
+        {"type": "message", "user": "UALICE", "text": "first", "ts": "600.000001"},
+        {"type": "message", "user": "UBOB", "text": "second", "ts": "600.000002"},
+    ]
+    await post_event(
+        async_client, mention("read the thread", ts="600.000003", thread_ts="600.000001")
+    )
+    answer = await final_text(slack, "thread:")
+    assert answer["text"].startswith("thread: first | second")
+    (read,) = [c for c in slack.calls if c.path.endswith("conversations.replies")]
+    assert (read.query or read.body)["ts"] == "600.000001"

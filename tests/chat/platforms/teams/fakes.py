@@ -65,6 +65,8 @@ class FakeMicrosoft(FakeApi):
         if "/members/" in call.path:
             return 200, PEOPLE[call.path.rsplit("/", 1)[1].replace("%3A", ":")]
         if call.method == "POST" and call.path.endswith("/activities"):
+            if _typing(call):
+                return 200, {}  # the connector answers a typing activity without an id
             self.ids += 1
             self.posted.append((f"act-{self.ids}", call))
             return 200, {"id": f"act-{self.ids}"}
@@ -122,7 +124,15 @@ class FakeMicrosoft(FakeApi):
 
     # -- what the connector was asked to show ------------------------------------------------
     def shown(self) -> list[Call]:
-        return [c for c in list(self.calls) if "/activities" in c.path and c.method != "DELETE"]
+        """What the connector was asked to show (the typing indicator aside)."""
+        return [
+            c
+            for c in list(self.calls)
+            if "/activities" in c.path and c.method != "DELETE" and not _typing(c)
+        ]
+
+    def typings(self) -> list[Call]:
+        return [c for c in list(self.calls) if "/activities" in c.path and _typing(c)]
 
     def cards(self, kind: str) -> list[tuple[str, dict]]:
         """(the activity's id, the attachment) for each attachment of this type posted."""
@@ -135,6 +145,10 @@ class FakeMicrosoft(FakeApi):
 
     def deleted(self) -> list[str]:
         return [c.path.rsplit("/", 1)[1] for c in list(self.calls) if c.method == "DELETE"]
+
+
+def _typing(call: Call) -> bool:
+    return isinstance(call.body, dict) and call.body.get("type") == "typing"
 
 
 def activity(

@@ -22,6 +22,9 @@ async def test_a_message_is_answered_through_the_connector(async_client, teams, 
     answer = await final(teams, "hello teams")
     assert answer.body["text"] == "echo from teams: hello teams"
     assert answer.headers["authorization"] == "Bearer bot-token"
+    # "Typing…" first, as soon as the message is in.
+    (typing,) = teams.typings()
+    assert teams.calls.index(typing) < teams.calls.index(teams.shown()[0])
     first = teams.shown()[0]
     assert first.method == "POST"
     assert first.path == "/connector/v3/conversations/a:conv-1/activities"
