@@ -117,6 +117,11 @@ class HeadlessSession(ChatSession):
         await super().close()
         await self.sink.close()
 
+    def run_platform_hook(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Runs a platform's own hook (a Slack reaction's, say) in this session, queued
+        behind its runs as any hook is."""
+        self._spawn_run(self._invoke(fn, *args), "platform-hook")
+
 
 class Conversations:
     """The live headless sessions of this process (one per event loop), by thread."""
@@ -399,6 +404,17 @@ async def deliver_click(
     except UserFacingError as error:
         await session.sink.notice(str(error))
     return session
+
+
+async def open_conversation(
+    source: str, external_id: str, make_sink: Callable[[], PlatformSink]
+) -> HeadlessSession | None:
+    """The live session of a platform conversation of ours (opened again if it idled
+    out), or None when the conversation has no thread here."""
+    thread = await existing_thread(source, external_id)
+    if thread is None:
+        return None
+    return await conversations().session(thread, await _owner(thread), make_sink)
 
 
 async def _owner(thread: Thread) -> Any:

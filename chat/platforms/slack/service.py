@@ -50,14 +50,53 @@ def wanted_reaction(event: dict[str, Any]) -> bool:
     )
 
 
+_bot_user: dict[str, str] = {}
+
+
+async def bot_user_id() -> str:
+    """The bot's own Slack user id (auth.test), asked once per process."""
+    if "id" not in _bot_user:
+        reply = await call("auth_test")
+        _bot_user["id"] = str(reply.get("user_id") or "")
+    return _bot_user["id"]
+
+
+async def _reacted_thread(channel: str, ts: str) -> str:
+    """The root of the Slack thread the reacted message is in (itself, if none)."""
+    reply = await call("conversations_replies", channel=channel, ts=ts, limit=1)
+    found = [m for m in reply.get("messages") or [] if isinstance(m, dict) and m.get("ts") == ts]
+    return str((found[0].get("thread_ts") if found else None) or ts)
+
+
 async def on_reaction(event: dict[str, Any]) -> None:
+    """A person's reaction to one of the bot's messages, as Chainlit hands it on (not the
+    bot's own reactions, nor reactions to others' messages). In a conversation of ours the
+    hook runs in its session, after on_chat_start, so `cl.Message` answers in its thread."""
     hook = hooks.on_slack_reaction_added
     if hook is None:
         return
     try:
+        bot = await bot_user_id()
+        if event.get("user") == bot or (event.get("item_user") and event["item_user"] != bot):
+            return
+        item = event["item"]
+        channel, ts = str(item.get("channel") or ""), str(item.get("ts") or "")
+        root = await _reacted_thread(channel, ts) if channel and ts else ""
+        if root:
+            session = await headless.open_conversation(
+                "slack", f"{channel}:{root}", lambda: SlackSink(channel, root)
+            )
+            if session is not None:
+                session.run_platform_hook(hook, dict(event))
+                return
         await call_hook(hook, dict(event))
     except Exception:
         logger.exception("@cl.on_slack_reaction_added failed")
+
+
+def forget() -> None:
+    """Drops the cached bot id (settings changed: tests)."""
+    _bot_user.clear()
 
 
 async def _seen(event: dict[str, Any]) -> None:

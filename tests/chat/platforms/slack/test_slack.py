@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -13,6 +14,7 @@ import pytest
 from django.test import override_settings
 
 from chat.models import Message, PlatformAccount, Thread
+from chat.platforms.slack import service
 from tests.chat.platforms.fakes import FakeApi
 from tests.drivers import wait_for
 from tests.factories import make_user
@@ -48,6 +50,8 @@ class FakeSlack(FakeApi):
         if call.path.endswith("files.completeUploadExternal"):
             files = json.loads(body["files"])
             return 200, {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in files]}
+        if call.path.endswith("auth.test"):
+            return 200, {"ok": True, "user_id": "UBOT", "bot_id": "BBOT"}
         if call.path.endswith(("conversations.replies", "conversations.history")):
             return 200, {"ok": True, "messages": self.history}
         if call.path.endswith("chat.postMessage"):
@@ -73,7 +77,9 @@ def slack(conversations):
             CHAT_PLATFORM_EDIT_SECONDS=0.2,
         ),
     ):
+        service.forget()
         yield fake
+    service.forget()
 
 
 @pytest.fixture
@@ -313,13 +319,15 @@ async def test_without_the_reactions_scope_the_answer_still_comes(async_client, 
     assert answer["text"].startswith("echo from slack: no eyes here")
 
 
-def reaction(name: str, *, user: str = "UALICE") -> bytes:
+def reaction(
+    name: str, *, user: str = "UALICE", ts: str = "500.000001", item_user: str = "UBOT"
+) -> bytes:
     event = {
         "type": "reaction_added",
         "user": user,
         "reaction": name,
-        "item": {"type": "message", "channel": "C1", "ts": "500.000001"},
-        "item_user": "UBOT",
+        "item": {"type": "message", "channel": "C1", "ts": ts},
+        "item_user": item_user,
         "event_ts": "520.000001",
     }
     data = {"type": "event_callback", "event_id": f"Ev{uuid.uuid4().hex[:10]}", "event": event}
@@ -504,3 +512,55 @@ async def test_the_hooks_see_the_slack_event_and_can_read_the_thread(async_clien
     assert answer["text"].startswith("thread: first | second")
     (read,) = [c for c in slack.calls if c.path.endswith("conversations.replies")]
     assert (read.query or read.body)["ts"] == "600.000001"
+
+
+async def test_a_reaction_to_an_answer_runs_the_hook_in_its_conversation(
+    async_client, slack, alice, monkeypatch
+):
+    import chat.sdk as cl
+    from chat.engine.registry import hooks
+
+    monkeypatch.setattr(hooks, "on_slack_reaction_added", None)
+
+    @cl.on_slack_reaction_added
+    async def reacted(event):
+        await cl.Message(content=f"thanks for the {event['reaction']}").send()
+
+    await post_event(async_client, mention("hello", ts="800.000001"))
+    await final_text(slack, "echo from slack: hello")
+    answer_ts = f"{slack.ts}.000100"
+    # The answer is a reply in the mention's thread, as Slack lists it.
+    slack.history = [
+        {"type": "message", "user": "UBOT", "ts": answer_ts, "thread_ts": "800.000001"}
+    ]
+    await post_event(async_client, reaction("tada", ts=answer_ts))
+
+    thanks = await final_text(slack, "thanks for the tada")
+    assert thanks["thread_ts"] == "800.000001"
+    thread = await Thread.objects.aget(source="slack", external_id="C1:800.000001")
+    assert await Message.objects.filter(thread=thread, content="thanks for the tada").aexists()
+
+
+async def test_the_bots_own_reactions_and_reactions_to_others_messages_are_left_alone(
+    async_client, slack, monkeypatch
+):
+    import chat.sdk as cl
+    from chat.engine.registry import hooks
+
+    seen: list[dict] = []
+    monkeypatch.setattr(hooks, "on_slack_reaction_added", None)
+
+    @cl.on_slack_reaction_added
+    async def reacted(event):
+        seen.append(event)
+
+    await post_event(async_client, reaction("eyes", user="UBOT"))
+    await post_event(async_client, reaction("+1", item_user="UBOB"))
+    await post_event(async_client, reaction("tada"))
+
+    def handled() -> bool:
+        handling = [t for t in asyncio.all_tasks() if t.get_name().startswith("slack-reaction-")]
+        return bool(seen) and all(t.done() for t in handling)
+
+    await wait_for(handled, what="the three reactions handled")
+    assert [e["reaction"] for e in seen] == ["tada"]
