@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import uuid
 from typing import Any
 
 import httpx
@@ -76,15 +77,14 @@ class ConsentAnswer:
 def _offered_here(element_id: str, conversation: str) -> Element | None:
     """The element, if it belongs to this very Teams conversation's thread."""
     try:
-        return (
-            Element.objects.filter(
-                pk=element_id, thread__source="teams", thread__external_id=conversation
-            )
-            .exclude(file="")
-            .first()
-        )
-    except (ValueError, TypeError):  # not a UUID
+        pk = uuid.UUID(element_id)
+    except ValueError:
         return None
+    return (
+        Element.objects.filter(pk=pk, thread__source="teams", thread__external_id=conversation)
+        .exclude(file="")
+        .first()
+    )
 
 
 offered_here = sync_to_async(_offered_here)

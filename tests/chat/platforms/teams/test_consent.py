@@ -149,9 +149,10 @@ async def test_a_consent_naming_a_file_of_another_conversation_sends_nothing(
     forged = consent_answer(teams, card_id, card, accept=True)
     forged["conversation"]["id"] = "a:someone-else"
     assert (await send(teams.client, forged)).status_code == 200
-    unknown = consent_answer(teams, card_id, card, accept=True)
-    unknown["value"]["context"] = {"chat_element": str(uuid.uuid4())}
-    assert (await send(teams.client, unknown)).status_code == 200
+    for element in (str(uuid.uuid4()), "not-an-id"):
+        unknown = consent_answer(teams, card_id, card, accept=True)
+        unknown["value"]["context"] = {"chat_element": element}
+        assert (await send(teams.client, unknown)).status_code == 200
     await send(teams.client, activity(teams, "after", scope="personal"))
     await final(teams, "echo from teams: after")
     assert teams.fragments() == []
@@ -179,3 +180,11 @@ async def test_an_accept_without_an_upload_url_or_another_invoke_is_refused(
     other = {**consent_answer(teams, card_id, card, accept=True), "name": "task/fetch"}
     assert (await send(teams.client, other)).status_code == 501
     assert teams.fragments() == []
+
+
+async def test_without_the_sites_address_a_declined_file_is_only_said_not_sent(teams_client, alice):
+    teams = teams_client
+    card_id, card = await offered(teams, 1000)
+    await send(teams.client, consent_answer(teams, card_id, card, accept=False))
+    told = await final(teams, "was not sent")
+    assert told.body["text"] == "big.bin was not sent."
