@@ -879,6 +879,9 @@ CHAT_PLATFORM_EDIT_SECONDS = float(os.environ.get("CHAT_PLATFORM_EDIT_SECONDS", 
 # up to this size (Discord's own limit for a bot is 10 MB); a larger one, or one the
 # platform refuses, stays a link.
 CHAT_PLATFORM_UPLOAD_MAX_MB = float(os.environ.get("CHAT_PLATFORM_UPLOAD_MAX_MB", 8))
+# Thumbs up and down under each finished answer in Slack, Discord and Teams (as Chainlit's),
+# stored as the web's ratings are and handed to @cl.on_feedback.
+CHAT_PLATFORM_FEEDBACK = env_bool("CHAT_PLATFORM_FEEDBACK", False)
 # A platform conversation's session closes after this many seconds without an event.
 CHAT_PLATFORM_IDLE_SECONDS = float(os.environ.get("CHAT_PLATFORM_IDLE_SECONDS", 600))
 # Signed requests older (or newer) than this many seconds are refused as replays.

@@ -29,14 +29,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from chat.engine import uploads
+from chat.engine import feedback_hook, uploads
 from chat.engine.background import spawn
 from chat.engine.emitter import Emitter, next_order
 from chat.engine.session import ChatSession
 from chat.engine.streaming import MessageStream
 from chat.errors import UserFacingError
 from chat.models import Message, Thread
-from chat.platforms.sink import ASK, PlatformSink, out_message, parse_button
+from chat.platforms.sink import ASK, RATE, PlatformSink, out_message, parse_button
+from chat.threads import feedback
 
 logger = logging.getLogger(__name__)
 
@@ -397,13 +398,30 @@ async def deliver_click(
     session = await conversations().session(thread, await _owner(thread), make_sink)
     session.sink.begin(event or {})
     try:
-        if kind == ASK:
+        if kind == RATE:
+            await _rate(session, message_id, int(action_id))
+        elif kind == ASK:
             await session.answer_with_action(message_id, action_id)
         else:
             await session.click_action(message_id, action_id)
     except UserFacingError as error:
         await session.sink.notice(str(error))
     return session
+
+
+def _store_rating(user: Any, message_id: str, value: int) -> None:
+    """The rating, stored as the web's thumbs store it; the app's @cl.on_feedback sees it."""
+    try:
+        message = feedback.rate(user, message_id, value)
+    except feedback.NotFound:
+        return  # not a message of this thread
+    feedback_hook.after_rating(message.pk, user)
+
+
+async def _rate(session: HeadlessSession, message_id: str, value: int) -> None:
+    await sync_to_async(_store_rating)(session.user, message_id, value)
+    if not await session.sink.rated(message_id, value):
+        await session.sink.notice(_("Thank you for your feedback."))
 
 
 async def open_conversation(

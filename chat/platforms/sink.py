@@ -22,11 +22,15 @@ from django.urls import reverse
 
 from chat.engine.background import spawn
 from chat.models import Message
+from chat.rendering.feedback import rateable
 
 logger = logging.getLogger(__name__)
 
 ACTION = "a"
 ASK = "q"
+RATE = "f"
+# A rating's value as a click sends it, and as the message shows it once given.
+RATINGS = {"1": "👍", "-1": "👎"}
 
 # Shown after a message that is still being written.
 STREAMING_MARK = " …"
@@ -60,6 +64,7 @@ class OutMessage:
     is_error: bool = False
     buttons: tuple[OutButton, ...] = ()
     elements: tuple[OutElement, ...] = ()
+    rating: int | None = None  # the asker's rating, shown in place of the rating buttons
 
     @property
     def streaming(self) -> bool:
@@ -78,7 +83,14 @@ class OutMessage:
             lines.append(f"[{element.name}]({element.url})" if element.url else element.name)
             if element.text:
                 lines.extend(f"> {row}" for row in element.text.splitlines()[:10])
+        if self.rating is not None:
+            lines.append(RATINGS[str(self.rating)])
         return lines
+
+    def rated(self, value: int) -> OutMessage:
+        """The message once the asker rated it: the rating instead of its buttons."""
+        kept = tuple(b for b in self.buttons if not b.value.startswith(f"{RATE}:"))
+        return dataclasses.replace(self, buttons=kept, rating=value)
 
 
 def button_value(kind: str, message_id: str, action_id: str) -> str:
@@ -91,8 +103,10 @@ def parse_button(value: Any) -> tuple[str, str, str]:
         raise ValueError("not a button value")
     kind, _, rest = value.partition(":")
     message_id, _, action_id = rest.partition(":")
-    if kind not in (ACTION, ASK) or not message_id or not action_id:
+    if kind not in (ACTION, ASK, RATE) or not message_id or not action_id:
         raise ValueError("not a button value")
+    if kind == RATE and action_id not in RATINGS:
+        raise ValueError("not a rating")
     return kind, message_id, action_id
 
 
@@ -128,6 +142,11 @@ def out_message(row: Message, elements: list[Any] | None = None) -> OutMessage:
                 a.get("label") or a.get("name") or "", button_value(ASK, str(row.pk), a["id"])
             )
             for a in ask.get("actions", [])
+        ]
+    if settings.CHAT_PLATFORM_FEEDBACK and rateable(row, row.status):
+        buttons += [
+            OutButton(face, button_value(RATE, str(row.pk), value))
+            for value, face in RATINGS.items()
         ]
     shown = [
         OutElement(
@@ -169,6 +188,7 @@ class PlatformSink:
         self._edited_at: dict[str, float] = {}
         self._waiting: dict[str, asyncio.Task[Any]] = {}
         self.uploaded: set[tuple[str, str]] = set()  # (message id, file) sent as uploads
+        self.ratings: dict[str, int] = {}  # message id -> the rating given here
 
     # -- what a platform implements ---------------------------------------------------------
     async def post(self, message: OutMessage) -> Any:
@@ -216,6 +236,16 @@ class PlatformSink:
             if ref is not None:
                 await self._call(self.delete(ref))
 
+    async def rated(self, message_id: str, value: int) -> bool:
+        """The asker rated a message: it shows the rating instead of the buttons. False
+        when this sink never showed the message (the session was rebuilt since)."""
+        self.ratings[message_id] = value
+        shown = self.shown.get(message_id)
+        if shown is None:
+            return False
+        await self.updated(shown)
+        return True
+
     def streamed(self, message_id: str, stream: StreamText) -> None:
         """A token arrived: an edit is due within edit_seconds (one pending at a time)."""
         if message_id in self._waiting or message_id not in self.shown:
@@ -240,6 +270,8 @@ class PlatformSink:
             await self._call(self.edit(ref, dataclasses.replace(base, content=stream.text)))
 
     async def _show(self, message: OutMessage) -> None:
+        if message.id in self.ratings:
+            message = message.rated(self.ratings[message.id])
         self.shown[message.id] = message
         self._edited_at[message.id] = time.monotonic()
         ref = self.refs.get(message.id)

@@ -564,3 +564,43 @@ async def test_the_bots_own_reactions_and_reactions_to_others_messages_are_left_
 
     await wait_for(handled, what="the three reactions handled")
     assert [e["reaction"] for e in seen] == ["tada"]
+
+
+async def test_with_feedback_an_answer_gets_thumbs_and_a_click_stores_the_rating(
+    async_client, slack, alice
+):
+    from chat.models import Feedback
+
+    def thumbs(body: dict) -> list[dict]:
+        return [e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+    def rated(body: dict) -> bool:
+        return body["blocks"][-1] == {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": "👎"}],
+        }
+
+    with override_settings(CHAT_PLATFORM_FEEDBACK=True):
+        await post_event(async_client, mention("rate me"))
+        await wait_for(lambda: [u for u in slack.updates() if thumbs(u)], what="the thumbs")
+        answer = [u for u in slack.updates() if thumbs(u)][-1]
+        assert [b["text"]["text"] for b in thumbs(answer)] == ["👍", "👎"]
+
+        payload = {
+            "type": "block_actions",
+            "trigger_id": uuid.uuid4().hex,
+            "user": {"id": "UALICE"},
+            "channel": {"id": "C1"},
+            "message": {"ts": answer["ts"], "thread_ts": "500.000001"},
+            "actions": [{"value": thumbs(answer)[1]["value"], "action_ts": "1.2"}],
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        await async_client.post(
+            CLICKS, body, content_type="application/x-www-form-urlencoded", headers=signed(body)
+        )
+        await wait_for(lambda: [u for u in slack.updates() if rated(u)], what="the rating shown")
+    shown = [u for u in slack.updates() if rated(u)][-1]
+    assert shown["ts"] == answer["ts"]
+    assert thumbs(shown) == []  # the buttons are gone
+    rating = await Feedback.objects.aget()
+    assert (rating.value, rating.user_id) == (-1, alice.pk)

@@ -155,3 +155,52 @@ async def test_files_and_pictures_sent_to_the_bot_arrive_as_the_messages_element
     assert answer.body["text"] == "files: plan.txt (text/plain), pic.txt (text/plain)"
     # The pre-signed link is asked without a token; the Bot Framework's own URL with it.
     assert asked_with == {"/download/plan.txt": "", "/connector/v3/att/pic": "Bearer bot-token"}
+
+
+async def test_with_feedback_on_an_answer_gets_thumbs_and_a_click_stores_the_rating(
+    async_client, teams, alice
+):
+    from chat.models import Feedback
+
+    def rated_answer(call) -> bool:
+        return (call.body or {}).get("text") == "echo from teams: rate me" and bool(
+            call.body.get("attachments")
+        )
+
+    with override_settings(CHAT_PLATFORM_FEEDBACK=True):
+        await send(async_client, activity(teams, "rate me"))
+        await wait_for(lambda: [c for c in teams.shown() if rated_answer(c)], what="thumbs")
+        answer = [c for c in teams.shown() if rated_answer(c)][-1]
+        actions = answer.body["attachments"][0]["content"]["actions"]
+        assert [a["title"] for a in actions] == ["👍", "👎"]
+
+        response = await send(async_client, activity(teams, value=actions[1]["data"]))
+        assert response.status_code == 202
+        shown = await final(teams, "👎")
+    assert shown.body["text"] == "echo from teams: rate me\n\n👎"
+    assert "attachments" not in shown.body  # the buttons are gone
+    assert shown.path == answer.path  # the answer itself, edited
+    rating = await Feedback.objects.aget()
+    assert (rating.value, rating.user_id) == (-1, alice.pk)
+
+
+async def test_a_rating_after_the_conversation_idled_out_is_stored_and_thanked(
+    async_client, teams, alice
+):
+    from chat.models import Feedback
+    from chat.platforms import headless
+
+    with override_settings(CHAT_PLATFORM_FEEDBACK=True):
+        await send(async_client, activity(teams, "rate me later"))
+        await wait_for(
+            lambda: [c for c in teams.shown() if (c.body or {}).get("attachments")],
+            what="thumbs",
+        )
+        card = [c for c in teams.shown() if (c.body or {}).get("attachments")][-1]
+        thumbs_up = card.body["attachments"][0]["content"]["actions"][0]["data"]
+        await headless.conversations().close_all()  # idle: the next event opens it again
+
+        await send(async_client, activity(teams, value=thumbs_up))
+        thanks = await final(teams, "Thank you")
+    assert thanks.body["text"] == "Thank you for your feedback."
+    assert (await Feedback.objects.aget()).value == 1
