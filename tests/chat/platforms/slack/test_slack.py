@@ -8,6 +8,7 @@ import hmac
 import json
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -21,6 +22,7 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+PORT_CHECK = Path(__file__).resolve().parents[3] / "port_check"
 SECRET = "slack-signing-secret"
 EVENTS = "/platforms/slack/events/"
 CLICKS = "/platforms/slack/interactivity/"
@@ -604,3 +606,24 @@ async def test_with_feedback_an_answer_gets_thumbs_and_a_click_stores_the_rating
     assert thumbs(shown) == []  # the buttons are gone
     rating = await Feedback.objects.aget()
     assert (rating.value, rating.user_id) == (-1, alice.pk)
+
+
+async def test_a_chainlit_slack_app_reads_its_thread_and_answers_reactions(
+    async_client, slack, alice, use_assistant
+):
+    use_assistant(str(PORT_CHECK / "slack_thread_bot.py"))
+    slack.history = [
+        {"type": "message", "user": "USTRANGER", "text": "the build is red", "ts": "900.000001"},
+        {"type": "message", "user": "UALICE", "text": "<@UBOT> why", "ts": "900.000002"},
+    ]
+    await post_event(async_client, mention("why", ts="900.000002", thread_ts="900.000001"))
+    answer = await final_text(slack, "before you asked")
+    assert answer["text"] == "In C1 before you asked: the build is red"
+
+    answer_ts = f"{slack.ts}.000100"  # the fake's last post
+    slack.history = [
+        {"type": "message", "user": "UBOT", "ts": answer_ts, "thread_ts": "900.000001"}
+    ]
+    await post_event(async_client, reaction("tada", ts=answer_ts))
+    thanks = await final_text(slack, "Thanks for the")
+    assert (thanks["text"], thanks["thread_ts"]) == ("Thanks for the :tada:", "900.000001")
