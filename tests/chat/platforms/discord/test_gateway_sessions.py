@@ -5,6 +5,12 @@ each identify with their own part of the guilds."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -21,6 +27,8 @@ from tests.chat.platforms.discord.fakes import (
 from tests.drivers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def ask(socket, text: str, **where) -> None:
@@ -210,3 +218,37 @@ def test_the_command_reads_the_shard_from_the_environment():
         pytest.raises(CommandError, match="Shard id 5"),
     ):
         call_command("discord_gateway")
+
+
+async def test_the_command_runs_its_shard_until_stopped(make_discord):
+    async with make_discord(max_concurrency=2) as (socket, rest):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "CHAT_DISCORD"))}
+        env.update(
+            DJANGO_SETTINGS_MODULE="chatproject.settings",
+            CHAT_DISCORD_BOT_TOKEN=BOT_TOKEN,
+            CHAT_DISCORD_API_URL=rest.url + "/api/v10",
+        )
+        command = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "manage.py",
+            "discord_gateway",
+            "--shard-id",
+            "1",
+            "--shard-count",
+            "2",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await wait_for(lambda: socket.identified, within=60, what="the command identified")
+            assert socket.identified[0]["shard"] == [1, 2]
+            command.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(command.communicate(), 30)
+        finally:
+            if command.returncode is None:
+                command.kill()
+        assert command.returncode == 0, err.decode()
+        assert "Connecting to Discord's Gateway" in out.decode()
+        assert socket.close_codes == [1000]  # stopped: the session ends with it
