@@ -36,7 +36,12 @@ class Session:
 
 
 class FakeGateway:
-    def __init__(self, *, recommended_shards: int = 1, max_concurrency: int = 1) -> None:
+    def __init__(
+        self, *, recommended_shards: int = 1, max_concurrency: int = 1, heartbeat_ms: int = 2000
+    ) -> None:
+        # Discord asks for ~41 s; short here, but long enough that a loaded machine's slow
+        # ACK is not taken for a dead connection.
+        self.heartbeat_ms = heartbeat_ms
         self.url = ""
         self.resume_url = ""  # a second server, as Discord's resume_gateway_url is
         self.recommended_shards = recommended_shards
@@ -73,7 +78,8 @@ class FakeGateway:
     async def handler(self, websocket: ServerConnection, name: str) -> None:
         self.connections.append(name)
         assert websocket.request.path == "/?v=10&encoding=json"
-        await websocket.send(json.dumps({"op": 10, "d": {"heartbeat_interval": 200}}))
+        hello = {"heartbeat_interval": self.heartbeat_ms}
+        await websocket.send(json.dumps({"op": 10, "d": hello}))
         first = json.loads(await websocket.recv())
         session = await self._start(websocket, first)
         if session is None:

@@ -43,9 +43,11 @@ async def test_channel_messages_not_for_the_bot_and_bots_own_are_left_alone(disc
     assert await Message.objects.filter(author_kind="user").acount() == 1
 
 
-async def test_the_heartbeat_is_kept(discord_gateway, alice):
-    socket, _ = discord_gateway
-    await wait_for(lambda: len(socket.heartbeats) >= 2, what="two heartbeats")
+async def test_the_heartbeat_is_kept(make_discord, run_gateway, alice):
+    async with make_discord(heartbeat_ms=200) as (socket, _):
+        running = run_gateway()
+        await wait_for(lambda: len(socket.heartbeats) >= 2, what="two heartbeats")
+        await running.end()
 
 
 def test_the_command_says_what_it_needs_without_the_token():

@@ -68,20 +68,25 @@ async def test_a_dropped_connection_is_resumed_and_nothing_is_lost_or_answered_t
     assert await Message.objects.filter(author_kind="user").acount() == 6
 
 
-async def test_a_heartbeat_left_unacknowledged_reconnects_and_resumes(discord_gateway, alice):
-    socket, rest = discord_gateway
-    (session,) = socket.sessions
-    ask(socket, "before")
-    await answered(rest, "before")
+async def test_a_heartbeat_left_unacknowledged_reconnects_and_resumes(
+    make_discord, run_gateway, quick_identify, alice
+):
+    async with make_discord(heartbeat_ms=200) as (socket, rest):
+        running = run_gateway()
+        await wait_for(lambda: socket.sessions, what="the bot identified")
+        (session,) = socket.sessions
+        ask(socket, "before")
+        await answered(rest, "before")
 
-    session.silent = True  # a zombie connection: open, but Discord no longer answers
-    await wait_for(lambda: socket.resumes, what="a resume")
-    # Not 1000 or 1001, which would end the session on Discord's side.
-    assert socket.close_codes[0] not in (1000, 1001, None)
-    assert socket.resumes[0]["session_id"] == session.id
-    ask(socket, "after")
-    await answered(rest, "after")
-    assert len(socket.identified) == 1
+        session.silent = True  # a zombie connection: open, but Discord no longer answers
+        await wait_for(lambda: socket.resumes, what="a resume")
+        # Not 1000 or 1001, which would end the session on Discord's side.
+        assert socket.close_codes[0] not in (1000, 1001, None)
+        assert socket.resumes[0]["session_id"] == session.id
+        ask(socket, "after")
+        await answered(rest, "after")
+        assert len(socket.identified) == 1
+        await running.end()
 
 
 async def test_discord_asking_to_reconnect_is_resumed(discord_gateway, alice):
