@@ -376,7 +376,10 @@
   // CHAT_SETTINGS_OPEN (or the chat's profile): the panel at the side opens by itself once
   // the chat has settings, as Chainlit's default_chat_settings_open, leaving the focus in
   // the composer. Once a chat: closed, it stays closed until a new chat brings settings.
+  // Only where the chat makes room for it (chat.css): on a narrow screen it would cover
+  // the chat, and waits for its button.
   var openedFirst = false;
+  var roomBeside = window.matchMedia("(min-width: 900px)");
   function openFirst() {
     var dialog = document.getElementById("settings-dialog");
     var panel = document.getElementById("settings-panel");
@@ -384,6 +387,7 @@
     if (!panel.querySelector("#settings-form")) { openedFirst = false; return; }
     if (openedFirst || !panel.hasAttribute("data-open-first")) return;
     openedFirst = true;
+    if (!roomBeside.matches) return;
     if (dialog.open) return;
     var focused = document.activeElement;
     dialog.show();  // which moves the focus into it: back to where the person was

@@ -57,3 +57,29 @@ def test_a_starred_message_comes_back_from_the_slash_list_and_the_menu(page: Pag
     mine = user_messages(page).first
     mine.hover()
     expect(mine.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "false")
+
+
+def test_a_message_sent_from_a_favorite_shows_its_star_pressed_at_once(page: Page) -> None:
+    sign_up(page)
+    wait_idle(page)
+    send(page, PROMPT)
+    wait_idle(page)
+    first = user_messages(page).first
+    first.hover()
+    first.get_by_role("button", name="Favorite").click()
+    expect(first.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "true")
+
+    # Sent again from the menu: the new message comes pressed, without a reload.
+    page.locator("#favorites summary").click()
+    page.locator("#favorites").get_by_role("button", name=PROMPT, exact=True).click()
+    composer(page).press("Enter")
+    expect(user_messages(page)).to_have_count(2)
+    again = user_messages(page).last
+    again.hover()
+    expect(again.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "true")
+    # Other words are no favorite.
+    wait_idle(page)
+    send(page, "echo something else")
+    other = user_messages(page).last
+    other.hover()
+    expect(other.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "false")
