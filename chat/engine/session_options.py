@@ -72,6 +72,7 @@ class OptionsHost(Session, Protocol):
     async def _reload_context(self) -> None: ...
 
     switch_metadata: dict[str, Any]
+    client_type: str
 
     def _mcp_on(self) -> bool: ...
 
@@ -183,7 +184,7 @@ class SessionOptions:
             await self._open_mcp()
         if not switches.voice_on(self.switch_metadata):
             await self._abort_recording()
-        if push:
+        if push and self.client_type == "webapp":  # the copilot's panel has no such buttons
             await self.emitter.push(
                 composer.switched_buttons(
                     uploads_on=uploads.enabled(switches.of(thread.metadata)),
