@@ -59,7 +59,9 @@ def test_a_starred_message_comes_back_from_the_slash_list_and_the_menu(page: Pag
     expect(mine.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "false")
 
 
-def test_a_message_sent_from_a_favorite_shows_its_star_pressed_at_once(page: Page) -> None:
+def test_a_message_sent_from_a_favorite_shows_its_star_pressed_at_once(
+    page: Page, shots_dir
+) -> None:
     sign_up(page)
     wait_idle(page)
     send(page, PROMPT)
@@ -77,6 +79,10 @@ def test_a_message_sent_from_a_favorite_shows_its_star_pressed_at_once(page: Pag
     again = user_messages(page).last
     again.hover()
     expect(again.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "true")
+    again.screenshot(path=str(shots_dir / "favorite-sent-again-light.png"))
+    page.emulate_media(color_scheme="dark")
+    again.screenshot(path=str(shots_dir / "favorite-sent-again-dark.png"))
+    page.emulate_media(color_scheme="light")
     # Other words are no favorite.
     wait_idle(page)
     send(page, "echo something else")
