@@ -679,6 +679,9 @@ CHAT_USER_ENV = env_list("CHAT_USER_ENV")
 # Where the chat settings open (Chainlit's chat_settings_location): "message_composer", a
 # dialog over the chat, or "sidebar", a panel at the side with the chat usable beside it.
 CHAT_SETTINGS_LOCATION = os.environ.get("CHAT_SETTINGS_LOCATION", "message_composer")
+# The panel at the side opens by itself once the chat has settings (Chainlit's
+# default_chat_settings_open); a chat profile may say otherwise.
+CHAT_SETTINGS_OPEN = env_bool("CHAT_SETTINGS_OPEN", False)
 # Always ask before a new chat (not only while an answer is being written).
 CHAT_CONFIRM_NEW_CHAT = env_bool("CHAT_CONFIRM_NEW_CHAT", False)
 CHAT_COT = os.environ.get("CHAT_COT", "full")

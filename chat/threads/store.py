@@ -14,7 +14,7 @@ from django.urls import reverse
 from chat import permissions
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments, frames
-from chat.threads import edits, elements, window
+from chat.threads import edits, elements, stars, switches, window
 
 TITLE_LENGTH = 80
 SIDEBAR_SIZE = 50
@@ -81,7 +81,8 @@ def snapshot_frames(thread: Thread) -> list[str]:
     frames that each fit (see chat.rendering.frames): its latest page of messages, as the
     chat page shows them, with the same "Show earlier messages" button."""
     page = window.window(thread)
-    items = fragments.thread_items(page.messages, page.steps)
+    messages = stars.mark_starred(thread.owner_id, page.messages)
+    items = fragments.thread_items(messages, page.steps, cot=switches.cot(thread.metadata))
     url = reverse("chat:thread_earlier", args=[thread.pk])
     head = fragments.earlier(window.earlier_context(url, page))
     tail = elements.task_lists_html(thread) + fragments.run_state(False) + fragments.notice("")
@@ -110,10 +111,14 @@ def item_html(user: Any, thread_id: Any, kind: str, item_id: Any) -> str | None:
         window.mark_stale_streams(thread)
         rows = thread.messages.with_feedback().prefetch_related("elements").filter(pk=pk)
         message = rows.order_by().first()
-        return fragments.message(message) if message is not None else None
+        if message is None:
+            return None
+        return fragments.message(stars.mark_starred(user, [message])[0])
     if kind == "step":
         steps = thread_steps(thread)
-        return fragments.step(pk, steps) if any(s.pk == pk for s in steps) else None
+        if not any(s.pk == pk for s in steps):
+            return None
+        return fragments.step(pk, steps, switches.cot(thread.metadata))
     return None
 
 

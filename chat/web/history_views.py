@@ -20,7 +20,7 @@ from chat.engine import feedback_hook, sharing
 from chat.models import Thread
 from chat.rendering import feedback as feedback_rendering
 from chat.rendering import fragments, sidebar
-from chat.threads import feedback, history
+from chat.threads import feedback, history, switches
 from chat.threads import store as threads
 
 FRAGMENTS = "chat/fragments/"
@@ -154,7 +154,10 @@ def shared_thread(request: HttpRequest, token: str) -> HttpResponse:
     if not sharing.viewer_allowed(request.user, thread):  # the app's @cl.on_shared_thread_view
         raise Http404("This link does not open a conversation (any more).")
     context = fragments.messages_context(
-        threads.thread_messages(thread), threads.thread_steps(thread), mode="shared"
+        threads.thread_messages(thread),
+        threads.thread_steps(thread),
+        mode="shared",
+        cot=switches.cot(thread.metadata),
     )
     return TemplateResponse(
         request, "chat/transcript.html", {"thread": thread, "mode": "shared", **context}

@@ -23,7 +23,7 @@ from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
 from chat.threads import elements as stored_elements
-from chat.threads import favorites, history, window
+from chat.threads import favorites, history, switches, window
 from chat.threads import store as threads
 from chatproject.body_limits import takes_uploads
 
@@ -78,7 +78,7 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
             **_sidebar_context(request.user, thread),
             **element_rendering.task_lists_context(stored_elements.thread_task_lists(thread)),
             **_chat_start_context(request.user, thread),
-            **voice.page_context(),
+            **voice.page_context(thread.metadata),
             "prompt": _prompt(request),
         },
     )
@@ -87,7 +87,11 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
 def _window_context(user: object, thread: Thread, page: window.Window) -> dict:
     url = reverse("chat:thread_earlier", args=[thread.pk])
     return {
-        **fragments.messages_context(favorites.mark_starred(user, page.messages), page.steps),
+        **fragments.messages_context(
+            favorites.mark_starred(user, page.messages),
+            page.steps,
+            cot=switches.cot(thread.metadata),
+        ),
         **window.earlier_context(url, page),
     }
 
@@ -131,7 +135,11 @@ def _chat_start_context(user: object, thread: Thread) -> dict:
     return {
         **chat_start.start_context(options, show=not found["written"]),
         **chat_start.profile_badge_context(thread.chat_profile, options.current),
-        **chat_start.settings_context(found["settings_inputs"], found["settings_values"]),
+        **chat_start.settings_context(
+            found["settings_inputs"],
+            found["settings_values"],
+            open_first=switches.settings_open(thread.metadata),
+        ),
         **chat_start.commands_context(found["commands"]),
         **chat_start.modes_context(found["modes"], found["mode_choices"]),
         "uploads_on": uploads.enabled(profile_config.of(thread.metadata)),
