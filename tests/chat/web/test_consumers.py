@@ -17,7 +17,7 @@ from django.db import OperationalError
 from django.test import Client
 
 from chat.engine.groups import thread_group
-from chat.models import Message
+from chat.models import Feedback, Message
 from chat.web.consumers import CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART_APP, CLOSE_UNAUTHENTICATED
 from chatproject.asgi import application
 from tests.assistants.echo import LONG_WORDS, echo_of, long_answer
@@ -173,6 +173,71 @@ async def test_on_connect_the_socket_receives_a_snapshot_of_the_stored_thread(
     assert "What is &lt;b&gt;2+2&lt;/b&gt;?" in snapshot
     assert "It is <strong>4</strong>." in snapshot
     assert snapshot.index("What is") < snapshot.index("It is")
+
+
+@database_sync_to_async
+def drawn_page(user, thread) -> str:
+    """The marker of the chat page as just drawn for the user (what its first connect sends)."""
+    client = Client()
+    client.force_login(user)
+    html = client.get(f"/threads/{thread.id}/").content.decode()
+    return re.search(r'data-snapshot="([0-9a-f]+)"', html).group(1)
+
+
+def is_snapshot(frame: str) -> bool:
+    return '<div id="messages"' in frame
+
+
+async def test_a_freshly_drawn_page_s_first_connect_is_not_sent_the_thread_again(
+    use_assistant, connect, thread, user
+):
+    use_assistant("echo")
+    await database_sync_to_async(make_message)(thread, "What is 2+2?")
+    await database_sync_to_async(make_message)(
+        thread, "It is **4**.", author_kind=Message.Author.ASSISTANT
+    )
+    marker = await drawn_page(user, thread)
+    connected, _, socket = await connect(f"{path_of(thread)}?seen={marker}", user=user)
+    assert connected
+    # The socket works as ever: what comes is the new exchange, and no copy of the page.
+    await socket.say("and 3+3?")
+    await socket.until(lambda f: echo_of("and 3+3?") in f and 'data-status="done"' in f)
+    assert not any(is_snapshot(f) for f in socket.frames)
+    assert not any("What is 2+2?" in f for f in socket.frames)
+
+
+def _new_message(thread) -> None:
+    make_message(thread, "written meanwhile", author_kind=Message.Author.ASSISTANT)
+
+
+def _answer_grew(thread) -> None:
+    # Saved as a stream saves its tokens: no timestamp changes with it.
+    Message.objects.filter(thread=thread, content="It is").update(content="It is written meanwhile")
+
+
+def _rated(thread) -> None:
+    answer = Message.objects.get(thread=thread, content="It is")
+    Feedback.objects.create(
+        message=answer, thread=thread, user=thread.owner, value=-1, comment="written meanwhile"
+    )
+
+
+@pytest.mark.parametrize("change", [_new_message, _answer_grew, _rated])
+async def test_a_change_between_drawing_the_page_and_its_connect_is_sent(
+    use_assistant, connect, thread, user, change
+):
+    use_assistant("echo")
+    await database_sync_to_async(make_message)(thread, "What is 2+2?")
+    await database_sync_to_async(make_message)(
+        thread, "It is", author_kind=Message.Author.ASSISTANT
+    )
+    marker = await drawn_page(user, thread)
+    await database_sync_to_async(change)(thread)
+    connected, _, socket = await connect(f"{path_of(thread)}?seen={marker}", user=user)
+    assert connected
+    snapshot = await socket.until(is_snapshot)
+    assert "written meanwhile" in snapshot
+    assert "What is 2+2?" in snapshot
 
 
 async def test_a_message_is_stored_and_its_answer_streams_in_as_fragments(tab, thread):
