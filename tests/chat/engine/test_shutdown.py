@@ -110,6 +110,13 @@ class Tab:
         return "".join(html.unescape(t) for f in self.frames for t in pattern.findall(f))
 
 
+def words_of(frame: str) -> list[str]:
+    """The words a message's frame shows in its text (its buttons and labels aside)."""
+    body = re.search(r'class="message__body[^"]*"[^>]*>(.*?)</div>', frame, re.S)
+    assert body, frame[:300]
+    return html.unescape(re.sub(r"<[^>]+>", " ", body.group(1))).split()
+
+
 async def open_tab(web: Daphne, thread, user) -> Tab:
     base = f"127.0.0.1:{web.port}"
     connection = await connect(
@@ -187,11 +194,11 @@ async def test_an_answer_longer_than_the_grace_is_saved_with_every_shown_token_a
     # Interrupted by the shutdown itself (staleness would take ten minutes here), with
     # every token the tab was shown, and nothing it was not.
     assert stored.status == Message.Status.INTERRUPTED
-    shown = tab.streamed(reply.pk)
-    # The token on its way to the tab as the socket closed may be saved without being
-    # shown; nothing shown is ever missing, and nothing further was saved.
-    assert stored.content.startswith(shown)
-    assert len(stored.content.split()) - len(shown.split()) <= 1
+    # Nothing the tab was shown token by token is missing; the tokens not yet sent as
+    # the stream was ended (a few, on a busy machine) come with its final render: the tab
+    # ends showing exactly what was saved.
+    assert stored.content.startswith(tab.streamed(reply.pk))
     assert stored.content.startswith("d0 d1 d2 ")
+    assert words_of(final[-1]) == stored.content.split()
     assert "runs finished: 0," in web.log()
     assert "interrupted and saved as they stood: 1" in web.log()
