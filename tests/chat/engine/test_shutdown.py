@@ -9,7 +9,6 @@ import html
 import json
 import re
 import signal
-import socket
 import uuid
 
 import pytest
@@ -21,17 +20,11 @@ from websockets.exceptions import ConnectionClosed
 
 from chat.models import Message
 from tests.conftest import ASSISTANTS_DIR
-from tests.services import Daphne, service_env
+from tests.services import Daphne, free_port, service_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 RECONNECT_CODES = {1012, 4012}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
