@@ -188,14 +188,17 @@ def is_snapshot(frame: str) -> bool:
     return '<div id="messages"' in frame
 
 
+@database_sync_to_async
+def stored_exchange(thread, answer: str) -> None:
+    make_message(thread, "What is 2+2?")
+    make_message(thread, answer, author_kind=Message.Author.ASSISTANT)
+
+
 async def test_a_freshly_drawn_page_s_first_connect_is_not_sent_the_thread_again(
     use_assistant, connect, thread, user
 ):
     use_assistant("echo")
-    await database_sync_to_async(make_message)(thread, "What is 2+2?")
-    await database_sync_to_async(make_message)(
-        thread, "It is **4**.", author_kind=Message.Author.ASSISTANT
-    )
+    await stored_exchange(thread, "It is **4**.")
     marker = await drawn_page(user, thread)
     connected, _, socket = await connect(f"{path_of(thread)}?seen={marker}", user=user)
     assert connected
@@ -227,10 +230,7 @@ async def test_a_change_between_drawing_the_page_and_its_connect_is_sent(
     use_assistant, connect, thread, user, change
 ):
     use_assistant("echo")
-    await database_sync_to_async(make_message)(thread, "What is 2+2?")
-    await database_sync_to_async(make_message)(
-        thread, "It is", author_kind=Message.Author.ASSISTANT
-    )
+    await stored_exchange(thread, "It is")
     marker = await drawn_page(user, thread)
     await database_sync_to_async(change)(thread)
     connected, _, socket = await connect(f"{path_of(thread)}?seen={marker}", user=user)
