@@ -1,4 +1,4 @@
-"""Thread services shared by every edge: lookup with permission, listing, snapshots."""
+"""Thread services shared by every edge: lookup with permission, listing, single items."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 
 from chat import permissions
 from chat.models import Message, Step, Thread
-from chat.rendering import fragments, frames
+from chat.rendering import fragments
 from chat.threads import edits, elements, stars, switches, window
 
 TITLE_LENGTH = 80
@@ -74,30 +73,6 @@ def thread_messages(thread: Thread, *, include_superseded: bool = False) -> list
 def thread_steps(thread: Thread, *, include_superseded: bool = False) -> list[Step]:
     rows = thread.steps.prefetch_related("elements")
     return list(rows if include_superseded else edits.current(rows))
-
-
-def snapshot_frames(thread: Thread) -> list[str]:
-    """What a tab needs to show the thread as stored, as out-of-band swaps, in websocket
-    frames that each fit (see chat.rendering.frames): its latest page of messages, as the
-    chat page shows them, with the same "Show earlier messages" button."""
-    page = window.window(thread)
-    messages = stars.mark_starred(thread.owner_id, page.messages)
-    items = fragments.thread_items(messages, page.steps, cot=switches.cot(thread.metadata))
-    url = reverse("chat:thread_earlier", args=[thread.pk])
-    head = fragments.earlier(window.earlier_context(url, page))
-    tail = elements.task_lists_html(thread) + fragments.run_state(False) + fragments.notice("")
-    return frames.snapshot_frames(items, thread.id, tail, head=head)
-
-
-asnapshot_frames = sync_to_async(snapshot_frames)
-
-
-def snapshot_html(thread: Thread) -> str:
-    """The whole snapshot as one text (what its frames add up to)."""
-    return "".join(snapshot_frames(thread))
-
-
-asnapshot_html = sync_to_async(snapshot_html)
 
 
 def item_html(user: Any, thread_id: Any, kind: str, item_id: Any) -> str | None:
