@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.db import IntegrityError
 
 from chat.engine import stream_saves
@@ -128,3 +129,56 @@ async def test_answers_streaming_in_many_threads_are_each_saved_as_they_go(
             full,
             Message.Status.DONE,
         )
+
+
+@pytest.fixture
+def trips(monkeypatch) -> list[str]:
+    """The calls made into Django's database thread, by name."""
+    made: list[str] = []
+    call = SyncToAsync.__call__
+
+    def counting(self, *args, **kwargs):
+        if self._thread_sensitive:
+            made.append(getattr(self.func, "__name__", type(self.func).__name__))
+        return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counting)
+    return made
+
+
+async def test_a_streamed_answer_takes_three_trips_to_the_database(
+    settings, use_assistant, open_chat, thread, user, trips
+):
+    settings.CHAT_STREAM_SAVE_SECONDS = 60
+    use_assistant("features")
+    chat = await open_chat(thread, user)
+    chat.session.user_session["gate"] = gate = asyncio.Event()
+    gate.set()
+    await chat.send("echo first")  # the thread's first message: its title and sidebar
+    await asyncio.sleep(0.2)
+    trips.clear()
+
+    await chat.send("quick 200")
+
+    # The question (checked and stored), the answer's row, its final text and status.
+    assert trips == ["_insert_message", "_insert_message", "_update_message"]
+    assert (await chat.last_reply()).content == "".join(f"q{i} " for i in range(200))
+
+
+async def test_a_long_stream_adds_one_trip_per_save(
+    settings, use_assistant, open_chat, thread, user, trips
+):
+    settings.CHAT_STREAM_SAVE_SECONDS = 0.05
+    use_assistant("features")
+    chat = await open_chat(thread, user)
+    chat.session.user_session["gate"] = gate = asyncio.Event()
+    gate.set()
+    await chat.send("echo first")
+    await asyncio.sleep(0.2)
+    trips.clear()
+
+    await chat.send("slow 20")  # 20 tokens, 20 ms apart: about 8 saves
+
+    saves = trips.count("_write_all")
+    assert 2 <= saves <= 10
+    assert len(trips) == 3 + saves
