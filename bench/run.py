@@ -866,6 +866,7 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
         c0, k0 = server_cpu(server), self_cpu()
         h0 = server.helper_cpu() if hasattr(server, "helper_cpu") else {}
         start = time.perf_counter()
+        cpu_clock = CpuClock(server)
         runs = await asyncio.gather(*(t.send(f"stream {tok}") for t in tabs))
 
         async def wait(run: Run):
@@ -875,6 +876,7 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
         await asyncio.gather(*(wait(r) for r in runs))
         wall = time.perf_counter() - start
         c1, k1 = server_cpu(server), self_cpu()
+        cpu_clock.cancel()
         prof.stop()
         ok, ttft = [], []
         kinds: dict[str, int] = {}
@@ -931,6 +933,12 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
         emit_figure(f"{prefix}_token_frames_per_session_max", max(frames, default=0), "frames")
         emit_figure(f"{prefix}_ttft_p50", med(ttft) * 1000, "ms")
         emit_figure(f"{prefix}_ttft_p95", pct(ttft, 95) * 1000, "ms")
+        # The same moments in the server's CPU seconds since the sends: what a busy machine
+        # moves little (a server given a whole core would show them as wall time).
+        ttft_cpu = [cpu_clock.cpu_at(start + t) - c0 for t in ttft]
+        emit_figure(f"{prefix}_ttft_server_cpu_p50", med(ttft_cpu), "s")
+        emit_figure(f"{prefix}_ttft_server_cpu_p95", pct(ttft_cpu, 95), "s")
+        emit_figure(f"{prefix}_server_cpu_per_session", (c1 - c0) / max(n, 1) * 1000, "ms")
         emit_figure(f"{prefix}_tokens_per_s_aggregate", len(ok) * tok / wall, "tok/s")
         emit_figure(f"{prefix}_server_cpu", c1 - c0, "s")
         emit_figure(f"{prefix}_client_cpu", k1 - k0, "s")
@@ -938,6 +946,33 @@ async def phase_concurrency(args, server: Server, pairs: list[dict], tok: int,
             emit_figure(f"{prefix}_{name}_cpu", cpu - h0.get(name, 0.0), "s")
     finally:
         await close_many(tabs)
+
+
+class CpuClock:
+    """The server's CPU seconds sampled against wall time, to read any moment's CPU."""
+
+    def __init__(self, server, every: float = 0.01) -> None:
+        self.server = server
+        self.samples: list[tuple[float, float]] = [(time.perf_counter(), server_cpu(server))]
+        self.task = asyncio.get_running_loop().create_task(self._sample(every))
+
+    async def _sample(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            self.samples.append((time.perf_counter(), server_cpu(self.server)))
+
+    def cancel(self) -> None:
+        self.task.cancel()
+        self.samples.append((time.perf_counter(), server_cpu(self.server)))
+
+    def cpu_at(self, moment: float) -> float:
+        at = bisect.bisect_left(self.samples, (moment, float("-inf")))
+        if at == 0:
+            return self.samples[0][1]
+        if at >= len(self.samples):
+            return self.samples[-1][1]
+        (t0, c0), (t1, c1) = self.samples[at - 1], self.samples[at]
+        return c0 + (c1 - c0) * ((moment - t0) / (t1 - t0) if t1 > t0 else 1.0)
 
 
 def window_rates(samples: list[tuple[float, int]], t_full: float, n: int, w: int):

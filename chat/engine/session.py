@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from chat import log_context
 from chat.engine import (
     actions,
+    answer_starts,
     asks,
     commands,
     control,
@@ -213,7 +214,10 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         # stores it (see _receive): (answer, warning) once they have.
         admitted: list[tuple[AnswerUsage | None, str | None]] = []
         try:
-            await self._receive(content, client_id, file_ids, author, command, chosen, admitted)
+            async with answer_starts.starting() as start:
+                await self._receive(
+                    content, client_id, file_ids, author, command, chosen, admitted, start
+                )
         except BaseException:
             if admitted:
                 await self._release(admitted[0][0])
@@ -231,6 +235,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         command: str,
         chosen: dict[str, str],
         admitted: list[tuple[AnswerUsage | None, str | None]],
+        start: answer_starts.Start,
     ) -> None:
         files = []
         if file_ids:
@@ -293,7 +298,9 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             await asks.deliver(self.emitter, question, message.to_dict(), summary=content)
         elif hooks.on_message is not None:
             self._spawn_run(
-                self._answering(answer, hooks.on_message, message, copies=copies), "message"
+                self._answering(answer, hooks.on_message, message, copies=copies),
+                "message",
+                start=start.hand_over(),
             )
         else:
             await sync_to_async(copies.remove)()
@@ -316,8 +323,10 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
 
     async def _update_listing(self, content: str, moves_up: bool) -> None:
         """Titles a new thread and re-sorts the sidebar. The answer goes first: database
-        calls wait in one queue, and the first token matters more than the sidebar."""
+        calls wait in one queue, and the first token matters more than the sidebar (this
+        thread's, and those of the messages received before it)."""
         await asyncio.sleep(SIDEBAR_DELAY_SECONDS)
+        await answer_starts.give_way()
         html = await history.listing_after_message(
             self.user, self.thread_id, content, moves_up=moves_up
         )
@@ -474,13 +483,21 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
     reload_context = _reload_context
 
     # -- running hooks ---------------------------------------------------------------
-    def _spawn_run(self, coro: Any, label: str) -> None:
-        """Runs one hook at a time, in the order asked, each as its own task."""
+    def _spawn_run(
+        self, coro: Any, label: str, *, start: answer_starts.Start | None = None
+    ) -> None:
+        """Runs one hook at a time, in the order asked, each as its own task; `start`, the
+        received message's, ends as its hook begins."""
         self._pending += 1
-        spawn(self._queued(coro), name=f"chat-{label}-{self.thread_id}")
+        run = spawn(self._queued(coro, start), name=f"chat-{label}-{self.thread_id}")
+        if start is not None:
+            # Also when the task is cancelled before it began (the process stopping).
+            run.add_done_callback(lambda _task: start.end())
 
-    async def _queued(self, coro: Any) -> None:
+    async def _queued(self, coro: Any, start: answer_starts.Start | None = None) -> None:
         try:
+            if start is not None and self._run_lock.locked():
+                start.end()  # it waits for this session's answer under way, not its turn
             async with self._run_lock:
                 if drain.draining:
                     # The process is stopping: a hook queued behind the last run does not
@@ -502,6 +519,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
                 try:
                     await mark.put_up()
                     await control.control().push_run_state(self)
+                    if start is not None:
+                        start.end()  # the hook's first steps come next
                     await asyncio.shield(run)
                 except asyncio.CancelledError:
                     if not run.done():

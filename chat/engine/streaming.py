@@ -12,16 +12,14 @@ import logging
 import time
 from typing import Any, Protocol
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, models
 from django.utils import timezone
 
-from chat.engine import metrics
+from chat.engine import answer_starts, metrics, stream_saves
 from chat.engine.background import spawn
 from chat.engine.storable import storable_text
 from chat.rendering import frames
-from chatproject.serving.connections import reconnecting
 
 
 class FrameSink(Protocol):
@@ -34,12 +32,6 @@ logger = logging.getLogger(__name__)
 
 # How long a stream's producer steps aside after its first token (see StreamBuffer.add).
 FIRST_TOKEN_HANDOFF_SECONDS = 0.002
-
-
-@sync_to_async
-@reconnecting
-def _save(model: type[models.Model], pk: str, fields: dict[str, Any]) -> None:
-    model.objects.filter(pk=pk).update(**fields)
 
 
 class StreamBuffer:
@@ -85,6 +77,8 @@ class StreamBuffer:
             # that never waits (tokens from memory, a model in this process) would not
             # give it before its frame timer is overdue. Once per stream.
             await asyncio.sleep(FIRST_TOKEN_HANDOFF_SECONDS)
+            # The rest of the answer waits for the answers asked before it to start.
+            await answer_starts.give_way()
         elif self._closed:
             return
         elif self._timer is None:
@@ -161,7 +155,8 @@ class StreamBuffer:
         fields = {self.field: self.text}
         if self.field == "content":
             fields["updated_at"] = timezone.now()
-        await _save(self.model, self.message_id, fields)
+        # With every other stream's save that waits, in one trip (see stream_saves).
+        await stream_saves.save(self.model, self.message_id, fields)
 
     async def _keep_alive(self) -> None:
         # A silent stream (a model thinking) must not look like one whose server died.

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import formats, timezone
@@ -62,6 +62,8 @@ def limits_for(user: Any) -> list[Limit]:
     have one, else the most generous of their groups' quotas."""
     if getattr(user, "pk", None) is None:
         return []  # no one to count for (an anonymous copilot visitor)
+    if not _any_quota(user.pk):
+        return []
     own: dict[tuple[str, str], Decimal] = {}
     groups: dict[tuple[str, str], Decimal] = {}
     rows = Quota.objects.filter(user_id=user.pk) | Quota.objects.filter(group__user__id=user.pk)
@@ -73,6 +75,30 @@ def limits_for(user: Any) -> list[Limit]:
             groups[key] = max(groups.get(key, quota.limit), quota.limit)
     merged = {**groups, **own}
     return [Limit(period, metric, limit) for (period, metric), limit in sorted(merged.items())]
+
+
+def _any_quota(user_id: Any) -> bool:
+    """Whether a quota names the person or one of their groups.
+
+    Asked before every message, and most people have none: one statement written out
+    (a tenth of the time of building the query below through the ORM)."""
+    quota = Quota._meta
+    member = Quota._meta.get_field("group").related_model.user_set.through._meta
+    quote = connection.ops.quote_name
+    table, user_col = quote(quota.db_table), quote(quota.get_field("user").column)
+    group_col = quote(quota.get_field("group").column)
+    members = quote(member.db_table)
+    member_user, member_group = (
+        quote(field.column) for field in (member.get_field("user"), member.get_field("group"))
+    )
+    # Names from the models, values as parameters.
+    sql = (
+        f"SELECT 1 FROM {table} WHERE {user_col} = %s OR {group_col} IN "  # noqa: S608
+        f"(SELECT {member_group} FROM {members} WHERE {member_user} = %s) LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, user_id])
+        return cursor.fetchone() is not None
 
 
 def lifted(user: Any, day: date | None = None) -> bool:

@@ -1,0 +1,126 @@
+"""Answers start first, a few at a time: the first words of every answer come sooner when
+many people ask at once.
+
+A message's start (its admission, storing and showing it, starting the assistant's hook)
+takes several turns of the event loop and a trip to the database thread. A hundred
+starts at once, each taking its turns among all the others and among the answers already
+streaming, all finish together at the end: everyone waits as long as the last one. Here
+a few start at a time (STARTS_AT_ONCE), the others wait for their turn where waiting
+costs nothing, in the order they came; and the work that can wait (an answer that has
+shown its first words, the sidebar after a thread's first message) waits until the
+messages received before it have started. The work is the same: the first words of each
+answer come sooner, the rest of each a little later.
+
+Only what was received before a wait began is waited for (a steady flow of new messages
+never holds an answer back for long), and never more than MAX_WAIT_SECONDS. A start ends
+when its hook begins, not at its first words: a hook waiting for a remote model keeps no
+one waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator
+
+# Enough to keep the database thread busy while the others' starts go on in the loop.
+STARTS_AT_ONCE = 16
+MAX_WAIT_SECONDS = 60.0
+
+
+class Start:
+    """One received message's start; ends once (`end` again does nothing)."""
+
+    def __init__(self, starts: _Starts, number: int) -> None:
+        self._starts = starts
+        self.number = number
+        self.handed_over = False
+        self.has_turn = False
+
+    def hand_over(self) -> Start:
+        """The hook's run ends it as it begins; the receiving no longer does."""
+        self.handed_over = True
+        return self
+
+    def end(self) -> None:
+        if self.has_turn:
+            self.has_turn = False
+            self._starts.turns.release()
+        self._starts.end(self.number)
+
+
+class _Starts:
+    """The starts of one event loop."""
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.pending: dict[int, None] = {}  # insertion order is start order
+        self.waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
+        self.turns = asyncio.Semaphore(STARTS_AT_ONCE)
+
+    def begin(self) -> Start:
+        self.last += 1
+        self.pending[self.last] = None
+        return Start(self, self.last)
+
+    def end(self, number: int) -> None:
+        if number not in self.pending:
+            return
+        del self.pending[number]
+        self._release()
+
+    def _release(self) -> None:
+        oldest = next(iter(self.pending), None)
+        while self.waiters and (oldest is None or oldest > self.waiters[0][0]):
+            _horizon, waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait_for_earlier(self) -> None:
+        if not self.pending:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        # Waiters queue in the order of their horizons (`last` only grows).
+        self.waiters.append((self.last, waiter))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(waiter, MAX_WAIT_SECONDS)
+
+
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Starts] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _starts() -> _Starts:
+    loop = asyncio.get_running_loop()
+    starts = _by_loop.get(loop)
+    if starts is None:
+        starts = _by_loop[loop] = _Starts()
+    return starts
+
+
+@contextlib.asynccontextmanager
+async def starting() -> AsyncIterator[Start]:
+    """Around the receiving of a message, from its turn on. Its start ends with the
+    block, unless handed over to the hook's run (which ends it as the hook begins)."""
+    starts = _starts()
+    start = starts.begin()
+    try:
+        await starts.turns.acquire()
+        start.has_turn = True
+        yield start
+    finally:
+        if not start.handed_over:
+            start.end()
+
+
+def pending() -> int:
+    """How many received messages wait for their answer to start."""
+    return len(_starts().pending)
+
+
+async def give_way() -> None:
+    """Waits until the messages received before now have had their answers started."""
+    await _starts().wait_for_earlier()

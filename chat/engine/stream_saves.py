@@ -1,0 +1,146 @@
+"""The periodic saves of every live stream of the process, written together.
+
+Each stream saves its text every CHAT_STREAM_SAVE_SECONDS (and a silent one every few
+seconds, to show it is alive). With a thousand answers streaming, one trip to the
+database thread per save queued a thousand trips ahead of every new message's admission
+(Django's database thread takes its calls one at a time, in order). Here the saves wait
+together, and one trip at a time writes all that are waiting, in one transaction: a
+message sent meanwhile waits behind at most one such trip.
+
+A save still returns only once its row is written (or raises the database's error), so a
+stream's later writes (its final text and status) always land after it. A save given up
+before its trip began (a stream closing) is never written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, models, transaction
+
+from chat.engine.background import spawn
+from chatproject.serving.connections import reconnecting
+
+logger = logging.getLogger(__name__)
+
+Key = tuple[type[models.Model], str]
+
+
+@dataclass
+class _Save:
+    fields: dict[str, Any]
+    waiting: list[asyncio.Future[None]] = field(default_factory=list)
+
+
+def _update(model: type[models.Model], pk: str, fields: dict[str, Any]) -> None:
+    model.objects.filter(pk=pk).update(**fields)
+
+
+@reconnecting
+def _write_all(saves: list[tuple[Key, dict[str, Any]]]) -> None:
+    with transaction.atomic():
+        for (model, pk), fields in saves:
+            _update(model, pk, fields)
+
+
+@reconnecting
+def _write_one(model: type[models.Model], pk: str, fields: dict[str, Any]) -> None:
+    _update(model, pk, fields)
+
+
+def _write_each(saves: list[tuple[Key, dict[str, Any]]]) -> list[BaseException | None]:
+    """One by one, after the transaction of all failed: one bad row fails only itself."""
+    outcomes: list[BaseException | None] = []
+    for (model, pk), fields in saves:
+        try:
+            _write_one(model, pk, fields)
+        except DatabaseError as error:
+            outcomes.append(error)
+        else:
+            outcomes.append(None)
+    return outcomes
+
+
+class StreamSaves:
+    """The saves waiting for the next trip, one entry per row (the latest text wins)."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[Key, _Save] = {}
+        self.writing = False
+        self.trips = 0  # trips to the database thread made (what the tests count)
+
+    async def save(self, model: type[models.Model], pk: str, fields: dict[str, Any]) -> None:
+        key = (model, str(pk))
+        entry = self.waiting.get(key)
+        if entry is None:
+            entry = self.waiting[key] = _Save(dict(fields))
+        else:
+            entry.fields.update(fields)  # the text so far includes the text saved before
+        done = asyncio.get_running_loop().create_future()
+        entry.waiting.append(done)
+        if not self.writing:
+            self.writing = True
+            spawn(self._write(), name="stream-saves")
+        try:
+            await done
+        except asyncio.CancelledError:
+            # Not written yet: nobody waits for it any more, it is not written at all.
+            if self.waiting.get(key) is entry:
+                entry.waiting.remove(done)
+                if not entry.waiting:
+                    del self.waiting[key]
+            raise
+
+    async def _write(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, {}
+                saves = [(key, entry.fields) for key, entry in batch.items()]
+                self.trips += 1
+                try:
+                    await sync_to_async(_write_all)(saves)
+                    outcomes: list[BaseException | None] = [None] * len(saves)
+                except DatabaseError:
+                    outcomes = await sync_to_async(_write_each)(saves)
+                except Exception as error:  # handed to every save of the trip
+                    outcomes = [error] * len(saves)
+                except BaseException:
+                    # The loop is stopping: nobody is left waiting without an answer.
+                    for entry in batch.values():
+                        for done in entry.waiting:
+                            done.cancel()
+                    raise
+                for entry, outcome in zip(batch.values(), outcomes, strict=True):
+                    for done in entry.waiting:
+                        if done.done():
+                            continue
+                        if outcome is None:
+                            done.set_result(None)
+                        else:
+                            done.set_exception(outcome)
+        finally:
+            self.writing = False
+
+
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, StreamSaves] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def saves() -> StreamSaves:
+    """This event loop's saves."""
+    loop = asyncio.get_running_loop()
+    found = _by_loop.get(loop)
+    if found is None:
+        found = _by_loop[loop] = StreamSaves()
+    return found
+
+
+async def save(model: type[models.Model], pk: str, fields: dict[str, Any]) -> None:
+    """Writes the fields of the row with the next trip of all saves; raises its error."""
+    await saves().save(model, pk, fields)

@@ -1,0 +1,119 @@
+"""Answers start first: the first words of every answer come before the rest of any."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from chat.engine import answer_starts
+from chat.models import Message
+from tests.drivers import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_work_that_gives_way_waits_for_every_message_received_before_it():
+    first, second = answer_starts.starting(), answer_starts.starting()
+    await first.__aenter__()
+    await second.__aenter__()
+    waiting = asyncio.create_task(answer_starts.give_way())
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+
+    await first.__aexit__(None, None, None)
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+
+    await second.__aexit__(None, None, None)
+    await asyncio.wait_for(waiting, 1)
+
+
+async def test_a_message_received_after_the_wait_began_is_not_waited_for():
+    async with answer_starts.starting():
+        waiting = asyncio.create_task(answer_starts.give_way())
+        await asyncio.sleep(0.01)
+        later = answer_starts.starting()
+        await later.__aenter__()
+    # The message received before the wait has started; the later one still has not.
+    await asyncio.wait_for(waiting, 1)
+    assert answer_starts.pending() == 1
+    await later.__aexit__(None, None, None)
+    assert answer_starts.pending() == 0
+
+
+async def test_nothing_waits_when_no_message_is_starting():
+    await asyncio.wait_for(answer_starts.give_way(), 0.5)
+
+
+async def test_a_few_messages_start_at_once_and_the_others_in_the_order_they_came():
+    at_once, most, order = 0, 0, []
+
+    async def receive(number: int) -> None:
+        nonlocal at_once, most
+        async with answer_starts.starting():
+            at_once += 1
+            most = max(most, at_once)
+            order.append(number)
+            await asyncio.sleep(0.005)
+            at_once -= 1
+
+    count = answer_starts.STARTS_AT_ONCE * 3
+    await asyncio.gather(*(receive(n) for n in range(count)))
+    assert most == answer_starts.STARTS_AT_ONCE
+    assert order == list(range(count))
+    assert answer_starts.pending() == 0
+
+
+async def test_a_failed_receive_ends_its_start():
+    with pytest.raises(RuntimeError):
+        async with answer_starts.starting():
+            raise RuntimeError("refused")
+    assert answer_starts.pending() == 0
+    await asyncio.wait_for(answer_starts.give_way(), 0.5)
+
+
+async def test_a_stream_shows_its_first_words_then_waits_for_a_message_received_before(
+    use_assistant, open_chat, thread, user
+):
+    use_assistant("features")
+    chat = await open_chat(thread, user)
+    gate = chat.session.user_session["gate"] = asyncio.Event()
+    gate.set()
+    # Another tab's message, received first and still starting.
+    earlier = answer_starts.starting()
+    await earlier.__aenter__()
+
+    await chat.send("quick 50", wait=False)
+    appended = await chat.tab.until(
+        lambda f: "beforeend:#messages" in f and 'data-status="streaming"' in f
+    )
+    message_id = re.search(r'id="m-([0-9a-f-]+)"', appended).group(1)
+    await chat.tab.until(lambda f: f"beforeend:#m-{message_id}-text" in f and "q0 " in f)
+    await asyncio.sleep(0.1)
+    # The first words are on the page; the rest waits for the earlier message's start.
+    assert "q49" not in "".join(chat.tab.frames)
+    assert (await Message.objects.aget(pk=message_id)).status == Message.Status.STREAMING
+
+    await earlier.__aexit__(None, None, None)
+    await chat.idle()
+    row = await Message.objects.aget(pk=message_id)
+    assert (row.content, row.status) == ("".join(f"q{i} " for i in range(50)), "done")
+
+
+async def test_a_message_sent_while_its_own_answer_runs_gives_its_turn_back(
+    use_assistant, open_chat, thread, user
+):
+    use_assistant("features")
+    chat = await open_chat(thread, user)
+    gate = chat.session.user_session["gate"] = asyncio.Event()
+    await chat.send("quick 5", wait=False)
+    await wait_for(lambda: chat.session.current_run is not None, what="the first answer")
+    # The second answer waits for the first (held at its gate): its start is over, so
+    # nobody else's answer waits for it meanwhile.
+    await chat.send("echo second", wait=False)
+    await wait_for(lambda: answer_starts.pending() == 0, what="no start held")
+    gate.set()
+    await chat.idle()
+    assert [m.content for m in await chat.messages()][-1] == "ok: echo second"
