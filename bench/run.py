@@ -1209,9 +1209,11 @@ async def phase_idle_scale(args, product: Product, pairs: list[dict]) -> None:
                 emit_figure(f"{p}_server_fds", sum(x.num_fds() for x in tree_procs(srv.pid)),
                             "fds")
                 emit_figure(f"{p}_loadavg_1m", os.getloadavg()[0], "")
+                prof = Profiler(args, srv.pid, "i")
                 c0, w0 = tree_cpu(srv.pid), time.perf_counter()
                 await asyncio.sleep(args.idle_cpu_seconds)
                 c1, w1 = tree_cpu(srv.pid), time.perf_counter()
+                prof.stop()
                 emit_figure(f"{p}_server_cpu", 100 * (c1 - c0) / (w1 - w0), "% of a core")
                 emit_figure(f"{p}_still_open", sum(1 for t in tabs if not t.closed), "sockets")
             finally:
@@ -1401,7 +1403,7 @@ def main() -> int:
     ap.add_argument("--launcher", default=None,
                     help="diagnostics: start the server with this script instead of "
                          "`-m daphne` (e.g. bench/launch_patched.py with BENCH_PATCHES=...)")
-    ap.add_argument("--profile", default="", help="phases to sample with py-spy: b,steps,c,d,g,h")
+    ap.add_argument("--profile", default="", help="phases to sample with py-spy: b,steps,c,d,g,h,i")
     ap.add_argument("--profile-dir", default="/tmp")  # noqa: S108
     ap.add_argument("--profile-gil", action="store_true",
                     help="py-spy --gil: sample only the thread holding the GIL (Python CPU)")
