@@ -294,7 +294,9 @@ class Server:
         self.log = open(self.log_path, "ab")  # noqa: SIM115
         head = [PY, str(in_src(Path(self.args.launcher).resolve()))] if self.args.launcher \
             else [PY, "-m", "daphne"]
-        cmd = [*head, "-b", "127.0.0.1", "-p", str(self.port), "chatproject.asgi:application"]
+        cmd = [*head, "-b", "127.0.0.1", "-p", str(self.port),
+               "--ping-interval", str(self.args.ping_interval),
+               "--ping-timeout", str(self.args.ping_timeout), "chatproject.asgi:application"]
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(cmd, cwd=SRC, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
@@ -1393,6 +1395,9 @@ def main() -> int:
                     help="(i) idle signed-in sockets on one web process; each side needs as "
                          "many open files (ulimit -n; raised to the hard limit here)")
     ap.add_argument("--idle-cpu-seconds", type=float, default=30.0)
+    # daphne's websocket keep-alive, as docker-compose.yml starts it (daphne's own: 20, 30)
+    ap.add_argument("--ping-interval", type=int, default=50)
+    ap.add_argument("--ping-timeout", type=int, default=30)
     ap.add_argument("--connect-batch", type=int, default=20)
     ap.add_argument("--start-timeout", type=float, default=60)
     ap.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")

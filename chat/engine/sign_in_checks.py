@@ -33,6 +33,10 @@ from django.utils.crypto import constant_time_compare
 from accounts import staff_mfa
 from accounts.session_keys import SESSION_FLAG as SSO_SESSION_FLAG
 
+# What the checks read of an account: the session hash (the password), whether it may sign
+# in (Django's backends: is_active), whether it is staff (two-factor).
+ACCOUNT_FIELDS = ("password", "is_active", "is_staff")
+
 
 class SignInClaim(Protocol):
     """Who a socket was opened for, and by which session (None: by a signed ticket, which
@@ -137,7 +141,12 @@ def _accounts(names: set[_Named]) -> dict[_Named, Any]:
         else:
             found[name] = backend.get_user(name.user_pk)
     if batched:
-        users = get_user_model()._default_manager.in_bulk({name.user_pk for name in batched})
+        # Only what the checks read: a whole account costs twice the time to build.
+        users = (
+            get_user_model()
+            ._default_manager.only(*ACCOUNT_FIELDS)
+            .in_bulk({name.user_pk for name in batched})
+        )
         for name in batched:
             user = users.get(name.user_pk)
             backend = backends.get(name.backend_path) if name.backend_path else None
