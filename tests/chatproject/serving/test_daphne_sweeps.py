@@ -16,6 +16,7 @@ import struct
 import uuid
 
 import pytest
+import yaml
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.test import Client
@@ -23,6 +24,9 @@ from websockets.asyncio.client import connect
 
 from chatproject.serving.daphne_sweeps import SWEEP_SECONDS, Sweeps, slot
 from tests.conftest import ASSISTANTS_DIR
+from tests.security.servers import ROOT, compose_daphne_arguments, shipped_daphne_arguments
+from tests.services import PING_INTERVAL as SHIPPED_INTERVAL
+from tests.services import PING_TIMEOUT as SHIPPED_TIMEOUT
 from tests.services import Daphne, service_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -171,3 +175,21 @@ def test_a_sweep_visits_only_the_connections_due():
     assert sweeps.take_due(now + 20) == []
     assert sweeps.take_due(now + 20 + SWEEP_SECONDS) == idle
     assert sweeps.take_due(now + 60) == []  # each once
+
+
+def ping_options(arguments: list[str]) -> tuple[int, int]:
+    def value(flag: str) -> int:
+        return int(arguments[arguments.index(flag) + 1])
+
+    return value("--ping-interval"), value("--ping-timeout")
+
+
+def test_the_shipped_commands_ping_idle_sockets_every_50_s_and_drop_silent_peers_after_30():
+    """Under the 60 s idle timeout of common load balancers; the tests' daphne alike."""
+    kubernetes = next(yaml.safe_load_all((ROOT / "deploy/kubernetes/web.yaml").read_text()))
+    (container,) = kubernetes["spec"]["template"]["spec"]["containers"]
+
+    assert ping_options(shipped_daphne_arguments()) == (50, 30)
+    assert ping_options(compose_daphne_arguments()) == (50, 30)
+    assert ping_options(container["command"]) == (50, 30)
+    assert (SHIPPED_INTERVAL, SHIPPED_TIMEOUT) == (50, 30)
