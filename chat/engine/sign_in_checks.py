@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import (
@@ -40,10 +40,11 @@ ACCOUNT_FIELDS = ("password", "is_active", "is_staff")
 
 class SignInClaim(Protocol):
     """Who a socket was opened for, and by which session (None: by a signed ticket, which
-    holds while the account is active)."""
+    holds while the account is active); and what its last check found (`Proof`)."""
 
     user_id: Any
     session_key: str | None
+    proof: Proof | None
 
 
 Claim = TypeVar("Claim", bound=SignInClaim)
@@ -59,15 +60,26 @@ class _Named:
     by_proxy: bool
 
 
+class Proof(NamedTuple):
+    """What a claim's last check found to hold: the session as stored, what it names, and
+    the account's password field. While both are the same, the session need not be decoded
+    nor its hash computed again (most of a check's time); the rest is checked every time."""
+
+    session_data: str
+    named: _Named
+    password: str
+
+
 def ended(claims: Sequence[Claim]) -> list[Claim]:
     """The claims whose sign-in no longer holds: the session gone (signed out, flushed,
     expired), the account deleted or deactivated, the password changed since, or a staff
-    member held back until they set up two-factor."""
+    member held back until they set up two-factor. Records a `Proof` on the others."""
     sessions = _sessions({claim.session_key for claim in claims if claim.session_key})
+    reader = _SessionReader()
     gone: list[Claim] = []
     named: dict[Claim, _Named] = {}
     for claim in claims:
-        found = _named_by(claim, sessions)
+        found = reader.named_by(claim, sessions)
         if found is None:
             gone.append(claim)
         else:
@@ -81,15 +93,21 @@ def ended(claims: Sequence[Claim]) -> list[Claim]:
         if (
             user is None
             or user.pk != claim.user_id
-            or (name.backend_path is not None and not _hash_holds(user, name.session_hash))
+            or (name.backend_path is not None and not _hash_holds(claim, name, user))
             or (user.pk in held_back and not name.by_proxy)
         ):
             gone.append(claim)
+            claim.proof = None
+        elif claim.session_key is not None and isinstance(
+            stored := sessions[claim.session_key], str
+        ):
+            claim.proof = Proof(stored, name, user.password)
     return gone
 
 
-def _sessions(keys: set[str]) -> dict[str, dict[str, Any]]:
-    """Each live session's data by key; a session signed out, flushed or expired is absent."""
+def _sessions(keys: set[str]) -> dict[str, str | dict[str, Any]]:
+    """Each live session by key, as stored (or, from an engine other than the database,
+    decoded); a session signed out, flushed or expired is absent."""
     if not keys:
         return {}
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
@@ -102,30 +120,45 @@ def _sessions(keys: set[str]) -> dict[str, dict[str, Any]]:
         .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
         .values_list("session_key", "session_data")
     )
-    decoder = store_class()
-    return {key: decoder.decode(data) for key, data in rows}
+    return dict(rows)
 
 
-def _named_by(claim: SignInClaim, sessions: dict[str, dict[str, Any]]) -> _Named | None:
-    if claim.session_key is None:
-        return _Named(claim.user_id, None, "", by_proxy=False)
-    data = sessions.get(claim.session_key, {})
-    try:
-        user_id, backend_path = data[SESSION_KEY], data[BACKEND_SESSION_KEY]
-    except KeyError:
-        return None
-    if backend_path not in settings.AUTHENTICATION_BACKENDS:
-        return None
-    try:
-        user_pk = get_user_model()._meta.pk.to_python(user_id)
-    except ValidationError:
-        return None
-    return _Named(
-        user_pk,
-        backend_path,
-        data.get(HASH_SESSION_KEY) or "",
-        by_proxy=bool(data.get(SSO_SESSION_FLAG)),
-    )
+class _SessionReader:
+    """Whom each claim's session names, decoding only the sessions that changed."""
+
+    def __init__(self) -> None:
+        self.decoder = import_module(settings.SESSION_ENGINE).SessionStore()
+        self.backends = settings.AUTHENTICATION_BACKENDS
+        self.pk_field = get_user_model()._meta.pk
+
+    def named_by(
+        self, claim: SignInClaim, sessions: dict[str, str | dict[str, Any]]
+    ) -> _Named | None:
+        if claim.session_key is None:
+            return _Named(claim.user_id, None, "", by_proxy=False)
+        stored = sessions.get(claim.session_key)
+        if stored is None:
+            return None
+        proof = claim.proof
+        if proof is not None and proof.session_data == stored:
+            return proof.named
+        data = self.decoder.decode(stored) if isinstance(stored, str) else stored
+        try:
+            user_id, backend_path = data[SESSION_KEY], data[BACKEND_SESSION_KEY]
+        except KeyError:
+            return None
+        if backend_path not in self.backends:
+            return None
+        try:
+            user_pk = self.pk_field.to_python(user_id)
+        except ValidationError:
+            return None
+        return _Named(
+            user_pk,
+            backend_path,
+            data.get(HASH_SESSION_KEY) or "",
+            by_proxy=bool(data.get(SSO_SESSION_FLAG)),
+        )
 
 
 def _accounts(names: set[_Named]) -> dict[_Named, Any]:
@@ -164,8 +197,11 @@ def _may_sign_in(user: Any, backend: Any) -> bool:
     return bool(backend.user_can_authenticate(user))
 
 
-def _hash_holds(user: Any, session_hash: str) -> bool:
-    if not session_hash:
+def _hash_holds(claim: SignInClaim, name: _Named, user: Any) -> bool:
+    proof = claim.proof
+    if proof is not None and proof.named == name and proof.password == user.password:
+        return True  # the same session hash, checked against the same password
+    if not name.session_hash:
         return False
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
-    return any(constant_time_compare(session_hash, known) for known in hashes)
+    return any(constant_time_compare(name.session_hash, known) for known in hashes)

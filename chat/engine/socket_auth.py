@@ -60,6 +60,7 @@ class SocketSignIn:
     version: str | None = None
     checked_at: float = field(default=float("-inf"))
     ended: bool = False
+    proof: sign_in_checks.Proof | None = field(default=None, repr=False)
     watched_by: SignInWatch | None = field(default=None, repr=False)
 
     @classmethod

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.django_db
 class Claim:
     user_id: Any
     session_key: str | None
+    proof: Any = None
 
 
 def signed_in(user, *, by_proxy: bool = False) -> Claim:
@@ -137,3 +138,25 @@ def test_many_sockets_cost_the_same_few_queries_as_one(mfa):
     # The sessions, the accounts, and (when staff need two-factor) their authenticators.
     assert len(for_many) == len(for_one) == (3 if mfa else 2)
     assert len(gone) == (33 if mfa else 0)  # 15 staff, none with an authenticator: 30 + 3
+
+
+def test_a_session_checked_before_is_checked_again_in_full_when_it_or_the_account_changed():
+    ada = make_user("ada@example.com")
+    claim = signed_in(ada)
+    assert ended([claim]) == []  # checked once: what held is remembered
+
+    session = SessionStore(claim.session_key)
+    session["_auth_user_hash"] = "forged"
+    session.save()
+    assert ended([claim]) == [claim]
+
+
+def test_a_password_changed_after_a_check_that_held_ends_the_session():
+    ada = make_user("ada@example.com")
+    claim = signed_in(ada)
+    assert ended([claim]) == []
+
+    ada.set_password("a-brand-new-password-99")
+    ada.save()
+
+    assert ended([claim]) == [claim]
