@@ -5,7 +5,7 @@ sign-in does, also when no announcement came (an expired session, an account cha
 `QuerySet.update`, Redis away). Each socket is checked in full every FULL_CHECK_SECONDS:
 not by a timer of its own (10,000 idle sockets made ~330 reads of a session and an account
 a second, each a hop to the database thread), but by one task per process that wakes at
-most every `pause()` seconds and checks all the sockets then due in batches, a few queries
+most once per `pause()` seconds and checks all the sockets then due in batches, a few queries
 per batch however large (see `sign_in_checks`). It closes only the sockets whose sign-in
 ended, and records the time of the check on the others: a frame reads that result instead
 of checking again (see `SocketSignIn.holds`).
@@ -37,13 +37,14 @@ FULL_CHECK_SECONDS = settings.CHAT_SIGN_IN_CHECK_SECONDS
 # most one pause, and a wake-up checks many at once.
 LONGEST_PAUSE_SECONDS = 3.0
 SHORTEST_PAUSE_SECONDS = 0.1
-# Sockets checked per query: far below the SQLite's limit on a query's parameters.
+# Sockets checked per query: far below SQLite's limit on a query's parameters.
 BATCH = 500
 
 
 class Watched(Protocol):
     user_id: Any
     session_key: str | None
+    proof: sign_in_checks.Proof | None
     ended: bool
     checked_at: float
 
