@@ -26,6 +26,7 @@ from chat.engine.storable import storable_text
 from chat.engine.streaming import MessageStream, StreamBuffer
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments, frames
+from chat.threads import stars, switches
 from chatproject.serving.connections import reconnecting
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,8 @@ def _insert_message(message: Message, check: Callable[[], None] | None = None) -
         with transaction.atomic():
             message.order = _next_order(message.thread_id)
             message.save(force_insert=True)
-            return True
+        _mark_starred(message)
+        return True
     except IntegrityError:
         # The page sent it again (after a reconnect): the first copy stands. Asking after
         # the unique constraint refused it costs nothing on the usual path.
@@ -96,7 +98,17 @@ def _update_message(thread_id: UUID, message_id: str, fields: dict[str, Any]) ->
     if not Message.objects.filter(pk=message_id, thread_id=thread_id).update(**fields):
         return None
     rows = Message.objects.with_feedback().filter(pk=message_id).prefetch_related("elements")
-    return rows.order_by().first()
+    message = rows.order_by().first()
+    if message is not None:
+        _mark_starred(message)
+    return message
+
+
+def _mark_starred(message: Message) -> None:
+    """A person's own message is pushed with its star as their page draws it (pressed when
+    its words are one of their favorites)."""
+    if message.author_kind == Message.Author.USER:
+        stars.mark_starred_for_owner(message.thread_id, [message])
 
 
 @reconnecting
@@ -126,6 +138,15 @@ class Emitter:
         self.streams: dict[str, StreamBuffer] = {}
         self._writes: list[asyncio.Task[Any]] = []
         self.step_streams: dict[str, StreamBuffer] = {}
+        # How the thread's steps show (its profile's `cot`): read once; the chat session
+        # sets it when the thread's profile changes.
+        self.cot: str | None = None
+
+    async def thread_cot(self) -> str:
+        if self.cot is None:
+            rows = Thread.objects.filter(pk=self.thread_id).values_list("metadata", flat=True)
+            self.cot = switches.cot(await rows.afirst())
+        return self.cot
 
     async def push(self, html: str) -> None:
         if not frames.fits(html):
@@ -236,7 +257,8 @@ class Emitter:
     # -- steps ---------------------------------------------------------------------------
     async def create_step(self, **fields: Any) -> Step:
         step = await sync_to_async(_create_step)(self.thread_id, fields)
-        await self.push_frames(frames.step_appended(step, self.thread_id))
+        cot = await self.thread_cot()
+        await self.push_frames(frames.step_appended(step, self.thread_id, cot))
         return step
 
     async def update_step(self, step_id: str, **fields: Any) -> None:
@@ -246,7 +268,8 @@ class Emitter:
             fields.setdefault("output", stream.text)
         step = await sync_to_async(_update_step)(self.thread_id, step_id, fields)
         if step is not None:
-            await self.push_frames(frames.step_updated(step, self.thread_id))
+            cot = await self.thread_cot()
+            await self.push_frames(frames.step_updated(step, self.thread_id, cot))
 
     async def remove_step(self, step_id: str) -> None:
         stream = self.step_streams.pop(step_id, None)
