@@ -33,6 +33,8 @@ class CompanyPasswordBackend(BaseBackend):
         login = credentials.get("email") or credentials.get("username") or ""
         return sign_in.password_sign_in(login, password)
 
-    def get_user(self, user_id: Any) -> Any:
-        # Sessions it signed in name it as their backend; the account is an ordinary one.
-        return ModelBackend().get_user(user_id)
+    # Sessions it signed in name it as their backend; the account is an ordinary one. The
+    # same methods (not a call through them): the sockets' sign-in check sees it and reads
+    # such accounts in bulk (chat.engine.sign_in_checks).
+    get_user = ModelBackend.get_user
+    user_can_authenticate = ModelBackend.user_can_authenticate

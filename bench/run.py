@@ -294,7 +294,9 @@ class Server:
         self.log = open(self.log_path, "ab")  # noqa: SIM115
         head = [PY, str(in_src(Path(self.args.launcher).resolve()))] if self.args.launcher \
             else [PY, "-m", "daphne"]
-        cmd = [*head, "-b", "127.0.0.1", "-p", str(self.port), "chatproject.asgi:application"]
+        cmd = [*head, "-b", "127.0.0.1", "-p", str(self.port),
+               "--ping-interval", str(self.args.ping_interval),
+               "--ping-timeout", str(self.args.ping_timeout), "chatproject.asgi:application"]
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(cmd, cwd=SRC, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
@@ -1244,9 +1246,11 @@ async def phase_idle_scale(args, product: Product, pairs: list[dict]) -> None:
                 emit_figure(f"{p}_server_fds", sum(x.num_fds() for x in tree_procs(srv.pid)),
                             "fds")
                 emit_figure(f"{p}_loadavg_1m", os.getloadavg()[0], "")
+                prof = Profiler(args, srv.pid, "i")
                 c0, w0 = tree_cpu(srv.pid), time.perf_counter()
                 await asyncio.sleep(args.idle_cpu_seconds)
                 c1, w1 = tree_cpu(srv.pid), time.perf_counter()
+                prof.stop()
                 emit_figure(f"{p}_server_cpu", 100 * (c1 - c0) / (w1 - w0), "% of a core")
                 emit_figure(f"{p}_still_open", sum(1 for t in tabs if not t.closed), "sockets")
             finally:
@@ -1426,6 +1430,9 @@ def main() -> int:
                     help="(i) idle signed-in sockets on one web process; each side needs as "
                          "many open files (ulimit -n; raised to the hard limit here)")
     ap.add_argument("--idle-cpu-seconds", type=float, default=30.0)
+    # daphne's websocket keep-alive, as docker-compose.yml starts it (daphne's own: 20, 30)
+    ap.add_argument("--ping-interval", type=int, default=50)
+    ap.add_argument("--ping-timeout", type=int, default=30)
     ap.add_argument("--connect-batch", type=int, default=20)
     ap.add_argument("--start-timeout", type=float, default=60)
     ap.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
@@ -1436,7 +1443,7 @@ def main() -> int:
     ap.add_argument("--launcher", default=None,
                     help="diagnostics: start the server with this script instead of "
                          "`-m daphne` (e.g. bench/launch_patched.py with BENCH_PATCHES=...)")
-    ap.add_argument("--profile", default="", help="phases to sample with py-spy: b,steps,c,d,g,h")
+    ap.add_argument("--profile", default="", help="phases to sample with py-spy: b,steps,c,d,g,h,i")
     ap.add_argument("--profile-dir", default="/tmp")  # noqa: S108
     ap.add_argument("--profile-gil", action="store_true",
                     help="py-spy --gil: sample only the thread holding the GIL (Python CPU)")

@@ -148,6 +148,7 @@ def main() -> int:
     args.port = 0
     args.launcher = None
     args.no_ws_compress = False
+    args.ping_interval, args.ping_timeout = 50, 30  # as docker-compose.yml starts daphne
     args.app_path = HERE / "app.py"
     if not args.no_snapshot:
         bench.SRC, _desc = bench.make_snapshot()

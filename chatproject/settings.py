@@ -693,8 +693,9 @@ CHAT_AUTO_TAG_THREAD = env_bool("CHAT_AUTO_TAG_THREAD", True)
 CHAT_SHARING = env_bool("CHAT_SHARING", True)
 # Streamed tokens are pushed at most once per this many milliseconds per message.
 CHAT_STREAM_FRAME_MS = int(os.environ.get("CHAT_STREAM_FRAME_MS", 30))
-# An open websocket checks in full that its sign-in still holds (session, account) at least
-# once per this many seconds, frames or not: what no sign-out announced ends it by then.
+# Every open websocket's sign-in (session, account) is checked in full once per this many
+# seconds (plus at most 3), frames or not, by one check per process for all its sockets
+# (chat.engine.sign_in_watch): what no sign-out announced ends it by then.
 CHAT_SIGN_IN_CHECK_SECONDS = float(os.environ.get("CHAT_SIGN_IN_CHECK_SECONDS", 30))
 # Streamed text is written to the database at most once per this many seconds.
 CHAT_STREAM_SAVE_SECONDS = float(os.environ.get("CHAT_STREAM_SAVE_SECONDS", 1.0))

@@ -177,14 +177,27 @@ class Worker(Process):
         super().stop(timeout)
 
 
+# The websocket keep-alive options docker-compose.yml gives daphne.
+PING_INTERVAL, PING_TIMEOUT = 50, 30
+
+
 class Daphne(Process):
     """The web process as docker-compose.yml runs it, on a port of its own."""
 
-    def __init__(self, name: str, env: dict[str, str], tmp: Path, port: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        env: dict[str, str],
+        tmp: Path,
+        port: int,
+        *,
+        ping: tuple[int, int] = (PING_INTERVAL, PING_TIMEOUT),
+    ) -> None:
         self.port = port
         super().__init__(
             name,
             [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "--ping-interval", str(ping[0]), "--ping-timeout", str(ping[1]),
              "chatproject.asgi:application"],
             env,
             tmp,

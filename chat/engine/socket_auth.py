@@ -5,46 +5,33 @@ password change or a deactivation must end it within moments, not at its next co
 Each person has an auth version in the cache, replaced whenever one of their sign-ins may
 have ended, and announced to the group of their sockets. A socket reads the version on
 every frame (one cache read) and checks its session in full (the session store and the
-account, as Django's `get_user` does) only when the version moved, when told to, or every
-FULL_CHECK_SECONDS, which also catches what no signal reports (an expired session, an
-account changed with `QuerySet.update`). A socket whose page sends nothing (a tab left
-open to read) is checked as often by a timer of its own, so that it too is ended when the
-announcement was lost (Redis away) or there was none.
+account, as Django's `get_user` does: see `sign_in_checks`) only when the version moved or
+when told to. What no signal reports (an expired session, an account changed with
+`QuerySet.update`, an announcement lost while Redis was away) the process's watch finds:
+it checks every open socket in full every FULL_CHECK_SECONDS, frames or not, many in one
+query (see `sign_in_watch`), and a frame relies on its last check.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import Any
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.contrib.auth import (
-    BACKEND_SESSION_KEY,
-    HASH_SESSION_KEY,
-    SESSION_KEY,
-    get_user_model,
-    load_backend,
-)
+from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
-from django.utils.crypto import constant_time_compare
 
-from accounts import staff_mfa
-from accounts.session_keys import SESSION_FLAG as SSO_SESSION_FLAG
+from chat.engine import sign_in_checks, sign_in_watch
+from chat.engine.sign_in_watch import Ending, SignInWatch
 from chatproject.serving.cache_calls import cache_call
 
 logger = logging.getLogger(__name__)
 
-FULL_CHECK_SECONDS = settings.CHAT_SIGN_IN_CHECK_SECONDS
-# The timer never checks more often than this, whatever FULL_CHECK_SECONDS says.
-SHORTEST_WATCH_SECONDS = 0.1
 # A version outlives every session it could end; if it is evicted sooner, the next frame
 # checks the session in full, which is safe.
 VERSION_SECONDS = max(settings.SESSION_COOKIE_AGE, 24 * 3600)
@@ -63,38 +50,7 @@ def version_key(user_id: Any) -> str:
     return f"chat:auth-version:{user_id}"
 
 
-def _session_store(session_key: str) -> Any:
-    return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-
-
-@sync_to_async
-def _session_user(session_key: str) -> tuple[Any, bool]:
-    """(the account the session still signs in, or None; whether the SSO proxy signed it
-    in). Read-only, unlike `get_user`: a socket cannot hand a new cookie to the browser,
-    so it must not flush or cycle the session."""
-    data = _session_store(session_key).load()  # empty once signed out, flushed or expired
-    try:
-        user_id, backend_path = data[SESSION_KEY], data[BACKEND_SESSION_KEY]
-    except KeyError:
-        return None, False
-    if backend_path not in settings.AUTHENTICATION_BACKENDS:
-        return None, False
-    user = load_backend(backend_path).get_user(user_id)
-    if user is None:
-        return None, False  # deleted, or deactivated (the backends refuse inactive accounts)
-    session_hash = data.get(HASH_SESSION_KEY) or ""
-    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
-    if not session_hash or not any(constant_time_compare(session_hash, h) for h in hashes):
-        return None, False  # the password changed since this session signed in
-    return user, bool(data.get(SSO_SESSION_FLAG))
-
-
-@sync_to_async
-def _ticket_user(user_id: Any) -> Any:
-    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
-
-
-@dataclass
+@dataclass(eq=False)  # each socket its own, hashed by identity
 class SocketSignIn:
     """One socket's sign-in: a session's, or (the copilot panel's socket) a signed ticket's,
     which no sign-out can end by itself, so any change to the person's sign-ins ends it."""
@@ -104,7 +60,8 @@ class SocketSignIn:
     version: str | None = None
     checked_at: float = field(default=float("-inf"))
     ended: bool = False
-    watcher: asyncio.Task[None] | None = field(default=None, repr=False)
+    proof: sign_in_checks.Proof | None = field(default=None, repr=False)
+    watched_by: SignInWatch | None = field(default=None, repr=False)
 
     @classmethod
     async def open(cls, scope: dict[str, Any], layer: Any, channel: str) -> SocketSignIn | None:
@@ -130,36 +87,23 @@ class SocketSignIn:
             return None
         return sign_in
 
-    def watch(self, end: Callable[[], Awaitable[None]]) -> None:
-        """Checks the sign-in every FULL_CHECK_SECONDS for as long as the socket is open,
-        frames or not, and calls `end` (which closes the socket) once it no longer holds."""
-        self.watcher = asyncio.get_running_loop().create_task(
-            self._watch(end), name="sign-in-watch"
-        )
-
-    async def _watch(self, end: Callable[[], Awaitable[None]]) -> None:
-        while not self.ended:
-            await asyncio.sleep(max(FULL_CHECK_SECONDS, SHORTEST_WATCH_SECONDS))
-            try:
-                holds = await self.holds()
-            except Exception as error:
-                # The database is out of reach: the socket stays, and the next turn retries.
-                logger.warning("Could not check a socket's sign-in (%s)", error)
-                continue
-            if not holds:
-                await end()
-                return
+    def watch(self, end: Ending) -> None:
+        """Has the process's watch check the sign-in for as long as the socket is open,
+        frames or not, and call `end` (which closes the socket) once it no longer holds."""
+        self.watched_by = sign_in_watch.watch_of_this_loop()
+        self.watched_by.add(self, end)
 
     def stop_watching(self) -> None:
-        if self.watcher is not None:
-            self.watcher.cancel()
+        if self.watched_by is not None:
+            self.watched_by.discard(self)
 
     async def leave(self, layer: Any, channel: str) -> None:
         self.stop_watching()
         await layer.group_discard(user_group(self.user_id), channel)
 
     async def holds(self, *, in_full: bool = False) -> bool:
-        """For every frame: one cache read, and a full check when it is due (or asked)."""
+        """For every frame: one cache read; a full check only when the version moved, when
+        asked, or when the watch has not checked this socket for too long."""
         if self.ended:
             return False
         try:
@@ -171,11 +115,11 @@ class SocketSignIn:
             return await self.recheck()
         if version != self.version:
             if self.session_key is None and self.version != UNREAD:
-                return self._end()
+                return self.mark_ended()
             self.version = version
             return await self.recheck()
-        if in_full or time.monotonic() - self.checked_at >= FULL_CHECK_SECONDS:
-            return await self.recheck()
+        if in_full or time.monotonic() - self.checked_at >= sign_in_watch.trusted_for():
+            return await self.recheck()  # the watch's last check is too old to go on
         return True
 
     async def changed(self, ended_session: str | None = None) -> bool:
@@ -183,24 +127,18 @@ class SocketSignIn:
         session named by its key: whether this one holds."""
         self.version = None  # the next frame reads the version again
         if self.session_key is None or self.session_key == ended_session:
-            return self._end()
+            return self.mark_ended()
         return await self.recheck()
 
     async def recheck(self) -> bool:
         if self.ended:
             return False
-        if self.session_key is not None:
-            user, by_proxy = await _session_user(self.session_key)
-        else:
-            user, by_proxy = await _ticket_user(self.user_id), False
-        if user is None or user.pk != self.user_id:
-            return self._end()
-        if await sync_to_async(staff_mfa.must_enroll)(user, signed_in_by_proxy=by_proxy):
-            return self._end()
+        if await sync_to_async(sign_in_checks.ended)([self]):
+            return self.mark_ended()
         self.checked_at = time.monotonic()
         return True
 
-    def _end(self) -> bool:
+    def mark_ended(self) -> bool:
         self.ended = True
         return False
 
@@ -215,8 +153,8 @@ def sign_ins_changed(user_id: Any, ended_session: str | None = None) -> None:
     A sign-out names its session: Django flushes it only after telling the receivers.
 
     From sync code (signal receivers), after the change is committed. A cache or channel
-    layer that is down must not stop the sign-out itself: each socket's full check (at
-    least every FULL_CHECK_SECONDS) still ends it.
+    layer that is down must not stop the sign-out itself: the watch's full check of each
+    socket (every FULL_CHECK_SECONDS) still ends it.
     """
     try:
         cache.set(version_key(user_id), secrets.token_hex(8), timeout=VERSION_SECONDS)

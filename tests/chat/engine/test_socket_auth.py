@@ -1,21 +1,26 @@
 """Every frame re-checks the socket's sign-in, cheaply: the person's auth version on every
-frame, the session in full when the version moved or a while has passed. Staff two-factor
-holds on the socket as on the pages. (The sign-out, password change and deactivation
-through a real server: test_socket_auth_server.py.)"""
+frame, the session in full when the version moved or the process's watch has not checked
+it for too long. Staff two-factor holds on the socket as on the pages. (The sign-out,
+password change and deactivation through a real server: test_socket_auth_server.py; the
+watch: test_sign_in_watch.py.)"""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test.utils import override_settings
 
-from chat.engine import socket_auth
+from chat.engine import sign_in_checks, sign_in_watch, socket_auth
 from chat.models import Message, Thread
 from chat.platforms.copilot.tokens import socket_ticket
 from chat.web.consumers import CLOSE_UNAUTHENTICATED
+from tests.chat.engine.test_socket_auth_server import signed_in_cookies
 from tests.chat.platforms.copilot.test_consumers import connect as copilot_socket
 from tests.chat.web.test_consumers import path_of
 from tests.factories import make_thread, make_user
@@ -51,13 +56,45 @@ async def test_a_frame_after_the_version_moved_finds_the_session_gone(tab, threa
     await closed_unanswered(tab, thread, "hello")
 
 
-async def test_a_frame_checks_the_session_in_full_once_in_a_while(tab, thread, user, monkeypatch):
+@pytest.fixture
+def full_checks(monkeypatch) -> list[int]:
+    """The sizes of the full checks made, in order (the real check runs)."""
+    sizes: list[int] = []
+    real = sign_in_checks.ended
+
+    def counted(claims):
+        sizes.append(len(claims))
+        return real(claims)
+
+    monkeypatch.setattr(sign_in_checks, "ended", counted)
+    return sizes
+
+
+async def a_socket_sign_in(user, checked_ago: float) -> socket_auth.SocketSignIn:
+    """The sign-in of a socket opened by a session of the user, last checked so long ago."""
+    session_key = (await signed_in_cookies(user))[settings.SESSION_COOKIE_NAME]
+    return socket_auth.SocketSignIn(
+        user.pk,
+        session_key,
+        version=await socket_auth.current_version(user.pk),
+        checked_at=time.monotonic() - checked_ago,
+    )
+
+
+async def test_a_frame_after_the_check_interval_reads_the_watchs_check(user, full_checks):
+    # Longer ago than the interval: the watch is about to check it, with the others.
+    sign_in = await a_socket_sign_in(user, checked_ago=sign_in_watch.FULL_CHECK_SECONDS + 1)
+
+    assert await sign_in.holds()
+    assert full_checks == []
+
+
+async def test_a_frame_checks_in_full_when_the_watch_has_not_for_too_long(user, full_checks):
+    sign_in = await a_socket_sign_in(user, checked_ago=sign_in_watch.trusted_for() + 1)
     await end_sessions_silently(user)  # nothing announced, the version unchanged
-    monkeypatch.setattr(socket_auth, "FULL_CHECK_SECONDS", 0.0)
 
-    await tab.say("hello")
-
-    await closed_unanswered(tab, thread, "hello")
+    assert not await sign_in.holds()
+    assert full_checks == [1]
 
 
 async def test_frames_go_on_while_the_sign_in_holds(tab, user):

@@ -3,7 +3,8 @@ seconds, without sending a frame, and answers nothing after: through a real daph
 the sign-out, the password change and the deactivation done over HTTP on that server.
 
 Runs on both backends: the embedded default (SQLite, in-memory layer and cache, all in
-the server's process) and the services (PostgreSQL, Redis).
+the server's process) and the services (PostgreSQL, Redis); and with two web processes,
+each of which checks its own sockets against the shared database.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker, tmp_path_factory):
+def server_env(django_db_setup, django_db_blocker, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sign-out")
     with django_db_blocker.unblock():
         env = service_env(
@@ -59,7 +60,23 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
             CHAT_SIGN_IN_CHECK_SECONDS="1",
         )
     env["CHANNEL_PREFIX"] = f"chat-sign-out-{uuid.uuid4().hex[:8]}"
+    return env, tmp
+
+
+@pytest.fixture(scope="module")
+def server(server_env):
+    env, tmp = server_env
     daphne = Daphne("web", env, tmp, free_port())
+    daphne.start()
+    yield daphne
+    daphne.stop()
+
+
+@pytest.fixture(scope="module")
+def other_server(server_env):
+    """A second web process on the same database (and, on the services, the same Redis)."""
+    env, tmp = server_env
+    daphne = Daphne("web-2", env, tmp, free_port())
     daphne.start()
     yield daphne
     daphne.stop()
@@ -99,12 +116,13 @@ class Browser:
             headers={"Origin": self.base, "Referer": f"{self.base}{path}"},
         )
 
-    async def socket(self, thread) -> Tab:
-        host = self.base.removeprefix("http://")
+    async def socket(self, thread, on: Daphne | None = None) -> Tab:
+        """A tab on the thread, by default on the server this browser talks to."""
+        host = f"127.0.0.1:{on.port}" if on else self.base.removeprefix("http://")
         cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
         connection = await connect(
             f"ws://{host}/ws/threads/{thread.pk}/",
-            origin=self.base,
+            origin=f"http://{host}",
             additional_headers={"Cookie": cookie},
             proxy=None,
             open_timeout=20,
@@ -273,3 +291,20 @@ async def test_a_session_deleted_without_a_signal_closes_its_socket_that_sends_n
 
     assert await gone.close_code() == CLOSE_UNAUTHENTICATED
     await answered(open_)
+
+
+async def test_each_web_process_closes_its_own_sockets_of_a_session_ended_without_a_signal(
+    browsers, other_server
+):
+    user = await database_sync_to_async(person)("hal@example.com")
+    thread = await database_sync_to_async(make_thread)(user)
+    ended, kept = await browsers(user), await browsers(user)
+    here, there = await ended.socket(thread), await ended.socket(thread, on=other_server)
+    staying = await kept.socket(thread, on=other_server)
+
+    # Nothing announced (an expired session's cleanup): each process finds it by itself.
+    await Session.objects.filter(session_key=session_key_of(ended)).adelete()
+
+    assert await here.close_code() == CLOSE_UNAUTHENTICATED
+    assert await there.close_code() == CLOSE_UNAUTHENTICATED
+    await answered(staying)
