@@ -20,8 +20,9 @@ times, one at a time, each read until its run ends. Per message:
   *_cpu_ms         CPU time of this process (server and client together; indicative)
   *_sql_ms         wall time inside the statements (the database's round trips)
   *_layer_send_ms  wall time awaiting the group sends (the channel layer's share)
-  *_redis_cmds     (--services) the channel layer's Redis commands other than the
-                   consumers' blocking pops, *_redis_ms_per_cmd their mean round trip;
+  *_redis_cmds     (--services) the channel layer's Redis commands other than blocking
+                   pops (*_redis_pops), and *_redis_writes its writes to Redis (a
+                   pipeline of commands is one write, one round trip);
                    *_redis_cache_cmds, *_redis_cache_ms_per_cmd the same for the cache
   *_jobs           background jobs queued (Celery's apply_async)
 
@@ -179,28 +180,33 @@ async def run(a) -> int:
     CursorWrapper.execute = counting_execute
     CursorWrapper.executemany = counting_executemany
 
-    # Redis commands (the channel layer's and the cache's), timed round trip by round trip;
-    # a consumer's blocking pop waits for the next message, so it is counted apart.
-    redis_cmds, redis_s, redis_pops = [0], [0.0], [0]
+    # The channel layer's Redis commands (the async connections: the layer's alone), counted
+    # as they are written, one by one in a pipeline too, and its writes to Redis (a
+    # pipeline is one); a blocking pop (channels_redis's receive) waits for the next
+    # message, so it is counted apart.
+    redis_cmds, redis_writes, redis_pops = [0], [0], [0]
     try:
-        from redis.asyncio.client import Redis as AsyncRedis
+        from redis.asyncio.connection import AbstractConnection
     except ImportError:
-        AsyncRedis = None
-    if AsyncRedis is not None:
-        execute_command = AsyncRedis.execute_command
+        AbstractConnection = None
+    if AbstractConnection is not None:
+        pack_command = AbstractConnection.pack_command
+        send_packed_command = AbstractConnection.send_packed_command
 
-        async def timed_command(self, *args, **options):
-            if str(args[0]).upper().startswith("B"):
+        def counting_pack_command(self, *args):
+            name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
+            if name.upper().startswith("B"):
                 redis_pops[0] += 1
-                return await execute_command(self, *args, **options)
-            t = time.perf_counter()
-            try:
-                return await execute_command(self, *args, **options)
-            finally:
+            else:
                 redis_cmds[0] += 1
-                redis_s[0] += time.perf_counter() - t
+            return pack_command(self, *args)
 
-        AsyncRedis.execute_command = timed_command
+        async def counting_send(self, *args, **kwargs):
+            redis_writes[0] += 1
+            return await send_packed_command(self, *args, **kwargs)
+
+        AbstractConnection.pack_command = counting_pack_command
+        AbstractConnection.send_packed_command = counting_send
     # The cache's commands (django's Redis cache is synchronous, on other threads).
     cache_cmds, cache_s = [0], [0.0]
     try:
@@ -309,8 +315,8 @@ async def run(a) -> int:
         frames.clear()
         sends[0] = 0
         trips[:] = [0, 0]
-        sql_s[0] = send_s[0] = redis_s[0] = 0.0
-        redis_cmds[0] = redis_pops[0] = jobs[0] = cache_cmds[0] = 0
+        sql_s[0] = send_s[0] = 0.0
+        redis_cmds[0] = redis_pops[0] = redis_writes[0] = jobs[0] = cache_cmds[0] = 0
         cache_s[0] = 0.0
         c0 = time.process_time()
         for _ in range(a.n):
@@ -318,8 +324,8 @@ async def run(a) -> int:
         c1 = time.process_time()
         counted_sql, counted_frames, counted_sends = len(sql), list(frames), sends[0]
         counted_trips = list(trips)
-        counted_times = (sql_s[0], send_s[0], redis_cmds[0], redis_s[0], jobs[0],
-                         cache_cmds[0], cache_s[0])
+        counted_times = (sql_s[0], send_s[0], redis_cmds[0], redis_writes[0], jobs[0],
+                         cache_cmds[0], cache_s[0], redis_pops[0])
         # A second pass under cProfile, for the calls (it slows the code it counts).
         counter = cProfile.Profile()
         counter.enable()
@@ -343,7 +349,8 @@ async def run(a) -> int:
         }
         if a.services:
             out[f"{name}_redis_cmds"] = counted_times[2] / a.n
-            out[f"{name}_redis_ms_per_cmd"] = counted_times[3] * 1000 / max(counted_times[2], 1)
+            out[f"{name}_redis_writes"] = counted_times[3] / a.n
+            out[f"{name}_redis_pops"] = counted_times[7] / a.n
             out[f"{name}_redis_cache_cmds"] = counted_times[5] / a.n
             out[f"{name}_redis_cache_ms_per_cmd"] = (counted_times[6] * 1000
                                                      / max(counted_times[5], 1))

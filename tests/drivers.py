@@ -82,7 +82,6 @@ class GroupListener:
 
     async def start(self) -> None:
         layer = get_channel_layer()
-        # The default prefix: channels_redis serves all of a process's channels from one key.
         self.channel = await layer.new_channel()
         await layer.group_add(thread_group(self.thread_id), self.channel)
         self._task = asyncio.get_running_loop().create_task(self._collect(layer))

@@ -36,9 +36,6 @@ class RunControl:
     async def _ensure_listening(self) -> str:
         async with self._ready:
             if self.channel is None:
-                # The default prefix, as consumers use: channels_redis serves every "!"
-                # channel of a process from one key named by its prefix, so a channel with
-                # another prefix would starve the consumers' sockets (or be starved).
                 self.channel = await self.layer.new_channel()
                 spawn(self._listen(self.channel), name="run-control")
             return self.channel

@@ -30,6 +30,13 @@ SWEEP_EVERY_SECONDS = 1.0
 _FLAT = (str, int, float, bool, type(None))
 
 
+def copied(message: dict[str, Any]) -> dict[str, Any]:
+    """A message's copy for one receiver: shallow when it holds only plain values."""
+    if all(isinstance(value, _FLAT) for value in message.values()):
+        return dict(message)
+    return deepcopy(message)
+
+
 class Mailbox:
     """The messages waiting on one channel, and whoever waits for them.
 
@@ -97,11 +104,8 @@ class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
             raise TypeError("A channel message is a dict without __asgi_channel__.")
         self.require_valid_channel_name(channel)
         queue = self._mailbox(channel)
-        flat = all(isinstance(value, _FLAT) for value in message.values())
         try:
-            queue.put_nowait(
-                (time.time() + self.expiry, dict(message) if flat else deepcopy(message))
-            )
+            queue.put_nowait((time.time() + self.expiry, copied(message)))
         except asyncio.QueueFull:
             raise ChannelFull(channel) from None
 

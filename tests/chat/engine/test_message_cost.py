@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from pathlib import Path
 
@@ -126,7 +127,7 @@ async def test_through_the_socket_an_echo_still_takes_two_trips_to_the_database(
     use_assistant, connect, thread, user, counted
 ):
     # The sign-in check and the rate limit of each frame, and the run's mark that refuses
-    # edits on other instances (put up, then checked and taken down), read this process's
+    # edits on other instances (put up, then checked and taken down), use this process's
     # memory in place (no thread for any), or Redis from a thread other than the database's.
     use_assistant(BENCH_APP)
     connected, _, socket = await connect(f"/ws/threads/{thread.id}/", user=user)
@@ -140,4 +141,40 @@ async def test_through_the_socket_an_echo_still_takes_two_trips_to_the_database(
     await socket.until(lambda f: ">hi</p>" in f)
     await socket.until(lambda f: 'data-running="false"' in f)
     assert counted.trips == 2
-    assert counted.other_threads == (0 if in_memory() else 5)
+    # On Redis: the sign-in check, the rate limit, the run mark put up, and the mark
+    # checked and taken down in one trip.
+    assert counted.other_threads == (0 if in_memory() else 4)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="the Redis channel layer: services backend only"
+)
+async def test_on_redis_an_echo_costs_one_publish_per_frame_and_nothing_to_receive(
+    use_assistant, connect, thread, user, monkeypatch
+):
+    # Frames for this process's sockets never wait on Redis; each is published once for
+    # the tabs on other instances, and what those publish is pushed here (no polling).
+    from redis.asyncio.connection import AbstractConnection
+
+    sent: list[str] = []
+    pack_command = AbstractConnection.pack_command
+
+    def counting(self, *args):
+        name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
+        sent.append(name.upper())
+        return pack_command(self, *args)
+
+    use_assistant(BENCH_APP)
+    connected, _, socket = await connect(f"/ws/threads/{thread.id}/", user=user)
+    assert connected
+    await socket.until(lambda f: 'id="messages"' in f)
+    await socket.say("echo warm")
+    await socket.until(lambda f: 'data-running="false"' in f and "warm" not in f)
+    await drain_side_work()
+    monkeypatch.setattr(AbstractConnection, "pack_command", counting)
+    await socket.say("echo hi")
+    await socket.until(lambda f: ">hi</p>" in f)
+    await socket.until(lambda f: 'data-running="false"' in f)
+    await asyncio.sleep(0.2)  # the last frame's publication
+    # The question, the run starting, the answer, the run ending (its state and Stop).
+    assert sent == ["PUBLISH"] * 5
