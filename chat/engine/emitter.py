@@ -3,6 +3,10 @@
 The database is the source of truth; the push only saves tabs a reload. One exception,
 as in Chainlit: an assistant's new message is shown while its row is being written, and
 its run ends only once the row is there (see Emitter.stored).
+
+A step's writes do not hold up the assistant's code: they are queued, go to the database
+together with the writes queued meanwhile, and each is shown once stored, before anything
+pushed after it (chat.engine.ordered_writes).
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat.engine.background import spawn
 from chat.engine.groups import thread_group
+from chat.engine.ordered_writes import OrderedWrites
 from chat.engine.storable import storable_text
 from chat.engine.streaming import MessageStream, StreamBuffer
 from chat.models import Message, Step, Thread
@@ -113,6 +117,17 @@ def _create_step(thread_id: UUID, fields: dict[str, Any]) -> Step:
         return Step.objects.create(thread_id=thread_id, order=_next_order(thread_id), **fields)
 
 
+_on_database_thread: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+
+def on_database_thread(function: Callable[..., Any]) -> Callable[..., Any]:
+    """sync_to_async(function), made once per function (making one inspects it)."""
+    wrapped = _on_database_thread.get(function)
+    if wrapped is None:
+        wrapped = _on_database_thread[function] = sync_to_async(function)
+    return wrapped
+
+
 class Emitter:
     """Persists and pushes for one thread; owns the thread's live streams in this process."""
 
@@ -124,10 +139,16 @@ class Emitter:
         self.group = thread_group(thread_id)
         self.layer = get_channel_layer()
         self.streams: dict[str, StreamBuffer] = {}
-        self._writes: list[asyncio.Task[Any]] = []
+        self.writes = OrderedWrites(str(thread_id))
         self.step_streams: dict[str, StreamBuffer] = {}
 
     async def push(self, html: str) -> None:
+        if self.writes.pending:
+            # What was queued before this shows before it.
+            await self.writes.settle()
+        await self._send(html)
+
+    async def _send(self, html: str) -> None:
         if not frames.fits(html):
             # Every fragment that can grow is cut to size before it gets here (see
             # chat.rendering.frames); one that was not would close every tab's socket.
@@ -143,6 +164,10 @@ class Emitter:
     async def push_frames(self, htmls: list[str]) -> None:
         for html in htmls:
             await self.push(html)
+
+    async def _send_frames(self, htmls: list[str]) -> None:
+        for html in htmls:
+            await self._send(html)
 
     async def create_message(
         self,
@@ -166,26 +191,27 @@ class Emitter:
             # Every database call waits in one queue (Django's database thread), so what
             # is written about this message later lands after its row. Queued after the
             # push: the socket writes the message while the database thread starts.
-            write = spawn(sync_to_async(_insert_message)(message), name=f"store-{message.id}")
-            self._writes.append(write)
+            self.writes.add(_insert_message, message)
             await asyncio.sleep(0)  # the write takes its place in the queue now
             return message
-        if not await sync_to_async(_insert_message)(message, check):
+        await self.writes.settle()
+        if not await on_database_thread(_insert_message)(message, check):
             return None
         await self.push_frames(frames.message_appended(message, self.thread_id))
         return message
 
     async def stored(self) -> None:
         """Waits until the messages shown while being stored are in the database; raises
-        the error of one that could not be stored. A run ends only after this."""
-        while self._writes:
-            await self._writes.pop(0)
+        the error of one that could not be stored (steps' writes too). A run ends only
+        after this."""
+        await self.writes.settle(raise_errors=True)
 
     async def update_message(self, message_id: str, **fields: Any) -> Message | None:
         if isinstance(fields.get("content"), str):
             fields["content"] = storable_text(fields["content"])
         fields["updated_at"] = timezone.now()
-        message = await sync_to_async(_update_message)(self.thread_id, message_id, fields)
+        await self.writes.settle()
+        message = await on_database_thread(_update_message)(self.thread_id, message_id, fields)
         if message is not None:
             await self.push_frames(frames.message_update(message, self.thread_id))
         return message
@@ -194,6 +220,7 @@ class Emitter:
         stream = self.streams.pop(message_id, None)
         if stream is not None:
             await stream.close()
+        await self.writes.settle()
         await Message.objects.filter(pk=message_id, thread_id=self.thread_id).adelete()
         await self.push(fragments.message_removed(message_id))
 
@@ -223,8 +250,8 @@ class Emitter:
 
     async def end_all_streams(self, status: str) -> None:
         # Rows still being written land first; a failure was logged where it happened.
-        await asyncio.gather(*self._writes, return_exceptions=True)
-        self._writes.clear()
+        await self.writes.settle()
+        self.writes.forget_errors()
         for message_id in list(self.streams):
             await self.end_stream(message_id, status)
 
@@ -234,24 +261,35 @@ class Emitter:
             await stream.catch_up()
 
     # -- steps ---------------------------------------------------------------------------
-    async def create_step(self, **fields: Any) -> Step:
-        step = await sync_to_async(_create_step)(self.thread_id, fields)
-        await self.push_frames(frames.step_appended(step, self.thread_id))
-        return step
+    async def create_step(self, **fields: Any) -> None:
+        """Queues the step's row; it is shown once stored (see ordered_writes)."""
+        self.writes.add(_create_step, self.thread_id, fields, then=self._step_created)
+
+    async def _step_created(self, step: Step) -> None:
+        await self._send_frames(frames.step_appended(step, self.thread_id))
 
     async def update_step(self, step_id: str, **fields: Any) -> None:
+        """Queues the step's new fields; shown once stored, as it reads back."""
         stream = self.step_streams.pop(step_id, None)
         if stream is not None:
             await stream.close()
             fields.setdefault("output", stream.text)
-        step = await sync_to_async(_update_step)(self.thread_id, step_id, fields)
+        self.writes.add(_update_step, self.thread_id, step_id, fields, then=self._step_updated)
+
+    async def _step_updated(self, step: Step | None) -> None:
         if step is not None:
-            await self.push_frames(frames.step_updated(step, self.thread_id))
+            await self._send_frames(frames.step_updated(step, self.thread_id))
+
+    async def settle(self) -> None:
+        """Waits until every write queued so far is stored and shown (a row that other
+        rows point at, such as a step's elements)."""
+        await self.writes.settle()
 
     async def remove_step(self, step_id: str) -> None:
         stream = self.step_streams.pop(step_id, None)
         if stream is not None:
             await stream.close()
+        await self.writes.settle()
         await Step.objects.filter(pk=step_id, thread_id=self.thread_id).adelete()
         await self.push(fragments.step_removed(step_id))
 
