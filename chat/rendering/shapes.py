@@ -25,6 +25,7 @@ beyond being empty or not (which is part of the shape).
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import uuid
@@ -72,16 +73,22 @@ class _Slots:
         for real, placeholder in zip(ids, _IDS[which], strict=False):
             self.id_map[real if isinstance(real, uuid.UUID) else uuid.UUID(str(real))] = placeholder
             self.id_strings.append((str(real), str(placeholder)))
-        # The text paths as a tree ({"item": {"html": ("item", "html")}}): each level of
-        # the context looks up its own keys only.
-        self.tree: dict[Any, Any] = {}
-        for path in texts:
-            level = self.tree
-            for part in path[:-1]:
-                level = level.setdefault(part, {})
-            level[path[-1]] = path
+        self.tree = _tree(tuple(texts))
         self.texts = texts
         self.opaque = opaque
+
+
+@functools.lru_cache(maxsize=64)
+def _tree(texts: tuple[tuple, ...]) -> dict[Any, Any]:
+    """The text paths as a tree ({"item": {"html": ("item", "html")}}): each level of the
+    context looks up its own keys only."""
+    tree: dict[Any, Any] = {}
+    for path in texts:
+        level = tree
+        for part in path[:-1]:
+            level = level.setdefault(part, {})
+        level[path[-1]] = path
+    return tree
 
 
 def _text_paths(texts: Iterable[tuple]) -> dict[tuple, int]:
@@ -175,43 +182,41 @@ class _Canon:
 
 
 class _Shape:
-    """A render split at its placeholders: literal text, then what fills each gap."""
+    """A render split at its text placeholders; its id placeholders are replaced whole."""
 
-    def __init__(self, pieces: list[str], gaps: list[tuple[str, Any]]) -> None:
+    def __init__(self, pieces: list[str], gaps: list[tuple[bool, tuple]], ids: list[int]) -> None:
         self.pieces = pieces
-        self.gaps = gaps  # ("id", index) | ("raw", path) | ("escaped", path)
+        self.gaps = gaps  # (escaped, path) of each text between two pieces
+        self.ids = [(str(_IDS[0][i]), i) for i in ids]  # the id placeholders it holds
 
     def fill(self, ids: list[str], texts: dict[tuple, Any]) -> str:
         out = [self.pieces[0]]
-        for (kind, which), piece in zip(self.gaps, self.pieces[1:], strict=True):
-            if kind == "id":
-                out.append(ids[which])
-            elif kind == "raw":
-                out.append(str(texts[which]))
-            else:
-                out.append(escape(str(texts[which])))
+        for (escaped, path), piece in zip(self.gaps, self.pieces[1:], strict=True):
+            text = str(texts[path])
+            out.append(escape(text) if escaped else text)
             out.append(piece)
-        return "".join(out)
+        html = "".join(out)
+        # No text holds a placeholder id: they are made anew in each process.
+        for placeholder, i in self.ids:
+            html = html.replace(placeholder, ids[i])
+        return html
 
 
 def _split(html: str, text_paths: list[tuple]) -> _Shape:
-    id_strings = [str(i) for i in _IDS[0]]
     pieces, gaps, start = [], [], 0
     escaped = {escape(p): i for i, p in enumerate(_TEXTS[0])}
     raw = {p: i for i, p in enumerate(_TEXTS[0])}
-    pattern = re.compile("|".join(re.escape(p) for p in [*escaped, *raw, *id_strings]))
+    pattern = re.compile("|".join(re.escape(p) for p in [*escaped, *raw]))
     for found in pattern.finditer(html):
         pieces.append(html[start : found.start()])
         token = found.group()
         if token in escaped:
-            gaps.append(("escaped", text_paths[escaped[token]]))
-        elif token in raw:
-            gaps.append(("raw", text_paths[raw[token]]))
+            gaps.append((True, text_paths[escaped[token]]))
         else:
-            gaps.append(("id", id_strings.index(token)))
+            gaps.append((False, text_paths[raw[token]]))
         start = found.end()
     pieces.append(html[start:])
-    return _Shape(pieces, gaps)
+    return _Shape(pieces, gaps, [i for i, p in enumerate(_IDS[0]) if str(p) in html])
 
 
 _shapes: dict[Any, _Shape | None] = {}
