@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -140,15 +140,35 @@ class Emitter:
         self.layer = get_channel_layer()
         self.streams: dict[str, StreamBuffer] = {}
         self.writes = OrderedWrites(str(thread_id))
+        # The socket this emitter's session answers (see deliver_to), if any.
+        self._socket: tuple[str, Callable[[str], Awaitable[None]]] | None = None
         self.step_streams: dict[str, StreamBuffer] = {}
 
-    async def push(self, html: str) -> None:
+    async def push(self, html: str, *, shared: bool = False) -> None:
+        """`shared`: a fragment that every session of the thread pushes (the run state),
+        sent to every tab through the channel layer alone, so that each tab gets those of
+        all sessions in the one order they were sent."""
         if self.writes.pending:
             # What was queued before this shows before it.
             await self.writes.settle()
-        await self._send(html)
+        await self._send(html, shared=shared)
 
-    async def _send(self, html: str) -> None:
+    def deliver_to(self, channel_name: str | None, send: Callable[[str], Awaitable[None]]) -> None:
+        """Frames go to the socket whose session this is directly (`send`), not round
+        through the channel layer and that socket's queue behind the frame it is handling;
+        the thread's other tabs still get each one through the layer, the socket skipping
+        its own copy (`sent_to`). None: the socket went away."""
+        self._socket = (channel_name, send) if channel_name else None
+
+    def _only_member(self, channel_name: str) -> bool:
+        """Whether the socket is alone in its thread's group: known for the in-process
+        layer (with Redis, another instance may hold a tab of the thread)."""
+        if not isinstance(self.layer, InMemoryChannelLayer):
+            return False
+        members = self.layer.groups.get(self.group) or {}
+        return len(members) <= 1 and (not members or channel_name in members)
+
+    async def _send(self, html: str, *, shared: bool = False) -> None:
         if not frames.fits(html):
             # Every fragment that can grow is cut to size before it gets here (see
             # chat.rendering.frames); one that was not would close every tab's socket.
@@ -159,7 +179,20 @@ class Emitter:
             html = fragments.notice(
                 _("Part of this conversation is too large to show live: reload the page.")
             )
-        await self.layer.group_send(self.group, {"type": "chat.fragment", "html": html})
+        socket = self._socket
+        if socket is None or shared:
+            await self.layer.group_send(self.group, {"type": "chat.fragment", "html": html})
+            return
+        channel_name, send = socket
+        try:
+            await send(html)
+        except Exception:
+            # Closing: its page gets the thread from the database when it comes back.
+            logger.debug("A frame for a closing socket was not sent", exc_info=True)
+        if not self._only_member(channel_name):
+            await self.layer.group_send(
+                self.group, {"type": "chat.fragment", "html": html, "sent_to": channel_name}
+            )
 
     async def push_frames(self, htmls: list[str]) -> None:
         for html in htmls:
@@ -308,7 +341,8 @@ class Emitter:
         """
 
     async def set_running(self, running: bool) -> None:
-        await self.push(fragments.run_state(running))
+        # Every session of the thread says it, under one lock (see control.push_run_state).
+        await self.push(fragments.run_state(running), shared=True)
 
     async def send_toast(self, message: str, type: str = "info") -> None:
         """A short note over the page that goes by itself, as Chainlit's toasts.

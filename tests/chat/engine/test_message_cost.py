@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import SyncToAsync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db.backends.utils import CursorWrapper
 
 from chat.engine.session import SIDEBAR_DELAY_SECONDS
@@ -122,7 +123,7 @@ async def test_a_resent_question_leaves_no_answer_reserved_against_a_quota(
 
 
 async def test_through_the_socket_an_echo_still_takes_two_trips_to_the_database(
-    use_assistant, connect, thread, user, counted
+    use_assistant, connect, thread, user, counted, monkeypatch
 ):
     # The sign-in check and the rate limit of each frame, and the run's mark that refuses
     # edits on other instances (put up, then checked and taken down), read this process's
@@ -135,8 +136,22 @@ async def test_through_the_socket_an_echo_still_takes_two_trips_to_the_database(
     await socket.until(lambda f: 'data-running="false"' in f and "warm" not in f)
     await drain_side_work()
     counted.trips = counted.other_threads = 0
+    layer = get_channel_layer()
+    group_sends: list[str] = []
+    group_send = layer.group_send
+
+    async def counting_group_send(group, message):
+        group_sends.append(message.get("type", ""))
+        await group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", counting_group_send)
     await socket.say("echo hi")
     await socket.until(lambda f: ">hi</p>" in f)
     await socket.until(lambda f: 'data-running="false"' in f)
     assert counted.trips == 2
     assert counted.other_threads == (0 if in_memory() else 5)
+    # The question and the answer go straight to the only tab of the thread; the run
+    # state (which every session of the thread says) and the end-of-run note to other
+    # instances go through the channel layer.
+    if isinstance(layer, InMemoryChannelLayer):
+        assert group_sends == ["chat.fragment", "chat.fragment", "run.sync"]
