@@ -18,8 +18,8 @@ from chat.rendering import elements, shapes, sidebar
 from chat.rendering.chat_start import icon_kind
 from chat.rendering.feedback import CHAT, REVIEW, tools_context
 from chat.rendering.generation import generation_context
+from chat.rendering.items import render_step
 from chat.rendering.markdown import cut_off, render_code, render_markdown
-from chat.rendering.public_folder import avatar_url
 from chat.rendering.stream_blocks import split_blocks
 
 FRAGMENTS = "chat/fragments/"
@@ -74,62 +74,6 @@ def message_context(message: Message, mode: str = CHAT) -> dict:
         if context["ask"] and context["ask"]["pending"]:
             context["ask"] = None
     return context
-
-
-# What changes from one message (or step) to the next of the same shape, taken out of its
-# context so that its fragment is drawn from an earlier render (see shapes.py).
-MESSAGE_TEXTS = (
-    ("item", "html"),
-    ("item", "message", "content"),
-    ("item", "stream_html"),
-    ("item", "stream_tail"),
-)
-STEP_TEXTS = (
-    ("item", "input_html"),
-    ("item", "output_html"),
-    ("item", "step", "input"),
-    ("item", "step", "output"),
-    ("item", "duration"),
-)
-# Fields no fragment shows: a position in the thread, the page's id for a message it sent.
-UNSHOWN_FIELDS = ("order", "client_id")
-
-
-def _has_elements(context: dict) -> bool:
-    return bool(context["elements"]["inline"] or context["elements"]["refs"])
-
-
-def render_message(context: dict, *, oob: bool = False) -> str:
-    """message.html for one message's context."""
-    message = context["message"]
-    full = {"item": context, "oob": oob}
-    if _has_elements(context):
-        # Each element has its own id: no two messages with elements share a shape.
-        return render_to_string(FRAGMENTS + "message.html", full)
-    return shapes.render(
-        FRAGMENTS + "message.html",
-        full,
-        ids=(message.pk, message.thread_id),
-        texts=MESSAGE_TEXTS,
-        opaque=UNSHOWN_FIELDS,
-        # The author's picture, if the app's public folder has one (the template asks).
-        extra_key="" if context["is_user"] else avatar_url(message.author_name or ""),
-    )
-
-
-def render_step(template_name: str, context: dict, *, oob: bool = False) -> str:
-    """A step's partial (step.html, step_parts.html) for one step's context."""
-    step = context["step"]
-    full = {"item": context, "oob": oob}
-    if context["children"] or _has_elements(context):
-        return render_to_string(template_name, full)
-    return shapes.render(
-        template_name,
-        full,
-        ids=(step.pk, step.thread_id, step.parent_id, step.message_id),
-        texts=STEP_TEXTS,
-        opaque=UNSHOWN_FIELDS,
-    )
 
 
 def ask_context(message: Message) -> dict | None:

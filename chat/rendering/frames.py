@@ -21,7 +21,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from chat.models import Message, Step
-from chat.rendering import fragments, shapes
+from chat.rendering import fragments, items, shapes
 from chat.rendering.stream_blocks import BlockSplitter, split_blocks
 
 FRAME_BYTES = 256 * 1024
@@ -146,8 +146,8 @@ def appended(target: str, html: str) -> str:
 
 def _render_item(context: dict, *, oob: bool = False) -> str:
     if context["kind"] == "step":
-        return fragments.render_step(FRAGMENTS + "step.html", context, oob=oob)
-    return fragments.render_message(context, oob=oob)
+        return items.render_step(FRAGMENTS + "step.html", context, oob=oob)
+    return items.render_message(context, oob=oob)
 
 
 def _blank_stream(context: dict) -> tuple[dict, str, str] | None:

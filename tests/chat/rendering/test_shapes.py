@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone, translation
 
 from chat.models import Message, Step
-from chat.rendering import fragments, frames, shapes
+from chat.rendering import fragments, frames, items, shapes
 from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def test_every_message_of_a_shape_is_what_its_template_draws(thread, user, autho
             order=i,
         )
         context = fragments.message_context(message)
-        assert fragments.render_message(context, oob=oob) == template_item(context, oob)
+        assert items.render_message(context, oob=oob) == template_item(context, oob)
 
 
 def test_stored_messages_with_their_rating_and_status_are_drawn_as_the_template_does(thread):
@@ -67,7 +67,7 @@ def test_stored_messages_with_their_rating_and_status_are_drawn_as_the_template_
             message.status = status
             message.feedback_value = (1, -1)[n]
             context = fragments.message_context(message)
-            assert fragments.render_message(context) == template_item(context)
+            assert items.render_message(context) == template_item(context)
 
 
 def test_a_message_in_another_thread_and_language_gets_its_own_ids_and_words(thread, user):
@@ -78,7 +78,7 @@ def test_a_message_in_another_thread_and_language_gets_its_own_ids_and_words(thr
         with translation.override(language):
             for t in (thread, other):
                 context = fragments.message_context(new_message(t, author_kind="user"))
-                drawn = fragments.render_message(context)
+                drawn = items.render_message(context)
                 assert drawn == template_item(context)
                 assert str(t.pk) not in drawn or str(context["message"].pk) in drawn
 
@@ -96,7 +96,7 @@ def test_steps_running_and_ended_are_what_their_templates_draw(thread, language)
                 metadata={"show_input": "json" if i % 3 else False},
             )  # fmt: skip
             context = fragments.step_context(step)
-            assert fragments.render_step(fragments.FRAGMENTS + "step.html", context) == (
+            assert items.render_step(fragments.FRAGMENTS + "step.html", context) == (
                 template_item(context)
             )
             assert fragments.step_updated(step) == render_to_string(
