@@ -10,13 +10,19 @@ nested one, in pairs) and --elements text elements on answers. Then, with Django
 Client in this process (no network), signed in as its owner or as a superuser:
 
   page_*          the thread's chat page (GET /threads/<id>/)
-  snapshot_*      what a socket is sent when it (re)connects: the snapshot's frames
+  fresh_connect_* what the socket of that page, just drawn, is sent as it first connects
+                  (nothing when the thread did not change in between)
+  snapshot_*      what a socket is sent when it reconnects: the snapshot's frames
+  shared_page_*   the thread's shared read-only link, opened by another signed-in user
   transcript_*    the admin's transcript of the thread
   admin_page_*    the admin's change page of the thread
 
 each as `_ms` (median server time of --reps after a warm-up; in-process, so it includes
-no network), `_bytes` (body), `_gzip_bytes` and `_sql` (statements). The issue's target is
-under 300 ms each. `--root DIR` measures another checkout with this venv.
+no network), `_cpu_ms` (the median of the process's CPU time for it: steadier than the
+wall time on a busy machine), `_bytes` (body), `_gzip_bytes` and `_sql` (statements). The
+issue's target is under 300 ms each. `--root DIR` measures another checkout with this venv
+(one from before the fresh connect and the shared page were paged: the connect is then
+sent the whole snapshot, as it was).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -131,17 +138,19 @@ def seed(a):
     )  # fmt: skip
     Thread.objects.filter(pk=thread.pk).update(last_order=order)
     thread.refresh_from_db()
-    print(f"# thread {thread.pk}: {len(messages)} messages, {len(steps)} steps, "
-          f"{a.elements} elements")
+    print(
+        f"# thread {thread.pk}: {len(messages)} messages, {len(steps)} steps, {a.elements} elements"
+    )
     return thread, owner, admin
 
 
 def measure(a, thread, owner, admin) -> None:
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
-    from chat.threads import store
+    from chat.threads import history, store
 
     executed: list[str] = []
 
@@ -154,12 +163,14 @@ def measure(a, thread, owner, admin) -> None:
             executed.clear()
             body = make()  # warm-up, and the statements
         statements = len(executed)
-        times = []
+        times, cpu = [], []
         for _ in range(a.reps):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             make()
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
         print(f"{name}_ms: {statistics.median(times):.1f} ms")
+        print(f"{name}_cpu_ms: {statistics.median(cpu):.1f} ms")
         print(f"{name}_bytes: {len(body)} bytes")
         print(f"{name}_gzip_bytes: {len(gzip.compress(body, 6))} bytes")
         print(f"{name}_sql: {statements}")
@@ -177,10 +188,31 @@ def measure(a, thread, owner, admin) -> None:
 
         return make
 
-    timed("page", get(reader, reverse("chat:thread", args=[thread.pk])))
-    timed("snapshot", lambda: "".join(store.snapshot_frames(thread)).encode())
-    frames = store.snapshot_frames(thread)
+    page_url = reverse("chat:thread", args=[thread.pk])
+    timed("page", get(reader, page_url))
+    try:
+        from chat.threads import snapshot
+    except ImportError:  # a checkout from before: every connect got the whole snapshot
+        snapshot = None
+    if snapshot is not None:
+        found = re.search(rb'data-snapshot="([0-9a-f]+)"', get(reader, page_url)())
+        marker = found.group(1).decode() if found else ""
+        timed(
+            "fresh_connect",
+            lambda: "".join(snapshot.connect_frames(thread, owner, marker)).encode(),
+        )
+        timed("snapshot", lambda: "".join(snapshot.snapshot_frames(thread, owner)).encode())
+        frames = snapshot.snapshot_frames(thread, owner)
+    else:
+        timed("fresh_connect", lambda: "".join(store.snapshot_frames(thread)).encode())
+        timed("snapshot", lambda: "".join(store.snapshot_frames(thread)).encode())
+        frames = store.snapshot_frames(thread)
     print(f"snapshot_frames: {len(frames)} frames")
+    history.share(owner, thread.pk)
+    thread.refresh_from_db()
+    colleague = Client()
+    colleague.force_login(get_user_model().objects.create_user(email="colleague@example.com"))
+    timed("shared_page", get(colleague, reverse("chat:shared", args=[thread.share_token])))
     timed("transcript", get(reviewer, reverse("admin:chat_thread_transcript", args=[thread.pk])))
     timed("admin_page", get(reviewer, reverse("admin:chat_thread_change", args=[thread.pk])))
 

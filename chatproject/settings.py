@@ -679,6 +679,9 @@ CHAT_USER_ENV = env_list("CHAT_USER_ENV")
 # Where the chat settings open (Chainlit's chat_settings_location): "message_composer", a
 # dialog over the chat, or "sidebar", a panel at the side with the chat usable beside it.
 CHAT_SETTINGS_LOCATION = os.environ.get("CHAT_SETTINGS_LOCATION", "message_composer")
+# The panel at the side opens by itself once the chat has settings (Chainlit's
+# default_chat_settings_open); a chat profile may say otherwise.
+CHAT_SETTINGS_OPEN = env_bool("CHAT_SETTINGS_OPEN", False)
 # Always ask before a new chat (not only while an answer is being written).
 CHAT_CONFIRM_NEW_CHAT = env_bool("CHAT_CONFIRM_NEW_CHAT", False)
 CHAT_COT = os.environ.get("CHAT_COT", "full")
@@ -875,9 +878,13 @@ CHAT_PUBLIC_URL = os.environ.get("CHAT_PUBLIC_URL", "")
 CHAT_PLATFORM_UNKNOWN_USERS = os.environ.get("CHAT_PLATFORM_UNKNOWN_USERS", "refuse")
 # A streamed answer edits its platform message at most once per this many seconds.
 CHAT_PLATFORM_EDIT_SECONDS = float(os.environ.get("CHAT_PLATFORM_EDIT_SECONDS", 1.0))
-# Files of an answer are uploaded to Slack and Discord up to this size (Discord's own limit
-# for a bot is 10 MB); a larger one, or one the platform refuses, stays a link.
+# Files of an answer are uploaded to Slack and Discord, and offered in Teams' personal chats,
+# up to this size (Discord's own limit for a bot is 10 MB); a larger one, or one the
+# platform refuses, stays a link.
 CHAT_PLATFORM_UPLOAD_MAX_MB = float(os.environ.get("CHAT_PLATFORM_UPLOAD_MAX_MB", 8))
+# Thumbs up and down under each finished answer in Slack, Discord and Teams (as Chainlit's),
+# stored as the web's ratings are and handed to @cl.on_feedback.
+CHAT_PLATFORM_FEEDBACK = env_bool("CHAT_PLATFORM_FEEDBACK", False)
 # A platform conversation's session closes after this many seconds without an event.
 CHAT_PLATFORM_IDLE_SECONDS = float(os.environ.get("CHAT_PLATFORM_IDLE_SECONDS", 600))
 # Signed requests older (or newer) than this many seconds are refused as replays.
@@ -893,16 +900,32 @@ CHAT_DISCORD_APPLICATION_ID = os.environ.get("CHAT_DISCORD_APPLICATION_ID", "")
 # Messages and mentions (not only /ask): the bot's token, for `manage.py discord_gateway`.
 CHAT_DISCORD_BOT_TOKEN = os.environ.get("CHAT_DISCORD_BOT_TOKEN", "")
 CHAT_DISCORD_API_URL = os.environ.get("CHAT_DISCORD_API_URL", "https://discord.com/api/v10")
+# A sharded bot: the shard `manage.py discord_gateway` runs, of how many (both, or neither).
+CHAT_DISCORD_SHARD_ID = (
+    int(os.environ["CHAT_DISCORD_SHARD_ID"]) if os.environ.get("CHAT_DISCORD_SHARD_ID") else None
+)
+CHAT_DISCORD_SHARD_COUNT = (
+    int(os.environ["CHAT_DISCORD_SHARD_COUNT"])
+    if os.environ.get("CHAT_DISCORD_SHARD_COUNT")
+    else None
+)
 CHAT_TEAMS_APP_ID = os.environ.get("CHAT_TEAMS_APP_ID", "")
 CHAT_TEAMS_APP_PASSWORD = os.environ.get("CHAT_TEAMS_APP_PASSWORD", "")
+# A single-tenant bot (Azure Bot "Single Tenant", as new bots are): its Microsoft Entra
+# tenant id, whose endpoint then issues the bot's token. Empty: a multi-tenant bot.
+CHAT_TEAMS_TENANT_ID = os.environ.get("CHAT_TEAMS_TENANT_ID", "")
 CHAT_TEAMS_TOKEN_URL = os.environ.get(
     "CHAT_TEAMS_TOKEN_URL",
-    "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token",
+    f"https://login.microsoftonline.com/{CHAT_TEAMS_TENANT_ID or 'botframework.com'}"
+    "/oauth2/v2.0/token",
 )
 CHAT_TEAMS_OPENID_URL = os.environ.get(
     "CHAT_TEAMS_OPENID_URL", "https://login.botframework.com/v1/.well-known/openidconfiguration"
 )
 CHAT_TEAMS_ISSUER = os.environ.get("CHAT_TEAMS_ISSUER", "https://api.botframework.com")
+# An answer's PNG, JPEG or GIF up to this size in KB is shown inside the Teams message (as a
+# data: URL; Teams caps a message near 40 KB, and base64 adds a third).
+CHAT_TEAMS_INLINE_IMAGE_KB = float(os.environ.get("CHAT_TEAMS_INLINE_IMAGE_KB", 28))
 # The copilot widget: a script tag that opens the assistant in a panel of any page.
 CHAT_COPILOT = env_bool("CHAT_COPILOT", False)
 # Origins (scheme://host[:port]) of other sites' pages that may embed it.

@@ -7,7 +7,8 @@ ways; when either side ends, so does the other, without a websocket close frame,
 real proxy does when the process behind it dies.
 
 It runs its own event loop in a thread, so that a test blocking its own loop (or a
-sync fixture) does not stall the traffic.
+sync fixture) does not stall the traffic. The bench runs it as a process of its own
+(bench/proxy.py).
 """
 
 from __future__ import annotations
@@ -21,20 +22,23 @@ CHUNK = 65536
 
 
 class RoundRobinProxy:
-    def __init__(self, backend_ports: list[int]) -> None:
+    def __init__(self, backend_ports: list[int], *, remember_routes: bool = True) -> None:
         self.backend_ports = list(backend_ports)
         self.port = 0
-        # The client's port on each connection -> the backend's port it was relayed to.
+        # The client's port on each connection -> the backend's port it was relayed to
+        # (for a test to ask; a bench's thousands of connections are not remembered).
         self.routes: dict[int, int] = {}
+        self.remember_routes = remember_routes
         self._next = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._relays: set[asyncio.Task[None]] = set()
 
-    def start(self) -> RoundRobinProxy:
+    def start(self, port: int = 0, *, backlog: int = 100) -> RoundRobinProxy:
+        """Listens on `port` (a free one by default)."""
         self._thread.start()
-        self._server = self._run(asyncio.start_server(self._accept, HOST, 0))
+        self._server = self._run(asyncio.start_server(self._accept, HOST, port, backlog=backlog))
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -91,7 +95,8 @@ class RoundRobinProxy:
                 port, backend_in, backend_out = await self._connect_next()
             except OSError:
                 return
-            self.routes[client_out.get_extra_info("peername")[1]] = port
+            if self.remember_routes:
+                self.routes[client_out.get_extra_info("peername")[1]] = port
             try:
                 both = [
                     asyncio.ensure_future(_pipe(client_in, backend_out)),

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -223,6 +224,37 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def instances_env(tmp: Path, name: str, **extra: str) -> dict[str, str]:
+    """service_env() for processes of their own: a new job queue, and a channel prefix
+    of their own (nothing else on this Redis reaches their groups). Needs the database."""
+    env = service_env(tmp, f"chat-test-{uuid.uuid4().hex[:12]}", **extra)
+    env["CHANNEL_PREFIX"] = f"chat-{name}-{uuid.uuid4().hex[:8]}"
+    return env
+
+
+@contextlib.contextmanager
+def started(
+    env: dict[str, str], tmp: Path, *, webs: int = 2, worker: bool = False
+) -> Iterator[list[Process]]:
+    """`webs` daphne processes ("web-1", "web-2"...; "web" alone) on free ports and, with
+    `worker`, a Celery worker after them, all with `env`; this process's jobs go to their
+    queue meanwhile. All stopped afterwards, whatever happened."""
+    names = [f"web-{n}" for n in range(1, webs + 1)] if webs > 1 else ["web"] * webs
+    processes: list[Process] = [Daphne(name, env, tmp, free_port()) for name in names]
+    if worker:
+        processes.append(Worker(env, tmp))
+    previous = use_queue(env["CELERY_QUEUE"]) if worker else None
+    try:
+        for process in processes:
+            process.start()
+        yield processes
+    finally:
+        for process in processes:
+            process.stop()
+        if previous is not None:
+            use_queue(previous)
 
 
 class RedisServer:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 
 import pytest
 from channels.db import database_sync_to_async
@@ -19,7 +18,7 @@ from chat.models import Job, Message
 from tests.assistants.outages import tokens
 from tests.conftest import ASSISTANTS_DIR
 from tests.factories import make_thread
-from tests.services import Daphne, Worker, free_port, service_env, use_queue
+from tests.services import instances_env, started
 from tests.sockets import PageSocket, session_cookie
 
 pytestmark = [
@@ -38,29 +37,19 @@ REPORTED = 80
 
 @pytest.fixture(scope="module")
 def web_and_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    queue = f"chat-test-{uuid.uuid4().hex[:12]}"
     tmp = tmp_path_factory.mktemp("dropped-connections")
     with django_db_blocker.unblock():
-        env = service_env(
+        env = instances_env(
             tmp,
-            queue,
+            "dropped",
             CHAT_ASSISTANT=ASSISTANT,
             MEDIA_ROOT=str(tmp / "media"),
             CHAT_STREAM_SAVE_SECONDS="0.2",
             # A job whose heartbeat stops is failed within seconds, not half a minute.
             CHAT_JOB_STALE_SECONDS="3",
         )
-    env["CHANNEL_PREFIX"] = f"chat-dropped-{uuid.uuid4().hex[:8]}"
-    processes = [Daphne("web", env, tmp, free_port()), Worker(env, tmp)]
-    previous = use_queue(queue)
-    try:
-        for process in processes:
-            process.start()
+    with started(env, tmp, webs=1, worker=True) as processes:
         yield processes
-    finally:
-        for process in processes:
-            process.stop()
-        use_queue(previous)
 
 
 @database_sync_to_async

@@ -23,7 +23,7 @@ from tests.assistants.outages import tokens
 from tests.conftest import ASSISTANTS_DIR
 from tests.drivers import wait_for
 from tests.factories import make_thread
-from tests.services import Daphne, RedisServer, free_port, service_env
+from tests.services import RedisServer, service_env, started
 from tests.sockets import PageSocket, session_cookie
 
 pytestmark = [
@@ -53,14 +53,10 @@ def redis_and_instances(django_db_setup, django_db_blocker, tmp_path_factory):
             REDIS_URL=redis.url,
             CHAT_STREAM_SAVE_SECONDS="0.2",
         )
-    web = [Daphne("web-1", env, tmp, free_port()), Daphne("web-2", env, tmp, free_port())]
     try:
-        for instance in web:
-            instance.start()
-        yield redis, web
+        with started(env, tmp) as web:
+            yield redis, web
     finally:
-        for instance in web:
-            instance.stop()
         redis.stop()
 
 

@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from django.test import Client
 from chat.models import Message, Thread
 from tests.conftest import ASSISTANTS_DIR
 from tests.drivers import wait_for
-from tests.services import Daphne, Worker, service_env, use_queue
+from tests.services import Daphne, instances_env, started
 
 pytestmark = [
     pytest.mark.skipif(
@@ -37,35 +36,14 @@ pytestmark = [
 ASSISTANT = str(ASSISTANTS_DIR / "worker_jobs.py")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def instances(django_db_setup, django_db_blocker, tmp_path_factory):
     """Two daphne processes and one Celery worker, sharing the test database and Redis."""
-    queue = f"chat-test-{uuid.uuid4().hex[:12]}"
     tmp = tmp_path_factory.mktemp("instances")
     with django_db_blocker.unblock():
-        env = service_env(tmp, queue, CHAT_ASSISTANT=ASSISTANT, MEDIA_ROOT=str(tmp / "media"))
-    # A channel prefix of their own: nothing else on this Redis reaches their groups.
-    env["CHANNEL_PREFIX"] = f"chat-two-{uuid.uuid4().hex[:8]}"
-    processes = [
-        Daphne("web-1", env, tmp, free_port()),
-        Daphne("web-2", env, tmp, free_port()),
-        Worker(env, tmp),
-    ]
-    previous = use_queue(queue)
-    try:
-        for process in processes:
-            process.start()
+        env = instances_env(tmp, "two", CHAT_ASSISTANT=ASSISTANT, MEDIA_ROOT=str(tmp / "media"))
+    with started(env, tmp, worker=True) as processes:
         yield processes
-    finally:
-        for process in processes:
-            process.stop()
-        use_queue(previous)
 
 
 @database_sync_to_async

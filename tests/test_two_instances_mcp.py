@@ -8,7 +8,6 @@ Services backend only: REDIS_URL set and DATABASE_URL on PostgreSQL.
 from __future__ import annotations
 
 import json
-import uuid
 
 import psutil
 import pytest
@@ -19,9 +18,9 @@ from tests.drivers import wait_for
 from tests.mcp_server import start_server
 from tests.mcp_server.fixtures import PORT_CHECK_APP, TOKEN, stdio_definition
 from tests.mcp_server.process import STDIO_COMMAND
-from tests.services import Daphne, service_env
-from tests.test_two_instances import free_port, tab  # noqa: F401 (fixture)
+from tests.services import Daphne, free_port, instances_env, started
 from tests.test_two_instances import pytestmark as services_only
+from tests.test_two_instances import tab  # noqa: F401 (fixture)
 
 pytestmark = services_only
 
@@ -37,30 +36,23 @@ def tracker():
 def mcp_env(django_db_setup, django_db_blocker, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mcp-instances")
     with django_db_blocker.unblock():
-        env = service_env(
+        env = instances_env(
             tmp,
-            f"chat-test-{uuid.uuid4().hex[:12]}",
+            "mcp",
             CHAT_ASSISTANT=PORT_CHECK_APP,
             CHAT_MCP_ALLOWED_HOSTS="127.0.0.1",
             CHAT_MCP_STDIO_ALLOWED=STDIO_COMMAND[0],
             # A company server every chat connects to, as a local program.
             CHAT_MCP_SERVERS=json.dumps([stdio_definition("local-tracker")]),
         )
-    env["CHANNEL_PREFIX"] = f"chat-mcp-{uuid.uuid4().hex[:8]}"
     return env, tmp
 
 
 @pytest.fixture(scope="module")
 def instances(mcp_env):
     env, tmp = mcp_env
-    processes = [Daphne("web-1", env, tmp, free_port()), Daphne("web-2", env, tmp, free_port())]
-    try:
-        for process in processes:
-            process.start()
+    with started(env, tmp) as processes:
         yield processes
-    finally:
-        for process in processes:
-            process.stop()
 
 
 def stdio_children_of(pid: int) -> list[psutil.Process]:

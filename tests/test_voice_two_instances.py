@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import Callable
 
 import pytest
 
 from chat.models import Message, Thread
 from tests.conftest import ASSISTANTS_DIR
-from tests.services import Daphne, service_env
-from tests.test_two_instances import free_port, pytestmark, session_cookie  # noqa: F401
+from tests.services import Daphne, instances_env, started
+from tests.test_two_instances import pytestmark, session_cookie  # noqa: F401
 from tests.voice_sockets import header_of, pieces, tone
 
 ASSISTANT = str(ASSISTANTS_DIR / "voice.py")
@@ -27,18 +26,9 @@ ASSISTANT = str(ASSISTANTS_DIR / "voice.py")
 def two_webs(django_db_setup, django_db_blocker, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("voice-instances")
     with django_db_blocker.unblock():
-        env = service_env(
-            tmp, f"voice-{uuid.uuid4().hex[:8]}", CHAT_ASSISTANT=ASSISTANT, MEDIA_ROOT=str(tmp)
-        )
-    env["CHANNEL_PREFIX"] = f"chat-voice-{uuid.uuid4().hex[:8]}"
-    processes = [Daphne("web-1", env, tmp, free_port()), Daphne("web-2", env, tmp, free_port())]
-    try:
-        for process in processes:
-            process.start()
+        env = instances_env(tmp, "voice", CHAT_ASSISTANT=ASSISTANT, MEDIA_ROOT=str(tmp))
+    with started(env, tmp) as processes:
         yield processes
-    finally:
-        for process in processes:
-            process.stop()
 
 
 class VoiceTab:

@@ -26,6 +26,7 @@ from chat.models import Element, Message, Step
 from chat.rendering import elements as rendering
 from chat.rendering import fragments
 from chat.threads import elements as stored
+from chat.threads import stars, switches
 
 if TYPE_CHECKING:
     from chat.engine.emitter import Emitter
@@ -150,14 +151,22 @@ def _owner_html(element: Element, *, created: bool) -> str:
         if fragments.shown_status(message) == Message.Status.STREAMING:
             # Re-rendering the message would drop the tokens the database has not got yet.
             return rendering.container(rendering.message_elements(message), oob=True)
-        return fragments.message(message, oob=True)
+        return fragments.message(
+            stars.mark_starred_for_owner(message.thread_id, [message])[0], oob=True
+        )
     if element.step_id:
-        step = Step.objects.prefetch_related("elements").filter(pk=element.step_id).first()
-        if step is None or not fragments.step_visible(step):
+        step = (
+            Step.objects.select_related("thread")
+            .prefetch_related("elements")
+            .filter(pk=element.step_id)
+            .first()
+        )
+        cot = switches.cot(step.thread.metadata) if step is not None else None
+        if step is None or not fragments.step_visible(step, cot):
             return ""
         html = rendering.container(rendering.step_elements(step), oob=True)
         if step.ended_at is not None:
-            html += fragments.step_updated(step)  # names in the output become links
+            html += fragments.step_updated(step, cot)  # names in the output become links
         return html
     if created:
         # The whole list of the thread's task lists: a tab that just got it in its

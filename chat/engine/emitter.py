@@ -30,6 +30,7 @@ from chat.engine.storable import storable_text
 from chat.engine.streaming import MessageStream, StreamBuffer
 from chat.models import Message, Step, Thread
 from chat.rendering import fragments, frames
+from chat.threads import stars, switches
 from chatproject.serving.connections import reconnecting
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ def _insert_message(message: Message, check: Callable[[], None] | None = None) -
         with transaction.atomic():
             message.order = _next_order(message.thread_id)
             message.save(force_insert=True)
-            return True
+        _mark_starred(message)
+        return True
     except IntegrityError:
         # The page sent it again (after a reconnect): the first copy stands. Asking after
         # the unique constraint refused it costs nothing on the usual path.
@@ -100,7 +102,17 @@ def _update_message(thread_id: UUID, message_id: str, fields: dict[str, Any]) ->
     if not Message.objects.filter(pk=message_id, thread_id=thread_id).update(**fields):
         return None
     rows = Message.objects.with_feedback().filter(pk=message_id).prefetch_related("elements")
-    return rows.order_by().first()
+    message = rows.order_by().first()
+    if message is not None:
+        _mark_starred(message)
+    return message
+
+
+def _mark_starred(message: Message) -> None:
+    """A person's own message is pushed with its star as their page draws it (pressed when
+    its words are one of their favorites)."""
+    if message.author_kind == Message.Author.USER:
+        stars.mark_starred_for_owner(message.thread_id, [message])
 
 
 @reconnecting
@@ -143,6 +155,15 @@ class Emitter:
         # The socket this emitter's session answers (see deliver_to), if any.
         self._socket: tuple[str, Callable[[str], Awaitable[None]]] | None = None
         self.step_streams: dict[str, StreamBuffer] = {}
+        # How the thread's steps show (its profile's `cot`): read once; the chat session
+        # sets it when the thread's profile changes.
+        self.cot: str | None = None
+
+    async def thread_cot(self) -> str:
+        if self.cot is None:
+            rows = Thread.objects.filter(pk=self.thread_id).values_list("metadata", flat=True)
+            self.cot = switches.cot(await rows.afirst())
+        return self.cot
 
     async def push(self, html: str, *, shared: bool = False) -> None:
         """`shared`: a fragment that every session of the thread pushes (the run state),
@@ -296,10 +317,12 @@ class Emitter:
     # -- steps ---------------------------------------------------------------------------
     async def create_step(self, **fields: Any) -> None:
         """Queues the step's row; it is shown once stored (see ordered_writes)."""
-        self.writes.add(_create_step, self.thread_id, fields, then=self._step_created)
+        cot = await self.thread_cot()
 
-    async def _step_created(self, step: Step) -> None:
-        await self._send_frames(frames.step_appended(step, self.thread_id))
+        async def created(step: Step) -> None:
+            await self._send_frames(frames.step_appended(step, self.thread_id, cot))
+
+        self.writes.add(_create_step, self.thread_id, fields, then=created)
 
     async def update_step(self, step_id: str, **fields: Any) -> None:
         """Queues the step's new fields; shown once stored, as it reads back."""
@@ -307,11 +330,13 @@ class Emitter:
         if stream is not None:
             await stream.close()
             fields.setdefault("output", stream.text)
-        self.writes.add(_update_step, self.thread_id, step_id, fields, then=self._step_updated)
+        cot = await self.thread_cot()
 
-    async def _step_updated(self, step: Step | None) -> None:
-        if step is not None:
-            await self._send_frames(frames.step_updated(step, self.thread_id))
+        async def updated(step: Step | None) -> None:
+            if step is not None:
+                await self._send_frames(frames.step_updated(step, self.thread_id, cot))
+
+        self.writes.add(_update_step, self.thread_id, step_id, fields, then=updated)
 
     async def settle(self) -> None:
         """Waits until every write queued so far is stored and shown (a row that other

@@ -14,10 +14,16 @@ from asgiref.sync import sync_to_async
 from django.utils.translation import gettext as _
 
 from chat.engine import mcp_links
+from chat.errors import UserFacingError
 from chat.mcp.connections import McpDefinitionError, StdioMcpConnection
 from chat.mcp.link import McpConnectError
 from chat.mcp_servers import store
 from chat.rendering import mcp_panel
+from chat.threads import switches
+
+
+class McpOff(UserFacingError):
+    """The thread's profile turned tool servers off."""
 
 
 def _shown_target(source: mcp_links.Source) -> str:
@@ -34,12 +40,22 @@ class McpPanel:
     async def _open_mcp(self: Any) -> None:
         self.mcp_sources: list[mcp_links.Source] = []
         self.mcp_connecting: set[str] = set()
-        if not mcp_links.enabled():
+        if not self._mcp_on():
             return
         self.mcp_sources = await mcp_links.sources_for(self.user)
         self.mcp_connecting = {s.connection.name for s in self.mcp_sources}
         await self._push_mcp_panel()
         self._spawn_run(self._invoke(self._connect_sources, list(self.mcp_sources)), "mcp")
+
+    def _mcp_on(self: Any) -> bool:
+        """The assistant takes tool servers and the thread's profile leaves them on."""
+        return mcp_links.enabled() and switches.mcp_on(self.switch_metadata)
+
+    async def _close_mcp(self: Any) -> None:
+        """The thread's profile turned tool servers off: its connections close as with a
+        chat that ends (the button goes with the profile's other switches)."""
+        self.mcp_sources, self.mcp_connecting = [], set()
+        await mcp_links.close_all(self)
 
     async def _connect_sources(self: Any, sources: list[mcp_links.Source]) -> None:
         try:
@@ -100,6 +116,8 @@ class McpPanel:
     async def mcp_panel_request(self: Any, action: str, fields: dict[str, str]) -> None:
         if not mcp_links.enabled():
             return
+        if not switches.mcp_on(self.switch_metadata):
+            raise McpOff(_("Tool servers are off in this chat."))
         try:
             if action == "add":
                 await self._add_mcp(fields)

@@ -1,16 +1,22 @@
 """A chat profile's own switches (Chainlit's `ChatProfile(config_overrides=...)`).
 
-A profile may turn uploads off or narrow them, turn sharing off, or show steps another way
-(`cot`) for the conversations that run with it. The switches are read from the assistant's
-profile when a chat takes it, and kept on the thread (`metadata["config_overrides"]`), so
-that the upload endpoint, the share button and the step view decide from the stored
-thread, without asking the assistant again.
+A profile may turn uploads off or narrow them, turn sharing, tool servers (MCP) or voice
+off, show steps another way (`cot`), or open the chat settings at first, for the
+conversations that run with it. The switches are read from the assistant's profile when a
+chat takes it, and kept on the thread (`metadata["config_overrides"]`), so that the upload
+endpoint, the share button, the socket and the step view decide from the stored thread,
+without asking the assistant again.
+
+Uploads, sharing, MCP and voice only narrow: a profile turns off what the settings (and
+the assistant) allow, never on what they do not. `cot` and the settings panel's first
+state are how the chat shows, and the profile's choice replaces the setting.
 
 Both shapes are read: Chainlit's nested one
-(`{"features": {"spontaneous_file_upload": {"enabled": False}}, "ui": {"cot": "hidden"}}`,
+(`{"features": {"spontaneous_file_upload": {"enabled": False}, "mcp": {"enabled": False},
+"audio": {"enabled": False}}, "ui": {"cot": "hidden", "default_chat_settings_open": True}}`,
 or objects with those attributes) and a flat one
 (`{"uploads": False, "accept": ["image/*"], "max_files": 2, "max_size_mb": 5,
-"sharing": False, "cot": "hidden"}`).
+"sharing": False, "mcp": False, "voice": False, "cot": "hidden", "settings_open": True}`).
 """
 
 from __future__ import annotations
@@ -18,10 +24,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from chat.threads.switches import COT_MODES, KEY, of
+
 logger = logging.getLogger(__name__)
 
-KEY = "config_overrides"
-COT_MODES = ("hidden", "tool_call", "full")
+# Read from the stored thread by chat.threads.switches (the pages below the engine read
+# them too).
+__all__ = ["KEY", "of", "parse"]
 
 
 def _get(item: Any, name: str) -> Any:
@@ -43,6 +52,7 @@ def parse(raw: Any) -> dict[str, Any]:
         return {}
     features, ui = _get(raw, "features"), _get(raw, "ui")
     upload = _get(features, "spontaneous_file_upload")
+    mcp, audio = _get(features, "mcp"), _get(features, "audio")
     found = {
         "uploads": _first(_get(raw, "uploads"), _get(upload, "enabled")),
         "accept": _first(_get(raw, "accept"), _get(upload, "accept")),
@@ -53,7 +63,10 @@ def parse(raw: Any) -> dict[str, Any]:
             _get(features, "sharing"),
             _get(features, "allow_thread_sharing"),
         ),
+        "mcp": _first(_get(raw, "mcp"), _get(mcp, "enabled")),
+        "voice": _first(_get(raw, "voice"), _get(audio, "enabled")),
         "cot": _first(_get(raw, "cot"), _get(ui, "cot")),
+        "settings_open": _first(_get(raw, "settings_open"), _get(ui, "default_chat_settings_open")),
     }
     checked: dict[str, Any] = {}
     for name, value in found.items():
@@ -68,7 +81,7 @@ def parse(raw: Any) -> dict[str, Any]:
 
 
 def _checked(name: str, value: Any) -> Any:
-    if name in ("uploads", "sharing"):
+    if name in ("uploads", "sharing", "mcp", "voice", "settings_open"):
         return value if isinstance(value, bool) else None
     if name == "accept":
         if isinstance(value, dict):  # Chainlit also takes {"image/*": [".png"]}
@@ -86,9 +99,3 @@ def _checked(name: str, value: Any) -> Any:
     if name == "cot":
         return value if value in COT_MODES else None
     return None
-
-
-def of(metadata: dict[str, Any] | None) -> dict[str, Any]:
-    """The switches kept on a thread (its `metadata`)."""
-    found = (metadata or {}).get(KEY)
-    return found if isinstance(found, dict) else {}

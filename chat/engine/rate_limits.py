@@ -2,8 +2,11 @@
 (CHAT_MESSAGE_RATE_LIMIT, "<count>/<seconds>", one count for both).
 
 Counted in Django's cache (Redis with REDIS_URL, so every web instance shares the count;
-this process's memory otherwise), in fixed windows. A refused message is not stored and
-the page puts it back in the composer, so nothing typed is lost.
+this process's memory otherwise), in windows of <seconds> that each start with the
+person's first run after the last one ended. (Windows cut by the clock let a burst
+through where two of them meet: 3 messages in a second passed a limit of 2 a minute when
+the minute turned between them.) A refused message is not stored and the page puts it
+back in the composer, so nothing typed is lost.
 """
 
 from __future__ import annotations
@@ -83,32 +86,40 @@ async def _count(user: Any) -> tuple[int, int, int] | None:
     if rate is None:
         return None
     count, seconds = rate
-    now = time.time()
-    window = int(now // seconds)
-    key = f"chat:message-rate:{user.pk}:{seconds}:{window}"
+    key = f"chat:message-rate:{user.pk}:{seconds}"
     # Not cache.aincr: Django's async incr reads, then writes (with the default timeout),
     # so frames counted at once on two instances, or two sockets, lost counts.
     try:
-        sent = await cache_call(_increment, key, seconds + 1)
+        sent = await cache_call(_increment, key, seconds)
+        if sent <= count:
+            _cache_back()
+            return None
+        started = await cache_call(cache.get, _start_key(key))
     except CACHE_ERRORS as error:
         # The cache (Redis) is away: the run is let through rather than lost, and the
         # outage said once, not once per frame.
         _say_cache_away(error)
         return None
     _cache_back()
-    if sent <= count:
-        return None
-    return count, seconds, max(1, math.ceil((window + 1) * seconds - now))
+    ends = (started if isinstance(started, float) else time.time()) + seconds
+    return count, seconds, max(1, math.ceil(ends - time.time()))
 
 
-def _increment(key: str, timeout: int) -> int:
+def _start_key(key: str) -> str:
+    return f"{key}:start"
+
+
+def _increment(key: str, seconds: int) -> int:
     """Adds one to the count under `key`, atomically in Redis (SET NX, INCR) and in this
-    process's memory (under the cache's lock)."""
-    cache.add(key, 0, timeout=timeout)
+    process's memory (under the cache's lock); the first run of a window opens it, for
+    `seconds`, and notes when (for how long to wait, read only when over the limit)."""
+    if cache.add(key, 0, timeout=seconds):
+        cache.set(_start_key(key), time.time(), timeout=seconds)
     try:
         return cache.incr(key)
-    except ValueError:  # the window's key expired between the two calls
-        cache.set(key, 1, timeout=timeout)
+    except ValueError:  # the window ended between the two calls: this run opens the next
+        cache.set(key, 1, timeout=seconds)
+        cache.set(_start_key(key), time.time(), timeout=seconds)
         return 1
 
 

@@ -50,7 +50,7 @@ from chat.engine.voice import Voice
 from chat.models import Message, Thread
 from chat.storage.local_copies import Scope
 from chat.threads import edits as stored_edits
-from chat.threads import history
+from chat.threads import history, switches
 from chat.threads import store as threads
 from chat.usage import quotas
 from chat.usage.recording import AnswerUsage
@@ -98,6 +98,9 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         # Whether the thread was last run by the assistant running now.
         self._adopted = not handover.runs_elsewhere(thread)
         saved = thread.metadata.get("user_session", {})
+        # The profile's switches (chat.threads.switches reads them), and how steps show.
+        self.switch_metadata = {switches.KEY: switches.of(thread.metadata)}
+        self.emitter.cot = switches.cot(thread.metadata)
         self.user_session = {
             **{k: v for k, v in saved.items() if k not in RESERVED_KEYS},
             "id": self.id,

@@ -11,12 +11,23 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chat.engine import chat_settings, commands, control, handover, modes, profiles, rate_limits
+from chat.engine import (
+    chat_settings,
+    commands,
+    control,
+    handover,
+    modes,
+    profiles,
+    rate_limits,
+    uploads,
+    voice,
+)
 from chat.engine.context import Session
 from chat.engine.registry import hooks
 from chat.models import Thread
-from chat.rendering import chat_start, fragments
+from chat.rendering import chat_start, composer, fragments
 from chat.threads import elements as stored_elements
+from chat.threads import switches
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +70,21 @@ class OptionsHost(Session, Protocol):
     def _load_state(self, thread: Thread) -> None: ...
 
     async def _reload_context(self) -> None: ...
+
+    switch_metadata: dict[str, Any]
+    client_type: str
+
+    def _mcp_on(self) -> bool: ...
+
+    async def _open_mcp(self) -> None: ...
+
+    async def _close_mcp(self) -> None: ...
+
+    async def _abort_recording(self) -> None: ...
+
+    async def _follow_switches(self, thread: Thread, *, push: bool) -> None: ...
+
+    def _settings_open_first(self) -> bool: ...
 
 
 class SessionOptions:
@@ -104,6 +130,8 @@ class SessionOptions:
             await self.send_error(f"{type(error).__name__}: {error}")
             return
         self.user_session["chat_profile"] = thread.chat_profile or None
+        if switches.of(thread.metadata) != switches.of(self.switch_metadata):
+            await self._follow_switches(thread, push=True)
 
     async def choose_profile(self: OptionsHost, name: Any) -> None:
         profile = await profiles.check_choice(self.thread_id, self.user, name)
@@ -115,6 +143,7 @@ class SessionOptions:
         """As in Chainlit, another profile is another chat: it starts over, empty."""
         thread = await _restart(self.thread_id, profile.name)
         await profiles.keep_overrides(thread, profile)
+        await self._follow_switches(thread, push=True)
         kept = {k: self.user_session[k] for k in ("id", "user", "env", "client_type")}
         self.user_session.clear()
         self.user_session.update(kept, chat_profile=profile.name, chat_settings={})
@@ -134,9 +163,35 @@ class SessionOptions:
         profile, values and history from the database (its own user_env stays)."""
         thread = await Thread.objects.aget(pk=self.thread_id)
         env = self.user_session.get("env", {})
+        before = self.switch_metadata
         self._load_state(thread)
         self.user_session["env"] = env
         await self._reload_context()
+        # The tab that switched told every page; this session's own connections follow.
+        self.switch_metadata = before
+        await self._follow_switches(thread, push=False)
+
+    async def _follow_switches(self: OptionsHost, thread: Thread, *, push: bool) -> None:
+        """The thread's profile changed: its tool servers, microphone and steps follow its
+        switches; with `push`, every tab's composer shows its attach button, microphone
+        and tool-server button as the profile has them, without a reload."""
+        before = self.switch_metadata
+        self.switch_metadata = {switches.KEY: switches.of(thread.metadata)}
+        self.emitter.cot = switches.cot(thread.metadata)
+        if switches.mcp_on(before) and not switches.mcp_on(self.switch_metadata):
+            await self._close_mcp()
+        elif self._mcp_on() and not switches.mcp_on(before):
+            await self._open_mcp()
+        if not switches.voice_on(self.switch_metadata):
+            await self._abort_recording()
+        if push and self.client_type == "webapp":  # the copilot's panel has no such buttons
+            await self.emitter.push(
+                composer.switched_buttons(
+                    uploads_on=uploads.enabled(switches.of(thread.metadata)),
+                    voice=voice.page_context(thread.metadata),
+                    mcp_on=self._mcp_on(),
+                )
+            )
 
     async def _show_new_chat(self: OptionsHost, thread: Thread) -> None:
         """Every tab shows the chat empty, as new, with the running assistant's options."""
@@ -158,6 +213,9 @@ class SessionOptions:
             await self.emitter.push(chat_start.chat_start(None, show=False))
 
     # -- settings -------------------------------------------------------------------------
+    def _settings_open_first(self: OptionsHost) -> bool:
+        return switches.settings_open(self.switch_metadata)
+
     async def publish_settings(
         self: OptionsHost, inputs: list[dict[str, Any]], *, commit: bool = True
     ) -> dict[str, Any]:
@@ -177,7 +235,9 @@ class SessionOptions:
         if commit:
             self.user_session["chat_settings"] = values
         await chat_settings.save_inputs(self.thread_id, inputs)
-        await self.emitter.push(chat_start.settings_panel(inputs, shown))
+        await self.emitter.push(
+            chat_start.settings_panel(inputs, shown, open_first=self._settings_open_first())
+        )
         return dict(values)
 
     async def edit_settings(self: OptionsHost, submitted: dict[str, Any]) -> None:
@@ -207,7 +267,9 @@ class SessionOptions:
         await self.save_state()
         await control.share_settings(self.thread_id, values)
         await self.emitter.push(
-            chat_start.settings_panel(self.settings_inputs, values)
+            chat_start.settings_panel(
+                self.settings_inputs, values, open_first=self._settings_open_first()
+            )
             + fragments.notice(_("Settings saved."), level="info")
         )
         if hooks.on_settings_update is not None:

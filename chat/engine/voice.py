@@ -27,15 +27,17 @@ from chat.engine.background import spawn
 from chat.engine.context import current_session
 from chat.engine.registry import call_hook, hooks
 from chat.engine.shutdown import drain
+from chat.threads import switches
 from chat.usage import quotas
 
 logger = logging.getLogger(__name__)
 
 
-def page_context() -> dict[str, Any]:
+def page_context(metadata: dict[str, Any] | None = None) -> dict[str, Any]:
     """The composer's microphone (the chat page's and the copilot panel's), when the
-    assistant listens: it defines on_audio_chunk."""
-    if hooks.on_audio_chunk is None:
+    assistant listens (it defines on_audio_chunk) and the thread's profile (its
+    `metadata`) leaves voice on."""
+    if hooks.on_audio_chunk is None or not switches.voice_on(metadata):
         return {}
     return {
         "voice_rate": settings.CHAT_AUDIO_SAMPLE_RATE,
@@ -52,6 +54,12 @@ class Voice:
     _cut_short = False
 
     # -- a recording in --------------------------------------------------------------------
+    def _check_voice_on(self: Any) -> None:
+        if hooks.on_audio_chunk is None:
+            raise AudioRefused(_("This assistant does not listen to voice."))
+        if not switches.voice_on(self.switch_metadata):
+            raise AudioRefused(_("Voice is off in this chat."))
+
     async def audio_start(self) -> None:
         """The user pressed the microphone: `on_audio_start` may refuse."""
         try:
@@ -69,8 +77,7 @@ class Voice:
         await self.update_audio_connection("on")
 
     async def _admit_recording(self) -> bool:
-        if hooks.on_audio_chunk is None:
-            raise AudioRefused(_("This assistant does not listen to voice."))
+        self._check_voice_on()
         await self._abort_recording()
         self._cut_short = False
         drain.refuse_new_runs()
@@ -82,8 +89,7 @@ class Voice:
 
     async def audio_chunk(self, data: bytes) -> None:
         """A piece of the open recording (a binary frame)."""
-        if hooks.on_audio_chunk is None:
-            raise AudioRefused(_("This assistant does not listen to voice."))
+        self._check_voice_on()
         recording = self._recording
         if recording is None and self._cut_short:
             return

@@ -29,14 +29,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from chat.engine import uploads
+from chat.engine import feedback_hook, uploads
 from chat.engine.background import spawn
 from chat.engine.emitter import Emitter, next_order
 from chat.engine.session import ChatSession
 from chat.engine.streaming import MessageStream
 from chat.errors import UserFacingError
 from chat.models import Message, Thread
-from chat.platforms.sink import ASK, PlatformSink, out_message, parse_button
+from chat.platforms.sink import ASK, RATE, PlatformSink, out_message, parse_button
+from chat.threads import feedback
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,11 @@ class HeadlessSession(ChatSession):
     async def close(self) -> None:
         await super().close()
         await self.sink.close()
+
+    def run_platform_hook(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Runs a platform's own hook (a Slack reaction's, say) in this session, queued
+        behind its runs as any hook is."""
+        self._spawn_run(self._invoke(fn, *args), "platform-hook")
 
 
 class Conversations:
@@ -308,12 +314,14 @@ async def deliver_message(
     event: dict[str, Any] | None = None,
     earlier: Callable[[], Awaitable[list[EarlierLine]]] | None = None,
     files: Callable[[], Awaitable[list[IncomingFile]]] | None = None,
+    values: dict[str, Any] | None = None,
 ) -> HeadlessSession:
     """A person wrote in a platform conversation: store it and let the hooks answer.
 
     `earlier` reads what the conversation said before the assistant was asked; it is
     called once, when the conversation's thread is new. `files` downloads what the person
-    sent with the message.
+    sent with the message. `values` go into `cl.user_session` for the hooks, as the
+    platform's own keys do in Chainlit (`slack_event`, say).
 
     The conversation's thread belongs to whoever spoke first in it; the platform decides
     who else sees the conversation, and each message keeps its own author.
@@ -333,6 +341,7 @@ async def deliver_message(
     if new:
         await session.reload_context()
     session.sink.begin(event or {})
+    session.user_session.update(values or {})
     text = text[: settings.CHAT_MAX_MESSAGE_CHARS].strip()
     try:
         file_ids = await _store_files(thread, person, files) if files is not None else ()
@@ -389,13 +398,41 @@ async def deliver_click(
     session = await conversations().session(thread, await _owner(thread), make_sink)
     session.sink.begin(event or {})
     try:
-        if kind == ASK:
+        if kind == RATE:
+            await _rate(session, message_id, int(action_id))
+        elif kind == ASK:
             await session.answer_with_action(message_id, action_id)
         else:
             await session.click_action(message_id, action_id)
     except UserFacingError as error:
         await session.sink.notice(str(error))
     return session
+
+
+def _store_rating(user: Any, message_id: str, value: int) -> None:
+    """The rating, stored as the web's thumbs store it; the app's @cl.on_feedback sees it."""
+    try:
+        message = feedback.rate(user, message_id, value)
+    except feedback.NotFound:
+        return  # not a message of this thread
+    feedback_hook.after_rating(message.pk, user)
+
+
+async def _rate(session: HeadlessSession, message_id: str, value: int) -> None:
+    await sync_to_async(_store_rating)(session.user, message_id, value)
+    if not await session.sink.rated(message_id, value):
+        await session.sink.notice(_("Thank you for your feedback."))
+
+
+async def open_conversation(
+    source: str, external_id: str, make_sink: Callable[[], PlatformSink]
+) -> HeadlessSession | None:
+    """The live session of a platform conversation of ours (opened again if it idled
+    out), or None when the conversation has no thread here."""
+    thread = await existing_thread(source, external_id)
+    if thread is None:
+        return None
+    return await conversations().session(thread, await _owner(thread), make_sink)
 
 
 async def _owner(thread: Thread) -> Any:

@@ -22,11 +22,15 @@ from django.urls import reverse
 
 from chat.engine.background import spawn
 from chat.models import Message
+from chat.rendering.feedback import rateable
 
 logger = logging.getLogger(__name__)
 
 ACTION = "a"
 ASK = "q"
+RATE = "f"
+# A rating's value as a click sends it, and as the message shows it once given.
+RATINGS = {"1": "👍", "-1": "👎"}
 
 # Shown after a message that is still being written.
 STREAMING_MARK = " …"
@@ -48,6 +52,7 @@ class OutElement:
     path: str = ""  # the stored file's name, for platforms that take uploads
     size: int = 0
     mime: str = ""
+    id: str = ""  # the element's own id, for a platform that fetches the file later
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +64,7 @@ class OutMessage:
     is_error: bool = False
     buttons: tuple[OutButton, ...] = ()
     elements: tuple[OutElement, ...] = ()
+    rating: int | None = None  # the asker's rating, shown in place of the rating buttons
 
     @property
     def streaming(self) -> bool:
@@ -77,7 +83,14 @@ class OutMessage:
             lines.append(f"[{element.name}]({element.url})" if element.url else element.name)
             if element.text:
                 lines.extend(f"> {row}" for row in element.text.splitlines()[:10])
+        if self.rating is not None:
+            lines.append(RATINGS[str(self.rating)])
         return lines
+
+    def rated(self, value: int) -> OutMessage:
+        """The message once the asker rated it: the rating instead of its buttons."""
+        kept = tuple(b for b in self.buttons if not b.value.startswith(f"{RATE}:"))
+        return dataclasses.replace(self, buttons=kept, rating=value)
 
 
 def button_value(kind: str, message_id: str, action_id: str) -> str:
@@ -90,8 +103,10 @@ def parse_button(value: Any) -> tuple[str, str, str]:
         raise ValueError("not a button value")
     kind, _, rest = value.partition(":")
     message_id, _, action_id = rest.partition(":")
-    if kind not in (ACTION, ASK) or not message_id or not action_id:
+    if kind not in (ACTION, ASK, RATE) or not message_id or not action_id:
         raise ValueError("not a button value")
+    if kind == RATE and action_id not in RATINGS:
+        raise ValueError("not a rating")
     return kind, message_id, action_id
 
 
@@ -102,7 +117,10 @@ def _read(path: str, limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def _element_url(element: Any) -> str:
+read_stored = sync_to_async(_read, thread_sensitive=False)
+
+
+def element_url(element: Any) -> str:
     if element.url:
         return element.url
     base = settings.CHAT_PUBLIC_URL.rstrip("/")
@@ -125,15 +143,21 @@ def out_message(row: Message, elements: list[Any] | None = None) -> OutMessage:
             )
             for a in ask.get("actions", [])
         ]
+    if settings.CHAT_PLATFORM_FEEDBACK and rateable(row, row.status):
+        buttons += [
+            OutButton(face, button_value(RATE, str(row.pk), value))
+            for value, face in RATINGS.items()
+        ]
     shown = [
         OutElement(
             name=e.name,
             kind=e.kind,
-            url=_element_url(e),
+            url=element_url(e),
             text=e.content[:1500] if e.kind == "text" and not e.file else "",
             path=e.file.name if e.file else "",
             size=e.size,
             mime=e.mime,
+            id=str(e.pk),
         )
         for e in (elements or [])
     ]
@@ -164,6 +188,7 @@ class PlatformSink:
         self._edited_at: dict[str, float] = {}
         self._waiting: dict[str, asyncio.Task[Any]] = {}
         self.uploaded: set[tuple[str, str]] = set()  # (message id, file) sent as uploads
+        self.ratings: dict[str, int] = {}  # message id -> the rating given here
 
     # -- what a platform implements ---------------------------------------------------------
     async def post(self, message: OutMessage) -> Any:
@@ -211,6 +236,16 @@ class PlatformSink:
             if ref is not None:
                 await self._call(self.delete(ref))
 
+    async def rated(self, message_id: str, value: int) -> bool:
+        """The asker rated a message: it shows the rating instead of the buttons. False
+        when this sink never showed the message (the session was rebuilt since)."""
+        self.ratings[message_id] = value
+        shown = self.shown.get(message_id)
+        if shown is None:
+            return False
+        await self.updated(shown)
+        return True
+
     def streamed(self, message_id: str, stream: StreamText) -> None:
         """A token arrived: an edit is due within edit_seconds (one pending at a time)."""
         if message_id in self._waiting or message_id not in self.shown:
@@ -235,6 +270,8 @@ class PlatformSink:
             await self._call(self.edit(ref, dataclasses.replace(base, content=stream.text)))
 
     async def _show(self, message: OutMessage) -> None:
+        if message.id in self.ratings:
+            message = message.rated(self.ratings[message.id])
         self.shown[message.id] = message
         self._edited_at[message.id] = time.monotonic()
         ref = self.refs.get(message.id)
@@ -249,7 +286,8 @@ class PlatformSink:
 
     async def _upload_files(self, ref: Any, message: OutMessage) -> None:
         """Each stored file of a finished answer, once, up to CHAT_PLATFORM_UPLOAD_MAX_MB."""
-        if type(self).upload is PlatformSink.upload:
+        own = type(self)
+        if own.send_file is PlatformSink.send_file and own.upload is PlatformSink.upload:
             return  # this platform shows links only
         limit = int(settings.CHAT_PLATFORM_UPLOAD_MAX_MB * 1024 * 1024)
         for element in message.elements:
@@ -259,11 +297,17 @@ class PlatformSink:
             self.uploaded.add(key)
             if element.size > limit:
                 continue
-            data = await sync_to_async(_read, thread_sensitive=False)(element.path, limit)
-            if data is None:
-                logger.warning("%s: %s is over the upload limit", type(self).__name__, element.name)
-                continue
-            await self._call(self.upload(ref, element, data))
+            await self._call(self.send_file(ref, element, limit))
+
+    async def send_file(self, ref: Any, element: OutElement, limit: int) -> None:
+        """Sends one file of an answer (at most `limit` bytes); by default its bytes go to
+        upload(). A platform that asks the person first, or sends only some files,
+        overrides this."""
+        data = await read_stored(element.path, limit)
+        if data is None:
+            logger.warning("%s: %s is over the upload limit", type(self).__name__, element.name)
+            return
+        await self.upload(ref, element, data)
 
     async def _call(self, call: Any) -> Any:
         """A platform call that fails is logged; the conversation is stored regardless."""

@@ -133,16 +133,26 @@ def _tabs(widgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ([general] if general else []) + list(tabs.values())
 
 
-def settings_context(inputs: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, Any]:
+def settings_context(
+    inputs: list[dict[str, Any]], values: dict[str, Any], *, open_first: bool = False
+) -> dict[str, Any]:
+    """`open_first`: the panel at the side opens by itself once it has settings (Chainlit's
+    default_chat_settings_open; chat.threads.switches.settings_open)."""
     widgets = [
         _widget_context(n, w, values.get(w["id"], w.get("initial"))) for n, w in enumerate(inputs)
     ]
-    return {"settings_widgets": widgets, "settings_tabs": _tabs(widgets)}
+    return {
+        "settings_widgets": widgets,
+        "settings_tabs": _tabs(widgets),
+        "settings_open_first": open_first,
+    }
 
 
-def settings_panel(inputs: list[dict[str, Any]], values: dict[str, Any]) -> str:
+def settings_panel(
+    inputs: list[dict[str, Any]], values: dict[str, Any], *, open_first: bool = False
+) -> str:
     """The panel and its header button, both swapped out of band."""
-    context = {**settings_context(inputs, values), "oob": True}
+    context = {**settings_context(inputs, values, open_first=open_first), "oob": True}
     return render_to_string(FRAGMENTS + "settings_button.html", context) + render_to_string(
         FRAGMENTS + "settings_panel.html", context
     )

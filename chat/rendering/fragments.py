@@ -118,9 +118,15 @@ def stream_text(dom_id: str, text: str) -> str:
 
 
 def messages_context(
-    items: Iterable[Message], steps: Iterable[Step] = (), *, oob: bool = False, mode: str = CHAT
+    items: Iterable[Message],
+    steps: Iterable[Step] = (),
+    *,
+    oob: bool = False,
+    mode: str = CHAT,
+    cot: str | None = None,
 ) -> dict:
-    return {"items": thread_items(items, steps, mode), "oob": oob}
+    """`cot`: how the thread's steps show (chat.engine.profile_config.cot), CHAT_COT if None."""
+    return {"items": thread_items(items, steps, mode, cot), "oob": oob}
 
 
 def messages(items: Iterable[Message], steps: Iterable[Step] = (), *, oob: bool = False) -> str:
@@ -228,9 +234,10 @@ def _duration(step: Step) -> str:
 STEP_VIEW_CHARS = 8000
 
 
-def step_visible(step: Step) -> bool:
-    """Whether the `cot` setting shows this step's own box (its children decide for themselves)."""
-    mode = settings.CHAT_COT
+def step_visible(step: Step, cot: str | None = None) -> bool:
+    """Whether `cot` (the thread's, else CHAT_COT) shows this step's own box (its children
+    decide for themselves)."""
+    mode = cot or settings.CHAT_COT
     if mode == "hidden":
         return False
     if mode == "tool_call":
@@ -238,7 +245,9 @@ def step_visible(step: Step) -> bool:
     return True
 
 
-def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> dict:
+def step_context(
+    step: Step, children: dict[Any, list[Step]] | None = None, cot: str | None = None
+) -> dict:
     children = children or {}
     running = step.ended_at is None
     language = step.language
@@ -249,7 +258,7 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
     return {
         "kind": "step",
         "step": step,
-        "visible": step_visible(step),
+        "visible": step_visible(step, cot),
         "running": running,
         "duration": _duration(step),
         "show_input": bool(show_input) and bool(step.input),
@@ -274,11 +283,11 @@ def step_context(step: Step, children: dict[Any, list[Step]] | None = None) -> d
         "icon_kind": icon_kind(icon),
         "generation": generation_context(step.metadata),
         "superseded": (step.metadata.get("superseded") or {}).get("reason", ""),
-        "children": [step_context(child, children) for child in children.get(step.id, [])],
+        "children": [step_context(child, children, cot) for child in children.get(step.id, [])],
     }
 
 
-def step(step_id: Any, steps: Iterable[Step]) -> str:
+def step(step_id: Any, steps: Iterable[Step], cot: str | None = None) -> str:
     """One step of the thread (`steps`), with its children, as the chat shows it."""
     children: dict[Any, list[Step]] = {}
     found = None
@@ -288,19 +297,19 @@ def step(step_id: Any, steps: Iterable[Step]) -> str:
         if row.parent_id:
             children.setdefault(row.parent_id, []).append(row)
     return render_to_string(
-        FRAGMENTS + "step.html", {"item": step_context(found, children), "oob": False}
+        FRAGMENTS + "step.html", {"item": step_context(found, children, cot), "oob": False}
     )
 
 
-def step_appended(step: Step) -> str:
+def step_appended(step: Step, cot: str | None = None) -> str:
     target = f"#s-{step.parent_id}-children" if step.parent_id else "#messages"
     return render_to_string(
-        FRAGMENTS + "step_append.html", {"target": target, "item": step_context(step)}
+        FRAGMENTS + "step_append.html", {"target": target, "item": step_context(step, cot=cot)}
     )
 
 
-def step_updated(step: Step) -> str:
-    return render_step(FRAGMENTS + "step_parts.html", step_context(step))
+def step_updated(step: Step, cot: str | None = None) -> str:
+    return render_step(FRAGMENTS + "step_parts.html", step_context(step, cot=cot))
 
 
 def step_removed(step_id: Any) -> str:
@@ -308,13 +317,18 @@ def step_removed(step_id: Any) -> str:
 
 
 def thread_items(
-    messages: Iterable[Message], steps: Iterable[Step], mode: str = CHAT
+    messages: Iterable[Message], steps: Iterable[Step], mode: str = CHAT, cot: str | None = None
 ) -> list[dict]:
-    """Messages and top-level steps in conversation order, each step with its children."""
+    """Messages and top-level steps in conversation order, each step with its children.
+
+    A reviewer sees every step, whatever `cot` shows the conversation's own person: the
+    review is there to see what the assistant did."""
+    if mode == REVIEW:
+        cot = "full"
     children: dict[Any, list[Step]] = {}
     roots: list[Step] = []
     for step in steps:
         (children.setdefault(step.parent_id, []) if step.parent_id else roots).append(step)
     items = [(m.order, message_context(m, mode)) for m in messages]
-    items += [(s.order, step_context(s, children)) for s in roots]
+    items += [(s.order, step_context(s, children, cot)) for s in roots]
     return [context for _, context in sorted(items, key=lambda pair: pair[0])]

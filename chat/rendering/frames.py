@@ -255,14 +255,14 @@ def message_appended(message: Message, thread_id: Any) -> list[str]:
     return [appended("#messages", html), *after]
 
 
-def step_appended(step: Step, thread_id: Any) -> list[str]:
+def step_appended(step: Step, thread_id: Any, cot: str | None = None) -> list[str]:
     target = f"#s-{step.parent_id}-children" if step.parent_id else "#messages"
-    html, after = item_parts(fragments.step_context(step), thread_id)
+    html, after = item_parts(fragments.step_context(step, cot=cot), thread_id)
     return [appended(target, html), *after]
 
 
-def step_updated(step: Step, thread_id: Any) -> list[str]:
-    html = fragments.step_updated(step)
+def step_updated(step: Step, thread_id: Any, cot: str | None = None) -> list[str]:
+    html = fragments.step_updated(step, cot)
     if byte_size(html) <= ITEM_BYTES:
         return [html]
     return [item_placeholder("step", step.pk, thread_id, oob=True)]

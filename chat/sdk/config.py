@@ -37,7 +37,10 @@ class Theme:
 class UISettings:
     name: str = ""
     description: str = ""
-    cot: Cot = "full"
+    # Read from the settings in `config.ui`; in a profile's overrides None keeps them.
+    cot: Cot | None = None
+    default_chat_settings_open: bool | None = None
+    chat_settings_location: Literal["message_composer", "sidebar"] = "message_composer"
     default_theme: str = "system"
     layout: Literal["default", "wide"] = "default"
     default_collapse_content: bool = True
@@ -64,14 +67,28 @@ class SpontaneousFileUploadFeature:
 
 @dataclass(frozen=True)
 class AudioFeature:
-    enabled: bool = False
+    """Voice: in `config.features`, whether the assistant listens (it defines
+    on_audio_chunk); in a profile's overrides `enabled=False` turns the microphone off
+    (None keeps what the settings say)."""
+
+    enabled: bool | None = None
     sample_rate: int = 24000
+
+
+@dataclass(frozen=True)
+class McpFeature:
+    """Tool servers: in `config.features`, whether the assistant takes them (it defines
+    on_mcp_connect); in a profile's overrides `enabled=False` turns them off."""
+
+    enabled: bool | None = None
+    servers: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class FeaturesSettings:
     spontaneous_file_upload: SpontaneousFileUploadFeature | None = None
-    audio: AudioFeature = field(default_factory=AudioFeature)
+    audio: AudioFeature | None = None
+    mcp: McpFeature | None = None
     latex: bool = False
     unsafe_allow_html: bool = False
     auto_tag_thread: bool = True
@@ -104,8 +121,11 @@ class RunSettings:
 class ChainlitConfigOverrides:
     """A chat profile's own switches, as Chainlit's (`ChatProfile(config_overrides=...)`):
     `features.spontaneous_file_upload` (enabled, accept, max_files, max_size_mb) narrows
-    uploads, `features.allow_thread_sharing=False` turns sharing off for the profile's
-    chats. Other fields are accepted and have no effect here.
+    uploads; `features.allow_thread_sharing=False`, `features.mcp=McpFeature(enabled=False)`
+    and `features.audio=AudioFeature(enabled=False)` turn sharing, tool servers and the
+    microphone off for the profile's chats; `ui.cot` shows their steps another way and
+    `ui.default_chat_settings_open` opens their settings panel at first. Other fields are
+    accepted and have no effect here.
 
     Example:
         from chat.sdk.config import (
@@ -145,6 +165,8 @@ class ChainlitConfig:
         return UISettings(
             name=settings.CHAT_UI_NAME,
             cot=settings.CHAT_COT,
+            default_chat_settings_open=settings.CHAT_SETTINGS_OPEN,
+            chat_settings_location=settings.CHAT_SETTINGS_LOCATION,
             default_theme=theme,
             custom_css=settings.CHAT_UI_CUSTOM_CSS or None,
             logo_file_url=settings.CHAT_UI_LOGO or None,
@@ -161,6 +183,11 @@ class ChainlitConfig:
                 max_size_mb=settings.CHAT_UPLOAD_MAX_MB,
             ),
             allow_thread_sharing=settings.CHAT_SHARING,
+            audio=AudioFeature(
+                enabled=hooks.on_audio_chunk is not None,
+                sample_rate=settings.CHAT_AUDIO_SAMPLE_RATE,
+            ),
+            mcp=McpFeature(enabled=hooks.on_mcp_connect is not None),
         )
 
     @property
@@ -193,6 +220,7 @@ __all__ = [
     "ChainlitConfig",
     "ChainlitConfigOverrides",
     "FeaturesSettings",
+    "McpFeature",
     "ProjectSettings",
     "RunSettings",
     "SpontaneousFileUploadFeature",

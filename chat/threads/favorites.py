@@ -5,7 +5,6 @@ refuses, so nothing saved disappears unasked)."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +14,20 @@ from django.utils.translation import gettext as _
 from chat import permissions
 from chat.errors import UserFacingError
 from chat.models import Favorite, Message
+from chat.threads.stars import digest, mark_starred
 from chat.threads.store import _as_uuid
+
+# `mark_starred` is drawn from here by the pages (chat.threads.stars has it).
+__all__ = [
+    "FavoriteRefused",
+    "NotFound",
+    "digest",
+    "is_favorite",
+    "mark_starred",
+    "of",
+    "remove",
+    "star",
+]
 
 
 class NotFound(Exception):
@@ -24,10 +36,6 @@ class NotFound(Exception):
 
 class FavoriteRefused(UserFacingError):
     pass
-
-
-def digest(content: str) -> str:
-    return hashlib.sha256(content.strip().encode("utf-8")).hexdigest()
 
 
 def of(user: Any) -> list[Favorite]:
@@ -47,16 +55,6 @@ def _own_message(user: Any, message_id: Any) -> Message:
     ):
         raise NotFound
     return message
-
-
-def mark_starred(user: Any, messages: list[Message]) -> list[Message]:
-    """Sets `starred` on the person's own messages whose words are one of their favorites
-    (one query), so that the page draws their stars pressed."""
-    saved = set(Favorite.objects.filter(user=user).values_list("digest", flat=True))
-    for message in messages:
-        if message.author_kind == Message.Author.USER:
-            message.starred = bool(saved) and digest(message.content) in saved
-    return messages
 
 
 def is_favorite(user: Any, content: str) -> bool:

@@ -1,4 +1,4 @@
-"""Thread services shared by every edge: lookup with permission, listing, snapshots."""
+"""Thread services shared by every edge: lookup with permission, listing, single items."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 
 from chat import permissions
 from chat.models import Message, Step, Thread
-from chat.rendering import fragments, frames
-from chat.threads import edits, elements, window
+from chat.rendering import fragments
+from chat.threads import edits, elements, stars, switches, window
 
 TITLE_LENGTH = 80
 SIDEBAR_SIZE = 50
@@ -76,29 +75,6 @@ def thread_steps(thread: Thread, *, include_superseded: bool = False) -> list[St
     return list(rows if include_superseded else edits.current(rows))
 
 
-def snapshot_frames(thread: Thread) -> list[str]:
-    """What a tab needs to show the thread as stored, as out-of-band swaps, in websocket
-    frames that each fit (see chat.rendering.frames): its latest page of messages, as the
-    chat page shows them, with the same "Show earlier messages" button."""
-    page = window.window(thread)
-    items = fragments.thread_items(page.messages, page.steps)
-    url = reverse("chat:thread_earlier", args=[thread.pk])
-    head = fragments.earlier(window.earlier_context(url, page))
-    tail = elements.task_lists_html(thread) + fragments.run_state(False) + fragments.notice("")
-    return frames.snapshot_frames(items, thread.id, tail, head=head)
-
-
-asnapshot_frames = sync_to_async(snapshot_frames)
-
-
-def snapshot_html(thread: Thread) -> str:
-    """The whole snapshot as one text (what its frames add up to)."""
-    return "".join(snapshot_frames(thread))
-
-
-asnapshot_html = sync_to_async(snapshot_html)
-
-
 def item_html(user: Any, thread_id: Any, kind: str, item_id: Any) -> str | None:
     """One message or step of a thread the user may see, rendered as in the chat; None if
     there is no such item there. Items too large for a websocket frame load this way."""
@@ -110,10 +86,14 @@ def item_html(user: Any, thread_id: Any, kind: str, item_id: Any) -> str | None:
         window.mark_stale_streams(thread)
         rows = thread.messages.with_feedback().prefetch_related("elements").filter(pk=pk)
         message = rows.order_by().first()
-        return fragments.message(message) if message is not None else None
+        if message is None:
+            return None
+        return fragments.message(stars.mark_starred(user, [message])[0])
     if kind == "step":
         steps = thread_steps(thread)
-        return fragments.step(pk, steps) if any(s.pk == pk for s in steps) else None
+        if not any(s.pk == pk for s in steps):
+            return None
+        return fragments.step(pk, steps, switches.cot(thread.metadata))
     return None
 
 

@@ -10,10 +10,13 @@ thread is.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Model
 from django.utils import timezone
 
 from chat.models import Message, Step, Thread
@@ -89,3 +92,39 @@ def earlier_context(url: str, page: Window) -> dict:
     if page.earlier_before is None:
         return {"earlier_url": "", "count": page.count}
     return {"earlier_url": f"{url}?before={page.earlier_before}", "count": page.count}
+
+
+# What a page draws of a message besides its columns: the owner's rating, and its star.
+_SHOWN_EXTRAS = ("feedback_value", "feedback_comment", "starred")
+
+
+def marker(page: Window, *others: Iterable[Model]) -> str:
+    """A digest of every stored value the page is drawn from (its messages, steps, their
+    elements and ratings, and `others`, such as the thread's task lists).
+
+    The page carries it to its socket's first connect: the same marker then means the
+    page already shows what the socket's snapshot would, and the snapshot is left out.
+    Any change to a row shown (a token stored, a status, a rating, a new message) changes
+    the digest, so the snapshot goes out whenever the page may be behind.
+    """
+    digest = hashlib.blake2b(repr(page.earlier_before).encode(), digest_size=16)
+    rows: list[Model] = [*page.messages, *page.steps]
+    for group in others:
+        rows.extend(group)
+    for row in rows:
+        digest.update(_row_state(row))
+        for element in _prefetched_elements(row):
+            digest.update(_row_state(element))
+    return digest.hexdigest()
+
+
+def _row_state(row: Model) -> bytes:
+    values = [getattr(row, field.attname) for field in row._meta.concrete_fields]
+    values += [getattr(row, name, None) for name in _SHOWN_EXTRAS]
+    return f"{type(row).__name__}{values!r}\n".encode("utf-8", "surrogatepass")
+
+
+def _prefetched_elements(row: Model) -> list[Model]:
+    cache = getattr(row, "_prefetched_objects_cache", {})
+    # Sorted: rows fetched without an order may come in any (the digest must not care).
+    return sorted(cache.get("elements", ()), key=lambda element: str(element.pk))

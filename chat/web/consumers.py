@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -22,6 +23,7 @@ from chat.engine.shutdown import drain
 from chat.engine.socket_auth import SocketSignIn
 from chat.errors import UserFacingError
 from chat.rendering import fragments
+from chat.threads import snapshot
 from chat.threads import store as threads
 from chat.web.events import (
     ActionClick,
@@ -107,12 +109,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.group = thread_group(thread.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         drain.track(self.channel_name)
-        for frame in await threads.asnapshot_frames(thread):
+        # A page just drawn says what it shows: then only a change since goes out.
+        for frame in await snapshot.aconnect_frames(thread, user, self._page_marker()):
             await self.send(text_data=frame)
         self.session = ChatSession(thread, user)
         self.session.channel_name = self.channel_name  # audio out goes to this socket only
         self.session.emitter.deliver_to(self.channel_name, self._send_fragment)
         await self.session.open()
+
+    def _page_marker(self) -> str:
+        """`?seen=`: the marker of the page that opened this socket (chat.threads.snapshot)."""
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        return (query.get("seen") or [""])[0][:64]
 
     def _language(self, user: Any) -> str:
         return languages.choose(user, *self._language_hints())
@@ -253,7 +261,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._signed_out()
             return
         if self.session is not None:
-            for frame in await outages.catch_up_frames(self.session.thread_id):
+            frames = await outages.catch_up_frames(self.session.thread_id, self.session.user)
+            for frame in frames:
                 await self.send(text_data=frame)
 
     async def chat_shutdown(self, event: dict[str, Any]) -> None:

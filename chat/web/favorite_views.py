@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
+from chat.engine.groups import thread_group
+from chat.models import Message
 from chat.threads import favorites
 
 FRAGMENTS = "chat/fragments/"
@@ -17,6 +21,19 @@ def _menu(request: HttpRequest, *, oob: bool) -> str:
         FRAGMENTS + "favorites.html",
         {"favorites": favorites.of(request.user), "oob": oob},
         request=request,
+    )
+
+
+def _show_in_other_tabs(request: HttpRequest, message: Message, starred: bool) -> None:
+    """The thread's other tabs (all its owner's, who starred it) show the star and the
+    composer's menu as they now are."""
+    html = render_to_string(
+        FRAGMENTS + "favorite_star.html",
+        {"message_id": message.pk, "starred": starred, "star_oob": True},
+        request=request,
+    ) + _menu(request, oob=True)
+    async_to_sync(get_channel_layer().group_send)(
+        thread_group(message.thread_id), {"type": "chat.fragment", "html": html}
     )
 
 
@@ -38,6 +55,8 @@ def star_message(request: HttpRequest, message_id: str) -> HttpResponse:
         {"message_id": message.pk if message else message_id, "starred": starred},
         request=request,
     )
+    if message is not None:
+        _show_in_other_tabs(request, message, starred)
     notice = (
         render_to_string(
             FRAGMENTS + "notice.html",

@@ -8,7 +8,7 @@ may not touch is a 404, the same as one that does not exist.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,8 +20,7 @@ from chat.engine import feedback_hook, sharing
 from chat.models import Thread
 from chat.rendering import feedback as feedback_rendering
 from chat.rendering import fragments, sidebar
-from chat.threads import feedback, history
-from chat.threads import store as threads
+from chat.threads import feedback, history, switches, window
 
 FRAGMENTS = "chat/fragments/"
 
@@ -146,19 +145,31 @@ def revoke_share(request: HttpRequest, thread_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def shared_thread(request: HttpRequest, token: str) -> HttpResponse:
-    """A shared conversation, read-only: the chat's own partials, no composer, no socket."""
+    """A shared conversation, read-only: the chat's own partials, no composer, no socket.
+    Its latest page of messages; `?before=` (an order) is the page before, for "Show
+    earlier messages", under the same permission as the link itself."""
+    raw_before = request.GET.get("before")
+    before = window.parse_before(raw_before)
+    if raw_before is not None and before is None:
+        return HttpResponseBadRequest("`before` must be a whole number.")
     try:
         thread = history.shared_thread(request.user, token)
     except history.NotFound:
         raise Http404("This link does not open a conversation (any more).") from None
     if not sharing.viewer_allowed(request.user, thread):  # the app's @cl.on_shared_thread_view
         raise Http404("This link does not open a conversation (any more).")
-    context = fragments.messages_context(
-        threads.thread_messages(thread), threads.thread_steps(thread), mode="shared"
-    )
-    return TemplateResponse(
-        request, "chat/transcript.html", {"thread": thread, "mode": "shared", **context}
-    )
+    page = window.window(thread, before=before)
+    context = {
+        "thread": thread,
+        "mode": "shared",
+        **fragments.messages_context(
+            page.messages, page.steps, mode="shared", cot=switches.cot(thread.metadata)
+        ),
+        **window.earlier_context(reverse("chat:shared", args=[token]), page),
+    }
+    if before is not None:
+        return TemplateResponse(request, FRAGMENTS + "earlier_page.html", context)
+    return TemplateResponse(request, "chat/transcript.html", context)
 
 
 @login_required

@@ -22,8 +22,7 @@ from chat.engine import handover, profile_config, profiles, uploads, user_env, v
 from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
 from chat.rendering import elements as element_rendering
-from chat.threads import elements as stored_elements
-from chat.threads import favorites, history, window
+from chat.threads import favorites, history, snapshot, stars, switches, window
 from chat.threads import store as threads
 from chatproject.body_limits import takes_uploads
 
@@ -73,21 +72,37 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
         "chat/page.html",
         {
             "thread": thread,
-            **_window_context(request.user, thread, window.window(thread)),
+            **_shown_context(request.user, thread),
             "favorites": favorites.of(request.user),
             **_sidebar_context(request.user, thread),
-            **element_rendering.task_lists_context(stored_elements.thread_task_lists(thread)),
             **_chat_start_context(request.user, thread),
-            **voice.page_context(),
+            **voice.page_context(thread.metadata),
             "prompt": _prompt(request),
         },
     )
 
 
+def _shown_context(user: object, thread: Thread) -> dict:
+    """The latest page and the task lists, and the marker the socket's connect sends back."""
+    drawn = snapshot.shown(thread, user)
+    return {
+        **fragments.messages_context(
+            drawn.page.messages, drawn.page.steps, cot=switches.cot(thread.metadata)
+        ),
+        **window.earlier_context(reverse("chat:thread_earlier", args=[thread.pk]), drawn.page),
+        **element_rendering.task_lists_context(drawn.task_lists),
+        "snapshot_marker": drawn.marker,
+    }
+
+
 def _window_context(user: object, thread: Thread, page: window.Window) -> dict:
     url = reverse("chat:thread_earlier", args=[thread.pk])
     return {
-        **fragments.messages_context(favorites.mark_starred(user, page.messages), page.steps),
+        **fragments.messages_context(
+            stars.mark_starred(user, page.messages),
+            page.steps,
+            cot=switches.cot(thread.metadata),
+        ),
         **window.earlier_context(url, page),
     }
 
@@ -131,7 +146,11 @@ def _chat_start_context(user: object, thread: Thread) -> dict:
     return {
         **chat_start.start_context(options, show=not found["written"]),
         **chat_start.profile_badge_context(thread.chat_profile, options.current),
-        **chat_start.settings_context(found["settings_inputs"], found["settings_values"]),
+        **chat_start.settings_context(
+            found["settings_inputs"],
+            found["settings_values"],
+            open_first=switches.settings_open(thread.metadata),
+        ),
         **chat_start.commands_context(found["commands"]),
         **chat_start.modes_context(found["modes"], found["mode_choices"]),
         "uploads_on": uploads.enabled(profile_config.of(thread.metadata)),

@@ -91,6 +91,23 @@
     document.dispatchEvent(new CustomEvent("chat:sent"));  // reading.js follows it
   });
 
+  // The page's first socket names what the page was drawn from (data-snapshot): the server
+  // sends the conversation again only if it changed since. A reconnect names nothing: after
+  // a drop the page may be behind, and gets it all.
+  if (window.htmx && htmx.createWebSocket) {
+    var createSocket = htmx.createWebSocket;
+    htmx.createWebSocket = function (url) {
+      var drawn = document.querySelector("[ws-connect][data-snapshot]");
+      if (drawn) {
+        if (drawn.dataset.snapshot) {
+          url += (url.indexOf("?") < 0 ? "?" : "&") + "seen=" + encodeURIComponent(drawn.dataset.snapshot);
+        }
+        drawn.removeAttribute("data-snapshot");
+      }
+      return createSocket(url);
+    };
+  }
+
   // htmx's own reconnects (after 1006, 1011, 1012, 1013) wait as long as ours.
   document.addEventListener("htmx:wsConnecting", function () {
     if (window.htmx) htmx.config.wsReconnectDelay = nextDelay;

@@ -274,7 +274,12 @@
       composerForm().requestSubmit();
       return;
     }
-    if (target.closest("[data-settings-open]")) { openSettings(); return; }
+    if (target.closest("[data-settings-open]")) {
+      // At the side the header button opens and closes the panel.
+      var side = document.getElementById("settings-dialog");
+      if (side && side.open && side.hasAttribute("data-side")) side.close(); else openSettings();
+      return;
+    }
     if (target.closest("[data-settings-close]")) {
       var dialog = document.getElementById("settings-dialog");
       if (dialog && dialog.open) dialog.close();
@@ -367,6 +372,29 @@
     var opener = document.getElementById("settings-open");
     if (opener) opener.focus();
   });
+
+  // CHAT_SETTINGS_OPEN (or the chat's profile): the panel at the side opens by itself once
+  // the chat has settings, as Chainlit's default_chat_settings_open, leaving the focus in
+  // the composer. Once a chat: closed, it stays closed until a new chat brings settings.
+  // Only where the chat makes room for it (chat.css): on a narrow screen it would cover
+  // the chat, and waits for its button.
+  var openedFirst = false;
+  var roomBeside = window.matchMedia("(min-width: 900px)");
+  function openFirst() {
+    var dialog = document.getElementById("settings-dialog");
+    var panel = document.getElementById("settings-panel");
+    if (!dialog || !panel || !dialog.hasAttribute("data-side")) return;
+    if (!panel.querySelector("#settings-form")) { openedFirst = false; return; }
+    if (openedFirst || !panel.hasAttribute("data-open-first")) return;
+    openedFirst = true;
+    if (!roomBeside.matches) return;
+    if (dialog.open) return;
+    var focused = document.activeElement;
+    dialog.show();  // which moves the focus into it: back to where the person was
+    if (focused && focused !== document.body && focused.focus) focused.focus();
+  }
+  document.addEventListener("htmx:wsAfterMessage", openFirst);
+  window.addEventListener("DOMContentLoaded", openFirst);
 
   // A panel at the side is not modal: Escape inside it closes it, back on its button.
   document.addEventListener("keydown", function (event) {

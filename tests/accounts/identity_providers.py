@@ -12,27 +12,23 @@ sent; each profile endpoint answers only to the token it issued.
 
 from __future__ import annotations
 
-import base64
 import datetime
-import hashlib
 import ipaddress
-import json
 import re
 import secrets
 import ssl
-import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
-import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from tests.accounts import oauth_server
 
 KEY_ID = "fake-idp-key"
 TENANT = "corp-tenant"
@@ -191,32 +187,15 @@ class IdentityProviders:
 
     # -- running ---------------------------------------------------------------------
     def start(self) -> IdentityProviders:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # quiet
-                pass
-
-            def do_GET(self) -> None:
-                fake.handle(self, "GET")
-
-            def do_POST(self) -> None:
-                fake.handle(self, "POST")
-
         cert_path, key_path = self_signed_certificate(self.directory)
         self.ca_bundle = cert_path
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_path, key_path)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server, self.url = oauth_server.serve(self.handle, tls=context)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        oauth_server.stop(self._server)
 
     @property
     def host(self) -> str:
@@ -228,35 +207,19 @@ class IdentityProviders:
 
     # -- endpoints -------------------------------------------------------------------
     def handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        parts = urlsplit(handler.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        body: dict[str, str] = {}
-        if method == "POST":
-            length = int(handler.headers.get("Content-Length") or 0)
-            raw = handler.rfile.read(length).decode()
-            body = {k: v[0] for k, v in parse_qs(raw).items()}
+        parts, query, body = oauth_server.read(handler, method)
         route = next(
             (r for m, path, r in ROUTES if m == method and path == parts.path.rstrip("/")), None
         )
         if route is None:
             self.requests.append(f"? {method} {parts.path}")
-            return self._send(handler, 404, {"error": "not_found"})
+            return oauth_server.send(handler, 404, {"error": "not_found"})
         self.requests.append(f"{route.dialect} {route.kind}")
         status, payload = getattr(self, route.kind)(route, handler, query, body)
-        self._send(handler, status, payload)
+        oauth_server.send(handler, status, payload)
 
     def discovery(self, route: Route, handler, query, body):
-        issuer = f"{self.url}{route.issuer}"
-        return 200, {
-            "issuer": issuer,
-            "authorization_endpoint": f"{issuer}/authorize",
-            "token_endpoint": f"{issuer}/token",
-            "userinfo_endpoint": f"{issuer}/userinfo",
-            "jwks_uri": f"{issuer}/jwks",
-            "response_types_supported": ["code"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        }
+        return 200, oauth_server.discovery(f"{self.url}{route.issuer}")
 
     def authorize(self, route: Route, handler, query, body):
         if query.get("client_id") != client_id_of(route.dialect):
@@ -276,22 +239,16 @@ class IdentityProviders:
         return 302, {"Location": target}
 
     def token(self, route: Route, handler, query, body):
-        auth = handler.headers.get("Authorization", "")
-        if auth.startswith("Basic "):
-            client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
-        else:
-            client_id, secret = body.get("client_id"), body.get("client_secret")
-        if client_id != client_id_of(route.dialect) or secret != client_secret_of(route.dialect):
+        client = oauth_server.client_credentials(handler, body)
+        if client != (client_id_of(route.dialect), client_secret_of(route.dialect)):
             return 401, {"error": "invalid_client"}
         grant = self.grants.pop(body.get("code", ""), None)
         if grant is None or grant.dialect != route.dialect:
             return 400, {"error": "invalid_grant"}
         if body.get("redirect_uri") != grant.redirect_uri:
             return 400, {"error": "invalid_grant", "error_description": "redirect_uri"}
-        if grant.code_challenge:
-            digest = hashlib.sha256(body.get("code_verifier", "").encode()).digest()
-            if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != grant.code_challenge:
-                return 400, {"error": "invalid_grant", "error_description": "PKCE"}
+        if not oauth_server.pkce_holds(grant.code_challenge, body.get("code_verifier", "")):
+            return 400, {"error": "invalid_grant", "error_description": "PKCE"}
         claims = profile(route.dialect, self.person)
         access_token = secrets.token_urlsafe(24)
         self.tokens[access_token] = (route.dialect, claims)
@@ -301,17 +258,13 @@ class IdentityProviders:
             "expires_in": 3600,
         }
         if grant.issuer:
-            now = int(time.time())
-            id_claims = {
-                **claims,
-                "iss": f"{self.url}{grant.issuer}",
-                "aud": grant.client_id,
-                "iat": now,
-                "exp": now + 300,
-                **({"nonce": grant.nonce} if grant.nonce else {}),
-            }
-            answer["id_token"] = jwt.encode(
-                id_claims, self.signing_key, algorithm="RS256", headers={"kid": KEY_ID}
+            answer["id_token"] = oauth_server.id_token(
+                claims,
+                issuer=f"{self.url}{grant.issuer}",
+                audience=grant.client_id,
+                nonce=grant.nonce,
+                key=self.signing_key,
+                key_id=KEY_ID,
             )
         return 200, answer
 
@@ -336,20 +289,4 @@ class IdentityProviders:
         return 200, [{"email": self.person.email, "primary": True, "verified": True}]
 
     def jwks(self, route: Route, handler, query, body):
-        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.signing_key.public_key()))
-        return 200, {"keys": [{**jwk, "kid": KEY_ID, "use": "sig", "alg": "RS256"}]}
-
-    @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: int, payload: Any) -> None:
-        if status == 302:
-            handler.send_response(302)
-            handler.send_header("Location", payload["Location"])
-            handler.send_header("Content-Length", "0")
-            handler.end_headers()
-            return
-        data = json.dumps(payload).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+        return 200, oauth_server.jwks(self.signing_key, KEY_ID)

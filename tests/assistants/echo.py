@@ -3,7 +3,9 @@
 "long" streams a long answer slowly (something to Stop); "burst N" streams N tokens
 in a tight loop, as a fast model does; "busy N" streams N tokens each after 40 ms in
 which the event loop is held, as on a server busy with other sessions; "spin S" streams
-tokens for S seconds without ever waiting, as a model running in this process does;
+tokens for S seconds without ever waiting, as a model running in this process does ("spin
+until shown S": until the asyncio.Event under "shown" in the user session is set, then
+1,000 more; "(never shown)" says it gave up);
 "wide N K" streams N tokens of K KiB each without waiting (wider than a frame, together);
 "drip N MS" streams N tokens, one every MS milliseconds; "bad text" streams a NUL byte
 and a lone surrogate; "markdown" streams MARKDOWN a few characters at a time, then pauses
@@ -43,6 +45,17 @@ async def on_message(message: cl.Message):
             await reply.stream_token(f"t{i} ")
         # A model pauses before its last chunk; the last frame goes out meanwhile.
         await cl.sleep(0.2)
+    elif text.startswith("spin until shown "):
+        # Until the test's tab shows the first token (or S seconds), then 1,000 more.
+        shown, i = cl.user_session.get("shown"), 0
+        end = time.monotonic() + float(text.split()[-1])
+        while not shown.is_set() and time.monotonic() < end:
+            await reply.stream_token(f"s{i} ")
+            i += 1
+        if not shown.is_set():
+            await reply.stream_token("(never shown) ")
+        for more in range(i, i + 1000):
+            await reply.stream_token(f"s{more} ")
     elif text.startswith("spin "):
         end, i = time.monotonic() + float(text.split()[1]), 0
         while time.monotonic() < end:

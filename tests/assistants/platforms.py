@@ -2,6 +2,12 @@
 
 import chat.sdk as cl
 
+# A 1x1 PNG: an answer's picture.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082"
+)
+
 
 @cl.on_chat_start
 async def start():
@@ -47,6 +53,28 @@ async def on_message(message: cl.Message):
             elements=[
                 cl.File(name="report.csv", content=b"region,total\nnorth,12\n", mime="text/csv")
             ],
+        ).send()
+        return
+    if text == "what event":
+        event = cl.user_session.get("slack_event") or cl.user_session.get("discord_message")
+        await cl.Message(content=f"event: {event.get('ts') or event.get('id')}").send()
+        return
+    if text == "read the thread":
+        history = await cl.user_session.get("fetch_slack_message_history")()
+        await cl.Message(content="thread: " + " | ".join(m["text"] for m in history)).send()
+        return
+    if text == "a chart":
+        await cl.Message(
+            content="Here is the chart.",
+            elements=[cl.Image(name="chart.png", content=PNG, mime="image/png")],
+        ).send()
+        return
+    if text.startswith("a report of "):
+        size = int(text.split()[-1])
+        content = bytes(i % 251 for i in range(size))
+        await cl.Message(
+            content="Here is the big report.",
+            elements=[cl.File(name="big.bin", content=content, mime="application/octet-stream")],
         ).send()
         return
     reply = cl.Message(content="")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import composer, send, sign_up, user_messages, wait_idle
+from .helpers import composer, send, sign_up, user_messages, wait_connected, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -57,3 +57,43 @@ def test_a_starred_message_comes_back_from_the_slash_list_and_the_menu(page: Pag
     mine = user_messages(page).first
     mine.hover()
     expect(mine.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "false")
+
+
+def test_a_message_sent_from_a_favorite_shows_its_star_pressed_at_once(
+    page: Page, shots_dir
+) -> None:
+    sign_up(page)
+    wait_idle(page)
+    send(page, PROMPT)
+    wait_idle(page)
+    other = page.context.new_page()
+    other.goto(page.url)
+    wait_connected(other)
+    first = user_messages(page).first
+    first.hover()
+    first.get_by_role("button", name="Favorite").click()
+    expect(first.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "true")
+    # The other tab shows it pressed too, and offers it in its menu.
+    theirs = user_messages(other).first.get_by_role("button", name="Favorite")
+    expect(theirs).to_have_attribute("aria-pressed", "true")
+    expect(other.locator("#favorites summary")).to_be_visible()
+    other.close()
+
+    # Sent again from the menu: the new message comes pressed, without a reload.
+    page.locator("#favorites summary").click()
+    page.locator("#favorites").get_by_role("button", name=PROMPT, exact=True).click()
+    composer(page).press("Enter")
+    expect(user_messages(page)).to_have_count(2)
+    again = user_messages(page).last
+    again.hover()
+    expect(again.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "true")
+    again.screenshot(path=str(shots_dir / "favorite-sent-again-light.png"))
+    page.emulate_media(color_scheme="dark")
+    again.screenshot(path=str(shots_dir / "favorite-sent-again-dark.png"))
+    page.emulate_media(color_scheme="light")
+    # Other words are no favorite.
+    wait_idle(page)
+    send(page, "echo something else")
+    other = user_messages(page).last
+    other.hover()
+    expect(other.get_by_role("button", name="Favorite")).to_have_attribute("aria-pressed", "false")

@@ -17,6 +17,7 @@ from chat.platforms.copilot import panel as service
 from chat.platforms.copilot.tokens import redeem, socket_ticket
 from chat.rendering import fragments
 from chat.threads import store as threads
+from chat.threads import switches
 
 
 def script(request: HttpRequest) -> HttpResponse:
@@ -79,8 +80,12 @@ def panel(request: HttpRequest) -> HttpResponse:
         "socket_url": f"{request.META.get('SCRIPT_NAME', '')}/ws/copilot/{thread.id}/"
         f"?{urlencode(query)}",
         **({"ui_theme": theme, "ui_theme_fixed": True} if theme is not None else {}),
-        **fragments.messages_context(threads.thread_messages(thread), threads.thread_steps(thread)),
-        **voice.page_context(),
+        **fragments.messages_context(
+            threads.thread_messages(thread),
+            threads.thread_steps(thread),
+            cot=switches.cot(thread.metadata),
+        ),
+        **voice.page_context(thread.metadata),
     }
     response = TemplateResponse(request, "chat/copilot/panel.html", context)
     # The address carries the token: no other page learns it, no cache keeps the page.

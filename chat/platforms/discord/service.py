@@ -10,6 +10,7 @@ channel (or a Discord thread) is one thread of ours.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from typing import Any
 
@@ -18,6 +19,8 @@ from django.conf import settings
 
 from chat.platforms import headless, people
 from chat.platforms.discord.sink import DiscordSink
+
+logger = logging.getLogger(__name__)
 
 COMMAND, COMPONENT = 2, 3
 # An option of the slash command that carries a file (register `/ask` with one or more).
@@ -139,6 +142,7 @@ async def handle_message(message: dict[str, Any], text: str) -> None:
         for a in message.get("attachments") or []
         if isinstance(a, dict) and isinstance(a.get("url"), str)
     ]
+    await _typing(channel)
     await headless.deliver_message(
         source="discord",
         external_id=f"{channel}:{user}",
@@ -149,7 +153,23 @@ async def handle_message(message: dict[str, Any], text: str) -> None:
         event=event,
         earlier=lambda: _earlier_lines(channel, str(message["id"])),
         files=(lambda: headless.download_files(links)) if links else None,
+        # As Chainlit's key (there a discord.py Message): here the Gateway's message.
+        values={"discord_message": message},
     )
+
+
+async def _typing(channel: str) -> None:
+    """ "Bot is typing…" in the channel until the answer comes (or 10 s pass), as Chainlit
+    shows it; a bot that may not type still answers."""
+    url = f"{settings.CHAT_DISCORD_API_URL.rstrip('/')}/channels/{channel}/typing"
+    try:
+        async with httpx.AsyncClient(timeout=15) as client:
+            response = await client.post(
+                url, headers={"Authorization": f"Bot {settings.CHAT_DISCORD_BOT_TOKEN}"}
+            )
+        response.raise_for_status()
+    except httpx.HTTPError as error:
+        logger.info("No typing indicator in %s: %s", channel, error)
 
 
 def _author(person: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chat.platforms.sink import STREAMING_MARK, OutMessage
+from chat.platforms.sink import RATINGS, STREAMING_MARK, OutMessage
 
 SECTION_CHARS = 3000  # Slack's limit for one section's text
 MAX_BUTTONS = 25  # per actions block
@@ -48,6 +48,9 @@ def render(message: OutMessage) -> tuple[str, list[dict[str, Any]]]:
             quoted = "\n".join(f"> {row}" for row in escape(element.text).splitlines()[:20])
             line = f"{line}\n{quoted}"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
+    if message.rating is not None:
+        text = RATINGS[str(message.rating)]
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
     if message.buttons:
         blocks.append(
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 from typing import Any
@@ -49,14 +50,53 @@ def wanted_reaction(event: dict[str, Any]) -> bool:
     )
 
 
+_bot_user: dict[str, str] = {}
+
+
+async def bot_user_id() -> str:
+    """The bot's own Slack user id (auth.test), asked once per process."""
+    if "id" not in _bot_user:
+        reply = await call("auth_test")
+        _bot_user["id"] = str(reply.get("user_id") or "")
+    return _bot_user["id"]
+
+
+async def _reacted_thread(channel: str, ts: str) -> str:
+    """The root of the Slack thread the reacted message is in (itself, if none)."""
+    reply = await call("conversations_replies", channel=channel, ts=ts, limit=1)
+    found = [m for m in reply.get("messages") or [] if isinstance(m, dict) and m.get("ts") == ts]
+    return str((found[0].get("thread_ts") if found else None) or ts)
+
+
 async def on_reaction(event: dict[str, Any]) -> None:
+    """A person's reaction to one of the bot's messages, as Chainlit hands it on (not the
+    bot's own reactions, nor reactions to others' messages). In a conversation of ours the
+    hook runs in its session, after on_chat_start, so `cl.Message` answers in its thread."""
     hook = hooks.on_slack_reaction_added
     if hook is None:
         return
     try:
+        bot = await bot_user_id()
+        if event.get("user") == bot or (event.get("item_user") and event["item_user"] != bot):
+            return
+        item = event["item"]
+        channel, ts = str(item.get("channel") or ""), str(item.get("ts") or "")
+        root = await _reacted_thread(channel, ts) if channel and ts else ""
+        if root:
+            session = await headless.open_conversation(
+                "slack", f"{channel}:{root}", lambda: SlackSink(channel, root)
+            )
+            if session is not None:
+                session.run_platform_hook(hook, dict(event))
+                return
         await call_hook(hook, dict(event))
     except Exception:
         logger.exception("@cl.on_slack_reaction_added failed")
+
+
+def forget() -> None:
+    """Drops the cached bot id (settings changed: tests)."""
+    _bot_user.clear()
 
 
 async def _seen(event: dict[str, Any]) -> None:
@@ -108,7 +148,27 @@ async def on_event(event: dict[str, Any], event_id: str) -> None:
         event=event,
         earlier=(lambda: _earlier_lines(channel, root, event["ts"])) if started_before else None,
         files=(lambda: _downloads(shared)) if shared else None,
+        # Chainlit's keys: the event as Slack sent it, and a reader of the thread.
+        values={
+            "slack_event": event,
+            "fetch_slack_message_history": functools.partial(
+                fetch_message_history, channel_id=channel, thread_ts=root
+            ),
+        },
     )
+
+
+async def fetch_message_history(
+    channel_id: str, thread_ts: str | None = None, limit: int = 30
+) -> list[dict[str, Any]]:
+    """Slack's latest messages of the thread (or of the channel without one), as Slack
+    gives them: what `cl.user_session.get("fetch_slack_message_history")()` returns, as in
+    Chainlit (scopes channels:history, groups:history, im:history)."""
+    if thread_ts:
+        reply = await call("conversations_replies", channel=channel_id, ts=thread_ts, limit=limit)
+    else:
+        reply = await call("conversations_history", channel=channel_id, limit=limit)
+    return list(reply.get("messages") or [])
 
 
 async def _downloads(files: list[Any]) -> list[headless.IncomingFile]:

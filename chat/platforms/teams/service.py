@@ -34,6 +34,8 @@ class Activity:
     value: str = ""
     # (file name, URL) of the files sent with the message.
     attachments: tuple[tuple[str, str], ...] = ()
+    # A one-to-one chat with the bot (not a channel or a group chat).
+    personal: bool = False
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Activity:
@@ -53,10 +55,11 @@ class Activity:
             text=text,
             value=button,
             attachments=_files(data.get("attachments")),
+            personal=data["conversation"].get("conversationType") == "personal",
         )
 
     def sink(self) -> TeamsSink:
-        return TeamsSink(self.service_url, self.conversation)
+        return TeamsSink(self.service_url, self.conversation, personal=self.personal)
 
 
 def _files(attachments: Any) -> tuple[tuple[str, str], ...]:
@@ -123,6 +126,7 @@ async def handle(activity: Activity, member_id: str) -> None:
             event={"id": activity.id},
         )
     else:
+        await activity.sink().typing()
         await headless.deliver_message(
             source="teams",
             external_id=activity.conversation,

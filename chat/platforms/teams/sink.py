@@ -1,12 +1,21 @@
-"""Replying in a Teams conversation through the Bot Framework connector API."""
+"""Replying in a Teams conversation through the Bot Framework connector API.
+
+An answer's files: a small picture (PNG, JPEG, GIF up to CHAT_TEAMS_INLINE_IMAGE_KB) is
+shown in the conversation itself; in a personal chat any other file, up to
+CHAT_PLATFORM_UPLOAD_MAX_MB, is offered with a file consent card (the person accepts it
+into their OneDrive, see consent.py). Channels and group chats have no such flow: there
+the answer's link to the file is all.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+from django.conf import settings
 
-from chat.platforms.sink import OutMessage, PlatformSink
+from chat.platforms.sink import OutElement, OutMessage, PlatformSink, read_stored
+from chat.platforms.teams import cards
 from chat.platforms.teams.auth import connector_token
 
 BUTTON_KEY = "chat_button"  # the Action.Submit data key a click comes back with
@@ -43,10 +52,12 @@ def render(message: OutMessage) -> dict[str, Any]:
 
 
 class TeamsSink(PlatformSink):
-    def __init__(self, service_url: str, conversation: str) -> None:
+    def __init__(self, service_url: str, conversation: str, *, personal: bool = False) -> None:
         super().__init__()
         self.base = f"{service_url.rstrip('/')}/v3/conversations/{conversation}/activities"
         self.reply_to = ""
+        # A one-to-one chat with the bot: the only place Teams lets a bot send files.
+        self.personal = personal
 
     def begin(self, event: dict[str, Any]) -> None:
         self.reply_to = event.get("id", self.reply_to)
@@ -70,6 +81,28 @@ class TeamsSink(PlatformSink):
 
     async def delete(self, ref: Any) -> None:
         await self._request("DELETE", f"{self.base}/{ref}")
+
+    async def send_file(self, ref: Any, element: OutElement, limit: int) -> None:
+        inline_limit = int(settings.CHAT_TEAMS_INLINE_IMAGE_KB * 1024)
+        if element.mime in cards.INLINE_IMAGES and element.size <= inline_limit:
+            data = await read_stored(element.path, inline_limit)
+            if data is not None:
+                await self.send_attachments([cards.inline_image(element, data)])
+                return
+        if self.personal and element.id and element.size > 0:
+            await self.send_attachments([cards.consent_card(element)])
+
+    async def send_attachments(self, attachments: list[dict[str, Any]]) -> str:
+        """A message of attachments only (a picture, a card), after the answer."""
+        activity: dict[str, Any] = {"type": "message", "attachments": attachments}
+        if self.reply_to:
+            activity["replyToId"] = self.reply_to
+        response = await self._request("POST", self.base, json=activity)
+        return str(response.json().get("id") or "")
+
+    async def typing(self) -> None:
+        """The "typing…" indicator, until the answer comes, as Chainlit sends it."""
+        await self._call(self._request("POST", self.base, json={"type": "typing"}))
 
     async def notice(self, text: str) -> None:
         await self._call(self._request("POST", self.base, json={"type": "message", "text": text}))

@@ -1,5 +1,6 @@
 """The Bot Framework messaging endpoint: verify the connector's token, acknowledge, answer
-in the background."""
+in the background. Messages and card clicks are answered 202; a file consent card's
+answer (an invoke) 200, as the Bot Framework expects of an invoke; other invokes 501."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 from chat.platforms import guard
 from chat.platforms.headless import in_background
-from chat.platforms.teams import auth, service
+from chat.platforms.teams import auth, consent, service
 
 
 async def messages(request: HttpRequest) -> HttpResponse:
@@ -27,6 +28,8 @@ async def messages(request: HttpRequest) -> HttpResponse:
         await auth.verify(request.headers.get("Authorization", ""), service_url, channel)
     except auth.Refused:
         return HttpResponse("Invalid or expired token.", status=401)
+    if data.get("type") == "invoke":
+        return await _invoke(data)
     try:
         activity = service.Activity.from_payload(data)
     except service.NotAMessage:
@@ -38,3 +41,16 @@ async def messages(request: HttpRequest) -> HttpResponse:
     member_id = str(data["from"]["id"])
     in_background(service.handle(activity, member_id), name=f"teams-{activity.id}")
     return HttpResponse(status=202)
+
+
+async def _invoke(data: dict[str, Any]) -> HttpResponse:
+    if data.get("name") != consent.INVOKE_NAME:
+        return HttpResponse(status=501)
+    try:
+        answer = consent.ConsentAnswer.from_payload(data)
+    except (ValueError, KeyError, TypeError):
+        return HttpResponse("Not a file consent this bot handles.", status=400)
+    if not await guard.first_time("teams", f"{answer.conversation}:{answer.id}"):
+        return HttpResponse("Already handled.", status=409)
+    in_background(consent.answer(answer), name=f"teams-consent-{answer.id}")
+    return HttpResponse(status=200)

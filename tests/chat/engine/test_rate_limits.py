@@ -215,3 +215,26 @@ async def test_runs_counted_at_the_same_moment_are_each_counted(user):
     )
 
     assert sum(isinstance(outcome, RunRateLimited) for outcome in outcomes) == 10
+
+
+class Clock:
+    """The rate limit's clock, set by the test (the cache keeps its own)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@override_settings(CHAT_MESSAGE_RATE_LIMIT="2/60")
+async def test_a_burst_as_the_minute_turns_is_refused_as_any_other(user, monkeypatch):
+    from chat.engine import rate_limits
+
+    clock = Clock(60 * 28_000_000 + 59.8)  # 0.2 s before a minute turns
+    monkeypatch.setattr(rate_limits, "time", clock)
+    await rate_limits.check_message_rate(user)
+    await rate_limits.check_message_rate(user)
+    clock.now += 0.4  # the next minute
+    with pytest.raises(rate_limits.MessageRateLimited, match="send it again in 60 seconds"):
+        await rate_limits.check_message_rate(user)

@@ -93,6 +93,30 @@ def test_the_shared_threads_files_answer_to_the_hook_as_its_page_does(user, shar
     assert b"".join(signed_in(user).get(file_url).streaming_content) == b"the secret plan"
 
 
+def test_the_links_earlier_messages_answer_to_the_hook_as_its_page_does(
+    user, no_hook, settings
+):
+    settings.CHAT_THREAD_PAGE_SIZE = 2
+    thread = make_thread(user, title="Long plans")
+    for n in range(5):
+        make_message(thread, f"plan {n}")
+    history.share(user, thread.pk)
+    thread.refresh_from_db()
+
+    @cl.on_shared_thread_view
+    def same_team(thread, viewer) -> bool:
+        return viewer.metadata.get("team") == "blue"
+
+    earlier = link(thread) + "?before=" + str(thread.messages.order_by("-order")[1].order)
+    teammate = signed_in(make_user("blue@example.com", metadata={"team": "blue"}))
+    outsider = signed_in(make_user("red@example.com", metadata={"team": "red"}))
+    assert "plan 2" in teammate.get(earlier, **HX).content.decode()
+    response = outsider.get(earlier, **HX)
+    assert response.status_code == 404
+    assert "plan" not in response.content.decode()
+    assert "plan 2" in signed_in(user).get(earlier, **HX).content.decode()  # the owner's own
+
+
 def test_a_hook_declaring_the_token_gets_it(shared, no_hook):
     tokens = []
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from chat.models import Message
 from chat.rendering import frames
-from chat.threads import store as threads
+from chat.threads import snapshot as snapshots
 from tests.factories import make_big_thread, make_message, words
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_a_stream_caught_up_whole_is_replaced_then_appended_in_frames_that_fit()
 def test_a_ten_megabyte_thread_is_sent_in_frames_that_each_fit(user, settings):
     settings.CHAT_THREAD_PAGE_SIZE = 1000  # the whole thread on one page
     thread = make_big_thread(user)
-    sent = threads.snapshot_frames(thread)
+    sent = snapshots.snapshot_frames(thread)
     total = sum(frames.byte_size(f) for f in sent)
     assert total > 6 * 1024 * 1024  # the rest loads over HTTP
     assert all(frames.fits(f) for f in sent), max(frames.byte_size(f) for f in sent)
@@ -65,7 +65,7 @@ def test_an_answer_too_large_for_a_frame_keeps_its_status_and_loads_its_text_ove
     huge = thread.messages.get(order=3)
     huge.status = Message.Status.DONE
     huge.save()
-    joined = "".join(threads.snapshot_frames(thread))
+    joined = "".join(snapshots.snapshot_frames(thread))
     article = re.search(rf'<article id="m-{huge.pk}".*?</article>', joined, re.S).group(0)
     assert 'data-status="done"' in article
     assert "end-of-3" not in article
@@ -85,7 +85,7 @@ def test_a_streaming_answer_too_large_for_a_frame_follows_its_item_in_pieces(use
     thread = make_big_thread(user, exchanges=1, huge_answers=1)
     streaming = thread.messages.get(order=3)
     assert streaming.status == Message.Status.STREAMING
-    sent = threads.snapshot_frames(thread)
+    sent = snapshots.snapshot_frames(thread)
     dom_id = f"m-{streaming.pk}-text"
     shell = next(i for i, f in enumerate(sent) if f'id="{dom_id}"' in f)
     pieces = [f for f in sent[shell + 1 :] if f"beforeend:#{dom_id}" in f]
@@ -110,7 +110,7 @@ def test_an_item_of_a_thread_the_user_may_not_see_is_not_found(user, other_user)
 def test_a_small_thread_is_still_one_frame(thread):
     make_message(thread, "hello")
     make_message(thread, "hi", author_kind=Message.Author.ASSISTANT)
-    sent = threads.snapshot_frames(thread)
+    sent = snapshots.snapshot_frames(thread)
     assert len(sent) == 1
     assert 'id="messages"' in sent[0]
     assert 'id="run-state"' in sent[0]

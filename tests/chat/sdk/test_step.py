@@ -280,11 +280,11 @@ async def test_steps_render_nested_after_a_reload(chat, user, thread):
 
 
 async def test_the_socket_snapshot_renders_the_same_nested_steps(chat, thread):
-    from chat.threads import store as threads
+    from chat.threads import snapshot as snapshots
 
     await chat.send("context")
     steps = by_name(await steps_of(chat))
-    snapshot = await threads.asnapshot_html(thread)
+    snapshot = await snapshots.asnapshot_html(thread)
     tree = tree_of(snapshot)
     assert tree.parent_of[dom(steps["inner"])] == dom(steps["outer"])
 

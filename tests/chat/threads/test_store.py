@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from chat.models import Message, Thread
 from chat.rendering import fragments, sidebar
+from chat.threads import snapshot as snapshots
 from chat.threads import store as threads
 from tests.factories import make_message, make_thread
 
@@ -75,7 +76,7 @@ def test_titles_are_one_line_and_cut_at_eighty_characters():
 def test_the_snapshot_holds_every_stored_message_as_out_of_band_swaps(thread):
     make_message(thread, "a question")
     make_message(thread, "**an answer**", author_kind=Message.Author.ASSISTANT)
-    html = threads.snapshot_html(thread)
+    html = snapshots.snapshot_html(thread)
     assert '<div id="messages"' in html
     assert 'hx-swap-oob="outerHTML"' in html
     assert "a question" in html

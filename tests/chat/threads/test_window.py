@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chat.models import AuditEntry, Message
-from chat.threads import store as threads
-from chat.threads import window
+from chat.threads import history, window
+from chat.threads import snapshot as snapshots
 from tests.factories import make_long_thread as long_thread
 from tests.factories import make_user
 
@@ -83,7 +83,7 @@ def test_each_page_costs_the_same_queries_however_long_the_thread(reader, user, 
         with CaptureQueriesContext(connection) as earlier:
             reader.get(earlier_url(html))
         with CaptureQueriesContext(connection) as snapshot:
-            threads.snapshot_frames(thread)
+            snapshots.snapshot_frames(thread)
         return len(page), len(earlier), len(snapshot)
 
     assert queries(30) == queries(300)
@@ -93,7 +93,7 @@ def test_the_snapshot_holds_what_the_page_shows(reader, user, settings):
     settings.CHAT_THREAD_PAGE_SIZE = 50
     thread = long_thread(user, 120)
     page = reader.get(reverse("chat:thread", args=[thread.pk])).content.decode()
-    snapshot = "".join(threads.snapshot_frames(thread))
+    snapshot = "".join(snapshots.snapshot_frames(thread))
     assert shown(snapshot) == shown(page) == list(range(71, 121))
     assert earlier_url(snapshot) == earlier_url(page)
 
@@ -143,3 +143,40 @@ def test_the_reviewers_transcript_pages_the_same_way_and_is_audited_once(user, s
     assert review.get(url, {"before": "x"}).status_code == 400
     entries = AuditEntry.objects.filter(action=AuditEntry.Action.TRANSCRIPT_VIEWED)
     assert entries.count() == 1  # opening it; its earlier pages are the same reading
+
+
+def test_a_shared_link_shows_the_latest_page_and_loads_the_earlier_ones(user, settings):
+    settings.CHAT_THREAD_PAGE_SIZE = 50
+    thread = long_thread(user, 120)
+    history.share(user, thread.pk)
+    thread.refresh_from_db()
+    colleague = Client()
+    colleague.force_login(make_user(email="colleague@example.com"))
+
+    opened = colleague.get(reverse("chat:shared", args=[thread.share_token])).content.decode()
+    assert shown(opened) == list(range(71, 121))
+    assert "Show earlier messages" in opened
+    earlier = colleague.get(earlier_url(opened)).content.decode()
+    assert shown(earlier) == list(range(21, 71))
+    assert "tool-70" in earlier
+    assert "note-msg-70" in earlier
+    assert "Loaded 50 earlier messages." in earlier
+    assert "feedback" not in earlier  # read-only, as the page
+    first = colleague.get(earlier_url(earlier)).content.decode()
+    assert shown(first) == list(range(1, 21))
+    assert earlier_url(first) is None
+
+
+def test_a_shared_link_s_earlier_pages_close_with_the_link(user, settings):
+    settings.CHAT_THREAD_PAGE_SIZE = 10
+    thread = long_thread(user, 30)
+    history.share(user, thread.pk)
+    thread.refresh_from_db()
+    link = reverse("chat:shared", args=[thread.share_token])
+    colleague = Client()
+    colleague.force_login(make_user(email="colleague@example.com"))
+    assert colleague.get(link, {"before": "x"}).status_code == 400
+    assert Client().get(link, {"before": "10"}).status_code == 302  # signed out: sign in first
+
+    history.revoke(user, thread.pk)
+    assert colleague.get(link, {"before": "10"}).status_code == 404

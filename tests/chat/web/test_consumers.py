@@ -17,7 +17,7 @@ from django.db import OperationalError
 from django.test import Client
 
 from chat.engine.groups import thread_group
-from chat.models import Message
+from chat.models import Feedback, Message
 from chat.web.consumers import CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART_APP, CLOSE_UNAUTHENTICATED
 from chatproject.asgi import application
 from tests.assistants.echo import LONG_WORDS, echo_of, long_answer
@@ -175,6 +175,71 @@ async def test_on_connect_the_socket_receives_a_snapshot_of_the_stored_thread(
     assert snapshot.index("What is") < snapshot.index("It is")
 
 
+@database_sync_to_async
+def drawn_page(user, thread) -> str:
+    """The marker of the chat page as just drawn for the user (what its first connect sends)."""
+    client = Client()
+    client.force_login(user)
+    html = client.get(f"/threads/{thread.id}/").content.decode()
+    return re.search(r'data-snapshot="([0-9a-f]+)"', html).group(1)
+
+
+def is_snapshot(frame: str) -> bool:
+    return '<div id="messages"' in frame
+
+
+@database_sync_to_async
+def stored_exchange(thread, answer: str) -> None:
+    make_message(thread, "What is 2+2?")
+    make_message(thread, answer, author_kind=Message.Author.ASSISTANT)
+
+
+async def test_a_freshly_drawn_page_s_first_connect_is_not_sent_the_thread_again(
+    use_assistant, connect, thread, user
+):
+    use_assistant("echo")
+    await stored_exchange(thread, "It is **4**.")
+    marker = await drawn_page(user, thread)
+    connected, _, socket = await connect(f"{path_of(thread)}?seen={marker}", user=user)
+    assert connected
+    # The socket works as ever: what comes is the new exchange, and no copy of the page.
+    await socket.say("and 3+3?")
+    await socket.until(lambda f: echo_of("and 3+3?") in f and 'data-status="done"' in f)
+    assert not any(is_snapshot(f) for f in socket.frames)
+    assert not any("What is 2+2?" in f for f in socket.frames)
+
+
+def _new_message(thread) -> None:
+    make_message(thread, "written meanwhile", author_kind=Message.Author.ASSISTANT)
+
+
+def _answer_grew(thread) -> None:
+    # Saved as a stream saves its tokens: no timestamp changes with it.
+    Message.objects.filter(thread=thread, content="It is").update(content="It is written meanwhile")
+
+
+def _rated(thread) -> None:
+    answer = Message.objects.get(thread=thread, content="It is")
+    Feedback.objects.create(
+        message=answer, thread=thread, user=thread.owner, value=-1, comment="written meanwhile"
+    )
+
+
+@pytest.mark.parametrize("change", [_new_message, _answer_grew, _rated])
+async def test_a_change_between_drawing_the_page_and_its_connect_is_sent(
+    use_assistant, connect, thread, user, change
+):
+    use_assistant("echo")
+    await stored_exchange(thread, "It is")
+    marker = await drawn_page(user, thread)
+    await database_sync_to_async(change)(thread)
+    connected, _, socket = await connect(f"{path_of(thread)}?seen={marker}", user=user)
+    assert connected
+    snapshot = await socket.until(is_snapshot)
+    assert "written meanwhile" in snapshot
+    assert "What is 2+2?" in snapshot
+
+
 async def test_a_message_is_stored_and_its_answer_streams_in_as_fragments(tab, thread):
     await tab.say("hello there")
     appended = await tab.until(lambda f: "beforeend:#messages" in f and "message--assistant" in f)
@@ -254,8 +319,19 @@ async def test_a_message_re_sent_with_the_same_client_id_is_stored_once(tab, thr
     await tab.say("next")
     await tab.until(lambda f: echo_of("next") in f and 'data-status="done"' in f)
 
-    contents = [m.content async for m in Message.objects.filter(thread=thread).order_by("order")]
-    assert contents == ["only once", echo_of("only once"), "next", echo_of("next")]
+    rows = [m async for m in Message.objects.filter(thread=thread).order_by("order")]
+    # "next" may be stored before the first answer starts (each message is stored as it
+    # arrives): what holds is one message each, each answered once, in the order sent.
+    assert [m.content for m in rows if m.author_kind == Message.Author.USER] == [
+        "only once",
+        "next",
+    ]
+    assert [m.content for m in rows if m.author_kind == Message.Author.ASSISTANT] == [
+        echo_of("only once"),
+        echo_of("next"),
+    ]
+    shown_to_the_page = [f for f in tab.frames if "message--user" in f and "only once" in f]
+    assert len(shown_to_the_page) == 1
 
 
 async def test_two_sockets_on_the_same_thread_both_receive_the_stream(tab, connect, thread, user):

@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 
 from chat.models import Element, Message
+from chat.threads import snapshot as snapshots
 from chat.threads import store as threads
 from tests.assistants.elements import PDF, PNG, REMOTE_IMAGE
 from tests.factories import make_message
@@ -103,7 +104,7 @@ async def test_every_kind_is_shown_on_the_page_after_a_reload(chat, user):
 async def test_a_reconnecting_tab_gets_the_elements_in_its_snapshot(chat):
     await chat.send("all")
     reply = await chat.last_reply()
-    snapshot = await threads.asnapshot_html(chat.thread)
+    snapshot = await snapshots.asnapshot_html(chat.thread)
     for element in await elements_of(reply):
         assert f'id="el-{element.id}"' in snapshot
 
@@ -346,7 +347,7 @@ async def test_a_task_list_sent_again_is_re_rendered_in_place(chat, user):
     panel = html[html.index('id="task-lists"') :]
     assert f'id="el-{element.id}"' in panel
     assert "Failed" in panel
-    assert 'id="task-lists"' in await threads.asnapshot_html(chat.thread)
+    assert 'id="task-lists"' in await snapshots.asnapshot_html(chat.thread)
 
 
 # -- tables ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from chat.models import Feedback, Message
 from chat.rendering import fragments
-from chat.threads import store as threads
+from chat.threads import snapshot as snapshots
 from tests.factories import make_message, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_a_rating_is_shown_again_after_a_reload(user, alice, thread, answer):
     assert pressed(block) == {"up": "false", "down": "true"}
     assert "Too vague" in block
     # And in the snapshot a socket sends when it (re)connects.
-    snapshot = threads.snapshot_html(thread)
+    snapshot = snapshots.snapshot_html(thread)
     assert pressed(snapshot[snapshot.index(f'id="m-{answer.id}-feedback"') :])["down"] == "true"
 
 

@@ -315,3 +315,28 @@ async def test_a_refused_upload_leaves_the_answer_and_its_link(async_client, dis
     # The conversation goes on.
     await send(async_client, ask("still there?"))
     await final(discord, "echo from discord: still there?")
+
+
+async def test_with_feedback_an_answer_gets_thumbs_and_a_click_stores_the_rating(
+    async_client, discord, alice
+):
+    from chat.models import Feedback
+
+    with override_settings(CHAT_PLATFORM_FEEDBACK=True):
+        await send(async_client, ask("rate me"))
+        await wait_for(
+            lambda: [c for c in discord.shown() if (c.body or {}).get("components")],
+            what="the thumbs",
+        )
+        answer = [c for c in discord.shown() if (c.body or {}).get("components")][-1]
+        assert answer.body["content"] == "echo from discord: rate me"
+        buttons = answer.body["components"][0]["components"]
+        assert [b["label"] for b in buttons] == ["👍", "👎"]
+
+        response = await send(async_client, click(buttons[0]["custom_id"]))
+        assert response.json() == {"type": 6}
+        shown = await final(discord, "👍")
+    assert shown.body == {"content": "echo from discord: rate me\n👍", "components": []}
+    assert (shown.method, shown.path) == ("PATCH", answer.path)
+    rating = await Feedback.objects.aget()
+    assert (rating.value, rating.user_id) == (1, alice.pk)

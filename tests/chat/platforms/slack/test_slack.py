@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from django.test import override_settings
 
 from chat.models import Message, PlatformAccount, Thread
+from chat.platforms.slack import service
 from tests.chat.platforms.fakes import FakeApi
 from tests.drivers import wait_for
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+PORT_CHECK = Path(__file__).resolve().parents[3] / "port_check"
 SECRET = "slack-signing-secret"
 EVENTS = "/platforms/slack/events/"
 CLICKS = "/platforms/slack/interactivity/"
@@ -31,6 +35,7 @@ PEOPLE = {
 class FakeSlack(FakeApi):
     def __init__(self) -> None:
         self.ts = 1000
+        self.history: list[dict] = []  # the thread's messages, as Slack lists them
         super().__init__(self.answer)
 
     def answer(self, call):
@@ -47,6 +52,10 @@ class FakeSlack(FakeApi):
         if call.path.endswith("files.completeUploadExternal"):
             files = json.loads(body["files"])
             return 200, {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in files]}
+        if call.path.endswith("auth.test"):
+            return 200, {"ok": True, "user_id": "UBOT", "bot_id": "BBOT"}
+        if call.path.endswith(("conversations.replies", "conversations.history")):
+            return 200, {"ok": True, "messages": self.history}
         if call.path.endswith("chat.postMessage"):
             self.ts += 1
             return 200, {"ok": True, "channel": body["channel"], "ts": f"{self.ts}.000100"}
@@ -70,7 +79,9 @@ def slack(conversations):
             CHAT_PLATFORM_EDIT_SECONDS=0.2,
         ),
     ):
+        service.forget()
         yield fake
+    service.forget()
 
 
 @pytest.fixture
@@ -310,13 +321,15 @@ async def test_without_the_reactions_scope_the_answer_still_comes(async_client, 
     assert answer["text"].startswith("echo from slack: no eyes here")
 
 
-def reaction(name: str, *, user: str = "UALICE") -> bytes:
+def reaction(
+    name: str, *, user: str = "UALICE", ts: str = "500.000001", item_user: str = "UBOT"
+) -> bytes:
     event = {
         "type": "reaction_added",
         "user": user,
         "reaction": name,
-        "item": {"type": "message", "channel": "C1", "ts": "500.000001"},
-        "item_user": "UBOT",
+        "item": {"type": "message", "channel": "C1", "ts": ts},
+        "item_user": item_user,
         "event_ts": "520.000001",
     }
     data = {"type": "event_callback", "event_id": f"Ev{uuid.uuid4().hex[:10]}", "event": event}
@@ -484,3 +497,133 @@ async def test_an_upload_slack_refuses_leaves_the_link(async_client, slack, alic
         answer = await final_text(slack, "Here is the report.")
     assert "<https://c.example/" in json.dumps(answer["blocks"])
     assert slack.named("files.completeUploadExternal") == []
+
+
+async def test_the_hooks_see_the_slack_event_and_can_read_the_thread(async_client, slack, alice):
+    await post_event(async_client, mention("what event", ts="600.000001"))
+    assert (await final_text(slack, "event:"))["text"].startswith("event: 600.000001")
+
+    slack.history = [
+        {"type": "message", "user": "UALICE", "text": "first", "ts": "600.000001"},
+        {"type": "message", "user": "UBOB", "text": "second", "ts": "600.000002"},
+    ]
+    await post_event(
+        async_client, mention("read the thread", ts="600.000003", thread_ts="600.000001")
+    )
+    answer = await final_text(slack, "thread:")
+    assert answer["text"].startswith("thread: first | second")
+    (read,) = [c for c in slack.calls if c.path.endswith("conversations.replies")]
+    assert (read.query or read.body)["ts"] == "600.000001"
+
+
+async def test_a_reaction_to_an_answer_runs_the_hook_in_its_conversation(
+    async_client, slack, alice, monkeypatch
+):
+    import chat.sdk as cl
+    from chat.engine.registry import hooks
+
+    monkeypatch.setattr(hooks, "on_slack_reaction_added", None)
+
+    @cl.on_slack_reaction_added
+    async def reacted(event):
+        await cl.Message(content=f"thanks for the {event['reaction']}").send()
+
+    await post_event(async_client, mention("hello", ts="800.000001"))
+    await final_text(slack, "echo from slack: hello")
+    answer_ts = f"{slack.ts}.000100"
+    # The answer is a reply in the mention's thread, as Slack lists it.
+    slack.history = [
+        {"type": "message", "user": "UBOT", "ts": answer_ts, "thread_ts": "800.000001"}
+    ]
+    await post_event(async_client, reaction("tada", ts=answer_ts))
+
+    thanks = await final_text(slack, "thanks for the tada")
+    assert thanks["thread_ts"] == "800.000001"
+    thread = await Thread.objects.aget(source="slack", external_id="C1:800.000001")
+    assert await Message.objects.filter(thread=thread, content="thanks for the tada").aexists()
+
+
+async def test_the_bots_own_reactions_and_reactions_to_others_messages_are_left_alone(
+    async_client, slack, monkeypatch
+):
+    import chat.sdk as cl
+    from chat.engine.registry import hooks
+
+    seen: list[dict] = []
+    monkeypatch.setattr(hooks, "on_slack_reaction_added", None)
+
+    @cl.on_slack_reaction_added
+    async def reacted(event):
+        seen.append(event)
+
+    await post_event(async_client, reaction("eyes", user="UBOT"))
+    await post_event(async_client, reaction("+1", item_user="UBOB"))
+    await post_event(async_client, reaction("tada"))
+
+    def handled() -> bool:
+        handling = [t for t in asyncio.all_tasks() if t.get_name().startswith("slack-reaction-")]
+        return bool(seen) and all(t.done() for t in handling)
+
+    await wait_for(handled, what="the three reactions handled")
+    assert [e["reaction"] for e in seen] == ["tada"]
+
+
+async def test_with_feedback_an_answer_gets_thumbs_and_a_click_stores_the_rating(
+    async_client, slack, alice
+):
+    from chat.models import Feedback
+
+    def thumbs(body: dict) -> list[dict]:
+        return [e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+    def rated(body: dict) -> bool:
+        return body["blocks"][-1] == {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": "👎"}],
+        }
+
+    with override_settings(CHAT_PLATFORM_FEEDBACK=True):
+        await post_event(async_client, mention("rate me"))
+        await wait_for(lambda: [u for u in slack.updates() if thumbs(u)], what="the thumbs")
+        answer = [u for u in slack.updates() if thumbs(u)][-1]
+        assert [b["text"]["text"] for b in thumbs(answer)] == ["👍", "👎"]
+
+        payload = {
+            "type": "block_actions",
+            "trigger_id": uuid.uuid4().hex,
+            "user": {"id": "UALICE"},
+            "channel": {"id": "C1"},
+            "message": {"ts": answer["ts"], "thread_ts": "500.000001"},
+            "actions": [{"value": thumbs(answer)[1]["value"], "action_ts": "1.2"}],
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        await async_client.post(
+            CLICKS, body, content_type="application/x-www-form-urlencoded", headers=signed(body)
+        )
+        await wait_for(lambda: [u for u in slack.updates() if rated(u)], what="the rating shown")
+    shown = [u for u in slack.updates() if rated(u)][-1]
+    assert shown["ts"] == answer["ts"]
+    assert thumbs(shown) == []  # the buttons are gone
+    rating = await Feedback.objects.aget()
+    assert (rating.value, rating.user_id) == (-1, alice.pk)
+
+
+async def test_a_chainlit_slack_app_reads_its_thread_and_answers_reactions(
+    async_client, slack, alice, use_assistant
+):
+    use_assistant(str(PORT_CHECK / "slack_thread_bot.py"))
+    slack.history = [
+        {"type": "message", "user": "USTRANGER", "text": "the build is red", "ts": "900.000001"},
+        {"type": "message", "user": "UALICE", "text": "<@UBOT> why", "ts": "900.000002"},
+    ]
+    await post_event(async_client, mention("why", ts="900.000002", thread_ts="900.000001"))
+    answer = await final_text(slack, "before you asked")
+    assert answer["text"] == "In C1 before you asked: the build is red"
+
+    answer_ts = f"{slack.ts}.000100"  # the fake's last post
+    slack.history = [
+        {"type": "message", "user": "UBOT", "ts": answer_ts, "thread_ts": "900.000001"}
+    ]
+    await post_event(async_client, reaction("tada", ts=answer_ts))
+    thanks = await final_text(slack, "Thanks for the")
+    assert (thanks["text"], thanks["thread_ts"]) == ("Thanks for the :tada:", "900.000001")

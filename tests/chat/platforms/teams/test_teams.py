@@ -3,135 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
-import uuid
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import override_settings
 
 from chat.models import Message, PlatformAccount, Thread
-from chat.platforms.teams import auth
-from tests.chat.platforms.fakes import FakeApi
+from tests.chat.platforms.teams.fakes import OTHER_KEY, URL, activity, final, send, token
 from tests.drivers import wait_for
-from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-APP_ID = "teams-app-id"
-ISSUER = "https://api.botframework.com"
-URL = "/platforms/teams/messages/"
-KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-PEOPLE = {
-    "29:alice": {"name": "Alice A", "email": "alice@example.com"},
-    "29:stranger": {"name": "Stranger", "userPrincipalName": "who@x.org"},
-}
-
-
-class FakeMicrosoft(FakeApi):
-    """The OpenID metadata, its keys, the token endpoint and the connector, in one."""
-
-    def __init__(self) -> None:
-        self.ids = 0
-        super().__init__(self.answer)
-
-    def answer(self, call):
-        if call.path == "/openid":
-            return 200, {"issuer": ISSUER, "jwks_uri": f"{self.url}/keys"}
-        if call.path == "/keys":
-            public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(KEY.public_key()))
-            return 200, {
-                "keys": [{**public, "kid": "k1", "use": "sig", "endorsements": ["msteams"]}]
-            }
-        if call.path == "/token":
-            return 200, {"access_token": "bot-token", "expires_in": 3600}
-        if "/members/" in call.path:
-            return 200, PEOPLE[call.path.rsplit("/", 1)[1].replace("%3A", ":")]
-        if call.method == "POST" and call.path.endswith("/activities"):
-            self.ids += 1
-            return 200, {"id": f"act-{self.ids}"}
-        return 200, {"id": call.path.rsplit("/", 1)[1]}
-
-    def shown(self) -> list:
-        return [c for c in list(self.calls) if "/activities" in c.path and c.method != "DELETE"]
-
-
-@pytest.fixture
-def teams(conversations):
-    with (
-        FakeMicrosoft() as fake,
-        override_settings(
-            CHAT_TEAMS_APP_ID=APP_ID,
-            CHAT_TEAMS_APP_PASSWORD="secret",
-            CHAT_TEAMS_OPENID_URL=fake.url + "/openid",
-            CHAT_TEAMS_TOKEN_URL=fake.url + "/token",
-            CHAT_TEAMS_ISSUER=ISSUER,
-            CHAT_PLATFORM_EDIT_SECONDS=0.2,
-        ),
-    ):
-        auth.forget()
-        yield fake
-    auth.forget()
-
-
-@pytest.fixture
-def alice(db):
-    return make_user(email="alice@example.com", display_name="Alice")
-
-
-def activity(teams: FakeMicrosoft, text: str = "", *, user: str = "29:alice", value=None) -> dict:
-    data = {
-        "type": "message",
-        "id": uuid.uuid4().hex,
-        "channelId": "msteams",
-        "serviceUrl": teams.url + "/connector",
-        "conversation": {"id": "a:conv-1"},
-        "from": {"id": user, "name": user, "aadObjectId": f"aad-{user}"},
-        "recipient": {"id": "28:bot"},
-        "text": f"<at>Bot</at> {text}",
-    }
-    if value is not None:
-        data["value"] = value
-    return data
-
-
-def token(service_url: str, *, key=KEY, audience=APP_ID, issuer=ISSUER, expires_in=600) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": issuer,
-        "aud": audience,
-        "exp": now + expires_in,
-        "nbf": now - 10,
-        "serviceUrl": service_url,
-    }
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
-
-
-async def send(async_client, data: dict, bearer: str | None = None):
-    bearer = token(data["serviceUrl"]) if bearer is None else bearer
-    return await async_client.post(
-        URL,
-        json.dumps(data),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {bearer}"} if bearer else {},
-    )
-
-
-async def final(teams: FakeMicrosoft, containing: str):
-    found: list = []
-
-    def done() -> bool:
-        found[:] = [
-            c
-            for c in teams.shown()
-            if containing in (c.body or {}).get("text", "") and "…" not in c.body["text"]
-        ]
-        return bool(found)
-
-    await wait_for(done, what=f"a final Teams message with {containing!r}")
-    return found[-1]
 
 
 async def test_a_message_is_answered_through_the_connector(async_client, teams, alice):
@@ -142,6 +22,9 @@ async def test_a_message_is_answered_through_the_connector(async_client, teams, 
     answer = await final(teams, "hello teams")
     assert answer.body["text"] == "echo from teams: hello teams"
     assert answer.headers["authorization"] == "Bearer bot-token"
+    # "Typing…" first, as soon as the message is in.
+    (typing,) = teams.typings()
+    assert teams.calls.index(typing) < teams.calls.index(teams.shown()[0])
     first = teams.shown()[0]
     assert first.method == "POST"
     assert first.path == "/connector/v3/conversations/a:conv-1/activities"
@@ -272,3 +155,52 @@ async def test_files_and_pictures_sent_to_the_bot_arrive_as_the_messages_element
     assert answer.body["text"] == "files: plan.txt (text/plain), pic.txt (text/plain)"
     # The pre-signed link is asked without a token; the Bot Framework's own URL with it.
     assert asked_with == {"/download/plan.txt": "", "/connector/v3/att/pic": "Bearer bot-token"}
+
+
+async def test_with_feedback_on_an_answer_gets_thumbs_and_a_click_stores_the_rating(
+    async_client, teams, alice
+):
+    from chat.models import Feedback
+
+    def rated_answer(call) -> bool:
+        return (call.body or {}).get("text") == "echo from teams: rate me" and bool(
+            call.body.get("attachments")
+        )
+
+    with override_settings(CHAT_PLATFORM_FEEDBACK=True):
+        await send(async_client, activity(teams, "rate me"))
+        await wait_for(lambda: [c for c in teams.shown() if rated_answer(c)], what="thumbs")
+        answer = [c for c in teams.shown() if rated_answer(c)][-1]
+        actions = answer.body["attachments"][0]["content"]["actions"]
+        assert [a["title"] for a in actions] == ["👍", "👎"]
+
+        response = await send(async_client, activity(teams, value=actions[1]["data"]))
+        assert response.status_code == 202
+        shown = await final(teams, "👎")
+    assert shown.body["text"] == "echo from teams: rate me\n\n👎"
+    assert "attachments" not in shown.body  # the buttons are gone
+    assert shown.path == answer.path  # the answer itself, edited
+    rating = await Feedback.objects.aget()
+    assert (rating.value, rating.user_id) == (-1, alice.pk)
+
+
+async def test_a_rating_after_the_conversation_idled_out_is_stored_and_thanked(
+    async_client, teams, alice
+):
+    from chat.models import Feedback
+    from chat.platforms import headless
+
+    with override_settings(CHAT_PLATFORM_FEEDBACK=True):
+        await send(async_client, activity(teams, "rate me later"))
+        await wait_for(
+            lambda: [c for c in teams.shown() if (c.body or {}).get("attachments")],
+            what="thumbs",
+        )
+        card = [c for c in teams.shown() if (c.body or {}).get("attachments")][-1]
+        thumbs_up = card.body["attachments"][0]["content"]["actions"][0]["data"]
+        await headless.conversations().close_all()  # idle: the next event opens it again
+
+        await send(async_client, activity(teams, value=thumbs_up))
+        thanks = await final(teams, "Thank you")
+    assert thanks.body["text"] == "Thank you for your feedback."
+    assert (await Feedback.objects.aget()).value == 1

@@ -1,0 +1,43 @@
+"""Which of a person's messages are one of their favorites: the star under each is drawn
+pressed. Wherever a message is drawn for its person (the page, a tab's snapshot, a pushed
+frame) it is marked here first; only the thread's owner opens its chat, so a frame pushed
+to the thread's tabs is drawn for the owner."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Subquery
+
+from chat.models import Favorite, Message, Thread
+
+
+def digest(content: str) -> str:
+    return hashlib.sha256(content.strip().encode("utf-8")).hexdigest()
+
+
+def mark_starred(user: Any, messages: Iterable[Message]) -> list[Message]:
+    """Sets `starred` on the person's own messages whose words are one of their favorites
+    (one query, none when there is no such message), so that their stars show pressed.
+    `user` is the person, their id, or a query for it."""
+    messages = list(messages)
+    own = [m for m in messages if m.author_kind == Message.Author.USER]
+    if not own:
+        return messages
+    user_id = getattr(user, "pk", user)
+    wanted = {digest(m.content) for m in own}
+    saved = set(
+        Favorite.objects.filter(user_id=user_id, digest__in=wanted).values_list("digest", flat=True)
+    )
+    for message in own:
+        message.starred = digest(message.content) in saved
+    return messages
+
+
+def mark_starred_for_owner(thread_id: Any, messages: Iterable[Message]) -> list[Message]:
+    """As mark_starred, for the owner of the thread `thread_id` (a frame pushed to the
+    thread's tabs), in the same one query."""
+    owner = Thread.objects.filter(pk=thread_id).values("owner_id")[:1]
+    return mark_starred(Subquery(owner), messages)
