@@ -38,6 +38,7 @@ PREVIEW_ROWS = rendering.INLINE_ROWS
 # -- the API the SDK calls ---------------------------------------------------------------------
 async def send(emitter: Emitter, source: ElementSource) -> None:
     """Stores the element (or updates it, if it was sent before) and shows it on every tab."""
+    await emitter.settle()  # its message's or step's row first
     html = await sync_to_async(_store_and_render)(emitter.thread_id, source)
     if html:
         await emitter.push(html)
@@ -48,6 +49,7 @@ async def send_many(emitter: Emitter, sources: list[ElementSource]) -> None:
     """Stores several elements of one owner, then shows the owner once."""
     if not sources:
         return
+    await emitter.settle()  # their message's or step's row first
     html = await sync_to_async(_store_many_and_render)(emitter.thread_id, sources)
     if html:
         await emitter.push(html)

@@ -3,25 +3,29 @@
 The database is the source of truth; the push only saves tabs a reload. One exception,
 as in Chainlit: an assistant's new message is shown while its row is being written, and
 its run ends only once the row is there (see Emitter.stored).
+
+A step's writes do not hold up the assistant's code: they are queued, go to the database
+together with the writes queued meanwhile, and each is shown once stored, before anything
+pushed after it (chat.engine.ordered_writes).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat.engine.background import spawn
 from chat.engine.groups import thread_group
+from chat.engine.ordered_writes import OrderedWrites
 from chat.engine.storable import storable_text
 from chat.engine.streaming import MessageStream, StreamBuffer
 from chat.models import Message, Step, Thread
@@ -125,6 +129,17 @@ def _create_step(thread_id: UUID, fields: dict[str, Any]) -> Step:
         return Step.objects.create(thread_id=thread_id, order=_next_order(thread_id), **fields)
 
 
+_on_database_thread: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+
+def on_database_thread(function: Callable[..., Any]) -> Callable[..., Any]:
+    """sync_to_async(function), made once per function (making one inspects it)."""
+    wrapped = _on_database_thread.get(function)
+    if wrapped is None:
+        wrapped = _on_database_thread[function] = sync_to_async(function)
+    return wrapped
+
+
 class Emitter:
     """Persists and pushes for one thread; owns the thread's live streams in this process."""
 
@@ -136,7 +151,9 @@ class Emitter:
         self.group = thread_group(thread_id)
         self.layer = get_channel_layer()
         self.streams: dict[str, StreamBuffer] = {}
-        self._writes: list[asyncio.Task[Any]] = []
+        self.writes = OrderedWrites(str(thread_id))
+        # The socket this emitter's session answers (see deliver_to), if any.
+        self._socket: tuple[str, Callable[[str], Awaitable[None]]] | None = None
         self.step_streams: dict[str, StreamBuffer] = {}
         # How the thread's steps show (its profile's `cot`): read once; the chat session
         # sets it when the thread's profile changes.
@@ -148,7 +165,31 @@ class Emitter:
             self.cot = switches.cot(await rows.afirst())
         return self.cot
 
-    async def push(self, html: str) -> None:
+    async def push(self, html: str, *, shared: bool = False) -> None:
+        """`shared`: a fragment that every session of the thread pushes (the run state),
+        sent to every tab through the channel layer alone, so that each tab gets those of
+        all sessions in the one order they were sent."""
+        if self.writes.pending:
+            # What was queued before this shows before it.
+            await self.writes.settle()
+        await self._send(html, shared=shared)
+
+    def deliver_to(self, channel_name: str | None, send: Callable[[str], Awaitable[None]]) -> None:
+        """Frames go to the socket whose session this is directly (`send`), not round
+        through the channel layer and that socket's queue behind the frame it is handling;
+        the thread's other tabs still get each one through the layer, the socket skipping
+        its own copy (`sent_to`). None: the socket went away."""
+        self._socket = (channel_name, send) if channel_name else None
+
+    def _only_member(self, channel_name: str) -> bool:
+        """Whether the socket is alone in its thread's group: known for the in-process
+        layer (with Redis, another instance may hold a tab of the thread)."""
+        if not isinstance(self.layer, InMemoryChannelLayer):
+            return False
+        members = self.layer.groups.get(self.group) or {}
+        return len(members) <= 1 and (not members or channel_name in members)
+
+    async def _send(self, html: str, *, shared: bool = False) -> None:
         if not frames.fits(html):
             # Every fragment that can grow is cut to size before it gets here (see
             # chat.rendering.frames); one that was not would close every tab's socket.
@@ -159,11 +200,28 @@ class Emitter:
             html = fragments.notice(
                 _("Part of this conversation is too large to show live: reload the page.")
             )
-        await self.layer.group_send(self.group, {"type": "chat.fragment", "html": html})
+        socket = self._socket
+        if socket is None or shared:
+            await self.layer.group_send(self.group, {"type": "chat.fragment", "html": html})
+            return
+        channel_name, send = socket
+        try:
+            await send(html)
+        except Exception:
+            # Closing: its page gets the thread from the database when it comes back.
+            logger.debug("A frame for a closing socket was not sent", exc_info=True)
+        if not self._only_member(channel_name):
+            await self.layer.group_send(
+                self.group, {"type": "chat.fragment", "html": html, "sent_to": channel_name}
+            )
 
     async def push_frames(self, htmls: list[str]) -> None:
         for html in htmls:
             await self.push(html)
+
+    async def _send_frames(self, htmls: list[str]) -> None:
+        for html in htmls:
+            await self._send(html)
 
     async def create_message(
         self,
@@ -187,26 +245,27 @@ class Emitter:
             # Every database call waits in one queue (Django's database thread), so what
             # is written about this message later lands after its row. Queued after the
             # push: the socket writes the message while the database thread starts.
-            write = spawn(sync_to_async(_insert_message)(message), name=f"store-{message.id}")
-            self._writes.append(write)
+            self.writes.add(_insert_message, message)
             await asyncio.sleep(0)  # the write takes its place in the queue now
             return message
-        if not await sync_to_async(_insert_message)(message, check):
+        await self.writes.settle()
+        if not await on_database_thread(_insert_message)(message, check):
             return None
         await self.push_frames(frames.message_appended(message, self.thread_id))
         return message
 
     async def stored(self) -> None:
         """Waits until the messages shown while being stored are in the database; raises
-        the error of one that could not be stored. A run ends only after this."""
-        while self._writes:
-            await self._writes.pop(0)
+        the error of one that could not be stored (steps' writes too). A run ends only
+        after this."""
+        await self.writes.settle(raise_errors=True)
 
     async def update_message(self, message_id: str, **fields: Any) -> Message | None:
         if isinstance(fields.get("content"), str):
             fields["content"] = storable_text(fields["content"])
         fields["updated_at"] = timezone.now()
-        message = await sync_to_async(_update_message)(self.thread_id, message_id, fields)
+        await self.writes.settle()
+        message = await on_database_thread(_update_message)(self.thread_id, message_id, fields)
         if message is not None:
             await self.push_frames(frames.message_update(message, self.thread_id))
         return message
@@ -215,6 +274,7 @@ class Emitter:
         stream = self.streams.pop(message_id, None)
         if stream is not None:
             await stream.close()
+        await self.writes.settle()
         await Message.objects.filter(pk=message_id, thread_id=self.thread_id).adelete()
         await self.push(fragments.message_removed(message_id))
 
@@ -244,8 +304,8 @@ class Emitter:
 
     async def end_all_streams(self, status: str) -> None:
         # Rows still being written land first; a failure was logged where it happened.
-        await asyncio.gather(*self._writes, return_exceptions=True)
-        self._writes.clear()
+        await self.writes.settle()
+        self.writes.forget_errors()
         for message_id in list(self.streams):
             await self.end_stream(message_id, status)
 
@@ -255,26 +315,39 @@ class Emitter:
             await stream.catch_up()
 
     # -- steps ---------------------------------------------------------------------------
-    async def create_step(self, **fields: Any) -> Step:
-        step = await sync_to_async(_create_step)(self.thread_id, fields)
+    async def create_step(self, **fields: Any) -> None:
+        """Queues the step's row; it is shown once stored (see ordered_writes)."""
         cot = await self.thread_cot()
-        await self.push_frames(frames.step_appended(step, self.thread_id, cot))
-        return step
+
+        async def created(step: Step) -> None:
+            await self._send_frames(frames.step_appended(step, self.thread_id, cot))
+
+        self.writes.add(_create_step, self.thread_id, fields, then=created)
 
     async def update_step(self, step_id: str, **fields: Any) -> None:
+        """Queues the step's new fields; shown once stored, as it reads back."""
         stream = self.step_streams.pop(step_id, None)
         if stream is not None:
             await stream.close()
             fields.setdefault("output", stream.text)
-        step = await sync_to_async(_update_step)(self.thread_id, step_id, fields)
-        if step is not None:
-            cot = await self.thread_cot()
-            await self.push_frames(frames.step_updated(step, self.thread_id, cot))
+        cot = await self.thread_cot()
+
+        async def updated(step: Step | None) -> None:
+            if step is not None:
+                await self._send_frames(frames.step_updated(step, self.thread_id, cot))
+
+        self.writes.add(_update_step, self.thread_id, step_id, fields, then=updated)
+
+    async def settle(self) -> None:
+        """Waits until every write queued so far is stored and shown (a row that other
+        rows point at, such as a step's elements)."""
+        await self.writes.settle()
 
     async def remove_step(self, step_id: str) -> None:
         stream = self.step_streams.pop(step_id, None)
         if stream is not None:
             await stream.close()
+        await self.writes.settle()
         await Step.objects.filter(pk=step_id, thread_id=self.thread_id).adelete()
         await self.push(fragments.step_removed(step_id))
 
@@ -293,7 +366,8 @@ class Emitter:
         """
 
     async def set_running(self, running: bool) -> None:
-        await self.push(fragments.run_state(running))
+        # Every session of the thread says it, under one lock (see control.push_run_state).
+        await self.push(fragments.run_state(running), shared=True)
 
     async def send_toast(self, message: str, type: str = "info") -> None:
         """A short note over the page that goes by itself, as Chainlit's toasts.

@@ -14,10 +14,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from chat.models import Message, Step, Thread
-from chat.rendering import elements, sidebar
+from chat.rendering import elements, shapes, sidebar
 from chat.rendering.chat_start import icon_kind
 from chat.rendering.feedback import CHAT, REVIEW, tools_context
 from chat.rendering.generation import generation_context
+from chat.rendering.items import render_step
 from chat.rendering.markdown import cut_off, render_code, render_markdown
 from chat.rendering.stream_blocks import split_blocks
 
@@ -140,7 +141,7 @@ def earlier(context: dict) -> str:
 
 
 def run_state(running: bool) -> str:
-    return render_to_string(FRAGMENTS + "run_state.html", {"running": running, "oob": True})
+    return shapes.render(FRAGMENTS + "run_state.html", {"running": running, "oob": True})
 
 
 def notice(text: str, *, level: str = "error", keep_draft: bool = False) -> str:
@@ -308,7 +309,7 @@ def step_appended(step: Step, cot: str | None = None) -> str:
 
 
 def step_updated(step: Step, cot: str | None = None) -> str:
-    return render_to_string(FRAGMENTS + "step_parts.html", {"item": step_context(step, cot=cot)})
+    return render_step(FRAGMENTS + "step_parts.html", step_context(step, cot=cot))
 
 
 def step_removed(step_id: Any) -> str:

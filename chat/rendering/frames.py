@@ -21,7 +21,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from chat.models import Message, Step
-from chat.rendering import fragments
+from chat.rendering import fragments, items, shapes
 from chat.rendering.stream_blocks import BlockSplitter, split_blocks
 
 FRAME_BYTES = 256 * 1024
@@ -139,12 +139,15 @@ def item_placeholder(kind: str, item_id: Any, thread_id: Any, *, oob: bool = Fal
 
 def appended(target: str, html: str) -> str:
     """Appends already rendered items to the element `target` (a CSS selector)."""
-    return render_to_string(FRAGMENTS + "append.html", {"target": target, "html": html})
+    return shapes.render(
+        FRAGMENTS + "append.html", {"target": target, "html": html}, texts=[("target",), ("html",)]
+    )
 
 
 def _render_item(context: dict, *, oob: bool = False) -> str:
-    template = "step.html" if context["kind"] == "step" else "message.html"
-    return render_to_string(FRAGMENTS + template, {"item": context, "oob": oob})
+    if context["kind"] == "step":
+        return items.render_step(FRAGMENTS + "step.html", context, oob=oob)
+    return items.render_message(context, oob=oob)
 
 
 def _blank_stream(context: dict) -> tuple[dict, str, str] | None:

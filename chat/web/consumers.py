@@ -114,6 +114,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=frame)
         self.session = ChatSession(thread, user)
         self.session.channel_name = self.channel_name  # audio out goes to this socket only
+        self.session.emitter.deliver_to(self.channel_name, self._send_fragment)
         await self.session.open()
 
     def _page_marker(self) -> str:
@@ -150,6 +151,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.sign_in is not None:
             await self.sign_in.leave(self.channel_layer, self.channel_name)
         if self.session is not None:
+            self.session.emitter.deliver_to(None, self._send_fragment)
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.session.close()
 
@@ -241,7 +243,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def chat_fragment(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["html"])
+        # This socket's own session sent it its copy already (Emitter.deliver_to).
+        if event.get("sent_to") != self.channel_name:
+            await self.send(text_data=event["html"])
+
+    async def _send_fragment(self, html: str) -> None:
+        await self.send(text_data=html)
 
     async def chat_audio(self, event: dict[str, Any]) -> None:
         """Audio for this socket alone (see chat.engine.audio)."""

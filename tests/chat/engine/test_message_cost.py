@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import SyncToAsync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db.backends.utils import CursorWrapper
 
 from chat.engine.session import SIDEBAR_DELAY_SECONDS
@@ -97,11 +98,11 @@ async def test_an_echo_takes_two_trips_to_the_database_and_nine_statements(bench
     assert [m.content for m in await bench_chat.messages()][-2:] == ["echo hi", "hi"]
 
 
-async def test_two_nested_steps_take_six_trips_to_the_database(bench_chat, counted):
+async def test_two_nested_steps_take_four_trips_to_the_database(bench_chat, counted):
     await bench_chat.send("steps")
-    # The question (1), each step stored (2) and ended with its row read back (2), the
-    # answer (1).
-    assert counted.trips == 6
+    # The question (1); both steps stored and the inner one ended, queued while the
+    # assistant's code ran on, together (1); the answer (1); the outer step ended (1).
+    assert counted.trips == 4
     kinds = statements(counted)
     assert kinds.count("INSERT") == 4  # the question, two steps, the answer
     assert kinds.count("UPDATE") == 6  # four positions, two steps ended
@@ -124,7 +125,7 @@ async def test_a_resent_question_leaves_no_answer_reserved_against_a_quota(
 
 
 async def test_through_the_socket_an_echo_still_takes_two_trips_to_the_database(
-    use_assistant, connect, thread, user, counted
+    use_assistant, connect, thread, user, counted, monkeypatch
 ):
     # The sign-in check and the rate limit of each frame, and the run's mark that refuses
     # edits on other instances (put up, then checked and taken down), use this process's
@@ -137,6 +138,15 @@ async def test_through_the_socket_an_echo_still_takes_two_trips_to_the_database(
     await socket.until(lambda f: 'data-running="false"' in f and "warm" not in f)
     await drain_side_work()
     counted.trips = counted.other_threads = 0
+    layer = get_channel_layer()
+    group_sends: list[str] = []
+    group_send = layer.group_send
+
+    async def counting_group_send(group, message):
+        group_sends.append(message.get("type", ""))
+        await group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", counting_group_send)
     await socket.say("echo hi")
     await socket.until(lambda f: ">hi</p>" in f)
     await socket.until(lambda f: 'data-running="false"' in f)
@@ -144,6 +154,11 @@ async def test_through_the_socket_an_echo_still_takes_two_trips_to_the_database(
     # On Redis: the sign-in check, the rate limit, the run mark put up, and the mark
     # checked and taken down in one trip.
     assert counted.other_threads == (0 if in_memory() else 4)
+    # The question and the answer go straight to the only tab of the thread; the run
+    # state (which every session of the thread says) and the end-of-run note to other
+    # instances go through the channel layer.
+    if isinstance(layer, InMemoryChannelLayer):
+        assert group_sends == ["chat.fragment", "chat.fragment", "run.sync"]
 
 
 @pytest.mark.skipif(

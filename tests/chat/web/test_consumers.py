@@ -345,6 +345,38 @@ async def test_two_sockets_on_the_same_thread_both_receive_the_stream(tab, conne
         await socket.until(lambda f: echo_of("to both tabs") in f and 'data-status="done"' in f)
 
 
+async def test_the_asking_tab_and_another_tab_get_each_frame_once_in_the_same_order(
+    tab, connect, thread, user
+):
+    # The asking tab's frames go to it directly, the other's through the channel layer;
+    # the run state, which each tab's session says, through the layer to both.
+    connected, _, second = await connect(path_of(thread), user=user)
+    assert connected
+    await second.until(lambda f: 'id="messages"' in f)
+
+    await tab.say("same for both")
+    for socket in (tab, second):
+        await socket.until(lambda f: echo_of("same for both") in f and 'data-status="done"' in f)
+        await socket.until(lambda f: 'data-running="false"' in f)
+
+    def from_the_question(frames: list[str]) -> list[str]:
+        start = next(i for i, f in enumerate(frames) if "same for both" in f)
+        return frames[start:]
+
+    def run_states(frames: list[str]) -> list[str]:
+        return [f for f in frames if 'id="run-state"' in f]
+
+    asked, other = from_the_question(tab.frames), from_the_question(second.frames)
+    assert "message--user" in asked[0]
+    assert [f for f in asked if f not in run_states(asked)] == [
+        f for f in other if f not in run_states(other)
+    ]
+    assert run_states(asked) == run_states(other)
+    assert 'data-running="false"' in run_states(asked)[-1]
+    shown = [f for f in asked if f not in run_states(asked)]
+    assert len(set(shown)) == len(shown)
+
+
 async def test_a_refused_socket_gets_no_snapshot_of_the_thread(connect, user, other_user):
     theirs = await database_sync_to_async(make_thread)(other_user)
     await database_sync_to_async(make_message)(theirs, "secret plans")

@@ -1,0 +1,134 @@
+"""A run's writes go to the database in order, several to a trip, and what each shows
+reaches the page only once it is stored, in the order things happened."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from asgiref.sync import SyncToAsync
+
+from chat.engine import emitter as emitter_module
+from chat.engine.ordered_writes import OrderedWrites
+from chat.models import Message, Step
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BENCH_APP = str(Path(__file__).resolve().parents[3] / "bench" / "app.py")
+
+
+@pytest.fixture
+async def bench_chat(use_assistant, open_chat, thread, user):
+    use_assistant(BENCH_APP)
+    chat = await open_chat(thread, user)
+    await chat.send("echo warm")
+    return chat
+
+
+async def test_each_step_reaches_the_page_only_once_its_row_is_stored(bench_chat, monkeypatch):
+    events: list[str] = []
+    create, update = emitter_module._create_step, emitter_module._update_step
+
+    def recorded_create(thread_id, fields):
+        step = create(thread_id, fields)
+        events.append(f"stored s-{step.pk}")
+        return step
+
+    def recorded_update(thread_id, step_id, fields):
+        step = update(thread_id, step_id, fields)
+        events.append(f"ended s-{step_id}")
+        return step
+
+    monkeypatch.setattr(emitter_module, "_create_step", recorded_create)
+    monkeypatch.setattr(emitter_module, "_update_step", recorded_update)
+    bench_chat.tab.on_frame = lambda frame: events.extend(
+        f"shown {i}" for i in re.findall(r'id="(s-[0-9a-f-]{36})(?:-summary)?"', frame)
+    )
+    await bench_chat.send("steps")
+
+    steps = [s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)]
+    assert len(steps) == 2
+    for step in steps:
+        first_shown = events.index(f"shown s-{step.pk}")
+        assert events.index(f"stored s-{step.pk}") < first_shown
+        # Its end is shown after it is stored, and never before the step itself.
+        ended = events.index(f"ended s-{step.pk}")
+        assert [e for e in events[ended:] if e == f"shown s-{step.pk}"]
+
+
+async def test_the_page_gets_a_runs_frames_in_the_order_things_happened(bench_chat):
+    start = len(bench_chat.tab.frames)
+    await bench_chat.send("steps")
+    steps = {s.name: s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)}
+    outer, inner = steps["outer_step"], steps["inner_step"]
+    answer = (await bench_chat.messages())[-1]
+    assert answer.content == "steps done: NESTED"
+    frames = bench_chat.tab.frames[start:]
+
+    def first(needle: str) -> int:
+        return next(i for i, f in enumerate(frames) if needle in f)
+
+    order = [
+        first(f'<details id="s-{outer.id}"'),
+        first(f'<details id="s-{inner.id}"'),
+        first(f'id="s-{inner.id}-summary" class="step__summary" data-state="done"'),
+        first(f'<article id="m-{answer.id}"'),
+        first(f'id="s-{outer.id}-summary" class="step__summary" data-state="done"'),
+        first('data-running="false"'),
+    ]
+    assert order == sorted(order)
+    assert f"beforeend:#s-{outer.id}-children" in frames[order[1]]
+
+
+async def test_a_step_that_cannot_be_stored_fails_the_run_and_is_never_shown(
+    bench_chat, monkeypatch
+):
+    create = emitter_module._create_step
+
+    def refused_inner(thread_id, fields):
+        if fields["name"] == "inner_step":
+            raise RuntimeError("disk full")
+        return create(thread_id, fields)
+
+    monkeypatch.setattr(emitter_module, "_create_step", refused_inner)
+    start = len(bench_chat.tab.frames)
+    await bench_chat.send("steps")
+
+    said = [m async for m in Message.objects.filter(thread_id=bench_chat.thread.pk)]
+    assert said[-1].is_error
+    assert "disk full" in said[-1].content
+    steps = [s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)]
+    assert [s.name for s in steps] == ["outer_step"]
+    assert steps[0].ended_at is not None
+    assert not [f for f in bench_chat.tab.frames[start:] if "inner_step" in f]
+
+
+async def test_writes_queued_together_go_in_one_trip_each_on_its_own(monkeypatch):
+    trips = []
+    call = SyncToAsync.__call__
+
+    def counting_call(self, *args, **kwargs):
+        trips.append(self)
+        return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counting_call)
+    shown: list[str] = []
+
+    async def show(result):
+        shown.append(result)
+
+    def fails():
+        raise ValueError("refused")
+
+    writes = OrderedWrites("test")
+    writes.add(lambda: "first", then=show)
+    writes.add(fails, then=show)
+    writes.add(lambda: "third", then=show)
+    assert writes.pending
+    with pytest.raises(ValueError, match="refused"):
+        await writes.settle(raise_errors=True)
+    assert len(trips) == 1
+    assert shown == ["first", "third"]
+    await writes.settle(raise_errors=True)  # said once
+    assert not writes.pending
