@@ -263,7 +263,12 @@ def ours(args, rnd: int, tmp: Path) -> dict:
 
 def chainlit(args, rnd: int, tmp: Path) -> dict:
     figs: dict[str, tuple[float, str]] = {}
-    if not port_free(8001):
+    # The previous round's server may still be closing its hundreds of sockets.
+    for _ in range(600):
+        if port_free(8001):
+            break
+        time.sleep(0.2)
+    else:
         raise RuntimeError("port 8001 (the anchor's Chainlit port) is busy")
     bench = [CL_PY, ANCHOR / "bench.py", "--reps", "1", "--deadline", str(args.side_deadline)]
     figs.update(run_lines([*bench, "--json-out", tmp / f"chainlit-{rnd}.json"],

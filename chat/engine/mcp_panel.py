@@ -116,6 +116,7 @@ class McpPanel:
     async def mcp_panel_request(self: Any, action: str, fields: dict[str, str]) -> None:
         if not mcp_links.enabled():
             return
+        await self._follow_stored_switches()
         if not switches.mcp_on(self.switch_metadata):
             raise McpOff(_("Tool servers are off in this chat."))
         try:

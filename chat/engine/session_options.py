@@ -171,6 +171,13 @@ class SessionOptions:
         self.switch_metadata = before
         await self._follow_switches(thread, push=False)
 
+    async def _follow_stored_switches(self: OptionsHost) -> None:
+        """Another tab may have switched the thread's profile a moment ago, before this
+        session heard of it: before acting on a switch, the stored profile decides."""
+        thread = await Thread.objects.only("metadata").aget(pk=self.thread_id)
+        if switches.of(thread.metadata) != switches.of(self.switch_metadata):
+            await self._follow_switches(thread, push=False)
+
     async def _follow_switches(self: OptionsHost, thread: Thread, *, push: bool) -> None:
         """The thread's profile changed: its tool servers, microphone and steps follow its
         switches; with `push`, every tab's composer shows its attach button, microphone

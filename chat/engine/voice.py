@@ -77,6 +77,7 @@ class Voice:
         await self.update_audio_connection("on")
 
     async def _admit_recording(self) -> bool:
+        await self._follow_stored_switches()
         self._check_voice_on()
         await self._abort_recording()
         self._cut_short = False
