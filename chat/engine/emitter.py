@@ -19,6 +19,7 @@ from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,7 +48,7 @@ def _insert_message(message: Message, check: Callable[[], None] | None = None) -
     if check is not None:
         check()
     try:
-        thread_end.append(message)
+        thread_end.append(message, durable=_durable(message))
         _mark_starred(message)
         return True
     except IntegrityError:
@@ -61,6 +62,14 @@ def _insert_message(message: Message, check: Callable[[], None] | None = None) -
         ):
             return False
         raise
+
+
+def _durable(message: Message) -> bool:
+    """Whether the message's commit waits for the disk: always for a person's own words."""
+    return (
+        message.author_kind == Message.Author.USER
+        or not settings.CHAT_ASSISTANT_WRITES_ASYNC_COMMIT
+    )
 
 
 @reconnecting
@@ -92,7 +101,10 @@ def _update_step(thread_id: UUID, step_id: str, fields: dict[str, Any]) -> Step 
 
 @reconnecting
 def _create_step(thread_id: UUID, fields: dict[str, Any]) -> Step:
-    return thread_end.append(Step(thread_id=thread_id, **fields))
+    return thread_end.append(
+        Step(thread_id=thread_id, **fields),
+        durable=not settings.CHAT_ASSISTANT_WRITES_ASYNC_COMMIT,
+    )
 
 
 _on_database_thread: dict[Callable[..., Any], Callable[..., Any]] = {}

@@ -9,6 +9,12 @@ writers to one thread queue there and each gets a position of its own. The commi
 `synchronous_commit` as configured: a user's message is on disk before it is shown.
 
 Elsewhere (SQLite, which has no UPDATE in a WITH) the two statements run in a transaction.
+
+`durable=False` (the assistant's own rows, when CHAT_ASSISTANT_WRITES_ASYNC_COMMIT is on)
+makes that commit asynchronous on PostgreSQL, in the same statement (`set_config(…, true)`
+lasts until its own commit): the row is visible at once and survives the web process
+dying, but is lost if PostgreSQL itself crashes within about three times
+wal_writer_delay (0.6 s by default) of it. A user's message never takes this path.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ def next_order(thread_id: UUID) -> int:
     return row[0]
 
 
-def append(row: Row) -> Row:
+def append(row: Row, *, durable: bool = True) -> Row:
     """Inserts the unsaved row (a Message or a Step) with `order` set to the thread's next
     position; raises IntegrityError as save() would, and Thread.DoesNotExist."""
     if connection.vendor != "postgresql":
@@ -55,11 +61,11 @@ def append(row: Row) -> Row:
     # Inside a caller's transaction a savepoint keeps a refused row (a page's resend) from
     # spoiling it; on its own the statement needs no transaction around it.
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
-        _insert_at_end(row)
+        _insert_at_end(row, durable=durable)
     return row
 
 
-def _insert_at_end(row: models.Model) -> None:
+def _insert_at_end(row: models.Model, *, durable: bool) -> None:
     meta, quote = row._meta, _quote
     fields = [f for f in meta.local_concrete_fields if f.attname != "order"]
     order = quote(meta.get_field("order").column)
@@ -69,10 +75,16 @@ def _insert_at_end(row: models.Model) -> None:
     # its type from.
     values = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
     columns = ", ".join(quote(f.column) for f in fields)
+    # A WITH query that nothing reads is never run: the setting is joined in (one row).
+    lazy, joined = (
+        ("", "")
+        if durable
+        else (", a AS (SELECT set_config('synchronous_commit', 'off', true))", ", a")
+    )
     sql = (
-        f"WITH o AS ({update} RETURNING {last_order}) "  # noqa: S608 (names from the models)
+        f"WITH o AS ({update} RETURNING {last_order}){lazy} "  # noqa: S608 (model names)
         f"INSERT INTO {quote(meta.db_table)} ({columns}, {order}) "
-        f"SELECT {values}, o.{last_order} FROM o RETURNING {order}"
+        f"SELECT {values}, o.{last_order} FROM o{joined} RETURNING {order}"
     )
     params += [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
     with connection.cursor() as cursor:

@@ -113,6 +113,18 @@ async def test_an_echo_takes_two_trips_to_the_database_and_nine_statements(bench
     assert [m.content for m in await bench_chat.messages()][-2:] == ["echo hi", "hi"]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
+async def test_with_asynchronous_commits_only_the_answer_skips_waiting_for_the_disk(
+    bench_chat, counted, settings
+):
+    settings.CHAT_ASSISTANT_WRITES_ASYNC_COMMIT = True
+    await bench_chat.send("echo hi")
+    question, answer = [sql for sql in counted.sql if sql.startswith("WITH")]
+    assert "synchronous_commit" not in question
+    assert "synchronous_commit" in answer
+    assert [m.content for m in await bench_chat.messages()][-2:] == ["echo hi", "hi"]
+
+
 async def test_two_nested_steps_take_four_trips_to_the_database(bench_chat, counted):
     await bench_chat.send("steps")
     # The question (1); both steps stored and the inner one ended, queued while the

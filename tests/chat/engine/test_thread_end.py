@@ -126,3 +126,15 @@ def test_on_postgresql_a_message_is_one_statement_with_no_transaction_around_it(
     assert sent == ["WITH", "WITH"]
     assert commits == []
     assert connection.get_autocommit()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
+def test_a_row_committed_without_waiting_for_the_disk_is_stored_and_changes_nothing_else(
+    thread,
+):
+    step = thread_end.append(Step(thread=thread, name="search"), durable=False)
+    assert Step.objects.get(pk=step.pk).order == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        # The setting lasted for that statement's commit only.
+        assert cursor.fetchone() == ("on",)
