@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import re
-import socket
 import uuid
 
 import httpx
@@ -31,19 +30,13 @@ from chat.models import Message
 from chat.web.consumers import CLOSE_UNAUTHENTICATED
 from tests.conftest import ASSISTANTS_DIR
 from tests.factories import PASSWORD, make_thread, make_user
-from tests.services import Daphne, service_env
+from tests.services import Daphne, free_port, service_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NEW_PASSWORD = "another-long-password-77"
 # Seconds a socket may take to be closed: "within seconds", never a speed check.
 CLOSED_WITHIN = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

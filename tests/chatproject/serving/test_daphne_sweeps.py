@@ -11,7 +11,6 @@ import base64
 import contextlib
 import json
 import os
-import socket
 import struct
 import uuid
 
@@ -27,7 +26,7 @@ from tests.conftest import ASSISTANTS_DIR
 from tests.security.servers import ROOT, compose_daphne_arguments, shipped_daphne_arguments
 from tests.services import PING_INTERVAL as SHIPPED_INTERVAL
 from tests.services import PING_TIMEOUT as SHIPPED_TIMEOUT
-from tests.services import Daphne, service_env
+from tests.services import Daphne, free_port, service_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,12 +34,6 @@ PING_INTERVAL = 1
 PING_TIMEOUT = 2
 PING = 0x9
 CLOSE = 0x8
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
