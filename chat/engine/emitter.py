@@ -12,6 +12,7 @@ pushed after it (chat.engine.ordered_writes).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,7 +21,9 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.db.models import JSONField
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +32,7 @@ from chat.engine.groups import thread_group
 from chat.engine.ordered_writes import OrderedWrites
 from chat.engine.storable import storable_text
 from chat.engine.streaming import MessageStream, StreamBuffer
-from chat.models import Message, Step, Thread
+from chat.models import Element, Message, Step, Thread
 from chat.rendering import fragments, frames
 from chat.threads import stars, switches
 from chatproject.serving.connections import reconnecting
@@ -91,20 +94,120 @@ def _mark_starred(message: Message) -> None:
         stars.mark_starred_for_owner(message.thread_id, [message])
 
 
+# Steps this process created and has not seen end, by id (see _update_step); bounded.
+KnownSteps = dict[str, Step]
+KNOWN_STEPS_LIMIT = 256
+
+
 @reconnecting
-def _update_step(thread_id: UUID, step_id: str, fields: dict[str, Any]) -> Step | None:
-    """Writes the fields and reads the step back as shown, in one trip; None if gone."""
-    if not Step.objects.filter(pk=step_id, thread_id=thread_id).update(**fields):
+def _update_step(
+    thread_id: UUID, step_id: str, fields: dict[str, Any], known: KnownSteps | None = None
+) -> Step | None:
+    """Writes the fields and returns the step as shown, in one trip; None if gone.
+
+    A step this emitter created is not read back: the columns an update leaves alone
+    (thread, parent, message, order, start) never change after its row is written, so its
+    row as created with the new fields applied is the row as stored. Whether it has
+    elements is still asked, as anyone may attach one (then it is read back whole)."""
+    known_step = known.pop(str(step_id), None) if known is not None else None
+    if not _write_step(thread_id, step_id, fields):
         return None
-    return Step.objects.filter(pk=step_id).prefetch_related("elements").order_by().first()
+    if known_step is None or _has_elements(step_id):
+        return Step.objects.filter(pk=step_id).prefetch_related("elements").order_by().first()
+    step = _with_fields(known_step, fields)
+    _prefetched_none(step)
+    if step.ended_at is None and known is not None:
+        known[str(step_id)] = step
+    return step
+
+
+def _write_step(thread_id: UUID, step_id: str, fields: dict[str, Any]) -> int:
+    """Step.objects.filter(pk=step_id, thread_id=thread_id).update(**fields), the same
+    statement written out (building it through the ORM cost more than running it); the
+    ORM's own for a value or field it would turn into SQL of its own."""
+    meta, q = Step._meta, connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in fields.items():
+        field = meta.get_field(name)
+        if hasattr(field, "get_placeholder") or hasattr(value, "resolve_expression"):
+            return Step.objects.filter(pk=step_id, thread_id=thread_id).update(**fields)
+        value = field.get_db_prep_save(value, connection=connection)
+        if hasattr(value, "as_sql"):
+            return Step.objects.filter(pk=step_id, thread_id=thread_id).update(**fields)
+        if value is None:
+            assignments.append(f"{q(field.column)} = NULL")
+        else:
+            assignments.append(f"{q(field.column)} = %s")
+            params.append(value)
+    if not assignments:
+        return Step.objects.filter(pk=step_id, thread_id=thread_id).update(**fields)
+    thread = meta.get_field("thread")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(meta.db_table)} SET {', '.join(assignments)}"  # noqa: S608
+            f" WHERE {q(meta.pk.column)} = %s AND {q(thread.column)} = %s",
+            [
+                *params,
+                meta.pk.get_db_prep_value(step_id, connection),
+                thread.get_db_prep_value(thread_id, connection),
+            ],
+        )
+        return cursor.rowcount
+
+
+def _with_fields(step: Step, fields: dict[str, Any]) -> Step:
+    """A copy of the step with the fields as reading them back would give them."""
+    updated = Step.__new__(Step)
+    updated.__dict__.update(step.__dict__)
+    updated._state = ModelState()
+    updated._state.db, updated._state.adding = step._state.db, False
+    for name, value in fields.items():
+        setattr(updated, Step._meta.get_field(name).attname, value)
+    # As the database gives them back: a UUID given as text comes back a UUID, a tuple in
+    # JSON a list.
+    for field in Step._meta.concrete_fields:
+        value = getattr(updated, field.attname)
+        if value is None:
+            continue
+        if isinstance(field, JSONField):
+            value = json.loads(json.dumps(value, cls=field.encoder))
+        else:
+            value = field.to_python(value)
+        setattr(updated, field.attname, value)
+    return updated
+
+
+def _prefetched_none(step: Step) -> None:
+    """What prefetch_related("elements") leaves on a step without any (the same shape of
+    thing, so that it draws from the same template shape)."""
+    elements = step.elements.get_queryset()
+    elements._result_cache, elements._prefetch_done = [], True
+    step._prefetched_objects_cache = {"elements": elements}
+
+
+def _has_elements(step_id: Any) -> bool:
+    """One statement, without the ORM's building of it."""
+    column = Element._meta.get_field("step")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {connection.ops.quote_name(Element._meta.db_table)}"  # noqa: S608
+            f" WHERE {connection.ops.quote_name(column.column)} = %s LIMIT 1",
+            [column.get_db_prep_value(step_id, connection)],
+        )
+        return cursor.fetchone() is not None
 
 
 @reconnecting
-def _create_step(thread_id: UUID, fields: dict[str, Any]) -> Step:
-    return thread_end.append(
+def _create_step(thread_id: UUID, fields: dict[str, Any], known: KnownSteps | None = None) -> Step:
+    step = thread_end.append(
         Step(thread_id=thread_id, **fields),
         durable=not settings.CHAT_ASSISTANT_WRITES_ASYNC_COMMIT,
     )
+    if known is not None and step.ended_at is None:
+        if len(known) >= KNOWN_STEPS_LIMIT:
+            known.clear()
+        known[str(step.pk)] = step
+    return step
 
 
 _on_database_thread: dict[Callable[..., Any], Callable[..., Any]] = {}
@@ -136,6 +239,8 @@ class Emitter:
         # How the thread's steps show (its profile's `cot`): read once; the chat session
         # sets it when the thread's profile changes.
         self.cot: str | None = None
+        # Touched only on the database thread, by this emitter's writes in order.
+        self.known_steps: KnownSteps = {}
 
     async def thread_cot(self) -> str:
         if self.cot is None:
@@ -300,7 +405,7 @@ class Emitter:
         async def created(step: Step) -> None:
             await self._send_frames(frames.step_appended(step, self.thread_id, cot))
 
-        self.writes.add(_create_step, self.thread_id, fields, then=created)
+        self.writes.add(_create_step, self.thread_id, fields, self.known_steps, then=created)
 
     async def update_step(self, step_id: str, **fields: Any) -> None:
         """Queues the step's new fields; shown once stored, as it reads back."""
@@ -314,7 +419,9 @@ class Emitter:
             if step is not None:
                 await self._send_frames(frames.step_updated(step, self.thread_id, cot))
 
-        self.writes.add(_update_step, self.thread_id, step_id, fields, then=updated)
+        self.writes.add(
+            _update_step, self.thread_id, step_id, fields, self.known_steps, then=updated
+        )
 
     async def settle(self) -> None:
         """Waits until every write queued so far is stored and shown (a row that other

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,16 +74,36 @@ def start_hook(fn: Hook, *args: Any) -> Any:
     """Calls a hook with as many of the arguments as it declares (Chainlit added arguments
     to some hooks over time, e.g. oauth_callback's id_token); returns its result, or what
     to await when the hook is async."""
+    accepted = _positional_count(fn)
+    if accepted is not None:
+        args = args[:accepted]
+    return fn(*args)
+
+
+# Per hook, read once (inspecting a function on every message cost more than the rest of
+# calling it); weak, so that a hook replaced (a reloaded assistant) is not kept.
+_positional_counts: weakref.WeakKeyDictionary[Any, int | None] = weakref.WeakKeyDictionary()
+
+
+def _positional_count(fn: Hook) -> int | None:
+    """How many positional arguments the hook takes; None: any number."""
+    try:
+        return _positional_counts[fn]
+    except (KeyError, TypeError):
+        pass
     try:
         parameters = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         parameters = ()
+    count = None
     if not any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        positional = [
-            p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-        args = args[: len(positional)]
-    return fn(*args)
+        count = len(
+            [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        )
+    # One not weakly referable is inspected each time.
+    with contextlib.suppress(TypeError):
+        _positional_counts[fn] = count
+    return count
 
 
 async def call_hook(fn: Hook, *args: Any) -> Any:

@@ -105,6 +105,9 @@ class _Canon:
     def __init__(self, slots: _Slots) -> None:
         self.slots = slots
         self.taken: dict[tuple, Any] = {}
+        # The models being walked: related objects can lead back to one (an element's
+        # cached step whose prefetched elements hold that element).
+        self.walking: set[int] = set()
 
     def text(self, path: tuple, value: Any) -> tuple[Any, Any]:
         self.taken[path] = value
@@ -158,6 +161,15 @@ class _Canon:
         return value, (kind, value)
 
     def model(self, instance: Model, tree: dict[Any, Any]) -> tuple[Any, Any]:
+        if id(instance) in self.walking:
+            raise _Unshaped  # a cycle: such a fragment is rendered in full
+        self.walking.add(id(instance))
+        try:
+            return self._model(instance, tree)
+        finally:
+            self.walking.discard(id(instance))
+
+    def _model(self, instance: Model, tree: dict[Any, Any]) -> tuple[Any, Any]:
         copy = object.__new__(type(instance))
         key: list[Any] = [type(instance)]
         fields = copy.__dict__

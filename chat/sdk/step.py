@@ -248,9 +248,9 @@ class Step:
         self._later(self.update)
 
 
-def _arguments(func: Callable[..., Any], args: tuple, kwargs: dict) -> dict[str, Any]:
+def _arguments(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict[str, Any]:
     try:
-        bound = inspect.signature(func).bind_partial(*args, **kwargs)
+        bound = signature.bind_partial(*args, **kwargs)
     except TypeError:
         return {"args": list(args), **kwargs}
     return {k: v for k, v in bound.arguments.items() if k not in ("self", "cls")}
@@ -280,6 +280,9 @@ def step(
     """
 
     def decorate(func: F) -> F:
+        # Read once: inspecting a function costs more than the rest of a step's start.
+        signature = inspect.signature(func)
+
         def make() -> Step:
             return Step(
                 name=name or func.__name__,
@@ -301,7 +304,7 @@ def step(
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 current = make()
                 if show_input:
-                    current.input = _arguments(func, args, kwargs)
+                    current.input = _arguments(signature, args, kwargs)
                 async with current:
                     result = await func(*args, **kwargs)
                     if result is not None and not current.output:
@@ -314,7 +317,7 @@ def step(
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
             current = make()
             if show_input:
-                current.input = _arguments(func, args, kwargs)
+                current.input = _arguments(signature, args, kwargs)
             with current:
                 result = func(*args, **kwargs)
                 if result is not None and not current.output:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
 from chat.engine.emitter import Emitter
-from chat.models import Message
+from chat.models import Element, Message, Step
 from chat.rendering import frames
 from tests.drivers import GroupListener
 from tests.factories import make_message, make_thread
@@ -85,3 +87,53 @@ async def test_a_fragment_too_large_for_a_frame_is_not_pushed_and_the_tabs_are_t
         await tab.stop()
     assert frames.fits(html)
     assert "too large to show live" in html
+
+
+def _stored_step_as_shown(step_id, thread_id) -> str:
+    step = Step.objects.prefetch_related("elements").get(pk=step_id)
+    return "".join(frames.step_updated(step, thread_id))
+
+
+async def _end_a_step(thread, *, attach_on_the_side: bool) -> tuple[str, str]:
+    """Opens a step, (maybe) attaches an element to it the way another process would,
+    ends it: what the page was sent, and the stored step drawn afresh."""
+    emitter = Emitter(thread.id)
+    step_id = str(uuid.uuid4())
+    started = timezone.now()
+    await emitter.create_step(
+        id=step_id, name="lookup", type="tool", started_at=started, output="", input="q",
+        metadata={"icon": "", "pair": ("a", 1)},
+    )
+    await emitter.settle()
+    if attach_on_the_side:
+        await Element.objects.acreate(
+            thread_id=thread.id, step_id=step_id, kind="text", name="note", content="n"
+        )
+    tab = GroupListener(thread.id)
+    await tab.start()
+    try:
+        await emitter.update_step(
+            step_id, output="**found** note", is_error=False, ended_at=timezone.now(),
+            metadata={"icon": "", "pair": ("a", 1), "default_open": True},
+        )
+        await emitter.settle()
+        sent = await tab.until(lambda frame: f'id="s-{step_id}' in frame)
+    finally:
+        await tab.stop()
+    return sent, await sync_to_async(_stored_step_as_shown)(step_id, thread.id)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_steps_end_is_shown_exactly_as_a_reload_draws_it(user):
+    thread = await sync_to_async(make_thread)(user)
+    sent, stored = await _end_a_step(thread, attach_on_the_side=False)
+    assert sent == stored
+    assert "<strong>found</strong>" in sent
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_steps_end_shows_an_element_attached_to_it_elsewhere(user):
+    thread = await sync_to_async(make_thread)(user)
+    sent, stored = await _end_a_step(thread, attach_on_the_side=True)
+    assert sent == stored
+    assert "note" in sent

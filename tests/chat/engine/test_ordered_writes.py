@@ -30,13 +30,13 @@ async def test_each_step_reaches_the_page_only_once_its_row_is_stored(bench_chat
     events: list[str] = []
     create, update = emitter_module._create_step, emitter_module._update_step
 
-    def recorded_create(thread_id, fields):
-        step = create(thread_id, fields)
+    def recorded_create(thread_id, fields, known=None):
+        step = create(thread_id, fields, known)
         events.append(f"stored s-{step.pk}")
         return step
 
-    def recorded_update(thread_id, step_id, fields):
-        step = update(thread_id, step_id, fields)
+    def recorded_update(thread_id, step_id, fields, known=None):
+        step = update(thread_id, step_id, fields, known)
         events.append(f"ended s-{step_id}")
         return step
 
@@ -86,10 +86,10 @@ async def test_a_step_that_cannot_be_stored_fails_the_run_and_is_never_shown(
 ):
     create = emitter_module._create_step
 
-    def refused_inner(thread_id, fields):
+    def refused_inner(thread_id, fields, known=None):
         if fields["name"] == "inner_step":
             raise RuntimeError("disk full")
-        return create(thread_id, fields)
+        return create(thread_id, fields, known)
 
     monkeypatch.setattr(emitter_module, "_create_step", refused_inner)
     start = len(bench_chat.tab.frames)

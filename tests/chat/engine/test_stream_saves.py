@@ -160,8 +160,9 @@ async def test_a_streamed_answer_takes_three_trips_to_the_database(
 
     await chat.send("quick 200")
 
-    # The question (checked and stored), the answer's row, its final text and status.
-    assert trips == ["_insert_message", "_insert_message", "_update_message"]
+    # The question (checked and stored), the answer's row (queued with the run's other
+    # writes, see chat.engine.ordered_writes), its final text and status.
+    assert trips == ["_insert_message", "_run_in_order", "_update_message"]
     assert (await chat.last_reply()).content == "".join(f"q{i} " for i in range(200))
 
 

@@ -316,3 +316,33 @@ async def test_the_cot_setting_decides_which_steps_are_shown(
     if mode == "hidden":
         assert "step__summary" not in html
         assert "found cot" not in html
+
+
+# -- elements on a step -------------------------------------------------------------------------
+SIDE_ELEMENT_APP = '''
+import chat.sdk as cl
+
+
+@cl.on_message
+async def main(message: cl.Message):
+    async with cl.Step(name="look") as step:
+        step.elements = [cl.Text(name="notes", content="beside the step", display="side")]
+        step.output = "see the notes"
+    await cl.Message(content="looked").send()
+'''
+
+
+@pytest.mark.parametrize("display", ["side", "inline"])
+async def test_a_step_ending_with_an_element_is_shown_with_it(
+    use_assistant, open_chat, thread, user, tmp_path, display
+):
+    app = tmp_path / "side_app.py"
+    app.write_text(SIDE_ELEMENT_APP.replace('display="side"', f'display="{display}"'))
+    use_assistant(str(app))
+    chat = await open_chat(thread, user)
+    await chat.send("look")
+    assert (await chat.last_reply()).content == "looked"
+    [step] = [s for s in await steps_of(chat) if s.name == "look"]
+    assert (step.output, step.is_error) == ("see the notes", False)
+    # The tab saw the step end with its output.
+    assert "see the notes" in await chat.tab.until(lambda f: "see the notes" in f)
