@@ -19,6 +19,11 @@ times, one at a time, each read until its run ends. Per message:
                    thread's work shows in *_sql), nearly deterministic for a given code
   *_cpu_ms         CPU time of this process (server and client together; indicative)
   *_sql_ms         wall time inside the statements (the database's round trips)
+  *_commits        explicit commits (a transaction.atomic ending), and *_commit_ms the wall
+                   time inside them (where a transaction waits for its WAL flush); a
+                   statement committed alone has its flush inside *_sql_ms
+  *_pg_round_trips (--services) round trips to PostgreSQL: the statements, and a BEGIN and
+                   a COMMIT for each explicit commit (psycopg sends each on its own)
   *_layer_send_ms  wall time awaiting the group sends (the channel layer's share)
   *_redis_cmds     (--services) the channel layer's Redis commands other than blocking
                    pops (*_redis_pops), and *_redis_writes its writes to Redis (a
@@ -123,6 +128,7 @@ async def run(a) -> int:
     from channels.testing import WebsocketCommunicator
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.backends.utils import CursorWrapper
     from django.test import Client
 
@@ -168,6 +174,20 @@ async def run(a) -> int:
             with lock:
                 sql.append(query)
                 sql_s[0] += time.perf_counter() - t
+
+    commits, commit_s = [0], [0.0]
+    commit = BaseDatabaseWrapper.commit
+
+    def counting_commit(self):
+        t = time.perf_counter()
+        try:
+            return commit(self)
+        finally:
+            with lock:
+                commits[0] += 1
+                commit_s[0] += time.perf_counter() - t
+
+    BaseDatabaseWrapper.commit = counting_commit
 
     trips = [0, 0]  # the database's thread, other threads
     call = SyncToAsync.__call__
@@ -315,7 +335,8 @@ async def run(a) -> int:
         frames.clear()
         sends[0] = 0
         trips[:] = [0, 0]
-        sql_s[0] = send_s[0] = 0.0
+        sql_s[0] = send_s[0] = commit_s[0] = 0.0
+        commits[0] = 0
         redis_cmds[0] = redis_pops[0] = redis_writes[0] = jobs[0] = cache_cmds[0] = 0
         cache_s[0] = 0.0
         c0 = time.process_time()
@@ -324,6 +345,7 @@ async def run(a) -> int:
         c1 = time.process_time()
         counted_sql, counted_frames, counted_sends = len(sql), list(frames), sends[0]
         counted_trips = list(trips)
+        counted_commits, counted_commit_s = commits[0], commit_s[0]
         counted_times = (sql_s[0], send_s[0], redis_cmds[0], redis_writes[0], jobs[0],
                          cache_cmds[0], cache_s[0], redis_pops[0])
         # A second pass under cProfile, for the calls (it slows the code it counts).
@@ -344,10 +366,13 @@ async def run(a) -> int:
             f"{name}_py_calls": calls / a.n,
             f"{name}_cpu_ms": (c1 - c0) * 1000 / a.n,
             f"{name}_sql_ms": counted_times[0] * 1000 / a.n,
+            f"{name}_commits": counted_commits / a.n,
+            f"{name}_commit_ms": counted_commit_s * 1000 / a.n,
             f"{name}_layer_send_ms": counted_times[1] * 1000 / a.n,
             f"{name}_jobs": counted_times[4] / a.n,
         }
         if a.services:
+            out[f"{name}_pg_round_trips"] = (counted_sql + 2 * counted_commits) / a.n
             out[f"{name}_redis_cmds"] = counted_times[2] / a.n
             out[f"{name}_redis_writes"] = counted_times[3] / a.n
             out[f"{name}_redis_pops"] = counted_times[7] / a.n

@@ -20,12 +20,14 @@ from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, JSONField
+from django.conf import settings
+from django.db import IntegrityError, connection
+from django.db.models import JSONField
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chat.engine import thread_end
 from chat.engine.groups import thread_group
 from chat.engine.ordered_writes import OrderedWrites
 from chat.engine.storable import storable_text
@@ -38,40 +40,9 @@ from chatproject.serving.connections import reconnecting
 logger = logging.getLogger(__name__)
 
 
-def _next_order(thread_id: UUID) -> int:
-    """The next position in the thread; call inside a transaction."""
-    # The UPDATE locks the row until commit, so the position read back is ours alone.
-    now = timezone.now()
-    if not connection.features.can_return_columns_from_insert:
-        Thread.objects.filter(pk=thread_id).update(last_order=F("last_order") + 1, updated_at=now)
-        return Thread.objects.values_list("last_order", flat=True).get(pk=thread_id)
-    # One statement instead of two (SQLite 3.35+ and PostgreSQL return from an UPDATE as
-    # from an INSERT): every message and step written takes this path.
-    meta, quote = Thread._meta, connection.ops.quote_name
-    last_order, updated_at = meta.get_field("last_order"), meta.get_field("updated_at")
-    column, stamp = quote(last_order.column), quote(updated_at.column)
-    # Names from the model, values as parameters.
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {column} = {column} + 1, {stamp} = %s "  # noqa: S608
-        f"WHERE {quote(meta.pk.column)} = %s RETURNING {column}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                updated_at.get_db_prep_save(now, connection),
-                meta.pk.get_db_prep_value(thread_id, connection),
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        raise Thread.DoesNotExist(f"No thread {thread_id}")
-    return row[0]
-
-
 # For code that stores messages of its own inside its transaction (a platform conversation's
 # earlier lines).
-next_order = _next_order
+next_order = thread_end.next_order
 
 
 @reconnecting
@@ -80,9 +51,7 @@ def _insert_message(message: Message, check: Callable[[], None] | None = None) -
     if check is not None:
         check()
     try:
-        with transaction.atomic():
-            message.order = _next_order(message.thread_id)
-            message.save(force_insert=True)
+        thread_end.append(message, durable=_durable(message))
         _mark_starred(message)
         return True
     except IntegrityError:
@@ -96,6 +65,14 @@ def _insert_message(message: Message, check: Callable[[], None] | None = None) -
         ):
             return False
         raise
+
+
+def _durable(message: Message) -> bool:
+    """Whether the message's commit waits for the disk: always for a person's own words."""
+    return (
+        message.author_kind == Message.Author.USER
+        or not settings.CHAT_ASSISTANT_WRITES_ASYNC_COMMIT
+    )
 
 
 @reconnecting
@@ -222,8 +199,10 @@ def _has_elements(step_id: Any) -> bool:
 
 @reconnecting
 def _create_step(thread_id: UUID, fields: dict[str, Any], known: KnownSteps | None = None) -> Step:
-    with transaction.atomic():
-        step = Step.objects.create(thread_id=thread_id, order=_next_order(thread_id), **fields)
+    step = thread_end.append(
+        Step(thread_id=thread_id, **fields),
+        durable=not settings.CHAT_ASSISTANT_WRITES_ASYNC_COMMIT,
+    )
     if known is not None and step.ended_at is None:
         if len(known) >= KNOWN_STEPS_LIMIT:
             known.clear()

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from asgiref.sync import SyncToAsync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
 from chat.engine.session import SIDEBAR_DELAY_SECONDS
@@ -25,6 +27,7 @@ class Counted:
     def __init__(self) -> None:
         self.sql: list[str] = []
         self.trips = 0
+        self.commits = 0
         self.other_threads = 0
         self._lock = threading.Lock()
 
@@ -48,6 +51,12 @@ def counted(monkeypatch) -> Counted:
         seen.add(sql)
         return executemany(self, sql, param_list)
 
+    commit = BaseDatabaseWrapper.commit
+
+    def counting_commit(self):
+        seen.commits += 1
+        return commit(self)
+
     call = SyncToAsync.__call__
 
     def counting_call(self, *args, **kwargs):
@@ -62,6 +71,7 @@ def counted(monkeypatch) -> Counted:
     monkeypatch.setattr(SyncToAsync, "__call__", counting_call)
     monkeypatch.setattr(CursorWrapper, "execute", counting_execute)
     monkeypatch.setattr(CursorWrapper, "executemany", counting_executemany)
+    monkeypatch.setattr(BaseDatabaseWrapper, "commit", counting_commit)
     return seen
 
 
@@ -89,12 +99,29 @@ async def test_an_echo_takes_two_trips_to_the_database_and_nine_statements(bench
     # The question: quotas, a waiting question, its position and row, whether its words are
     # one of the person's favorites (its star), in one trip; the answer's position and row
     # in another.
-    assert statements(counted) == [
-        "SELECT", "SELECT", "BEGIN", "UPDATE", "INSERT", "SELECT", "BEGIN", "UPDATE", "INSERT",
-    ] or statements(counted) == [  # PostgreSQL has no BEGIN IMMEDIATE statement
-        "SELECT", "SELECT", "UPDATE", "INSERT", "SELECT", "UPDATE", "INSERT",
-    ]  # fmt: skip
+    if connection.vendor == "postgresql":
+        # Each message's position and row in one statement committed alone: no BEGIN or
+        # COMMIT round trips (5 round trips in all, 2 commits).
+        assert statements(counted) == ["SELECT", "SELECT", "WITH", "SELECT", "WITH"]
+        assert counted.commits == 0
+    else:
+        assert statements(counted) == [
+            "SELECT", "SELECT", "BEGIN", "UPDATE", "INSERT", "SELECT", "BEGIN", "UPDATE", "INSERT",
+        ]  # fmt: skip
+        assert counted.commits == 2
     assert counted.trips == 2
+    assert [m.content for m in await bench_chat.messages()][-2:] == ["echo hi", "hi"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
+async def test_with_asynchronous_commits_only_the_answer_skips_waiting_for_the_disk(
+    bench_chat, counted, settings
+):
+    settings.CHAT_ASSISTANT_WRITES_ASYNC_COMMIT = True
+    await bench_chat.send("echo hi")
+    question, answer = [sql for sql in counted.sql if sql.startswith("WITH")]
+    assert "synchronous_commit" not in question
+    assert "synchronous_commit" in answer
     assert [m.content for m in await bench_chat.messages()][-2:] == ["echo hi", "hi"]
 
 
@@ -104,12 +131,19 @@ async def test_two_nested_steps_take_four_trips_to_the_database(bench_chat, coun
     # assistant's code ran on, together (1); the answer (1); the outer step ended (1).
     assert counted.trips == 4
     kinds = statements(counted)
-    assert kinds.count("INSERT") == 4  # the question, two steps, the answer
-    assert kinds.count("UPDATE") == 6  # four positions, two steps ended
     # A step this process created is not read back as it ends: only whether it has
     # elements is asked (one SELECT each, not its row and its elements).
     assert kinds.count("SELECT") == 5
-    assert len(kinds) in (19, 15)  # 15 without SQLite's BEGIN IMMEDIATE
+    if connection.vendor == "postgresql":
+        # The question, two steps, the answer: each position and row in one statement.
+        assert kinds.count("WITH") == 4
+        assert kinds.count("UPDATE") == 2  # two steps ended
+        assert len(kinds) == 11
+        assert counted.commits == 0
+    else:
+        assert kinds.count("INSERT") == 4  # the question, two steps, the answer
+        assert kinds.count("UPDATE") == 6  # four positions, two steps ended
+        assert len(kinds) == 19
     steps = [s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)]
     assert sorted(s.output for s in steps) == ["NESTED", "NESTED"]
     assert all(s.ended_at is not None for s in steps)

@@ -1,0 +1,140 @@
+"""A new message or step goes to its thread's end: a position of its own, stored whole or not
+at all, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
+
+from chat.engine import thread_end
+from chat.models import Message, Step, Thread
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def question(thread: Thread, text: str, client_id: str = "") -> Message:
+    return Message(
+        thread=thread, author_kind=Message.Author.USER, content=text, client_id=client_id
+    )
+
+
+def positions(thread: Thread) -> list[tuple[int, str]]:
+    rows = [*Message.objects.filter(thread=thread).values_list("order", "content")]
+    rows += Step.objects.filter(thread=thread).values_list("order", "name")
+    return sorted(rows)
+
+
+def test_messages_and_steps_take_the_next_positions_of_one_counter(thread):
+    first = thread_end.append(question(thread, "hello"))
+    step = thread_end.append(Step(thread=thread, name="search"))
+    second = thread_end.append(question(thread, "again"))
+    assert (first.order, step.order, second.order) == (1, 2, 3)
+    assert positions(thread) == [(1, "hello"), (2, "search"), (3, "again")]
+    thread.refresh_from_db()
+    assert thread.last_order == 3
+    # The row is stored as given, and is an ordinary saved row afterwards.
+    stored = Message.objects.get(pk=first.pk)
+    assert (stored.author_kind, stored.content, stored.status) == ("user", "hello", "done")
+    assert stored.created_at == first.created_at
+    first.content = "hello, edited"
+    first.save()
+    assert Message.objects.get(pk=first.pk).content == "hello, edited"
+
+
+def test_a_resent_message_is_refused_and_takes_no_position(thread):
+    thread_end.append(question(thread, "hello", client_id="c1"))
+    with pytest.raises(IntegrityError):
+        thread_end.append(question(thread, "hello", client_id="c1"))
+    thread.refresh_from_db()
+    assert thread.last_order == 1
+    assert thread_end.append(question(thread, "next")).order == 2
+
+
+def test_a_refused_row_inside_a_callers_transaction_leaves_it_usable(thread):
+    thread_end.append(question(thread, "hello", client_id="c1"))
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            thread_end.append(question(thread, "hello", client_id="c1"))
+        thread_end.append(question(thread, "kept"))
+    assert positions(thread) == [(1, "hello"), (2, "kept")]
+
+
+def test_a_message_for_a_deleted_thread_is_not_stored(thread):
+    thread_id = thread.pk
+    thread.delete()
+    orphan = Message(thread_id=thread_id, author_kind=Message.Author.USER, content="x")
+    with pytest.raises(Thread.DoesNotExist):
+        thread_end.append(orphan)
+    assert not Message.objects.filter(thread_id=thread_id).exists()
+
+
+def test_concurrent_writers_to_one_thread_each_get_a_position_and_nothing_is_lost(thread):
+    writers, per_writer = 4, 15
+    errors: list[BaseException] = []
+    start = threading.Barrier(writers)
+
+    def write(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(per_writer):
+                thread_end.append(question(thread, f"{n}-{i}", client_id=uuid.uuid4().hex))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    stored = positions(thread)
+    assert [order for order, _ in stored] == list(range(1, writers * per_writer + 1))
+    # Each writer's messages are in the order it sent them.
+    for n in range(writers):
+        mine = [text for _, text in stored if text.startswith(f"{n}-")]
+        assert mine == [f"{n}-{i}" for i in range(per_writer)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one statement")
+def test_on_postgresql_a_message_is_one_statement_with_no_transaction_around_it(
+    thread, monkeypatch
+):
+    sent: list[str] = []
+    commits: list[bool] = []
+    execute, commit = CursorWrapper.execute, BaseDatabaseWrapper.commit
+
+    def counting_execute(self, sql, params=None):
+        sent.append(sql.split()[0])
+        return execute(self, sql, params)
+
+    def counting_commit(self):
+        commits.append(True)
+        return commit(self)
+
+    monkeypatch.setattr(CursorWrapper, "execute", counting_execute)
+    monkeypatch.setattr(BaseDatabaseWrapper, "commit", counting_commit)
+    thread_end.append(question(thread, "hello"))
+    thread_end.append(Step(thread=thread, name="search"))
+    # No BEGIN or COMMIT of its own: the statement commits alone, one round trip each.
+    assert sent == ["WITH", "WITH"]
+    assert commits == []
+    assert connection.get_autocommit()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
+def test_a_row_committed_without_waiting_for_the_disk_is_stored_and_changes_nothing_else(
+    thread,
+):
+    step = thread_end.append(Step(thread=thread, name="search"), durable=False)
+    assert Step.objects.get(pk=step.pk).order == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        # The setting lasted for that statement's commit only.
+        assert cursor.fetchone() == ("on",)
