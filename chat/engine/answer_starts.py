@@ -12,7 +12,7 @@ messages received before it have started. The work is the same: the first words 
 answer come sooner, the rest of each a little later.
 
 Only what was received before a wait began is waited for (a steady flow of new messages
-never holds an answer back for long), and never more than MAX_WAIT_SECONDS. A start ends
+never holds an answer back for long), and never more than STUCK_SECONDS. A start ends
 when its hook begins, not at its first words: a hook waiting for a remote model keeps no
 one waiting.
 """
@@ -21,13 +21,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import time
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator
 
 # Enough to keep the database thread busy while the others' starts go on in the loop.
 STARTS_AT_ONCE = 16
-MAX_WAIT_SECONDS = 60.0
+# A start not over after this long is stuck (its session waits on something that may never
+# come): answers stop waiting for it.
+STUCK_SECONDS = 5.0
+
+logger = logging.getLogger(__name__)
 
 
 class Start:
@@ -56,13 +62,13 @@ class _Starts:
 
     def __init__(self) -> None:
         self.last = 0
-        self.pending: dict[int, None] = {}  # insertion order is start order
+        self.pending: dict[int, float] = {}  # start -> when it began; in start order
         self.waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
         self.turns = asyncio.Semaphore(STARTS_AT_ONCE)
 
     def begin(self) -> Start:
         self.last += 1
-        self.pending[self.last] = None
+        self.pending[self.last] = time.monotonic()
         return Start(self, self.last)
 
     def end(self, number: int) -> None:
@@ -78,14 +84,27 @@ class _Starts:
             if not waiter.done():
                 waiter.set_result(None)
 
+    def _drop_stuck(self) -> None:
+        stuck_before = time.monotonic() - STUCK_SECONDS
+        stuck = [n for n, began in self.pending.items() if began < stuck_before]
+        if stuck:
+            logger.warning(
+                "%d message start(s) stuck for %s s; answers go on", len(stuck), STUCK_SECONDS
+            )
+            for number in stuck:
+                del self.pending[number]
+            self._release()
+
     async def wait_for_earlier(self) -> None:
+        self._drop_stuck()
         if not self.pending:
             return
         waiter = asyncio.get_running_loop().create_future()
         # Waiters queue in the order of their horizons (`last` only grows).
         self.waiters.append((self.last, waiter))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiter, MAX_WAIT_SECONDS)
+            await asyncio.wait_for(waiter, STUCK_SECONDS)
+        self._drop_stuck()
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Starts] = (

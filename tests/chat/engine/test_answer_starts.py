@@ -43,6 +43,19 @@ async def test_a_message_received_after_the_wait_began_is_not_waited_for():
     assert answer_starts.pending() == 0
 
 
+async def test_a_start_that_never_ends_holds_no_answer_back_for_good(monkeypatch):
+    # A session stuck before its hook (waiting on something that never comes) must not
+    # keep every later answer of the process waiting.
+    monkeypatch.setattr(answer_starts, "STUCK_SECONDS", 0.2)
+    stuck = answer_starts.starting()
+    await stuck.__aenter__()
+    await asyncio.wait_for(answer_starts.give_way(), 5)
+    # Once given up on, it holds back no later wait either.
+    assert answer_starts.pending() == 0
+    await asyncio.wait_for(answer_starts.give_way(), 0.5)
+    await stuck.__aexit__(None, None, None)
+
+
 async def test_nothing_waits_when_no_message_is_starting():
     await asyncio.wait_for(answer_starts.give_way(), 0.5)
 
