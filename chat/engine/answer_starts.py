@@ -89,7 +89,10 @@ class _Starts:
         stuck = [n for n, began in self.pending.items() if began < stuck_before]
         if stuck:
             logger.warning(
-                "%d message start(s) stuck for %s s; answers go on", len(stuck), STUCK_SECONDS
+                "Answers stop waiting for %d message start%s stuck for %s s",
+                len(stuck),
+                "" if len(stuck) == 1 else "s",
+                STUCK_SECONDS,
             )
             for number in stuck:
                 del self.pending[number]
