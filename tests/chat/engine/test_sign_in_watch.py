@@ -12,7 +12,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.sessions.models import Session
 
-from chat.engine import sign_in_checks, sign_in_watch
+from chat.engine import sign_in_watch
 from chat.engine.sign_in_watch import SignInWatch, watch_of_this_loop
 from chat.engine.socket_auth import SocketSignIn
 from chat.web.consumers import CLOSE_UNAUTHENTICATED
@@ -21,20 +21,6 @@ from tests.chat.web.test_consumers import path_of
 from tests.factories import make_thread, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def checks(monkeypatch) -> list[int]:
-    """The number of sockets in each check the watch makes (the real check runs)."""
-    sizes: list[int] = []
-    real = sign_in_checks.ended
-
-    def counted(claims):
-        sizes.append(len(claims))
-        return real(claims)
-
-    monkeypatch.setattr(sign_in_checks, "ended", counted)
-    return sizes
 
 
 @database_sync_to_async
@@ -61,7 +47,7 @@ async def closed_as_unauthenticated(socket) -> bool:
 
 
 async def test_one_pass_closes_the_sockets_whose_sign_in_ended_and_only_those(
-    connect, use_assistant, checks
+    connect, use_assistant, full_checks
 ):
     use_assistant("echo")
     ada = await database_sync_to_async(make_user)("ada@example.com")
@@ -75,11 +61,11 @@ async def test_one_pass_closes_the_sockets_whose_sign_in_ended_and_only_those(
     # Nothing announced: an expired session's cleanup, an account changed in bulk.
     await Session.objects.filter(session_key__in=ended_session).adelete()
     await type(ben).objects.filter(pk=ben.pk).aupdate(is_active=False)
-    checks.clear()  # each socket's check as it opened
+    full_checks.clear()  # each socket's check as it opened
 
     await watch_of_this_loop().check_due(now=math.inf)
 
-    assert checks == [3]  # the three sockets, in one check
+    assert full_checks == [3]  # the three sockets, in one check
     assert await closed_as_unauthenticated(ended_tab)
     assert await closed_as_unauthenticated(bens_tab)
     await kept_tab.say("still here?")
@@ -105,7 +91,7 @@ class Ends:
 
 
 async def test_a_pass_checks_many_sockets_in_batches_and_ends_none_that_hold(
-    background, user, checks, monkeypatch
+    background, user, full_checks, monkeypatch
 ):
     monkeypatch.setattr(sign_in_watch, "BATCH", 2)
     watch, ends = SignInWatch(), Ends()
@@ -114,27 +100,27 @@ async def test_a_pass_checks_many_sockets_in_batches_and_ends_none_that_hold(
 
     await watch.check_due(now=math.inf)
 
-    assert checks == [2, 2, 1]
+    assert full_checks == [2, 2, 1]
     assert ends.ended == []
     assert len(watch) == 5
 
 
-async def test_each_socket_is_checked_once_per_interval(background, user, checks):
+async def test_each_socket_is_checked_once_per_interval(background, user, full_checks):
     watch, ends = SignInWatch(), Ends()
     sign_in = await a_sign_in(user)
     watch.add(sign_in, ends.of(sign_in))
     opened_at = time.monotonic()
 
     await watch.check_due(now=opened_at)  # not due yet
-    assert checks == []
+    assert full_checks == []
     await watch.check_due(now=opened_at + sign_in_watch.FULL_CHECK_SECONDS + 1)
-    assert checks == [1]
+    assert full_checks == [1]
     assert sign_in.checked_at >= opened_at  # what a frame reads instead of checking again
     await watch.check_due(now=time.monotonic() + 1)  # checked a moment ago: not due again
-    assert checks == [1]
+    assert full_checks == [1]
 
 
-async def test_a_closed_socket_is_no_longer_checked(background, user, checks):
+async def test_a_closed_socket_is_no_longer_checked(background, user, full_checks):
     watch, ends = SignInWatch(), Ends()
     open_, closed = await a_sign_in(user), await a_sign_in(user)
     watch.add(open_, ends.of(open_))
@@ -143,11 +129,11 @@ async def test_a_closed_socket_is_no_longer_checked(background, user, checks):
     watch.discard(closed)
     await watch.check_due(now=math.inf)
 
-    assert checks == [1]
+    assert full_checks == [1]
     assert len(watch) == 1
 
 
-async def test_an_ended_socket_is_closed_once_and_watched_no_more(background, user, checks):
+async def test_an_ended_socket_is_closed_once_and_watched_no_more(background, user, full_checks):
     watch, ends = SignInWatch(), Ends()
     sign_in = await a_sign_in(user)
     watch.add(sign_in, ends.of(sign_in))
@@ -159,4 +145,4 @@ async def test_an_ended_socket_is_closed_once_and_watched_no_more(background, us
     assert ends.ended == [sign_in]
     assert sign_in.ended
     assert len(watch) == 0
-    assert checks == [1]
+    assert full_checks == [1]

@@ -16,7 +16,7 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test.utils import override_settings
 
-from chat.engine import sign_in_checks, sign_in_watch, socket_auth
+from chat.engine import sign_in_watch, socket_auth
 from chat.models import Message, Thread
 from chat.platforms.copilot.tokens import socket_ticket
 from chat.web.consumers import CLOSE_UNAUTHENTICATED
@@ -54,20 +54,6 @@ async def test_a_frame_after_the_version_moved_finds_the_session_gone(tab, threa
     await tab.say("hello")
 
     await closed_unanswered(tab, thread, "hello")
-
-
-@pytest.fixture
-def full_checks(monkeypatch) -> list[int]:
-    """The sizes of the full checks made, in order (the real check runs)."""
-    sizes: list[int] = []
-    real = sign_in_checks.ended
-
-    def counted(claims):
-        sizes.append(len(claims))
-        return real(claims)
-
-    monkeypatch.setattr(sign_in_checks, "ended", counted)
-    return sizes
 
 
 async def a_socket_sign_in(user, checked_ago: float) -> socket_auth.SocketSignIn:
