@@ -482,6 +482,10 @@ APPENDED = re.compile(r'<article id="m-([0-9a-f-]{36})" class="message message--
                       r'data-status="(\w+)"(.*?)</article>', re.S)
 FINAL = re.compile(r'<article id="m-([0-9a-f-]{36})"[^>]*data-status="(\w+)"[^>]*'
                    r'hx-swap-oob="outerHTML">(.*?)</article>', re.S)
+# A streaming answer's live text as it arrives (its first token comes inside it, as
+# Chainlit's stream_start carries its first token).
+STREAM_TEXT = re.compile(r'<div id="m-([0-9a-f-]{36})-text" class="message__stream">(.*?)</div>',
+                         re.S)
 TOKENS = re.compile(r'<span hx-swap-oob="beforeend:#m-([0-9a-f-]{36})-text">(.*?)</span>', re.S)
 REPLACE = re.compile(r'<div id="m-([0-9a-f-]{36})-text" class="message__stream" '
                      r'hx-swap-oob="outerHTML">(.*?)</div>', re.S)
@@ -611,6 +615,14 @@ class Tab:
                         r.msg_id, r.t_msg = mid, t
                         if status != "streaming":
                             r.final_status, r.final_text, r.t_final = status, body_text(inner), t
+                        for _mid, text in STREAM_TEXT.findall(inner):
+                            if text and _mid == mid:
+                                r.parts = [htmllib.unescape(text)]
+                                r.chars = len(r.parts[0])
+                                r.span_frames += 1
+                                r.t_first_token = r.t_last_token = t
+                                if r.track:
+                                    r.samples.append((t, r.chars))
                         break
             replaced = 'class="message__stream"' in frame or "innerHTML:#m-" in frame
             if r.msg_id is not None and replaced:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import uuid
 from collections.abc import Callable
 
@@ -13,6 +15,34 @@ from chat.engine import background as tasks
 from chat.engine import control
 from chat.engine.groups import thread_group
 from chat.models import Message, Thread
+
+# -- what a tab was shown of a streaming answer ----------------------------------------------
+# An answer appears with its first words in it; the next ones are appended to its text.
+_FIRST_WORDS = r'<div id="m-{id}-text" class="message__stream">(.*?)</div>'
+_APPENDED = r'<span hx-swap-oob="beforeend:#m-{id}-text">(.*?)</span>'
+_ANY_ID = "[0-9a-f-]{36}"
+
+
+def streamed_pieces(frames: list[str], message_id: object = None) -> list[str]:
+    """The pieces of a streaming answer's text as a tab was shown them, in order: the
+    words it appeared with, then each piece appended (of any answer when no id is given)."""
+    message = re.escape(str(message_id)) if message_id is not None else _ANY_ID
+    first = re.compile(_FIRST_WORDS.format(id=message), re.S)
+    appended = re.compile(_APPENDED.format(id=message), re.S)
+    pieces: list[str] = []
+    appeared = False
+    for frame in frames:
+        if not appeared and (words := first.search(frame)):
+            appeared = True
+            if words.group(1):
+                pieces.append(html.unescape(words.group(1)))
+        pieces.extend(html.unescape(piece) for piece in appended.findall(frame))
+    return pieces
+
+
+def shows_streamed(frame: str, text: str = "", message_id: object = None) -> bool:
+    """Whether the frame shows streamed words (containing `text`) of an answer."""
+    return any(text in piece for piece in streamed_pieces([frame], message_id))
 
 
 # -- waiting, always with a deadline ----------------------------------------------------------

@@ -8,10 +8,8 @@ Services backend only (PostgreSQL and Redis): both instances share them, as in p
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import os
-import re
 import signal
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,7 +27,7 @@ from chat.web.consumers import (
 )
 from tests.assistants.outages import tokens
 from tests.conftest import ASSISTANTS_DIR
-from tests.drivers import wait_for
+from tests.drivers import streamed_pieces, wait_for
 from tests.factories import make_thread
 from tests.round_robin import RoundRobinProxy
 from tests.services import Daphne, free_port, service_env
@@ -164,9 +162,8 @@ class Page:
         await self.socket.connection.send(json.dumps({**frame, "HEADERS": {"HX-Request": "true"}}))
 
     def streamed(self, message_id: object) -> str:
-        """The text shown for a message by its token frames, on every socket, in order."""
-        pattern = re.compile(rf'<span hx-swap-oob="beforeend:#m-{message_id}-text">(.*?)</span>')
-        return "".join(html.unescape(t) for f in self.frames for t in pattern.findall(f))
+        """The text shown for a message as it streamed, on every socket, in order."""
+        return "".join(streamed_pieces(self.frames, message_id))
 
     async def close(self) -> None:
         for socket in self.sockets:

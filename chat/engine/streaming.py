@@ -72,13 +72,7 @@ class StreamBuffer:
         self._text_cache = None
         if self._pushed_at == 0.0:
             await self.flush()  # the first token at once: time to first token
-            # And out of the process before the producer goes on: writing the message and
-            # its first token to the socket takes the loop a few turns, which a producer
-            # that never waits (tokens from memory, a model in this process) would not
-            # give it before its frame timer is overdue. Once per stream.
-            await asyncio.sleep(FIRST_TOKEN_HANDOFF_SECONDS)
-            # The rest of the answer waits for the answers asked before it to start.
-            await answer_starts.give_way()
+            await self._after_first_token()
         elif self._closed:
             return
         elif self._timer is None:
@@ -90,6 +84,24 @@ class StreamBuffer:
             # The timer is overdue: a producer that never waits gives the loop a turn, or
             # nothing shows until its end.
             await asyncio.sleep(0)
+
+    async def _after_first_token(self) -> None:
+        # Out of the process before the producer goes on: writing the message and its
+        # first token to the socket takes the loop a few turns, which a producer that never
+        # waits (tokens from memory, a model in this process) would not give it before its
+        # frame timer is overdue. Once per stream.
+        await asyncio.sleep(FIRST_TOKEN_HANDOFF_SECONDS)
+        # The rest of the answer waits for the answers asked before it to start.
+        await answer_starts.give_way()
+
+    async def started_with(self, text: str) -> None:
+        """Starts the stream from its first token, which went out inside its item (stored
+        and shown with it, as Chainlit's stream start carries it): one frame less before the
+        first words, and the rest of the tokens follow as after any first token."""
+        self.seed(text)
+        metrics.token_streamed()
+        self._pushed_at = time.monotonic()
+        await self._after_first_token()
 
     def seed(self, text: str) -> None:
         """Starts the stream from text the page already shows (streaming into a sent item)."""

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from chat.engine.app_hooks import renamed_author
 from chat.engine.context import require_session
+from chat.engine.storable import storable_text
 from chat.engine.streaming import StreamBuffer
 from chat.sdk import step_writes
 from chat.sdk.chat_context import chat_context
@@ -144,6 +145,14 @@ class Message:
     async def stream_token(self, token: str, is_sequence: bool = False) -> None:
         """Appends a token (or, with is_sequence, replaces the text). Shown at once."""
         stream = self._stream
+        if stream is None and not self._sent and token:
+            # The message goes out with its first token in it, stored and shown at once.
+            token = storable_text(token)
+            self._content = token if is_sequence else self._content + token
+            await self._create(status="streaming")
+            stream = self._stream = require_session().emitter.stream(self.id)
+            await stream.started_with(self._content)
+            return
         if stream is None:
             emitter = require_session().emitter
             if not self._sent:

@@ -14,6 +14,7 @@ from chat.engine.assistant import load
 from chat.models import Element, Message, Step, Thread
 from tests.chat.rag.conftest import upload
 from tests.chat.rag.test_ingest import settled
+from tests.drivers import shows_streamed
 from tests.fake_llm import KEY
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,7 +104,7 @@ async def test_the_answer_streams_from_the_model_with_the_threads_history(chat, 
     assert ("assistant", "You said: hello there") in said
     assert said[-1] == ("user", "and once more")
     # The answer was streamed: the thread's tab saw tokens before the final text.
-    assert await chat.tab.until(lambda f: "beforeend:#m-" in f)
+    assert await chat.tab.until(shows_streamed)
 
 
 @pytest.mark.parametrize("model", PROVIDERS, indirect=True)

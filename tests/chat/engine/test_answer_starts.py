@@ -9,7 +9,7 @@ import pytest
 
 from chat.engine import answer_starts
 from chat.models import Message
-from tests.drivers import wait_for
+from tests.drivers import shows_streamed, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -136,7 +136,7 @@ async def test_a_stream_shows_its_first_words_then_waits_for_a_message_received_
         lambda f: "beforeend:#messages" in f and 'data-status="streaming"' in f
     )
     message_id = re.search(r'id="m-([0-9a-f-]+)"', appended).group(1)
-    await chat.tab.until(lambda f: f"beforeend:#m-{message_id}-text" in f and "q0 " in f)
+    await chat.tab.until(lambda f: shows_streamed(f, "q0 ", message_id))
     await asyncio.sleep(0.1)
     # The first words are on the page; the rest waits for the earlier message's start.
     assert "q49" not in "".join(chat.tab.frames)

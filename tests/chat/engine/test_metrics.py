@@ -8,6 +8,7 @@ from prometheus_client import REGISTRY
 
 from chat.engine import control
 from chat.engine.shutdown import drain
+from tests.drivers import shows_streamed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,7 +80,7 @@ async def test_a_failing_hook_counts_as_failed(features):
 async def test_a_stopped_run_counts_as_stopped_and_is_active_while_it_runs(features):
     reading = Reading()
     await features.send("hang", wait=False)
-    await features.tab.until(lambda f: "beforeend:#m-" in f and "partial" in f)
+    await features.tab.until(lambda f: shows_streamed(f, "partial"))
     assert value("chat_runs_active", hook="on_message") == 1
     await control.request_stop(features.thread.id)
     await features.idle()

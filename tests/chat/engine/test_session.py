@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from chat.engine import control
 from chat.models import Message, Thread
-from tests.drivers import wait_for
+from tests.drivers import shows_streamed, wait_for
 from tests.factories import make_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +62,7 @@ async def test_a_hook_failing_mid_stream_keeps_the_partial_text_marked_failed(ch
 
 async def test_stop_cancels_the_running_hook_keeps_the_text_and_runs_on_stop(chat):
     await chat.send("hang", wait=False)
-    await chat.tab.until(lambda f: "beforeend:#m-" in f and "partial" in f)
+    await chat.tab.until(lambda f: shows_streamed(f, "partial"))
 
     await control.request_stop(chat.thread.id)
     await chat.idle()
@@ -142,7 +142,7 @@ async def test_running_state_is_pushed_around_each_run(chat):
 async def test_a_hook_keeps_running_after_the_socket_closes(chat):
     gate = chat.session.user_session["gate"] = asyncio.Event()
     await chat.send("stream-then-send", wait=False)
-    await chat.tab.until(lambda f: "beforeend:#m-" in f)
+    await chat.tab.until(shows_streamed)
     await chat.session.close()
     gate.set()
     await chat.idle()

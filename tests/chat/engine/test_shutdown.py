@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from chat.models import Message
 from tests.conftest import ASSISTANTS_DIR
+from tests.drivers import streamed_pieces
 from tests.services import Daphne, free_port, service_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -98,9 +99,8 @@ class Tab:
         )
 
     def streamed(self, message_id) -> str:
-        """The text the tab was shown for a message: its token frames, in order."""
-        pattern = re.compile(rf'<span hx-swap-oob="beforeend:#m-{message_id}-text">(.*?)</span>')
-        return "".join(html.unescape(t) for f in self.frames for t in pattern.findall(f))
+        """The text the tab was shown for a message as it streamed, in order."""
+        return "".join(streamed_pieces(self.frames, message_id))
 
 
 def words_of(frame: str) -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 import chat.sdk as cl
 from chat.engine.context import NoChatContextError
 from chat.models import Message
+from tests.drivers import streamed_pieces
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,8 +30,8 @@ async def test_streaming_before_send_shows_the_message_at_once_as_streaming(chat
     row = await chat.last_reply()
     assert row.status == Message.Status.STREAMING
     assert f'id="m-{row.id}"' in appended
-    tokens = await chat.tab.until(lambda f: f"beforeend:#m-{row.id}-text" in f)
-    assert ">Hello<" in tokens
+    # With its first words in it.
+    assert streamed_pieces([appended], row.id) == ["Hello"]
 
     gate.set()
     await chat.idle()

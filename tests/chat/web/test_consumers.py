@@ -21,6 +21,7 @@ from chat.models import Feedback, Message
 from chat.web.consumers import CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART_APP, CLOSE_UNAUTHENTICATED
 from chatproject.asgi import application
 from tests.assistants.echo import LONG_WORDS, echo_of, long_answer
+from tests.drivers import shows_streamed
 from tests.factories import make_message, make_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -249,7 +250,7 @@ async def test_a_message_is_stored_and_its_answer_streams_in_as_fragments(tab, t
     user_rows = [m async for m in Message.objects.filter(thread=thread, author_kind="user")]
     assert [m.content for m in user_rows] == ["hello there"]
     assert any("hello there" in f and "message--user" in f for f in tab.frames)
-    token_frames = [f for f in tab.frames if f'hx-swap-oob="beforeend:#m-{message_id}-text"' in f]
+    token_frames = [f for f in tab.frames if shows_streamed(f, message_id=message_id)]
     assert token_frames, "no token was appended"
     assert tab.frames.index(token_frames[0]) < tab.frames.index(final)
     assert f"<p>{echo_of('hello there')}</p>" in final
@@ -299,7 +300,7 @@ async def test_a_message_that_fails_unexpectedly_comes_back_with_a_notice_on_an_
 
 async def test_stop_cancels_a_long_answer_and_keeps_what_was_written(tab, thread):
     await tab.say("long")
-    await tab.until(lambda f: "beforeend:#m-" in f and "word" in f)
+    await tab.until(lambda f: shows_streamed(f, "word"))
 
     await tab.send(type="stop")
     stopped = await tab.until(lambda f: 'data-status="stopped"' in f)
@@ -341,7 +342,7 @@ async def test_two_sockets_on_the_same_thread_both_receive_the_stream(tab, conne
 
     await tab.say("to both tabs")
     for socket in (tab, second):
-        await socket.until(lambda f: "beforeend:#m-" in f and "-text" in f)
+        await socket.until(shows_streamed)
         await socket.until(lambda f: echo_of("to both tabs") in f and 'data-status="done"' in f)
 
 
