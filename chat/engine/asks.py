@@ -102,7 +102,7 @@ def recent_assistant_metadata_query(thread_id: Any) -> tuple[str, list[Any]]:
 
     This runs before every message the user sends: written out (a fifth of the time of
     building it through the ORM), only the metadata read, and open to be read with other
-    checks. Its one column is read by metadata_from_db."""
+    checks. Its first column is read by metadata_from_db; the second is the position."""
     meta, quote = Message._meta, connection.ops.quote_name
     metadata, thread, kind, order = (
         meta.get_field(name) for name in ("metadata", "thread", "author_kind", "order")

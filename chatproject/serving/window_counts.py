@@ -32,7 +32,8 @@ end
 return {count, left}
 """
 
-_scripts: dict[int, Any] = {}
+# Made with the first client; run through whichever client each call has (the same SHA).
+_script: Any = None
 
 
 def count_one(key: str, seconds: int, limit: int) -> tuple[int, int]:
@@ -49,10 +50,10 @@ def count_one(key: str, seconds: int, limit: int) -> tuple[int, int]:
 def _count_one_on_redis(backend: RedisCache, key: str, seconds: int) -> tuple[int, int]:
     full_key = backend.make_and_validate_key(key)
     client = backend._cache.get_client(full_key, write=True)
-    script = _scripts.get(id(backend))
-    if script is None:
-        script = _scripts[id(backend)] = client.register_script(_COUNT_ONE)
-    count, left_ms = script(keys=[full_key], args=[seconds], client=client)
+    global _script
+    if _script is None:
+        _script = client.register_script(_COUNT_ONE)
+    count, left_ms = _script(keys=[full_key], args=[seconds], client=client)
     return int(count), max(1, math.ceil(int(left_ms) / 1000))
 
 
