@@ -22,6 +22,7 @@ from chat.engine import control
 from chat.engine.context import Session
 from chat.errors import UserFacingError
 from chat.models import Message
+from chatproject.serving.db.prepared import prepared_cursor
 
 
 class AskUnavailable(UserFacingError):
@@ -95,32 +96,45 @@ def _claim(thread_id: Any, kind: str | None, ask_id: str | None) -> Message:
 claim = sync_to_async(_claim)
 
 
-def _recent_assistant_metadata(thread_id: Any) -> list[dict[str, Any]]:
-    """The metadata of the thread's last five assistant messages, newest first.
+def recent_assistant_metadata_query(thread_id: Any) -> tuple[str, list[Any]]:
+    """A statement giving the metadata of the thread's last five assistant messages,
+    newest first.
 
-    This runs before every message the user sends: one statement written out (a fifth
-    of the time of building it through the ORM), only the metadata read."""
+    This runs before every message the user sends: written out (a fifth of the time of
+    building it through the ORM), only the metadata read, and open to be read with other
+    checks. Its first column is read by metadata_from_db; the second is the position."""
     meta, quote = Message._meta, connection.ops.quote_name
     metadata, thread, kind, order = (
         meta.get_field(name) for name in ("metadata", "thread", "author_kind", "order")
     )
     # Names from the model, values as parameters.
     sql = (
-        f"SELECT {quote(metadata.column)} FROM {quote(meta.db_table)} "  # noqa: S608
+        f"SELECT {quote(metadata.column)}, {quote(order.column)} "  # noqa: S608
+        f"FROM {quote(meta.db_table)} "
         f"WHERE {quote(thread.column)} = %s AND {quote(kind.column)} = %s "
         f"ORDER BY {quote(order.column)} DESC LIMIT 5"
     )
-    params = [thread.get_db_prep_value(thread_id, connection), Message.Author.ASSISTANT.value]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [metadata.from_db_value(value, None, connection) or {} for (value,) in rows]
+    return sql, [thread.get_db_prep_value(thread_id, connection), Message.Author.ASSISTANT.value]
+
+
+def metadata_from_db(value: Any) -> dict[str, Any]:
+    return Message._meta.get_field("metadata").from_db_value(value, None, connection) or {}
 
 
 def pending_kind_now(thread_id: Any) -> str | None:
     """The kind of the thread's open question, if there is one."""
+    sql, params = recent_assistant_metadata_query(thread_id)
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pending_kind_among([metadata_from_db(value) for value, _order in rows])
+
+
+def pending_kind_among(recent: list[dict[str, Any]]) -> str | None:
+    """The kind of the open question among the metadata of the thread's last assistant
+    messages (newest first), if there is one."""
     now = timezone.now().isoformat()
-    for metadata in _recent_assistant_metadata(thread_id):
+    for metadata in recent:
         ask = metadata.get("ask")
         if ask and ask.get("status") == "pending" and ask.get("expires_at", "") >= now:
             return ask["kind"]

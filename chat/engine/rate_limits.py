@@ -12,16 +12,14 @@ back in the composer, so nothing typed is lost.
 from __future__ import annotations
 
 import logging
-import math
-import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 from redis import exceptions as redis_errors
 
 from chat.errors import UserFacingError
+from chatproject.serving import window_counts
 from chatproject.serving.cache_calls import CacheOutage, cache_call
 
 logger = logging.getLogger(__name__)
@@ -90,37 +88,16 @@ async def _count(user: Any) -> tuple[int, int, int] | None:
     # Not cache.aincr: Django's async incr reads, then writes (with the default timeout),
     # so frames counted at once on two instances, or two sockets, lost counts.
     try:
-        sent = await cache_call(_increment, key, seconds)
-        if sent <= count:
-            _cache_back()
-            return None
-        started = await cache_call(cache.get, _start_key(key))
+        sent, wait = await cache_call(window_counts.count_one, key, seconds, count)
     except CACHE_ERRORS as error:
         # The cache (Redis) is away: the run is let through rather than lost, and the
         # outage said once, not once per frame.
         _say_cache_away(error)
         return None
     _cache_back()
-    ends = (started if isinstance(started, float) else time.time()) + seconds
-    return count, seconds, max(1, math.ceil(ends - time.time()))
-
-
-def _start_key(key: str) -> str:
-    return f"{key}:start"
-
-
-def _increment(key: str, seconds: int) -> int:
-    """Adds one to the count under `key`, atomically in Redis (SET NX, INCR) and in this
-    process's memory (under the cache's lock); the first run of a window opens it, for
-    `seconds`, and notes when (for how long to wait, read only when over the limit)."""
-    if cache.add(key, 0, timeout=seconds):
-        cache.set(_start_key(key), time.time(), timeout=seconds)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the window ended between the two calls: this run opens the next
-        cache.set(key, 1, timeout=seconds)
-        cache.set(_start_key(key), time.time(), timeout=seconds)
-        return 1
+    if sent <= count:
+        return None
+    return count, seconds, wait
 
 
 _outage = CacheOutage(

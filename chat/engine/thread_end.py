@@ -31,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from chat.models import Thread
+from chatproject.serving.db.prepared import prepared_cursor
 
 Row = TypeVar("Row", bound=models.Model)
 
@@ -115,7 +116,7 @@ def _insert_at_end(row: models.Model, *, durable: bool) -> None:
         f"SELECT {values}, o.{last_order} FROM o{joined} RETURNING {order}"
     )
     params += [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         inserted = cursor.fetchone()
     if inserted is None:

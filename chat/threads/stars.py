@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 
 from chat.models import Favorite, Message, Thread
+from chatproject.serving.db.prepared import prepared_cursor
 
 
 def digest(content: str) -> str:
@@ -60,7 +61,7 @@ def _owners_favorites(thread_id: Any, digests: list[str]) -> list[tuple[str]]:
         name: q(model.get_field(name).column)
         for model, name in ((favorite, "user"), (favorite, "digest"), (thread, "owner"))
     }
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT f.{column['digest']} FROM {q(favorite.db_table)} f"  # noqa: S608
             f" JOIN {q(thread.db_table)} t ON t.{column['owner']} = f.{column['user']}"

@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 from chat.errors import UserFacingError
 from chat.models import AnswerReservation, Quota, QuotaLift, UsageCounter
 from chat.usage.recording import AnswerUsage, counter, period_start
+from chatproject.serving.db.prepared import prepared_cursor
 
 # The warning comes at 80 %: used * 5 >= limit * 4 (no Decimal made at import, which would
 # leave a decimal context set in every request's context).
@@ -57,12 +58,13 @@ class Limit:
         return row.largest_answer_cost
 
 
-def limits_for(user: Any) -> list[Limit]:
+def limits_for(user: Any, *, any_quota: bool | None = None) -> list[Limit]:
     """The limits that hold for the person: per period and metric, their own quota if they
-    have one, else the most generous of their groups' quotas."""
+    have one, else the most generous of their groups' quotas. `any_quota`: what
+    any_quota_query answered, when the caller read it with other things."""
     if getattr(user, "pk", None) is None:
         return []  # no one to count for (an anonymous copilot visitor)
-    if not _any_quota(user.pk):
+    if not (_any_quota(user.pk) if any_quota is None else any_quota):
         return []
     own: dict[tuple[str, str], Decimal] = {}
     groups: dict[tuple[str, str], Decimal] = {}
@@ -78,10 +80,18 @@ def limits_for(user: Any) -> list[Limit]:
 
 
 def _any_quota(user_id: Any) -> bool:
-    """Whether a quota names the person or one of their groups.
+    """Whether a quota names the person or one of their groups."""
+    sql, params = any_quota_query(user_id)
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
-    Asked before every message, and most people have none: one statement written out
-    (a tenth of the time of building the query below through the ORM)."""
+
+def any_quota_query(user_id: Any) -> tuple[str, list[Any]]:
+    """A statement giving a row when a quota names the person or one of their groups.
+
+    Asked before every message, and most people have none: written out (a tenth of the
+    time of building it through the ORM), and open to be read with other checks."""
     quota = Quota._meta
     member = Quota._meta.get_field("group").related_model.user_set.through._meta
     quote = connection.ops.quote_name
@@ -93,12 +103,10 @@ def _any_quota(user_id: Any) -> bool:
     )
     # Names from the models, values as parameters.
     sql = (
-        f"SELECT 1 FROM {table} WHERE {user_col} = %s OR {group_col} IN "  # noqa: S608
+        f"SELECT 1 AS found FROM {table} WHERE {user_col} = %s OR {group_col} IN "  # noqa: S608
         f"(SELECT {member_group} FROM {members} WHERE {member_user} = %s) LIMIT 1"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, user_id])
-        return cursor.fetchone() is not None
+    return sql, [user_id, user_id]
 
 
 def lifted(user: Any, day: date | None = None) -> bool:
@@ -178,13 +186,13 @@ def _reservations(user: Any) -> int:
     return AnswerReservation.objects.filter(user_id=user.pk, created_at__gte=since).count()
 
 
-def admit(user: Any) -> tuple[AnswerUsage | None, str | None]:
+def admit(user: Any, *, any_quota: bool | None = None) -> tuple[AnswerUsage | None, str | None]:
     """Lets one more answer of the person start, or raises QuotaExceeded.
 
     Returns the answer's usage to fill (None when no limit holds) and a warning to show
-    once, if one is due.
+    once, if one is due. `any_quota` as for limits_for.
     """
-    limits = limits_for(user)
+    limits = limits_for(user, any_quota=any_quota)
     today = timezone.localdate()
     if not limits or lifted(user, today):
         return None, None

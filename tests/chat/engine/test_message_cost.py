@@ -94,19 +94,19 @@ def statements(counted: Counted) -> list[str]:
     return [sql.split()[0] for sql in counted.sql]
 
 
-async def test_an_echo_takes_two_trips_to_the_database_and_nine_statements(bench_chat, counted):
+async def test_an_echo_takes_two_trips_to_the_database_and_eight_statements(bench_chat, counted):
     await bench_chat.send("echo hi")
-    # The question: quotas, a waiting question, its position and row, whether its words are
-    # one of the person's favorites (its star), in one trip; the answer's position and row
-    # in another.
+    # The question: quotas and a waiting question (one statement), its position and row,
+    # whether its words are one of the person's favorites (its star), in one trip; the
+    # answer's position and row in another.
     if connection.vendor == "postgresql":
         # Each message's position and row in one statement committed alone: no BEGIN or
-        # COMMIT round trips (5 round trips in all, 2 commits).
-        assert statements(counted) == ["SELECT", "SELECT", "WITH", "SELECT", "WITH"]
+        # COMMIT round trips (4 round trips in all, 2 commits).
+        assert statements(counted) == ["SELECT", "WITH", "SELECT", "WITH"]
         assert counted.commits == 0
     else:
         assert statements(counted) == [
-            "SELECT", "SELECT", "BEGIN", "UPDATE", "INSERT", "SELECT", "BEGIN", "UPDATE", "INSERT",
+            "SELECT", "BEGIN", "UPDATE", "INSERT", "SELECT", "BEGIN", "UPDATE", "INSERT",
         ]  # fmt: skip
         assert counted.commits == 2
     assert counted.trips == 2
@@ -133,17 +133,17 @@ async def test_two_nested_steps_take_four_trips_to_the_database(bench_chat, coun
     kinds = statements(counted)
     # A step this process created is not read back as it ends: only whether it has
     # elements is asked (one SELECT each, not its row and its elements).
-    assert kinds.count("SELECT") == 5
+    assert kinds.count("SELECT") == 4
     if connection.vendor == "postgresql":
         # The question, two steps, the answer: each position and row in one statement.
         assert kinds.count("WITH") == 4
         assert kinds.count("UPDATE") == 2  # two steps ended
-        assert len(kinds) == 11
+        assert len(kinds) == 10
         assert counted.commits == 0
     else:
         assert kinds.count("INSERT") == 4  # the question, two steps, the answer
         assert kinds.count("UPDATE") == 6  # four positions, two steps ended
-        assert len(kinds) == 19
+        assert len(kinds) == 18
     steps = [s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)]
     assert sorted(s.output for s in steps) == ["NESTED", "NESTED"]
     assert all(s.ended_at is not None for s in steps)

@@ -164,6 +164,24 @@ async def test_in_the_chat_the_warning_shows_once_and_a_used_up_limit_refuses_th
     assert len(warnings) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_in_the_chat_a_groups_used_up_limit_refuses_its_members_question(
+    use_assistant, open_chat, thread, user
+):
+    # Whether a quota may hold is read with the thread's open question, in one statement:
+    # a group's quota counts as a person's own does.
+    use_assistant("spender")
+    group = await Group.objects.acreate(name="Interns")
+    await user.groups.aadd(group)
+    await Quota.objects.acreate(group=group, period="day", metric="tokens", limit=100)
+    chat = await open_chat(thread, user)
+    await chat.send("one")  # 100 of 100
+    with pytest.raises(QuotaExceeded, match="You have used your daily allowance of 100 tokens"):
+        await chat.send("two")
+    said = [m.content async for m in Message.objects.filter(thread=thread, author_kind="user")]
+    assert said == ["one"]
+
+
 # -- many answers at once --------------------------------------------------------------------
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 @pytest.mark.django_db(transaction=True)

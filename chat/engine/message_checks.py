@@ -1,0 +1,45 @@
+"""What a person's new message is checked against before it is stored, read in one
+statement: whether a quota may hold for them, and the thread's open question.
+
+Each was a statement of its own, so a round trip each to PostgreSQL before the message's
+own; together they are one (bench/README.md, "The echo on the production stack").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from chat.engine import asks
+from chat.models import Message
+from chat.usage import quotas
+from chatproject.serving.db.prepared import prepared_cursor
+
+
+@dataclass(frozen=True)
+class Checks:
+    any_quota: bool  # a quota names the person or one of their groups
+    pending_kind: str | None  # the kind of the thread's open question, if any
+
+
+def read(user_id: Any, thread_id: Any) -> Checks:
+    quota_sql, quota_params = quotas.any_quota_query(user_id)
+    ask_sql, ask_params = asks.recent_assistant_metadata_query(thread_id)
+    order = connection.ops.quote_name(
+        Message._meta.get_field("order").column  # the second column of ask_sql
+    )
+    # One row at least (the one-row base), one per recent assistant message at most.
+    sql = (
+        f"SELECT q.found, m.* FROM (SELECT 1 AS one) base "  # noqa: S608 (model names)
+        f"LEFT JOIN ({quota_sql}) q ON 1 = 1 "
+        f"LEFT JOIN ({ask_sql}) m ON 1 = 1 ORDER BY m.{order} DESC"
+    )
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [*quota_params, *ask_params])
+        rows = cursor.fetchall()
+    recent = [
+        asks.metadata_from_db(metadata) for _found, metadata, order in rows if order is not None
+    ]
+    return Checks(any_quota=rows[0][0] is not None, pending_kind=asks.pending_kind_among(recent))
