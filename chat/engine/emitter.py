@@ -414,6 +414,8 @@ class Emitter:
             await stream.close()
             fields.setdefault("output", stream.text)
         cot = await self.thread_cot()
+        if self._amend_waiting_start(step_id, fields):
+            return
 
         async def updated(step: Step | None) -> None:
             if step is not None:
@@ -422,6 +424,17 @@ class Emitter:
         self.writes.add(
             _update_step, self.thread_id, step_id, fields, self.known_steps, then=updated
         )
+
+    def _amend_waiting_start(self, step_id: str, fields: dict[str, Any]) -> bool:
+        """A step whose start is still waiting for its trip is written once, as it is
+        now: one row and one frame instead of an insert and an update, each pushed.
+        Nothing showed it yet (anything pushed meanwhile would have sent its start first),
+        and its row takes the start's place in the queue, so the order stays."""
+        for _thread_id, start, _known in self.writes.waiting(_create_step):
+            if str(start.get("id")) == str(step_id):
+                start.update(fields)
+                return True
+        return False
 
     async def settle(self) -> None:
         """Waits until every write queued so far is stored and shown (a row that other

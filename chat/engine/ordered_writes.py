@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -58,6 +58,12 @@ class OrderedWrites:
         self._queued.append((write, args, then))
         if self._worker is None or self._worker.done():
             self._worker = spawn(self._drain(), name=f"writes-{self.name}")
+
+    def waiting(self, write: Write) -> Iterator[tuple[Any, ...]]:
+        """The arguments of each `write` queued and not yet taken to the database thread,
+        oldest first: what is still waiting may be amended in place (a batch, once taken,
+        is no longer here)."""
+        return (args for queued, args, _ in self._queued if queued is write)
 
     @property
     def pending(self) -> bool:
