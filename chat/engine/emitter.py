@@ -232,7 +232,9 @@ class Emitter:
         self.group = thread_group(thread_id)
         self.layer = get_channel_layer()
         self.streams: dict[str, StreamBuffer] = {}
-        self.writes = OrderedWrites(str(thread_id))
+        self.writes = OrderedWrites(str(thread_id), shown=self._send_stored)
+        # What the writes of the trip being shown show, sent together once all are drawn.
+        self._stored_frames: list[str] = []
         # The socket this emitter's session answers (see deliver_to), if any.
         self._socket: tuple[str, Callable[[str], Awaitable[None]]] | None = None
         self.step_streams: dict[str, StreamBuffer] = {}
@@ -302,8 +304,15 @@ class Emitter:
         for html in htmls:
             await self.push(html)
 
-    async def _send_frames(self, htmls: list[str]) -> None:
-        for html in htmls:
+    def _show_stored(self, htmls: list[str]) -> None:
+        """A stored write's frames: sent with those of the writes stored in the same trip
+        (two nested steps started together are one frame), in order, before anything
+        pushed later (a push waits for the writes to settle)."""
+        self._stored_frames.extend(htmls)
+
+    async def _send_stored(self) -> None:
+        htmls, self._stored_frames = self._stored_frames, []
+        for html in frames.joined(htmls):
             await self._send(html)
 
     async def create_message(
@@ -403,7 +412,7 @@ class Emitter:
         cot = await self.thread_cot()
 
         async def created(step: Step) -> None:
-            await self._send_frames(frames.step_appended(step, self.thread_id, cot))
+            self._show_stored(frames.step_appended(step, self.thread_id, cot))
 
         self.writes.add(_create_step, self.thread_id, fields, self.known_steps, then=created)
 
@@ -419,7 +428,7 @@ class Emitter:
 
         async def updated(step: Step | None) -> None:
             if step is not None:
-                await self._send_frames(frames.step_updated(step, self.thread_id, cot))
+                self._show_stored(frames.step_updated(step, self.thread_id, cot))
 
         self.writes.add(
             _update_step, self.thread_id, step_id, fields, self.known_steps, then=updated

@@ -135,3 +135,18 @@ async def test_writes_queued_together_go_in_one_trip_each_on_its_own(monkeypatch
     assert shown == ["first", "third"]
     await writes.settle(raise_errors=True)  # said once
     assert not writes.pending
+
+
+async def test_steps_stored_in_one_trip_reach_the_page_in_one_frame_in_order(bench_chat):
+    start = len(bench_chat.tab.frames)
+    await bench_chat.send("steps")
+    steps = {s.name: s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)}
+    outer, inner = steps["outer_step"], steps["inner_step"]
+    frames = bench_chat.tab.frames[start:]
+    started = [f for f in frames if f'<details id="s-{outer.id}"' in f]
+    assert len(started) == 1
+    assert [f for f in frames if f'<details id="s-{inner.id}"' in f] == started
+    together = started[0]
+    assert together.index(f'<details id="s-{outer.id}"') < together.index(
+        f"beforeend:#s-{outer.id}-children"
+    )
