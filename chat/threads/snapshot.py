@@ -40,6 +40,20 @@ def shown(thread: Thread, user: Any = None) -> Shown:
     return Shown(page, elements.thread_task_lists(thread))
 
 
+def page_context(thread: Thread, user: Any) -> dict[str, Any]:
+    """What a page that shows the thread renders (its latest page, the "Show earlier
+    messages" button, the task lists) and the marker its socket's first connect sends back."""
+    drawn = shown(thread, user)
+    return {
+        **fragments.messages_context(
+            drawn.page.messages, drawn.page.steps, cot=switches.cot(thread.metadata)
+        ),
+        **window.earlier_context(reverse("chat:thread_earlier", args=[thread.pk]), drawn.page),
+        **element_rendering.task_lists_context(drawn.task_lists),
+        "snapshot_marker": drawn.marker,
+    }
+
+
 def snapshot_frames(thread: Thread, user: Any = None, *, drawn: Shown | None = None) -> list[str]:
     """The thread as stored, as out-of-band swaps, in websocket frames that each fit (see
     chat.rendering.frames): its latest page of messages, as the chat page shows them, with

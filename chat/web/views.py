@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_POST
 from chat.engine import handover, profile_config, profiles, uploads, user_env, voice
 from chat.models import Thread
 from chat.rendering import chat_start, fragments, sidebar
-from chat.rendering import elements as element_rendering
 from chat.threads import favorites, history, snapshot, stars, switches, window
 from chat.threads import store as threads
 from chatproject.body_limits import takes_uploads
@@ -72,7 +71,7 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
         "chat/page.html",
         {
             "thread": thread,
-            **_shown_context(request.user, thread),
+            **snapshot.page_context(thread, request.user),
             "favorites": favorites.of(request.user),
             **_sidebar_context(request.user, thread),
             **_chat_start_context(request.user, thread),
@@ -80,19 +79,6 @@ def thread_page(request: HttpRequest, thread_id: str) -> HttpResponse:
             "prompt": _prompt(request),
         },
     )
-
-
-def _shown_context(user: object, thread: Thread) -> dict:
-    """The latest page and the task lists, and the marker the socket's connect sends back."""
-    drawn = snapshot.shown(thread, user)
-    return {
-        **fragments.messages_context(
-            drawn.page.messages, drawn.page.steps, cot=switches.cot(thread.metadata)
-        ),
-        **window.earlier_context(reverse("chat:thread_earlier", args=[thread.pk]), drawn.page),
-        **element_rendering.task_lists_context(drawn.task_lists),
-        "snapshot_marker": drawn.marker,
-    }
 
 
 def _window_context(user: object, thread: Thread, page: window.Window) -> dict:

@@ -32,7 +32,20 @@ def long_thread(product: Product, email: str) -> str:
 
 
 def top_of(page: Page, selector: str) -> float:
-    return page.locator(selector).evaluate("el => el.getBoundingClientRect().top")
+    """Where the element's top is once the view has settled: the same over two painted
+    frames (a page just connected may still be following its end)."""
+    return page.locator(selector).evaluate(
+        """el => new Promise(done => {
+            let last = null;
+            const look = () => {
+                const top = el.getBoundingClientRect().top;
+                if (top === last) return done(top);
+                last = top;
+                requestAnimationFrame(() => requestAnimationFrame(look));
+            };
+            look();
+        })"""
+    )
 
 
 def test_earlier_messages_load_above_by_keyboard_and_the_reader_stays_put(

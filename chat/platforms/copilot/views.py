@@ -15,9 +15,7 @@ from django.utils import translation
 from chat.engine import voice
 from chat.platforms.copilot import panel as service
 from chat.platforms.copilot.tokens import redeem, socket_ticket
-from chat.rendering import fragments
-from chat.threads import store as threads
-from chat.threads import switches
+from chat.threads import snapshot
 
 
 def script(request: HttpRequest) -> HttpResponse:
@@ -80,11 +78,9 @@ def panel(request: HttpRequest) -> HttpResponse:
         "socket_url": f"{request.META.get('SCRIPT_NAME', '')}/ws/copilot/{thread.id}/"
         f"?{urlencode(query)}",
         **({"ui_theme": theme, "ui_theme_fixed": True} if theme is not None else {}),
-        **fragments.messages_context(
-            threads.thread_messages(thread),
-            threads.thread_steps(thread),
-            cot=switches.cot(thread.metadata),
-        ),
+        # The same latest page as the chat page, so that its socket's connect can skip the
+        # snapshot when nothing changed in between.
+        **snapshot.page_context(thread, user),
         **voice.page_context(thread.metadata),
     }
     response = TemplateResponse(request, "chat/copilot/panel.html", context)
