@@ -327,13 +327,21 @@ class Emitter:
         `check` runs first, in the same trip to the database thread: it may refuse the
         message by raising. With `shown_while_stored` (an assistant's message: nothing to
         check, nothing to refuse) the page gets it at once, as the row is being written;
-        see `stored()`."""
+        see `stored()`. (Behind writes still waiting for their trip, such as a quick step's,
+        it goes in their trip and is shown once stored: its push waits for them anyway.)"""
         now = timezone.now()
         if isinstance(fields.get("content"), str):
             fields["content"] = storable_text(fields["content"])
         message = Message(thread_id=self.thread_id, created_at=now, updated_at=now, **fields)
         if shown_while_stored and check is None:
-            await self.push_frames(frames.message_appended(message, self.thread_id))
+            appended = frames.message_appended(message, self.thread_id)
+            if self.writes.waiting_for_a_trip:
+                # Its push waits for the writes queued before it (a step's start) anyway:
+                # its row goes in their trip, and it is shown once stored.
+                self.writes.add(_insert_message, message)
+                await self.push_frames(appended)
+                return message
+            await self.push_frames(appended)
             # Every database call waits in one queue (Django's database thread), so what
             # is written about this message later lands after its row. Queued after the
             # push: the socket writes the message while the database thread starts.

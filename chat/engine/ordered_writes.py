@@ -70,6 +70,11 @@ class OrderedWrites:
         return (args for queued, args, _ in self._queued if queued is write)
 
     @property
+    def waiting_for_a_trip(self) -> bool:
+        """Whether writes are queued that no trip has taken yet."""
+        return bool(self._queued)
+
+    @property
     def pending(self) -> bool:
         return self._worker is not None and not self._worker.done()
 

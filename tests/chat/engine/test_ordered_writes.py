@@ -150,3 +150,23 @@ async def test_steps_stored_in_one_trip_reach_the_page_in_one_frame_in_order(ben
     assert together.index(f'<details id="s-{outer.id}"') < together.index(
         f"beforeend:#s-{outer.id}-children"
     )
+
+
+async def test_an_answer_sent_after_a_quick_step_is_shown_once_stored(bench_chat, monkeypatch):
+    # Its push waits for the step's start to be stored anyway: its row goes with it.
+    events: list[str] = []
+    insert = emitter_module._insert_message
+
+    def recorded_insert(message, check=None):
+        stored = insert(message, check)
+        events.append(f"stored m-{message.pk}")
+        return stored
+
+    monkeypatch.setattr(emitter_module, "_insert_message", recorded_insert)
+    bench_chat.tab.on_frame = lambda frame: events.extend(
+        f"shown {i}" for i in re.findall(r'<article id="(m-[0-9a-f-]{36})"', frame)
+    )
+    await bench_chat.send("steps")
+    answer = (await bench_chat.messages())[-1]
+    assert answer.content == "steps done: NESTED"
+    assert events.index(f"stored m-{answer.id}") < events.index(f"shown m-{answer.id}")
