@@ -12,9 +12,12 @@ messages received before it have started. The work is the same: the first words 
 answer come sooner, the rest of each a little later.
 
 Only what was received before a wait began is waited for (a steady flow of new messages
-never holds an answer back for long), and never more than STUCK_SECONDS. A start ends
-when its hook begins, not at its first words: a hook waiting for a remote model keeps no
-one waiting.
+never holds an answer back for long), and only while those starts go on: a start that
+has had its turn for STUCK_SECONDS is given up on, and a wait during which no start at all
+ended for STUCK_SECONDS ends. A start waiting for its turn is not stuck, however long the
+line: a thousand messages at once all start before the answers go on. A start ends when
+its hook begins, not at its first words: a hook waiting for a remote model keeps no one
+waiting.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ from collections.abc import AsyncIterator
 
 # Enough to keep the database thread busy while the others' starts go on in the loop.
 STARTS_AT_ONCE = 16
-# A start not over after this long is stuck (its session waits on something that may never
-# come): answers stop waiting for it.
+# A start not over this long after it had its turn is stuck (its session waits on something
+# that may never come): answers stop waiting for it.
 STUCK_SECONDS = 5.0
 
 logger = logging.getLogger(__name__)
@@ -50,6 +53,10 @@ class Start:
         self.handed_over = True
         return self
 
+    def take_turn(self) -> None:
+        self.has_turn = True
+        self._starts.turn_taken(self.number)
+
     def end(self) -> None:
         if self.has_turn:
             self.has_turn = False
@@ -62,19 +69,26 @@ class _Starts:
 
     def __init__(self) -> None:
         self.last = 0
-        self.pending: dict[int, float] = {}  # start -> when it began; in start order
+        # start -> when it had its turn (None: still in line); in start order
+        self.pending: dict[int, float | None] = {}
         self.waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
         self.turns = asyncio.Semaphore(STARTS_AT_ONCE)
+        self.last_ended = time.monotonic()  # when a start last ended: the line moves
 
     def begin(self) -> Start:
         self.last += 1
-        self.pending[self.last] = time.monotonic()
+        self.pending[self.last] = None
         return Start(self, self.last)
+
+    def turn_taken(self, number: int) -> None:
+        if number in self.pending:
+            self.pending[number] = time.monotonic()
 
     def end(self, number: int) -> None:
         if number not in self.pending:
             return
         del self.pending[number]
+        self.last_ended = time.monotonic()
         self._release()
 
     def _release(self) -> None:
@@ -86,7 +100,7 @@ class _Starts:
 
     def _drop_stuck(self) -> None:
         stuck_before = time.monotonic() - STUCK_SECONDS
-        stuck = [n for n, began in self.pending.items() if began < stuck_before]
+        stuck = [n for n, turn in self.pending.items() if turn is not None and turn < stuck_before]
         if stuck:
             logger.warning(
                 "Answers stop waiting for %d message start%s stuck for %s s",
@@ -105,9 +119,15 @@ class _Starts:
         waiter = asyncio.get_running_loop().create_future()
         # Waiters queue in the order of their horizons (`last` only grows).
         self.waiters.append((self.last, waiter))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiter, STUCK_SECONDS)
-        self._drop_stuck()
+        try:
+            while not waiter.done():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(waiter), STUCK_SECONDS)
+                self._drop_stuck()
+                if time.monotonic() - self.last_ended >= STUCK_SECONDS:
+                    return  # no start ended for that long: the line does not move
+        finally:
+            waiter.cancel()  # nothing if released
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Starts] = (
@@ -131,7 +151,7 @@ async def starting() -> AsyncIterator[Start]:
     start = starts.begin()
     try:
         await starts.turns.acquire()
-        start.has_turn = True
+        start.take_turn()
         yield start
     finally:
         if not start.handed_over:

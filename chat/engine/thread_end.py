@@ -8,7 +8,9 @@ statement is atomic, and its UPDATE holds the thread's row until it commits, so 
 writers to one thread queue there and each gets a position of its own. The commit keeps
 `synchronous_commit` as configured: a user's message is on disk before it is shown.
 
-Elsewhere (SQLite, which has no UPDATE in a WITH) the two statements run in a transaction.
+Elsewhere (SQLite, which has no UPDATE in a WITH) the two statements run in a transaction,
+the INSERT written out as `save()` would send it: building it through the ORM cost more
+than running it (a message's start writes two rows).
 
 `durable=False` (the assistant's own rows, when CHAT_ASSISTANT_WRITES_ASYNC_COMMIT is on)
 makes that commit asynchronous on PostgreSQL, in the same statement (`set_config(…, true)`
@@ -19,6 +21,7 @@ wal_writer_delay (0.6 s by default) of it. A user's message never takes this pat
 
 from __future__ import annotations
 
+import functools
 from contextlib import nullcontext
 from typing import TypeVar
 from uuid import UUID
@@ -66,26 +69,28 @@ def append(row: Row, *, durable: bool = True) -> Row:
 
 
 def _insert(row: models.Model) -> None:
-    """row.save(force_insert=True), its INSERT written out: building it through the ORM
-    cost more than running it. (No signal is sent for these rows, on either database.)"""
+    """`row.save(force_insert=True)`: the same statement, and the row as it leaves it; the
+    ORM's own for a value it would turn into SQL of its own (an expression)."""
     meta = row._meta
     fields = meta.local_concrete_fields
-    sql = _INSERTS.get(meta.db_table)
-    if sql is None:
-        sql = _INSERTS[meta.db_table] = (
-            f"INSERT INTO {_quote(meta.db_table)} "  # noqa: S608 (model names)
-            f"({', '.join(_quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-    params = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    values = [f.pre_save(row, add=True) for f in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        row.save(force_insert=True)
+        return
+    params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_sql(type(row), connection.alias), params)
     row._state.adding = False
     row._state.db = connection.alias
 
 
-# An INSERT of every column, by table (the same columns for as long as the process runs).
-_INSERTS: dict[str, str] = {}
+@functools.cache
+def _insert_sql(model: type[models.Model], alias: str) -> str:
+    """The INSERT of every concrete field of the model (`alias`: one per database)."""
+    fields = model._meta.local_concrete_fields
+    columns = ", ".join(_quote(f.column) for f in fields)
+    marks = ", ".join("%s" for _ in fields)
+    return f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
 
 
 def _insert_at_end(row: models.Model, *, durable: bool) -> None:

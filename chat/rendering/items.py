@@ -27,6 +27,10 @@ STEP_TEXTS = (
 )
 # Fields no fragment shows: a position in the thread, the page's id for a message it sent.
 UNSHOWN_FIELDS = ("order", "client_id")
+# A person's own message says "You", never their name: taken out, every person's messages
+# share one shape instead of each person's first message rendering it twice (see shapes.py,
+# which still checks that the template does not show it).
+UNSHOWN_USER_FIELDS = (*UNSHOWN_FIELDS, "author_name")
 
 
 def _has_elements(context: dict) -> bool:
@@ -45,7 +49,7 @@ def render_message(context: dict, *, oob: bool = False) -> str:
         full,
         ids=(message.pk, message.thread_id),
         texts=MESSAGE_TEXTS,
-        opaque=UNSHOWN_FIELDS,
+        opaque=UNSHOWN_USER_FIELDS if context["is_user"] else UNSHOWN_FIELDS,
         # The author's picture, if the app's public folder has one (the template asks).
         extra_key="" if context["is_user"] else avatar_url(message.author_name or ""),
     )

@@ -56,6 +56,39 @@ async def test_a_start_that_never_ends_holds_no_answer_back_for_good(monkeypatch
     await stuck.__aexit__(None, None, None)
 
 
+async def test_messages_waiting_in_line_for_their_turn_are_not_given_up_on(monkeypatch):
+    # A thousand messages at once: the last ones wait in line longer than a start may take,
+    # and the answers that gave way still wait for each of them (they are not stuck).
+    monkeypatch.setattr(answer_starts, "STUCK_SECONDS", 0.2)
+    monkeypatch.setattr(answer_starts, "STARTS_AT_ONCE", 1)
+    ended: list[int] = []
+
+    async def receive(number: int) -> None:
+        async with answer_starts.starting():
+            await asyncio.sleep(0.12)
+            ended.append(number)
+
+    line = [asyncio.create_task(receive(n)) for n in range(4)]
+    await asyncio.sleep(0)
+    await asyncio.wait_for(answer_starts.give_way(), 5)
+    assert ended == [0, 1, 2, 3]
+    await asyncio.gather(*line)
+
+
+async def test_a_wait_ends_when_the_line_stops_moving(monkeypatch):
+    # Every turn held by a start that never ends: nobody's turn comes, no answer waits
+    # for good.
+    monkeypatch.setattr(answer_starts, "STUCK_SECONDS", 0.2)
+    monkeypatch.setattr(answer_starts, "STARTS_AT_ONCE", 1)
+    stuck = answer_starts.starting()
+    await stuck.__aenter__()
+    in_line = asyncio.create_task(answer_starts.starting().__aenter__())
+    await asyncio.sleep(0)
+    await asyncio.wait_for(answer_starts.give_way(), 2)
+    await stuck.__aexit__(None, None, None)
+    await asyncio.wait_for(in_line, 1)
+
+
 async def test_nothing_waits_when_no_message_is_starting():
     await asyncio.wait_for(answer_starts.give_way(), 0.5)
 

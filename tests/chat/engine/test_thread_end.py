@@ -46,6 +46,24 @@ def test_messages_and_steps_take_the_next_positions_of_one_counter(thread):
     assert Message.objects.get(pk=first.pk).content == "hello, edited"
 
 
+def test_every_field_of_a_row_is_stored_as_given(thread):
+    message = Message(
+        thread=thread, author_kind=Message.Author.ASSISTANT, author_name="Bot «β»",
+        content="x\x01 <b>y</b>", status=Message.Status.STREAMING, is_error=True,
+        client_id="c9", metadata={"modes": {"tone": "dry"}, "n": [1, 2.5, None]},
+    )  # fmt: skip
+    parent = thread_end.append(Step(thread=thread, name="outer", type="tool"))
+    step = Step(
+        thread=thread, parent=parent, message=thread_end.append(message), name="inner",
+        type="llm", input='{"q": 1}', output="out", language="json", metadata={"k": "v"},
+    )  # fmt: skip
+    thread_end.append(step)
+    for row in (message, step):
+        stored = type(row).objects.get(pk=row.pk)
+        for field in type(row)._meta.concrete_fields:
+            assert getattr(stored, field.attname) == getattr(row, field.attname), field.name
+
+
 def test_a_resent_message_is_refused_and_takes_no_position(thread):
     thread_end.append(question(thread, "hello", client_id="c1"))
     with pytest.raises(IntegrityError):

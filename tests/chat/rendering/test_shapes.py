@@ -83,6 +83,21 @@ def test_a_message_in_another_thread_and_language_gets_its_own_ids_and_words(thr
                 assert str(t.pk) not in drawn or str(context["message"].pk) in drawn
 
 
+def test_the_messages_of_many_people_share_one_shape_and_are_drawn_as_the_template_does(thread):
+    names = ["Ada Lovelace", "Grace <Hopper>", "李雷", "x" * 150]
+    for n, name in enumerate(names):
+        context = fragments.message_context(
+            new_message(thread, author_kind="user", author_name=name, content=f"question {n}")
+        )
+        assert items.render_message(context) == template_item(context)
+    # A shape is learnt by drawing the template twice: once for all of them, not per person.
+    assert len(shapes._shapes) == 1
+    for name in names[:2]:  # an answer shows its author's name: one shape per name
+        context = fragments.message_context(new_message(thread, author_name=name))
+        assert items.render_message(context) == template_item(context)
+    assert len(shapes._shapes) == 3
+
+
 @pytest.mark.parametrize("language", ["", "python", "json"])
 def test_steps_running_and_ended_are_what_their_templates_draw(thread, language):
     now = timezone.now()
