@@ -232,7 +232,9 @@ class Emitter:
         self.group = thread_group(thread_id)
         self.layer = get_channel_layer()
         self.streams: dict[str, StreamBuffer] = {}
-        self.writes = OrderedWrites(str(thread_id))
+        self.writes = OrderedWrites(str(thread_id), shown=self._send_stored)
+        # What the writes of the trip being shown show, sent together once all are drawn.
+        self._stored_frames: list[str] = []
         # The socket this emitter's session answers (see deliver_to), if any.
         self._socket: tuple[str, Callable[[str], Awaitable[None]]] | None = None
         self.step_streams: dict[str, StreamBuffer] = {}
@@ -302,8 +304,15 @@ class Emitter:
         for html in htmls:
             await self.push(html)
 
-    async def _send_frames(self, htmls: list[str]) -> None:
-        for html in htmls:
+    def _show_stored(self, htmls: list[str]) -> None:
+        """A stored write's frames: sent with those of the writes stored in the same trip
+        (two nested steps started together are one frame), in order, before anything
+        pushed later (a push waits for the writes to settle)."""
+        self._stored_frames.extend(htmls)
+
+    async def _send_stored(self) -> None:
+        htmls, self._stored_frames = self._stored_frames, []
+        for html in frames.joined(htmls):
             await self._send(html)
 
     async def create_message(
@@ -318,13 +327,21 @@ class Emitter:
         `check` runs first, in the same trip to the database thread: it may refuse the
         message by raising. With `shown_while_stored` (an assistant's message: nothing to
         check, nothing to refuse) the page gets it at once, as the row is being written;
-        see `stored()`."""
+        see `stored()`. (Behind writes still waiting for their trip, such as a quick step's,
+        it goes in their trip and is shown once stored: its push waits for them anyway.)"""
         now = timezone.now()
         if isinstance(fields.get("content"), str):
             fields["content"] = storable_text(fields["content"])
         message = Message(thread_id=self.thread_id, created_at=now, updated_at=now, **fields)
         if shown_while_stored and check is None:
-            await self.push_frames(frames.message_appended(message, self.thread_id))
+            appended = frames.message_appended(message, self.thread_id)
+            if self.writes.waiting_for_a_trip:
+                # Its push waits for the writes queued before it (a step's start) anyway:
+                # its row goes in their trip, and it is shown once stored.
+                self.writes.add(_insert_message, message)
+                await self.push_frames(appended)
+                return message
+            await self.push_frames(appended)
             # Every database call waits in one queue (Django's database thread), so what
             # is written about this message later lands after its row. Queued after the
             # push: the socket writes the message while the database thread starts.
@@ -403,7 +420,7 @@ class Emitter:
         cot = await self.thread_cot()
 
         async def created(step: Step) -> None:
-            await self._send_frames(frames.step_appended(step, self.thread_id, cot))
+            self._show_stored(frames.step_appended(step, self.thread_id, cot))
 
         self.writes.add(_create_step, self.thread_id, fields, self.known_steps, then=created)
 
@@ -414,14 +431,27 @@ class Emitter:
             await stream.close()
             fields.setdefault("output", stream.text)
         cot = await self.thread_cot()
+        if self._amend_waiting_start(step_id, fields):
+            return
 
         async def updated(step: Step | None) -> None:
             if step is not None:
-                await self._send_frames(frames.step_updated(step, self.thread_id, cot))
+                self._show_stored(frames.step_updated(step, self.thread_id, cot))
 
         self.writes.add(
             _update_step, self.thread_id, step_id, fields, self.known_steps, then=updated
         )
+
+    def _amend_waiting_start(self, step_id: str, fields: dict[str, Any]) -> bool:
+        """A step whose start is still waiting for its trip is written once, as it is
+        now: one row and one frame instead of an insert and an update, each pushed.
+        Nothing showed it yet (anything pushed meanwhile would have sent its start first),
+        and its row takes the start's place in the queue, so the order stays."""
+        for _thread_id, start, _known in self.writes.waiting(_create_step):
+            if str(start.get("id")) == str(step_id):
+                start.update(fields)
+                return True
+        return False
 
     async def settle(self) -> None:
         """Waits until every write queued so far is stored and shown (a row that other

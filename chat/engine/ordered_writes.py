@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 Write = Callable[..., Any]
 Then = Callable[[Any], Awaitable[None]]
+Queued = tuple[Write, tuple[Any, ...], "Then | None"]
 
 
 def _run_in_order(writes: list[tuple[Write, tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
@@ -46,9 +47,12 @@ _run_on_database_thread = sync_to_async(_run_in_order)
 
 
 class OrderedWrites:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, shown: Callable[[], Awaitable[None]] | None = None) -> None:
+        """`shown`: called after the `then`s of each trip's writes have run (what they
+        showed can go to the page together)."""
         self.name = name
-        self._queued: list[tuple[Write, tuple[Any, ...], Then | None]] = []
+        self._shown = shown
+        self._queued: list[Queued] = []
         self._worker: asyncio.Task[None] | None = None
         self._errors: list[BaseException] = []
 
@@ -58,6 +62,17 @@ class OrderedWrites:
         self._queued.append((write, args, then))
         if self._worker is None or self._worker.done():
             self._worker = spawn(self._drain(), name=f"writes-{self.name}")
+
+    def waiting(self, write: Write) -> Iterator[tuple[Any, ...]]:
+        """The arguments of each `write` queued and not yet taken to the database thread,
+        oldest first: what is still waiting may be amended in place (a batch, once taken,
+        is no longer here)."""
+        return (args for queued, args, _ in self._queued if queued is write)
+
+    @property
+    def waiting_for_a_trip(self) -> bool:
+        """Whether writes are queued that no trip has taken yet."""
+        return bool(self._queued)
 
     @property
     def pending(self) -> bool:
@@ -79,15 +94,26 @@ class OrderedWrites:
         while self._queued:
             batch, self._queued = self._queued, []
             results = await _run_on_database_thread([(w, args) for w, args, _ in batch])
-            for (write, _args, then), (stored, result) in zip(batch, results, strict=True):
-                if not stored:
-                    logger.error(
-                        "A write of %s failed: %s", self.name, write.__name__, exc_info=result
-                    )
-                    self._errors.append(result)
-                elif then is not None:
+            try:
+                await self._then(batch, results)
+            finally:
+                if self._shown is not None:
                     try:
-                        await then(result)
+                        await self._shown()
                     except Exception as error:
-                        logger.exception("Showing a write of %s failed", self.name)
+                        logger.exception("Showing the writes of %s failed", self.name)
                         self._errors.append(error)
+
+    async def _then(self, batch: list[Queued], results: list[tuple[bool, Any]]) -> None:
+        for (write, _args, then), (stored, result) in zip(batch, results, strict=True):
+            if not stored:
+                logger.error(
+                    "A write of %s failed: %s", self.name, write.__name__, exc_info=result
+                )
+                self._errors.append(result)
+            elif then is not None:
+                try:
+                    await then(result)
+                except Exception as error:
+                    logger.exception("Showing a write of %s failed", self.name)
+                    self._errors.append(error)

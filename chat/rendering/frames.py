@@ -41,6 +41,22 @@ def fits(html: str) -> bool:
     return byte_size(html) <= FRAME_BYTES
 
 
+def joined(htmls: list[str]) -> list[str]:
+    """Fragments due one after another, in as few frames as fit, in order: each swap of a
+    frame is done in turn, as if each had come alone."""
+    out: list[str] = []
+    size = 0
+    for html in htmls:
+        html_size = byte_size(html)
+        if out and size + html_size <= FRAME_BYTES:
+            out[-1] += html
+            size += html_size
+        else:
+            out.append(html)
+            size = html_size
+    return out
+
+
 def text_pieces(text: str) -> list[str]:
     """The text cut into pieces that each fit in a frame, once rendered."""
     return [text[start : start + PIECE_CHARS] for start in range(0, len(text), PIECE_CHARS)]

@@ -90,6 +90,7 @@ async def on_message(message: cl.Message):
             async with cl.Step(name="inner", type="llm", language="python") as inner:
                 seen("inner", inner.id)
                 seen("in-inner", current_id())
+                await asyncio.sleep(0.01)  # working a while: both are shown running first
                 inner.output = "print('hi')"
             seen("back-in-outer", current_id())
             outer.output = "done"
@@ -133,6 +134,7 @@ async def on_message(message: cl.Message):
         await lookup("opened")
         async with cl.Step(name="fetch", type="tool", auto_collapse=True, icon="🌐") as fetch:
             seen("fetch", fetch.id)
+            await asyncio.sleep(0.01)  # fetching a while: shown open first
             fetch.output = "fetched"
         await cl.Message(content="options done").send()
     else:

@@ -137,3 +137,40 @@ async def test_a_steps_end_shows_an_element_attached_to_it_elsewhere(user):
     sent, stored = await _end_a_step(thread, attach_on_the_side=True)
     assert sent == stored
     assert "note" in sent
+
+
+def _stored_step_appended(step_id, thread_id, cot) -> str:
+    step = Step.objects.prefetch_related("elements").get(pk=step_id)
+    return "".join(frames.step_appended(step, thread_id, cot))
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_step_ended_before_its_start_was_stored_is_shown_once_as_a_reload_draws_it(user):
+    thread = await sync_to_async(make_thread)(user)
+    emitter = Emitter(thread.id)
+    cot = await emitter.thread_cot()
+    tab = GroupListener(thread.id)
+    await tab.start()
+    step_id = str(uuid.uuid4())
+    try:
+        await emitter.create_step(
+            id=step_id, name="lookup", type="tool", started_at=timezone.now(), output="",
+            input="q", metadata={"icon": "", "default_open": True},
+        )
+        # Ends at once, as a quick tool does: its start has not gone to the database yet.
+        await emitter.update_step(
+            step_id, output="**found**", is_error=False, ended_at=timezone.now(),
+            metadata={"icon": "", "default_open": True},
+        )
+        await emitter.settle()
+        await tab.until(lambda frame: f'id="s-{step_id}' in frame)
+        await asyncio.sleep(0.05)  # anything else pushed would be here by now
+    finally:
+        await tab.stop()
+    shown = [frame for frame in tab.frames if f'id="s-{step_id}' in frame]
+    stored = await Step.objects.aget(pk=step_id)
+    assert stored.ended_at is not None
+    assert stored.output == "**found**"
+    assert shown == [await sync_to_async(_stored_step_appended)(step_id, thread.id, cot)]
+    assert 'data-state="done"' in shown[0]
+    assert "<strong>found</strong>" in shown[0]

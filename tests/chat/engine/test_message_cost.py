@@ -127,23 +127,24 @@ async def test_with_asynchronous_commits_only_the_answer_skips_waiting_for_the_d
 
 async def test_two_nested_steps_take_four_trips_to_the_database(bench_chat, counted):
     await bench_chat.send("steps")
-    # The question (1); both steps stored and the inner one ended, queued while the
-    # assistant's code ran on, together (1); the answer (1); the outer step ended (1).
-    assert counted.trips == 4
+    # The question (1); both steps, queued while the assistant's code ran on, and the
+    # answer, whose push waited for them, together (1); the outer step ended (1).
+    assert counted.trips == 3
     kinds = statements(counted)
-    # A step this process created is not read back as it ends: only whether it has
-    # elements is asked (one SELECT each, not its row and its elements).
-    assert kinds.count("SELECT") == 4
+    # The inner step ended before its start went to the database: its row is written
+    # once, ended, with no UPDATE. A step this process created is not read back as it
+    # ends: only whether it has elements is asked (one SELECT, not its row and elements).
+    assert kinds.count("SELECT") == 3
     if connection.vendor == "postgresql":
         # The question, two steps, the answer: each position and row in one statement.
         assert kinds.count("WITH") == 4
-        assert kinds.count("UPDATE") == 2  # two steps ended
-        assert len(kinds) == 10
+        assert kinds.count("UPDATE") == 1  # the outer step ended
+        assert len(kinds) == 8
         assert counted.commits == 0
     else:
         assert kinds.count("INSERT") == 4  # the question, two steps, the answer
-        assert kinds.count("UPDATE") == 6  # four positions, two steps ended
-        assert len(kinds) == 18
+        assert kinds.count("UPDATE") == 5  # four positions, the outer step ended
+        assert len(kinds) == 16
     steps = [s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)]
     assert sorted(s.output for s in steps) == ["NESTED", "NESTED"]
     assert all(s.ended_at is not None for s in steps)

@@ -33,6 +33,9 @@ async def test_each_step_reaches_the_page_only_once_its_row_is_stored(bench_chat
     def recorded_create(thread_id, fields, known=None):
         step = create(thread_id, fields, known)
         events.append(f"stored s-{step.pk}")
+        if step.ended_at is not None:
+            # Ended before its start went to the database: written once, as it ended.
+            events.append(f"ended s-{step.pk}")
         return step
 
     def recorded_update(thread_id, step_id, fields, known=None):
@@ -132,3 +135,38 @@ async def test_writes_queued_together_go_in_one_trip_each_on_its_own(monkeypatch
     assert shown == ["first", "third"]
     await writes.settle(raise_errors=True)  # said once
     assert not writes.pending
+
+
+async def test_steps_stored_in_one_trip_reach_the_page_in_one_frame_in_order(bench_chat):
+    start = len(bench_chat.tab.frames)
+    await bench_chat.send("steps")
+    steps = {s.name: s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)}
+    outer, inner = steps["outer_step"], steps["inner_step"]
+    frames = bench_chat.tab.frames[start:]
+    started = [f for f in frames if f'<details id="s-{outer.id}"' in f]
+    assert len(started) == 1
+    assert [f for f in frames if f'<details id="s-{inner.id}"' in f] == started
+    together = started[0]
+    assert together.index(f'<details id="s-{outer.id}"') < together.index(
+        f"beforeend:#s-{outer.id}-children"
+    )
+
+
+async def test_an_answer_sent_after_a_quick_step_is_shown_once_stored(bench_chat, monkeypatch):
+    # Its push waits for the step's start to be stored anyway: its row goes with it.
+    events: list[str] = []
+    insert = emitter_module._insert_message
+
+    def recorded_insert(message, check=None):
+        stored = insert(message, check)
+        events.append(f"stored m-{message.pk}")
+        return stored
+
+    monkeypatch.setattr(emitter_module, "_insert_message", recorded_insert)
+    bench_chat.tab.on_frame = lambda frame: events.extend(
+        f"shown {i}" for i in re.findall(r'<article id="(m-[0-9a-f-]{36})"', frame)
+    )
+    await bench_chat.send("steps")
+    answer = (await bench_chat.messages())[-1]
+    assert answer.content == "steps done: NESTED"
+    assert events.index(f"stored m-{answer.id}") < events.index(f"shown m-{answer.id}")

@@ -115,3 +115,13 @@ def test_a_small_thread_is_still_one_frame(thread):
     assert 'id="messages"' in sent[0]
     assert 'id="run-state"' in sent[0]
     assert frames.byte_size(sent[0]) < DAPHNE_LIMIT
+
+
+def test_fragments_due_together_share_frames_that_each_fit_in_order():
+    third = frames.FRAME_BYTES // 3
+    due = [f'<div id="f{i}" hx-swap-oob="outerHTML">{"x" * third}</div>' for i in range(4)]
+    sent = frames.joined(due)
+    assert len(sent) == 2
+    assert all(frames.fits(frame) for frame in sent)
+    assert "".join(sent) == "".join(due)
+    assert frames.joined(["<p>a</p>", "<p>b</p>"]) == ["<p>a</p><p>b</p>"]

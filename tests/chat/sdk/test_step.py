@@ -178,8 +178,9 @@ async def test_a_step_is_pushed_running_then_done(chat):
     assert 'data-state="running"' in appended
     child = await chat.tab.until(lambda f: f"beforeend:#s-{outer.id}-children" in f)
     assert dom(steps["inner"]) in child
+    # (A frame may hold other steps' swaps too: those stored in the same trip.)
     done = await chat.tab.until(
-        lambda f: f'id="s-{outer.id}-summary"' in f and 'data-state="done"' in f
+        lambda f: f'id="s-{outer.id}-summary" class="step__summary" data-state="done"' in f
     )
     assert 'hx-swap-oob="outerHTML"' in done
 
@@ -201,8 +202,9 @@ async def test_an_auto_collapse_step_is_open_while_it_runs_and_closed_once_done(
     running = await chat.tab.until(lambda f: "beforeend:#messages" in f and dom(fetch) in f)
     assert re.search(rf'<details id="{dom(fetch)}"[^>]* open data-auto-collapse', running)
     assert "step__spinner" in running
+    # (A frame may hold other steps' swaps too: those stored in the same trip.)
     done = await chat.tab.until(
-        lambda f: f'id="s-{fetch.id}-summary"' in f and 'data-state="done"' in f
+        lambda f: f'id="s-{fetch.id}-summary" class="step__summary" data-state="done"' in f
     )
     assert "step__spinner" not in done
     html = await reloaded_page(user, thread)
