@@ -145,16 +145,16 @@ class Message:
     async def stream_token(self, token: str, is_sequence: bool = False) -> None:
         """Appends a token (or, with is_sequence, replaces the text). Shown at once."""
         stream = self._stream
-        if stream is None and not self._sent and token:
-            # The message goes out with its first token in it, stored and shown at once.
-            token = storable_text(token)
-            self._content = token if is_sequence else self._content + token
-            await self._create(status="streaming")
-            stream = self._stream = require_session().emitter.stream(self.id)
-            await stream.started_with(self._content)
-            return
         if stream is None:
             emitter = require_session().emitter
+            if not self._sent and token:
+                # It goes out with its first token in it, stored and shown at once.
+                token = storable_text(token)
+                self._content = token if is_sequence else self._content + token
+                await self._create(status="streaming")
+                self._stream = emitter.stream(self.id)
+                await self._stream.started_with(self._content)
+                return
             if not self._sent:
                 await self._create(status="streaming")
             else:

@@ -6,7 +6,7 @@ to the thread's tabs is drawn for the owner."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection
@@ -22,36 +22,38 @@ def digest(content: str) -> str:
 def mark_starred(user: Any, messages: Iterable[Message]) -> list[Message]:
     """Sets `starred` on the person's own messages whose words are one of their favorites
     (one query, none when there is no such message), so that their stars show pressed.
-    `user` is the person, their id, or a query for it."""
-    messages = list(messages)
-    own = [m for m in messages if m.author_kind == Message.Author.USER]
-    if not own:
-        return messages
+    `user` is the person or their id."""
     user_id = getattr(user, "pk", user)
-    wanted = {digest(m.content) for m in own}
-    saved = set(
-        Favorite.objects.filter(user_id=user_id, digest__in=wanted).values_list("digest", flat=True)
+    return _mark(
+        messages,
+        lambda wanted: Favorite.objects.filter(user_id=user_id, digest__in=wanted).values_list(
+            "digest", flat=True
+        ),
     )
-    for message in own:
-        message.starred = digest(message.content) in saved
-    return messages
 
 
 def mark_starred_for_owner(thread_id: Any, messages: Iterable[Message]) -> list[Message]:
     """As mark_starred, for the owner of the thread `thread_id` (a frame pushed to the
     thread's tabs), in the same one query."""
+    return _mark(messages, lambda wanted: _owners_favorites(thread_id, wanted))
+
+
+def _mark(
+    messages: Iterable[Message], favorites: Callable[[list[str]], Iterable[str]]
+) -> list[Message]:
+    """Marks the own messages among `messages` from `favorites(digests)`: which of those
+    digests are saved."""
     messages = list(messages)
     own = [m for m in messages if m.author_kind == Message.Author.USER]
     if not own:
         return messages
-    wanted = sorted({digest(m.content) for m in own})
-    saved = {row[0] for row in _owners_favorites(thread_id, wanted)}
+    saved = set(favorites(sorted({digest(m.content) for m in own})))
     for message in own:
         message.starred = digest(message.content) in saved
     return messages
 
 
-def _owners_favorites(thread_id: Any, digests: list[str]) -> list[tuple[str]]:
+def _owners_favorites(thread_id: Any, digests: list[str]) -> list[str]:
     """The same query as mark_starred's with the owner as a subquery, written out: every
     message a person sends asks it, and building it through the ORM cost more than
     running it."""
@@ -69,4 +71,4 @@ def _owners_favorites(thread_id: Any, digests: list[str]) -> list[tuple[str]]:
             f" AND f.{column['digest']} IN ({', '.join(['%s'] * len(digests))})",
             [thread.pk.get_db_prep_value(thread_id, connection), *digests],
         )
-        return cursor.fetchall()
+        return [row[0] for row in cursor.fetchall()]
