@@ -96,3 +96,9 @@ def conversation(page: Page) -> list[tuple[str, str, str]]:
 def stream_length(page: Page, message: Locator) -> int:
     # Its finished blocks (formatted) and its open one (as text).
     return message.locator(".message__body").evaluate("el => el.textContent.length")
+
+
+def image_shown(image: Locator) -> bool:
+    """Whether the image arrived and decodes, once the browser has finished trying: an image
+    that came over the socket may still be on its way when the test looks."""
+    return image.evaluate("img => img.decode().then(() => img.naturalWidth > 0, () => false)")

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from .assistants.rich import ALLOWED_IMAGE, OTHER_IMAGE, RICH
 from .conftest import ASSISTANTS, ChatServer, Product
-from .helpers import assistant_messages, send, sign_up, wait_idle
+from .helpers import assistant_messages, image_shown, send, sign_up, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,7 @@ def test_an_answer_with_code_math_alerts_and_images_reads_well_light_and_dark(
         )
         image = body.locator(f"img[src='{ALLOWED_IMAGE}']")
         expect(image).to_be_visible()
-        assert image.evaluate("i => i.complete && i.naturalWidth > 0")
+        assert image_shown(image)
         expect(body.locator(f"img[src='{OTHER_IMAGE}']")).to_have_count(0)
         expect(body.locator(f"a[href='{OTHER_IMAGE}']")).to_have_text("A chart elsewhere")
         # Nothing makes the page scroll sideways: the table scrolls inside the answer.

@@ -15,7 +15,14 @@ from playwright.sync_api import Page, expect
 from tests.services import Worker
 
 from .conftest import ROOT, ChatServer, Product
-from .helpers import THREAD_URL, assistant_messages, send, wait_connected, wait_idle
+from .helpers import (
+    THREAD_URL,
+    assistant_messages,
+    image_shown,
+    send,
+    wait_connected,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -51,10 +58,6 @@ def page_in(browser, server: ChatServer, scheme: str) -> Page:
     return context.new_page()
 
 
-def loaded(image) -> bool:
-    return image.evaluate("img => img.complete && img.naturalWidth > 0")
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_projects_public_folder_brands_the_pages(browser, branded, scheme, shots_dir: Path):
     page = page_in(browser, branded, scheme)
@@ -64,7 +67,7 @@ def test_the_projects_public_folder_brands_the_pages(browser, branded, scheme, s
         hidden = page.locator(f".brand__logo--{'dark' if scheme == 'light' else 'light'}")
         expect(shown).to_be_visible()
         expect(hidden).to_be_hidden()
-        assert loaded(shown)
+        assert image_shown(shown)
         assert page.locator('link[rel="icon"]').get_attribute("href") == "/public/favicon.png"
         page.screenshot(path=str(shots_dir / f"branded-sign-in-{scheme}.png"))
     finally:
@@ -86,7 +89,7 @@ def test_admin_signs_in_and_the_bot_answers_with_its_avatar_and_thanks_for_a_rat
         expect(welcome).to_contain_text("Welcome to Acme Support, admin!")
         avatar = welcome.locator("img.avatar")
         expect(avatar).to_have_attribute("src", "/avatars/Support%20Bot")
-        assert loaded(avatar)
+        assert image_shown(avatar)
         wait_idle(page)
 
         send(page, "Where is my invoice?")

@@ -14,6 +14,7 @@ from .conftest import ChatServer, Product
 from .helpers import (
     assistant_messages,
     composer,
+    image_shown,
     send,
     sign_in,
     user_messages,
@@ -109,7 +110,7 @@ def test_the_site_works_under_the_prefix_in_the_browser(prefixed_page: Page, tmp
     image = sent.locator("img").first
     expect(image).to_be_visible()
     assert image.get_attribute("src").startswith(f"{PREFIX}/elements/")
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert image_shown(image)
     wait_idle(page)
 
     # A share link carries the prefix; opened signed out, the sign-in comes first and
