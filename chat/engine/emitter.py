@@ -320,6 +320,7 @@ class Emitter:
         *,
         check: Callable[[], None] | None = None,
         shown_while_stored: bool = False,
+        shown_with: tuple[str, ...] = (),
         **fields: Any,
     ) -> Message | None:
         """Stores a new message and shows it; None if the client already sent it.
@@ -328,7 +329,10 @@ class Emitter:
         message by raising. With `shown_while_stored` (an assistant's message: nothing to
         check, nothing to refuse) the page gets it at once, as the row is being written;
         see `stored()`. (Behind writes still waiting for their trip, such as a quick step's,
-        it goes in their trip and is shown once stored: its push waits for them anyway.)"""
+        it goes in their trip and is shown once stored: its push waits for them anyway.)
+
+        `shown_with`: fragments that go in the message's frame, after it, once it is stored
+        (one socket write instead of several)."""
         now = timezone.now()
         if isinstance(fields.get("content"), str):
             fields["content"] = storable_text(fields["content"])
@@ -351,7 +355,8 @@ class Emitter:
         await self.writes.settle()
         if not await shared_trips.run(_insert_message, message, check):
             return None
-        await self.push_frames(frames.message_appended(message, self.thread_id))
+        appended = frames.message_appended(message, self.thread_id)
+        await self.push_frames(frames.joined([*appended, *shown_with]) if shown_with else appended)
         return message
 
     async def stored(self) -> None:
