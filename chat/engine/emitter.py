@@ -11,7 +11,6 @@ pushed after it (chat.engine.ordered_writes).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -350,7 +349,7 @@ class Emitter:
             # is written about this message later lands after its row. Queued after the
             # push: the socket writes the message while the database thread starts.
             self.writes.add(_insert_message, message)
-            await asyncio.sleep(0)  # the write takes its place in the queue now
+            await self.writes.in_line()  # the write takes its place in the queue now
             return message
         await self.writes.settle()
         if not await shared_trips.run(_insert_message, message, check):
