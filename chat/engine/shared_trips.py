@@ -146,14 +146,30 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
+def _one_trip() -> Callable[[list[Call]], Any]:
+    """What makes a trip of writes here: one transaction, or each on its own."""
+    return _together_on_database_thread if committed_together() else _each_alone_on_database_thread
+
+
 class _Trips:
     """One event loop's writes waiting for the next shared trip."""
 
     def __init__(self) -> None:
         self.waiting: list[tuple[list[Call], asyncio.Future[list[Outcome]], InLine]] = []
         self.going = False
+        self.alone = False  # a trip made by its caller, with nobody else's writes, is on
 
     async def run(self, calls: list[Call], in_line: InLine = None) -> list[Outcome]:
+        if not self.going and not self.alone:
+            # Nobody else's writes are on their way: these go at once, as without sharing,
+            # without the worker's turns of the loop; writes asked for meanwhile share the
+            # worker's trip.
+            self.alone = True
+            try:
+                _now_in_line(in_line)
+                return await _one_trip()(calls)
+            finally:
+                self.alone = False
         done: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
         done.add_done_callback(_retrieve)
         context = contextvars.copy_context()
@@ -172,11 +188,7 @@ class _Trips:
                 for _asked, _done, in_line in batch:
                     _now_in_line(in_line)
                 try:
-                    outcomes = await (
-                        _together_on_database_thread
-                        if committed_together()
-                        else _each_alone_on_database_thread
-                    )(calls)
+                    outcomes = await _one_trip()(calls)
                 except BaseException as error:
                     for _asked, done, _in_line in batch:
                         if not done.done():

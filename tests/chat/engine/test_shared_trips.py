@@ -67,8 +67,9 @@ async def test_twenty_sessions_writing_at_once_each_get_their_own_row(thread, tr
     written = await asyncio.gather(
         *(shared_trips.run(ask, thread.id, f"message {i}") for i in range(20))
     )
-    # Together: those asked for while a trip is under way wait for the next one.
-    assert 1 <= len(trips) <= 2
+    # Together: the first goes at once, alone; those asked for while a trip is under way
+    # wait for the next one.
+    assert 1 <= len(trips) <= 3
     if connection.vendor == "postgresql":
         assert len(commits) <= len(trips)
     else:
