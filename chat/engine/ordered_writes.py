@@ -20,8 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from asgiref.sync import sync_to_async
-
+from chat.engine import shared_trips
 from chat.engine.background import spawn
 
 logger = logging.getLogger(__name__)
@@ -29,21 +28,6 @@ logger = logging.getLogger(__name__)
 Write = Callable[..., Any]
 Then = Callable[[Any], Awaitable[None]]
 Queued = tuple[Write, tuple[Any, ...], "Then | None"]
-
-
-def _run_in_order(writes: list[tuple[Write, tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
-    """On the database thread: every write, each on its own (one failing stops no other)."""
-    results: list[tuple[bool, Any]] = []
-    for write, args in writes:
-        try:
-            results.append((True, write(*args)))
-        except Exception as error:
-            results.append((False, error))
-    return results
-
-
-# Made once: building a SyncToAsync inspects the function each time.
-_run_on_database_thread = sync_to_async(_run_in_order)
 
 
 class OrderedWrites:
@@ -93,7 +77,8 @@ class OrderedWrites:
     async def _drain(self) -> None:
         while self._queued:
             batch, self._queued = self._queued, []
-            results = await _run_on_database_thread([(w, args) for w, args, _ in batch])
+            # With other sessions' writes where writes share trips (PostgreSQL).
+            results = await shared_trips.run_all([(w, args) for w, args, _ in batch])
             try:
                 await self._then(batch, results)
             finally:
@@ -107,9 +92,7 @@ class OrderedWrites:
     async def _then(self, batch: list[Queued], results: list[tuple[bool, Any]]) -> None:
         for (write, _args, then), (stored, result) in zip(batch, results, strict=True):
             if not stored:
-                logger.error(
-                    "A write of %s failed: %s", self.name, write.__name__, exc_info=result
-                )
+                logger.error("A write of %s failed: %s", self.name, write.__name__, exc_info=result)
                 self._errors.append(result)
             elif then is not None:
                 try:
