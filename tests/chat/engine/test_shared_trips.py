@@ -159,3 +159,23 @@ async def test_with_asynchronous_assistant_commits_writes_do_not_share_trips(
     await asyncio.gather(*(shared_trips.run(ask, thread.id, f"m{i}") for i in range(5)))
     assert len(trips) == 5
     assert sorted(await stored(thread)) == [f"m{i}" for i in range(5)]
+
+
+async def test_new_threads_titled_at_once_each_get_their_title_and_listing(user, trips):
+    from chat.models import Thread
+    from chat.threads import history
+    from tests.factories import make_thread
+
+    threads = [await sync_to_async(make_thread)(user) for _ in range(5)]
+    trips.clear()
+    listings = await asyncio.gather(
+        *(
+            shared_trips.run(history.listing_after_message_now, user, t.id, f"Question {n}", True)
+            for n, t in enumerate(threads)
+        )
+    )
+    titles = {t.pk: t.title async for t in Thread.objects.filter(pk__in=[t.pk for t in threads])}
+    assert [titles[t.pk] for t in threads] == [f"Question {n}" for n in range(5)]
+    assert all(f"Question {n}" in html for n, html in enumerate(listings))
+    if connection.vendor == "postgresql":
+        assert len(trips) < 5
