@@ -336,8 +336,22 @@ class Emitter:
         if shown_while_stored and check is None:
             appended = frames.message_appended(message, self.thread_id)
             if self.writes.waiting_for_a_trip:
-                # Its push waits for the writes queued before it (a step's start) anyway:
-                # its row goes in their trip, and it is shown once stored.
+                # Behind writes waiting for their trip (a quick step's start), which it
+                # would wait for anyway: its row goes in their trip and it is shown once
+                # stored, with them.
+                finished = message.status == Message.Status.DONE
+                if finished and message.author_kind != Message.Author.USER:
+                    # A finished answer is not waited for: the code goes on, and a step
+                    # it ends meanwhile is still waiting, written once as it ended (see
+                    # _amend_waiting_start). It reaches the page at the code's next await,
+                    # as any frame does; whatever reads or changes its row through this
+                    # emitter settles the writes first.
+                    async def shown(stored: bool) -> None:
+                        if stored:
+                            self._show_stored(appended)
+
+                    self.writes.add(_insert_message, message, then=shown)
+                    return message
                 self.writes.add(_insert_message, message)
                 await self.push_frames(appended)
                 return message
