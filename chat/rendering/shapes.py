@@ -160,6 +160,75 @@ class _Canon:
             raise _Unshaped from None
         return value, (kind, value)
 
+    def key(self, value: Any, tree: dict[Any, Any]) -> Any:
+        """`self.value(value, tree)[1]` without the copy: what a render whose shape is
+        known already needs (its key, and its texts in `taken`)."""
+        kind = type(value)
+        if kind in _SCALARS:
+            return kind, value
+        if kind is str:
+            for real, placeholder in self.slots.id_strings:
+                if real in value:
+                    value = value.replace(real, placeholder)
+            return kind, value
+        if kind is dict:
+            key = []
+            for k, v in value.items():
+                sub = tree.get(k, _NO_TEXTS) if tree else _NO_TEXTS
+                if type(sub) is tuple:
+                    if isinstance(v, str):
+                        self.taken[sub] = v
+                        frozen = (
+                            (str, "")
+                            if not v
+                            else ("text", SafeData if isinstance(v, SafeData) else str)
+                        )
+                    else:
+                        frozen = self.key(v, _NO_TEXTS)
+                else:
+                    frozen = self.key(v, sub)
+                key.append((k, frozen))
+            return dict, tuple(key)
+        if kind is list or kind is tuple:
+            return kind, tuple([self.key(v, _NO_TEXTS) for v in value])
+        if kind is uuid.UUID:
+            return uuid.UUID, self.slots.id_map.get(value, value)
+        if kind is datetime:
+            return datetime
+        if isinstance(value, Model):
+            if id(value) in self.walking:
+                raise _Unshaped
+            self.walking.add(id(value))
+            try:
+                return self._model_key(value, tree)
+            finally:
+                self.walking.discard(id(value))
+        # The rest (and the subclasses above) as value() takes them.
+        return self.value(value, tree)[1]
+
+    def _model_key(self, instance: Model, tree: dict[Any, Any]) -> tuple[Any, ...]:
+        """`self._model(instance, tree)[1]` without the copy."""
+        key: list[Any] = [type(instance)]
+        opaque = self.slots.opaque
+        for name, value in instance.__dict__.items():
+            if name == "_state":
+                if value.fields_cache:
+                    key.append((name, self.key(dict(value.fields_cache), _NO_TEXTS)))
+                continue
+            if name in opaque and value not in (None, ""):
+                key.append((name, "opaque"))
+                continue
+            sub = tree.get(name, _NO_TEXTS) if tree else _NO_TEXTS
+            if type(sub) is tuple and isinstance(value, str):
+                self.taken[sub] = value
+                if not value:
+                    key.append((name, (str, "")))
+                else:
+                    key.append((name, ("text", SafeData if isinstance(value, SafeData) else str)))
+            else:
+                key.append((name, self.key(value, sub if type(sub) is dict else _NO_TEXTS)))
+        return tuple(key)
+
     def model(self, instance: Model, tree: dict[Any, Any]) -> tuple[Any, Any]:
         if id(instance) in self.walking:
             raise _Unshaped  # a cycle: such a fragment is rendered in full
@@ -268,8 +337,9 @@ def render(
     text_paths = _text_paths(texts)
     opaque_fields = frozenset(opaque)
     try:
-        canon = _Canon(_Slots(ids, text_paths, opaque_fields, 0))
-        canonical, key = canon.value(context, canon.slots.tree)
+        slots = _Slots(ids, text_paths, opaque_fields, 0)
+        canon = _Canon(slots)
+        key = canon.key(context, slots.tree)
     except (_Unshaped, ValueError):  # ValueError: an id that is no UUID
         return render_to_string(template_name, context)
     key = (template_name, get_language(), tuple(text_paths), extra_key, key)
@@ -278,6 +348,9 @@ def render(
     except TypeError:  # a value whose hash failed deep inside
         return render_to_string(template_name, context)
     if shape is False:
+        canonical, canonical_key = _Canon(slots).value(context, slots.tree)
+        if canonical_key != key[-1]:  # the two walks must agree, or nothing is learnt
+            return render_to_string(template_name, context)
         shape = _learn(template_name, context, canonical, ids, text_paths, opaque_fields)
         with _lock:
             if len(_shapes) >= MAX_SHAPES:
