@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import connection, transaction
 
 from chat.engine.background import spawn
 
@@ -32,7 +33,23 @@ Queued = tuple[Write, tuple[Any, ...], "Then | None"]
 
 
 def _run_in_order(writes: list[tuple[Write, tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
-    """On the database thread: every write, each on its own (one failing stops no other)."""
+    """On the database thread: every write, each on its own (one failing stops no other).
+
+    On SQLite the writes of a trip share one transaction, committed once (each commit
+    writes the pages it changed to the log: the thread's row, changed by every write, is
+    written once instead of once per write). Should one fail, that transaction is rolled
+    back whole and each write made again in its own, as on PostgreSQL, where a row is one
+    statement committed alone (chat.engine.thread_end)."""
+    if len(writes) > 1 and connection.vendor == "sqlite" and not connection.in_atomic_block:
+        try:
+            with transaction.atomic():
+                return [(True, write(*args)) for write, args in writes]
+        except Exception:
+            logger.debug("A trip's writes are made again each on its own", exc_info=True)
+    return _each_on_its_own(writes)
+
+
+def _each_on_its_own(writes: list[tuple[Write, tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
     results: list[tuple[bool, Any]] = []
     for write, args in writes:
         try:
@@ -107,9 +124,7 @@ class OrderedWrites:
     async def _then(self, batch: list[Queued], results: list[tuple[bool, Any]]) -> None:
         for (write, _args, then), (stored, result) in zip(batch, results, strict=True):
             if not stored:
-                logger.error(
-                    "A write of %s failed: %s", self.name, write.__name__, exc_info=result
-                )
+                logger.error("A write of %s failed: %s", self.name, write.__name__, exc_info=result)
                 self._errors.append(result)
             elif then is not None:
                 try:
