@@ -48,6 +48,7 @@ MAX_SHAPES = 2048
 _token = uuid.uuid4().hex[:10]
 # Two sets: a shape is learnt by rendering with both (see the module's docstring).
 _IDS = ([uuid.uuid4() for _ in range(4)], [uuid.uuid4() for _ in range(4)])
+_ID_TEXTS = tuple([str(i) for i in ids] for ids in _IDS)
 _TEXTS = (
     [f"zq{_token}a{i}<" for i in range(8)],
     [f"Wq{_token}b{i} x\ny<" for i in range(8)],
@@ -70,9 +71,10 @@ class _Slots:
         self.which = which
         self.id_map: dict[Any, uuid.UUID] = {}
         self.id_strings: list[tuple[str, str]] = []
-        for real, placeholder in zip(ids, _IDS[which], strict=False):
-            self.id_map[real if isinstance(real, uuid.UUID) else uuid.UUID(str(real))] = placeholder
-            self.id_strings.append((str(real), str(placeholder)))
+        for real, placeholder, text in zip(ids, _IDS[which], _ID_TEXTS[which], strict=False):
+            real_text = str(real)
+            self.id_map[real if type(real) is uuid.UUID else uuid.UUID(real_text)] = placeholder
+            self.id_strings.append((real_text, text))
         self.tree = _tree(tuple(texts))
         self.texts = texts
         self.opaque = opaque
@@ -358,7 +360,7 @@ def render(
             _shapes[key] = shape
     if shape is None:
         return render_to_string(template_name, context)
-    return shape.fill([str(i) for i in ids], canon.taken)
+    return shape.fill([real for real, _ in slots.id_strings], canon.taken)
 
 
 def _learn(
