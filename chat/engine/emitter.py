@@ -328,7 +328,8 @@ class Emitter:
         message by raising. With `shown_while_stored` (an assistant's message: nothing to
         check, nothing to refuse) the page gets it at once, as the row is being written;
         see `stored()`. (Behind writes still waiting for their trip, such as a quick step's,
-        it goes in their trip and is shown once stored: its push waits for them anyway.)"""
+        it goes in their trip and is shown once stored: its push waits for them anyway. A
+        finished one is not even waited for then; see below.)"""
         now = timezone.now()
         if isinstance(fields.get("content"), str):
             fields["content"] = storable_text(fields["content"])

@@ -4,10 +4,11 @@ Each trip to Django's database thread is a hand-over between threads that costs 
 than the statements in it (0.1-0.3 ms here, more on a busy machine). An answer that
 opens two nested steps, ends them and writes a message made one trip per write, each
 awaited before the assistant's code went on. Here a write is queued and the code goes
-on; the writes queued meanwhile go together in the next trip, each in its own
-transaction as before, in the order they were made. What a write shows is pushed only
-once it is stored (its `then`), in the same order, and before anything pushed after it
-(the emitter waits for `settle()` before each push): the database still leads the page.
+on; the writes queued meanwhile go together in the next trip, in the order they were
+made, each on its own as before (on SQLite in one transaction, see _run_in_order).
+What a write shows is pushed only once it is stored (its `then`), in the same order, and
+before anything pushed after it (the emitter waits for `settle()` before each push): the
+database still leads the page.
 
 A failed write is logged where it fails; the run learns of it at its end (`settle(raise_
 errors=True)`, in Emitter.stored), as it does of a message shown while being stored.
