@@ -28,7 +28,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat.engine import thread_end
+from chat.engine import shared_trips, thread_end
 from chat.engine.groups import thread_group
 from chat.engine.ordered_writes import OrderedWrites
 from chat.engine.storable import storable_text
@@ -372,7 +372,7 @@ class Emitter:
             await asyncio.sleep(0)  # the write takes its place in the queue now
             return message
         await self.writes.settle()
-        if not await on_database_thread(_insert_message)(message, check):
+        if not await shared_trips.run(_insert_message, message, check):
             return None
         await self.push_frames(frames.message_appended(message, self.thread_id))
         return message
@@ -388,7 +388,7 @@ class Emitter:
             fields["content"] = storable_text(fields["content"])
         fields["updated_at"] = timezone.now()
         await self.writes.settle()
-        message = await on_database_thread(_update_message)(self.thread_id, message_id, fields)
+        message = await shared_trips.run(_update_message, self.thread_id, message_id, fields)
         if message is not None:
             await self.push_frames(frames.message_update(message, self.thread_id))
         return message

@@ -5,7 +5,8 @@ than the statements in it (0.1-0.3 ms here, more on a busy machine). An answer t
 opens two nested steps, ends them and writes a message made one trip per write, each
 awaited before the assistant's code went on. Here a write is queued and the code goes
 on; the writes queued meanwhile go together in the next trip, in the order they were
-made, each on its own as before (on SQLite in one transaction, see _run_in_order).
+made, one failing stopping no other (in one transaction: see _in_one_transaction for
+SQLite, chat.engine.shared_trips for PostgreSQL).
 What a write shows is pushed only once it is stored (its `then`), in the same order, and
 before anything pushed after it (the emitter waits for `settle()` before each push): the
 database still leads the page.
@@ -24,6 +25,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import connection, transaction
 
+from chat.engine import shared_trips
 from chat.engine.background import spawn
 
 logger = logging.getLogger(__name__)
@@ -33,35 +35,30 @@ Then = Callable[[Any], Awaitable[None]]
 Queued = tuple[Write, tuple[Any, ...], "Then | None"]
 
 
-def _run_in_order(writes: list[tuple[Write, tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
-    """On the database thread: every write, each on its own (one failing stops no other).
-
-    On SQLite the writes of a trip share one transaction, committed once (each commit
-    writes the pages it changed to the log: the thread's row, changed by every write, is
-    written once instead of once per write). Should one fail, that transaction is rolled
-    back whole and each write made again in its own, as on PostgreSQL, where a row is one
-    statement committed alone (chat.engine.thread_end)."""
-    if len(writes) > 1 and connection.vendor == "sqlite" and not connection.in_atomic_block:
-        try:
-            with transaction.atomic():
-                return [(True, write(*args)) for write, args in writes]
-        except Exception:
-            logger.debug("A trip's writes are made again each on its own", exc_info=True)
-    return _each_on_its_own(writes)
-
-
-def _each_on_its_own(writes: list[tuple[Write, tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
-    results: list[tuple[bool, Any]] = []
-    for write, args in writes:
-        try:
-            results.append((True, write(*args)))
-        except Exception as error:
-            results.append((False, error))
-    return results
+def _in_one_transaction(calls: list[shared_trips.Call]) -> list[shared_trips.Outcome]:
+    """On the database thread, on SQLite: a trip's writes in one transaction, committed
+    once (each commit writes the pages it changed to the log: the thread's row, changed by
+    every write, is written once instead of once per write). Should one fail, that
+    transaction is rolled back whole and each write made again on its own."""
+    if connection.in_atomic_block:
+        return shared_trips.each_alone(calls)
+    try:
+        with transaction.atomic():
+            return [(True, write(*args)) for write, args in calls]
+    except Exception:
+        logger.debug("A trip's writes are made again each on its own", exc_info=True)
+    return shared_trips.each_alone(calls)
 
 
 # Made once: building a SyncToAsync inspects the function each time.
-_run_on_database_thread = sync_to_async(_run_in_order)
+_in_one_transaction_on_database_thread = sync_to_async(_in_one_transaction)
+
+
+async def _store(calls: list[shared_trips.Call]) -> list[shared_trips.Outcome]:
+    """Each write's outcome, in order (see chat.engine.shared_trips for PostgreSQL)."""
+    if len(calls) > 1 and connection.vendor == "sqlite":
+        return await _in_one_transaction_on_database_thread(calls)
+    return await shared_trips.run_all(calls)
 
 
 class OrderedWrites:
@@ -111,7 +108,8 @@ class OrderedWrites:
     async def _drain(self) -> None:
         while self._queued:
             batch, self._queued = self._queued, []
-            results = await _run_on_database_thread([(w, args) for w, args, _ in batch])
+            # With other sessions' writes where writes share trips (PostgreSQL).
+            results = await _store([(w, args) for w, args, _ in batch])
             try:
                 await self._then(batch, results)
             finally:

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from redis import exceptions as redis_errors
 
 from chat.errors import UserFacingError
-from chatproject.serving import window_counts
-from chatproject.serving.cache_calls import CacheOutage, cache_call
+from chatproject.serving import loop_cache
+from chatproject.serving.cache_calls import CacheOutage
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ async def _count(user: Any) -> tuple[int, int, int] | None:
     # Not cache.aincr: Django's async incr reads, then writes (with the default timeout),
     # so frames counted at once on two instances, or two sockets, lost counts.
     try:
-        sent, wait = await cache_call(window_counts.count_one, key, seconds, count)
+        sent, wait = await loop_cache.count_one_async(key, seconds, count)
     except CACHE_ERRORS as error:
         # The cache (Redis) is away: the run is let through rather than lost, and the
         # outage said once, not once per frame.

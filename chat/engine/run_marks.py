@@ -16,10 +16,9 @@ import secrets
 from typing import Any
 from uuid import UUID
 
-from django.core.cache import cache
-
 from chat.engine.background import spawn
-from chatproject.serving.cache_calls import CacheOutage, cache_call
+from chatproject.serving import loop_cache
+from chatproject.serving.cache_calls import CacheOutage
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +28,6 @@ RENEW_SECONDS = 5
 
 def mark_key(thread_id: UUID | str) -> str:
     return f"chat:running:{thread_id}"
-
-
-def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    return cache_call(fn, *args, **kwargs)
 
 
 class RunMark:
@@ -53,7 +48,7 @@ class RunMark:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewing
         try:
-            await _call(_delete_if, self.key, self.token)
+            await loop_cache.delete_if(self.key, self.token)
         except Exception as error:
             _say_cache_away(error)
         else:
@@ -61,7 +56,7 @@ class RunMark:
 
     async def _set(self) -> None:
         try:
-            await _call(cache.set, self.key, self.token, timeout=MARK_SECONDS)
+            await loop_cache.put(self.key, self.token, MARK_SECONDS)
         except Exception as error:
             # The cache's trouble never stops an answer: only refusals elsewhere miss it.
             _say_cache_away(error)
@@ -74,17 +69,10 @@ class RunMark:
             await self._set()
 
 
-def _delete_if(key: str, token: str) -> None:
-    """Takes the mark down if it is still this run's, in one trip to the cache's thread
-    (a trip each was a thread hop more at the end of every answer)."""
-    if cache.get(key) == token:
-        cache.delete(key)
-
-
 async def marked(thread_id: UUID) -> bool:
     """Whether a run on the thread has its mark up (on any instance)."""
     try:
-        found = await _call(cache.get, mark_key(thread_id)) is not None
+        found = await loop_cache.get(mark_key(thread_id)) is not None
     except Exception as error:
         _say_cache_away(error)
         return False

@@ -37,6 +37,7 @@ from chat.engine import (
     metrics,
     rate_limits,
     run_marks,
+    shared_trips,
     uploads,
     user_env,
 )
@@ -330,8 +331,10 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         thread's, and those of the messages received before it)."""
         await asyncio.sleep(SIDEBAR_DELAY_SECONDS)
         await answer_starts.give_way()
-        html = await history.listing_after_message(
-            self.user, self.thread_id, content, moves_up=moves_up
+        # A new thread's title is a write: with other sessions' writes where they share
+        # trips (one commit for many new threads' titles, see shared_trips).
+        html = await shared_trips.run(
+            history.listing_after_message_now, self.user, self.thread_id, content, moves_up
         )
         # Named now, or already (by the user, or another tab): later messages leave it.
         self._titled = self._titled or bool(content)

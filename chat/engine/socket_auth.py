@@ -28,7 +28,7 @@ from django.core.cache import cache
 
 from chat.engine import sign_in_checks, sign_in_watch
 from chat.engine.sign_in_watch import Ending, SignInWatch
-from chatproject.serving.cache_calls import cache_call
+from chatproject.serving import loop_cache
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +144,8 @@ class SocketSignIn:
 
 
 async def current_version(user_id: Any) -> str | None:
-    # In a thread of its own: the cache's async methods queue behind the database's.
-    return await cache_call(cache.get, version_key(user_id))
+    # Not the cache's async methods: they queue behind the database's thread.
+    return await loop_cache.get(version_key(user_id))
 
 
 def sign_ins_changed(user_id: Any, ended_session: str | None = None) -> None:

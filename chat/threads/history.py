@@ -205,7 +205,8 @@ def new_thread_listing(user: Any, thread_id: UUID) -> str:
     return listed + fragments.thread_title(thread)
 
 
-def _listing_after_message(user: Any, thread_id: UUID, text: str, moves_up: bool) -> str:
+def listing_after_message_now(user: Any, thread_id: UUID, text: str, moves_up: bool) -> str:
+    """`listing_after_message`, on the database thread (a title written, a listing read)."""
     if text and threads.set_title_if_empty(thread_id, text):
         return new_thread_listing(user, thread_id)
     return sidebar_html(user, thread_id) if moves_up else ""
@@ -215,4 +216,4 @@ async def listing_after_message(user: Any, thread_id: UUID, text: str, *, moves_
     """Titles a new thread from its first message (`text`, if given) and returns the
     sidebar to push if that changed it or the thread `moves_up`; "" if nothing changed.
     One trip to the database thread."""
-    return await sync_to_async(_listing_after_message)(user, thread_id, text, moves_up)
+    return await sync_to_async(listing_after_message_now)(user, thread_id, text, moves_up)

@@ -17,7 +17,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 # KEYS[1]: the count; ARGV[1]: the window's seconds. Answers {count, milliseconds left}.
-_COUNT_ONE = """
+COUNT_ONE_SCRIPT = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then
     redis.call('PEXPIRE', KEYS[1], ARGV[1] * 1000)
@@ -52,7 +52,7 @@ def _count_one_on_redis(backend: RedisCache, key: str, seconds: int) -> tuple[in
     client = backend._cache.get_client(full_key, write=True)
     global _script
     if _script is None:
-        _script = client.register_script(_COUNT_ONE)
+        _script = client.register_script(COUNT_ONE_SCRIPT)
     count, left_ms = _script(keys=[full_key], args=[seconds], client=client)
     return int(count), max(1, math.ceil(int(left_ms) / 1000))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.test import override_settings
 
 from chat.engine import run_marks
 
@@ -30,26 +31,28 @@ async def test_a_run_ending_leaves_the_mark_another_run_put_up_last():
     assert not await run_marks.marked(thread_id)
 
 
-async def test_a_broken_cache_never_stops_a_run(monkeypatch, caplog):
-    class BrokenCache:
-        def _down(self, *args, **kwargs):
-            raise ConnectionError("cache down")
+# A Redis nobody listens on: every cache call fails, as in an outage.
+DEAD_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+}
 
-        get = set = delete = _down
 
-    monkeypatch.setattr(run_marks, "cache", BrokenCache())
+async def test_a_broken_cache_never_stops_a_run(caplog):
     thread_id = uuid.uuid4()
-    mark = run_marks.RunMark(thread_id)
-    await mark.put_up()
-    assert not await run_marks.marked(thread_id)
-    await mark.take_down()
-    assert not await run_marks.marked(thread_id)
+    with override_settings(CACHES=DEAD_CACHE):
+        mark = run_marks.RunMark(thread_id)
+        await mark.put_up()
+        assert not await run_marks.marked(thread_id)
+        await mark.take_down()
+        assert not await run_marks.marked(thread_id)
     # The outage is said once, without a traceback, however many marks it touched.
     said = [r for r in caplog.records if "Run marks are off" in r.getMessage()]
     assert len(said) == 1
     assert said[0].exc_info is None
     assert "Traceback" not in caplog.text
-    monkeypatch.undo()
     await run_marks.marked(thread_id)
     assert "The cache is back: run marks apply again" in caplog.text
 
