@@ -4,10 +4,12 @@ reaches the page only once it is stored, in the order things happened."""
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 from asgiref.sync import SyncToAsync
+from django.utils.timezone import now
 
 from chat.engine import emitter as emitter_module
 from chat.engine.ordered_writes import OrderedWrites
@@ -170,3 +172,27 @@ async def test_an_answer_sent_after_a_quick_step_is_shown_once_stored(bench_chat
     answer = (await bench_chat.messages())[-1]
     assert answer.content == "steps done: NESTED"
     assert events.index(f"stored m-{answer.id}") < events.index(f"shown m-{answer.id}")
+
+
+async def test_the_other_writes_of_a_trip_are_stored_in_order_when_one_fails(thread):
+    def step(name: str) -> dict:
+        return {"id": str(uuid.uuid4()), "name": name, "type": "tool", "started_at": now()}
+
+    def fails_after_a_row(fields):
+        emitter_module._create_step(thread.pk, fields)
+        raise RuntimeError("refused")
+
+    shown: list[str] = []
+
+    async def show(stored):
+        shown.append(stored.name)
+
+    writes = OrderedWrites("test")
+    writes.add(emitter_module._create_step, thread.pk, step("first"), then=show)
+    writes.add(fails_after_a_row, step("broken"), then=show)
+    writes.add(emitter_module._create_step, thread.pk, step("third"), then=show)
+    with pytest.raises(RuntimeError, match="refused"):
+        await writes.settle(raise_errors=True)
+    assert shown == ["first", "third"]
+    stored = [s.name async for s in Step.objects.filter(thread_id=thread.pk).order_by("order")]
+    assert [name for name in stored if name != "broken"] == ["first", "third"]
