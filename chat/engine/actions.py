@@ -38,6 +38,7 @@ async def add(emitter: Emitter, message_id: str, items: list[dict[str, Any]]) ->
         known = {a["id"] for a in current}
         return current + [a for a in items if a["id"] not in known]
 
+    await emitter.settle()  # the message's row first (an answer's may still be queued)
     message = await sync_to_async(_change)(message_id, emitter.thread_id, extend)
     if message is not None:
         await emitter.push(fragments.actions(message, oob=True))
@@ -48,6 +49,7 @@ async def remove(emitter: Emitter, message_id: str, action_id: str) -> None:
     def drop(current: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [a for a in current if a["id"] != action_id]
 
+    await emitter.settle()
     message = await sync_to_async(_change)(message_id, emitter.thread_id, drop)
     if message is not None:
         await emitter.push(fragments.actions(message, oob=True))

@@ -11,6 +11,7 @@ pushed after it (chat.engine.ordered_writes).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, connection
-from django.db.models import JSONField
+from django.db.models import JSONField, QuerySet
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -176,12 +177,19 @@ def _with_fields(step: Step, fields: dict[str, Any]) -> Step:
     return updated
 
 
+@functools.cache
+def _no_elements() -> QuerySet[Element]:
+    elements = Element.objects.none()
+    elements._result_cache, elements._prefetch_done = [], True
+    return elements
+
+
 def _prefetched_none(step: Step) -> None:
     """What prefetch_related("elements") leaves on a step without any (the same shape of
-    thing, so that it draws from the same template shape)."""
-    elements = step.elements.get_queryset()
-    elements._result_cache, elements._prefetch_done = [], True
-    step._prefetched_objects_cache = {"elements": elements}
+    thing, so that it draws from the same template shape): an empty, evaluated queryset.
+    One for every step (asked for more, it still has none): building a step's own, through
+    its related manager, cost more than the rest of the step's end on the database thread."""
+    step._prefetched_objects_cache = {"elements": _no_elements()}
 
 
 def _has_elements(step_id: Any) -> bool:
@@ -328,7 +336,8 @@ class Emitter:
         message by raising. With `shown_while_stored` (an assistant's message: nothing to
         check, nothing to refuse) the page gets it at once, as the row is being written;
         see `stored()`. (Behind writes still waiting for their trip, such as a quick step's,
-        it goes in their trip and is shown once stored: its push waits for them anyway.)
+        it goes in their trip and is shown once stored: its push waits for them anyway. A
+        finished one is not even waited for then; see below.)
 
         `shown_with`: fragments that go in the message's frame, after it, once it is stored
         (one socket write instead of several)."""
@@ -339,8 +348,22 @@ class Emitter:
         if shown_while_stored and check is None:
             appended = frames.message_appended(message, self.thread_id)
             if self.writes.waiting_for_a_trip:
-                # Its push waits for the writes queued before it (a step's start) anyway:
-                # its row goes in their trip, and it is shown once stored.
+                # Behind writes waiting for their trip (a quick step's start), which it
+                # would wait for anyway: its row goes in their trip and it is shown once
+                # stored, with them.
+                finished = message.status == Message.Status.DONE
+                if finished and message.author_kind != Message.Author.USER:
+                    # A finished answer is not waited for: the code goes on, and a step
+                    # it ends meanwhile is still waiting, written once as it ended (see
+                    # _amend_waiting_start). It reaches the page at the code's next await,
+                    # as any frame does; whatever reads or changes its row through this
+                    # emitter settles the writes first.
+                    async def shown(stored: bool) -> None:
+                        if stored:
+                            self._show_stored(appended)
+
+                    self.writes.add(_insert_message, message, then=shown)
+                    return message
                 self.writes.add(_insert_message, message)
                 await self.push_frames(appended)
                 return message

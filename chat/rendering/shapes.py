@@ -48,6 +48,7 @@ MAX_SHAPES = 2048
 _token = uuid.uuid4().hex[:10]
 # Two sets: a shape is learnt by rendering with both (see the module's docstring).
 _IDS = ([uuid.uuid4() for _ in range(4)], [uuid.uuid4() for _ in range(4)])
+_ID_TEXTS = tuple([str(i) for i in ids] for ids in _IDS)
 _TEXTS = (
     [f"zq{_token}a{i}<" for i in range(8)],
     [f"Wq{_token}b{i} x\ny<" for i in range(8)],
@@ -70,9 +71,10 @@ class _Slots:
         self.which = which
         self.id_map: dict[Any, uuid.UUID] = {}
         self.id_strings: list[tuple[str, str]] = []
-        for real, placeholder in zip(ids, _IDS[which], strict=False):
-            self.id_map[real if isinstance(real, uuid.UUID) else uuid.UUID(str(real))] = placeholder
-            self.id_strings.append((str(real), str(placeholder)))
+        for real, placeholder, text in zip(ids, _IDS[which], _ID_TEXTS[which], strict=False):
+            real_text = str(real)
+            self.id_map[real if type(real) is uuid.UUID else uuid.UUID(real_text)] = placeholder
+            self.id_strings.append((real_text, text))
         self.tree = _tree(tuple(texts))
         self.texts = texts
         self.opaque = opaque
@@ -159,6 +161,75 @@ class _Canon:
         except TypeError:
             raise _Unshaped from None
         return value, (kind, value)
+
+    def key(self, value: Any, tree: dict[Any, Any]) -> Any:
+        """`self.value(value, tree)[1]` without the copy: what a render whose shape is
+        known already needs (its key, and its texts in `taken`)."""
+        kind = type(value)
+        if kind in _SCALARS:
+            return kind, value
+        if kind is str:
+            for real, placeholder in self.slots.id_strings:
+                if real in value:
+                    value = value.replace(real, placeholder)
+            return kind, value
+        if kind is dict:
+            key = []
+            for k, v in value.items():
+                sub = tree.get(k, _NO_TEXTS) if tree else _NO_TEXTS
+                if type(sub) is tuple:
+                    if isinstance(v, str):
+                        self.taken[sub] = v
+                        frozen = (
+                            (str, "")
+                            if not v
+                            else ("text", SafeData if isinstance(v, SafeData) else str)
+                        )
+                    else:
+                        frozen = self.key(v, _NO_TEXTS)
+                else:
+                    frozen = self.key(v, sub)
+                key.append((k, frozen))
+            return dict, tuple(key)
+        if kind is list or kind is tuple:
+            return kind, tuple([self.key(v, _NO_TEXTS) for v in value])
+        if kind is uuid.UUID:
+            return uuid.UUID, self.slots.id_map.get(value, value)
+        if kind is datetime:
+            return datetime
+        if isinstance(value, Model):
+            if id(value) in self.walking:
+                raise _Unshaped
+            self.walking.add(id(value))
+            try:
+                return self._model_key(value, tree)
+            finally:
+                self.walking.discard(id(value))
+        # The rest (and the subclasses above) as value() takes them.
+        return self.value(value, tree)[1]
+
+    def _model_key(self, instance: Model, tree: dict[Any, Any]) -> tuple[Any, ...]:
+        """`self._model(instance, tree)[1]` without the copy."""
+        key: list[Any] = [type(instance)]
+        opaque = self.slots.opaque
+        for name, value in instance.__dict__.items():
+            if name == "_state":
+                if value.fields_cache:
+                    key.append((name, self.key(dict(value.fields_cache), _NO_TEXTS)))
+                continue
+            if name in opaque and value not in (None, ""):
+                key.append((name, "opaque"))
+                continue
+            sub = tree.get(name, _NO_TEXTS) if tree else _NO_TEXTS
+            if type(sub) is tuple and isinstance(value, str):
+                self.taken[sub] = value
+                if not value:
+                    key.append((name, (str, "")))
+                else:
+                    key.append((name, ("text", SafeData if isinstance(value, SafeData) else str)))
+            else:
+                key.append((name, self.key(value, sub if type(sub) is dict else _NO_TEXTS)))
+        return tuple(key)
 
     def model(self, instance: Model, tree: dict[Any, Any]) -> tuple[Any, Any]:
         if id(instance) in self.walking:
@@ -268,8 +339,9 @@ def render(
     text_paths = _text_paths(texts)
     opaque_fields = frozenset(opaque)
     try:
-        canon = _Canon(_Slots(ids, text_paths, opaque_fields, 0))
-        canonical, key = canon.value(context, canon.slots.tree)
+        slots = _Slots(ids, text_paths, opaque_fields, 0)
+        canon = _Canon(slots)
+        key = canon.key(context, slots.tree)
     except (_Unshaped, ValueError):  # ValueError: an id that is no UUID
         return render_to_string(template_name, context)
     key = (template_name, get_language(), tuple(text_paths), extra_key, key)
@@ -278,6 +350,9 @@ def render(
     except TypeError:  # a value whose hash failed deep inside
         return render_to_string(template_name, context)
     if shape is False:
+        canonical, canonical_key = _Canon(slots).value(context, slots.tree)
+        if canonical_key != key[-1]:  # the two walks must agree, or nothing is learnt
+            return render_to_string(template_name, context)
         shape = _learn(template_name, context, canonical, ids, text_paths, opaque_fields)
         with _lock:
             if len(_shapes) >= MAX_SHAPES:
@@ -285,7 +360,7 @@ def render(
             _shapes[key] = shape
     if shape is None:
         return render_to_string(template_name, context)
-    return shape.fill([str(i) for i in ids], canon.taken)
+    return shape.fill([real for real, _ in slots.id_strings], canon.taken)
 
 
 def _learn(

@@ -67,6 +67,18 @@ async def lookup(word: str) -> str:
     return f"looked up {word}"
 
 
+@cl.step(type="run", name="answering")
+async def answering(then: str) -> str:
+    """Sends the answer from inside the step, then goes on as `then` says."""
+    answer = cl.Message(content="answered inside")
+    await answer.send()
+    if then == "button":
+        await cl.Action(name="again", label="Again").send(for_id=answer.id)
+    elif then == "wait":
+        await asyncio.sleep(0.01)  # working a while after the answer
+    return "ok"
+
+
 @cl.on_chat_start
 async def start():
     cl.user_session.set("seen", {})
@@ -137,5 +149,7 @@ async def on_message(message: cl.Message):
             await asyncio.sleep(0.01)  # fetching a while: shown open first
             fetch.output = "fetched"
         await cl.Message(content="options done").send()
+    elif command.startswith("answer-inside"):
+        await answering(command.removeprefix("answer-inside").strip("-"))
     else:
         await cl.Message(content=f"unknown command {command}").send()

@@ -4,10 +4,12 @@ reaches the page only once it is stored, in the order things happened."""
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 from asgiref.sync import SyncToAsync, sync_to_async
+from django.utils.timezone import now
 
 from chat.engine import emitter as emitter_module
 from chat.engine import thread_end
@@ -182,3 +184,27 @@ async def test_what_is_sent_to_the_database_once_a_write_is_in_line_lands_after_
     await writes.in_line()
     assert await sync_to_async(Message.objects.filter(pk=message.pk).exists)()
     await writes.settle(raise_errors=True)
+
+
+async def test_the_other_writes_of_a_trip_are_stored_in_order_when_one_fails(thread):
+    def step(name: str) -> dict:
+        return {"id": str(uuid.uuid4()), "name": name, "type": "tool", "started_at": now()}
+
+    def fails_after_a_row(fields):
+        emitter_module._create_step(thread.pk, fields)
+        raise RuntimeError("refused")
+
+    shown: list[str] = []
+
+    async def show(stored):
+        shown.append(stored.name)
+
+    writes = OrderedWrites("test")
+    writes.add(emitter_module._create_step, thread.pk, step("first"), then=show)
+    writes.add(fails_after_a_row, step("broken"), then=show)
+    writes.add(emitter_module._create_step, thread.pk, step("third"), then=show)
+    with pytest.raises(RuntimeError, match="refused"):
+        await writes.settle(raise_errors=True)
+    assert shown == ["first", "third"]
+    stored = [s.name async for s in Step.objects.filter(thread_id=thread.pk).order_by("order")]
+    assert [name for name in stored if name != "broken"] == ["first", "third"]

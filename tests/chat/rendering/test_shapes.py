@@ -119,6 +119,35 @@ def test_steps_running_and_ended_are_what_their_templates_draw(thread, language)
             )
 
 
+def test_later_messages_and_steps_of_a_shape_are_drawn_without_the_template(thread, monkeypatch):
+    drawn: list[str] = []
+    render = shapes.render_to_string
+
+    def counted(name, context):
+        drawn.append(name)
+        return render(name, context)
+
+    monkeypatch.setattr(shapes, "render_to_string", counted)
+    now = timezone.now()
+    for n in range(3):
+        message = new_message(thread, content=f"answer {n} <b>", client_id=f"c{n}", order=n)
+        context = fragments.message_context(message)
+        assert items.render_message(context) == template_item(context)
+        step = Step(
+            id=str(uuid.uuid4()), thread_id=thread.pk, parent_id=str(uuid.uuid4()),
+            name="tool", type="tool", started_at=now, ended_at=now + timedelta(seconds=n),
+            input=f"in {n}", output=f"out {n}", order=n, metadata={"icon": ""},
+        )  # fmt: skip
+        context = fragments.step_context(step)
+        assert items.render_step(fragments.FRAGMENTS + "step.html", context) == (
+            template_item(context)
+        )
+    # Each shape is drawn twice as it is learnt (see shapes.py), then never again.
+    assert sorted(drawn) == sorted(
+        [fragments.FRAGMENTS + "message.html"] * 2 + [fragments.FRAGMENTS + "step.html"] * 2
+    )
+
+
 def test_the_frames_of_a_new_item_are_unchanged(thread):
     message = new_message(thread, content="<i>new</i>")
     context = fragments.message_context(message)

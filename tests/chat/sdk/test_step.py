@@ -14,6 +14,7 @@ from django.urls import reverse
 import chat.sdk as cl
 from chat.engine.context import NoChatContextError
 from chat.models import Message, Step
+from chat.rendering import frames
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -226,6 +227,55 @@ async def test_a_default_open_step_is_drawn_open_with_its_picture(chat, user, th
     assert re.search(rf'<code class="language-text">\{{\s*{q}word{q}: {q}opened{q}', html)
 
 
+# -- an answer sent from inside a step -----------------------------------------------------
+def _stored_as_drawn(step_id, message_id, thread_id) -> list[str]:
+    step = Step.objects.prefetch_related("elements").get(pk=step_id)
+    message = Message.objects.with_feedback().prefetch_related("elements").get(pk=message_id)
+    return frames.joined(
+        [*frames.step_appended(step, thread_id), *frames.message_appended(message, thread_id)]
+    )
+
+
+async def test_an_answer_sent_from_a_quick_step_arrives_with_it_as_a_reload_draws_them(chat):
+    start = len(chat.tab.frames)
+    await chat.send("answer-inside")
+    [step] = await steps_of(chat)
+    answer = await chat.last_reply()
+    assert answer.content == "answered inside"
+    shown = [f for f in chat.tab.frames[start:] if dom(step) in f or f"m-{answer.id}" in f]
+    # Nothing in the step waited: the step, done, and the answer are stored in one go
+    # and come in one frame, the step first, exactly as the stored rows are drawn.
+    assert shown == await sync_to_async(_stored_as_drawn)(step.id, answer.id, chat.thread.pk)
+    assert 'data-state="done"' in shown[0]
+    assert shown[0].index(dom(step)) < shown[0].index(f'<article id="m-{answer.id}"')
+
+
+async def test_a_button_added_to_an_answer_sent_from_a_step_is_kept_with_it(chat, user, thread):
+    await chat.send("answer-inside-button")
+    answer = await chat.last_reply()
+    assert [a["name"] for a in answer.metadata["actions"]] == ["again"]
+    assert "Again" in await reloaded_page(user, thread)
+
+
+async def test_a_step_working_on_after_its_answer_is_shown_running_then_done(chat):
+    start = len(chat.tab.frames)
+    await chat.send("answer-inside-wait")
+    [step] = await steps_of(chat)
+    answer = await chat.last_reply()
+    frames_ = chat.tab.frames[start:]
+    appended = next(
+        i for i, f in enumerate(frames_) if "beforeend:#messages" in f and dom(step) in f
+    )
+    assert 'data-state="running"' in frames_[appended]
+    answered = next(i for i, f in enumerate(frames_) if f'<article id="m-{answer.id}"' in f)
+    done = next(
+        i
+        for i, f in enumerate(frames_)
+        if f'id="s-{step.id}-summary" class="step__summary" data-state="done"' in f
+    )
+    assert appended <= answered < done
+
+
 # -- errors -------------------------------------------------------------------------------
 async def test_an_exception_marks_the_step_failed_and_is_raised_again(chat):
     await chat.send("fail")
@@ -321,7 +371,7 @@ async def test_the_cot_setting_decides_which_steps_are_shown(
 
 
 # -- elements on a step -------------------------------------------------------------------------
-SIDE_ELEMENT_APP = '''
+SIDE_ELEMENT_APP = """
 import chat.sdk as cl
 
 
@@ -331,7 +381,7 @@ async def main(message: cl.Message):
         step.elements = [cl.Text(name="notes", content="beside the step", display="side")]
         step.output = "see the notes"
     await cl.Message(content="looked").send()
-'''
+"""
 
 
 @pytest.mark.parametrize("display", ["side", "inline"])
