@@ -11,7 +11,6 @@ pushed after it (chat.engine.ordered_writes).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -328,6 +327,7 @@ class Emitter:
         *,
         check: Callable[[], None] | None = None,
         shown_while_stored: bool = False,
+        shown_with: tuple[str, ...] = (),
         **fields: Any,
     ) -> Message | None:
         """Stores a new message and shows it; None if the client already sent it.
@@ -337,7 +337,10 @@ class Emitter:
         check, nothing to refuse) the page gets it at once, as the row is being written;
         see `stored()`. (Behind writes still waiting for their trip, such as a quick step's,
         it goes in their trip and is shown once stored: its push waits for them anyway. A
-        finished one is not even waited for then; see below.)"""
+        finished one is not even waited for then; see below.)
+
+        `shown_with`: fragments that go in the message's frame, after it, once it is stored
+        (one socket write instead of several)."""
         now = timezone.now()
         if isinstance(fields.get("content"), str):
             fields["content"] = storable_text(fields["content"])
@@ -369,12 +372,13 @@ class Emitter:
             # is written about this message later lands after its row. Queued after the
             # push: the socket writes the message while the database thread starts.
             self.writes.add(_insert_message, message)
-            await asyncio.sleep(0)  # the write takes its place in the queue now
+            await self.writes.in_line()  # the write takes its place in the queue now
             return message
         await self.writes.settle()
         if not await shared_trips.run(_insert_message, message, check):
             return None
-        await self.push_frames(frames.message_appended(message, self.thread_id))
+        appended = frames.message_appended(message, self.thread_id)
+        await self.push_frames(frames.joined([*appended, *shown_with]) if shown_with else appended)
         return message
 
     async def stored(self) -> None:

@@ -54,11 +54,15 @@ def _in_one_transaction(calls: list[shared_trips.Call]) -> list[shared_trips.Out
 _in_one_transaction_on_database_thread = sync_to_async(_in_one_transaction)
 
 
-async def _store(calls: list[shared_trips.Call]) -> list[shared_trips.Outcome]:
-    """Each write's outcome, in order (see chat.engine.shared_trips for PostgreSQL)."""
+async def _store(
+    calls: list[shared_trips.Call], in_line: asyncio.Future[None] | None = None
+) -> list[shared_trips.Outcome]:
+    """Each write's outcome, in order (see chat.engine.shared_trips); `in_line` as there."""
     if len(calls) > 1 and connection.vendor == "sqlite":
+        if in_line is not None and not in_line.done():
+            in_line.set_result(None)  # its waiters wake once the call below is queued
         return await _in_one_transaction_on_database_thread(calls)
-    return await shared_trips.run_all(calls)
+    return await shared_trips.run_all(calls, in_line)
 
 
 class OrderedWrites:
@@ -70,11 +74,16 @@ class OrderedWrites:
         self._queued: list[Queued] = []
         self._worker: asyncio.Task[None] | None = None
         self._errors: list[BaseException] = []
+        # Resolved once the writes queued now have their place in the database thread's
+        # queue (see in_line).
+        self._next_in_line: asyncio.Future[None] | None = None
 
     def add(self, write: Write, *args: Any, then: Then | None = None) -> None:
         """Queues `write(*args)` for the database thread; `then(result)` runs once it is
         stored (not if it failed)."""
         self._queued.append((write, args, then))
+        if self._next_in_line is None:
+            self._next_in_line = asyncio.get_running_loop().create_future()
         if self._worker is None or self._worker.done():
             self._worker = spawn(self._drain(), name=f"writes-{self.name}")
 
@@ -93,6 +102,13 @@ class OrderedWrites:
     def pending(self) -> bool:
         return self._worker is not None and not self._worker.done()
 
+    async def in_line(self) -> None:
+        """Waits until the writes queued so far have their place in the database thread's
+        queue, taken there in turn: a call sent there after this goes after them (what is
+        written about a message shown while it is stored lands after its row)."""
+        if self._next_in_line is not None:
+            await asyncio.shield(self._next_in_line)
+
     async def settle(self, *, raise_errors: bool = False) -> None:
         """Waits until every write queued so far is stored and shown. Never cancels them:
         a stopped run's writes still land."""
@@ -108,8 +124,13 @@ class OrderedWrites:
     async def _drain(self) -> None:
         while self._queued:
             batch, self._queued = self._queued, []
-            # With other sessions' writes where writes share trips (PostgreSQL).
-            results = await _store([(w, args) for w, args, _ in batch])
+            in_line, self._next_in_line = self._next_in_line, None
+            # With other sessions' writes where writes share trips (chat.engine.shared_trips).
+            try:
+                results = await _store([(w, args) for w, args, _ in batch], in_line)
+            finally:
+                if in_line is not None and not in_line.done():
+                    in_line.set_result(None)
             try:
                 await self._then(batch, results)
             finally:

@@ -259,8 +259,11 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             if kind in ("file", "action", "element"):
                 raise asks.AskPending(_("Please answer the question above first."))
 
+        # Shown with the message, in its frame: the starters go as the chat starts.
+        hiding = self._start_hiding()
         row = await self.emitter.create_message(
             check=admitted_and_no_question_waits_for_another_answer,
+            shown_with=(hiding,) if hiding else (),
             author_kind=Message.Author.USER,
             # A chat platform's thread may have several people in it: each writes as self.
             author_name=author or self.user.shown_name,
@@ -289,7 +292,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             self.mode_choices = chosen
             await stored_modes.save_choices(self.thread_id, chosen)
         moves_up, self._listed_first = not self._listed_first, True
-        await self._hide_start()
+        self._start_hidden = True
         if files:
             await sync_to_async(uploads.attach)(files, row.pk)
             await self.emitter.update_message(str(row.pk))

@@ -213,11 +213,17 @@ class SessionOptions:
             + chat_start.modes([], {})
         )
 
+    def _start_hiding(self: OptionsHost) -> str:
+        """What hides the picker and the starters, which are for a chat the user has not
+        written in yet ("" once hidden); sent with the user's first message (`_start_hidden`
+        is set once it is shown)."""
+        return "" if self._start_hidden else chat_start.hidden_start()
+
     async def _hide_start(self: OptionsHost) -> None:
         """The picker and the starters are for a chat the user has not written in yet."""
         if not self._start_hidden:
             self._start_hidden = True
-            await self.emitter.push(chat_start.chat_start(None, show=False))
+            await self.emitter.push(chat_start.hidden_start())
 
     # -- settings -------------------------------------------------------------------------
     def _settings_open_first(self: OptionsHost) -> bool:

@@ -1,5 +1,5 @@
-"""Writes of many sessions to PostgreSQL, together: one trip to the database thread and one
-commit for all that wait, instead of one commit each.
+"""Writes of many sessions, together: one trip to the database thread for all that wait, and
+on PostgreSQL one commit for all, instead of one each.
 
 Every commit on PostgreSQL waits for its WAL to reach the disk (`synchronous_commit = on`,
 kept: a person's message is on disk before it is shown), and Django's database thread makes
@@ -13,20 +13,29 @@ before it is stored.
 
 If the transaction itself fails (the server dropped the connection, the commit failed),
 each write of the trip is made again on its own, as it would have been without sharing.
-A trip of one write is that write alone, without a transaction. On SQLite (a commit there
-does not wait for the disk) and with CHAT_ASSISTANT_WRITES_ASYNC_COMMIT (a write that joins
-the transaction with its commit setting would set it for all), each call is a trip of its
-own as before.
+A trip of one write is that write alone, without a transaction.
+
+On SQLite a commit does not wait for the disk, but each trip still costs the event loop a
+hand-over to the thread and a wake-up when it is done, more than the statements in it:
+there the writes waiting share the trip too, each made on its own (its own transaction,
+committed before its caller hears back), as without sharing. With
+CHAT_ASSISTANT_WRITES_ASYNC_COMMIT on PostgreSQL (a write that joins the transaction with
+its commit setting would set it for all), each call is a trip of its own as before.
+
+Each write runs in the context it was asked for in (the language a refusal is said in, the
+fields its log lines carry), whoever's trip it goes in.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import _restore_context, sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -39,8 +48,14 @@ Outcome = tuple[bool, Any]  # (stored, result or error)
 
 
 def shared() -> bool:
-    """Whether writes share trips here (PostgreSQL, commits that wait for the disk)."""
-    return connection.vendor == "postgresql" and not settings.CHAT_ASSISTANT_WRITES_ASYNC_COMMIT
+    """Whether writes share trips here (all but PostgreSQL with asynchronous commits)."""
+    return connection.vendor != "postgresql" or not settings.CHAT_ASSISTANT_WRITES_ASYNC_COMMIT
+
+
+def committed_together() -> bool:
+    """Whether a shared trip's writes are one transaction (PostgreSQL: one wait for the
+    disk); elsewhere each is committed on its own."""
+    return connection.vendor == "postgresql"
 
 
 def each_alone(calls: list[Call]) -> list[Outcome]:
@@ -96,23 +111,70 @@ _together_on_database_thread = sync_to_async(together)
 _each_alone_on_database_thread = sync_to_async(each_alone)
 
 
+# The context whose values were last moved to the database thread.
+_restored = threading.local()
+
+
+def _in_context(context: contextvars.Context, function: Callable[..., Any]) -> Callable[..., Any]:
+    """The call as its caller asked for it: in its context (asgiref's Locals too, such as
+    the active language, moved to this thread as sync_to_async moves them)."""
+
+    def restored(*args: Any) -> Any:
+        if getattr(_restored, "context", None) is not context:
+            # Once per context: what it moves stays moved in the context.
+            _restore_context(context)
+            _restored.context = context
+        return function(*args)
+
+    return lambda *args: context.run(restored, *args)
+
+
+# Resolved once calls have their place in the database thread's queue (see run_all).
+InLine = asyncio.Future[None] | None
+
+
+def _now_in_line(in_line: InLine) -> None:
+    # Resolved just before the trip's call is queued, in the same step: a waiter wakes in a
+    # later turn of the loop, once the call is in the queue.
+    if in_line is not None and not in_line.done():
+        in_line.set_result(None)
+
+
 def _retrieve(future: asyncio.Future[Any]) -> None:
     # An error nobody awaits any more (its caller stopped) is not reported as unretrieved.
     if not future.cancelled():
         future.exception()
 
 
+def _one_trip() -> Callable[[list[Call]], Any]:
+    """What makes a trip of writes here: one transaction, or each on its own."""
+    return _together_on_database_thread if committed_together() else _each_alone_on_database_thread
+
+
 class _Trips:
     """One event loop's writes waiting for the next shared trip."""
 
     def __init__(self) -> None:
-        self.waiting: list[tuple[list[Call], asyncio.Future[list[Outcome]]]] = []
+        self.waiting: list[tuple[list[Call], asyncio.Future[list[Outcome]], InLine]] = []
         self.going = False
+        self.alone = False  # a trip made by its caller, with nobody else's writes, is on
 
-    async def run(self, calls: list[Call]) -> list[Outcome]:
+    async def run(self, calls: list[Call], in_line: InLine = None) -> list[Outcome]:
+        if not self.going and not self.alone:
+            # Nobody else's writes are on their way: these go at once, as without sharing,
+            # without the worker's turns of the loop; writes asked for meanwhile share the
+            # worker's trip.
+            self.alone = True
+            try:
+                _now_in_line(in_line)
+                return await _one_trip()(calls)
+            finally:
+                self.alone = False
         done: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
         done.add_done_callback(_retrieve)
-        self.waiting.append((calls, done))
+        context = contextvars.copy_context()
+        wrapped = [(_in_context(context, f), args) for f, args in calls]
+        self.waiting.append((wrapped, done, in_line))
         if not self.going:
             self.going = True
             spawn(self._go(), name="shared-trips")
@@ -122,11 +184,13 @@ class _Trips:
         try:
             while self.waiting:
                 batch, self.waiting = self.waiting, []
-                calls = [call for asked, _done in batch for call in asked]
+                calls = [call for asked, _done, _in_line in batch for call in asked]
+                for _asked, _done, in_line in batch:
+                    _now_in_line(in_line)
                 try:
-                    outcomes = await _together_on_database_thread(calls)
+                    outcomes = await _one_trip()(calls)
                 except BaseException as error:
-                    for _asked, done in batch:
+                    for _asked, done, _in_line in batch:
                         if not done.done():
                             done.set_exception(
                                 error if isinstance(error, Exception) else asyncio.CancelledError()
@@ -135,12 +199,14 @@ class _Trips:
                         raise
                     continue
                 start = 0
-                for asked, done in batch:
+                for asked, done, _in_line in batch:
                     if not done.done():
                         done.set_result(outcomes[start : start + len(asked)])
                     start += len(asked)
         finally:
             self.going = False
+            for _asked, _done, in_line in self.waiting:
+                _now_in_line(in_line)  # the loop stopping: nobody waits for their place
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Trips] = weakref.WeakKeyDictionary()
@@ -150,16 +216,19 @@ _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Trips] = weakref
 _alone: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
-async def run_all(calls: list[Call]) -> list[Outcome]:
+async def run_all(calls: list[Call], in_line: InLine = None) -> list[Outcome]:
     """Each call's outcome, in order: with other sessions' writes in one shared trip where
-    writes share trips, in a trip of their own otherwise."""
+    writes share trips, in a trip of their own otherwise. `in_line` is resolved once the
+    calls have their place in the database thread's queue: whoever it wakes is sure that
+    what it sends there goes after them (see OrderedWrites.in_line)."""
     if not shared():
+        _now_in_line(in_line)  # its waiters wake after the call below is queued
         return await _each_alone_on_database_thread(calls)
     loop = asyncio.get_running_loop()
     trips = _by_loop.get(loop)
     if trips is None:
         trips = _by_loop[loop] = _Trips()
-    return await trips.run(calls)
+    return await trips.run(calls, in_line)
 
 
 async def run(function: Callable[..., R], *args: Any) -> R:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from chat.rendering import icons
@@ -80,6 +81,19 @@ def chat_start(options: Any | None, *, show: bool, oob: bool = True) -> str:
     return render_to_string(
         FRAGMENTS + "chat_start.html", {**start_context(options, show=show), "oob": oob}
     )
+
+
+_hidden_starts: dict[str | None, str] = {}
+
+
+def hidden_start() -> str:
+    """chat_start(None, show=False): the same for everyone who reads the page's language,
+    drawn once per language (every conversation's first message sends it)."""
+    language = translation.get_language()
+    html = _hidden_starts.get(language)
+    if html is None:
+        html = _hidden_starts[language] = chat_start(None, show=False)
+    return html
 
 
 def profile_badge_context(name: str, profile: Any | None) -> dict[str, Any]:

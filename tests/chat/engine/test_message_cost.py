@@ -16,6 +16,7 @@ from django.db.backends.utils import CursorWrapper
 
 from chat.engine.session import SIDEBAR_DELAY_SECONDS
 from chat.models import AnswerReservation, Quota, Step
+from tests.factories import make_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -153,6 +154,29 @@ async def test_two_nested_steps_take_two_trips_to_the_database(bench_chat, count
     steps = [s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)]
     assert sorted(s.output for s in steps) == ["NESTED", "NESTED"]
     assert all(s.ended_at is not None for s in steps)
+
+
+async def test_answers_starting_together_share_their_trips_to_the_database(
+    use_assistant, open_chat, user, counted
+):
+    # Alone, a streamed answer takes three trips (its question, its first row, its final
+    # text). Started together, the writes of all the sessions waiting meanwhile share a
+    # trip (chat.engine.shared_trips): far fewer trips, every answer stored whole.
+    use_assistant(BENCH_APP)
+    threads = [await asyncio.to_thread(make_thread, user) for _ in range(10)]
+    chats = [await open_chat(thread, user) for thread in threads]
+    for chat in chats:
+        await chat.send("echo warm")
+    await drain_side_work()
+    counted.trips = 0
+
+    await asyncio.gather(*(chat.send("stream 20") for chat in chats))
+
+    assert counted.trips < len(chats)  # fewer than one per answer (three each, alone)
+    for chat in chats:
+        question, answer = (await chat.messages())[-2:]
+        assert question.content == "stream 20"
+        assert (answer.status, len(answer.content.split())) == ("done", 20)
 
 
 async def test_a_resent_question_leaves_no_answer_reserved_against_a_quota(

@@ -8,10 +8,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from asgiref.sync import SyncToAsync
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.utils.timezone import now
 
 from chat.engine import emitter as emitter_module
+from chat.engine import thread_end
 from chat.engine.ordered_writes import OrderedWrites
 from chat.models import Message, Step
 
@@ -172,6 +173,17 @@ async def test_an_answer_sent_after_a_quick_step_is_shown_once_stored(bench_chat
     answer = (await bench_chat.messages())[-1]
     assert answer.content == "steps done: NESTED"
     assert events.index(f"stored m-{answer.id}") < events.index(f"shown m-{answer.id}")
+
+
+async def test_what_is_sent_to_the_database_once_a_write_is_in_line_lands_after_it(thread):
+    # A message shown while it is stored: a call made right after (an action added to it)
+    # finds its row, whoever else's writes share its trip.
+    writes = OrderedWrites("test")
+    message = Message(thread_id=thread.pk, author_kind=Message.Author.ASSISTANT, content="hi")
+    writes.add(thread_end.append, message)
+    await writes.in_line()
+    assert await sync_to_async(Message.objects.filter(pk=message.pk).exists)()
+    await writes.settle(raise_errors=True)
 
 
 async def test_the_other_writes_of_a_trip_are_stored_in_order_when_one_fails(thread):

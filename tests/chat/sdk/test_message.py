@@ -9,7 +9,7 @@ import pytest
 import chat.sdk as cl
 from chat.engine.context import NoChatContextError
 from chat.models import Message
-from tests.drivers import streamed_pieces
+from tests.drivers import streamed_pieces, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,6 +26,11 @@ async def test_streaming_before_send_shows_the_message_at_once_as_streaming(chat
 
     appended = await chat.tab.until(
         lambda f: 'hx-swap-oob="beforeend:#messages"' in f and 'data-status="streaming"' in f
+    )
+    # Shown while its row is being written (an assistant's message, as in Chainlit).
+    await wait_for(
+        Message.objects.filter(thread=chat.thread, author_kind="assistant").aexists,
+        what="the answer's row",
     )
     row = await chat.last_reply()
     assert row.status == Message.Status.STREAMING

@@ -116,6 +116,18 @@ async def test_the_first_message_takes_the_starters_away(tab):
     assert " hidden" in hidden
 
 
+async def test_the_starters_go_away_in_the_frame_that_shows_the_first_message(tab):
+    await tab.say("hello")
+    echo = await tab.until(lambda f: "message--user" in f)
+    assert 'id="chat-start"' in echo
+    assert " hidden" in echo
+    assert echo.index("message--user") < echo.index('id="chat-start"')
+
+    await tab.say("and again")
+    echo = await tab.until(lambda f: "message--user" in f and "and again" in f)
+    assert 'id="chat-start"' not in echo
+
+
 # -- settings --------------------------------------------------------------------------------
 async def test_the_settings_panel_is_pushed_with_the_initial_values(
     use_assistant,
