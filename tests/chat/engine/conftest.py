@@ -1,6 +1,7 @@
 """Sockets on the real application, for engine behaviour seen through a tab."""
 
 import pytest
+from asgiref.sync import SyncToAsync
 
 from chat.engine import sign_in_checks
 from tests.chat.web.test_consumers import connect, tab  # noqa: F401 (fixtures, shared)
@@ -23,3 +24,18 @@ def full_checks(monkeypatch) -> list[int]:
 
     monkeypatch.setattr(sign_in_checks, "ended", counted)
     return sizes
+
+
+@pytest.fixture
+def trips(monkeypatch) -> list[str]:
+    """The calls made into Django's database thread, by name."""
+    made: list[str] = []
+    call = SyncToAsync.__call__
+
+    def counting(self, *args, **kwargs):
+        if self._thread_sensitive:
+            made.append(getattr(self.func, "__name__", type(self.func).__name__))
+        return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counting)
+    return made

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from asgiref.sync import SyncToAsync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.db import IntegrityError, OperationalError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import translation
@@ -29,20 +29,6 @@ def ask(thread_id, text: str, client_id: str = "") -> Message:
             thread_id=thread_id, author_kind=Message.Author.USER, content=text, client_id=client_id
         )
     )
-
-
-@pytest.fixture
-def trips(monkeypatch) -> list[str]:
-    made: list[str] = []
-    call = SyncToAsync.__call__
-
-    def counting(self, *args, **kwargs):
-        if self._thread_sensitive:
-            made.append(getattr(self.func, "__name__", "?"))
-        return call(self, *args, **kwargs)
-
-    monkeypatch.setattr(SyncToAsync, "__call__", counting)
-    return made
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from asgiref.sync import SyncToAsync
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
@@ -159,21 +158,6 @@ async def test_answers_streaming_in_many_threads_are_each_saved_as_they_go(
             full,
             Message.Status.DONE,
         )
-
-
-@pytest.fixture
-def trips(monkeypatch) -> list[str]:
-    """The calls made into Django's database thread, by name."""
-    made: list[str] = []
-    call = SyncToAsync.__call__
-
-    def counting(self, *args, **kwargs):
-        if self._thread_sensitive:
-            made.append(getattr(self.func, "__name__", type(self.func).__name__))
-        return call(self, *args, **kwargs)
-
-    monkeypatch.setattr(SyncToAsync, "__call__", counting)
-    return made
 
 
 async def test_a_streamed_answer_takes_three_trips_to_the_database(
