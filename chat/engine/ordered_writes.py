@@ -55,12 +55,11 @@ _in_one_transaction_on_database_thread = sync_to_async(_in_one_transaction)
 
 
 async def _store(
-    calls: list[shared_trips.Call], in_line: asyncio.Future[None] | None = None
+    calls: list[shared_trips.Call], in_line: shared_trips.InLine = None
 ) -> list[shared_trips.Outcome]:
     """Each write's outcome, in order (see chat.engine.shared_trips); `in_line` as there."""
     if len(calls) > 1 and connection.vendor == "sqlite":
-        if in_line is not None and not in_line.done():
-            in_line.set_result(None)  # its waiters wake once the call below is queued
+        shared_trips.now_in_line(in_line)  # its waiters wake once the call below is queued
         return await _in_one_transaction_on_database_thread(calls)
     return await shared_trips.run_all(calls, in_line)
 
@@ -129,8 +128,7 @@ class OrderedWrites:
             try:
                 results = await _store([(w, args) for w, args, _ in batch], in_line)
             finally:
-                if in_line is not None and not in_line.done():
-                    in_line.set_result(None)
+                shared_trips.now_in_line(in_line)
             try:
                 await self._then(batch, results)
             finally:

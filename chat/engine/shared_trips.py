@@ -133,7 +133,8 @@ def _in_context(context: contextvars.Context, function: Callable[..., Any]) -> C
 InLine = asyncio.Future[None] | None
 
 
-def _now_in_line(in_line: InLine) -> None:
+def now_in_line(in_line: InLine) -> None:
+    """Tells `in_line`'s waiters the calls have their place in the database thread's queue."""
     # Resolved just before the trip's call is queued, in the same step: a waiter wakes in a
     # later turn of the loop, once the call is in the queue.
     if in_line is not None and not in_line.done():
@@ -166,7 +167,7 @@ class _Trips:
             # worker's trip.
             self.alone = True
             try:
-                _now_in_line(in_line)
+                now_in_line(in_line)
                 return await _one_trip()(calls)
             finally:
                 self.alone = False
@@ -186,7 +187,7 @@ class _Trips:
                 batch, self.waiting = self.waiting, []
                 calls = [call for asked, _done, _in_line in batch for call in asked]
                 for _asked, _done, in_line in batch:
-                    _now_in_line(in_line)
+                    now_in_line(in_line)
                 try:
                     outcomes = await _one_trip()(calls)
                 except BaseException as error:
@@ -206,7 +207,7 @@ class _Trips:
         finally:
             self.going = False
             for _asked, _done, in_line in self.waiting:
-                _now_in_line(in_line)  # the loop stopping: nobody waits for their place
+                now_in_line(in_line)  # the loop stopping: nobody waits for their place
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Trips] = weakref.WeakKeyDictionary()
@@ -222,7 +223,7 @@ async def run_all(calls: list[Call], in_line: InLine = None) -> list[Outcome]:
     calls have their place in the database thread's queue: whoever it wakes is sure that
     what it sends there goes after them (see OrderedWrites.in_line)."""
     if not shared():
-        _now_in_line(in_line)  # its waiters wake after the call below is queued
+        now_in_line(in_line)  # its waiters wake after the call below is queued
         return await _each_alone_on_database_thread(calls)
     loop = asyncio.get_running_loop()
     trips = _by_loop.get(loop)

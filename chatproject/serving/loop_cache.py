@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import types
 from typing import Any
 
@@ -28,7 +27,7 @@ from django.core.cache.backends.redis import RedisCache
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from chatproject.serving.cache_calls import cache_call
-from chatproject.serving.window_counts import COUNT_ONE_SCRIPT, count_one
+from chatproject.serving.window_counts import COUNT_ONE_SCRIPT, count_one, counted
 
 MAX_CONNECTIONS = 32
 # How long a call waits for a free connection, then for Redis, before it fails (its caller
@@ -97,8 +96,7 @@ async def count_one_async(key: str, seconds: int, limit: int) -> tuple[int, int]
     count, left_ms = await _client(backend).count_one(
         keys=[backend.make_and_validate_key(key)], args=[seconds]
     )
-    count = int(count)
-    return count, max(1, math.ceil(int(left_ms) / 1000)) if count > limit else 0
+    return counted(count, left_ms, limit)
 
 
 class _Client:

@@ -42,19 +42,25 @@ def count_one(key: str, seconds: int, limit: int) -> tuple[int, int]:
     whole seconds until the window ends (at least 1; 0 while within the limit)."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        count, left = _count_one_on_redis(backend, key, seconds)
-        return count, left if count > limit else 0
+        return counted(*_count_one_on_redis(backend, key, seconds), limit)
     return _count_one_in_cache(backend, key, seconds, limit)
 
 
-def _count_one_on_redis(backend: RedisCache, key: str, seconds: int) -> tuple[int, int]:
+def counted(count: Any, left_ms: Any, limit: int) -> tuple[int, int]:
+    """COUNT_ONE_SCRIPT's answer as count_one returns it: the count and, once over
+    `limit`, the whole seconds left in the window (at least 1)."""
+    count = int(count)
+    return count, max(1, math.ceil(int(left_ms) / 1000)) if count > limit else 0
+
+
+def _count_one_on_redis(backend: RedisCache, key: str, seconds: int) -> tuple[Any, Any]:
     full_key = backend.make_and_validate_key(key)
     client = backend._cache.get_client(full_key, write=True)
     global _script
     if _script is None:
         _script = client.register_script(COUNT_ONE_SCRIPT)
     count, left_ms = _script(keys=[full_key], args=[seconds], client=client)
-    return int(count), max(1, math.ceil(int(left_ms) / 1000))
+    return count, left_ms
 
 
 def _count_one_in_cache(backend: Any, key: str, seconds: int, limit: int) -> tuple[int, int]:
