@@ -1,14 +1,24 @@
 """Chainlit's generation records (`cl.ChatGeneration`, `cl.CompletionGeneration`) on an
-`llm` step: stored with the step, shown, and counted in the usage figures; and every name
-Chainlit exports exists under `chat.sdk`."""
+`llm` step: stored with the step, shown, and counted in the usage figures; every name
+Chainlit exports exists under `chat.sdk`; and a Chainlit app using them (with
+`@cl.on_shared_thread_view`) runs with only its import changed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from asgiref.sync import sync_to_async
+from django.test import Client
+from django.urls import reverse
 
 import chat.sdk as cl
 from chat.models import ModelCall, Step
+from chat.threads import history
 from tests.drivers import wait_for
+from tests.factories import make_user
+
+PORT_CHECK = Path(__file__).resolve().parents[2] / "port_check"
 
 # `chainlit.__all__` in Chainlit 2.12.
 CHAINLIT_NAMES = [
@@ -162,3 +172,35 @@ async def test_a_chat_generation_on_an_llm_step_is_stored_and_counted(
     assert generation["type"] == "CHAT"
     assert generation["messages"] == [{"role": "user", "content": "hello there"}]
     assert generation["duration_ms"] == 500
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_chainlit_app_describing_its_calls_and_guarding_its_links_runs(
+    use_assistant, open_chat, thread, user
+):
+    use_assistant(str(PORT_CHECK / "shared_threads.py"))
+    chat = await open_chat(thread, user)
+    await chat.send("three short words")
+    rows = ModelCall.objects.filter(thread_id=thread.pk)
+
+    async def stored() -> bool:
+        return await rows.acount() == 1
+
+    await wait_for(stored, within=10, what="the model call stored")
+    call = await rows.aget()
+    assert (call.model, call.input_tokens, call.output_tokens) == ("echo-1", 3, 4)
+
+    await sync_to_async(history.share)(user, thread.pk)
+    await thread.arefresh_from_db()
+    link = reverse("chat:shared", args=[thread.share_token])
+    domain = user.email.rpartition("@")[2]
+    colleague = await sync_to_async(make_user)(f"colleague@{domain}")
+    outsider = await sync_to_async(make_user)("someone@elsewhere.test")
+
+    def status(person) -> int:
+        client = Client()
+        client.force_login(person)
+        return client.get(link).status_code
+
+    assert await sync_to_async(status)(colleague) == 200
+    assert await sync_to_async(status)(outsider) == 404
