@@ -74,6 +74,26 @@ def test_the_element_module_names_the_same_classes_as_the_facade():
     assert issubclass(element.Text, element.Element)
 
 
+def test_the_types_module_names_what_apps_import_from_chainlit_types():
+    from chat.sdk import types
+
+    assert types.ChatProfile is cl.ChatProfile
+    assert types.Starter is cl.Starter
+    assert types.StarterCategory is cl.StarterCategory
+    for name in ("ThreadDict", "Feedback", "FeedbackDict", "CommandDict", "FileDict"):
+        assert name in types.__all__
+    for name in ("AskActionResponse", "AskElementResponse", "AskFileResponse"):
+        assert name in types.__all__
+    assert set(types.AskActionResponse.__annotations__) == {
+        "name",
+        "payload",
+        "label",
+        "tooltip",
+        "forId",
+        "id",
+    }
+
+
 @pytest.mark.django_db
 def test_the_signed_in_user_is_a_persisted_user_with_its_id_and_creation_date():
     account = make_user("lee@corp.example")
