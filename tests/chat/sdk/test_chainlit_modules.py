@@ -5,6 +5,7 @@ Chainlit app that uses them running with only its imports changed."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from pathlib import Path
 
@@ -72,6 +73,37 @@ def test_the_element_module_names_the_same_classes_as_the_facade():
     assert element.Image is cl.Image
     assert element.TaskList is cl.TaskList
     assert issubclass(element.Text, element.Element)
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("chat.sdk.message", ["Message", "ErrorMessage", "AskUserMessage", "AskActionMessage"]),
+        ("chat.sdk.message", ["AskFileMessage", "AskElementMessage"]),
+        ("chat.sdk.element", ["CustomElement", "Pyplot", "Dataframe", "Element"]),
+        ("chat.sdk.step", ["Step", "step"]),
+        ("chat.sdk.mode", ["Mode", "ModeOption"]),
+        ("chat.sdk.sidebar", ["ElementSidebar"]),
+        ("chat.sdk.langchain.callbacks", ["LangchainCallbackHandler"]),
+        ("chat.sdk.langchain.callbacks", ["AsyncLangchainCallbackHandler"]),
+        ("chat.sdk.llama_index.callbacks", ["LlamaIndexCallbackHandler"]),
+        ("chat.sdk.openai", ["instrument_openai"]),
+        ("chat.sdk.mistralai", ["instrument_mistralai"]),
+    ],
+)
+def test_chainlits_module_paths_name_the_facades_objects(module, names):
+    """`from chainlit.X import Y` becomes `from chat.sdk.X import Y` and gets `cl.Y`."""
+    imported = importlib.import_module(module)
+    for name in names:
+        assert getattr(imported, name) is getattr(cl, name)
+
+
+def test_chainlits_step_and_element_dicts_are_named_where_chainlit_names_them():
+    from chat.sdk import element, types
+
+    step = importlib.import_module("chat.sdk.step")  # `chat.sdk.step` the name is cl.step
+    assert step.StepDict is types.StepDict
+    assert element.ElementDict is types.ElementDict
 
 
 def test_the_types_module_names_what_apps_import_from_chainlit_types():
