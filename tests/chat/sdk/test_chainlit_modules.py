@@ -49,6 +49,36 @@ def test_config_reads_the_settings_in_chainlits_sections():
     assert config.code.on_message is not None  # the loaded assistant's hook
 
 
+def test_config_reads_the_ui_options_from_their_settings():
+    with override_settings(
+        CHAT_UI_LAYOUT="wide",
+        CHAT_UI_SIDEBAR="closed",
+        CHAT_UI_DESCRIPTION="Answers about Acme",
+        CHAT_UI_LOGIN_IMAGE="chat/login.jpg",
+        CHAT_UI_META_IMAGE="chat/preview.png",
+        CHAT_UI_HEADER_LINKS=["Help|https://help.example.com", "Status|/status/"],
+        CHAT_CONFIRM_NEW_CHAT=True,
+        CHAT_AUTO_TAG_THREAD=False,
+        LANGUAGE_CODE="de",
+    ):
+        ui = config.ui
+        assert (ui.layout, ui.theme.layout) == ("wide", "wide")
+        assert ui.default_sidebar_state == "closed"
+        assert ui.description == "Answers about Acme"
+        assert ui.login_page_image == "chat/login.jpg"
+        assert ui.custom_meta_image_url == "chat/preview.png"
+        assert [(link.name, link.url, link.target) for link in ui.header_links] == [
+            ("Help", "https://help.example.com", "_blank"),
+            ("Status", "/status/", None),
+        ]
+        assert ui.confirm_new_chat is True
+        assert ui.language == "de"
+        assert config.features.auto_tag_thread is False
+        assert config.features.favorites is True
+    assert config.ui.default_sidebar_state == "open"
+    assert config.project.user_session_timeout == settings.SESSION_COOKIE_AGE
+
+
 def test_config_refuses_changes_from_code_with_a_reason():
     with pytest.raises(AttributeError, match="comes from the settings"):
         config.ui = None
