@@ -197,6 +197,11 @@ class Message:
         chat_context.remove(self)
         return True
 
+    async def remove_actions(self) -> None:
+        """Takes the message's buttons away, each as `action.remove()` does."""
+        for action in list(self.actions):
+            await action.remove()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
