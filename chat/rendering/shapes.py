@@ -175,6 +175,7 @@ class _Canon:
             return kind, value
         if kind is dict:
             key = []
+            id_strings = self.slots.id_strings
             for k, v in value.items():
                 sub = tree.get(k, _NO_TEXTS) if tree else _NO_TEXTS
                 if type(sub) is tuple:
@@ -188,11 +189,23 @@ class _Canon:
                     else:
                         frozen = self.key(v, _NO_TEXTS)
                 else:
-                    frozen = self.key(v, sub)
+                    # The leaves inline (most of a context's values): one call fewer each.
+                    leaf = type(v)
+                    if leaf in _SCALARS:
+                        frozen = (leaf, v)
+                    elif leaf is str:
+                        for real, placeholder in id_strings:
+                            if real in v:
+                                v = v.replace(real, placeholder)
+                        frozen = (str, v)
+                    else:
+                        frozen = self.key(v, sub)
                 key.append((k, frozen))
             return dict, tuple(key)
         if kind is list or kind is tuple:
-            return kind, tuple([self.key(v, _NO_TEXTS) for v in value])
+            return kind, tuple(
+                [(type(v), v) if type(v) in _SCALARS else self.key(v, _NO_TEXTS) for v in value]
+            )
         if kind is uuid.UUID:
             return uuid.UUID, self.slots.id_map.get(value, value)
         if kind is datetime:
@@ -212,6 +225,7 @@ class _Canon:
         """`self._model(instance, tree)[1]` without the copy."""
         key: list[Any] = [type(instance)]
         opaque = self.slots.opaque
+        id_strings = self.slots.id_strings
         for name, value in instance.__dict__.items():
             if name == "_state":
                 if value.fields_cache:
@@ -228,7 +242,16 @@ class _Canon:
                 else:
                     key.append((name, ("text", SafeData if isinstance(value, SafeData) else str)))
             else:
-                key.append((name, self.key(value, sub if type(sub) is dict else _NO_TEXTS)))
+                leaf = type(value)
+                if leaf in _SCALARS:
+                    key.append((name, (leaf, value)))
+                elif leaf is str:
+                    for real, placeholder in id_strings:
+                        if real in value:
+                            value = value.replace(real, placeholder)
+                    key.append((name, (str, value)))
+                else:
+                    key.append((name, self.key(value, sub if type(sub) is dict else _NO_TEXTS)))
         return tuple(key)
 
     def model(self, instance: Model, tree: dict[Any, Any]) -> tuple[Any, Any]:
