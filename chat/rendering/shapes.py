@@ -66,7 +66,12 @@ class _Slots:
     """The values taken out of one fragment's context, and their placeholders."""
 
     def __init__(
-        self, ids: list[Any], texts: dict[tuple, int], opaque: frozenset[str], which: int
+        self,
+        ids: list[Any],
+        texts: dict[tuple, int],
+        opaque: frozenset[str],
+        which: int,
+        tree: dict[Any, Any] | None = None,
     ) -> None:
         self.which = which
         self.id_map: dict[Any, uuid.UUID] = {}
@@ -75,7 +80,7 @@ class _Slots:
             real_text = str(real)
             self.id_map[real if type(real) is uuid.UUID else uuid.UUID(real_text)] = placeholder
             self.id_strings.append((real_text, text))
-        self.tree = _tree(tuple(texts))
+        self.tree = _tree(tuple(texts)) if tree is None else tree
         self.texts = texts
         self.opaque = opaque
 
@@ -95,6 +100,16 @@ def _tree(texts: tuple[tuple, ...]) -> dict[Any, Any]:
 
 def _text_paths(texts: Iterable[tuple]) -> dict[tuple, int]:
     return {path: i for i, path in enumerate(texts)}
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(
+    texts: tuple[tuple, ...], opaque: tuple[str, ...]
+) -> tuple[dict[tuple, int], tuple[tuple, ...], dict[Any, Any], frozenset[str]]:
+    """What a render makes of its `texts` and `opaque` (the same few tuples each time):
+    the paths' numbers, the paths, their tree, the fields. Read only."""
+    paths = _text_paths(texts)
+    return paths, tuple(paths), _tree(tuple(paths)), frozenset(opaque)
 
 
 _NO_TEXTS: dict[Any, Any] = {}
@@ -359,15 +374,18 @@ def render(
     reads that is not in the context (a file it looks for).
     """
     ids = [i for i in ids if i is not None]
-    text_paths = _text_paths(texts)
-    opaque_fields = frozenset(opaque)
+    if type(texts) is tuple and type(opaque) is tuple:  # as every caller gives them
+        text_paths, path_tuple, tree, opaque_fields = _prepared(texts, opaque)
+    else:
+        text_paths = _text_paths(texts)
+        path_tuple, tree, opaque_fields = tuple(text_paths), None, frozenset(opaque)
     try:
-        slots = _Slots(ids, text_paths, opaque_fields, 0)
+        slots = _Slots(ids, text_paths, opaque_fields, 0, tree)
         canon = _Canon(slots)
         key = canon.key(context, slots.tree)
     except (_Unshaped, ValueError):  # ValueError: an id that is no UUID
         return render_to_string(template_name, context)
-    key = (template_name, get_language(), tuple(text_paths), extra_key, key)
+    key = (template_name, get_language(), path_tuple, extra_key, key)
     try:
         shape = _shapes.get(key, False)
     except TypeError:  # a value whose hash failed deep inside
