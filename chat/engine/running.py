@@ -39,6 +39,19 @@ class RunningSession:
         """`cl.context.session.thread`: its `tags` label the conversation."""
         return ThreadView(self)
 
+    # Chainlit's session names these too; they read the same values as cl.user_session.
+    @property
+    def chat_profile(self) -> str | None:
+        return self.user_session.get("chat_profile") or None
+
+    @property
+    def chat_settings(self) -> dict[str, Any]:
+        return self.user_session.get("chat_settings") or {}
+
+    @property
+    def user_env(self) -> dict[str, str]:
+        return self.user_session.get("env") or {}
+
     async def record_model_call(self, generation: dict[str, Any], *, is_error: bool) -> None:
         """Stores a model call's usage for the person this session runs for."""
         metrics.model_call(generation, is_error=is_error)

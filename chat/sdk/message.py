@@ -197,6 +197,11 @@ class Message:
         chat_context.remove(self)
         return True
 
+    async def remove_actions(self) -> None:
+        """Takes the message's buttons away, each as `action.remove()` does."""
+        for action in list(self.actions):
+            await action.remove()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -215,3 +220,21 @@ class ErrorMessage(Message):
     def __init__(self, content: str, author: str | None = None, **kwargs: Any) -> None:
         super().__init__(content=content, author=author, type="system_message", **kwargs)
         self.is_error = True
+
+
+# Chainlit defines its questions in `chainlit.message`; apps import them from there too.
+from chat.sdk.ask import (  # noqa: E402
+    AskActionMessage,
+    AskElementMessage,
+    AskFileMessage,
+    AskUserMessage,
+)
+
+__all__ = [
+    "AskActionMessage",
+    "AskElementMessage",
+    "AskFileMessage",
+    "AskUserMessage",
+    "ErrorMessage",
+    "Message",
+]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from chat.engine.background import spawn
 from chat.engine.context import current_step, require_session
 from chat.sdk.elements import send_elements
+from chat.sdk.types import StepDict  # noqa: F401 - Chainlit's `chainlit.step.StepDict`
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 from chat.engine.audio import InputAudioChunk
 from chat.sdk.feedback import Feedback
+
+# Chainlit apps import these from `chainlit.types` as often as from `chainlit`.
+from chat.sdk.profiles import ChatProfile, Starter, StarterCategory
 
 
 @dataclass
@@ -54,6 +58,47 @@ class ThreadDict(TypedDict):
     elements: list[ElementDict]
 
 
+class FeedbackDict(TypedDict):
+    forId: str
+    id: str | None
+    value: Literal[0, 1]
+    comment: str | None
+
+
+class CommandDict(TypedDict, total=False):
+    """A command of `cl.context.emitter.set_commands`: its id, description, icon name, and
+    whether it is a composer button and stays selected."""
+
+    id: str
+    description: str
+    icon: str
+    button: bool | None
+    persistent: bool | None
+
+
+class FileDict(TypedDict):
+    id: str
+    name: str
+    path: Path
+    size: int
+    type: str
+
+
+class AskActionResponse(TypedDict):
+    """What `cl.AskActionMessage(...).send()` answers: the chosen action's fields."""
+
+    name: str
+    payload: dict[str, Any]
+    label: str
+    tooltip: str
+    forId: str
+    id: str
+
+
+class AskElementResponse(TypedDict, total=False):
+    submitted: bool
+
+
 @dataclass
 class AskFileResponse:
     id: str
@@ -64,12 +109,20 @@ class AskFileResponse:
 
 
 __all__ = [
+    "AskActionResponse",
+    "AskElementResponse",
     "AskFileResponse",
+    "ChatProfile",
+    "CommandDict",
     "ElementDict",
     "Feedback",
+    "FeedbackDict",
+    "FileDict",
     "InputAudioChunk",
     "InputAudioChunkPayload",
     "OutputAudioChunk",
+    "Starter",
+    "StarterCategory",
     "StepDict",
     "ThreadDict",
     "User",
