@@ -33,6 +33,11 @@ class RunningSession:
         self.thread_tags: list[str] | None = None
         # The usage of the answer running now, when a quota admitted it.
         self.current_answer: recording.AnswerUsage | None = None
+        # As Chainlit's session: the language the chat speaks, and for a browser's socket
+        # the page it was opened from and its request headers (cookies left out).
+        self.language: str | None = None
+        self.http_referer: str | None = None
+        self.environ: dict[str, str] = {}
 
     @property
     def thread(self) -> ThreadView:

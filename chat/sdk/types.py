@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
@@ -19,6 +20,23 @@ class User:
     display_name: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    # Chainlit's User is a dataclasses-json class: apps keep it in a cookie or a cache as
+    # JSON and read it back.
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), default=str)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> User:
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+    @classmethod
+    def from_json(cls, text: str) -> User:
+        return cls.from_dict(json.loads(text))
+
 
 class StepDict(TypedDict, total=False):
     id: str
@@ -34,6 +52,15 @@ class StepDict(TypedDict, total=False):
     start: str
     end: str
     metadata: dict[str, Any]
+    tags: list[str] | None
+    language: str | None
+    command: str | None
+    modes: dict[str, str] | None
+    waitForAnswer: bool | None
+    defaultOpen: bool | None
+    autoCollapse: bool | None
+    showInput: bool | str | None
+    generation: dict[str, Any] | None
 
 
 class ElementDict(TypedDict, total=False):
