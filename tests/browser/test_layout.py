@@ -214,6 +214,9 @@ def test_header_links_reach_a_phone_through_the_conversations_menu(product, brow
         page.get_by_role("button", name="Show conversations").click()
         expect(help_link).to_be_in_viewport()
         expect(help_link).to_have_attribute("href", "https://example.com/help")
+        # A screen reader hears that it leaves the page; the link on the site does not.
+        expect(help_link).to_have_accessible_name("Help (opens in a new tab)")
+        expect(links.get_by_role("link", name="Status")).to_have_accessible_name("Status")
         expect(links.get_by_role("link", name="Status")).to_be_in_viewport()
         assert page.evaluate("scrollX === 0 && document.body.scrollWidth <= innerWidth")
     finally:

@@ -43,7 +43,10 @@ def test_header_links_keep_only_web_links(user, thread, settings):
         "no url",
     ]
     html = page_of(user, thread)
-    assert 'href="https://help.example.com" target="_blank" rel="noopener noreferrer">Help<' in html
+    assert (
+        'href="https://help.example.com" target="_blank" rel="noopener noreferrer">Help'
+        '<span class="visually-hidden"> (opens in a new tab)</span></a>'
+    ) in html
     assert 'href="/library/">Library<' in html
     assert "javascript:" not in html
     assert ">Bad<" not in html
