@@ -44,15 +44,21 @@ logger = logging.getLogger(__name__)
 # earlier lines).
 next_order = thread_end.next_order
 
+# A new message's check, run in its trip before it is stored: raises to refuse it; returns
+# whether its words are one of the thread owner's favorites when it read that (else None).
+Check = Callable[[], bool | None]
+
 
 @reconnecting
-def _insert_message(message: Message, check: Callable[[], None] | None = None) -> bool:
+def _insert_message(message: Message, check: Check | None = None) -> bool:
     """Stores a new message at the thread's end; False if the page already sent it."""
-    if check is not None:
-        check()
+    starred = check() if check is not None else None
     try:
         thread_end.append(message, durable=_durable(message))
-        _mark_starred(message)
+        if starred is None:
+            _mark_starred(message)
+        elif message.author_kind == Message.Author.USER:
+            message.starred = starred  # read by the check, in its statement
         return True
     except IntegrityError:
         # The page sent it again (after a reconnect): the first copy stands. Asking after
@@ -325,7 +331,7 @@ class Emitter:
     async def create_message(
         self,
         *,
-        check: Callable[[], None] | None = None,
+        check: Check | None = None,
         shown_while_stored: bool = False,
         shown_with: tuple[str, ...] = (),
         **fields: Any,
@@ -333,11 +339,12 @@ class Emitter:
         """Stores a new message and shows it; None if the client already sent it.
 
         `check` runs first, in the same trip to the database thread: it may refuse the
-        message by raising. With `shown_while_stored` (an assistant's message: nothing to
-        check, nothing to refuse) the page gets it at once, as the row is being written;
-        see `stored()`. (Behind writes still waiting for their trip, such as a quick step's,
-        it goes in their trip and is shown once stored: its push waits for them anyway. A
-        finished one is not even waited for then; see below.)
+        message by raising, and may say whether its words are one of the thread owner's
+        favorites (its star), read with its checks. With `shown_while_stored` (an
+        assistant's message: nothing to check, nothing to refuse) the page gets it at once,
+        as the row is being written; see `stored()`. (Behind writes still waiting for their
+        trip, such as a quick step's, it goes in their trip and is shown once stored: its
+        push waits for them anyway. A finished one is not even waited for then; see below.)
 
         `shown_with`: fragments that go in the message's frame, after it, once it is stored
         (one socket write instead of several)."""
