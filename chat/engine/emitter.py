@@ -22,7 +22,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, connection
-from django.db.models import JSONField, QuerySet
+from django.db.models import Exists, JSONField, OuterRef, QuerySet, prefetch_related_objects
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,12 +83,23 @@ def _durable(message: Message) -> bool:
 
 @reconnecting
 def _update_message(thread_id: UUID, message_id: str, fields: dict[str, Any]) -> Message | None:
-    """Writes the fields and reads the message back as shown, in one trip; None if gone."""
+    """Writes the fields and reads the message back as shown, in one trip; None if gone.
+
+    Whether it has elements is read with it: their own statement only when it has (most
+    answers have none: an answer's end is two statements, not three)."""
     if not Message.objects.filter(pk=message_id, thread_id=thread_id).update(**fields):
         return None
-    rows = Message.objects.with_feedback().filter(pk=message_id).prefetch_related("elements")
+    rows = (
+        Message.objects.with_feedback()
+        .filter(pk=message_id)
+        .annotate(has_elements=Exists(Element.objects.filter(message_id=OuterRef("pk"))))
+    )
     message = rows.order_by().first()
     if message is not None:
+        if message.has_elements:
+            prefetch_related_objects([message], "elements")
+        else:
+            _prefetched_none(message)
         _mark_starred(message)
     return message
 
@@ -190,9 +201,10 @@ def _no_elements() -> QuerySet[Element]:
     return elements
 
 
-def _prefetched_none(step: Step) -> None:
-    """What prefetch_related("elements") leaves on a step without any (the same shape of
-    thing, so that it draws from the same template shape): an empty, evaluated queryset.
+def _prefetched_none(step: Step | Message) -> None:
+    """What prefetch_related("elements") leaves on a step (or message) without any (the
+    same shape of thing, so that it draws from the same template shape): an empty,
+    evaluated queryset.
     One for every step (asked for more, it still has none): building a step's own, through
     its related manager, cost more than the rest of the step's end on the database thread."""
     step._prefetched_objects_cache = {"elements": _no_elements()}

@@ -265,3 +265,12 @@ async def test_on_redis_an_echo_costs_one_publish_per_frame_and_nothing_to_recei
     # script), the run's mark put up, and taken down if still its own (a script).
     assert [name for name in sent if name != "PUBLISH"] == ["GET", "EVALSHA", "SET", "EVALSHA"]
 
+
+async def test_a_streamed_answers_end_is_its_update_and_one_read(bench_chat, counted):
+    await bench_chat.send("stream 20")
+    kinds = statements(counted)
+    # The final render: the UPDATE, then the message read back with its rating and
+    # whether it has elements, in one statement (their own only when it has).
+    assert kinds[-2:] == ["UPDATE", "SELECT"]
+    assert sum("chat_element" in sql for sql in counted.sql) == 1
+    assert [m.content for m in await bench_chat.messages()][-1].split()[-1] == "tok19"
