@@ -66,7 +66,12 @@ class _Slots:
     """The values taken out of one fragment's context, and their placeholders."""
 
     def __init__(
-        self, ids: list[Any], texts: dict[tuple, int], opaque: frozenset[str], which: int
+        self,
+        ids: list[Any],
+        texts: dict[tuple, int],
+        opaque: frozenset[str],
+        which: int,
+        tree: dict[Any, Any] | None = None,
     ) -> None:
         self.which = which
         self.id_map: dict[Any, uuid.UUID] = {}
@@ -75,7 +80,7 @@ class _Slots:
             real_text = str(real)
             self.id_map[real if type(real) is uuid.UUID else uuid.UUID(real_text)] = placeholder
             self.id_strings.append((real_text, text))
-        self.tree = _tree(tuple(texts))
+        self.tree = _tree(tuple(texts)) if tree is None else tree
         self.texts = texts
         self.opaque = opaque
 
@@ -95,6 +100,16 @@ def _tree(texts: tuple[tuple, ...]) -> dict[Any, Any]:
 
 def _text_paths(texts: Iterable[tuple]) -> dict[tuple, int]:
     return {path: i for i, path in enumerate(texts)}
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(
+    texts: tuple[tuple, ...], opaque: tuple[str, ...]
+) -> tuple[dict[tuple, int], tuple[tuple, ...], dict[Any, Any], frozenset[str]]:
+    """What a render makes of its `texts` and `opaque` (the same few tuples each time):
+    the paths' numbers, the paths, their tree, the fields. Read only."""
+    paths = _text_paths(texts)
+    return paths, tuple(paths), _tree(tuple(paths)), frozenset(opaque)
 
 
 _NO_TEXTS: dict[Any, Any] = {}
@@ -175,6 +190,7 @@ class _Canon:
             return kind, value
         if kind is dict:
             key = []
+            id_strings = self.slots.id_strings
             for k, v in value.items():
                 sub = tree.get(k, _NO_TEXTS) if tree else _NO_TEXTS
                 if type(sub) is tuple:
@@ -188,11 +204,23 @@ class _Canon:
                     else:
                         frozen = self.key(v, _NO_TEXTS)
                 else:
-                    frozen = self.key(v, sub)
+                    # The leaves inline (most of a context's values): one call fewer each.
+                    leaf = type(v)
+                    if leaf in _SCALARS:
+                        frozen = (leaf, v)
+                    elif leaf is str:
+                        for real, placeholder in id_strings:
+                            if real in v:
+                                v = v.replace(real, placeholder)
+                        frozen = (str, v)
+                    else:
+                        frozen = self.key(v, sub)
                 key.append((k, frozen))
             return dict, tuple(key)
         if kind is list or kind is tuple:
-            return kind, tuple([self.key(v, _NO_TEXTS) for v in value])
+            return kind, tuple(
+                [(type(v), v) if type(v) in _SCALARS else self.key(v, _NO_TEXTS) for v in value]
+            )
         if kind is uuid.UUID:
             return uuid.UUID, self.slots.id_map.get(value, value)
         if kind is datetime:
@@ -212,6 +240,7 @@ class _Canon:
         """`self._model(instance, tree)[1]` without the copy."""
         key: list[Any] = [type(instance)]
         opaque = self.slots.opaque
+        id_strings = self.slots.id_strings
         for name, value in instance.__dict__.items():
             if name == "_state":
                 if value.fields_cache:
@@ -228,7 +257,16 @@ class _Canon:
                 else:
                     key.append((name, ("text", SafeData if isinstance(value, SafeData) else str)))
             else:
-                key.append((name, self.key(value, sub if type(sub) is dict else _NO_TEXTS)))
+                leaf = type(value)
+                if leaf in _SCALARS:
+                    key.append((name, (leaf, value)))
+                elif leaf is str:
+                    for real, placeholder in id_strings:
+                        if real in value:
+                            value = value.replace(real, placeholder)
+                    key.append((name, (str, value)))
+                else:
+                    key.append((name, self.key(value, sub if type(sub) is dict else _NO_TEXTS)))
         return tuple(key)
 
     def model(self, instance: Model, tree: dict[Any, Any]) -> tuple[Any, Any]:
@@ -336,15 +374,18 @@ def render(
     reads that is not in the context (a file it looks for).
     """
     ids = [i for i in ids if i is not None]
-    text_paths = _text_paths(texts)
-    opaque_fields = frozenset(opaque)
+    if type(texts) is tuple and type(opaque) is tuple:  # as every caller gives them
+        text_paths, path_tuple, tree, opaque_fields = _prepared(texts, opaque)
+    else:
+        text_paths = _text_paths(texts)
+        path_tuple, tree, opaque_fields = tuple(text_paths), None, frozenset(opaque)
     try:
-        slots = _Slots(ids, text_paths, opaque_fields, 0)
+        slots = _Slots(ids, text_paths, opaque_fields, 0, tree)
         canon = _Canon(slots)
         key = canon.key(context, slots.tree)
     except (_Unshaped, ValueError):  # ValueError: an id that is no UUID
         return render_to_string(template_name, context)
-    key = (template_name, get_language(), tuple(text_paths), extra_key, key)
+    key = (template_name, get_language(), path_tuple, extra_key, key)
     try:
         shape = _shapes.get(key, False)
     except TypeError:  # a value whose hash failed deep inside

@@ -119,11 +119,19 @@ def session_state(values: dict[str, Any]) -> dict[str, Any]:
     """The session's JSON-serialisable values, as a copy: what is saved with the thread."""
     kept: dict[str, Any] = {}
     for key, value in values.items():
+        if type(value) in _JSON_AS_IS:
+            kept[key] = value  # what the round trip through JSON would give back
+            continue
         try:
             kept[key] = json.loads(json.dumps(value))
         except (TypeError, ValueError):
             continue
     return kept
+
+
+# Values JSON gives back unchanged (every answer's end compares the session with the
+# last saved: most of its values are these).
+_JSON_AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 def _save_session_state(thread_id: UUID, state: dict[str, Any], started: bool) -> None:

@@ -93,6 +93,25 @@ async def test_only_json_values_of_the_session_are_saved(thread):
     assert saved["started"] is True
 
 
+def test_the_saved_session_is_a_copy_of_its_values():
+    notes = ["a"]
+    values = {"notes": notes, "flag": True, "ratio": 0.5, "none": None, "name": "Ada", "n": 3}
+    state = threads.session_state(values)
+    notes.append("b")  # changed in the session after it was saved
+    assert state == {
+        "notes": ["a"],
+        "flag": True,
+        "ratio": 0.5,
+        "none": None,
+        "name": "Ada",
+        "n": 3,
+    }
+    assert threads.session_state({"steps": (1, 2), "by": {1: "x"}}) == {
+        "steps": [1, 2],
+        "by": {"1": "x"},
+    }
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_the_thread_dict_has_chainlits_shape(thread, user):
     await Thread.objects.filter(pk=thread.pk).aupdate(title="Taxes", metadata={"tags": ["t"]})
