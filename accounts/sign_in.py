@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
+from accounts.identifiers import email_for
 from chat.engine.registry import call_hook_sync, hooks
 from chat.sdk.types import User as ChatUser
 
@@ -33,13 +34,6 @@ def email_allowed(email: str) -> bool:
     """Whether the company's allow-list of email domains (if any) admits this address."""
     allowed = settings.CHAT_ALLOWED_EMAIL_DOMAINS
     return not allowed or email_domain(email) in allowed
-
-
-def email_for(identifier: str) -> str:
-    """The account's email for a hook's identifier: itself when it is an address, else
-    `<identifier>@localhost` (Chainlit apps often name users "admin")."""
-    identifier = identifier.strip()
-    return identifier.lower() if "@" in identifier else f"{identifier.lower()}@localhost"
 
 
 def call(fn: Callable[..., Any], *args: Any) -> Any:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management.commands import flush as flush_command
 from django.db import connections
 from django.test.utils import override_settings
+from django.utils import translation
 
 from chat.models import Thread
 from tests.drivers import ChatDriver, drain_background
@@ -105,6 +106,16 @@ def _fresh_cache():
     caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
     with override_settings(CACHES=caches):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request made through Django's test
+    client runs in the test's own thread, and the language its middleware activated (a
+    Japanese sign-up, say) would otherwise stay for the tests after it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -30,6 +30,8 @@ import weakref
 from collections import deque
 from collections.abc import AsyncIterator
 
+from chat.engine import full_collections
+
 # Enough to keep the database thread busy while the others' starts go on in the loop.
 STARTS_AT_ONCE = 16
 # A start not over this long after it had its turn is stuck (its session waits on something
@@ -74,11 +76,24 @@ class _Starts:
         self.waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
         self.turns = asyncio.Semaphore(STARTS_AT_ONCE)
         self.last_ended = time.monotonic()  # when a start last ended: the line moves
+        # Whether this loop holds full garbage collections back (messages wait: see
+        # full_collections); a loop that goes away with its line still full lets go.
+        self.holding = [False]
+        weakref.finalize(self, _let_go, self.holding)
 
     def begin(self) -> Start:
         self.last += 1
+        if not self.pending:
+            self._hold(True)
+        else:
+            full_collections.check()
         self.pending[self.last] = None
         return Start(self, self.last)
+
+    def _hold(self, hold: bool) -> None:
+        if self.holding[0] != hold:
+            self.holding[0] = hold
+            (full_collections.take if hold else full_collections.give_back)()
 
     def turn_taken(self, number: int) -> None:
         if number in self.pending:
@@ -92,6 +107,11 @@ class _Starts:
         self._release()
 
     def _release(self) -> None:
+        if not self.pending:
+            self._hold(False)
+        self._wake()
+
+    def _wake(self) -> None:
         oldest = next(iter(self.pending), None)
         while self.waiters and (oldest is None or oldest > self.waiters[0][0]):
             _horizon, waiter = self.waiters.popleft()
@@ -128,6 +148,12 @@ class _Starts:
                     return  # no start ended for that long: the line does not move
         finally:
             waiter.cancel()  # nothing if released
+
+
+def _let_go(holding: list[bool]) -> None:
+    if holding[0]:
+        holding[0] = False
+        full_collections.give_back()
 
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Starts] = (

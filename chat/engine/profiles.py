@@ -135,8 +135,10 @@ async def _group_names(user: Any) -> frozenset[str]:
     return frozenset([name async for name in user.groups.values_list("name", flat=True)])
 
 
-async def _ask(hook: Any, user: Any) -> Any:
-    return await call_hook(hook, public_objects.user(user), translation.get_language())
+async def _ask(hook: Any, user: Any, *more: Any) -> Any:
+    """As Chainlit calls these hooks: the user and the page's language (and what `more`
+    adds), each hook getting as many as it declares."""
+    return await call_hook(hook, public_objects.user(user), translation.get_language(), *more)
 
 
 async def available(user: Any) -> tuple[Profile, ...]:
@@ -177,12 +179,14 @@ async def starters_for(user: Any, profile: Profile | None) -> tuple[Starter, ...
 
 
 async def categories_for(user: Any, profile: Profile | None) -> tuple[StarterCategory, ...]:
-    """The grouped starters; a profile with its own starters shows only those."""
+    """The grouped starters; a profile with its own starters shows only those. The hook
+    gets the chosen profile's name third, as in Chainlit."""
     if profile is not None and profile.starters is not None:
         return ()
     if hooks.set_starter_categories is None:
         return ()
-    return _categories(await _ask(hooks.set_starter_categories, user))
+    name = profile.name if profile is not None else None
+    return _categories(await _ask(hooks.set_starter_categories, user, name))
 
 
 async def has_user_messages(thread_id: UUID) -> bool:

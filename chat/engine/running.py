@@ -33,11 +33,29 @@ class RunningSession:
         self.thread_tags: list[str] | None = None
         # The usage of the answer running now, when a quota admitted it.
         self.current_answer: recording.AnswerUsage | None = None
+        # As Chainlit's session: the language the chat speaks, and for a browser's socket
+        # the page it was opened from and its request headers (cookies left out).
+        self.language: str | None = None
+        self.http_referer: str | None = None
+        self.environ: dict[str, str] = {}
 
     @property
     def thread(self) -> ThreadView:
         """`cl.context.session.thread`: its `tags` label the conversation."""
         return ThreadView(self)
+
+    # Chainlit's session names these too; they read the same values as cl.user_session.
+    @property
+    def chat_profile(self) -> str | None:
+        return self.user_session.get("chat_profile") or None
+
+    @property
+    def chat_settings(self) -> dict[str, Any]:
+        return self.user_session.get("chat_settings") or {}
+
+    @property
+    def user_env(self) -> dict[str, str]:
+        return self.user_session.get("env") or {}
 
     async def record_model_call(self, generation: dict[str, Any], *, is_error: bool) -> None:
         """Stores a model call's usage for the person this session runs for."""

@@ -29,6 +29,7 @@ from chat.sdk.data_layer import data_layer
 from chat.sdk.element_sidebar import ElementSidebar
 from chat.sdk.elements import Audio, Element, File, Image, Pdf, Text, Video
 from chat.sdk.feedback import on_feedback
+from chat.sdk.generation import ChatGeneration, CompletionGeneration, GenerationMessage
 from chat.sdk.hooks import (
     action_callback,
     on_chat_end,
@@ -57,6 +58,9 @@ from chat.sdk.user import PersistedUser
 from chat.sdk.user_session import user_session
 
 sleep = asyncio.sleep
+
+# The Chainlit release whose API this facade follows: what an app comparing versions expects.
+__version__ = "2.12.0"
 
 # Integrations with optional libraries: imported on first use, so `import chat.sdk` works
 # (and stays cheap) without openai, mistralai, langchain-core or llama-index-core.
@@ -93,8 +97,10 @@ __all__ = [
     "AskUserMessage",
     "AsyncLangchainCallbackHandler",
     "Audio",
+    "ChatGeneration",
     "ChatProfile",
     "ChatSettings",
+    "CompletionGeneration",
     "CopilotFunction",
     "CustomElement",
     "Dataframe",
@@ -102,6 +108,7 @@ __all__ = [
     "ElementSidebar",
     "ErrorMessage",
     "File",
+    "GenerationMessage",
     "Image",
     "InputAudioChunk",
     "Job",
@@ -125,6 +132,7 @@ __all__ = [
     "Text",
     "User",
     "Video",
+    "__version__",
     "action_callback",
     "author_rename",
     "cache",

@@ -24,6 +24,7 @@ class _Ask:
         self.author = author or settings.CHAT_UI_NAME
         self.timeout = timeout
         self.raise_on_timeout = raise_on_timeout
+        self.id: str | None = None  # the question's message, once shown
 
     def _spec(self) -> dict[str, Any]:
         return {}
@@ -32,6 +33,10 @@ class _Ask:
         """Runs once the question is on the page (an element question attaches its element)."""
 
     async def _ask(self) -> Any:
+        async def shown(ask_id: str) -> None:
+            self.id = ask_id
+            await self._shown(ask_id)
+
         answer = await asks.ask(
             require_session(),
             kind=self.kind,
@@ -39,11 +44,19 @@ class _Ask:
             author=self.author,
             wait_seconds=self.timeout,
             spec=self._spec(),
-            shown=self._shown,
+            shown=shown,
         )
         if answer is None and self.raise_on_timeout:
             raise TimeoutError("The user did not answer in time.")
         return answer
+
+    async def remove(self) -> bool:
+        """Takes the question (answered or not) away from the conversation, as Chainlit's
+        `await ask.remove()`; False when it was never shown."""
+        if self.id is None:
+            return False
+        await require_session().emitter.remove_message(self.id)
+        return True
 
 
 class AskUserMessage(_Ask):

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from django.conf import settings
 
 from chat.engine.registry import HookRegistry, hooks
+from chat.rendering import branding
 
 Cot = Literal["hidden", "tool_call", "full"]
 
@@ -31,6 +32,17 @@ class Theme:
     default: str = "system"
     layout: Literal["default", "wide"] = "default"
     font_family: str | None = None
+
+
+@dataclass(frozen=True)
+class HeaderLink:
+    """A link in the chat's header (CHAT_UI_HEADER_LINKS)."""
+
+    name: str
+    url: str
+    icon_url: str = ""
+    display_name: str | None = None
+    target: Literal["_blank", "_self", "_parent", "_top"] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,11 @@ class UISettings:
     custom_meta_image_url: str | None = None
     logo_file_url: str | None = None
     default_avatar_file_url: str | None = None
+    language: str | None = None
+    default_sidebar_state: Literal["open", "closed"] = "open"
+    confirm_new_chat: bool = False
+    login_page_image: str | None = None
+    header_links: list[HeaderLink] | None = None
     theme: Theme = field(default_factory=Theme)
 
 
@@ -94,6 +111,7 @@ class FeaturesSettings:
     auto_tag_thread: bool = True
     edit_message: bool = True
     allow_thread_sharing: bool | None = None
+    favorites: bool = True
 
 
 @dataclass(frozen=True)
@@ -102,6 +120,7 @@ class ProjectSettings:
     enable_telemetry: bool = False
     user_env: list[str] = field(default_factory=list)
     session_timeout: int = 3600
+    user_session_timeout: int = 1_296_000
     cache: bool = False
     follow_symlink: bool = False
 
@@ -162,15 +181,33 @@ class ChainlitConfig:
     @property
     def ui(self) -> UISettings:
         theme = settings.CHAT_UI_THEME
+        layout = branding.layout(settings.CHAT_UI_LAYOUT)
+        links = branding.header_links(settings.CHAT_UI_HEADER_LINKS)
         return UISettings(
             name=settings.CHAT_UI_NAME,
+            description=settings.CHAT_UI_DESCRIPTION,
             cot=settings.CHAT_COT,
             default_chat_settings_open=settings.CHAT_SETTINGS_OPEN,
             chat_settings_location=settings.CHAT_SETTINGS_LOCATION,
             default_theme=theme,
+            layout=layout,
             custom_css=settings.CHAT_UI_CUSTOM_CSS or None,
+            custom_meta_image_url=settings.CHAT_UI_META_IMAGE or None,
             logo_file_url=settings.CHAT_UI_LOGO or None,
-            theme=Theme(default=theme),
+            language=settings.LANGUAGE_CODE,
+            default_sidebar_state="closed" if settings.CHAT_UI_SIDEBAR == "closed" else "open",
+            confirm_new_chat=settings.CHAT_CONFIRM_NEW_CHAT,
+            login_page_image=settings.CHAT_UI_LOGIN_IMAGE or None,
+            header_links=[
+                HeaderLink(
+                    name=link["label"],
+                    display_name=link["label"],
+                    url=link["url"],
+                    target="_blank" if link["external"] else None,
+                )
+                for link in links
+            ],
+            theme=Theme(default=theme, layout=layout),
         )
 
     @property
@@ -183,6 +220,7 @@ class ChainlitConfig:
                 max_size_mb=settings.CHAT_UPLOAD_MAX_MB,
             ),
             allow_thread_sharing=settings.CHAT_SHARING,
+            auto_tag_thread=settings.CHAT_AUTO_TAG_THREAD,
             audio=AudioFeature(
                 enabled=hooks.on_audio_chunk is not None,
                 sample_rate=settings.CHAT_AUDIO_SAMPLE_RATE,
@@ -195,6 +233,7 @@ class ChainlitConfig:
         return ProjectSettings(
             allow_origins=list(settings.CHAT_COPILOT_ALLOWED_ORIGINS),
             user_env=list(settings.CHAT_USER_ENV),
+            user_session_timeout=settings.SESSION_COOKIE_AGE,
         )
 
     @property
@@ -220,6 +259,7 @@ __all__ = [
     "ChainlitConfig",
     "ChainlitConfigOverrides",
     "FeaturesSettings",
+    "HeaderLink",
     "McpFeature",
     "ProjectSettings",
     "RunSettings",

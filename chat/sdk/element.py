@@ -3,7 +3,8 @@ name, for apps that import them from there (`from chainlit.element import Elemen
 
 from __future__ import annotations
 
-from chat.sdk.data_elements import Dataframe, Plotly
+from chat.sdk.custom_element import CustomElement
+from chat.sdk.data_elements import Dataframe, Plotly, Pyplot
 from chat.sdk.elements import (
     DISPLAYS,
     Audio,
@@ -18,6 +19,7 @@ from chat.sdk.elements import (
     Video,
 )
 from chat.sdk.task_list import Task, TaskList, TaskStatus
+from chat.sdk.types import ElementDict
 
 # Chainlit's name for "any element that came back from the browser" (uploads).
 ElementBased = Element
@@ -25,9 +27,11 @@ ElementBased = Element
 __all__ = [
     "DISPLAYS",
     "Audio",
+    "CustomElement",
     "Dataframe",
     "Element",
     "ElementBased",
+    "ElementDict",
     "ElementDisplay",
     "ElementSize",
     "ElementType",
@@ -35,6 +39,7 @@ __all__ = [
     "Image",
     "Pdf",
     "Plotly",
+    "Pyplot",
     "Task",
     "TaskList",
     "TaskStatus",

@@ -10,14 +10,20 @@ from typing import Any
 from django.conf import settings
 
 from chat.engine.app_hooks import renamed_author
-from chat.engine.context import require_session
+from chat.engine.context import current_session, require_session
 from chat.engine.storable import storable_text
 from chat.engine.streaming import StreamBuffer
 from chat.sdk import step_writes
 from chat.sdk.chat_context import chat_context
 from chat.sdk.elements import element_from_record, send_elements
+from chat.sdk.types import StepDict
 
 _ROLES = {"user_message": "user", "assistant_message": "assistant", "system_message": "system"}
+
+
+def _thread_id() -> str | None:
+    session = current_session.get()
+    return str(session.thread_id) if session is not None and session.thread_id else None
 
 
 class Message:
@@ -197,16 +203,47 @@ class Message:
         chat_context.remove(self)
         return True
 
-    def to_dict(self) -> dict[str, Any]:
+    async def remove_actions(self) -> None:
+        """Takes the message's buttons away, each as `action.remove()` does."""
+        for action in list(self.actions):
+            await action.remove()
+
+    def to_dict(self) -> StepDict:
+        """The message as Chainlit's `StepDict`, which `Message.from_dict` reads back."""
         return {
             "id": self.id,
+            "threadId": _thread_id(),
+            "parentId": self.parent_id,
+            "createdAt": self.created_at,
+            "start": self.created_at,
+            "end": self.created_at,
+            "command": self.command,
+            "modes": self.modes,
             "type": self.type,
             "name": self.author,
             "output": self.content,
-            "createdAt": self.created_at,
+            "language": self.language,
+            "streaming": self._stream is not None,
             "metadata": self.metadata,
+            "tags": self.tags,
             "isError": self.is_error,
         }
+
+    @classmethod
+    def from_dict(cls, data: StepDict) -> Message:
+        """A message from Chainlit's `StepDict` (as an app keeps one, or `to_dict` gives)."""
+        return cls(
+            id=data["id"],
+            parent_id=data.get("parentId"),
+            created_at=data.get("createdAt"),
+            content=data.get("output") or "",
+            author=data.get("name"),
+            command=data.get("command"),
+            modes=data.get("modes"),
+            type=data.get("type", "assistant_message"),
+            language=data.get("language"),
+            metadata=data.get("metadata") or {},
+        )
 
 
 class ErrorMessage(Message):
@@ -215,3 +252,21 @@ class ErrorMessage(Message):
     def __init__(self, content: str, author: str | None = None, **kwargs: Any) -> None:
         super().__init__(content=content, author=author, type="system_message", **kwargs)
         self.is_error = True
+
+
+# Chainlit defines its questions in `chainlit.message`; apps import them from there too.
+from chat.sdk.ask import (  # noqa: E402
+    AskActionMessage,
+    AskElementMessage,
+    AskFileMessage,
+    AskUserMessage,
+)
+
+__all__ = [
+    "AskActionMessage",
+    "AskElementMessage",
+    "AskFileMessage",
+    "AskUserMessage",
+    "ErrorMessage",
+    "Message",
+]

@@ -17,8 +17,13 @@ from django.utils import timezone
 from chat.engine.background import spawn
 from chat.engine.context import current_step, require_session
 from chat.sdk.elements import send_elements
+from chat.sdk.types import StepDict
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _as_text(value: Any) -> tuple[str, str | None]:
@@ -120,6 +125,32 @@ class Step:
                 "auto_collapse": self.auto_collapse,
                 "icon": self.icon or "",
             },
+        }
+
+    def to_dict(self) -> StepDict:
+        """The step as Chainlit's `StepDict` (its icon kept in the metadata, as Chainlit
+        stores it)."""
+        generation = self._generation_dict() if self.generation else None
+        return {
+            "name": self.name,
+            "type": self.type,
+            "id": self.id,
+            "threadId": self.thread_id,
+            "parentId": self.parent_id,
+            "streaming": self._streaming,
+            "metadata": {**self.metadata, **({"icon": self.icon} if self.icon else {})},
+            "tags": self.tags,
+            "input": self._input,
+            "isError": self.is_error,
+            "output": self._output,
+            "createdAt": _iso(self.start),
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "language": self.language,
+            "defaultOpen": self.default_open,
+            "autoCollapse": self.auto_collapse,
+            "showInput": self.show_input,
+            "generation": generation,
         }
 
     def _generation_dict(self) -> dict[str, Any]:

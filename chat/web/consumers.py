@@ -45,6 +45,7 @@ from chat.web.events import (
     parse_frame,
 )
 from chat.web.mcp_frames import McpPanelRequest
+from chat.web.socket_environ import request_environ
 from chatproject.serving import connections
 
 logger = logging.getLogger(__name__)
@@ -114,6 +115,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=frame)
         self.session = ChatSession(thread, user)
         self.session.channel_name = self.channel_name  # audio out goes to this socket only
+        self.session.language = translation.get_language()
+        self.session.environ = request_environ(self.scope)
+        self.session.http_referer = self.session.environ.get("HTTP_REFERER")
         self.session.emitter.deliver_to(self.channel_name, self._send_fragment)
         await self.session.open()
 

@@ -243,6 +243,20 @@
     });
   }
 
+  // Escape on an open category (its label or one of its starters) closes it, back on its label.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.closest) return;
+    var button = event.target.closest("[data-starter-category][aria-expanded=true]");
+    if (!button) {
+      var panel = event.target.closest(".starter-categories .starters");
+      button = panel && document.querySelector("[data-starter-category][aria-controls='" + panel.id + "']");
+    }
+    if (!button || button.getAttribute("aria-expanded") !== "true") return;
+    event.preventDefault();
+    showCategory(button);
+    button.focus();
+  });
+
   document.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target : null;
     if (!target) return;

@@ -110,6 +110,25 @@ async def on_message(message: cl.Message):
         record("answers", answer)
         choice = answer["payload"]["value"] if answer else "none"
         await cl.Message(content=f"Chose {choice}").send()
+    elif command == "ask-then-remove":
+        question = cl.AskActionMessage(
+            content="Keep this?",
+            actions=[cl.Action(name="keep", payload={"value": "no"}, label="No")],
+            timeout=timeout(),
+        )
+        answer = await question.send()
+        await question.remove()
+        await cl.Message(content=f"Removed after {answer['name'] if answer else 'none'}").send()
+    elif command == "buttons-then-none":
+        message = cl.Message(
+            content="Too late to choose",
+            actions=[
+                cl.Action(name="pick", payload={"n": 1}, label="One"),
+                cl.Action(name="pick", payload={"n": 2}, label="Two"),
+            ],
+        )
+        await message.send()
+        await message.remove_actions()
     elif command == "ask-raise":
         try:
             await cl.AskUserMessage(

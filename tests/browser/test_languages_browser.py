@@ -1,4 +1,5 @@
-"""The chat on a phone in scripts far from Latin: Japanese, Hindi and Arabic (right to left).
+"""The chat in each language added beside English, German and French, and on a phone in
+scripts far from Latin: Japanese, Hindi and Arabic (right to left).
 
 Screenshots are kept (chat-390-ja.png, ...) for a look at the fonts and the layout."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.utils.translation import gettext, override
 from playwright.sync_api import Browser, expect
 
 from .conftest import ChatServer
@@ -63,6 +65,44 @@ LANGUAGES = [
         id="ar",
     ),
 ]
+
+
+# The browser's locale, then the language the page is drawn in.
+ADDED = [
+    ("es-ES", "es"),
+    ("it-IT", "it"),
+    ("pt-BR", "pt-br"),
+    ("nl-NL", "nl"),
+    ("pl-PL", "pl"),
+    ("ja-JP", "ja"),
+    ("zh-CN", "zh-hans"),
+    ("ko-KR", "ko"),
+    ("hi-IN", "hi"),
+    ("ar-EG", "ar"),
+]
+SEEN = ["Send", "New chat", "Enter sends, Shift+Enter adds a line."]
+
+
+@pytest.mark.parametrize(("locale", "code"), ADDED)
+def test_each_added_language_draws_the_chat_page_in_its_words(
+    browser: Browser, chat_server: ChatServer, locale: str, code: str
+) -> None:
+    with override(code):
+        words = {text: gettext(text) for text in SEEN}
+    assert all(words[text] != text for text in SEEN)  # the catalogue translates them
+    context = browser.new_context(
+        base_url=chat_server.base_url, locale=locale, viewport={"width": 1280, "height": 800}
+    )
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_up(page, greeting=False)
+        expect(page.locator("html")).to_have_attribute("lang", code)
+        expect(page.locator(".composer__send")).to_have_text(words["Send"])
+        expect(page.locator(".new-chat")).to_have_text(words["New chat"])
+        expect(page.locator(".composer__hint")).to_have_text(words[SEEN[2]])
+    finally:
+        context.close()
 
 
 def on_one_line(locator) -> bool:

@@ -190,3 +190,32 @@ def test_phone_sidebar_closes_with_escape_or_a_tap_outside_and_keeps_its_button(
         assert in_viewport(page, ".composer")
     finally:
         context.close()
+
+
+def test_header_links_reach_a_phone_through_the_conversations_menu(product, browser) -> None:
+    server = product.server(
+        "header-links", CHAT_UI_HEADER_LINKS="Help|https://example.com/help,Status|/my-data/"
+    )
+    server.start()
+    context = browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        sign_up(page)
+        links = page.get_by_role("navigation", name="Links")
+        # On a desktop, once, in the header.
+        expect(links).to_have_count(1)
+        expect(page.locator(".chat__header").get_by_role("link", name="Help")).to_be_visible()
+        # On a phone the header has no room: the conversations' menu has them.
+        page.set_viewport_size(PHONE)
+        expect(links).to_have_count(1)
+        help_link = links.get_by_role("link", name="Help")
+        expect(help_link).not_to_be_in_viewport()
+        page.get_by_role("button", name="Show conversations").click()
+        expect(help_link).to_be_in_viewport()
+        expect(help_link).to_have_attribute("href", "https://example.com/help")
+        expect(links.get_by_role("link", name="Status")).to_be_in_viewport()
+        assert page.evaluate("scrollX === 0 && document.body.scrollWidth <= innerWidth")
+    finally:
+        context.close()
+        server.stop()

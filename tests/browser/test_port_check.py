@@ -333,6 +333,18 @@ def test_research_desk_app(app_page, shots_dir) -> None:
     expect(writing).to_have_attribute("aria-expanded", "false")
     expect(page.get_by_role("button", name="Draft an abstract")).to_be_hidden()
     expect(page.get_by_role("button", name="Latest on batteries")).to_be_visible()
+    # Escape closes the open topic, from a starter too, and leaves the focus on its label.
+    page.get_by_role("button", name="Compare two papers").focus()
+    page.keyboard.press("Escape")
+    expect(research).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("button", name="Latest on batteries")).to_be_hidden()
+    expect(research).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(research).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Escape")
+    expect(research).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Latest on batteries")).to_be_visible()
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         page.screenshot(path=str(shots_dir / f"port-research-categories-{scheme}.png"))

@@ -7,8 +7,9 @@ person it has signed in, and puts it in the script tag's data-token:
     from chat.platforms.copilot.tokens import issue
     token = issue("alice@example.com")
 
-or from a shell: `python manage.py copilot_token alice@example.com`. A token is valid
-for CHAT_COPILOT_TOKEN_SECONDS, for an active account only, and signs a panel in once:
+or from a shell: `python manage.py copilot_token alice@example.com`, or as Chainlit's
+`create_jwt(cl.User(identifier=...))` (chat.sdk.auth). A token is valid for
+CHAT_COPILOT_TOKEN_SECONDS, for an active account only, and signs a panel in once:
 it travels in the frame's address, where logs and history may keep it, so a copy of it
 must be worth nothing. The host page issues a new one each time it is shown.
 """
@@ -16,7 +17,6 @@ must be worth nothing. The host page issues a new one each time it is shown.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from typing import Any
 
 from django.conf import settings
@@ -24,17 +24,13 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
 
-SIGN_IN_SALT = "chat.copilot.sign-in"
+from chat.engine.copilot_tokens import SIGN_IN_SALT, issue
+
+__all__ = ["issue", "redeem", "socket_ticket", "socket_user", "user_for"]
+
 SOCKET_SALT = "chat.copilot.socket"
 # The panel's page may stay open (and its socket reconnect) for a working day.
 SOCKET_SECONDS = 12 * 3600
-
-
-def issue(email: str) -> str:
-    """A sign-in token for the widget, for the account with this email address."""
-    # The nonce makes each token unique, even two for one person within a second.
-    data = {"email": email.strip().lower(), "nonce": secrets.token_urlsafe(8)}
-    return signing.dumps(data, salt=SIGN_IN_SALT, compress=True)
 
 
 def _active(**lookup: Any) -> Any:

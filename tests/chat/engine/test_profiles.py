@@ -151,6 +151,26 @@ async def test_a_profile_with_its_own_starters_shows_no_categories(assistant, us
     assert await profiles.categories_for(user, own) == ()
 
 
+async def test_the_categories_hook_may_take_the_chosen_profile_as_in_chainlit(assistant, user):
+    seen = []
+
+    async def categories(current_user, language, chat_profile):
+        seen.append(chat_profile)
+        label = "Research" if chat_profile == "Deep" else "General"
+        return [cl.StarterCategory(label=label, starters=[cl.Starter(label="Go", message="go")])]
+
+    assistant.set_starter_categories = categories
+    assistant.set_chat_profiles = lambda u: [
+        cl.ChatProfile(name="Quick", markdown_description=""),
+        cl.ChatProfile(name="Deep", markdown_description=""),
+    ]
+    quick, deep = await profiles.available(user)
+    assert [c.label for c in await profiles.categories_for(user, deep)] == ["Research"]
+    assert [c.label for c in await profiles.categories_for(user, quick)] == ["General"]
+    assert [c.label for c in await profiles.categories_for(user, None)] == ["General"]
+    assert seen == ["Deep", "Quick", None]
+
+
 def test_the_decorator_registers_the_categories_hook(assistant):
     @cl.set_starter_categories
     async def categories(user):

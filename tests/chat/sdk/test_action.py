@@ -172,6 +172,14 @@ async def test_remove_takes_the_button_away_and_a_later_click_is_refused(chat):
         await chat.session.click_action(str(message.id), once["id"])
 
 
+async def test_remove_actions_takes_every_button_of_the_message_away(chat):
+    await chat.send("buttons-then-none")
+    message = await Message.objects.filter(
+        thread_id=chat.thread.pk, content="Too late to choose"
+    ).aget()
+    assert message.metadata.get("actions", []) == []
+
+
 # -- over the websocket ----------------------------------------------------------------------
 async def test_a_click_frame_runs_the_callback_and_a_removed_button_gets_a_clear_notice(
     sockets, thread, user

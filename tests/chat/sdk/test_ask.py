@@ -189,6 +189,18 @@ async def test_a_click_answers_an_action_question_with_the_chosen_actions_dict(c
     assert (state["status"], state["answer"]) == ("answered", "✅ Continue")
 
 
+async def test_a_question_the_app_removes_once_answered_leaves_the_conversation(chat):
+    await chat.send("ask-then-remove", wait=False)
+    question = await open_question(chat.thread, "action")
+    [offered] = question.metadata["ask"]["actions"]
+    await chat.session.answer_with_action(str(question.id), offered["id"])
+    await chat.idle()
+
+    assert (await chat.last_reply()).content == "Removed after keep"
+    assert not await Message.objects.filter(pk=question.pk).aexists()
+    await chat.tab.until(lambda f: f'<div id="m-{question.id}" hx-swap-oob="delete">' in f)
+
+
 async def test_an_action_not_offered_is_refused_and_the_question_stays_open(chat):
     await chat.send("ask-action", wait=False)
     question = await open_question(chat.thread, "action")

@@ -5,6 +5,7 @@ Chainlit app that uses them running with only its imports changed."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from pathlib import Path
 
@@ -48,6 +49,36 @@ def test_config_reads_the_settings_in_chainlits_sections():
     assert config.code.on_message is not None  # the loaded assistant's hook
 
 
+def test_config_reads_the_ui_options_from_their_settings():
+    with override_settings(
+        CHAT_UI_LAYOUT="wide",
+        CHAT_UI_SIDEBAR="closed",
+        CHAT_UI_DESCRIPTION="Answers about Acme",
+        CHAT_UI_LOGIN_IMAGE="chat/login.jpg",
+        CHAT_UI_META_IMAGE="chat/preview.png",
+        CHAT_UI_HEADER_LINKS=["Help|https://help.example.com", "Status|/status/"],
+        CHAT_CONFIRM_NEW_CHAT=True,
+        CHAT_AUTO_TAG_THREAD=False,
+        LANGUAGE_CODE="de",
+    ):
+        ui = config.ui
+        assert (ui.layout, ui.theme.layout) == ("wide", "wide")
+        assert ui.default_sidebar_state == "closed"
+        assert ui.description == "Answers about Acme"
+        assert ui.login_page_image == "chat/login.jpg"
+        assert ui.custom_meta_image_url == "chat/preview.png"
+        assert [(link.name, link.url, link.target) for link in ui.header_links] == [
+            ("Help", "https://help.example.com", "_blank"),
+            ("Status", "/status/", None),
+        ]
+        assert ui.confirm_new_chat is True
+        assert ui.language == "de"
+        assert config.features.auto_tag_thread is False
+        assert config.features.favorites is True
+    assert config.ui.default_sidebar_state == "open"
+    assert config.project.user_session_timeout == settings.SESSION_COOKIE_AGE
+
+
 def test_config_refuses_changes_from_code_with_a_reason():
     with pytest.raises(AttributeError, match="comes from the settings"):
         config.ui = None
@@ -72,6 +103,57 @@ def test_the_element_module_names_the_same_classes_as_the_facade():
     assert element.Image is cl.Image
     assert element.TaskList is cl.TaskList
     assert issubclass(element.Text, element.Element)
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("chat.sdk.message", ["Message", "ErrorMessage", "AskUserMessage", "AskActionMessage"]),
+        ("chat.sdk.message", ["AskFileMessage", "AskElementMessage"]),
+        ("chat.sdk.element", ["CustomElement", "Pyplot", "Dataframe", "Element"]),
+        ("chat.sdk.step", ["Step", "step"]),
+        ("chat.sdk.mode", ["Mode", "ModeOption"]),
+        ("chat.sdk.sidebar", ["ElementSidebar"]),
+        ("chat.sdk.langchain.callbacks", ["LangchainCallbackHandler"]),
+        ("chat.sdk.langchain.callbacks", ["AsyncLangchainCallbackHandler"]),
+        ("chat.sdk.llama_index.callbacks", ["LlamaIndexCallbackHandler"]),
+        ("chat.sdk.openai", ["instrument_openai"]),
+        ("chat.sdk.mistralai", ["instrument_mistralai"]),
+    ],
+)
+def test_chainlits_module_paths_name_the_facades_objects(module, names):
+    """`from chainlit.X import Y` becomes `from chat.sdk.X import Y` and gets `cl.Y`."""
+    imported = importlib.import_module(module)
+    for name in names:
+        assert getattr(imported, name) is getattr(cl, name)
+
+
+def test_chainlits_step_and_element_dicts_are_named_where_chainlit_names_them():
+    from chat.sdk import element, types
+
+    step = importlib.import_module("chat.sdk.step")  # `chat.sdk.step` the name is cl.step
+    assert step.StepDict is types.StepDict
+    assert element.ElementDict is types.ElementDict
+
+
+def test_the_types_module_names_what_apps_import_from_chainlit_types():
+    from chat.sdk import types
+
+    assert types.ChatProfile is cl.ChatProfile
+    assert types.Starter is cl.Starter
+    assert types.StarterCategory is cl.StarterCategory
+    for name in ("ThreadDict", "Feedback", "FeedbackDict", "CommandDict", "FileDict"):
+        assert name in types.__all__
+    for name in ("AskActionResponse", "AskElementResponse", "AskFileResponse"):
+        assert name in types.__all__
+    assert set(types.AskActionResponse.__annotations__) == {
+        "name",
+        "payload",
+        "label",
+        "tooltip",
+        "forId",
+        "id",
+    }
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 
 import chat.sdk as cl
 from chat.engine.context import NoChatContextError
-from chat.models import Thread
+from chat.models import Message, Thread
 from tests.drivers import wait_for
 from tests.factories import make_message
 
@@ -138,3 +138,30 @@ async def test_reserved_keys_from_storage_do_not_override_the_live_session(
 def test_user_session_outside_a_hook_says_there_is_no_chat_context():
     with pytest.raises(NoChatContextError):
         cl.user_session.get("id")
+
+
+SESSION_APP = """
+import chat.sdk as cl
+
+
+@cl.on_message
+async def main(message: cl.Message):
+    session = cl.context.session
+    await cl.Message(
+        content=f"{session.chat_profile}|{sorted(session.chat_settings)}|{session.user_env}"
+    ).send()
+"""
+
+
+async def test_the_session_names_the_profile_settings_and_env_as_chainlits_does(
+    use_assistant, open_chat, thread, user, tmp_path
+):
+    app = tmp_path / "session_app.py"
+    app.write_text(SESSION_APP)
+    use_assistant(str(app))
+    chat = await open_chat(thread, user)
+    chat.session.user_session["chat_profile"] = "Research"
+    chat.session.user_session["chat_settings"] = {"model": "large", "temperature": 0.2}
+    await chat.send("which?")
+    answer = await Message.objects.filter(thread_id=thread.pk, author_kind="assistant").alast()
+    assert answer.content == "Research|['model', 'temperature']|{}"

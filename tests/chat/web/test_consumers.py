@@ -76,8 +76,14 @@ async def connect(background):
     """Opens sockets to the real application; disconnects them afterwards."""
     opened: list[WebsocketCommunicator] = []
 
-    async def connect_(path: str, *, user=None, origin: tuple[bytes, bytes] | None = ORIGIN):
-        headers = [origin] if origin else []
+    async def connect_(
+        path: str,
+        *,
+        user=None,
+        origin: tuple[bytes, bytes] | None = ORIGIN,
+        headers: list[tuple[bytes, bytes]] = (),
+    ):
+        headers = [*([origin] if origin else []), *headers]
         if user is not None:
             headers.append((b"cookie", await session_cookie(user)))
         communicator = WebsocketCommunicator(application, path, headers=headers)
@@ -392,3 +398,40 @@ async def test_a_refused_socket_gets_no_snapshot_of_the_thread(connect, user, ot
     _, _, socket = await connect(path_of(theirs), user=user)
     output = await socket.next_output()
     assert output == {"type": "websocket.close", "code": CLOSE_FORBIDDEN}
+
+
+SESSION_REQUEST_APP = """
+import chat.sdk as cl
+
+
+@cl.on_message
+async def main(message: cl.Message):
+    session = cl.context.session
+    await cl.Message(
+        content=f"{session.language}|{session.http_referer}|"
+        f"{session.environ.get('HTTP_USER_AGENT')}|{'HTTP_COOKIE' in session.environ}"
+    ).send()
+"""
+
+
+async def test_the_session_knows_the_page_language_and_headers_but_not_the_cookie(
+    use_assistant, connect, thread, user, tmp_path
+):
+    app = tmp_path / "session_request_app.py"
+    app.write_text(SESSION_REQUEST_APP)
+    use_assistant(str(app))
+    connected, _, socket = await connect(
+        path_of(thread),
+        user=user,
+        headers=[
+            (b"referer", b"http://localhost/intranet/help"),
+            (b"user-agent", b"Browser/1.0"),
+            (b"accept-language", b"fr"),
+        ],
+    )
+    assert connected
+    await socket.say("who am I talking to?")
+
+    answer = await socket.until(lambda f: "Browser/1.0" in f)
+
+    assert "fr|http://localhost/intranet/help|Browser/1.0|False" in answer

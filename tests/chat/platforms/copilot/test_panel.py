@@ -8,8 +8,10 @@ import pytest
 from django.core import signing
 from django.test import Client, override_settings
 
+import chat.sdk as cl
 from chat.models import Thread
 from chat.platforms.copilot import tokens
+from chat.sdk.auth import create_jwt
 
 HOST = "https://intranet.example.com"
 OWN = "http://testserver"
@@ -165,3 +167,22 @@ def test_the_panel_has_no_microphone_when_its_assistant_does_not_listen(
     html = panel(client, token=tokens.issue(user.email)).content.decode()
     assert 'id="voice-button"' not in html
     assert "chat/voice.js" not in html
+
+
+def test_chainlits_create_jwt_signs_the_person_in_to_the_panel_once(client, copilot, user):
+    token = create_jwt(cl.User(identifier=user.email.upper()))
+
+    assert panel(client, token=token).status_code == 200
+    assert Thread.objects.filter(owner=user, source="copilot").exists()
+    again = panel(Client(), token=token)  # the same token twice: refused
+    assert "expired" in again.content.decode()
+    assert "ws-connect" not in again.content.decode()
+
+
+def test_create_jwt_names_a_username_as_the_sign_in_hooks_do(client, copilot, user):
+    user.email = "admin@localhost"
+    user.save()
+
+    token = create_jwt(cl.User(identifier="admin"))
+
+    assert "ws-connect" in panel(client, token=token).content.decode()

@@ -1,0 +1,1 @@
+"""`chainlit.langchain` as `chat.sdk.langchain`: see `callbacks`."""

@@ -1,0 +1,1 @@
+"""`chainlit.llama_index` as `chat.sdk.llama_index`: see `callbacks`."""
