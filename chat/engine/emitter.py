@@ -22,7 +22,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, connection
-from django.db.models import JSONField, QuerySet
+from django.db.models import Exists, JSONField, OuterRef, QuerySet, prefetch_related_objects
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,15 +44,21 @@ logger = logging.getLogger(__name__)
 # earlier lines).
 next_order = thread_end.next_order
 
+# A new message's check, run in its trip before it is stored: raises to refuse it; returns
+# whether its words are one of the thread owner's favorites when it read that (else None).
+Check = Callable[[], bool | None]
+
 
 @reconnecting
-def _insert_message(message: Message, check: Callable[[], None] | None = None) -> bool:
+def _insert_message(message: Message, check: Check | None = None) -> bool:
     """Stores a new message at the thread's end; False if the page already sent it."""
-    if check is not None:
-        check()
+    starred = check() if check is not None else None
     try:
         thread_end.append(message, durable=_durable(message))
-        _mark_starred(message)
+        if starred is None:
+            _mark_starred(message)
+        elif message.author_kind == Message.Author.USER:
+            message.starred = starred  # read by the check, in its statement
         return True
     except IntegrityError:
         # The page sent it again (after a reconnect): the first copy stands. Asking after
@@ -77,12 +83,23 @@ def _durable(message: Message) -> bool:
 
 @reconnecting
 def _update_message(thread_id: UUID, message_id: str, fields: dict[str, Any]) -> Message | None:
-    """Writes the fields and reads the message back as shown, in one trip; None if gone."""
+    """Writes the fields and reads the message back as shown, in one trip; None if gone.
+
+    Whether it has elements is read with it: their own statement only when it has (most
+    answers have none: an answer's end is two statements, not three)."""
     if not Message.objects.filter(pk=message_id, thread_id=thread_id).update(**fields):
         return None
-    rows = Message.objects.with_feedback().filter(pk=message_id).prefetch_related("elements")
+    rows = (
+        Message.objects.with_feedback()
+        .filter(pk=message_id)
+        .annotate(has_elements=Exists(Element.objects.filter(message_id=OuterRef("pk"))))
+    )
     message = rows.order_by().first()
     if message is not None:
+        if message.has_elements:
+            prefetch_related_objects([message], "elements")
+        else:
+            _prefetched_none(message)
         _mark_starred(message)
     return message
 
@@ -184,9 +201,10 @@ def _no_elements() -> QuerySet[Element]:
     return elements
 
 
-def _prefetched_none(step: Step) -> None:
-    """What prefetch_related("elements") leaves on a step without any (the same shape of
-    thing, so that it draws from the same template shape): an empty, evaluated queryset.
+def _prefetched_none(step: Step | Message) -> None:
+    """What prefetch_related("elements") leaves on a step (or message) without any (the
+    same shape of thing, so that it draws from the same template shape): an empty,
+    evaluated queryset.
     One for every step (asked for more, it still has none): building a step's own, through
     its related manager, cost more than the rest of the step's end on the database thread."""
     step._prefetched_objects_cache = {"elements": _no_elements()}
@@ -325,7 +343,7 @@ class Emitter:
     async def create_message(
         self,
         *,
-        check: Callable[[], None] | None = None,
+        check: Check | None = None,
         shown_while_stored: bool = False,
         shown_with: tuple[str, ...] = (),
         **fields: Any,
@@ -333,11 +351,12 @@ class Emitter:
         """Stores a new message and shows it; None if the client already sent it.
 
         `check` runs first, in the same trip to the database thread: it may refuse the
-        message by raising. With `shown_while_stored` (an assistant's message: nothing to
-        check, nothing to refuse) the page gets it at once, as the row is being written;
-        see `stored()`. (Behind writes still waiting for their trip, such as a quick step's,
-        it goes in their trip and is shown once stored: its push waits for them anyway. A
-        finished one is not even waited for then; see below.)
+        message by raising, and may say whether its words are one of the thread owner's
+        favorites (its star), read with its checks. With `shown_while_stored` (an
+        assistant's message: nothing to check, nothing to refuse) the page gets it at once,
+        as the row is being written; see `stored()`. (Behind writes still waiting for their
+        trip, such as a quick step's, it goes in their trip and is shown once stored: its
+        push waits for them anyway. A finished one is not even waited for then; see below.)
 
         `shown_with`: fragments that go in the message's frame, after it, once it is stored
         (one socket write instead of several)."""

@@ -5,6 +5,11 @@ A running session keeps a mark in the cache (Redis on the services backend, shar
 instance; this process's memory embedded) and renews it while its hook runs. A process that
 dies leaves its mark for MARK_SECONDS at most. Two runs of one thread on two instances share
 the mark: the first to end may take it away, and the other's next renewal puts it back.
+
+The marks of an event loop's runs are renewed together, every RENEW_SECONDS, by one task
+and in one pipeline: a thousand answers under way were a thousand timers and a thousand
+Redis commands every RENEW_SECONDS. A mark is taken down only once a renewal that
+included it has been answered, so that no renewal puts it back after its run ended.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import weakref
 from typing import Any
 from uuid import UUID
 
@@ -36,25 +42,9 @@ class RunMark:
     def __init__(self, thread_id: UUID) -> None:
         self.key = mark_key(thread_id)
         self.token = secrets.token_hex(8)
-        self._renewing: asyncio.Task[Any] | None = None
+        self._renewals: _Renewals | None = None
 
     async def put_up(self) -> None:
-        await self._set()
-        self._renewing = spawn(self._renew(), name=f"run-mark-{self.key}")
-
-    async def take_down(self) -> None:
-        if self._renewing is not None:
-            self._renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._renewing
-        try:
-            await loop_cache.delete_if(self.key, self.token)
-        except Exception as error:
-            _say_cache_away(error)
-        else:
-            _cache_back()
-
-    async def _set(self) -> None:
         try:
             await loop_cache.put(self.key, self.token, MARK_SECONDS)
         except Exception as error:
@@ -62,11 +52,83 @@ class RunMark:
             _say_cache_away(error)
         else:
             _cache_back()
+        self._renewals = _Renewals.of_this_loop()
+        self._renewals.add(self)
+
+    async def take_down(self) -> None:
+        if self._renewals is not None:
+            await self._renewals.discard(self)
+            self._renewals = None
+        try:
+            await loop_cache.delete_if(self.key, self.token)
+        except Exception as error:
+            _say_cache_away(error)
+        else:
+            _cache_back()
+
+
+class _Renewals:
+    """The marks of one event loop's runs, renewed together every RENEW_SECONDS by one
+    task, which ends when no mark is left."""
+
+    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Renewals] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self) -> None:
+        self.marks: dict[RunMark, None] = {}  # in the order put up
+        self.task: asyncio.Task[Any] | None = None
+        # The renewal under way (its marks, and its end), if any.
+        self.renewing: tuple[set[RunMark], asyncio.Future[None]] | None = None
+
+    @classmethod
+    def of_this_loop(cls) -> _Renewals:
+        loop = asyncio.get_running_loop()
+        renewals = cls._of_loop.get(loop)
+        if renewals is None:
+            renewals = cls._of_loop[loop] = cls()
+        return renewals
+
+    def add(self, mark: RunMark) -> None:
+        self.marks[mark] = None
+        if self.task is None or self.task.done():
+            self.task = spawn(self._renew(), name="run-mark-renewals")
+
+    async def discard(self, mark: RunMark) -> None:
+        """Stops renewing the mark; returns once no renewal of it is under way."""
+        self.marks.pop(mark, None)
+        if self.renewing is not None and mark in self.renewing[0]:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.shield(self.renewing[1])
+        if not self.marks and self.renewing is None and self.task is not None:
+            # Nothing left to renew: no task waits on (a mark put up next starts another).
+            self.task.cancel()
+            self.task = None
 
     async def _renew(self) -> None:
-        while True:
-            await asyncio.sleep(RENEW_SECONDS)
-            await self._set()
+        loop = asyncio.get_running_loop()
+        try:
+            while self.marks:
+                await asyncio.sleep(RENEW_SECONDS)
+                if not self.marks:
+                    break
+                marks = set(self.marks)
+                done: asyncio.Future[None] = loop.create_future()
+                self.renewing = (marks, done)
+                try:
+                    await loop_cache.put_many(
+                        [(mark.key, mark.token) for mark in marks], MARK_SECONDS
+                    )
+                except Exception as error:
+                    _say_cache_away(error)
+                else:
+                    _cache_back()
+                finally:
+                    self.renewing = None
+                    done.set_result(None)
+        finally:
+            if self._of_loop.get(loop) is self and not self.marks:
+                del self._of_loop[loop]
 
 
 async def marked(thread_id: UUID) -> bool:

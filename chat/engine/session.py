@@ -49,6 +49,7 @@ from chat.engine.registry import call_hook, hook_name, hooks, public_objects
 from chat.engine.running import RunningSession
 from chat.engine.session_options import SessionOptions
 from chat.engine.shutdown import drain
+from chat.engine.storable import storable_text
 from chat.engine.voice import Voice
 from chat.models import Message, Thread
 from chat.storage.local_copies import Scope
@@ -249,15 +250,19 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         # A message in an older conversation brings it to the top of the sidebar.
         kind: str | None = None
 
-        def admitted_and_no_question_waits_for_another_answer() -> None:
+        def admitted_and_no_question_waits_for_another_answer() -> bool:
             nonlocal kind
-            # Both read in one statement: a round trip less before the message's own.
-            checks = message_checks.read(getattr(self.user, "pk", None), self.thread_id)
+            # Read in one statement: round trips less before the message's own, and after
+            # it (its star).
+            checks = message_checks.read(
+                getattr(self.user, "pk", None), self.thread_id, storable_text(content)
+            )
             if not admitted:  # once, should the call be made again on a new connection
                 admitted.append(quotas.admit(self.user, any_quota=checks.any_quota))
             kind = checks.pending_kind
             if kind in ("file", "action", "element"):
                 raise asks.AskPending(_("Please answer the question above first."))
+            return checks.starred
 
         # Shown with the message, in its frame: the starters go as the chat starts.
         hiding = self._start_hiding()

@@ -57,18 +57,32 @@ def _owners_favorites(thread_id: Any, digests: list[str]) -> list[str]:
     """The same query as mark_starred's with the owner as a subquery, written out: every
     message a person sends asks it, and building it through the ORM cost more than
     running it."""
+    sql, params = _owners_favorites_query(thread_id, digests)
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def owners_favorite_query(thread_id: Any, content: str) -> tuple[str, list[Any]]:
+    """A statement giving one row when `content` is one of the favorites of the thread's
+    owner (its star drawn pressed): open to be read with other checks, so that a new
+    message's star costs no statement of its own."""
+    sql, params = _owners_favorites_query(thread_id, [digest(content)])
+    return f"{sql} LIMIT 1", params
+
+
+def _owners_favorites_query(thread_id: Any, digests: list[str]) -> tuple[str, list[Any]]:
     q = connection.ops.quote_name
     favorite, thread = Favorite._meta, Thread._meta
     column = {
         name: q(model.get_field(name).column)
         for model, name in ((favorite, "user"), (favorite, "digest"), (thread, "owner"))
     }
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            f"SELECT f.{column['digest']} FROM {q(favorite.db_table)} f"  # noqa: S608
-            f" JOIN {q(thread.db_table)} t ON t.{column['owner']} = f.{column['user']}"
-            f" WHERE t.{q(thread.pk.column)} = %s"
-            f" AND f.{column['digest']} IN ({', '.join(['%s'] * len(digests))})",
-            [thread.pk.get_db_prep_value(thread_id, connection), *digests],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    # Names from the models, values as parameters.
+    sql = (
+        f"SELECT f.{column['digest']} FROM {q(favorite.db_table)} f"  # noqa: S608
+        f" JOIN {q(thread.db_table)} t ON t.{column['owner']} = f.{column['user']}"
+        f" WHERE t.{q(thread.pk.column)} = %s"
+        f" AND f.{column['digest']} IN ({', '.join(['%s'] * len(digests))})"
+    )
+    return sql, [thread.pk.get_db_prep_value(thread_id, connection), *digests]

@@ -1,10 +1,12 @@
 """The default cache's calls that every message makes, from the event loop itself.
 
 A message reads the person's sign-in version, counts one against the rate limit, puts its
-run's mark up and takes it down again. On the embedded default the cache is this process's
-memory and those calls are made inline (`cache_calls.cache_call`). On Redis, Django's cache
-is a blocking client, so each call went to a worker thread and back: four thread hops per
-message, each a queue put, a wake-up and the GIL handed over, on top of the round trip.
+run's mark up and takes it down again (the marks of the runs under way are renewed every
+few seconds, all of a loop's in one pipeline: `put_many`). On the embedded default the
+cache is this process's memory and those calls are made inline
+(`cache_calls.cache_call`). On Redis, Django's cache is a blocking client, so each call
+went to a worker thread and back: four thread hops per message, each a queue put, a
+wake-up and the GIL handed over, on top of the round trip.
 Here they are made with redis.asyncio on the calling event loop, as the channel layer does:
 the same keys, the same values (Django's serializer, so what its sync cache writes is read
 here and the other way round), one command each (a mark is taken down, if still this run's,
@@ -69,6 +71,24 @@ async def put(key: str, value: Any, seconds: int) -> None:
     await _client(backend).redis.set(
         backend.make_and_validate_key(key), backend._cache._serializer.dumps(value), ex=seconds
     )
+
+
+async def put_many(items: list[tuple[str, Any]], seconds: int) -> None:
+    """Sets each (key, value) for `seconds`: on Redis in one round trip (a pipeline)."""
+    backend = _redis_backend()
+    if backend is None:
+        await cache_call(_put_many_in_cache, caches["default"], items, seconds)
+        return
+    dumps = backend._cache._serializer.dumps
+    pipe = _client(backend).redis.pipeline(transaction=False)
+    for key, value in items:
+        pipe.set(backend.make_and_validate_key(key), dumps(value), ex=seconds)
+    await pipe.execute()
+
+
+def _put_many_in_cache(backend: Any, items: list[tuple[str, Any]], seconds: int) -> None:
+    for key, value in items:
+        backend.set(key, value, timeout=seconds)
 
 
 async def delete_if(key: str, value: Any) -> None:

@@ -174,3 +174,46 @@ async def test_a_step_ended_before_its_start_was_stored_is_shown_once_as_a_reloa
     assert shown == [await sync_to_async(_stored_step_appended)(step_id, thread.id, cot)]
     assert 'data-state="done"' in shown[0]
     assert "<strong>found</strong>" in shown[0]
+
+
+def _stored_message_as_shown(message_id, thread_id) -> str:
+    message = Message.objects.with_feedback().prefetch_related("elements").get(pk=message_id)
+    return "".join(frames.message_update(message, thread_id))
+
+
+async def _end_an_answer(thread, *, attach_on_the_side: bool) -> tuple[str, str]:
+    """Ends a streamed answer (perhaps with an element attached to it by another process
+    meanwhile): what the page was sent, and the stored message drawn afresh."""
+    row = await sync_to_async(make_message)(
+        thread, "", author_kind=Message.Author.ASSISTANT, status=Message.Status.STREAMING
+    )
+    if attach_on_the_side:
+        await Element.objects.acreate(
+            thread_id=thread.id, message_id=row.pk, kind="text", name="note", content="n"
+        )
+    tab = GroupListener(thread.id)
+    await tab.start()
+    try:
+        await Emitter(thread.id).update_message(
+            str(row.pk), content="**all** of it", status=Message.Status.DONE
+        )
+        sent = await tab.until(lambda frame: f'id="m-{row.pk}"' in frame)
+    finally:
+        await tab.stop()
+    return sent, await sync_to_async(_stored_message_as_shown)(row.pk, thread.id)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_answers_end_is_shown_exactly_as_a_reload_draws_it(user):
+    thread = await sync_to_async(make_thread)(user)
+    sent, stored = await _end_an_answer(thread, attach_on_the_side=False)
+    assert sent == stored
+    assert "<strong>all</strong>" in sent
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_answers_end_shows_an_element_attached_to_it_elsewhere(user):
+    thread = await sync_to_async(make_thread)(user)
+    sent, stored = await _end_an_answer(thread, attach_on_the_side=True)
+    assert sent == stored
+    assert "note" in sent

@@ -94,19 +94,19 @@ def statements(counted: Counted) -> list[str]:
     return [sql.split()[0] for sql in counted.sql]
 
 
-async def test_an_echo_takes_two_trips_to_the_database_and_eight_statements(bench_chat, counted):
+async def test_an_echo_takes_two_trips_to_the_database_and_seven_statements(bench_chat, counted):
     await bench_chat.send("echo hi")
-    # The question: quotas and a waiting question (one statement), its position and row,
-    # whether its words are one of the person's favorites (its star), in one trip; the
-    # answer's position and row in another.
+    # The question: quotas, a waiting question and whether its words are one of the
+    # person's favorites (its star) in one statement, then its position and row, in one
+    # trip; the answer's position and row in another.
     if connection.vendor == "postgresql":
         # Each message's position and row in one statement committed alone: no BEGIN or
-        # COMMIT round trips (4 round trips in all, 2 commits).
-        assert statements(counted) == ["SELECT", "WITH", "SELECT", "WITH"]
+        # COMMIT round trips (3 round trips in all, 2 commits).
+        assert statements(counted) == ["SELECT", "WITH", "WITH"]
         assert counted.commits == 0
     else:
         assert statements(counted) == [
-            "SELECT", "BEGIN", "UPDATE", "INSERT", "SELECT", "BEGIN", "UPDATE", "INSERT",
+            "SELECT", "BEGIN", "UPDATE", "INSERT", "BEGIN", "UPDATE", "INSERT",
         ]  # fmt: skip
         assert counted.commits == 2
     assert counted.trips == 2
@@ -133,12 +133,12 @@ async def test_two_nested_steps_take_two_trips_to_the_database(bench_chat, count
     # and no question about its elements.
     assert counted.trips == 2
     kinds = statements(counted)
-    assert kinds.count("SELECT") == 2  # the question's checks, its star
+    assert kinds.count("SELECT") == 1  # the question's checks and star
     if connection.vendor == "postgresql":
         # The question, two steps, the answer: each position and row in one statement.
         assert kinds.count("WITH") == 4
         assert "UPDATE" not in kinds
-        assert len(kinds) == 6
+        assert len(kinds) == 5
         # Both steps and the answer in one transaction (chat.engine.shared_trips): one
         # commit, one wait for the disk, where each row was committed alone (three).
         assert counted.commits == 1
@@ -150,7 +150,7 @@ async def test_two_nested_steps_take_two_trips_to_the_database(bench_chat, count
         assert kinds.count("BEGIN") == 2
         assert kinds.count("SAVEPOINT") == 3
         assert counted.commits == 2
-        assert len(kinds) == 18
+        assert len(kinds) == 17
     steps = [s async for s in Step.objects.filter(thread_id=bench_chat.thread.pk)]
     assert sorted(s.output for s in steps) == ["NESTED", "NESTED"]
     assert all(s.ended_at is not None for s in steps)
@@ -264,3 +264,13 @@ async def test_on_redis_an_echo_costs_one_publish_per_frame_and_nothing_to_recei
     # ...and the cache's, one command each: the sign-in version, the rate limit (a
     # script), the run's mark put up, and taken down if still its own (a script).
     assert [name for name in sent if name != "PUBLISH"] == ["GET", "EVALSHA", "SET", "EVALSHA"]
+
+
+async def test_a_streamed_answers_end_is_its_update_and_one_read(bench_chat, counted):
+    await bench_chat.send("stream 20")
+    kinds = statements(counted)
+    # The final render: the UPDATE, then the message read back with its rating and
+    # whether it has elements, in one statement (their own only when it has).
+    assert kinds[-2:] == ["UPDATE", "SELECT"]
+    assert sum("chat_element" in sql for sql in counted.sql) == 1
+    assert [m.content for m in await bench_chat.messages()][-1].split()[-1] == "tok19"
