@@ -172,7 +172,9 @@ async def test_answers_starting_together_share_their_trips_to_the_database(
 
     await asyncio.gather(*(chat.send("stream 20") for chat in chats))
 
-    assert counted.trips < len(chats)  # fewer than one per answer (three each, alone)
+    # Alone: three per answer. How many share a trip depends on the machine's pace (one per
+    # answer was seen once under heavy load), never as many as alone.
+    assert counted.trips < 2 * len(chats)
     for chat in chats:
         question, answer = (await chat.messages())[-2:]
         assert question.content == "stream 20"
