@@ -77,18 +77,13 @@ async def put_many(items: list[tuple[str, Any]], seconds: int) -> None:
     """Sets each (key, value) for `seconds`: on Redis in one round trip (a pipeline)."""
     backend = _redis_backend()
     if backend is None:
-        await cache_call(_put_many_in_cache, caches["default"], items, seconds)
+        await cache_call(caches["default"].set_many, dict(items), timeout=seconds)
         return
     dumps = backend._cache._serializer.dumps
     pipe = _client(backend).redis.pipeline(transaction=False)
     for key, value in items:
         pipe.set(backend.make_and_validate_key(key), dumps(value), ex=seconds)
     await pipe.execute()
-
-
-def _put_many_in_cache(backend: Any, items: list[tuple[str, Any]], seconds: int) -> None:
-    for key, value in items:
-        backend.set(key, value, timeout=seconds)
 
 
 async def delete_if(key: str, value: Any) -> None:
