@@ -457,8 +457,10 @@ class Profiler:
         Path(args.profile_dir).mkdir(parents=True, exist_ok=True)
         self.out = Path(args.profile_dir) / f"pyspy-{phase}-{int(time.time())}.txt"
         extra = ["--gil"] if args.profile_gil else []
+        if args.profile_seconds:
+            extra += ["--duration", str(args.profile_seconds)]
         self.proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw",
-                                      "--rate", "250", "--nonblocking", *extra,
+                                      "--rate", str(args.profile_rate), "--nonblocking", *extra,
                                       "-o", str(self.out)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
@@ -1457,6 +1459,9 @@ def main() -> int:
                          "`-m daphne` (e.g. bench/launch_patched.py with BENCH_PATCHES=...)")
     ap.add_argument("--profile", default="", help="phases to sample with py-spy: b,steps,c,d,g,h,i")
     ap.add_argument("--profile-dir", default="/tmp")  # noqa: S108
+    ap.add_argument("--profile-rate", type=int, default=250, help="py-spy samples a second")
+    ap.add_argument("--profile-seconds", type=int, default=0,
+                    help="sample only the first N seconds of each profiled phase (its start)")
     ap.add_argument("--profile-gil", action="store_true",
                     help="py-spy --gil: sample only the thread holding the GIL (Python CPU)")
     ap.add_argument("--keep-logs", default=None, help="copy server logs to this folder")
