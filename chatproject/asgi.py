@@ -30,6 +30,7 @@ from chatproject.serving.daphne_bodies import limit_daphne_bodies  # noqa: E402
 from chatproject.serving.daphne_responses import pace_daphne_responses  # noqa: E402
 from chatproject.serving.daphne_shutdown import fix_daphne_shutdown  # noqa: E402
 from chatproject.serving.daphne_sweeps import sweep_daphne_connections_by_due_time  # noqa: E402
+from chatproject.serving.daphne_writes import write_daphne_sockets_at_once  # noqa: E402
 from chatproject.serving.websocket_close import close_websockets_with_a_reason  # noqa: E402
 from chatproject.serving.websocket_compression import compress_daphne_websockets  # noqa: E402
 from chatproject.url_prefix import UrlPrefix  # noqa: E402
@@ -49,6 +50,7 @@ fix_daphne_shutdown(
     stopped=lifecycle.stopping,
 )
 compress_daphne_websockets()
+write_daphne_sockets_at_once()
 sweep_daphne_connections_by_due_time()
 limit_daphne_bodies(limit_before_reading, settings.SESSION_COOKIE_NAME)
 pace_daphne_responses()
