@@ -10,19 +10,33 @@ Measured by `bench/message_cost.py` (`echo_db_trips`, `echo_py_calls`).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.core.cache import caches
+from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
+from django.utils.module_loading import import_string
 
 R = TypeVar("R")
 
 
 def in_memory(alias: str = "default") -> bool:
-    return isinstance(caches[alias], LocMemCache)
+    return backend_is(LocMemCache, alias)
+
+
+def backend_is(kind: type, alias: str = "default") -> bool:
+    """Whether the cache `alias` is a `kind` (or of a subclass), read from the settings:
+    `caches[alias]` goes through asgiref's Local, a dozen calls each time, and this is
+    asked several times per message."""
+    return _is_subclass(settings.CACHES[alias]["BACKEND"], kind)
+
+
+@functools.lru_cache(maxsize=16)
+def _is_subclass(backend_path: str, kind: type) -> bool:
+    return issubclass(import_string(backend_path), kind)
 
 
 async def cache_call(function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
