@@ -10,7 +10,6 @@ Measured by `bench/message_cost.py` (`echo_db_trips`, `echo_py_calls`).
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 R = TypeVar("R")
@@ -28,15 +28,25 @@ def in_memory(alias: str = "default") -> bool:
 
 
 def backend_is(kind: type, alias: str = "default") -> bool:
-    """Whether the cache `alias` is a `kind` (or of a subclass), read from the settings:
+    """Whether the cache `alias` is a `kind` (or of a subclass), from the settings:
     `caches[alias]` goes through asgiref's Local, a dozen calls each time, and this is
     asked several times per message."""
-    return _is_subclass(settings.CACHES[alias]["BACKEND"], kind)
+    found = _kinds.get((kind, alias))
+    if found is None:
+        backend = import_string(settings.CACHES[alias]["BACKEND"])
+        found = _kinds[kind, alias] = issubclass(backend, kind)
+    return found
 
 
-@functools.lru_cache(maxsize=16)
-def _is_subclass(backend_path: str, kind: type) -> bool:
-    return issubclass(import_string(backend_path), kind)
+_kinds: dict[tuple[type, str], bool] = {}
+
+
+def _forget_kinds(*, setting: str, **kwargs: Any) -> None:
+    if setting == "CACHES":
+        _kinds.clear()
+
+
+setting_changed.connect(_forget_kinds, dispatch_uid="chatproject-cache-kinds")
 
 
 async def cache_call(function: Callable[..., R], *args: Any, **kwargs: Any) -> R:
