@@ -71,8 +71,11 @@ class _Starts:
 
     def __init__(self) -> None:
         self.last = 0
-        # start -> when it had its turn (None: still in line); in start order
-        self.pending: dict[int, float | None] = {}
+        # the starts not over, in start order
+        self.pending: dict[int, None] = {}
+        # those of them that have their turn -> since when (at most STARTS_AT_ONCE: what
+        # looking for stuck starts walks, however long the line)
+        self.turned: dict[int, float] = {}
         self.waiters: deque[tuple[int, asyncio.Future[None]]] = deque()
         self.turns = asyncio.Semaphore(STARTS_AT_ONCE)
         self.last_ended = time.monotonic()  # when a start last ended: the line moves
@@ -97,12 +100,13 @@ class _Starts:
 
     def turn_taken(self, number: int) -> None:
         if number in self.pending:
-            self.pending[number] = time.monotonic()
+            self.turned[number] = time.monotonic()
 
     def end(self, number: int) -> None:
         if number not in self.pending:
             return
         del self.pending[number]
+        self.turned.pop(number, None)
         self.last_ended = time.monotonic()
         self._release()
 
@@ -120,7 +124,7 @@ class _Starts:
 
     def _drop_stuck(self) -> None:
         stuck_before = time.monotonic() - STUCK_SECONDS
-        stuck = [n for n, turn in self.pending.items() if turn is not None and turn < stuck_before]
+        stuck = [n for n, turn in self.turned.items() if turn < stuck_before]
         if stuck:
             logger.warning(
                 "Answers stop waiting for %d message start%s stuck for %s s",
@@ -130,6 +134,7 @@ class _Starts:
             )
             for number in stuck:
                 del self.pending[number]
+                del self.turned[number]
             self._release()
 
     async def wait_for_earlier(self) -> None:

@@ -10,10 +10,12 @@ callback ...), labelled by the hook.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -56,6 +58,18 @@ class _Run:
 _run: ContextVar[_Run | None] = ContextVar("chat_metrics_run", default=None)
 
 
+@functools.lru_cache(maxsize=256)
+def _of_hook(hook: str) -> tuple[Any, Any, Any]:
+    """A hook's own series: `labels()` validates and locks on every call, and a message
+    asks for these as its answer starts (the hooks are the app's few functions)."""
+    return runs_active.labels(hook), run_duration.labels(hook), first_token.labels(hook)
+
+
+@functools.lru_cache(maxsize=256)
+def _ended(hook: str, outcome: str) -> Any:
+    return runs.labels(hook, outcome)
+
+
 @contextlib.contextmanager
 def counting_run(hook: str) -> Iterator[_Outcome]:
     """Counts one run of `hook`: active while inside, then ended with the outcome the body
@@ -63,7 +77,8 @@ def counting_run(hook: str) -> Iterator[_Outcome]:
     outcome = _Outcome()
     started = time.monotonic()
     token = _run.set(_Run(hook, started))
-    runs_active.labels(hook).inc()
+    active, duration, _first = _of_hook(hook)
+    active.inc()
     try:
         yield outcome
     except BaseException as error:
@@ -72,9 +87,9 @@ def counting_run(hook: str) -> Iterator[_Outcome]:
         raise
     finally:
         _run.reset(token)
-        runs_active.labels(hook).dec()
-        runs.labels(hook, outcome.value).inc()
-        run_duration.labels(hook).observe(time.monotonic() - started)
+        active.dec()
+        _ended(hook, outcome.value).inc()
+        duration.observe(time.monotonic() - started)
 
 
 @dataclass
@@ -94,7 +109,7 @@ def token_streamed() -> None:
     run = _run.get()
     if run is not None and not run.first_token_seen:
         run.first_token_seen = True
-        first_token.labels(run.hook).observe(time.monotonic() - run.started)
+        _of_hook(run.hook)[2].observe(time.monotonic() - run.started)
 
 
 # -- model calls: counted where the hook that made them runs ----------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import time
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
@@ -103,22 +104,54 @@ def _avatars(folder: str, modified: float) -> dict[str, str]:
 
 
 def avatar_file(author: str) -> Path | None:
-    public = public_dir()
+    """The author's picture, as the folder is now (what serving the picture opens)."""
     key = avatar_key(author)
-    if public is None or key is None:
+    found = _avatars_now(app_folder()) if key is not None else None
+    if found is None:
+        return None
+    folder, names = found
+    name = names.get(key)
+    return folder / name if name else None
+
+
+# Every message shown asks for its author's picture (an answer's start shows two); looking
+# at the folder costs system calls each time, so what it holds is looked at again at most
+# this often: a picture added while running shows from this long after.
+AVATARS_FRESH_SECONDS = 1.0
+_now = time.monotonic
+_avatars_seen: dict[Path | None, tuple[float, tuple[Path, dict[str, str]] | None]] = {}
+
+
+def _avatars_lately(app: Path | None) -> tuple[Path, dict[str, str]] | None:
+    now = _now()
+    seen = _avatars_seen.get(app)
+    if seen is not None and now - seen[0] < AVATARS_FRESH_SECONDS:
+        return seen[1]
+    found = _avatars_now(app)
+    if len(_avatars_seen) >= 16:  # the assistant's folder rarely changes: keep a few
+        _avatars_seen.clear()
+    _avatars_seen[app] = (now, found)
+    return found
+
+
+def _avatars_now(app: Path | None) -> tuple[Path, dict[str, str]] | None:
+    """The avatars folder of the app's public folder and its pictures, by key."""
+    public = app / "public" if app else None
+    if public is None or not public.is_dir():
         return None
     folder = public / "avatars"
     try:
         modified = folder.stat().st_mtime
     except OSError:
         return None
-    name = _avatars(str(folder), modified).get(key)
-    return folder / name if name else None
+    return folder, _avatars(str(folder), modified)
 
 
 def avatar_url(author: str) -> str:
     """Where the page finds the author's picture, or "" to draw their initial."""
-    return AVATAR_PREFIX + quote(author.strip()) if avatar_file(author) else ""
+    key = avatar_key(author)
+    found = _avatars_lately(app_folder()) if key is not None else None
+    return AVATAR_PREFIX + quote(author.strip()) if found and key in found[1] else ""
 
 
 def element_template(component: str) -> Path | None:

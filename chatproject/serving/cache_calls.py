@@ -15,14 +15,38 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.core.cache import caches
+from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
 
 R = TypeVar("R")
 
 
 def in_memory(alias: str = "default") -> bool:
-    return isinstance(caches[alias], LocMemCache)
+    return backend_is(LocMemCache, alias)
+
+
+def backend_is(kind: type, alias: str = "default") -> bool:
+    """Whether the cache `alias` is a `kind` (or of a subclass), from the settings:
+    `caches[alias]` goes through asgiref's Local, a dozen calls each time, and this is
+    asked several times per message."""
+    found = _kinds.get((kind, alias))
+    if found is None:
+        backend = import_string(settings.CACHES[alias]["BACKEND"])
+        found = _kinds[kind, alias] = issubclass(backend, kind)
+    return found
+
+
+_kinds: dict[tuple[type, str], bool] = {}
+
+
+def _forget_kinds(*, setting: str, **kwargs: Any) -> None:
+    if setting == "CACHES":
+        _kinds.clear()
+
+
+setting_changed.connect(_forget_kinds, dispatch_uid="chatproject-cache-kinds")
 
 
 async def cache_call(function: Callable[..., R], *args: Any, **kwargs: Any) -> R:

@@ -33,7 +33,10 @@ _last_tidy = float("-inf")
 def tidy_due(now: float | None = None) -> bool:
     """Whether this frame should tidy the connections first; counts it as done if so."""
     global _last_tidy
-    if any(connections[alias].settings_dict["CONN_MAX_AGE"] == 0 for alias in connections):
+    # The configured settings (each connection's settings_dict), not `connections[alias]`:
+    # from the event loop that made a connection object in every task's context, at every
+    # frame.
+    if any(database["CONN_MAX_AGE"] == 0 for database in connections.settings.values()):
         return True
     now = time.monotonic() if now is None else now
     if now - _last_tidy < TIDY_EVERY_SECONDS:

@@ -32,7 +32,7 @@ from django.core.cache.backends.redis import RedisCache
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import NoScriptError
 
-from chatproject.serving.cache_calls import cache_call
+from chatproject.serving.cache_calls import backend_is, cache_call
 from chatproject.serving.window_counts import COUNT_ONE_SCRIPT, count_one, counted
 
 MAX_CONNECTIONS = 32
@@ -55,8 +55,8 @@ _clients: dict[asyncio.AbstractEventLoop, dict[str, _Client]] = {}
 
 
 def _redis_backend() -> RedisCache | None:
-    backend = caches["default"]
-    return backend if isinstance(backend, RedisCache) else None
+    # The settings say which (the cache object itself is the dearer lookup: see backend_is).
+    return caches["default"] if backend_is(RedisCache) else None  # type: ignore[return-value]
 
 
 async def get(key: str) -> Any:

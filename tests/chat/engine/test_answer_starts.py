@@ -75,6 +75,30 @@ async def test_messages_waiting_in_line_for_their_turn_are_not_given_up_on(monke
     await asyncio.gather(*line)
 
 
+async def test_a_stuck_start_is_given_up_on_and_the_line_behind_it_still_waited_for(
+    monkeypatch,
+):
+    # One start holds the only turn and never ends: answers stop waiting for it, but the
+    # messages in line behind it have not started yet and are still waited for.
+    monkeypatch.setattr(answer_starts, "STUCK_SECONDS", 0.5)
+    monkeypatch.setattr(answer_starts, "STARTS_AT_ONCE", 1)
+    stuck = answer_starts.starting()
+    await stuck.__aenter__()
+    line = [answer_starts.starting() for _ in range(3)]
+    turns = [asyncio.create_task(start.__aenter__()) for start in line]
+    await asyncio.sleep(0.6)
+    waiting = asyncio.create_task(answer_starts.give_way())
+    await asyncio.sleep(0.05)
+    assert answer_starts.pending() == 3
+    assert not waiting.done()
+    await stuck.__aexit__(None, None, None)
+    for start, turn in zip(line, turns, strict=True):
+        await asyncio.wait_for(turn, 1)
+        assert not waiting.done()
+        await start.__aexit__(None, None, None)
+    await asyncio.wait_for(waiting, 1)
+
+
 async def test_a_wait_ends_when_the_line_stops_moving(monkeypatch):
     # Every turn held by a start that never ends: nobody's turn comes, no answer waits
     # for good.

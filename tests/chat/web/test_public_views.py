@@ -107,17 +107,41 @@ def test_an_author_with_a_picture_in_avatars_is_drawn_with_it(client, app, threa
     assert client.get("/avatars/Tool").status_code == 404
 
 
-def test_a_picture_or_a_public_folder_added_while_running_is_used_from_then_on(tmp_path, thread):
+def test_a_picture_or_a_public_folder_added_while_running_shows_within_a_second(
+    tmp_path, thread, monkeypatch
+):
     app = tmp_path / "app.py"
     app.write_text("import chat.sdk as cl\n")
     message = make_message(thread, "Hello", author_kind=Message.Author.ASSISTANT)
     message.author_name = "Support Bot"
+    clock = [1000.0]
+    monkeypatch.setattr(public_folder, "_now", lambda: clock[0])
     with override_settings(CHAT_ASSISTANT=str(app)):
         assert '<span class="avatar" aria-hidden="true">S</span>' in fragments.message(message)
         (tmp_path / "public" / "avatars").mkdir(parents=True)
-        assert '<span class="avatar" aria-hidden="true">S</span>' in fragments.message(message)
         (tmp_path / "public" / "avatars" / "support_bot.png").write_bytes(PNG)
+        clock[0] += 0.5
+        # Not looked for again yet; served already (serving looks at the folder itself).
+        assert '<span class="avatar" aria-hidden="true">S</span>' in fragments.message(message)
+        assert public_folder.avatar_file("Support Bot") is not None
+        clock[0] += public_folder.AVATARS_FRESH_SECONDS
         assert 'src="/avatars/Support%20Bot"' in fragments.message(message)
+
+
+def test_a_picture_taken_away_while_running_is_drawn_as_the_initial_within_a_second(
+    app, thread, monkeypatch
+):
+    picture = app / "public" / "avatars" / "support_bot.png"
+    picture.write_bytes(PNG)
+    message = make_message(thread, "Hello", author_kind=Message.Author.ASSISTANT)
+    message.author_name = "Support Bot"
+    clock = [2000.0]
+    monkeypatch.setattr(public_folder, "_now", lambda: clock[0])
+    assert 'src="/avatars/Support%20Bot"' in fragments.message(message)
+    picture.unlink()
+    assert public_folder.avatar_file("Support Bot") is None
+    clock[0] += public_folder.AVATARS_FRESH_SECONDS
+    assert '<span class="avatar" aria-hidden="true">S</span>' in fragments.message(message)
 
 
 def test_avatar_names_are_chainlits_file_names():
