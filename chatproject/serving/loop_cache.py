@@ -13,8 +13,11 @@ here and the other way round), one command each (a mark is taken down, if still 
 by a script).
 
 Each event loop has a client of its own (a connection belongs to the loop that made it),
-closed with the loop. Its pool holds at most MAX_CONNECTIONS connections: many sessions
-asking at once wait for a free one rather than open a connection each.
+closed with the loop. A call with no other on its way goes at once, alone; calls asked for
+while a round trip is under way wait for it and leave together in the next one (a
+pipeline, each command's reply its caller's): a thousand messages arriving at once cost a
+few round trips, not a thousand, and redis-py's work around each (a connection from the
+pool and back, its retry and bookkeeping) once per round trip, not per call.
 """
 
 from __future__ import annotations
@@ -27,11 +30,14 @@ from typing import Any
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import NoScriptError
 
 from chatproject.serving.cache_calls import cache_call
 from chatproject.serving.window_counts import COUNT_ONE_SCRIPT, count_one, counted
 
 MAX_CONNECTIONS = 32
+# Commands per pipeline, at most: a round trip's reply stays a few hundred kilobytes.
+BATCH = 500
 # How long a call waits for a free connection, then for Redis, before it fails (its caller
 # treats a failure as the cache being away).
 WAIT_SECONDS = 10.0
@@ -58,7 +64,7 @@ async def get(key: str) -> Any:
     backend = _redis_backend()
     if backend is None:
         return await cache_call(caches["default"].get, key)
-    value = await _client(backend).redis.get(backend.make_and_validate_key(key))
+    value = await _client(backend).call("GET", backend.make_and_validate_key(key))
     return None if value is None else backend._cache._serializer.loads(value)
 
 
@@ -68,8 +74,12 @@ async def put(key: str, value: Any, seconds: int) -> None:
     if backend is None:
         await cache_call(caches["default"].set, key, value, timeout=seconds)
         return
-    await _client(backend).redis.set(
-        backend.make_and_validate_key(key), backend._cache._serializer.dumps(value), ex=seconds
+    await _client(backend).call(
+        "SET",
+        backend.make_and_validate_key(key),
+        backend._cache._serializer.dumps(value),
+        "EX",
+        seconds,
     )
 
 
@@ -92,9 +102,8 @@ async def delete_if(key: str, value: Any) -> None:
     if backend is None:
         await cache_call(_delete_if_in_cache, caches["default"], key, value)
         return
-    on = _client(backend)
-    await on.delete_if(
-        keys=[backend.make_and_validate_key(key)], args=[backend._cache._serializer.dumps(value)]
+    await _client(backend).run_script(
+        _DELETE_IF, [backend.make_and_validate_key(key)], [backend._cache._serializer.dumps(value)]
     )
 
 
@@ -108,15 +117,15 @@ async def count_one_async(key: str, seconds: int, limit: int) -> tuple[int, int]
     backend = _redis_backend()
     if backend is None:
         return await cache_call(count_one, key, seconds, limit)
-    count, left_ms = await _client(backend).count_one(
-        keys=[backend.make_and_validate_key(key)], args=[seconds]
+    count, left_ms = await _client(backend).run_script(
+        COUNT_ONE_SCRIPT, [backend.make_and_validate_key(key)], [seconds]
     )
     return counted(count, left_ms, limit)
 
 
 class _Client:
-    """A loop's client of one Redis server, and its scripts (sent by their SHA; loaded
-    again by redis-py if the server has forgotten them)."""
+    """A loop's client of one Redis server: its calls, batched while a round trip is under
+    way (see the module's docstring)."""
 
     def __init__(self, server: str) -> None:
         pool = BlockingConnectionPool.from_url(
@@ -127,8 +136,71 @@ class _Client:
             socket_timeout=WAIT_SECONDS,
         )
         self.redis = Redis(connection_pool=pool)
-        self.count_one = self.redis.register_script(COUNT_ONE_SCRIPT)
-        self.delete_if = self.redis.register_script(_DELETE_IF)
+        # Scripts are sent by their SHA; loaded again if the server has forgotten them.
+        self._scripts: dict[str, Any] = {}
+        self._waiting: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] = []
+        self._under_way = False
+        self._trips: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak ones
+
+    async def call(self, *command: Any) -> Any:
+        """One command's reply, as redis-py parses it; raises what Redis or the connection
+        raised."""
+        if not self._under_way:
+            self._under_way = True
+            try:
+                return await self.redis.execute_command(*command)
+            finally:
+                self._next_trip()
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append((command, done))
+        return await done
+
+    async def run_script(self, source: str, keys: list[Any], args: list[Any]) -> Any:
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = self.redis.register_script(source)
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        try:
+            return await self.call(*command)
+        except NoScriptError:
+            await self.redis.script_load(source)  # Redis restarted, or its scripts flushed
+            return await self.call(*command)
+
+    def _next_trip(self) -> None:
+        if self._waiting:
+            batch, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
+            trip = asyncio.get_running_loop().create_task(self._trip(batch), name="cache-calls")
+            self._trips.add(trip)
+            trip.add_done_callback(self._trips.discard)
+        else:
+            self._under_way = False
+
+    async def _trip(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> None:
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for command, _done in batch:
+                pipe.execute_command(*command)
+            replies = await pipe.execute(raise_on_error=False)
+        except BaseException as error:
+            for _command, done in batch:
+                if not done.done():
+                    done.set_exception(error if isinstance(error, Exception) else _stopped())
+            if not isinstance(error, Exception):
+                raise
+        else:
+            for (_command, done), reply in zip(batch, replies, strict=True):
+                if done.done():
+                    continue  # its caller stopped waiting
+                if isinstance(reply, Exception):
+                    done.set_exception(reply)
+                else:
+                    done.set_result(reply)
+        finally:
+            self._next_trip()
+
+
+def _stopped() -> Exception:
+    return ConnectionError("The cache call stopped with its event loop")
 
 
 def _client(backend: RedisCache) -> _Client:
