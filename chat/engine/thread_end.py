@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -178,6 +179,7 @@ def _thread_pk(db: BaseDatabaseWrapper, thread_id: Any) -> Any:
 # known step for the usual type; anything else goes through the field itself.
 _TEXT, _SAME, _INT, _DATETIME, _UUID, _JSON, _FIELD = range(7)
 _SLOW = object()
+_UUID_TEXT = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 _KINDS: dict[str, tuple[int, type | None]] = {
     "CharField": (_TEXT, str),
@@ -290,6 +292,10 @@ class _Plan:
             # they are.
             return value if isinstance(value, str) else _SLOW
         if type(value) is not column.type:
+            if kind == _UUID and type(value) is str and not self.native_uuid:
+                # An id written out (the public API's): UUID(value).hex, for the forms
+                # that are plainly that.
+                return value.replace("-", "").lower() if _UUID_TEXT.fullmatch(value) else _SLOW
             return _SLOW
         if kind == _SAME:
             return value

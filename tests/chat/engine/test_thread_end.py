@@ -175,7 +175,9 @@ def test_a_rows_parameters_are_exactly_those_the_orm_would_send(thread):
         thread=thread, parent=parent, message=message, name="inner", type="llm",
         input='{"q": 1}', language="json", ended_at=datetime.datetime.now(paris), metadata={},
     )  # fmt: skip
-    for row in (message, step, Step(thread=thread, name="plain")):
+    # Ids written out, as the public API gives them.
+    named = Step(thread=thread, id=str(uuid.uuid4()).upper(), message_id=str(message.id), name="n")
+    for row in (message, step, named, Step(thread=thread, name="plain")):
         plan = thread_end._plan(type(row), connection.alias)
         orm = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in plan.fields]
         assert [_as_sent(p) for p in plan.params(row, connection)] == [_as_sent(p) for p in orm]
