@@ -4,6 +4,9 @@ machine moves little or not at all.
 
     .venv/bin/python bench/message_cost.py [--n 200] [--root DIR] [--profile OUT.prof]
 
+(`--profile OUT.prof` also writes the database thread's profile of each workload's counted
+pass to OUT.prof.db-WORKLOAD.)
+
 The real ASGI application (consumer, session, emitter, renderers, the in-memory channel
 layer, a new SQLite file: the embedded default) runs in this process; a socket is opened
 with Channels' WebsocketCommunicator, signed in, on a thread, with `bench/app.py` as the
@@ -15,8 +18,12 @@ times, one at a time, each read until its run ends. Per message:
   *_other_thread_trips  calls into other threads (the cache, when it may wait on I/O)
   *_layer_sends    group sends on the channel layer (each reaches every tab of the thread)
   *_frames         frames sent to the socket, and *_frame_bytes their bytes (uncompressed)
-  *_py_calls       Python function calls on the event loop's thread (cProfile; the database
-                   thread's work shows in *_sql), nearly deterministic for a given code
+  *_py_calls       Python function calls on the event loop's thread (cProfile), nearly
+                   deterministic for a given code
+  *_db_py_calls    Python function calls on Django's database thread (a cProfile of its
+                   own, enabled around each thread-sensitive sync_to_async call there): the
+                   work that holds the GIL against the loop while the statements are built,
+                   sent and read back
   *_cpu_ms         CPU time of this process (server and client together; indicative)
   *_sql_ms         wall time inside the statements (the database's round trips)
   *_commits        explicit commits (a transaction.atomic ending), and *_commit_ms the wall
@@ -203,6 +210,26 @@ async def run(a) -> int:
         return call(self, *args, **kwargs)
 
     SyncToAsync.__call__ = counting_call
+
+    # The database thread's Python calls: a profile per thread that runs thread-sensitive
+    # calls, enabled only around them and only in the counted pass below.
+    db_profiles: dict[int, cProfile.Profile] = {}
+    db_counting, db_busy = [False], threading.local()
+    thread_handler = SyncToAsync.thread_handler
+
+    def profiled_thread_handler(self, *args, **kwargs):
+        if not (db_counting[0] and self._thread_sensitive) or getattr(db_busy, "on", False):
+            return thread_handler(self, *args, **kwargs)
+        profile = db_profiles.setdefault(threading.get_ident(), cProfile.Profile())
+        db_busy.on = True
+        profile.enable()
+        try:
+            return thread_handler(self, *args, **kwargs)
+        finally:
+            profile.disable()
+            db_busy.on = False
+
+    SyncToAsync.thread_handler = profiled_thread_handler
     CursorWrapper.execute = counting_execute
     CursorWrapper.executemany = counting_executemany
 
@@ -390,11 +417,19 @@ async def run(a) -> int:
         )
         # A second pass under cProfile, for the calls (it slows the code it counts).
         counter = cProfile.Profile()
+        db_profiles.clear()
+        db_counting[0] = True
         counter.enable()
         for _ in range(a.n):
             await ask(text)
         counter.disable()
+        db_counting[0] = False
         calls = sum(row[1] for row in pstats.Stats(counter).stats.values())
+        db_calls = sum(
+            row[1] for p in db_profiles.values() for row in pstats.Stats(p).stats.values()
+        )
+        if a.profile and db_profiles:
+            pstats.Stats(*db_profiles.values()).dump_stats(f"{a.profile}.db-{text.split()[0]}")
         name = text.split()[0]
         out = {
             f"{name}_sql": counted_sql / a.n,
@@ -404,6 +439,7 @@ async def run(a) -> int:
             f"{name}_frames": len(counted_frames) / a.n,
             f"{name}_frame_bytes": sum(len(f.encode()) for f in counted_frames) / a.n,
             f"{name}_py_calls": calls / a.n,
+            f"{name}_db_py_calls": db_calls / a.n,
             f"{name}_cpu_ms": (c1 - c0) * 1000 / a.n,
             f"{name}_sql_ms": counted_times[0] * 1000 / a.n,
             f"{name}_commits": counted_commits / a.n,

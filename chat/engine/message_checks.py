@@ -10,10 +10,11 @@ production stack", and "Services: the question's star with its checks").
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 
 from chat.engine import asks
 from chat.models import Message
@@ -34,17 +35,7 @@ def read(user_id: Any, thread_id: Any, content: str) -> Checks:
     quota_sql, quota_params = quotas.any_quota_query(user_id)
     ask_sql, ask_params = asks.recent_assistant_metadata_query(thread_id)
     star_sql, star_params = stars.owners_favorite_query(thread_id, content)
-    order = connection.ops.quote_name(
-        Message._meta.get_field("order").column  # the second column of ask_sql
-    )
-    # One row at least (the one-row base), one per recent assistant message at most (the
-    # quota's and the star's subqueries give one row at most).
-    sql = (
-        f"SELECT q.found, s.starred, m.* FROM (SELECT 1 AS one) base "  # noqa: S608 (model names)
-        f"LEFT JOIN ({quota_sql}) q ON 1 = 1 "
-        f"LEFT JOIN (SELECT 1 AS starred FROM ({star_sql}) favorite) s ON 1 = 1 "
-        f"LEFT JOIN ({ask_sql}) m ON 1 = 1 ORDER BY m.{order} DESC"
-    )
+    sql = _sql(connection.alias, quota_sql, star_sql, ask_sql)
     with prepared_cursor() as cursor:
         cursor.execute(sql, [*quota_params, *star_params, *ask_params])
         rows = cursor.fetchall()
@@ -57,4 +48,20 @@ def read(user_id: Any, thread_id: Any, content: str) -> Checks:
         any_quota=rows[0][0] is not None,
         pending_kind=asks.pending_kind_among(recent),
         starred=rows[0][1] is not None,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _sql(alias: str, quota_sql: str, star_sql: str, ask_sql: str) -> str:
+    """The checks' statement, written out once per database."""
+    order = connections[alias].ops.quote_name(
+        Message._meta.get_field("order").column  # the second column of ask_sql
+    )
+    # One row at least (the one-row base), one per recent assistant message at most (the
+    # quota's and the star's subqueries give one row at most).
+    return (
+        f"SELECT q.found, s.starred, m.* FROM (SELECT 1 AS one) base "  # noqa: S608 (model names)
+        f"LEFT JOIN ({quota_sql}) q ON 1 = 1 "
+        f"LEFT JOIN (SELECT 1 AS starred FROM ({star_sql}) favorite) s ON 1 = 1 "
+        f"LEFT JOIN ({ask_sql}) m ON 1 = 1 ORDER BY m.{order} DESC"
     )

@@ -5,8 +5,7 @@ than the statements in it (0.1-0.3 ms here, more on a busy machine). An answer t
 opens two nested steps, ends them and writes a message made one trip per write, each
 awaited before the assistant's code went on. Here a write is queued and the code goes
 on; the writes queued meanwhile go together in the next trip, in the order they were
-made, one failing stopping no other (in one transaction: see _in_one_transaction for
-SQLite, chat.engine.shared_trips for PostgreSQL).
+made, one failing stopping no other (in one transaction: see chat.engine.shared_trips).
 What a write shows is pushed only once it is stored (its `then`), in the same order, and
 before anything pushed after it (the emitter waits for `settle()` before each push): the
 database still leads the page.
@@ -22,9 +21,6 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from asgiref.sync import sync_to_async
-from django.db import connection, transaction
-
 from chat.engine import shared_trips
 from chat.engine.background import spawn
 
@@ -33,35 +29,6 @@ logger = logging.getLogger(__name__)
 Write = Callable[..., Any]
 Then = Callable[[Any], Awaitable[None]]
 Queued = tuple[Write, tuple[Any, ...], "Then | None"]
-
-
-def _in_one_transaction(calls: list[shared_trips.Call]) -> list[shared_trips.Outcome]:
-    """On the database thread, on SQLite: a trip's writes in one transaction, committed
-    once (each commit writes the pages it changed to the log: the thread's row, changed by
-    every write, is written once instead of once per write). Should one fail, that
-    transaction is rolled back whole and each write made again on its own."""
-    if connection.in_atomic_block:
-        return shared_trips.each_alone(calls)
-    try:
-        with transaction.atomic():
-            return [(True, write(*args)) for write, args in calls]
-    except Exception:
-        logger.debug("A trip's writes are made again each on its own", exc_info=True)
-    return shared_trips.each_alone(calls)
-
-
-# Made once: building a SyncToAsync inspects the function each time.
-_in_one_transaction_on_database_thread = sync_to_async(_in_one_transaction)
-
-
-async def _store(
-    calls: list[shared_trips.Call], in_line: shared_trips.InLine = None
-) -> list[shared_trips.Outcome]:
-    """Each write's outcome, in order (see chat.engine.shared_trips); `in_line` as there."""
-    if len(calls) > 1 and connection.vendor == "sqlite":
-        shared_trips.now_in_line(in_line)  # its waiters wake once the call below is queued
-        return await _in_one_transaction_on_database_thread(calls)
-    return await shared_trips.run_all(calls, in_line)
 
 
 class OrderedWrites:
@@ -126,7 +93,7 @@ class OrderedWrites:
             in_line, self._next_in_line = self._next_in_line, None
             # With other sessions' writes where writes share trips (chat.engine.shared_trips).
             try:
-                results = await _store([(w, args) for w, args, _ in batch], in_line)
+                results = await shared_trips.run_all([(w, args) for w, args, _ in batch], in_line)
             finally:
                 shared_trips.now_in_line(in_line)
             try:

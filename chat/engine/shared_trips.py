@@ -1,5 +1,5 @@
 """Writes of many sessions, together: one trip to the database thread for all that wait, and
-on PostgreSQL one commit for all, instead of one each.
+one transaction (one commit) for all, instead of one each.
 
 Every commit on PostgreSQL waits for its WAL to reach the disk (`synchronous_commit = on`,
 kept: a person's message is on disk before it is shown), and Django's database thread makes
@@ -11,16 +11,18 @@ in one transaction, in the order they were asked for (one refused row fails only
 A write's caller hears back only once the transaction has committed, so nothing is shown
 before it is stored.
 
-If the transaction itself fails (the server dropped the connection, the commit failed),
-each write of the trip is made again on its own, as it would have been without sharing.
-A trip of one write is that write alone, without a transaction.
+If the transaction itself fails (the server dropped the connection, the commit failed), or
+a write fails in a way that leaves it unusable, each write of the trip is made again on its
+own, as it would have been without sharing. A trip of one write is that write alone,
+without a transaction.
 
-On SQLite a commit does not wait for the disk, but each trip still costs the event loop a
-hand-over to the thread and a wake-up when it is done, more than the statements in it:
-there the writes waiting share the trip too, each made on its own (its own transaction,
-committed before its caller hears back), as without sharing. With
-CHAT_ASSISTANT_WRITES_ASYNC_COMMIT on PostgreSQL (a write that joins the transaction with
-its commit setting would set it for all), each call is a trip of its own as before.
+On SQLite a commit does not wait for the disk, but each costs a BEGIN IMMEDIATE, a COMMIT
+(the WAL's write) and Django's transaction bookkeeping on the database thread, where the
+event loop waits for the GIL: one per trip instead of one per write. A statement SQLite
+refuses (a page's resend) undoes only itself, so the write fails alone there too; one that
+makes SQLite roll the transaction back (a full disk) has the trip made again write by write.
+With CHAT_ASSISTANT_WRITES_ASYNC_COMMIT on PostgreSQL (a write that joins the transaction
+with its commit setting would set it for all), each call is a trip of its own as before.
 
 Each write runs in the context it was asked for in (the language a refusal is said in, the
 fields its log lines carry), whoever's trip it goes in.
@@ -52,12 +54,6 @@ def shared() -> bool:
     return connection.vendor != "postgresql" or not settings.CHAT_ASSISTANT_WRITES_ASYNC_COMMIT
 
 
-def committed_together() -> bool:
-    """Whether a shared trip's writes are one transaction (PostgreSQL: one wait for the
-    disk); elsewhere each is committed on its own."""
-    return connection.vendor == "postgresql"
-
-
 def each_alone(calls: list[Call]) -> list[Outcome]:
     """On the database thread: every call, each on its own (one failing stops no other)."""
     outcomes: list[Outcome] = []
@@ -70,23 +66,31 @@ def each_alone(calls: list[Call]) -> list[Outcome]:
 
 
 class _Spoiled(Exception):
-    """A write failed and left the transaction unusable (PostgreSQL refuses what follows)."""
+    """A write failed and left the transaction unusable."""
 
 
 def _spoiled() -> bool:
+    """Whether the trip's transaction can go on after a write's error."""
+    if connection.needs_rollback:  # Django refuses what follows (an ORM write failed)
+        return True
     raw = connection.connection
     if raw is None:
         return True
+    if connection.vendor == "sqlite":
+        # SQLite undoes a refused statement alone; on some errors (a full disk, an I/O
+        # error) it rolls the whole transaction back.
+        return not raw.in_transaction
     from psycopg import pq
 
+    # PostgreSQL refuses every statement after a failed one.
     return raw.info.transaction_status == pq.TransactionStatus.INERROR
 
 
 def together(calls: list[Call]) -> list[Outcome]:
     """On the database thread: the calls in one transaction. A write refused in a way that
-    leaves the transaction usable (a check that says no) fails alone; one that spoils it
-    (a row refused: its statement failed) has the whole trip rolled back and made again
-    write by write, where each fails or is stored on its own."""
+    leaves the transaction usable (a check that says no, a row SQLite refuses) fails alone;
+    one that spoils it (a row PostgreSQL refuses: its statement failed) has the whole trip
+    rolled back and made again write by write, where each fails or is stored on its own."""
     if len(calls) < 2 or connection.in_atomic_block:
         return each_alone(calls)
     outcomes: list[Outcome] = []
@@ -147,11 +151,6 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-def _one_trip() -> Callable[[list[Call]], Any]:
-    """What makes a trip of writes here: one transaction, or each on its own."""
-    return _together_on_database_thread if committed_together() else _each_alone_on_database_thread
-
-
 class _Trips:
     """One event loop's writes waiting for the next shared trip."""
 
@@ -168,7 +167,7 @@ class _Trips:
             self.alone = True
             try:
                 now_in_line(in_line)
-                return await _one_trip()(calls)
+                return await _together_on_database_thread(calls)
             finally:
                 self.alone = False
         done: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
@@ -189,7 +188,7 @@ class _Trips:
                 for _asked, _done, in_line in batch:
                     now_in_line(in_line)
                 try:
-                    outcomes = await _one_trip()(calls)
+                    outcomes = await _together_on_database_thread(calls)
                 except BaseException as error:
                     for _asked, done, _in_line in batch:
                         if not done.done():

@@ -5,11 +5,12 @@ to the thread's tabs is drawn for the owner."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 
 from chat.models import Favorite, Message, Thread
 from chatproject.serving.db.prepared import prepared_cursor
@@ -72,17 +73,24 @@ def owners_favorite_query(thread_id: Any, content: str) -> tuple[str, list[Any]]
 
 
 def _owners_favorites_query(thread_id: Any, digests: list[str]) -> tuple[str, list[Any]]:
-    q = connection.ops.quote_name
+    return _owners_favorites_sql(connection.alias, len(digests)), [
+        Thread._meta.pk.get_db_prep_value(thread_id, connection),
+        *digests,
+    ]
+
+
+@functools.lru_cache(maxsize=64)  # by database and number of digests
+def _owners_favorites_sql(alias: str, digests: int) -> str:
+    q = connections[alias].ops.quote_name
     favorite, thread = Favorite._meta, Thread._meta
     column = {
         name: q(model.get_field(name).column)
         for model, name in ((favorite, "user"), (favorite, "digest"), (thread, "owner"))
     }
     # Names from the models, values as parameters.
-    sql = (
+    return (
         f"SELECT f.{column['digest']} FROM {q(favorite.db_table)} f"  # noqa: S608
         f" JOIN {q(thread.db_table)} t ON t.{column['owner']} = f.{column['user']}"
         f" WHERE t.{q(thread.pk.column)} = %s"
-        f" AND f.{column['digest']} IN ({', '.join(['%s'] * len(digests))})"
+        f" AND f.{column['digest']} IN ({', '.join(['%s'] * digests)})"
     )
-    return sql, [thread.pk.get_db_prep_value(thread_id, connection), *digests]

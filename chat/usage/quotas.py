@@ -11,13 +11,14 @@ answer runs at a time. A running answer always finishes.
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import formats, timezone
@@ -90,11 +91,16 @@ def _any_quota(user_id: Any) -> bool:
 def any_quota_query(user_id: Any) -> tuple[str, list[Any]]:
     """A statement giving a row when a quota names the person or one of their groups.
 
-    Asked before every message, and most people have none: written out (a tenth of the
-    time of building it through the ORM), and open to be read with other checks."""
+    Asked before every message, and most people have none: written out once (a tenth of
+    the time of building it through the ORM), and open to be read with other checks."""
+    return _any_quota_sql(connection.alias), [user_id, user_id]
+
+
+@functools.cache
+def _any_quota_sql(alias: str) -> str:
     quota = Quota._meta
     member = Quota._meta.get_field("group").related_model.user_set.through._meta
-    quote = connection.ops.quote_name
+    quote = connections[alias].ops.quote_name
     table, user_col = quote(quota.db_table), quote(quota.get_field("user").column)
     group_col = quote(quota.get_field("group").column)
     members = quote(member.db_table)
@@ -102,11 +108,10 @@ def any_quota_query(user_id: Any) -> tuple[str, list[Any]]:
         quote(field.column) for field in (member.get_field("user"), member.get_field("group"))
     )
     # Names from the models, values as parameters.
-    sql = (
+    return (
         f"SELECT 1 AS found FROM {table} WHERE {user_col} = %s OR {group_col} IN "  # noqa: S608
         f"(SELECT {member_group} FROM {members} WHERE {member_user} = %s) LIMIT 1"
     )
-    return sql, [user_id, user_id]
 
 
 def lifted(user: Any, day: date | None = None) -> bool:

@@ -1,6 +1,6 @@
-"""Many sessions' writes at once share trips to the database thread (on PostgreSQL, commits
-too); each is stored (or refused) as it would be on its own, in its caller's context, and
-its caller hears back only once it is committed."""
+"""Many sessions' writes at once share trips to the database thread and their commits; each
+is stored (or refused) as it would be on its own, in its caller's context, and its caller
+hears back only once it is committed."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="commits wait for the disk on PostgreSQL"
 )
+on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's refusals")
 
 
 def ask(thread_id, text: str, client_id: str = "") -> Message:
@@ -56,10 +57,7 @@ async def test_twenty_sessions_writing_at_once_each_get_their_own_row(thread, tr
     # Together: the first goes at once, alone; those asked for while a trip is under way
     # wait for the next one.
     assert 1 <= len(trips) <= 3
-    if connection.vendor == "postgresql":
-        assert len(commits) <= len(trips)
-    else:
-        assert len(commits) == 20  # each committed on its own, before its caller hears back
+    assert len(commits) <= len(trips)  # one transaction per trip
     assert [m.content for m in written] == [f"message {i}" for i in range(20)]
     assert sorted(await stored(thread)) == sorted(f"message {i}" for i in range(20))
     assert sorted(m.order for m in written) == list(range(1, 21))
@@ -87,7 +85,44 @@ async def test_writes_are_stored_in_the_order_they_were_asked_for(thread):
     assert await stored(thread) == ["one", "two", "three"]
 
 
-@on_postgresql
+@on_sqlite
+async def test_on_sqlite_a_refused_row_fails_alone_inside_its_trips_transaction(thread, commits):
+    await shared_trips.run(ask, thread.id, "first", "c1")
+    commits.clear()
+    outcomes = await shared_trips.run_all(
+        [
+            (ask, (thread.id, "before")),
+            (ask, (thread.id, "again", "c1")),
+            (ask, (thread.id, "after")),
+        ]
+    )
+    assert [stored_ for stored_, _ in outcomes] == [True, False, True]
+    assert isinstance(outcomes[1][1], IntegrityError)
+    # One commit: the trip was not made again; the refused row took no position.
+    assert len(commits) == 1
+    assert [m.order for _, m in (outcomes[0], outcomes[2])] == [2, 3]
+    assert await stored(thread) == ["first", "before", "after"]
+
+
+async def test_a_write_that_spoils_the_transaction_has_the_trip_made_again_each_stored_once(
+    thread,
+):
+    await shared_trips.run(ask, thread.id, "first", "c1")
+
+    def resent_through_the_orm() -> None:
+        # The ORM marks the transaction for rollback when its statement fails.
+        Message(
+            thread_id=thread.id, order=99, author_kind=Message.Author.USER, client_id="c1"
+        ).save()
+
+    outcomes = await shared_trips.run_all(
+        [(ask, (thread.id, "before")), (resent_through_the_orm, ()), (ask, (thread.id, "after"))]
+    )
+    assert [stored_ for stored_, _ in outcomes] == [True, False, True]
+    assert isinstance(outcomes[1][1], IntegrityError)
+    assert await stored(thread) == ["first", "before", "after"]
+
+
 async def test_a_trip_whose_commit_fails_is_made_again_write_by_write(thread, monkeypatch):
     commit = BaseDatabaseWrapper.commit
     failed = []

@@ -176,12 +176,8 @@ async def test_a_streamed_answer_takes_three_trips_to_the_database(
 
     # The question (checked and stored), the answer's row (queued with the run's other
     # writes, see chat.engine.ordered_writes), its final text and status; each in a trip
-    # that other sessions' writes may share (chat.engine.shared_trips), in one transaction
-    # on PostgreSQL, each in its own on SQLite.
-    if connection.vendor == "postgresql":
-        assert trips == ["together"] * 3
-    else:
-        assert trips == ["each_alone"] * 3
+    # that other sessions' writes may share (chat.engine.shared_trips), in one transaction.
+    assert trips == ["together"] * 3
     assert (await chat.last_reply()).content == "".join(f"q{i} " for i in range(200))
 
 

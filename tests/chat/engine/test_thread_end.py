@@ -3,13 +3,16 @@ at all, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 import uuid
+import zoneinfo
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
+from django.utils.translation import gettext_lazy
 
 from chat.engine import thread_end
 from chat.models import Message, Step, Thread
@@ -156,3 +159,33 @@ def test_a_row_committed_without_waiting_for_the_disk_is_stored_and_changes_noth
         cursor.execute("SHOW synchronous_commit")
         # The setting lasted for that statement's commit only.
         assert cursor.fetchone() == ("on",)
+
+
+def test_a_rows_parameters_are_exactly_those_the_orm_would_send(thread):
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    parent = thread_end.append(Step(thread=thread, name="outer"))
+    message = Message(
+        thread=thread, author_kind=Message.Author.ASSISTANT, author_name=gettext_lazy("Bot"),
+        content="x\x01 «β»", status=Message.Status.STREAMING, is_error=True, client_id="c9",
+        created_at=datetime.datetime(2026, 3, 29, 2, 30, 5, 123456, tzinfo=paris),
+        updated_at=datetime.datetime(2026, 12, 7, 6, 0, tzinfo=datetime.UTC),
+        metadata={"modes": {"tone": "dry"}, "n": [1, 2.5, None, "é"]},
+    )  # fmt: skip
+    step = Step(
+        thread=thread, parent=parent, message=message, name="inner", type="llm",
+        input='{"q": 1}', language="json", ended_at=datetime.datetime.now(paris), metadata={},
+    )  # fmt: skip
+    # Ids written out, as the public API gives them.
+    named = Step(thread=thread, id=str(uuid.uuid4()).upper(), message_id=str(message.id), name="n")
+    for row in (message, step, named, Step(thread=thread, name="plain")):
+        plan = thread_end._plan(type(row), connection.alias)
+        orm = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in plan.fields]
+        assert [_as_sent(p) for p in plan.params(row, connection)] == [_as_sent(p) for p in orm]
+
+
+def _as_sent(param):
+    """A parameter as the driver sends it: its type, and its JSON text for a JSON value."""
+    dumps = getattr(param, "dumps", None)
+    if dumps is not None:  # psycopg's Jsonb
+        return type(param), dumps(param.obj)
+    return type(param), param

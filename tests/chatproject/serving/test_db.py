@@ -38,3 +38,13 @@ def test_counting_queries_works_whatever_the_settings(settings):
 def test_the_database_is_still_djangos_own_kind():
     assert connection.vendor in ("sqlite", "postgresql")
     assert connection.settings_dict["ENGINE"].startswith("chatproject.serving.db.")
+
+
+def test_a_statement_sent_again_takes_its_new_parameters():
+    # SQLite's placeholders are rewritten once per statement's text.
+    for value in ("first", "second"):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s, '100%%', %s", [value, 2])
+            assert cursor.fetchone() == (value, "100%", 2)
+            cursor.execute("SELECT %(word)s", {"word": value})
+            assert cursor.fetchone() == (value,)
