@@ -249,6 +249,7 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
         # A message in an older conversation brings it to the top of the sidebar.
         kind: str | None = None
+        admission = quotas.Admission()
 
         def admitted_and_no_question_waits_for_another_answer() -> bool:
             nonlocal kind
@@ -257,8 +258,10 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             checks = message_checks.read(
                 getattr(self.user, "pk", None), self.thread_id, storable_text(content)
             )
-            if not admitted:  # once, should the call be made again on a new connection
-                admitted.append(quotas.admit(self.user, any_quota=checks.any_quota))
+            if not admitted or admission.outcome is not None:  # not if the files' admitted it
+                # Once, unless rolled back with the call (see quotas.Admission).
+                admission.admit(self.user, any_quota=checks.any_quota)
+                admitted[:] = [admission.outcome]
             kind = checks.pending_kind
             if kind in ("file", "action", "element"):
                 raise asks.AskPending(_("Please answer the question above first."))

@@ -224,6 +224,23 @@ def admit(user: Any, *, any_quota: bool | None = None) -> tuple[AnswerUsage | No
     return AnswerUsage(reservation_id=reservation.pk), (warnings[0] if warnings else None)
 
 
+class Admission:
+    """A question's admission, made inside the database call that stores the question. The
+    call may be made again: after a lost connection, an admission made on its own was
+    committed and stands; one made inside a transaction shared with other writes (see
+    chat.engine.shared_trips) was rolled back with it, so it is made again."""
+
+    def __init__(self) -> None:
+        self.outcome: tuple[AnswerUsage | None, str | None] | None = None
+        self._with_others = False
+
+    def admit(self, user: Any, *, any_quota: bool | None = None) -> None:
+        if self.outcome is not None and not self._with_others:
+            return
+        self._with_others = connection.in_atomic_block
+        self.outcome = admit(user, any_quota=any_quota)
+
+
 def release(user: Any, answer: AnswerUsage) -> str | None:
     """The answer ended: its reservation goes, its size is remembered, and the 80 %
     warning is returned if this answer crossed it."""

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from chat.models import Message, ModelCall, Quota, QuotaLift, UsageCounter
+from chat.models import AnswerReservation, Message, ModelCall, Quota, QuotaLift, UsageCounter
 from chat.usage import quotas, recording
 from chat.usage.quotas import QuotaExceeded
 from tests.factories import make_thread, make_user
@@ -234,3 +234,26 @@ def test_fifty_concurrent_answers_never_pass_the_limit_by_more_than_one_answer()
     # No update lost: the counter is the sum of the calls.
     assert counter.tokens == stored == 100 * len(admitted)
     assert limit <= counter.tokens <= limit + 100
+
+
+# -- a question's admission made again with its call -------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_an_admission_rolled_back_with_the_writes_it_shared_a_transaction_with_is_made_again(
+    user,
+):
+    Quota.objects.create(user=user, period="day", metric="tokens", limit=1000)
+    admission = quotas.Admission()
+
+    def a_shared_trip_that_failed() -> None:
+        with transaction.atomic():
+            admission.admit(user)
+            raise RuntimeError("another write spoiled the transaction")
+
+    with pytest.raises(RuntimeError):
+        a_shared_trip_that_failed()
+    assert not AnswerReservation.objects.filter(user_id=user.pk).exists()
+    admission.admit(user)  # the question stored again, on its own
+    assert AnswerReservation.objects.filter(user_id=user.pk).count() == 1
+    admission.admit(user)  # made again after a lost connection: it was committed, it stands
+    assert AnswerReservation.objects.filter(user_id=user.pk).count() == 1
+    assert admission.outcome[0].reservation_id == AnswerReservation.objects.get().pk
