@@ -215,17 +215,17 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         await rate_limits.check_message_rate(self.user)
         # The quotas admit the message in the same trip to the database thread that
         # stores it (see _receive): (answer, warning) once they have.
-        admitted: list[tuple[AnswerUsage | None, str | None]] = []
+        admission = quotas.Admission()
         try:
             async with answer_starts.starting() as start:
                 await self._receive(
-                    content, client_id, file_ids, author, command, chosen, admitted, start
+                    content, client_id, file_ids, author, command, chosen, admission, start
                 )
         except BaseException:
-            if admitted:
-                await self._release(admitted[0][0])
+            if admission.outcome is not None:
+                await self._release(admission.outcome[0])
             raise
-        warning = admitted[0][1] if admitted else None
+        warning = admission.outcome[1] if admission.outcome is not None else None
         if warning:
             await self.emitter.notice(warning, level="warning")
 
@@ -237,19 +237,18 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
         author: str | None,
         command: str,
         chosen: dict[str, str],
-        admitted: list[tuple[AnswerUsage | None, str | None]],
+        admission: quotas.Admission,
         start: answer_starts.Start,
     ) -> None:
         files = []
         if file_ids:
             # Admitted before the files are checked, so a used-up quota is what is said.
-            admitted.append(await sync_to_async(quotas.admit)(self.user))
+            await sync_to_async(admission.admit)(self.user)
             thread = await Thread.objects.aget(pk=self.thread_id)
             limits = uploads.Limits.for_thread(thread)
             files = await sync_to_async(uploads.take)(self.thread_id, file_ids, limits)
         # A message in an older conversation brings it to the top of the sidebar.
         kind: str | None = None
-        admission = quotas.Admission()
 
         def admitted_and_no_question_waits_for_another_answer() -> bool:
             nonlocal kind
@@ -258,10 +257,8 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
             checks = message_checks.read(
                 getattr(self.user, "pk", None), self.thread_id, storable_text(content)
             )
-            if not admitted or admission.outcome is not None:  # not if the files' admitted it
-                # Once, unless rolled back with the call (see quotas.Admission).
-                admission.admit(self.user, any_quota=checks.any_quota)
-                admitted[:] = [admission.outcome]
+            # Once (the files' may have), unless rolled back with the call.
+            admission.admit(self.user, any_quota=checks.any_quota)
             kind = checks.pending_kind
             if kind in ("file", "action", "element"):
                 raise asks.AskPending(_("Please answer the question above first."))
@@ -286,9 +283,9 @@ class ChatSession(SessionOptions, RunningSession, McpPanel, Voice):
                 ),
             },
         )
-        answer = admitted[0][0]
+        answer = admission.outcome[0]  # type: ignore[index]
         if row is None:
-            admitted.clear()  # released: nothing left for receive_message to release
+            admission.outcome = None  # released: nothing left for receive_message to release
             await self._release(answer)
             return  # the same message again, after a reconnect
         profile = self.user_session.get("chat_profile")

@@ -49,7 +49,10 @@ def _folder_of(target: str, cwd: str) -> Path | None:
 
 
 def public_dir() -> Path | None:
-    folder = app_folder()
+    return _public_of(app_folder())
+
+
+def _public_of(folder: Path | None) -> Path | None:
     public = folder / "public" if folder else None
     return public if public is not None and public.is_dir() else None
 
@@ -136,8 +139,8 @@ def _avatars_lately(app: Path | None) -> tuple[Path, dict[str, str]] | None:
 
 def _avatars_now(app: Path | None) -> tuple[Path, dict[str, str]] | None:
     """The avatars folder of the app's public folder and its pictures, by key."""
-    public = app / "public" if app else None
-    if public is None or not public.is_dir():
+    public = _public_of(app)
+    if public is None:
         return None
     folder = public / "avatars"
     try:
